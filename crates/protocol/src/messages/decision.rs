@@ -1,0 +1,45 @@
+//! The user's decision on one approval request.
+
+use serde::{Deserialize, Serialize};
+
+use crate::SignedObject;
+
+/// What the user chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionKind {
+    Approve,
+    Deny,
+    /// "This was not me": deny and report.
+    NotMe,
+}
+
+impl DecisionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::Approve => "approve",
+            DecisionKind::Deny => "deny",
+            DecisionKind::NotMe => "not_me",
+        }
+    }
+}
+
+/// Signed by the device key; for approve also by the PIN or user-verification key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub iat: i64,
+    pub device_id: String,
+    pub request_id: String,
+    /// The request's own nonce, echoed.
+    pub nonce: String,
+    /// base64url(SHA-256(canonical approval request payload)) of what the user saw.
+    pub request_hash: String,
+    pub decision: DecisionKind,
+    /// The code typed from the login screen; approve only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+impl SignedObject for Decision {
+    const TYPE: &'static str = "decision";
+}

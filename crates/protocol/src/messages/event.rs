@@ -1,0 +1,77 @@
+//! Push events: the SSE `event:` names and the signed objects they carry.
+
+use serde::{Deserialize, Serialize};
+
+use crate::SignedObject;
+
+/// The SSE `event:` field. Each carries a server-signed envelope in `data`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// `data` is an `approval_request` envelope.
+    RequestCreated,
+    /// `data` is a `request_closed` envelope.
+    RequestClosed,
+    /// `data` is a `device_status` envelope (revoked or blocked).
+    DeviceStatus,
+    /// `data` is a `server_info` envelope (new version policy or support details).
+    Policy,
+    /// `data` is a `heartbeat` envelope, sent every 15 s.
+    Heartbeat,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::RequestCreated => "request_created",
+            EventKind::RequestClosed => "request_closed",
+            EventKind::DeviceStatus => "device_status",
+            EventKind::Policy => "policy",
+            EventKind::Heartbeat => "heartbeat",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::from(name)).ok()
+    }
+}
+
+/// Seconds between heartbeats.
+pub const HEARTBEAT_SECONDS: u64 = 15;
+
+/// Why a request left the pending state before this device decided it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseReason {
+    /// Decided on another device.
+    Withdrawn,
+    /// A newer request for the same user replaced it.
+    Superseded,
+    Expired,
+    /// Decided (on this device, or failed after too many wrong codes).
+    Decided,
+}
+
+/// Server-signed: a request is no longer pending.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestClosed {
+    pub iat: i64,
+    pub device_id: String,
+    pub request_id: String,
+    pub reason: CloseReason,
+}
+
+impl SignedObject for RequestClosed {
+    const TYPE: &'static str = "request_closed";
+}
+
+/// Server-signed keep-alive, which also keeps the device's clock offset fresh.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Heartbeat {
+    pub iat: i64,
+    pub device_id: String,
+}
+
+impl SignedObject for Heartbeat {
+    const TYPE: &'static str = "heartbeat";
+}

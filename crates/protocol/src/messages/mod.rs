@@ -1,0 +1,22 @@
+//! Every message of design.md §4, one file per exchange.
+
+pub mod activation;
+pub mod decision;
+pub mod device;
+pub mod device_request;
+pub mod event;
+pub mod request;
+pub mod rp;
+pub mod server;
+
+pub use activation::{Activation, ActivationLink, ActivationRequest, ActivationResponse};
+pub use decision::{Decision, DecisionKind};
+pub use device::{
+    DeviceList, DeviceRevocation, DeviceState, DeviceStatus, DeviceSummary, PinChange,
+    UnlockChallenge, UnlockProof, UserVerificationKey, UvKind,
+};
+pub use device_request::DeviceRequestHeader;
+pub use event::{CloseReason, EventKind, Heartbeat, RequestClosed};
+pub use request::{Amount, ApprovalRequest, RequestContext, RequestKind, UserVerification};
+pub use rp::{CreateRequest, CreatedRequest, RequestState, RequestStatus, RpResult};
+pub use server::{KeyRotation, Organisation, ServerInfo, ServerInfoResponse, VersionPolicy};

@@ -1,0 +1,115 @@
+//! The relying-party API: creating a request and the server-signed result.
+
+use serde::{Deserialize, Serialize};
+
+use crate::messages::device::UvKind;
+use crate::messages::request::{Amount, RequestContext, RequestKind, UserVerification};
+use crate::{Envelope, SignatureEntry, SignedObject};
+
+/// `POST /v1/rp/requests` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRequest {
+    pub user: String,
+    pub kind: RequestKind,
+    pub title: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payee: Option<String>,
+    #[serde(default)]
+    pub context: RequestContext,
+    /// 4–8 digits; default 6.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_length: Option<u8>,
+    #[serde(default)]
+    pub user_verification: UserVerification,
+    /// Seconds until expiry, at most 600; default 120.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_seconds: Option<u32>,
+    /// Where to POST the signed result once the request is final.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
+}
+
+/// The answer to a create: the code to show the user on the login screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedRequest {
+    pub request_id: String,
+    pub code: String,
+    pub exp: i64,
+}
+
+/// Life cycle of a request as the relying party sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestState {
+    Pending,
+    Approved,
+    Denied,
+    NotMe,
+    Expired,
+    Superseded,
+    /// Too many wrong codes, or the device was blocked meanwhile.
+    Failed,
+}
+
+impl RequestState {
+    pub fn is_final(self) -> bool {
+        self != RequestState::Pending
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestState::Pending => "pending",
+            RequestState::Approved => "approved",
+            RequestState::Denied => "denied",
+            RequestState::NotMe => "not_me",
+            RequestState::Expired => "expired",
+            RequestState::Superseded => "superseded",
+            RequestState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::from(text)).ok()
+    }
+}
+
+/// Server-signed final result for the relying party. Carries the decision and the
+/// device-key signature, never the PIN signature or PIN key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RpResult {
+    pub iat: i64,
+    pub request_id: String,
+    pub rp_id: String,
+    pub user: String,
+    pub status: RequestState,
+    /// The decision payload as the device signed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_signature: Option<SignatureEntry>,
+    /// The device's ed25519 public key, base64url, to check `device_signature`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_key: Option<String>,
+    /// The kind of user verification the server checked (approve only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_verification: Option<UvKind>,
+}
+
+impl SignedObject for RpResult {
+    const TYPE: &'static str = "rp_result";
+}
+
+/// `GET /v1/rp/requests/{id}` and the long-poll answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestStatus {
+    pub request_id: String,
+    pub status: RequestState,
+    pub exp: i64,
+    /// Present once the request is final.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Envelope>,
+}

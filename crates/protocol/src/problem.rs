@@ -1,0 +1,184 @@
+//! RFC 9457 problem details with a stable machine `code`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Envelope;
+
+/// Every error code the server answers with. Stable: clients match on these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    MalformedJson,
+    PayloadTooLarge,
+    Unauthorized,
+    InvalidSignature,
+    ReplayedNonce,
+    ClockSkew,
+    HttpsRequired,
+    NotFound,
+    UserNotFound,
+    UserExists,
+    RpExists,
+    ActivationInvalid,
+    ActivationExpired,
+    ActivationBurnt,
+    DeviceLimit,
+    DeviceRevoked,
+    DeviceBlocked,
+    WrongPin,
+    CodeMismatch,
+    RequestExpired,
+    RequestNotPending,
+    DecisionConflict,
+    UserVerificationInsufficient,
+    RateLimited,
+    PushesBlocked,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::MalformedJson => "malformed_json",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::InvalidSignature => "invalid_signature",
+            ErrorCode::ReplayedNonce => "replayed_nonce",
+            ErrorCode::ClockSkew => "clock_skew",
+            ErrorCode::HttpsRequired => "https_required",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::UserNotFound => "user_not_found",
+            ErrorCode::UserExists => "user_exists",
+            ErrorCode::RpExists => "rp_exists",
+            ErrorCode::ActivationInvalid => "activation_invalid",
+            ErrorCode::ActivationExpired => "activation_expired",
+            ErrorCode::ActivationBurnt => "activation_burnt",
+            ErrorCode::DeviceLimit => "device_limit",
+            ErrorCode::DeviceRevoked => "device_revoked",
+            ErrorCode::DeviceBlocked => "device_blocked",
+            ErrorCode::WrongPin => "wrong_pin",
+            ErrorCode::CodeMismatch => "code_mismatch",
+            ErrorCode::RequestExpired => "request_expired",
+            ErrorCode::RequestNotPending => "request_not_pending",
+            ErrorCode::DecisionConflict => "decision_conflict",
+            ErrorCode::UserVerificationInsufficient => "user_verification_insufficient",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::PushesBlocked => "pushes_blocked",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// The HTTP status this code is sent with.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::BadRequest | ErrorCode::MalformedJson | ErrorCode::HttpsRequired => 400,
+            ErrorCode::Unauthorized
+            | ErrorCode::InvalidSignature
+            | ErrorCode::ReplayedNonce
+            | ErrorCode::ClockSkew => 401,
+            ErrorCode::WrongPin
+            | ErrorCode::CodeMismatch
+            | ErrorCode::ActivationInvalid
+            | ErrorCode::DeviceRevoked
+            | ErrorCode::DeviceBlocked
+            | ErrorCode::UserVerificationInsufficient => 403,
+            ErrorCode::NotFound | ErrorCode::UserNotFound => 404,
+            ErrorCode::UserExists
+            | ErrorCode::RpExists
+            | ErrorCode::DeviceLimit
+            | ErrorCode::RequestNotPending
+            | ErrorCode::DecisionConflict => 409,
+            ErrorCode::ActivationExpired
+            | ErrorCode::ActivationBurnt
+            | ErrorCode::RequestExpired => 410,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::RateLimited | ErrorCode::PushesBlocked => 429,
+            ErrorCode::Internal => 500,
+        }
+    }
+}
+
+/// An `application/problem+json` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub code: ErrorCode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Wrong PIN or code: tries left before the device is blocked or the request fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u32>,
+    /// Clock skew: the server's time, so the device can correct its offset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_time: Option<i64>,
+    /// The signed `device_status` when the device is blocked or revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_status: Option<Envelope>,
+    /// Seconds to wait before trying again (rate limits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+/// The media type of problem bodies.
+pub const CONTENT_TYPE: &str = "application/problem+json";
+
+impl Problem {
+    /// A problem with `code`'s status and a human-readable title.
+    pub fn new(code: ErrorCode, title: impl Into<String>) -> Self {
+        Problem {
+            problem_type: format!("https://godkend.dev/problems/{}", code.as_str()),
+            title: title.into(),
+            status: code.http_status(),
+            code,
+            detail: None,
+            attempts_left: None,
+            server_time: None,
+            device_status: None,
+            retry_after: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    #[must_use]
+    pub fn with_attempts_left(mut self, left: u32) -> Self {
+        self.attempts_left = Some(left);
+        self
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.title)?;
+        if let Some(detail) = &self.detail {
+            write!(f, ": {detail}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_match_serde() {
+        for code in [
+            ErrorCode::WrongPin,
+            ErrorCode::UserVerificationInsufficient,
+            ErrorCode::NotFound,
+        ] {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! The protocol's timing and format rules as functions, so server and device judge
+//! alike. All times are integer Unix seconds in server time.
+
+use crate::messages::{ApprovalRequest, Decision, DecisionKind};
+
+/// A device-request header's `iat` may differ from the server clock by this much.
+pub const HEADER_SKEW_SECONDS: i64 = 60;
+/// A decision may arrive this long after the request's `exp`.
+pub const DECISION_GRACE_SECONDS: i64 = 60;
+/// Request lifetime: default and maximum.
+pub const DEFAULT_TTL_SECONDS: u32 = 120;
+pub const MAX_TTL_SECONDS: u32 = 600;
+/// Shortest lifetime a relying party may ask for.
+pub const MIN_TTL_SECONDS: u32 = 10;
+/// Verification code length: default and bounds.
+pub const DEFAULT_CODE_LENGTH: u8 = 6;
+pub const MIN_CODE_LENGTH: u8 = 4;
+pub const MAX_CODE_LENGTH: u8 = 8;
+/// Consecutive wrong PINs that block a device.
+pub const MAX_PIN_FAILURES: u32 = 5;
+/// Wrong codes that fail a request.
+pub const MAX_CODE_FAILURES: u32 = 3;
+/// Wrong activation proofs that burn an activation code.
+pub const MAX_ACTIVATION_FAILURES: u32 = 5;
+/// Active devices per user.
+pub const MAX_DEVICES_PER_USER: usize = 3;
+
+/// Is a header with this `iat` fresh at `server_now`?
+pub fn header_time_ok(iat: i64, server_now: i64) -> bool {
+    (iat - server_now).abs() <= HEADER_SKEW_SECONDS
+}
+
+/// Has a request with this `exp` expired at `server_now`?
+pub fn is_expired(exp: i64, server_now: i64) -> bool {
+    server_now >= exp
+}
+
+/// Why a decision's timing is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimingError {
+    /// The decision claims to be older than the request.
+    BeforeRequest,
+    /// The decision claims a time after the request expired.
+    AfterExpiry,
+    /// It arrived after `exp` + grace.
+    ArrivedTooLate,
+}
+
+/// design.md §4: request `iat` ≤ decision `iat` ≤ request `exp`, arriving no later
+/// than `exp` + 60 s.
+pub fn check_decision_timing(
+    request: &ApprovalRequest,
+    decision_iat: i64,
+    server_now: i64,
+) -> Result<(), TimingError> {
+    if decision_iat < request.iat {
+        Err(TimingError::BeforeRequest)
+    } else if decision_iat > request.exp {
+        Err(TimingError::AfterExpiry)
+    } else if server_now > request.exp + DECISION_GRACE_SECONDS {
+        Err(TimingError::ArrivedTooLate)
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks the parts of a decision that need no keys: it names this request, carries
+/// the request's nonce, and an approve carries a code of the right length (a deny
+/// carries none).
+pub fn decision_matches_request(decision: &Decision, request: &ApprovalRequest) -> bool {
+    let code_ok = match decision.decision {
+        DecisionKind::Approve => decision.code.as_ref().is_some_and(|c| {
+            c.len() == usize::from(request.code_length) && c.bytes().all(|b| b.is_ascii_digit())
+        }),
+        DecisionKind::Deny | DecisionKind::NotMe => decision.code.is_none(),
+    };
+    decision.request_id == request.request_id && decision.nonce == request.nonce && code_ok
+}
+
+/// Compares a typed code with the expected one without early exit.
+pub fn codes_equal(typed: &str, expected: &str) -> bool {
+    typed.len() == expected.len()
+        && typed
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// The device's estimate of `server time − local time`, learnt from signed objects.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClockOffset(pub i64);
+
+impl ClockOffset {
+    /// The offset implied by a signed server object issued at `server_iat`, received
+    /// when the local clock read `local_now`.
+    pub fn from_observation(server_iat: i64, local_now: i64) -> Self {
+        ClockOffset(server_iat - local_now)
+    }
+
+    /// Local time converted to server time.
+    pub fn server_time(self, local_now: i64) -> i64 {
+        local_now + self.0
+    }
+}
+
+/// Clamps a relying party's TTL request into the allowed range.
+pub fn ttl_or_default(requested: Option<u32>) -> Result<u32, String> {
+    match requested {
+        None => Ok(DEFAULT_TTL_SECONDS),
+        Some(t) if (MIN_TTL_SECONDS..=MAX_TTL_SECONDS).contains(&t) => Ok(t),
+        Some(t) => Err(format!(
+            "ttl_seconds must be between {MIN_TTL_SECONDS} and {MAX_TTL_SECONDS}, got {t}"
+        )),
+    }
+}
+
+/// Validates a relying party's code length.
+pub fn code_length_or_default(requested: Option<u8>) -> Result<u8, String> {
+    match requested {
+        None => Ok(DEFAULT_CODE_LENGTH),
+        Some(n) if (MIN_CODE_LENGTH..=MAX_CODE_LENGTH).contains(&n) => Ok(n),
+        Some(n) => Err(format!(
+            "code_length must be between {MIN_CODE_LENGTH} and {MAX_CODE_LENGTH}, got {n}"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messages::{RequestContext, RequestKind, UserVerification};
+
+    fn request() -> ApprovalRequest {
+        ApprovalRequest {
+            iat: 1000,
+            exp: 1120,
+            request_id: "r1".into(),
+            nonce: "n1".into(),
+            user: "alice".into(),
+            rp_id: "shop".into(),
+            rp_name: "Shop".into(),
+            kind: RequestKind::Login,
+            title: "Sign in".into(),
+            message: "Sign in to Shop".into(),
+            amount: None,
+            payee: None,
+            context: RequestContext::default(),
+            code_length: 6,
+            user_verification: UserVerification::Any,
+        }
+    }
+
+    fn decision(kind: DecisionKind, code: Option<&str>) -> Decision {
+        Decision {
+            iat: 1010,
+            device_id: "d1".into(),
+            request_id: "r1".into(),
+            nonce: "n1".into(),
+            request_hash: "h".into(),
+            decision: kind,
+            code: code.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn header_skew_is_sixty_seconds_either_way() {
+        assert!(header_time_ok(1000, 1060));
+        assert!(header_time_ok(1060, 1000));
+        assert!(!header_time_ok(1000, 1061));
+        assert!(!header_time_ok(1061, 1000));
+    }
+
+    #[test]
+    fn expiry_is_at_exp() {
+        assert!(!is_expired(1120, 1119));
+        assert!(is_expired(1120, 1120));
+    }
+
+    #[test]
+    fn decision_timing_rule() {
+        let r = request();
+        assert_eq!(check_decision_timing(&r, 1010, 1011), Ok(()));
+        assert_eq!(
+            check_decision_timing(&r, 999, 1011),
+            Err(TimingError::BeforeRequest)
+        );
+        assert_eq!(
+            check_decision_timing(&r, 1121, 1121),
+            Err(TimingError::AfterExpiry)
+        );
+        // Signed in time, retried after expiry but inside the grace period: accepted.
+        assert_eq!(check_decision_timing(&r, 1119, 1180), Ok(()));
+        assert_eq!(
+            check_decision_timing(&r, 1119, 1181),
+            Err(TimingError::ArrivedTooLate)
+        );
+    }
+
+    #[test]
+    fn decision_must_name_the_request_and_carry_a_code_only_when_approving() {
+        let r = request();
+        assert!(decision_matches_request(
+            &decision(DecisionKind::Approve, Some("123456")),
+            &r
+        ));
+        assert!(!decision_matches_request(
+            &decision(DecisionKind::Approve, None),
+            &r
+        ));
+        assert!(!decision_matches_request(
+            &decision(DecisionKind::Approve, Some("12345")),
+            &r
+        ));
+        assert!(!decision_matches_request(
+            &decision(DecisionKind::Approve, Some("12345a")),
+            &r
+        ));
+        assert!(decision_matches_request(
+            &decision(DecisionKind::Deny, None),
+            &r
+        ));
+        assert!(!decision_matches_request(
+            &decision(DecisionKind::NotMe, Some("123456")),
+            &r
+        ));
+        let mut other = decision(DecisionKind::Deny, None);
+        other.nonce = "n2".into();
+        assert!(!decision_matches_request(&other, &r));
+    }
+
+    #[test]
+    fn clock_offset_converts_local_to_server_time() {
+        // Local clock ten minutes fast.
+        let offset = ClockOffset::from_observation(1000, 1600);
+        assert_eq!(offset.server_time(1610), 1010);
+    }
+
+    #[test]
+    fn ttl_and_code_length_bounds() {
+        assert_eq!(ttl_or_default(None), Ok(120));
+        assert_eq!(ttl_or_default(Some(600)), Ok(600));
+        assert!(ttl_or_default(Some(601)).is_err());
+        assert!(ttl_or_default(Some(0)).is_err());
+        assert_eq!(code_length_or_default(None), Ok(6));
+        assert!(code_length_or_default(Some(3)).is_err());
+        assert!(code_length_or_default(Some(9)).is_err());
+        assert_eq!(code_length_or_default(Some(8)), Ok(8));
+    }
+
+    #[test]
+    fn code_comparison() {
+        assert!(codes_equal("123456", "123456"));
+        assert!(!codes_equal("123456", "123457"));
+        assert!(!codes_equal("12345", "123456"));
+    }
+}
