@@ -37,9 +37,8 @@ pub struct Envelope {
 
 /// Turns a `SignedObject` into its payload: the struct's fields plus `v` and `type`.
 pub fn payload_of<T: SignedObject>(object: &T) -> Result<Value, ProtocolError> {
-    let mut map = match serde_json::to_value(object)? {
-        Value::Object(map) => map,
-        _ => return Err(ProtocolError::NotAnObject),
+    let Value::Object(mut map) = serde_json::to_value(object)? else {
+        return Err(ProtocolError::NotAnObject);
     };
     map.insert("v".into(), Value::from(PROTOCOL_VERSION));
     map.insert("type".into(), Value::from(T::TYPE));

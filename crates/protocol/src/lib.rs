@@ -2,6 +2,9 @@
 //! protocol's timing and format rules. No I/O: the server, the device core and tests
 //! all build on this crate, so independent implementations agree (see PROTOCOL.md).
 
+// Unit tests may unwrap: a panic there is a test failure with a location.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod b64;
 pub mod canonical;
 pub mod envelope;

@@ -1,0 +1,119 @@
+//! The device-request header check (design.md §4): every device call carries an
+//! envelope over method, path, time, nonce and body hash, signed by the device key.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+use godkend_protocol::messages::{DeviceRequestHeader, DeviceState, device_request};
+use godkend_protocol::{ErrorCode, Problem, PublicKey, b64, rules};
+
+use super::error::ApiError;
+use crate::service::{ServiceError, SharedService, now};
+use crate::store::DeviceRow;
+
+/// An authenticated device call: the device (in any state) and the body it signed.
+pub struct DeviceCall {
+    pub device: DeviceRow,
+    pub body: Bytes,
+}
+
+/// Largest signed body a device may send.
+pub const MAX_DEVICE_BODY: usize = 64 * 1024;
+
+impl DeviceCall {
+    /// The device, if it is still active; a revoked or blocked device gets its signed
+    /// status in the problem so it can wipe itself.
+    pub fn active(&self, service: &SharedService) -> Result<&DeviceRow, ApiError> {
+        if self.device.state() == DeviceState::Active {
+            Ok(&self.device)
+        } else {
+            Err(service.ended_device_problem(&self.device)?.into())
+        }
+    }
+}
+
+impl FromRequest<SharedService> for DeviceCall {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, service: &SharedService) -> Result<Self, Self::Rejection> {
+        let unauthorized = |why: &str| Problem::new(ErrorCode::Unauthorized, why.to_owned());
+        let value = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                unauthorized("device calls need a signed `Authorization: Godkend ...` header")
+            })?
+            .to_owned();
+        let method = req.method().as_str().to_owned();
+        let prefix = service
+            .settings
+            .public_url
+            .path()
+            .trim_end_matches('/')
+            .to_owned();
+        let path = format!(
+            "{prefix}{}",
+            req.uri().path_and_query().map_or("/", |p| p.as_str())
+        );
+        let body = Bytes::from_request(req, service).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                Problem::new(ErrorCode::PayloadTooLarge, "the body is too large")
+            } else {
+                Problem::new(ErrorCode::BadRequest, "cannot read the body")
+            }
+        })?;
+
+        let envelope =
+            device_request::from_header_value(&value).map_err(|e| unauthorized(&e.to_string()))?;
+        let header: DeviceRequestHeader = envelope
+            .peek()
+            .map_err(|e| unauthorized(&format!("the header is not a device request: {e}")))?;
+        let device = service
+            .store
+            .device(&header.device_id)
+            .await
+            .map_err(ServiceError::from)?
+            .ok_or_else(|| unauthorized("unknown device"))?;
+        let key = PublicKey::ed25519_b64(&device.device_key).map_err(ServiceError::from)?;
+        envelope.verify(&key).map_err(|_| {
+            Problem::new(
+                ErrorCode::InvalidSignature,
+                "the request signature does not verify",
+            )
+        })?;
+        let server_now = now();
+        if !rules::header_time_ok(header.iat, server_now) {
+            let mut p = Problem::new(
+                ErrorCode::ClockSkew,
+                "the request time is too far from the server's clock",
+            )
+            .with_detail("correct the clock offset with server_time and retry");
+            p.server_time = Some(server_now);
+            return Err(p.into());
+        }
+        if header.method != method || header.path != path {
+            return Err(unauthorized("the signed method or path does not match this call").into());
+        }
+        if header.body_sha256 != b64::sha256_b64(&body) {
+            return Err(unauthorized("the signed body hash does not match the body").into());
+        }
+        let fresh = service
+            .store
+            .remember_nonce(
+                &device.id,
+                &header.nonce,
+                header.iat + 2 * rules::HEADER_SKEW_SECONDS,
+            )
+            .await
+            .map_err(ServiceError::from)?;
+        if !fresh {
+            return Err(Problem::new(
+                ErrorCode::ReplayedNonce,
+                "this signed request was already used",
+            )
+            .into());
+        }
+        Ok(DeviceCall { device, body })
+    }
+}

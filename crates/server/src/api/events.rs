@@ -1,0 +1,150 @@
+//! `GET /v1/device/events`: the signed push stream (Server-Sent Events).
+//!
+//! A fresh connection gets the pending requests, then a heartbeat whose id is the
+//! device's newest event id (its resume point). A connection with `Last-Event-ID`
+//! gets the stored events after that id. Then live events and a signed heartbeat
+//! every 15 s. A `device_status` event (revoked/blocked) ends the stream.
+
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::Stream;
+use godkend_protocol::messages::event::HEARTBEAT_SECONDS;
+use godkend_protocol::messages::{EventKind, Heartbeat};
+use tokio::sync::{broadcast, mpsc};
+use tokio_stream::StreamExt as _;
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::device_auth::DeviceCall;
+use super::error::ApiResult;
+use crate::service::{ServiceError, SharedService, now};
+use crate::store::{DeviceRow, EventRow};
+
+pub async fn events(
+    State(service): State<SharedService>,
+    headers: HeaderMap,
+    call: DeviceCall,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let device = call.active(&service)?.clone();
+    let resume_from = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let live = service.hub.subscribe(&device.id);
+    service
+        .store
+        .touch_device(&device.id, now())
+        .await
+        .map_err(ServiceError::from)?;
+    let (tx, rx) = mpsc::channel::<Event>(32);
+    tokio::spawn(async move {
+        if let Err(e) = stream_device(&service, &device, resume_from, live, &tx).await {
+            tracing::warn!(error = %e, device = %device.id, "event stream ended with an error");
+        }
+    });
+    let stream = ReceiverStream::new(rx).map(Ok);
+    // Comment keep-alives keep proxies from closing an idle connection between heartbeats.
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(30))))
+}
+
+fn sse_event(row: &EventRow) -> Event {
+    Event::default()
+        .event(row.kind.clone())
+        .id(row.id.to_string())
+        .data(row.data.clone())
+}
+
+async fn stream_device(
+    service: &SharedService,
+    device: &DeviceRow,
+    resume_from: Option<i64>,
+    mut live: broadcast::Receiver<std::sync::Arc<EventRow>>,
+    tx: &mpsc::Sender<Event>,
+) -> Result<(), ServiceError> {
+    let mut sent: HashSet<i64> = HashSet::new();
+    let mut last = match resume_from {
+        Some(after) => {
+            let mut last = after;
+            for row in service.store.events_after(&device.id, after).await? {
+                last = last.max(row.id);
+                sent.insert(row.id);
+                if tx.send(sse_event(&row)).await.is_err() {
+                    return Ok(());
+                }
+            }
+            last
+        }
+        None => {
+            let last = service.store.last_event_id_for(&device.id).await?;
+            for envelope in service.pending_for_device(device).await? {
+                let event = Event::default()
+                    .event(EventKind::RequestCreated.as_str())
+                    .data(envelope.to_json()?);
+                if tx.send(event).await.is_err() {
+                    return Ok(());
+                }
+            }
+            last
+        }
+    };
+    send_heartbeat(service, device, Some(last), tx).await?;
+
+    let mut shutdown = service.shutdown.subscribe();
+    let mut heartbeat = tokio::time::interval(Duration::from_secs(HEARTBEAT_SECONDS));
+    heartbeat.tick().await;
+    loop {
+        let row = tokio::select! {
+            received = live.recv() => match received {
+                Ok(row) => vec![(*row).clone()],
+                // Fell behind: read what was missed from the log.
+                Err(broadcast::error::RecvError::Lagged(_)) => service.store.events_after(&device.id, last).await?,
+                Err(broadcast::error::RecvError::Closed) => return Ok(()),
+            },
+            _ = heartbeat.tick() => {
+                send_heartbeat(service, device, None, tx).await?;
+                continue;
+            }
+            _ = shutdown.changed() => return Ok(()),
+            () = tx.closed() => return Ok(()),
+        };
+        for row in row {
+            if row.id <= resume_from.unwrap_or(i64::MIN) || !sent.insert(row.id) {
+                continue;
+            }
+            last = last.max(row.id);
+            if tx.send(sse_event(&row)).await.is_err() {
+                return Ok(());
+            }
+            if row.kind == EventKind::DeviceStatus.as_str() {
+                return Ok(());
+            }
+        }
+        if sent.len() > 4096 {
+            sent.retain(|id| *id > last - 1024);
+        }
+    }
+}
+
+async fn send_heartbeat(
+    service: &SharedService,
+    device: &DeviceRow,
+    id: Option<i64>,
+    tx: &mpsc::Sender<Event>,
+) -> Result<(), ServiceError> {
+    let beat = Heartbeat {
+        iat: now(),
+        device_id: device.id.clone(),
+    };
+    let mut event = Event::default()
+        .event(EventKind::Heartbeat.as_str())
+        .data(service.seal(&beat)?.to_json()?);
+    if let Some(id) = id {
+        event = event.id(id.to_string());
+    }
+    let _ = tx.send(event).await;
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! Request extractors with problem+json rejections: JSON bodies, relying-party API
+//! keys, and the client address.
+
+use std::net::SocketAddr;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use godkend_protocol::{ErrorCode, Problem, b64};
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::service::SharedService;
+use crate::store::RpRow;
+
+/// `Json<T>` whose failures are problem+json with a clear message.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(JsonBody(value)),
+            Err(rejection) => Err(json_problem(&rejection).into()),
+        }
+    }
+}
+
+fn json_problem(rejection: &JsonRejection) -> Problem {
+    match rejection {
+        JsonRejection::JsonDataError(e) => Problem::new(
+            ErrorCode::BadRequest,
+            "the JSON does not have the expected fields",
+        )
+        .with_detail(e.body_text()),
+        JsonRejection::JsonSyntaxError(e) => {
+            Problem::new(ErrorCode::MalformedJson, "the body is not valid JSON")
+                .with_detail(e.body_text())
+        }
+        JsonRejection::MissingJsonContentType(_) => Problem::new(
+            ErrorCode::BadRequest,
+            "send the body with Content-Type: application/json",
+        ),
+        JsonRejection::BytesRejection(e)
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
+        {
+            Problem::new(ErrorCode::PayloadTooLarge, "the body is too large")
+        }
+        other => Problem::new(ErrorCode::BadRequest, "cannot read the body")
+            .with_detail(other.body_text()),
+    }
+}
+
+/// Raw body bytes with a problem+json rejection (for signed bodies).
+pub struct RawBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::body::Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    Problem::new(ErrorCode::PayloadTooLarge, "the body is too large").into()
+                } else {
+                    Problem::new(ErrorCode::BadRequest, "cannot read the body").into()
+                }
+            })
+    }
+}
+
+/// The relying party named by `Authorization: Bearer <api key>`.
+pub struct Rp(pub RpRow);
+
+/// SHA-256 of an API key, as stored.
+pub fn api_key_hash(key: &str) -> String {
+    b64::sha256_b64(key.as_bytes())
+}
+
+impl FromRequestParts<SharedService> for Rp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        service: &SharedService,
+    ) -> Result<Self, Self::Rejection> {
+        let unauthorized = || {
+            Problem::new(
+                ErrorCode::Unauthorized,
+                "send a valid relying-party API key as `Authorization: Bearer <key>`",
+            )
+        };
+        let key = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(unauthorized)?;
+        let rp = service
+            .store
+            .rp_by_key_hash(&api_key_hash(key.trim()))
+            .await
+            .map_err(crate::service::ServiceError::from)?
+            .ok_or_else(unauthorized)?;
+        Ok(Rp(rp))
+    }
+}
+
+/// The client's IP address as seen by this server (for the audit log).
+pub struct ClientIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string()),
+        ))
+    }
+}

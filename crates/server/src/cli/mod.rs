@@ -1,0 +1,123 @@
+//! The `godkend-server` command line: `serve` and the admin commands. Every command
+//! takes `--json`; errors are one clear line and a non-zero exit.
+
+mod admin;
+mod output;
+mod serve;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+pub use serve::ServeArgs;
+
+/// Godkend approval server and admin tool.
+#[derive(Debug, Parser)]
+#[command(name = "godkend-server", version, about, long_about = None)]
+pub struct Cli {
+    /// Directory for the SQLite database and the server key file.
+    #[arg(long, env = "GODKEND_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB (default: SQLite in the data dir).
+    #[arg(long, env = "GODKEND_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// The URL devices and relying parties use to reach the server.
+    #[arg(long, env = "GODKEND_PUBLIC_URL", global = true)]
+    pub public_url: Option<url::Url>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage relying parties and their API keys.
+    #[command(subcommand)]
+    Rp(RpCommand),
+    /// Create activation codes for new devices.
+    #[command(subcommand)]
+    Activation(ActivationCommand),
+    /// List and revoke devices.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Show the audit log.
+    Audit {
+        /// Only entries since this time: Unix seconds, or an age such as 30m, 12h, 7d.
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// Manage the server signing key.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user.
+    Add {
+        user: String,
+        /// A display name (defaults to the user id).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List users.
+    List,
+    /// Remove a user and revoke their devices.
+    Remove { user: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RpCommand {
+    /// Add a relying party; prints its API key once.
+    Add {
+        rp_id: String,
+        /// The name users see in notifications and on the request screen.
+        #[arg(long)]
+        name: String,
+    },
+    /// List relying parties.
+    List,
+    /// Remove a relying party (its API key stops working).
+    Remove { rp_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActivationCommand {
+    /// Create a one-time activation code and link for a user's new device.
+    Create { user: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// List devices, of one user or of everyone.
+    List { user: Option<String> },
+    /// Revoke a device by its serial number; the device wipes itself.
+    Revoke { serial: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Show the current key id and public key.
+    Show,
+    /// Start signing with a new key; the old one vouches for it.
+    Rotate,
+}
+
+/// Runs the parsed command.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let data_dir = cli
+        .data_dir
+        .clone()
+        .unwrap_or_else(crate::config::default_data_dir);
+    match &cli.command {
+        Command::Serve(args) => serve::serve(&cli, &data_dir, args).await,
+        other => admin::run(&cli, &data_dir, other).await,
+    }
+}

@@ -1,0 +1,212 @@
+//! `godkend-server serve`: the HTTP server with its background tasks and graceful
+//! shutdown (in-flight calls finish, streams end, the database closes cleanly).
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::Cli;
+use crate::service::{Service, Settings, now};
+
+/// Options of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "GODKEND_LISTEN", default_value = "127.0.0.1:8420")]
+    pub listen: SocketAddr,
+    /// Serve the demo relying party at /demo (never on a production server).
+    #[arg(long)]
+    pub demo: bool,
+    /// Organisation name shown in the app.
+    #[arg(long, env = "GODKEND_ORG_NAME", default_value = "Godkend")]
+    pub org_name: String,
+    /// Support e-mail shown in the app.
+    #[arg(long, env = "GODKEND_SUPPORT_EMAIL")]
+    pub support_email: Option<String>,
+    /// Support phone number shown in the app.
+    #[arg(long, env = "GODKEND_SUPPORT_PHONE")]
+    pub support_phone: Option<String>,
+    /// Support web page shown in the app.
+    #[arg(long, env = "GODKEND_SUPPORT_URL")]
+    pub support_url: Option<String>,
+    /// How long a "this was not me" report pauses requests to that user, in seconds.
+    #[arg(long, default_value_t = 900)]
+    pub not_me_block_seconds: i64,
+    /// Push backoff after a denial, in seconds; doubles with each further denial.
+    #[arg(long, default_value_t = 5)]
+    pub push_backoff_seconds: i64,
+    /// Lifetime of activation codes, in minutes.
+    #[arg(long, default_value_t = 15)]
+    pub activation_ttl_minutes: i64,
+    /// Log format: text or json.
+    #[arg(long, env = "GODKEND_LOG_FORMAT", default_value = "text")]
+    pub log_format: String,
+}
+
+/// The public URL: as given, or `http://LISTEN` for a loopback listener.
+fn public_url(cli: &Cli, listen: SocketAddr) -> anyhow::Result<url::Url> {
+    let url = match &cli.public_url {
+        Some(url) => url.clone(),
+        None => url::Url::parse(&format!("http://{listen}"))?,
+    };
+    crate::config::check_public_url(&url).map_err(anyhow::Error::msg)?;
+    Ok(url)
+}
+
+/// Builds the service from the command line (shared with the admin commands).
+pub(super) async fn open_service(
+    cli: &Cli,
+    data_dir: &Path,
+    public_url: url::Url,
+) -> anyhow::Result<Service> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    let database_url = cli
+        .database_url
+        .clone()
+        .unwrap_or_else(|| crate::store::sqlite_url(&crate::config::sqlite_file(data_dir)));
+    let store = crate::store::Store::open(&database_url)
+        .await
+        .with_context(|| "cannot open the database")?;
+    let keys = crate::server_key::ServerKeys::load_or_create(&crate::config::key_file(data_dir))?;
+    Ok(Service::new(store, keys, Settings::new(public_url)))
+}
+
+pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Result<()> {
+    init_logging(&args.log_format);
+    let public_url = public_url(cli, args.listen)?;
+    let mut service = open_service(cli, data_dir, public_url.clone()).await?;
+    service.settings.org.name.clone_from(&args.org_name);
+    service
+        .settings
+        .org
+        .support_email
+        .clone_from(&args.support_email);
+    service
+        .settings
+        .org
+        .support_phone
+        .clone_from(&args.support_phone);
+    service
+        .settings
+        .org
+        .support_url
+        .clone_from(&args.support_url);
+    service.settings.not_me_block_seconds = args.not_me_block_seconds;
+    service.settings.push_backoff_base_seconds = args.push_backoff_seconds;
+    service.settings.activation_ttl_seconds = args.activation_ttl_minutes * 60;
+    let service = Arc::new(service);
+    if args.demo {
+        ensure_demo_rp(&service).await?;
+    }
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    tracing::info!(
+        listen = %args.listen,
+        public_url = %public_url,
+        server_kid = %service.keys.kid(),
+        demo = args.demo,
+        "godkend-server ready"
+    );
+    let stop = service.shutdown.subscribe();
+    let pump = tokio::spawn(crate::push::run_event_pump(service.clone(), stop.clone()));
+    let upkeep = tokio::spawn(run_upkeep(service.clone(), stop));
+
+    let app = crate::api::router(service.clone(), args.demo);
+    let on_signal = {
+        let service = service.clone();
+        async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing in-flight calls");
+            service.shutdown.send_replace(true);
+        }
+    };
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(on_signal)
+    .await
+    .context("the server failed")?;
+    let _ = tokio::join!(pump, upkeep);
+    service.store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Expires requests every second; prunes nonces and old events now and then.
+async fn run_upkeep(service: Arc<Service>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut round: u64 = 0;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return,
+        }
+        round += 1;
+        if let Err(e) = service.expire_overdue().await {
+            tracing::warn!(error = %e, "could not expire requests");
+        }
+        if round % 60 == 0 {
+            let now = now();
+            if let Err(e) = service.store.prune_nonces(now).await {
+                tracing::warn!(error = %e, "could not prune nonces");
+            }
+            if let Err(e) = service.store.prune_events(now - 86_400).await {
+                tracing::warn!(error = %e, "could not prune events");
+            }
+        }
+    }
+}
+
+/// Makes sure the built-in demo relying party exists. Its API key is random and
+/// never shown: the demo page calls the service directly.
+async fn ensure_demo_rp(service: &Service) -> anyhow::Result<()> {
+    let key = crate::service::random_id("");
+    let hash = crate::api::extract::api_key_hash(&key);
+    service
+        .store
+        .add_rp(crate::api::demo::DEMO_RP, "Godkend Demo", &hash, now())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

@@ -1,0 +1,11 @@
+//! godkend-server: the open, self-hostable approval server. Relying parties create
+//! approval requests; devices receive them over a signed push stream and answer with
+//! signed decisions; relying parties get a server-signed result.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod push;
+pub mod server_key;
+pub mod service;
+pub mod store;

@@ -1,0 +1,353 @@
+//! Approval requests from relying parties: creation with the abuse controls, expiry,
+//! and the relying party's view of the result.
+
+use godkend_protocol::messages::{
+    ApprovalRequest, CloseReason, CreateRequest, CreatedRequest, EventKind, RequestClosed,
+    RequestState, RequestStatus, RpResult,
+};
+use godkend_protocol::{Envelope, ErrorCode, Problem, rules};
+use rand::RngExt as _;
+use sqlx::AnyConnection;
+
+use super::{Service, ServiceError, now, random_id};
+use crate::store::requests::Finish;
+use crate::store::{self, AuditEntry, AuditEvent, EventRow, RequestRow, RpRow};
+
+/// Longest title and message accepted from a relying party.
+const MAX_TITLE: usize = 120;
+const MAX_MESSAGE: usize = 1000;
+const MAX_CONTEXT_FIELD: usize = 200;
+
+fn check_create(body: &CreateRequest) -> Result<(u8, u32), Problem> {
+    let bad = |why: String| Problem::new(ErrorCode::BadRequest, "invalid request").with_detail(why);
+    if body.title.trim().is_empty() || body.title.chars().count() > MAX_TITLE {
+        return Err(bad(format!("title must be 1 to {MAX_TITLE} characters")));
+    }
+    if body.message.chars().count() > MAX_MESSAGE {
+        return Err(bad(format!(
+            "message must be at most {MAX_MESSAGE} characters"
+        )));
+    }
+    let context = &body.context;
+    for field in [
+        &context.ip,
+        &context.location,
+        &context.user_agent,
+        &body.payee,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if field.chars().count() > MAX_CONTEXT_FIELD {
+            return Err(bad(format!(
+                "context fields and payee must be at most {MAX_CONTEXT_FIELD} characters"
+            )));
+        }
+    }
+    if let Some(amount) = &body.amount {
+        amount.validate().map_err(|e| bad(e.to_string()))?;
+    }
+    if let Some(url) = &body.webhook_url {
+        let parsed = url::Url::parse(url).map_err(|e| bad(format!("webhook_url: {e}")))?;
+        if !matches!(parsed.scheme(), "https" | "http") {
+            return Err(bad("webhook_url must be an http(s) URL".into()));
+        }
+    }
+    let code_length = rules::code_length_or_default(body.code_length).map_err(bad)?;
+    let ttl = rules::ttl_or_default(body.ttl_seconds).map_err(bad)?;
+    Ok((code_length, ttl))
+}
+
+fn random_digits(len: u8) -> String {
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+        .collect()
+}
+
+impl Service {
+    /// Creates a request for `body.user` on behalf of `rp`, superseding any pending one.
+    pub async fn create_request(
+        &self,
+        rp: &RpRow,
+        body: &CreateRequest,
+    ) -> Result<CreatedRequest, ServiceError> {
+        let (code_length, ttl) = check_create(body)?;
+        let now = now();
+        let Some(user) = self.store.user(&body.user).await? else {
+            return Err(
+                Problem::new(ErrorCode::UserNotFound, format!("no user `{}`", body.user)).into(),
+            );
+        };
+        if user.push_blocked_until > now {
+            let mut p = Problem::new(
+                ErrorCode::PushesBlocked,
+                "the user reported a request as not theirs; new requests are paused",
+            );
+            p.retry_after = u64::try_from(user.push_blocked_until - now).ok();
+            return Err(p.into());
+        }
+        let backoff = self.backoff_seconds(user.strikes);
+        if backoff > 0 && user.last_push_at + backoff > now {
+            let mut p = Problem::new(
+                ErrorCode::RateLimited,
+                "too many requests for this user after recent denials; try again later",
+            );
+            p.retry_after = u64::try_from(user.last_push_at + backoff - now).ok();
+            return Err(p.into());
+        }
+
+        let code = random_digits(code_length);
+        let request = ApprovalRequest {
+            iat: now,
+            exp: now + i64::from(ttl),
+            request_id: random_id("req_"),
+            nonce: random_id(""),
+            user: user.id.clone(),
+            rp_id: rp.id.clone(),
+            rp_name: rp.name.clone(),
+            kind: body.kind,
+            title: body.title.clone(),
+            message: body.message.clone(),
+            amount: body.amount.clone(),
+            payee: body.payee.clone(),
+            context: body.context.clone(),
+            code_length,
+            user_verification: body.user_verification,
+        };
+        let envelope = self.seal(&request)?;
+        let row = RequestRow {
+            id: request.request_id.clone(),
+            user_id: user.id.clone(),
+            rp_id: rp.id.clone(),
+            envelope: envelope.to_json()?,
+            request_hash: envelope.payload_hash()?,
+            code: code.clone(),
+            state: "pending".into(),
+            code_failures: 0,
+            created_at: now,
+            exp: request.exp,
+            decided_at: None,
+            decided_device_id: None,
+            decision_hash: None,
+            result: None,
+            webhook_url: body.webhook_url.clone(),
+        };
+
+        let mut tx = self.store.pool().begin().await?;
+        let devices = store::devices::active_device_ids(&mut tx, &user.id).await?;
+        if devices.is_empty() {
+            return Err(Problem::new(
+                ErrorCode::NotFound,
+                format!("user `{}` has no active device", user.id),
+            )
+            .into());
+        }
+        let mut events = Vec::new();
+        // One pending request per user: the new one supersedes the old.
+        for old in store::requests::pending_for_user(&mut tx, &user.id).await? {
+            events.extend(
+                self.close_request(
+                    &mut tx,
+                    &old,
+                    RequestState::Superseded,
+                    CloseReason::Superseded,
+                    now,
+                )
+                .await?,
+            );
+        }
+        store::requests::insert_request(&mut tx, &row).await?;
+        for device in &devices {
+            events.push(
+                store::events::insert_event(
+                    &mut tx,
+                    device,
+                    EventKind::RequestCreated.as_str(),
+                    &row.envelope,
+                    now,
+                )
+                .await?,
+            );
+        }
+        store::users::note_push(&mut tx, &user.id, now).await?;
+        store::audit::append(
+            &mut tx,
+            &AuditEntry::new(AuditEvent::RequestCreated, format!("rp:{}", rp.id), now)
+                .user(&user.id)
+                .detail(format!("{} {:?}", row.id, body.kind).to_lowercase()),
+        )
+        .await?;
+        tx.commit().await?;
+        self.publish(&events);
+        Ok(CreatedRequest {
+            request_id: row.id,
+            code,
+            exp: request.exp,
+        })
+    }
+
+    /// Push backoff after `strikes` denials: none without strikes, then doubling.
+    fn backoff_seconds(&self, strikes: i64) -> i64 {
+        if strikes <= 0 {
+            return 0;
+        }
+        let doublings = u32::try_from((strikes - 1).min(20)).unwrap_or(20);
+        (self
+            .settings
+            .push_backoff_base_seconds
+            .saturating_mul(1 << doublings))
+        .min(self.settings.push_backoff_max_seconds)
+    }
+
+    /// Ends a pending request without a decision (superseded, expired, failed) inside
+    /// `conn`'s transaction, and tells every active device. Returns the events written.
+    pub(crate) async fn close_request(
+        &self,
+        conn: &mut AnyConnection,
+        row: &RequestRow,
+        state: RequestState,
+        reason: CloseReason,
+        now: i64,
+    ) -> Result<Vec<EventRow>, ServiceError> {
+        let result = self.result_envelope(row, state, None, now)?;
+        let finish = Finish {
+            state,
+            now,
+            device_id: None,
+            decision_hash: None,
+            result: &result,
+        };
+        if !store::requests::finish_request(conn, &row.id, &finish).await? {
+            return Ok(Vec::new());
+        }
+        self.tell_devices(conn, &row.user_id, &row.id, reason, None, now)
+            .await
+    }
+
+    /// Writes a signed `request_closed` event for each active device of `user`
+    /// (except `skip`).
+    pub(crate) async fn tell_devices(
+        &self,
+        conn: &mut AnyConnection,
+        user: &str,
+        request_id: &str,
+        reason: CloseReason,
+        skip: Option<&str>,
+        now: i64,
+    ) -> Result<Vec<EventRow>, ServiceError> {
+        let mut events = Vec::new();
+        for device in store::devices::active_device_ids(conn, user).await? {
+            if Some(device.as_str()) == skip {
+                continue;
+            }
+            let closed = RequestClosed {
+                iat: now,
+                device_id: device.clone(),
+                request_id: request_id.into(),
+                reason,
+            };
+            let data = self.seal(&closed)?.to_json()?;
+            events.push(
+                store::events::insert_event(
+                    conn,
+                    &device,
+                    EventKind::RequestClosed.as_str(),
+                    &data,
+                    now,
+                )
+                .await?,
+            );
+        }
+        Ok(events)
+    }
+
+    /// The signed result for the relying party.
+    pub(crate) fn result_envelope(
+        &self,
+        row: &RequestRow,
+        state: RequestState,
+        decision: Option<(&Envelope, &str, godkend_protocol::messages::UvKind)>,
+        now: i64,
+    ) -> Result<String, ServiceError> {
+        let (decision_payload, device_signature, device_key, user_verification) = match decision {
+            Some((envelope, device_key, uv)) => {
+                let key = godkend_protocol::PublicKey::ed25519_b64(device_key)?;
+                (
+                    Some(envelope.payload.clone()),
+                    envelope.signature_by(&key).cloned(),
+                    Some(device_key.to_owned()),
+                    (state == RequestState::Approved).then_some(uv),
+                )
+            }
+            None => (None, None, None, None),
+        };
+        let result = RpResult {
+            iat: now,
+            request_id: row.id.clone(),
+            rp_id: row.rp_id.clone(),
+            user: row.user_id.clone(),
+            status: state,
+            decision: decision_payload,
+            device_signature,
+            device_key,
+            user_verification,
+        };
+        Ok(self.seal(&result)?.to_json()?)
+    }
+
+    /// Expires every overdue pending request (run periodically, and before reads).
+    pub async fn expire_overdue(&self) -> Result<usize, ServiceError> {
+        let now = now();
+        // A decision signed before `exp` may still arrive up to the grace period later.
+        let overdue = self
+            .store
+            .overdue_requests(now - rules::DECISION_GRACE_SECONDS)
+            .await?;
+        let mut count = 0;
+        for row in overdue {
+            let mut tx = self.store.pool().begin().await?;
+            let events = self
+                .close_request(
+                    &mut tx,
+                    &row,
+                    RequestState::Expired,
+                    CloseReason::Expired,
+                    now,
+                )
+                .await?;
+            tx.commit().await?;
+            if !events.is_empty() {
+                count += 1;
+            }
+            self.publish(&events);
+        }
+        Ok(count)
+    }
+
+    /// The relying party's view of one of its requests.
+    pub async fn request_status(
+        &self,
+        rp: &RpRow,
+        id: &str,
+    ) -> Result<RequestStatus, ServiceError> {
+        let not_found = || Problem::new(ErrorCode::NotFound, format!("no request `{id}`"));
+        let mut row = self.store.request(id).await?.ok_or_else(not_found)?;
+        if row.rp_id != rp.id {
+            return Err(not_found().into());
+        }
+        if row.state() == RequestState::Pending
+            && rules::is_expired(row.exp + rules::DECISION_GRACE_SECONDS, now())
+        {
+            self.expire_overdue().await?;
+            row = self.store.request(id).await?.ok_or_else(not_found)?;
+        }
+        let result = row.result.as_deref().map(Envelope::from_json).transpose()?;
+        Ok(RequestStatus {
+            request_id: row.id.clone(),
+            status: row.state(),
+            exp: row.exp,
+            result,
+        })
+    }
+}

@@ -1,0 +1,404 @@
+//! Decisions from devices: signatures, timing, PIN and code counting, idempotency.
+//!
+//! Order of checks (design.md §3–§4): the device signature; then, for approve, the PIN
+//! (or user-verification) signature, where a wrong PIN counts toward the device's 5;
+//! then the typed code, where a wrong code counts toward the request's 3. Every
+//! answer is stored under the decision's hash, so a byte-identical resend gets the
+//! same answer and is never counted twice.
+
+use godkend_protocol::messages::{
+    ApprovalRequest, CloseReason, Decision, DecisionKind, RequestState, UserVerification, UvKind,
+};
+use godkend_protocol::rules::{self, MAX_CODE_FAILURES};
+use godkend_protocol::{
+    Algorithm, Envelope, ErrorCode, Problem, PublicKey, SignatureEntry, b64, canonical,
+};
+use serde_json::json;
+
+use super::{Service, ServiceError, now};
+use crate::store::requests::Finish;
+use crate::store::{self, AuditEntry, AuditEvent, DeviceRow, RequestRow, StoredOutcome};
+
+/// The answer to a decision: an HTTP status and a JSON body, replayable byte for byte.
+#[derive(Debug, Clone)]
+pub struct DecisionOutcome {
+    pub http_status: u16,
+    pub body: String,
+}
+
+impl From<StoredOutcome> for DecisionOutcome {
+    fn from(s: StoredOutcome) -> Self {
+        DecisionOutcome {
+            http_status: u16::try_from(s.http_status).unwrap_or(500),
+            body: s.body,
+        }
+    }
+}
+
+fn problem_outcome(problem: &Problem) -> StoredOutcome {
+    StoredOutcome {
+        http_status: i64::from(problem.status),
+        body: serde_json::to_string(problem).unwrap_or_default(),
+    }
+}
+
+/// Which second factor signed an approval.
+pub(crate) enum SecondFactor {
+    /// The signature entry that should be the PIN key's.
+    Pin(SignatureEntry),
+    UserVerification(PublicKey, UvKind),
+}
+
+impl Service {
+    /// Handles `POST /v1/device/requests/{id}/decision` for an authenticated device.
+    pub async fn decide(
+        &self,
+        device: &DeviceRow,
+        request_id: &str,
+        body: &[u8],
+        ip: Option<String>,
+    ) -> Result<DecisionOutcome, ServiceError> {
+        let bad = |why: &str| Problem::new(ErrorCode::BadRequest, why.to_owned());
+        let envelope: Envelope = serde_json::from_slice(body).map_err(|e| {
+            Problem::new(
+                ErrorCode::MalformedJson,
+                "the body is not a decision envelope",
+            )
+            .with_detail(e.to_string())
+        })?;
+        let hash = b64::sha256_b64(canonical::to_vec(&envelope)?);
+        if let Some(stored) = self.store.decision_outcome(&hash).await? {
+            return Ok(stored.into());
+        }
+        let decision: Decision = envelope
+            .peek()
+            .map_err(|e| bad("the payload is not a decision").with_detail(e.to_string()))?;
+        if decision.device_id != device.id || decision.request_id != request_id {
+            return Err(bad("the decision names another device or request").into());
+        }
+        let device_key = PublicKey::ed25519_b64(&device.device_key)?;
+        if envelope.verify(&device_key).is_err() {
+            self.store
+                .audit(
+                    &AuditEntry::new(
+                        AuditEvent::InvalidSignature,
+                        format!("device:{}", device.id),
+                        now(),
+                    )
+                    .device(&device.id)
+                    .ip(ip)
+                    .detail("decision"),
+                )
+                .await?;
+            return Err(Problem::new(
+                ErrorCode::InvalidSignature,
+                "the device signature does not verify",
+            )
+            .into());
+        }
+        let not_found = || Problem::new(ErrorCode::NotFound, format!("no request `{request_id}`"));
+        let row = self
+            .store
+            .request(request_id)
+            .await?
+            .ok_or_else(not_found)?;
+        if row.user_id != device.user_id {
+            return Err(not_found().into());
+        }
+        let request: ApprovalRequest = Envelope::from_json(&row.envelope)?.peek()?;
+
+        let mut tx = self.store.pool().begin().await?;
+        let (outcome, events) = match self
+            .judge(
+                &mut tx, device, &row, &request, &envelope, &decision, &hash, ip,
+            )
+            .await?
+        {
+            Judged::Final(outcome, events) => (outcome, events),
+            Judged::Rejected(problem, events) => (problem_outcome(&problem), events),
+        };
+        store::decisions::record_outcome(&mut tx, &hash, &row.id, &device.id, &outcome, now())
+            .await?;
+        tx.commit().await?;
+        self.publish(&events);
+        Ok(outcome.into())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn judge(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        device: &DeviceRow,
+        row: &RequestRow,
+        request: &ApprovalRequest,
+        envelope: &Envelope,
+        decision: &Decision,
+        hash: &str,
+        ip: Option<String>,
+    ) -> Result<Judged, ServiceError> {
+        let now = now();
+        let state = row.state();
+        if state != RequestState::Pending {
+            let problem = if row.decided_device_id.as_deref() == Some(device.id.as_str()) {
+                Problem::new(
+                    ErrorCode::DecisionConflict,
+                    "this request was already decided on this device",
+                )
+            } else {
+                Problem::new(
+                    ErrorCode::RequestNotPending,
+                    "this request is no longer pending",
+                )
+                .with_detail(match state {
+                    RequestState::Approved | RequestState::Denied | RequestState::NotMe => {
+                        "it was decided on another device"
+                    }
+                    RequestState::Expired => "it expired",
+                    RequestState::Superseded => "a newer request replaced it",
+                    RequestState::Failed | RequestState::Pending => "it failed",
+                })
+            };
+            return Ok(Judged::Rejected(problem, Vec::new()));
+        }
+        if !rules::decision_matches_request(decision, request) {
+            return Ok(Judged::Rejected(
+                Problem::new(
+                    ErrorCode::BadRequest,
+                    "the decision does not match the request",
+                )
+                .with_detail("request id, nonce or code format differ"),
+                Vec::new(),
+            ));
+        }
+        if decision.request_hash != row.request_hash {
+            return Ok(Judged::Rejected(
+                Problem::new(
+                    ErrorCode::BadRequest,
+                    "the decision was made over a different request",
+                ),
+                Vec::new(),
+            ));
+        }
+        if rules::check_decision_timing(request, decision.iat, now).is_err() {
+            return Ok(Judged::Rejected(
+                Problem::new(ErrorCode::RequestExpired, "this request has expired"),
+                Vec::new(),
+            ));
+        }
+
+        let mut uv_kind = UvKind::Pin;
+        if decision.decision == DecisionKind::Approve {
+            let factor = match second_factor(device, envelope) {
+                Ok(f) => f,
+                Err(p) => return Ok(Judged::Rejected(p, Vec::new())),
+            };
+            match factor {
+                SecondFactor::Pin(entry) => {
+                    if !pin_signature_ok(device, envelope, &entry) {
+                        let (problem, events) = self.pin_failed(tx, device, ip, now).await?;
+                        return Ok(Judged::Rejected(problem, events));
+                    }
+                    store::devices::reset_pin_failures(tx, &device.id).await?;
+                }
+                SecondFactor::UserVerification(key, kind) => {
+                    let enough = match request.user_verification {
+                        UserVerification::Any => true,
+                        UserVerification::Pin => false,
+                        UserVerification::Hardware => kind == UvKind::Hardware,
+                    };
+                    if !enough {
+                        return Ok(Judged::Rejected(
+                            Problem::new(
+                                ErrorCode::UserVerificationInsufficient,
+                                "this request must be approved with the PIN",
+                            ),
+                            Vec::new(),
+                        ));
+                    }
+                    if envelope.verify(&key).is_err() {
+                        return Ok(Judged::Rejected(
+                            Problem::new(
+                                ErrorCode::InvalidSignature,
+                                "the user-verification signature does not verify",
+                            ),
+                            Vec::new(),
+                        ));
+                    }
+                    uv_kind = kind;
+                }
+            }
+            let typed = decision.code.as_deref().unwrap_or("");
+            if !rules::codes_equal(typed, &row.code) {
+                return self.code_failed(tx, row, now).await;
+            }
+        }
+
+        let state = match decision.decision {
+            DecisionKind::Approve => RequestState::Approved,
+            DecisionKind::Deny => RequestState::Denied,
+            DecisionKind::NotMe => RequestState::NotMe,
+        };
+        let result = self.result_envelope(
+            row,
+            state,
+            Some((envelope, &device.device_key, uv_kind)),
+            now,
+        )?;
+        let finish = Finish {
+            state,
+            now,
+            device_id: Some(&device.id),
+            decision_hash: Some(hash),
+            result: &result,
+        };
+        if !store::requests::finish_request(tx, &row.id, &finish).await? {
+            return Ok(Judged::Rejected(
+                Problem::new(
+                    ErrorCode::RequestNotPending,
+                    "this request is no longer pending",
+                )
+                .with_detail("it was decided on another device"),
+                Vec::new(),
+            ));
+        }
+        let events = self
+            .tell_devices(
+                tx,
+                &row.user_id,
+                &row.id,
+                CloseReason::Withdrawn,
+                Some(&device.id),
+                now,
+            )
+            .await?;
+        let not_me = decision.decision == DecisionKind::NotMe;
+        let block_until = not_me.then_some(now + self.settings.not_me_block_seconds);
+        store::users::note_decision(
+            tx,
+            &row.user_id,
+            decision.decision != DecisionKind::Approve,
+            block_until,
+        )
+        .await?;
+        let actor = format!("device:{}", device.id);
+        store::audit::append(
+            tx,
+            &AuditEntry::new(AuditEvent::Decision, &actor, now)
+                .user(&row.user_id)
+                .device(&device.id)
+                .ip(ip.clone())
+                .detail(format!("{} {}", row.id, decision.decision.as_str())),
+        )
+        .await?;
+        if not_me {
+            store::audit::append(
+                tx,
+                &AuditEntry::new(AuditEvent::NotMeReported, &actor, now)
+                    .user(&row.user_id)
+                    .device(&device.id)
+                    .ip(ip)
+                    .detail(format!("{} from rp {}; pushes paused", row.id, row.rp_id)),
+            )
+            .await?;
+        }
+        let body = json!({"request_id": row.id, "status": state.as_str()}).to_string();
+        Ok(Judged::Final(
+            StoredOutcome {
+                http_status: 200,
+                body,
+            },
+            events,
+        ))
+    }
+
+    /// A wrong code: count it, and fail the request after the third.
+    async fn code_failed(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        row: &RequestRow,
+        now: i64,
+    ) -> Result<Judged, ServiceError> {
+        let failures = store::requests::count_code_failure(tx, &row.id).await?;
+        let left = i64::from(MAX_CODE_FAILURES) - failures;
+        if left > 0 {
+            let problem = Problem::new(
+                ErrorCode::CodeMismatch,
+                "the code does not match the one on the login screen",
+            )
+            .with_attempts_left(u32::try_from(left).unwrap_or(0));
+            return Ok(Judged::Rejected(problem, Vec::new()));
+        }
+        let events = self
+            .close_request(tx, row, RequestState::Failed, CloseReason::Decided, now)
+            .await?;
+        let problem = Problem::new(
+            ErrorCode::CodeMismatch,
+            "the code was wrong three times; the request failed",
+        )
+        .with_attempts_left(0);
+        Ok(Judged::Rejected(problem, events))
+    }
+}
+
+enum Judged {
+    Final(StoredOutcome, Vec<store::EventRow>),
+    Rejected(Problem, Vec<store::EventRow>),
+}
+
+/// Finds the approval's second signature. A wrong PIN derives a different PIN key,
+/// so its signature carries an unknown kid: the PIN signature is therefore the one
+/// ed25519 signature that is neither the device key's nor the user-verification
+/// key's, and it is checked against the registered PIN key whatever its kid says.
+pub(crate) fn second_factor(
+    device: &DeviceRow,
+    envelope: &Envelope,
+) -> Result<SecondFactor, Problem> {
+    let unreadable = |what: &str| {
+        Problem::new(
+            ErrorCode::Internal,
+            format!("the stored {what} is unreadable"),
+        )
+    };
+    let device_kid = PublicKey::ed25519_b64(&device.device_key)
+        .map_err(|_| unreadable("device key"))?
+        .kid();
+    let mut uv = None;
+    if let (Some(alg), Some(key), Some(kind)) = (&device.uv_alg, &device.uv_key, &device.uv_kind) {
+        let alg =
+            serde_json::from_value(json!(alg)).map_err(|_| unreadable("user-verification key"))?;
+        let kind: UvKind = serde_json::from_value(json!(kind)).unwrap_or(UvKind::Software);
+        let key = PublicKey::from_b64(alg, key).map_err(|_| unreadable("user-verification key"))?;
+        if envelope.signature_by(&key).is_some() {
+            return Ok(SecondFactor::UserVerification(key, kind));
+        }
+        uv = Some(key.kid());
+    }
+    let others: Vec<&SignatureEntry> = envelope
+        .signatures
+        .iter()
+        .filter(|s| s.kid != device_kid && Some(&s.kid) != uv.as_ref())
+        .collect();
+    match others.as_slice() {
+        [entry] if entry.alg == Algorithm::Ed25519 => Ok(SecondFactor::Pin((*entry).clone())),
+        _ => Err(Problem::new(
+            ErrorCode::BadRequest,
+            "approval needs exactly one PIN or biometric signature besides the device signature",
+        )),
+    }
+}
+
+/// Checks a PIN signature entry against the registered PIN key, ignoring its kid.
+pub(crate) fn pin_signature_ok(
+    device: &DeviceRow,
+    envelope: &Envelope,
+    entry: &SignatureEntry,
+) -> bool {
+    let (Ok(pin_key), Ok(payload), Ok(sig)) = (
+        PublicKey::ed25519_b64(&device.pin_key),
+        envelope.canonical_payload(),
+        b64::decode(&entry.sig),
+    ) else {
+        return false;
+    };
+    pin_key.verify(&payload, &sig).is_ok()
+}

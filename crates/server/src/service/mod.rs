@@ -1,0 +1,166 @@
+//! The approval service: the rules of design.md §4–§5 over the store, the server key
+//! and the push hub. HTTP handlers and the admin CLI both call into it.
+
+mod activation;
+mod approval;
+mod decision;
+mod device;
+
+use std::sync::Arc;
+
+use godkend_protocol::messages::{Organisation, ServerInfo, ServerInfoResponse, VersionPolicy};
+use godkend_protocol::{Envelope, Problem, SignedObject};
+use rand::RngExt as _;
+
+use crate::push::Hub;
+use crate::server_key::ServerKeys;
+use crate::store::{EventRow, Store, StoreError};
+
+pub use activation::NewActivation;
+pub use decision::DecisionOutcome;
+
+/// Operator settings that shape the service's behaviour.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The URL devices and relying parties use to reach this server.
+    pub public_url: url::Url,
+    pub org: Organisation,
+    pub version_policy: VersionPolicy,
+    /// How long activation codes live.
+    pub activation_ttl_seconds: i64,
+    /// How long a "not me" report blocks pushes to that user.
+    pub not_me_block_seconds: i64,
+    /// Base of the push backoff after denials (doubles with each further strike).
+    pub push_backoff_base_seconds: i64,
+    /// Longest push backoff.
+    pub push_backoff_max_seconds: i64,
+}
+
+impl Settings {
+    pub fn new(public_url: url::Url) -> Self {
+        Settings {
+            public_url,
+            org: Organisation {
+                name: "Godkend".into(),
+                ..Organisation::default()
+            },
+            version_policy: VersionPolicy {
+                latest: env!("CARGO_PKG_VERSION").into(),
+                minimum: "0.1.0".into(),
+            },
+            activation_ttl_seconds: 15 * 60,
+            not_me_block_seconds: 15 * 60,
+            push_backoff_base_seconds: 5,
+            push_backoff_max_seconds: 15 * 60,
+        }
+    }
+}
+
+/// Everything a request handler needs.
+#[derive(Debug)]
+pub struct Service {
+    pub store: Store,
+    pub keys: ServerKeys,
+    pub hub: Hub,
+    pub settings: Settings,
+    /// Flipped to `true` on shutdown: open streams and long polls end.
+    pub shutdown: tokio::sync::watch::Sender<bool>,
+    /// Woken whenever a request on this node reaches a final state (RP long polls).
+    pub request_finished: tokio::sync::Notify,
+}
+
+pub type SharedService = Arc<Service>;
+
+/// Why a service call failed: a problem for the caller, or an internal fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    Problem(Box<Problem>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("signing failed: {0}")]
+    Protocol(#[from] godkend_protocol::ProtocolError),
+}
+
+impl From<Problem> for ServiceError {
+    fn from(p: Problem) -> Self {
+        ServiceError::Problem(Box::new(p))
+    }
+}
+
+impl From<serde_json::Error> for ServiceError {
+    fn from(e: serde_json::Error) -> Self {
+        ServiceError::Protocol(e.into())
+    }
+}
+
+impl From<sqlx::Error> for ServiceError {
+    fn from(e: sqlx::Error) -> Self {
+        ServiceError::Store(StoreError::Database(e))
+    }
+}
+
+/// Current Unix time in seconds (the server clock is the protocol's clock).
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// A random identifier: `prefix` and 128 bits in base64url.
+pub fn random_id(prefix: &str) -> String {
+    let bytes: [u8; 16] = rand::rng().random();
+    format!("{prefix}{}", godkend_protocol::b64::encode(bytes))
+}
+
+/// A random string of `len` characters from `alphabet`.
+pub fn random_from(alphabet: &[u8], len: usize) -> String {
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
+        .collect()
+}
+
+impl Service {
+    pub fn new(store: Store, keys: ServerKeys, settings: Settings) -> Self {
+        Service {
+            store,
+            keys,
+            hub: Hub::default(),
+            settings,
+            shutdown: tokio::sync::watch::Sender::new(false),
+            request_finished: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Signs a server object.
+    pub fn seal<T: SignedObject>(&self, object: &T) -> Result<Envelope, ServiceError> {
+        Ok(self.keys.seal(object)?)
+    }
+
+    /// The signed server info with the rotation chain.
+    pub fn server_info(&self) -> Result<ServerInfoResponse, ServiceError> {
+        let info = ServerInfo {
+            iat: now(),
+            server_kid: self.keys.kid(),
+            server_key: self.keys.public().to_b64(),
+            public_url: self.settings.public_url.to_string(),
+            org: self.settings.org.clone(),
+            version_policy: self.settings.version_policy.clone(),
+        };
+        Ok(ServerInfoResponse {
+            info: self.seal(&info)?,
+            rotations: self.keys.rotations().to_vec(),
+        })
+    }
+
+    /// Hands committed events to this node's connected streams.
+    pub(crate) fn publish(&self, events: &[EventRow]) {
+        for event in events {
+            self.hub.publish(event);
+        }
+        if !events.is_empty() {
+            self.request_finished.notify_waiters();
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! The append-only audit log of security events (the schema refuses updates and deletes).
+
+use serde::Serialize;
+use sqlx::AnyConnection;
+
+use super::{Store, StoreError};
+
+/// Security events worth an audit row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditEvent {
+    UserAdded,
+    UserRemoved,
+    RpAdded,
+    RpRemoved,
+    ActivationCreated,
+    ActivationFailed,
+    DeviceActivated,
+    UnlockFailed,
+    DeviceBlocked,
+    DeviceRevoked,
+    RequestCreated,
+    Decision,
+    NotMeReported,
+    PinChanged,
+    UvKeyChanged,
+    InvalidSignature,
+}
+
+impl AuditEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditEvent::UserAdded => "user_added",
+            AuditEvent::UserRemoved => "user_removed",
+            AuditEvent::RpAdded => "rp_added",
+            AuditEvent::RpRemoved => "rp_removed",
+            AuditEvent::ActivationCreated => "activation_created",
+            AuditEvent::ActivationFailed => "activation_failed",
+            AuditEvent::DeviceActivated => "device_activated",
+            AuditEvent::UnlockFailed => "unlock_failed",
+            AuditEvent::DeviceBlocked => "device_blocked",
+            AuditEvent::DeviceRevoked => "device_revoked",
+            AuditEvent::RequestCreated => "request_created",
+            AuditEvent::Decision => "decision",
+            AuditEvent::NotMeReported => "not_me_reported",
+            AuditEvent::PinChanged => "pin_changed",
+            AuditEvent::UvKeyChanged => "uv_key_changed",
+            AuditEvent::InvalidSignature => "invalid_signature",
+        }
+    }
+}
+
+/// One audit row.
+#[derive(Debug, Clone, Default, Serialize, sqlx::FromRow)]
+pub struct AuditEntry {
+    #[serde(skip_serializing_if = "is_zero")]
+    pub id: i64,
+    pub at: i64,
+    pub event: String,
+    pub actor: String,
+    pub user_id: Option<String>,
+    pub device_id: Option<String>,
+    pub ip: Option<String>,
+    pub detail: Option<String>,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+impl AuditEntry {
+    pub fn new(event: AuditEvent, actor: impl Into<String>, at: i64) -> Self {
+        AuditEntry {
+            at,
+            event: event.as_str().into(),
+            actor: actor.into(),
+            ..AuditEntry::default()
+        }
+    }
+
+    #[must_use]
+    pub fn user(mut self, user: &str) -> Self {
+        self.user_id = Some(user.into());
+        self
+    }
+
+    #[must_use]
+    pub fn device(mut self, device: &str) -> Self {
+        self.device_id = Some(device.into());
+        self
+    }
+
+    #[must_use]
+    pub fn ip(mut self, ip: Option<String>) -> Self {
+        self.ip = ip;
+        self
+    }
+
+    #[must_use]
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+pub(crate) async fn append(conn: &mut AnyConnection, entry: &AuditEntry) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit (at, event, actor, user_id, device_id, ip, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(entry.at)
+    .bind(&entry.event)
+    .bind(&entry.actor)
+    .bind(&entry.user_id)
+    .bind(&entry.device_id)
+    .bind(&entry.ip)
+    .bind(&entry.detail)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    pub async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        append(&mut conn, entry).await
+    }
+
+    pub async fn audit_since(&self, since: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, at, event, actor, user_id, device_id, ip, detail FROM audit \
+             WHERE at >= $1 ORDER BY id",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

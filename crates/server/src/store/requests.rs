@@ -1,0 +1,146 @@
+//! Approval requests and their life cycle. State changes are conditional on the state
+//! they leave (`WHERE state = 'pending'`), so exactly one decision or expiry wins.
+
+use godkend_protocol::messages::RequestState;
+use sqlx::AnyConnection;
+
+use super::{Store, StoreError};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RequestRow {
+    pub id: String,
+    pub user_id: String,
+    pub rp_id: String,
+    /// The server-signed approval request envelope (JSON).
+    pub envelope: String,
+    pub request_hash: String,
+    pub code: String,
+    pub state: String,
+    pub code_failures: i64,
+    pub created_at: i64,
+    pub exp: i64,
+    pub decided_at: Option<i64>,
+    pub decided_device_id: Option<String>,
+    pub decision_hash: Option<String>,
+    /// The server-signed RP result envelope (JSON), once final.
+    pub result: Option<String>,
+    pub webhook_url: Option<String>,
+}
+
+impl RequestRow {
+    pub fn state(&self) -> RequestState {
+        RequestState::parse(&self.state).unwrap_or(RequestState::Failed)
+    }
+}
+
+const COLUMNS: &str = "id, user_id, rp_id, envelope, request_hash, code, state, code_failures, \
+                       created_at, exp, decided_at, decided_device_id, decision_hash, result, webhook_url";
+
+impl Store {
+    pub async fn request(&self, id: &str) -> Result<Option<RequestRow>, StoreError> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM requests WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// The user's pending requests (at most one in normal operation).
+    pub async fn pending_requests(&self, user: &str) -> Result<Vec<RequestRow>, StoreError> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM requests WHERE user_id = $1 AND state = 'pending' ORDER BY created_at"
+        )))
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Pending requests whose time is up, across all users.
+    pub async fn overdue_requests(&self, now: i64) -> Result<Vec<RequestRow>, StoreError> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM requests WHERE state = 'pending' AND exp <= $1 ORDER BY exp LIMIT 200"
+        )))
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+pub(crate) async fn pending_for_user(
+    conn: &mut AnyConnection,
+    user: &str,
+) -> Result<Vec<RequestRow>, StoreError> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM requests WHERE user_id = $1 AND state = 'pending'"
+    )))
+    .bind(user)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub(crate) async fn insert_request(
+    conn: &mut AnyConnection,
+    row: &RequestRow,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO requests (id, user_id, rp_id, envelope, request_hash, code, state, code_failures, \
+         created_at, exp, webhook_url) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $8, $9)",
+    )
+    .bind(&row.id)
+    .bind(&row.user_id)
+    .bind(&row.rp_id)
+    .bind(&row.envelope)
+    .bind(&row.request_hash)
+    .bind(&row.code)
+    .bind(row.created_at)
+    .bind(row.exp)
+    .bind(&row.webhook_url)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// What a request's final state change records.
+pub(crate) struct Finish<'a> {
+    pub state: RequestState,
+    pub now: i64,
+    pub device_id: Option<&'a str>,
+    pub decision_hash: Option<&'a str>,
+    pub result: &'a str,
+}
+
+/// Moves a pending request to a final state; `false` if it was no longer pending.
+pub(crate) async fn finish_request(
+    conn: &mut AnyConnection,
+    id: &str,
+    finish: &Finish<'_>,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE requests SET state = $1, decided_at = $2, decided_device_id = $3, decision_hash = $4, \
+         result = $5 WHERE id = $6 AND state = 'pending'",
+    )
+    .bind(finish.state.as_str())
+    .bind(finish.now)
+    .bind(finish.device_id)
+    .bind(finish.decision_hash)
+    .bind(finish.result)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Counts a wrong code; returns the new count.
+pub(crate) async fn count_code_failure(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<i64, StoreError> {
+    let (n,): (i64,) = sqlx::query_as(
+        "UPDATE requests SET code_failures = code_failures + 1 WHERE id = $1 RETURNING code_failures",
+    )
+    .bind(id)
+    .fetch_one(conn)
+    .await?;
+    Ok(n)
+}

@@ -1,0 +1,106 @@
+//! Users: the people devices belong to, with their push-abuse counters.
+
+use sqlx::AnyConnection;
+
+use super::{Store, StoreError};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub display_name: String,
+    pub created_at: i64,
+    /// Denials and not-me reports since the last approval; drives push backoff.
+    pub strikes: i64,
+    pub last_push_at: i64,
+    pub push_blocked_until: i64,
+}
+
+const COLUMNS: &str = "id, display_name, created_at, strikes, last_push_at, push_blocked_until";
+
+impl Store {
+    /// Adds a user; `false` if the id is taken.
+    pub async fn add_user(
+        &self,
+        id: &str,
+        display_name: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO users (id, display_name, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(display_name)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn user(&self, id: &str) -> Result<Option<UserRow>, StoreError> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM users WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn users(&self) -> Result<Vec<UserRow>, StoreError> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM users ORDER BY id"
+        )))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Removes a user; their devices are revoked by the caller first.
+    pub async fn remove_user(&self, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+/// Records a push for the rate limit.
+pub(crate) async fn note_push(
+    conn: &mut AnyConnection,
+    user: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET last_push_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// After a decision: a denial adds a strike, `not_me` adds one and blocks pushes until
+/// `block_until`, an approval clears the strikes.
+pub(crate) async fn note_decision(
+    conn: &mut AnyConnection,
+    user: &str,
+    strike: bool,
+    block_until: Option<i64>,
+) -> Result<(), StoreError> {
+    if strike {
+        sqlx::query(
+            "UPDATE users SET strikes = strikes + 1, \
+             push_blocked_until = CASE WHEN $1 > push_blocked_until THEN $1 ELSE push_blocked_until END \
+             WHERE id = $2",
+        )
+        .bind(block_until.unwrap_or(0))
+        .bind(user)
+        .execute(conn)
+        .await?;
+    } else {
+        sqlx::query("UPDATE users SET strikes = 0 WHERE id = $1")
+            .bind(user)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,273 @@
+#!/usr/bin/env bash
+# The README's test command: formatting, lints, and every cargo test (unit,
+# integration, browser) against a throw-away PostgreSQL cluster and headless Chromium.
+# shellcheck source-path=SCRIPTDIR
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+    cat <<'EOF'
+Usage: scripts/test.sh [--only-services-check] [-- CARGO_TEST_ARGS...]
+
+Installs what the tests need (Debian/Ubuntu), then runs in order, stopping at the
+first failure:
+  cargo fmt --check, cargo clippy -D warnings, cargo test --workspace --locked
+with a throw-away PostgreSQL cluster and headless Chromium for the tests.
+
+Options:
+  --only-services-check  install packages, start and stop the test services
+                         (PostgreSQL, desktop services), run no cargo at all
+  -- ARGS                passed on to `cargo test` (e.g. -- -p godkend-server)
+
+Environment:
+  CARGO_TARGET_DIR           honoured; under CI=true it defaults to ~/.cache/godkend-target
+  GODKEND_TEST_POSTGRES_URL  use this database instead of starting a cluster
+  GODKEND_CHROMIUM, GODKEND_CHROMEDRIVER
+                             browser binaries (default /usr/bin/chromium, /usr/bin/chromedriver)
+  GODKEND_PG_BIN             directory with initdb and pg_ctl (default: newest Debian one)
+  GODKEND_SKIP_APT=1         do not install packages, only check they are there
+EOF
+}
+
+only_services=0
+cargo_test_args=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --only-services-check) only_services=1 ;;
+        -h | --help) usage; exit 0 ;;
+        --) shift; cargo_test_args=("$@"); break ;;
+        *) usage >&2; die "unknown argument: $1" ;;
+    esac
+    shift
+done
+
+cd "$GODKEND_ROOT"
+started_at=$(now)
+
+# ---------------------------------------------------------------------------
+# Steps and the summary
+
+step_names=()
+step_results=()
+step_times=()
+
+current_step=''
+current_start=''
+
+# run_step NAME COMMAND...: runs one step in this shell (so errexit applies inside it
+# and its exports stay), and records PASS and its time. A failing step ends the run
+# through errexit; the EXIT trap records it as FAIL and prints the summary.
+run_step() {
+    current_step=$1
+    current_start=$(now)
+    shift
+    log "$current_step"
+    "$@"
+    record_step PASS
+}
+
+record_step() {
+    step_names+=("$current_step")
+    step_results+=("$1")
+    step_times+=("$(elapsed "$current_start")")
+    current_step=''
+}
+
+print_summary() {
+    local rc=$1 i result
+    [ ${#step_names[@]} -gt 0 ] || return 0
+    printf '\n%sSummary%s\n' "$_c_bold" "$_c_off" >&2
+    for i in "${!step_names[@]}"; do
+        result=${step_results[$i]}
+        if [ "$result" = PASS ]; then
+            printf '  %sPASS%s  %-34s %s\n' "$_c_green" "$_c_off" "${step_names[$i]}" "${step_times[$i]}" >&2
+        else
+            printf '  %sFAIL%s  %-34s %s\n' "$_c_red" "$_c_off" "${step_names[$i]}" "${step_times[$i]}" >&2
+        fi
+    done
+    if [ "$rc" -eq 0 ]; then
+        ok "All steps passed. Total wall time: $(elapsed "$started_at")"
+    else
+        printf '%sFAILED%s (exit %s). Total wall time: %s\n' "$_c_red" "$_c_off" "$rc" "$(elapsed "$started_at")" >&2
+    fi
+}
+
+# ---------------------------------------------------------------------------
+# System packages
+
+install_packages() {
+    # Found by the check on other systems; on Debian the package puts it here.
+    local pg_bin
+    if pg_bin=$(pg_bin_dir); then PATH="$pg_bin:$PATH"; fi
+    need_debian \
+        curl:curl \
+        pkg-config:pkg-config \
+        initdb:postgresql \
+        "$GODKEND_CHROMIUM:chromium" \
+        "$GODKEND_CHROMEDRIVER:chromium-driver"
+}
+
+# ---------------------------------------------------------------------------
+# Throw-away PostgreSQL cluster
+
+pg_dir=''
+pg_bin=''
+pg_user=''
+
+# Runs a PostgreSQL tool as the cluster's owner: `postgres` when we are root (the
+# server refuses to run as root), else ourselves.
+pg_as_owner() {
+    if [ -n "$pg_user" ]; then
+        local cmd
+        printf -v cmd '%q ' "$@"
+        su "$pg_user" -s /bin/sh -c "cd $(printf %q "$pg_dir") && $cmd"
+    else
+        "$@"
+    fi
+}
+
+start_postgres() {
+    if [ -n "${GODKEND_TEST_POSTGRES_URL:-}" ]; then
+        info "using GODKEND_TEST_POSTGRES_URL from the environment; no cluster started"
+        return 0
+    fi
+    pg_bin=$(pg_bin_dir) ||
+        die "initdb/pg_ctl not found: install PostgreSQL (Debian/Ubuntu package: postgresql) or set GODKEND_PG_BIN"
+    pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/godkend-pg.XXXXXX")
+    if [ "$(id -u)" -eq 0 ]; then
+        id postgres >/dev/null 2>&1 ||
+            die "running as root needs the 'postgres' system user (the postgresql package creates it)"
+        pg_user=postgres
+        chown postgres "$pg_dir"
+    fi
+    local port attempt
+    for attempt in 1 2 3; do
+        port=$(free_port)
+        info "starting PostgreSQL ($pg_bin) on 127.0.0.1:$port in $pg_dir"
+        if [ ! -d "$pg_dir/data" ]; then
+            pg_as_owner "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U postgres >"$pg_dir/initdb.log" 2>&1 || {
+                cat "$pg_dir/initdb.log" >&2
+                return 1
+            }
+        fi
+        # The port can be taken between free_port and the bind; try another one then.
+        if pg_as_owner "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w -t 60 \
+            -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null; then
+            export GODKEND_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+            info "GODKEND_TEST_POSTGRES_URL=$GODKEND_TEST_POSTGRES_URL"
+            return 0
+        fi
+        warn "PostgreSQL did not start (attempt $attempt); its log:"
+        tail -n 20 "$pg_dir/log" >&2 || true
+    done
+    return 1
+}
+
+# postgres_pid: the postmaster's pid, from the file it writes in its data dir.
+postgres_pid() {
+    [ -n "$pg_dir" ] && [ -r "$pg_dir/data/postmaster.pid" ] && head -n 1 "$pg_dir/data/postmaster.pid"
+}
+
+stop_postgres() {
+    [ -n "$pg_dir" ] || return 0
+    local pid
+    if pid=$(postgres_pid); then
+        info "stopping PostgreSQL (pid $pid)"
+        if ! pg_as_owner "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w -t 30 stop >/dev/null; then
+            warn "pg_ctl stop failed; killing the postmaster ($pid) this run started"
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    fi
+    rm -rf "$pg_dir"
+    pg_dir=''
+}
+
+check_postgres() {
+    local psql=psql
+    if [ -n "$pg_bin" ]; then psql=$pg_bin/psql; fi
+    "$psql" -X -q -t -A -d "$GODKEND_TEST_POSTGRES_URL" -c 'select version()'
+}
+
+# ---------------------------------------------------------------------------
+# Desktop services
+
+start_desktop_services() {
+    # Placeholder for the GUI end-to-end tests. Later work starts, each in this run's
+    # own temp dir and killed by pid on exit (see ../shared/testing.md and
+    # notes/gui-stack.md §7): Xvfb on a free display, a private D-Bus session bus
+    # (config without <servicedir>), dunst, gnome-keyring-daemon (secrets, unlocked
+    # with a throw-away password) and a tray host (status-notifier-watcher +
+    # gtk-sni-tray-standalone), and exports DISPLAY / DBUS_SESSION_BUS_ADDRESS.
+    :
+}
+
+stop_desktop_services() {
+    # Counterpart of start_desktop_services; nothing is started yet.
+    :
+}
+
+start_services() {
+    start_postgres
+    start_desktop_services
+}
+
+stop_services() {
+    stop_desktop_services
+    stop_postgres
+}
+
+# Starts and stops the services once, proving the machinery works without cargo.
+services_check() {
+    start_services
+    check_postgres
+    local pid
+    pid=$(postgres_pid) || true
+    stop_services
+    # pg_ctl returns once the pid file is gone, a moment before the process exits.
+    local i=0
+    while [ -n "$pid" ] && pid_alive "$pid"; do
+        if [ $i -ge 50 ]; then
+            warn "PostgreSQL ($pid) still runs 5s after stop"
+            return 1
+        fi
+        sleep 0.1
+        i=$((i + 1))
+    done
+    info "PostgreSQL started, answered and stopped"
+}
+
+# ---------------------------------------------------------------------------
+
+on_exit() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [ -n "$current_step" ]; then record_step FAIL; fi
+    stop_services || true
+    print_summary "$rc"
+    exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+export GODKEND_CHROMIUM=${GODKEND_CHROMIUM:-/usr/bin/chromium}
+export GODKEND_CHROMEDRIVER=${GODKEND_CHROMEDRIVER:-/usr/bin/chromedriver}
+
+run_step "system packages" install_packages
+
+if [ "$only_services" = 1 ]; then
+    run_step "services start/stop check" services_check
+    exit 0
+fi
+
+need_rust rustfmt clippy
+if [ -z "${CARGO_TARGET_DIR:-}" ] && [ "${CI:-}" = true ]; then
+    export CARGO_TARGET_DIR="$HOME/.cache/godkend-target"
+fi
+if [ -n "${CARGO_TARGET_DIR:-}" ]; then info "CARGO_TARGET_DIR=$CARGO_TARGET_DIR"; fi
+
+run_step "cargo fmt --check" cargo fmt --all -- --check
+run_step "cargo clippy -D warnings" cargo clippy --workspace --all-targets --locked -- -D warnings
+run_step "start test services" start_services
+run_step "cargo test" cargo test --workspace --locked ${cargo_test_args[@]+"${cargo_test_args[@]}"}
