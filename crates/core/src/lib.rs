@@ -1,1 +1,15 @@
+//! godkend-core: everything the desktop app does that is not drawing. Keys, the PIN
+//! as a key, activation, the signed server client, push events and decisions. A
+//! plain async library that the GUI and the tests drive.
 
+pub mod activation;
+pub mod client;
+pub mod decision;
+pub mod error;
+pub mod keys;
+pub mod pin;
+pub mod push;
+
+pub use client::ServerClient;
+pub use error::CoreError;
+pub use keys::{DeviceKey, PinKey};

@@ -1,5 +1,5 @@
 //! Writes the protocol test vectors in `crates/protocol/test-vectors/`, one JSON file
-//! per message type (PROTOCOL.md §10 describes the format).
+//! per message type (PROTOCOL.md §12 describes the format).
 //!
 //! `cargo run -p godkend-protocol --example gen_vectors`
 //!

@@ -104,6 +104,24 @@ impl ClockOffset {
     }
 }
 
+/// Is `host` a loopback name or address?
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Devices and relying parties reach the server over HTTPS, except on loopback.
+pub fn check_transport(url: &url::Url) -> Result<(), String> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if url.host_str().is_some_and(is_loopback_host) => Ok(()),
+        "http" => Err(format!(
+            "{url} must use https (plain http is allowed only on loopback)"
+        )),
+        other => Err(format!("the server URL must be http(s), not {other}")),
+    }
+}
+
 /// Clamps a relying party's TTL request into the allowed range.
 pub fn ttl_or_default(requested: Option<u32>) -> Result<u32, String> {
     match requested {
@@ -246,6 +264,18 @@ mod tests {
         assert!(code_length_or_default(Some(3)).is_err());
         assert!(code_length_or_default(Some(9)).is_err());
         assert_eq!(code_length_or_default(Some(8)), Ok(8));
+    }
+
+    #[test]
+    fn https_is_required_except_on_loopback() {
+        let ok = |u: &str| check_transport(&url::Url::parse(u).unwrap()).is_ok();
+        assert!(ok("https://auth.example.com"));
+        assert!(ok("http://127.0.0.1:8420"));
+        assert!(ok("http://localhost:8420"));
+        assert!(ok("http://[::1]:8420"));
+        assert!(!ok("http://auth.example.com"));
+        assert!(!ok("http://192.168.1.2:8420"));
+        assert!(!ok("ftp://127.0.0.1"));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Checks every file in `test-vectors/` against this implementation: canonical bytes,
-//! key ids, signatures, types, timing rules and the per-message checks PROTOCOL.md §10
+//! key ids, signatures, types, timing rules and the per-message checks PROTOCOL.md §12
 //! describes. A missing or empty file fails.
 
 #![allow(

@@ -109,7 +109,7 @@ impl Key {
     }
 }
 
-/// Every key the vectors use. Seeds are documented in PROTOCOL.md §10.
+/// Every key the vectors use. Seeds are documented in PROTOCOL.md §12.
 pub struct Keys {
     pub server: Key,
     pub server_next: Key,

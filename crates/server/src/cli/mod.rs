@@ -91,7 +91,12 @@ pub enum RpCommand {
 #[derive(Debug, Subcommand)]
 pub enum ActivationCommand {
     /// Create a one-time activation code and link for a user's new device.
-    Create { user: String },
+    Create {
+        user: String,
+        /// How long the code works: 30s, 15m, 2h (at most 24h).
+        #[arg(long, default_value = "15m", value_parser = parse_ttl)]
+        ttl: std::time::Duration,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,6 +113,14 @@ pub enum KeyCommand {
     Show,
     /// Start signing with a new key; the old one vouches for it.
     Rotate,
+}
+
+fn parse_ttl(text: &str) -> Result<std::time::Duration, String> {
+    let ttl = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if ttl.as_secs() == 0 || ttl.as_secs() > 24 * 3600 {
+        return Err("the lifetime must be between 1s and 24h".into());
+    }
+    Ok(ttl)
 }
 
 /// Runs the parsed command.

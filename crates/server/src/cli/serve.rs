@@ -39,9 +39,6 @@ pub struct ServeArgs {
     /// Push backoff after a denial, in seconds; doubles with each further denial.
     #[arg(long, default_value_t = 5)]
     pub push_backoff_seconds: i64,
-    /// Lifetime of activation codes, in minutes.
-    #[arg(long, default_value_t = 15)]
-    pub activation_ttl_minutes: i64,
     /// Log format: text or json.
     #[arg(long, env = "GODKEND_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
@@ -98,7 +95,6 @@ pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Resu
         .clone_from(&args.support_url);
     service.settings.not_me_block_seconds = args.not_me_block_seconds;
     service.settings.push_backoff_base_seconds = args.push_backoff_seconds;
-    service.settings.activation_ttl_seconds = args.activation_ttl_minutes * 60;
     let service = Arc::new(service);
     if args.demo {
         ensure_demo_rp(&service).await?;

@@ -235,6 +235,24 @@ impl Service {
         }
     }
 
+    /// Like `check_second_factor`, but only the PIN counts: changing the PIN,
+    /// enrolling a biometric key and revoking devices must not rest on a biometric
+    /// key that (on Linux) any program of the same user could read.
+    async fn check_pin(
+        &self,
+        device: &DeviceRow,
+        envelope: &Envelope,
+        ip: Option<String>,
+    ) -> Result<(), ServiceError> {
+        let pin_only = DeviceRow {
+            uv_alg: None,
+            uv_key: None,
+            uv_kind: None,
+            ..device.clone()
+        };
+        self.check_second_factor(&pin_only, envelope, ip).await
+    }
+
     /// Opens an envelope the device signed about itself: its signature and its
     /// `device_id` must both be this device's.
     fn open_from_device<T: SignedObject + HasDevice>(
@@ -274,8 +292,7 @@ impl Service {
                 "new_pin_key is not an ed25519 public key",
             )
         })?;
-        self.check_second_factor(device, &envelope, ip.clone())
-            .await?;
+        self.check_pin(device, &envelope, ip.clone()).await?;
         self.store
             .set_pin_key(&device.id, &change.new_pin_key)
             .await?;
@@ -312,15 +329,7 @@ impl Service {
                 "public_key is not a valid key of that algorithm",
             )
         })?;
-        // The PIN must sign this, not a biometric key enrolling its successor.
-        let pinned = DeviceRow {
-            uv_alg: None,
-            uv_key: None,
-            uv_kind: None,
-            ..device.clone()
-        };
-        self.check_second_factor(&pinned, &envelope, ip.clone())
-            .await?;
+        self.check_pin(device, &envelope, ip.clone()).await?;
         let alg = serde_json::to_value(uv.alg)?
             .as_str()
             .unwrap_or("")
@@ -391,7 +400,7 @@ impl Service {
         if target.user_id != device.user_id {
             return Err(not_found().into());
         }
-        self.check_second_factor(device, &envelope, ip).await?;
+        self.check_pin(device, &envelope, ip).await?;
         self.revoke_device(
             &target,
             &format!("device:{}", device.id),

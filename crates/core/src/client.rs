@@ -1,0 +1,341 @@
+//! The signed server client. Every device call carries the device-request header
+//! (design.md §4); every server answer that matters is verified against the pinned
+//! server key before anyone sees it. Keeps the offset to server time from signed
+//! server objects, so a wrong PC clock does not lock the user out.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use godkend_protocol::messages::device_request::{self, DeviceRequestHeader};
+use godkend_protocol::messages::{
+    ApprovalRequest, DeviceList, DeviceRevocation, DeviceStatus, PinChange, ServerInfo,
+    ServerInfoResponse, UnlockChallenge, UnlockProof,
+};
+use godkend_protocol::rules::ClockOffset;
+use godkend_protocol::{Envelope, ErrorCode, Problem, PublicKey, SignedObject, b64};
+use rand::RngExt as _;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::keys::{DeviceKey, PinKey};
+use crate::CoreError;
+
+/// Local Unix time in seconds.
+pub fn local_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// A connection to one server, pinned to its key.
+#[derive(Debug)]
+pub struct ServerClient {
+    http: reqwest::Client,
+    base: url::Url,
+    server_key: RwLock<PublicKey>,
+    offset: AtomicI64,
+    /// Added to the local clock: lets tests run the device with a wrong clock.
+    local_skew: AtomicI64,
+}
+
+/// Installs the rustls crypto provider once per process.
+fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// The HTTP client: rustls with the OS trust store (corporate CAs work), the
+/// system/environment proxy honoured.
+pub fn http_client() -> Result<reqwest::Client, CoreError> {
+    install_crypto_provider();
+    reqwest::Client::builder()
+        .user_agent(concat!("godkend/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(|e| CoreError::Offline(e.to_string()))
+}
+
+impl ServerClient {
+    /// A client for `base`, trusting `server_key`.
+    pub fn new(base: url::Url, server_key: PublicKey) -> Result<Arc<Self>, CoreError> {
+        godkend_protocol::rules::check_transport(&base).map_err(CoreError::InsecureUrl)?;
+        Ok(Arc::new(ServerClient {
+            http: http_client()?,
+            base,
+            server_key: RwLock::new(server_key),
+            offset: AtomicI64::new(0),
+            local_skew: AtomicI64::new(0),
+        }))
+    }
+
+    pub fn base(&self) -> &url::Url {
+        &self.base
+    }
+
+    /// The server key this client currently trusts.
+    pub fn server_key(&self) -> PublicKey {
+        self.server_key.read().map_or_else(|p| p.into_inner().clone(), |k| k.clone())
+    }
+
+    /// Pretends the local clock is `seconds` off (tests and diagnostics).
+    pub fn set_local_clock_skew(&self, seconds: i64) {
+        self.local_skew.store(seconds, Ordering::Relaxed);
+    }
+
+    fn local_time(&self) -> i64 {
+        local_now() + self.local_skew.load(Ordering::Relaxed)
+    }
+
+    /// The current time on the server's clock, as far as this device knows.
+    pub fn server_now(&self) -> i64 {
+        ClockOffset(self.offset.load(Ordering::Relaxed)).server_time(self.local_time())
+    }
+
+    /// Learns the clock offset from a signed server object's `iat`.
+    pub fn observe_server_time(&self, server_iat: i64) {
+        let offset = ClockOffset::from_observation(server_iat, self.local_time());
+        self.offset.store(offset.0, Ordering::Relaxed);
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base.as_str().trim_end_matches('/'))
+    }
+
+    /// The path as signed: the public URL's path prefix plus the call's path.
+    pub(crate) fn signed_path(&self, path: &str) -> String {
+        format!("{}{path}", self.base.path().trim_end_matches('/'))
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Opens a server-signed envelope with the pinned key.
+    pub fn open<T: SignedObject>(&self, envelope: &Envelope) -> Result<T, CoreError> {
+        envelope
+            .open(&[&self.server_key()])
+            .map_err(CoreError::BadServerSignature)
+    }
+
+    /// Fetches the server info, following only rotations signed by the pinned key.
+    pub async fn server_info(&self) -> Result<ServerInfo, CoreError> {
+        let response = self.http.get(self.url("/v1/server-info")).send().await?;
+        let info: ServerInfoResponse = read_json(response).await?;
+        let (info, current) = info
+            .verify_from(&self.server_key())
+            .map_err(CoreError::BadServerSignature)?;
+        if let Ok(mut key) = self.server_key.write() {
+            *key = current;
+        }
+        self.observe_server_time(info.iat);
+        Ok(info)
+    }
+}
+
+/// Reads a JSON answer, or the problem the server sent instead.
+pub(crate) async fn read_json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, CoreError> {
+    let status = response.status();
+    let bytes = response.bytes().await?;
+    if status.is_success() {
+        return serde_json::from_slice(&bytes).map_err(|e| CoreError::Malformed(e.to_string()));
+    }
+    Err(problem_from(status, &bytes))
+}
+
+pub(crate) fn problem_from(status: StatusCode, bytes: &[u8]) -> CoreError {
+    match serde_json::from_slice::<Problem>(bytes) {
+        Ok(problem) => CoreError::Server(Box::new(problem)),
+        Err(_) if status.is_server_error() => CoreError::Offline(format!("the server failed ({status})")),
+        Err(_) => CoreError::Malformed(format!("unexpected answer {status}")),
+    }
+}
+
+/// An activated device talking to its server.
+#[derive(Debug)]
+pub struct DeviceClient {
+    pub server: Arc<ServerClient>,
+    pub device_id: String,
+    pub user: String,
+    key: DeviceKey,
+}
+
+/// A request as verified: its envelope (kept for the request hash) and contents.
+#[derive(Debug, Clone)]
+pub struct VerifiedRequest {
+    pub envelope: Envelope,
+    pub request: ApprovalRequest,
+    /// base64url(SHA-256(canonical payload)): what the decision signs.
+    pub hash: String,
+}
+
+impl DeviceClient {
+    pub fn new(server: Arc<ServerClient>, device_id: String, user: String, key: DeviceKey) -> Self {
+        DeviceClient {
+            server,
+            device_id,
+            user,
+            key,
+        }
+    }
+
+    pub fn key(&self) -> &DeviceKey {
+        &self.key
+    }
+
+    /// The `Authorization` value for one call.
+    pub fn header(&self, method: &Method, path: &str, body: &[u8]) -> Result<String, CoreError> {
+        let nonce: [u8; 16] = rand::rng().random();
+        let header = DeviceRequestHeader {
+            iat: self.server.server_now(),
+            device_id: self.device_id.clone(),
+            method: method.as_str().to_owned(),
+            path: self.server.signed_path(path),
+            nonce: b64::encode(nonce),
+            body_sha256: b64::sha256_b64(body),
+        };
+        let envelope = Envelope::seal(&header, &[self.key.signing_key()])?;
+        Ok(device_request::to_header_value(&envelope)?)
+    }
+
+    /// A signed call. On a clock-skew answer it re-learns server time from the signed
+    /// server info and tries once more with a fresh header.
+    pub async fn call(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Result<reqwest::Response, CoreError> {
+        let body = body.unwrap_or_default();
+        for attempt in 0..2 {
+            let mut request = self
+                .server
+                .http()
+                .request(method.clone(), self.server.url(path))
+                .header(reqwest::header::AUTHORIZATION, self.header(&method, path, &body)?);
+            if !body.is_empty() {
+                request = request
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.clone());
+            }
+            let response = request.send().await?;
+            if response.status() == StatusCode::UNAUTHORIZED && attempt == 0 {
+                let status = response.status();
+                let bytes = response.bytes().await?;
+                let error = problem_from(status, &bytes);
+                if error.code() == Some(ErrorCode::ClockSkew) {
+                    self.server.server_info().await?;
+                    continue;
+                }
+                return Err(error);
+            }
+            return Ok(response);
+        }
+        Err(CoreError::Offline("the server keeps refusing this device's clock".into()))
+    }
+
+    /// A signed call answered with JSON.
+    pub async fn call_json<T: DeserializeOwned>(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Result<T, CoreError> {
+        read_json(self.call(method, path, body).await?).await
+    }
+
+    /// A signed call answered with no content.
+    async fn call_empty(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Result<(), CoreError> {
+        let response = self.call(method, path, body).await?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        Err(problem_from(status, &response.bytes().await?))
+    }
+
+    /// This device's signed status (works after revocation too).
+    pub async fn status(&self) -> Result<(DeviceStatus, Envelope), CoreError> {
+        let envelope: Envelope = self.call_json(Method::GET, "/v1/device/status", None).await?;
+        let status: DeviceStatus = self.server.open(&envelope)?;
+        if status.device_id != self.device_id {
+            return Err(CoreError::Malformed("the status names another device".into()));
+        }
+        self.server.observe_server_time(status.iat);
+        Ok((status, envelope))
+    }
+
+    /// Verifies a server-signed approval request meant for this device's user.
+    pub fn verify_request(&self, envelope: Envelope) -> Result<VerifiedRequest, CoreError> {
+        let request: ApprovalRequest = self.server.open(&envelope)?;
+        if request.user != self.user {
+            return Err(CoreError::Malformed("the request is for another user".into()));
+        }
+        let hash = envelope.payload_hash()?;
+        Ok(VerifiedRequest { envelope, request, hash })
+    }
+
+    /// Pending requests (the polling fallback), each verified.
+    pub async fn pending(&self) -> Result<Vec<VerifiedRequest>, CoreError> {
+        #[derive(serde::Deserialize)]
+        struct Pending {
+            requests: Vec<Envelope>,
+        }
+        let pending: Pending = self.call_json(Method::GET, "/v1/device/requests", None).await?;
+        pending.requests.into_iter().map(|e| self.verify_request(e)).collect()
+    }
+
+    /// Unlock: signs a fresh server challenge with the device and PIN keys.
+    pub async fn unlock(&self, pin: &PinKey) -> Result<(), CoreError> {
+        let envelope: Envelope = self.call_json(Method::POST, "/v1/device/unlock/challenge", None).await?;
+        let challenge: UnlockChallenge = self.server.open(&envelope)?;
+        self.server.observe_server_time(challenge.iat);
+        let proof = UnlockProof {
+            iat: self.server.server_now(),
+            device_id: self.device_id.clone(),
+            challenge: challenge.challenge,
+        };
+        let signed = Envelope::seal(&proof, &[self.key.signing_key(), pin.signing_key()])?;
+        self.call_empty(Method::POST, "/v1/device/unlock", Some(signed.to_json()?.into_bytes()))
+            .await
+    }
+
+    /// Sends a decision envelope's exact bytes. Resending the same bytes gets the
+    /// same answer and is never counted twice.
+    pub async fn send_decision(&self, request_id: &str, body: &[u8]) -> Result<DecisionAnswer, CoreError> {
+        let path = format!("/v1/device/requests/{request_id}/decision");
+        let response = self.call(Method::POST, &path, Some(body.to_vec())).await?;
+        let status = response.status();
+        let bytes = response.bytes().await?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| CoreError::Malformed(e.to_string()));
+        }
+        Err(problem_from(status, &bytes))
+    }
+
+    /// Replaces the PIN key; authorised by the old one.
+    pub async fn change_pin(&self, old: &PinKey, new: &PinKey) -> Result<(), CoreError> {
+        let change = PinChange {
+            iat: self.server.server_now(),
+            device_id: self.device_id.clone(),
+            nonce: b64::encode(rand::rng().random::<[u8; 16]>()),
+            new_pin_key: new.public().to_b64(),
+        };
+        let signed = Envelope::seal(&change, &[self.key.signing_key(), old.signing_key()])?;
+        self.call_empty(Method::POST, "/v1/device/pin", Some(signed.to_json()?.into_bytes()))
+            .await
+    }
+
+    /// The user's devices.
+    pub async fn devices(&self) -> Result<DeviceList, CoreError> {
+        self.call_json(Method::GET, "/v1/device/devices", None).await
+    }
+
+    /// Revokes one of the user's devices (this one included); needs the PIN.
+    pub async fn revoke(&self, target_device_id: &str, pin: &PinKey) -> Result<(), CoreError> {
+        let revocation = DeviceRevocation {
+            iat: self.server.server_now(),
+            device_id: self.device_id.clone(),
+            nonce: b64::encode(rand::rng().random::<[u8; 16]>()),
+            target_device_id: target_device_id.into(),
+        };
+        let signed = Envelope::seal(&revocation, &[self.key.signing_key(), pin.signing_key()])?;
+        self.call_empty(Method::POST, "/v1/device/devices/revoke", Some(signed.to_json()?.into_bytes()))
+            .await
+    }
+}
+
+/// The server's answer to an accepted decision.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct DecisionAnswer {
+    pub request_id: String,
+    pub status: godkend_protocol::messages::RequestState,
+}

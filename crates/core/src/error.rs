@@ -1,0 +1,52 @@
+//! The errors a user of the core can act on.
+
+use godkend_protocol::{ErrorCode, Problem, ProtocolError};
+
+/// What went wrong, in terms the app can show.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("cannot reach the server: {0}")]
+    Offline(String),
+    #[error("the server answered: {0}")]
+    Server(Box<Problem>),
+    #[error("the server's answer is not signed by the key this device trusts: {0}")]
+    BadServerSignature(ProtocolError),
+    #[error("the server sent something this app does not understand: {0}")]
+    Malformed(String),
+    #[error("the server address is not allowed: {0}")]
+    InsecureUrl(String),
+    #[error("{0}")]
+    Pin(String),
+    #[error("key derivation failed: {0}")]
+    Kdf(String),
+}
+
+impl CoreError {
+    /// The server's error code, if the server answered with a problem.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            CoreError::Server(p) => Some(p.code),
+            _ => None,
+        }
+    }
+
+    /// The problem the server answered with, if any.
+    pub fn problem(&self) -> Option<&Problem> {
+        match self {
+            CoreError::Server(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+impl From<ProtocolError> for CoreError {
+    fn from(e: ProtocolError) -> Self {
+        CoreError::Malformed(e.to_string())
+    }
+}
+
+impl From<reqwest::Error> for CoreError {
+    fn from(e: reqwest::Error) -> Self {
+        CoreError::Offline(e.to_string())
+    }
+}

@@ -1,0 +1,125 @@
+//! Bad input, replays, several nodes, restarts and clocks.
+
+use godkend_protocol::ErrorCode;
+use godkend_protocol::messages::RequestState;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::common::{Db, PIN, TestServer};
+
+both_backends!(
+    malformed_input_gets_a_clear_4xx,
+    replayed_header_is_rejected_on_any_node,
+    restart_loses_no_pending_request_or_decision,
+    wrong_local_clock_still_works,
+);
+
+async fn malformed_input_gets_a_clear_4xx(db: Db) {
+    let server = TestServer::start(db).await;
+    server.add_user("alice");
+    let rp = server.add_rp("shop", "Shop");
+    let post = |body: String| {
+        rp.http
+            .post(format!("{}/v1/rp/requests", rp.url))
+            .bearer_auth(&rp.key)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let cases: Vec<(String, u16, &str)> = vec![
+        ("{not json".into(), 400, "malformed_json"),
+        (json!({"user": "alice", "kind": "login", "title": 5, "message": "m"}).to_string(), 400, "bad_request"),
+        (json!({"user": "alice", "kind": "teleport", "title": "t", "message": "m"}).to_string(), 400, "bad_request"),
+        (json!({"user": "alice", "kind": "login", "title": "t", "message": "m", "code_length": 12}).to_string(), 400, "bad_request"),
+        (json!({"user": "alice", "kind": "payment", "title": "t", "message": "m", "amount": {"value": "1e3", "currency": "DKK"}}).to_string(), 400, "bad_request"),
+        (json!({"user": "alice", "kind": "login", "title": "t", "message": "m", "ttl_seconds": 601}).to_string(), 400, "bad_request"),
+        (json!({"user": "nobody", "kind": "login", "title": "t", "message": "m"}).to_string(), 404, "user_not_found"),
+        (format!("{{\"user\":\"alice\",\"kind\":\"login\",\"title\":\"t\",\"message\":\"{}\"}}", "x".repeat(100_000)), 413, "payload_too_large"),
+    ];
+    for (body, status, code) in cases {
+        let response = post(body.clone()).await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{}", &body[..body.len().min(120)]);
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["code"], code, "{problem}");
+        assert!(!problem["title"].as_str().unwrap().is_empty());
+    }
+    // Bad API key, unknown path, unsigned device call.
+    let r = server.http.post(format!("{}/v1/rp/requests", server.url)).bearer_auth("nope").json(&json!({})).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = server.http.get(format!("{}/v1/nothing", server.url)).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let r = server.http.get(format!("{}/v1/device/requests", server.url)).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = server.http.get(format!("{}/v1/device/requests", server.url)).header("authorization", "Godkend !!!").send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    // Activation with garbage keys.
+    let r = server.http.post(format!("{}/v1/device/activate", server.url))
+        .json(&json!({"user": "alice", "device_key": "x", "pin_key": "y", "server_key": "z", "device_name": "n", "proof": "p"}))
+        .send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    // The server is still fine.
+    assert!(server.http.get(format!("{}/readyz", server.url)).send().await.unwrap().status().is_success());
+}
+
+async fn replayed_header_is_rejected_on_any_node(db: Db) {
+    let server = TestServer::start(db).await;
+    server.add_user("alice");
+    let device = server.device("alice").await;
+    let other_node = server.second_node().await;
+    let path = "/v1/device/status";
+    let header = device.client.header(&Method::GET, path, b"").unwrap();
+    let first = server.http.get(format!("{}{path}", server.url)).header("authorization", &header).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let replay = server.http.get(format!("{}{path}", server.url)).header("authorization", &header).send().await.unwrap();
+    assert_eq!(replay.status(), 401);
+    let problem: Value = replay.json().await.unwrap();
+    assert_eq!(problem["code"], "replayed_nonce");
+    // The nonce lives in the shared database: another node refuses it too. (The
+    // second node has another public URL, so sign for it but reuse the nonce.)
+    let header = device.client.header(&Method::GET, path, b"").unwrap();
+    let on_b = server.http.get(format!("{}{path}", other_node.url)).header("authorization", &header).send().await.unwrap();
+    assert_eq!(on_b.status(), 200, "node B accepts a fresh header");
+    let on_a = server.http.get(format!("{}{path}", server.url)).header("authorization", &header).send().await.unwrap();
+    assert_eq!(on_a.status(), 401, "node A refuses the nonce node B saw");
+    // A header for another path or body is refused.
+    let header = device.client.header(&Method::GET, "/v1/device/devices", b"").unwrap();
+    let r = server.http.get(format!("{}{path}", server.url)).header("authorization", &header).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+async fn restart_loses_no_pending_request_or_decision(db: Db) {
+    let mut server = TestServer::start(db).await;
+    server.add_user("alice");
+    let rp = server.add_rp("shop", "Shop");
+    let device = server.device("alice").await;
+    let created = rp.login("alice").await;
+    server.restart().await; // SIGKILL, then start again
+    let request = device.pending_one().await;
+    assert_eq!(request.request.request_id, created.request_id);
+    device.approve(&request, &created.code, PIN).await.unwrap();
+    server.restart().await;
+    let status = rp.status(&created.request_id).await;
+    assert_eq!(status.status, RequestState::Approved);
+    // A graceful stop exits cleanly.
+    assert!(server.terminate().success());
+}
+
+async fn wrong_local_clock_still_works(db: Db) {
+    let server = TestServer::start(db).await;
+    server.add_user("alice");
+    let rp = server.add_rp("shop", "Shop");
+    let device = server.device("alice").await;
+    // The PC clock is ten minutes fast: the first call learns server time from the
+    // signed server info and retries.
+    device.client.server.set_local_clock_skew(600);
+    let created = rp.login("alice").await;
+    let request = device.pending_one().await;
+    device.approve(&request, &created.code, PIN).await.unwrap();
+    assert_eq!(rp.status(&created.request_id).await.status, RequestState::Approved);
+    // Ten minutes slow works as well.
+    device.client.server.set_local_clock_skew(-600);
+    device.client.devices().await.unwrap();
+    let err = device.client.unlock(&device.pin("111")).await.unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::WrongPin));
+}
