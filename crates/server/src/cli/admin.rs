@@ -50,13 +50,14 @@ pub async fn run(cli: &Cli, data_dir: &Path, command: &Command) -> anyhow::Resul
         });
         return Ok(());
     }
-    let service = open_service(cli, data_dir, public_url(cli)?).await?;
+    let mut service = open_service(cli, data_dir, public_url(cli)?).await?;
     let json = cli.json;
     match command {
         Command::User(c) => user(&service, json, c).await?,
         Command::Rp(c) => rp(&service, json, c).await?,
-        Command::Activation(ActivationCommand::Create { user }) => {
-            activation(&service, json, user).await?
+        Command::Activation(ActivationCommand::Create { user, ttl }) => {
+            service.settings.activation_ttl_seconds = i64::try_from(ttl.as_secs()).unwrap_or(900);
+            activation(&service, json, user).await?;
         }
         Command::Device(c) => device(&service, json, c).await?,
         Command::Audit { since } => audit(&service, json, since.as_deref()).await?,
