@@ -1,15 +1,15 @@
 //! Activation: from a `godkend://activate?...` link or server URL + user + code, with
 //! the HMAC proof both ways (design.md §4). The code never leaves the device.
 
+use godkend_protocol::PublicKey;
 use godkend_protocol::messages::activation::{device_proof, proofs_equal, server_proof};
 use godkend_protocol::messages::{
     Activation, ActivationLink, ActivationRequest, ActivationResponse, ServerInfoResponse,
 };
-use godkend_protocol::PublicKey;
 
-use crate::client::{read_json, ServerClient};
-use crate::keys::{DeviceKey, PinKey};
 use crate::CoreError;
+use crate::client::{ServerClient, read_json};
+use crate::keys::{DeviceKey, PinKey};
 
 /// What the user typed or the link carried.
 #[derive(Debug, Clone)]
@@ -51,19 +51,25 @@ pub struct Activated {
 pub async fn discover_server_key(input: &ActivationInput) -> Result<PublicKey, CoreError> {
     godkend_protocol::rules::check_transport(&input.server_url).map_err(CoreError::InsecureUrl)?;
     let http = crate::client::http_client()?;
-    let url = format!("{}/v1/server-info", input.server_url.as_str().trim_end_matches('/'));
+    let url = format!(
+        "{}/v1/server-info",
+        input.server_url.as_str().trim_end_matches('/')
+    );
     let info: ServerInfoResponse = read_json(http.get(url).send().await?).await?;
     let claimed: godkend_protocol::messages::ServerInfo = info.info.peek()?;
     let key = PublicKey::ed25519_b64(&claimed.server_key)?;
     info.info
         .verify(&key)
         .map_err(CoreError::BadServerSignature)?;
-    if let Some(expected) = &input.expected_kid {
-        if &key.kid() != expected {
-            return Err(CoreError::BadServerSignature(godkend_protocol::ProtocolError::MissingSignature {
+    if let Some(expected) = &input.expected_kid
+        && &key.kid() != expected
+    {
+        // The link names the key the admin saw; anything else may be a man in the middle.
+        return Err(CoreError::BadServerSignature(
+            godkend_protocol::ProtocolError::MissingSignature {
                 kid: expected.clone(),
-            }));
-        }
+            },
+        ));
     }
     Ok(key)
 }
@@ -91,7 +97,13 @@ pub async fn activate_with_key(
         pin_key: pin_key_b64.clone(),
         server_key: server_key_b64.clone(),
         device_name: input.device_name.clone(),
-        proof: device_proof(&input.code, &input.user, &device_key_b64, &pin_key_b64, &server_key_b64)?,
+        proof: device_proof(
+            &input.code,
+            &input.user,
+            &device_key_b64,
+            &pin_key_b64,
+            &server_key_b64,
+        )?,
     };
     let response = client
         .http()
@@ -101,8 +113,17 @@ pub async fn activate_with_key(
         .await?;
     let answer: ActivationResponse = read_json(response).await?;
     let activation: Activation = client.open(&answer.activation)?;
-    let expected = server_proof(&input.code, &input.user, &activation.device_id, &device_key_b64, &server_key_b64)?;
-    if !proofs_equal(&expected, &activation.proof) || activation.device_key != device_key_b64 || activation.user != input.user {
+    let expected = server_proof(
+        &input.code,
+        &input.user,
+        &activation.device_id,
+        &device_key_b64,
+        &server_key_b64,
+    )?;
+    if !proofs_equal(&expected, &activation.proof)
+        || activation.device_key != device_key_b64
+        || activation.user != input.user
+    {
         return Err(CoreError::Malformed(
             "the server could not prove it knew the activation code".into(),
         ));

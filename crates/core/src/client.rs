@@ -17,8 +17,8 @@ use rand::RngExt as _;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
-use crate::keys::{DeviceKey, PinKey};
 use crate::CoreError;
+use crate::keys::{DeviceKey, PinKey};
 
 /// Local Unix time in seconds.
 pub fn local_now() -> i64 {
@@ -73,7 +73,9 @@ impl ServerClient {
 
     /// The server key this client currently trusts.
     pub fn server_key(&self) -> PublicKey {
-        self.server_key.read().map_or_else(|p| p.into_inner().clone(), |k| k.clone())
+        self.server_key
+            .read()
+            .map_or_else(|p| p.into_inner().clone(), |k| k.clone())
     }
 
     /// Pretends the local clock is `seconds` off (tests and diagnostics).
@@ -132,7 +134,9 @@ impl ServerClient {
 }
 
 /// Reads a JSON answer, or the problem the server sent instead.
-pub(crate) async fn read_json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, CoreError> {
+pub(crate) async fn read_json<T: DeserializeOwned>(
+    response: reqwest::Response,
+) -> Result<T, CoreError> {
     let status = response.status();
     let bytes = response.bytes().await?;
     if status.is_success() {
@@ -144,7 +148,9 @@ pub(crate) async fn read_json<T: DeserializeOwned>(response: reqwest::Response) 
 pub(crate) fn problem_from(status: StatusCode, bytes: &[u8]) -> CoreError {
     match serde_json::from_slice::<Problem>(bytes) {
         Ok(problem) => CoreError::Server(Box::new(problem)),
-        Err(_) if status.is_server_error() => CoreError::Offline(format!("the server failed ({status})")),
+        Err(_) if status.is_server_error() => {
+            CoreError::Offline(format!("the server failed ({status})"))
+        }
         Err(_) => CoreError::Malformed(format!("unexpected answer {status}")),
     }
 }
@@ -198,14 +204,22 @@ impl DeviceClient {
 
     /// A signed call. On a clock-skew answer it re-learns server time from the signed
     /// server info and tries once more with a fresh header.
-    pub async fn call(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Result<reqwest::Response, CoreError> {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<reqwest::Response, CoreError> {
         let body = body.unwrap_or_default();
         for attempt in 0..2 {
             let mut request = self
                 .server
                 .http()
                 .request(method.clone(), self.server.url(path))
-                .header(reqwest::header::AUTHORIZATION, self.header(&method, path, &body)?);
+                .header(
+                    reqwest::header::AUTHORIZATION,
+                    self.header(&method, path, &body)?,
+                );
             if !body.is_empty() {
                 request = request
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -224,16 +238,28 @@ impl DeviceClient {
             }
             return Ok(response);
         }
-        Err(CoreError::Offline("the server keeps refusing this device's clock".into()))
+        Err(CoreError::Offline(
+            "the server keeps refusing this device's clock".into(),
+        ))
     }
 
     /// A signed call answered with JSON.
-    pub async fn call_json<T: DeserializeOwned>(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Result<T, CoreError> {
+    pub async fn call_json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<T, CoreError> {
         read_json(self.call(method, path, body).await?).await
     }
 
     /// A signed call answered with no content.
-    async fn call_empty(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Result<(), CoreError> {
+    async fn call_empty(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<(), CoreError> {
         let response = self.call(method, path, body).await?;
         let status = response.status();
         if status.is_success() {
@@ -244,10 +270,14 @@ impl DeviceClient {
 
     /// This device's signed status (works after revocation too).
     pub async fn status(&self) -> Result<(DeviceStatus, Envelope), CoreError> {
-        let envelope: Envelope = self.call_json(Method::GET, "/v1/device/status", None).await?;
+        let envelope: Envelope = self
+            .call_json(Method::GET, "/v1/device/status", None)
+            .await?;
         let status: DeviceStatus = self.server.open(&envelope)?;
         if status.device_id != self.device_id {
-            return Err(CoreError::Malformed("the status names another device".into()));
+            return Err(CoreError::Malformed(
+                "the status names another device".into(),
+            ));
         }
         self.server.observe_server_time(status.iat);
         Ok((status, envelope))
@@ -257,10 +287,16 @@ impl DeviceClient {
     pub fn verify_request(&self, envelope: Envelope) -> Result<VerifiedRequest, CoreError> {
         let request: ApprovalRequest = self.server.open(&envelope)?;
         if request.user != self.user {
-            return Err(CoreError::Malformed("the request is for another user".into()));
+            return Err(CoreError::Malformed(
+                "the request is for another user".into(),
+            ));
         }
         let hash = envelope.payload_hash()?;
-        Ok(VerifiedRequest { envelope, request, hash })
+        Ok(VerifiedRequest {
+            envelope,
+            request,
+            hash,
+        })
     }
 
     /// Pending requests (the polling fallback), each verified.
@@ -269,13 +305,21 @@ impl DeviceClient {
         struct Pending {
             requests: Vec<Envelope>,
         }
-        let pending: Pending = self.call_json(Method::GET, "/v1/device/requests", None).await?;
-        pending.requests.into_iter().map(|e| self.verify_request(e)).collect()
+        let pending: Pending = self
+            .call_json(Method::GET, "/v1/device/requests", None)
+            .await?;
+        pending
+            .requests
+            .into_iter()
+            .map(|e| self.verify_request(e))
+            .collect()
     }
 
     /// Unlock: signs a fresh server challenge with the device and PIN keys.
     pub async fn unlock(&self, pin: &PinKey) -> Result<(), CoreError> {
-        let envelope: Envelope = self.call_json(Method::POST, "/v1/device/unlock/challenge", None).await?;
+        let envelope: Envelope = self
+            .call_json(Method::POST, "/v1/device/unlock/challenge", None)
+            .await?;
         let challenge: UnlockChallenge = self.server.open(&envelope)?;
         self.server.observe_server_time(challenge.iat);
         let proof = UnlockProof {
@@ -284,13 +328,21 @@ impl DeviceClient {
             challenge: challenge.challenge,
         };
         let signed = Envelope::seal(&proof, &[self.key.signing_key(), pin.signing_key()])?;
-        self.call_empty(Method::POST, "/v1/device/unlock", Some(signed.to_json()?.into_bytes()))
-            .await
+        self.call_empty(
+            Method::POST,
+            "/v1/device/unlock",
+            Some(signed.to_json()?.into_bytes()),
+        )
+        .await
     }
 
     /// Sends a decision envelope's exact bytes. Resending the same bytes gets the
     /// same answer and is never counted twice.
-    pub async fn send_decision(&self, request_id: &str, body: &[u8]) -> Result<DecisionAnswer, CoreError> {
+    pub async fn send_decision(
+        &self,
+        request_id: &str,
+        body: &[u8],
+    ) -> Result<DecisionAnswer, CoreError> {
         let path = format!("/v1/device/requests/{request_id}/decision");
         let response = self.call(Method::POST, &path, Some(body.to_vec())).await?;
         let status = response.status();
@@ -310,13 +362,18 @@ impl DeviceClient {
             new_pin_key: new.public().to_b64(),
         };
         let signed = Envelope::seal(&change, &[self.key.signing_key(), old.signing_key()])?;
-        self.call_empty(Method::POST, "/v1/device/pin", Some(signed.to_json()?.into_bytes()))
-            .await
+        self.call_empty(
+            Method::POST,
+            "/v1/device/pin",
+            Some(signed.to_json()?.into_bytes()),
+        )
+        .await
     }
 
     /// The user's devices.
     pub async fn devices(&self) -> Result<DeviceList, CoreError> {
-        self.call_json(Method::GET, "/v1/device/devices", None).await
+        self.call_json(Method::GET, "/v1/device/devices", None)
+            .await
     }
 
     /// Revokes one of the user's devices (this one included); needs the PIN.
@@ -328,8 +385,12 @@ impl DeviceClient {
             target_device_id: target_device_id.into(),
         };
         let signed = Envelope::seal(&revocation, &[self.key.signing_key(), pin.signing_key()])?;
-        self.call_empty(Method::POST, "/v1/device/devices/revoke", Some(signed.to_json()?.into_bytes()))
-            .await
+        self.call_empty(
+            Method::POST,
+            "/v1/device/devices/revoke",
+            Some(signed.to_json()?.into_bytes()),
+        )
+        .await
     }
 }
 

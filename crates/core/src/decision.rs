@@ -2,12 +2,12 @@
 //! "not me" by the device key alone, so they work while the app is locked. The
 //! timestamp is written in server time (design.md §4).
 
-use godkend_protocol::messages::{Decision, DecisionKind};
 use godkend_protocol::Envelope;
+use godkend_protocol::messages::{Decision, DecisionKind};
 
+use crate::CoreError;
 use crate::client::{DeviceClient, VerifiedRequest};
 use crate::keys::PinKey;
-use crate::CoreError;
 
 /// A signed decision and the exact bytes to send (and re-send) for it.
 #[derive(Debug, Clone)]
@@ -19,7 +19,12 @@ pub struct SignedDecision {
 }
 
 impl DeviceClient {
-    fn decision(&self, request: &VerifiedRequest, kind: DecisionKind, code: Option<String>) -> Decision {
+    fn decision(
+        &self,
+        request: &VerifiedRequest,
+        kind: DecisionKind,
+        code: Option<String>,
+    ) -> Decision {
         Decision {
             // Never before the request's own time, whatever the local clock says.
             iat: self.server.server_now().max(request.request.iat),
@@ -33,19 +38,38 @@ impl DeviceClient {
     }
 
     /// Approve with the typed code, signed by the device and PIN keys.
-    pub fn approve(&self, request: &VerifiedRequest, code: &str, pin: &PinKey) -> Result<SignedDecision, CoreError> {
+    pub fn approve(
+        &self,
+        request: &VerifiedRequest,
+        code: &str,
+        pin: &PinKey,
+    ) -> Result<SignedDecision, CoreError> {
         let decision = self.decision(request, DecisionKind::Approve, Some(code.trim().to_owned()));
         seal(decision, &[self.key().signing_key(), pin.signing_key()])
     }
 
     /// Deny, or report "this was not me"; the device key alone signs.
-    pub fn refuse(&self, request: &VerifiedRequest, not_me: bool) -> Result<SignedDecision, CoreError> {
-        let kind = if not_me { DecisionKind::NotMe } else { DecisionKind::Deny };
-        seal(self.decision(request, kind, None), &[self.key().signing_key()])
+    pub fn refuse(
+        &self,
+        request: &VerifiedRequest,
+        not_me: bool,
+    ) -> Result<SignedDecision, CoreError> {
+        let kind = if not_me {
+            DecisionKind::NotMe
+        } else {
+            DecisionKind::Deny
+        };
+        seal(
+            self.decision(request, kind, None),
+            &[self.key().signing_key()],
+        )
     }
 }
 
-fn seal(decision: Decision, keys: &[&ed25519_dalek::SigningKey]) -> Result<SignedDecision, CoreError> {
+fn seal(
+    decision: Decision,
+    keys: &[&ed25519_dalek::SigningKey],
+) -> Result<SignedDecision, CoreError> {
     let envelope = Envelope::seal(&decision, keys)?;
     let bytes = envelope.to_json()?.into_bytes();
     Ok(SignedDecision {

@@ -90,17 +90,24 @@ pub fn check_pin_rules(pin: &str) -> Result<(), PinProblem> {
 /// Repeats (000000), runs up or down (123456, 654321), a repeated short block
 /// (121212, 112233 is pairs, 123123), and a few famous ones.
 fn is_easy(pin: &[u8]) -> bool {
-    const FAMOUS: &[&str] = &["112233", "121212", "123123", "159753", "147258", "258369", "696969", "520520", "102030", "101010"];
+    const FAMOUS: &[&str] = &[
+        "112233", "121212", "123123", "159753", "147258", "258369", "696969", "520520", "102030",
+        "101010",
+    ];
     if FAMOUS.iter().any(|f| f.as_bytes() == pin) {
         return true;
     }
-    let steps: Vec<i16> = pin.windows(2).map(|w| i16::from(w[1]) - i16::from(w[0])).collect();
-    let constant_step = steps.windows(2).all(|w| w[0] == w[1]) && steps.first().is_some_and(|s| s.abs() <= 1);
+    let steps: Vec<i16> = pin
+        .windows(2)
+        .map(|w| i16::from(w[1]) - i16::from(w[0]))
+        .collect();
+    let constant_step =
+        steps.windows(2).all(|w| w[0] == w[1]) && steps.first().is_some_and(|s| s.abs() <= 1);
     if constant_step {
         return true;
     }
     // Doubled digits ascending or descending: 112233, 998877.
-    let pairs = pin.len() % 2 == 0 && pin.chunks(2).all(|c| c[0] == c[1]);
+    let pairs = pin.len().is_multiple_of(2) && pin.chunks(2).all(|c| c[0] == c[1]);
     if pairs {
         let firsts: Vec<i16> = pin.chunks(2).map(|c| i16::from(c[0])).collect();
         if firsts.windows(2).all(|w| (w[1] - w[0]).abs() <= 1) {
@@ -108,18 +115,28 @@ fn is_easy(pin: &[u8]) -> bool {
         }
     }
     // A block of 1–3 digits repeated: 121212, 123123, 100100.
-    (1..=3).any(|n| pin.len() % n == 0 && pin.len() / n >= 2 && pin.chunks(n).all(|c| c == &pin[..n]))
+    (1..=3).any(|n| {
+        pin.len().is_multiple_of(n) && pin.len() / n >= 2 && pin.chunks(n).all(|c| c == &pin[..n])
+    })
 }
 
 /// Derives the PIN key. Slow on purpose (Argon2id); run it off the UI thread.
-pub fn derive_pin_key(pin: &str, salt: &[u8], params: KdfParams, pepper: &[u8; 32]) -> Result<PinKey, CoreError> {
+pub fn derive_pin_key(
+    pin: &str,
+    salt: &[u8],
+    params: KdfParams,
+    pepper: &[u8; 32],
+) -> Result<PinKey, CoreError> {
     if !params.strong_enough() {
-        return Err(CoreError::Kdf("the stored Argon2id parameters are weaker than allowed".into()));
+        return Err(CoreError::Kdf(
+            "the stored Argon2id parameters are weaker than allowed".into(),
+        ));
     }
     let argon = Argon2::new(
         Algorithm::Argon2id,
         Version::V0x13,
-        Params::new(params.m_kib, params.t, params.p, Some(32)).map_err(|e| CoreError::Kdf(e.to_string()))?,
+        Params::new(params.m_kib, params.t, params.p, Some(32))
+            .map_err(|e| CoreError::Kdf(e.to_string()))?,
     );
     let mut stretched = Zeroizing::new([0u8; 32]);
     argon
@@ -138,7 +155,10 @@ mod tests {
 
     #[test]
     fn common_pins_are_refused() {
-        for pin in ["123456", "000000", "112233", "121212", "654321", "111111", "987654", "123123", "998877", "012345"] {
+        for pin in [
+            "123456", "000000", "112233", "121212", "654321", "111111", "987654", "123123",
+            "998877", "012345",
+        ] {
             assert_eq!(check_pin_rules(pin), Err(PinProblem::TooSimple), "{pin}");
         }
     }
@@ -156,16 +176,42 @@ mod tests {
     #[test]
     fn pin_key_depends_on_pin_salt_and_pepper() {
         let p = KdfParams::MINIMUM;
-        let a = derive_pin_key("403917", b"salt-salt-salt-1", p, &[1; 32]).unwrap().public();
-        assert_eq!(a, derive_pin_key("403917", b"salt-salt-salt-1", p, &[1; 32]).unwrap().public());
-        assert_ne!(a, derive_pin_key("403918", b"salt-salt-salt-1", p, &[1; 32]).unwrap().public());
-        assert_ne!(a, derive_pin_key("403917", b"salt-salt-salt-2", p, &[1; 32]).unwrap().public());
-        assert_ne!(a, derive_pin_key("403917", b"salt-salt-salt-1", p, &[2; 32]).unwrap().public());
+        let a = derive_pin_key("403917", b"salt-salt-salt-1", p, &[1; 32])
+            .unwrap()
+            .public();
+        assert_eq!(
+            a,
+            derive_pin_key("403917", b"salt-salt-salt-1", p, &[1; 32])
+                .unwrap()
+                .public()
+        );
+        assert_ne!(
+            a,
+            derive_pin_key("403918", b"salt-salt-salt-1", p, &[1; 32])
+                .unwrap()
+                .public()
+        );
+        assert_ne!(
+            a,
+            derive_pin_key("403917", b"salt-salt-salt-2", p, &[1; 32])
+                .unwrap()
+                .public()
+        );
+        assert_ne!(
+            a,
+            derive_pin_key("403917", b"salt-salt-salt-1", p, &[2; 32])
+                .unwrap()
+                .public()
+        );
     }
 
     #[test]
     fn weak_parameters_are_refused() {
-        let weak = KdfParams { m_kib: 1024, t: 1, p: 1 };
+        let weak = KdfParams {
+            m_kib: 1024,
+            t: 1,
+            p: 1,
+        };
         assert!(derive_pin_key("403917", b"salt-salt-salt-1", weak, &[1; 32]).is_err());
     }
 }

@@ -2,15 +2,16 @@
 //! An event whose signature does not verify with the pinned server key, or that
 //! names another device, is dropped and reported as a security event.
 
+use eventsource_stream::Eventsource as _;
 use futures::{Stream, StreamExt as _};
+use godkend_protocol::Envelope;
 use godkend_protocol::messages::{
     DeviceState, DeviceStatus, EventKind, Heartbeat, RequestClosed, ServerInfo,
 };
-use godkend_protocol::Envelope;
 use reqwest::Method;
 
-use crate::client::{DeviceClient, VerifiedRequest, problem_from};
 use crate::CoreError;
+use crate::client::{DeviceClient, VerifiedRequest, problem_from};
 
 /// A verified push event.
 #[derive(Debug, Clone)]
@@ -36,7 +37,8 @@ pub struct Received {
 impl DeviceClient {
     /// Verifies one SSE event. Errors mean "drop it and log a security event".
     pub fn verify_event(&self, kind: &str, data: &str) -> Result<PushEvent, CoreError> {
-        let kind = EventKind::parse(kind).ok_or_else(|| CoreError::Malformed(format!("unknown event `{kind}`")))?;
+        let kind = EventKind::parse(kind)
+            .ok_or_else(|| CoreError::Malformed(format!("unknown event `{kind}`")))?;
         let envelope = Envelope::from_json(data)?;
         let event = match kind {
             EventKind::RequestCreated => PushEvent::Request(self.verify_request(envelope)?),
@@ -49,7 +51,9 @@ impl DeviceClient {
                 let status: DeviceStatus = self.server.open(&envelope)?;
                 self.check_own(&status.device_id)?;
                 if status.status == DeviceState::Active {
-                    return Err(CoreError::Malformed("a status event must end the device".into()));
+                    return Err(CoreError::Malformed(
+                        "a status event must end the device".into(),
+                    ));
                 }
                 PushEvent::Ended(status, envelope)
             }
@@ -68,7 +72,9 @@ impl DeviceClient {
         if device_id == self.device_id {
             Ok(())
         } else {
-            Err(CoreError::Malformed("the event names another device".into()))
+            Err(CoreError::Malformed(
+                "the event names another device".into(),
+            ))
         }
     }
 
@@ -84,7 +90,10 @@ impl DeviceClient {
             .server
             .http()
             .request(Method::GET, self.server.url(path))
-            .header(reqwest::header::AUTHORIZATION, self.header(&Method::GET, path, b"")?)
+            .header(
+                reqwest::header::AUTHORIZATION,
+                self.header(&Method::GET, path, b"")?,
+            )
             .header(reqwest::header::ACCEPT, "text/event-stream");
         if let Some(id) = last_event_id {
             request = request.header("Last-Event-ID", id.to_string());
@@ -94,7 +103,6 @@ impl DeviceClient {
         if !status.is_success() {
             return Err(problem_from(status, &response.bytes().await?));
         }
-        use eventsource_stream::Eventsource as _;
         Ok(response.bytes_stream().eventsource().map(move |item| {
             let event = item.map_err(|e| CoreError::Offline(e.to_string()))?;
             let id = event.id.trim().parse().ok();

@@ -45,10 +45,10 @@ pub fn problem_response(p: &Problem) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static(problem::CONTENT_TYPE),
     );
-    if let Some(after) = p.retry_after {
-        if let Ok(v) = HeaderValue::from_str(&after.to_string()) {
-            headers.insert(header::RETRY_AFTER, v);
-        }
+    if let Some(after) = p.retry_after
+        && let Ok(v) = HeaderValue::from_str(&after.to_string())
+    {
+        headers.insert(header::RETRY_AFTER, v);
     }
     response
 }

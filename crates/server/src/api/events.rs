@@ -66,8 +66,8 @@ async fn stream_device(
     tx: &mpsc::Sender<Event>,
 ) -> Result<(), ServiceError> {
     let mut sent: HashSet<i64> = HashSet::new();
-    let mut last = match resume_from {
-        Some(after) => {
+    let mut last = if let Some(after) = resume_from {
+        {
             let mut last = after;
             for row in service.store.events_after(&device.id, after).await? {
                 last = last.max(row.id);
@@ -78,7 +78,8 @@ async fn stream_device(
             }
             last
         }
-        None => {
+    } else {
+        {
             let last = service.store.last_event_id_for(&device.id).await?;
             for envelope in service.pending_for_device(device).await? {
                 let event = Event::default()

@@ -149,7 +149,7 @@ async fn run_upkeep(service: Arc<Service>, mut stop: tokio::sync::watch::Receive
         if let Err(e) = service.expire_overdue().await {
             tracing::warn!(error = %e, "could not expire requests");
         }
-        if round % 60 == 0 {
+        if round.is_multiple_of(60) {
             let now = now();
             if let Err(e) = service.store.prune_nonces(now).await {
                 tracing::warn!(error = %e, "could not prune nonces");

@@ -111,6 +111,38 @@ impl Service {
             .into());
         }
 
+        let device = self.register_device(request, name, found, ip, now).await?;
+
+        let answer = Activation {
+            iat: now,
+            device_id: device.id.clone(),
+            serial: device.serial.clone(),
+            user: request.user.clone(),
+            device_key: request.device_key.clone(),
+            org: self.settings.org.clone(),
+            version_policy: self.settings.version_policy.clone(),
+            proof: server_proof(
+                &found.code,
+                &request.user,
+                &device.id,
+                &request.device_key,
+                &our_key,
+            )?,
+        };
+        Ok(ActivationResponse {
+            activation: self.seal(&answer)?,
+        })
+    }
+
+    /// Uses up the code and registers the device, in one transaction.
+    async fn register_device(
+        &self,
+        request: &ActivationRequest,
+        name: String,
+        found: &ActivationRow,
+        ip: Option<String>,
+        now: i64,
+    ) -> Result<DeviceRow, ServiceError> {
         let device = DeviceRow {
             id: random_id("dev_"),
             user_id: request.user.clone(),
@@ -160,26 +192,7 @@ impl Service {
         )
         .await?;
         tx.commit().await?;
-
-        let answer = Activation {
-            iat: now,
-            device_id: device.id.clone(),
-            serial: device.serial.clone(),
-            user: request.user.clone(),
-            device_key: request.device_key.clone(),
-            org: self.settings.org.clone(),
-            version_policy: self.settings.version_policy.clone(),
-            proof: server_proof(
-                &found.code,
-                &request.user,
-                &device.id,
-                &request.device_key,
-                &our_key,
-            )?,
-        };
-        Ok(ActivationResponse {
-            activation: self.seal(&answer)?,
-        })
+        Ok(device)
     }
 
     async fn activation_failed(

@@ -11,15 +11,17 @@ use sqlx::AnyConnection;
 
 use super::{Service, ServiceError, now, random_id};
 use crate::store::requests::Finish;
-use crate::store::{self, AuditEntry, AuditEvent, EventRow, RequestRow, RpRow};
+use crate::store::{self, AuditEntry, AuditEvent, EventRow, RequestRow, RpRow, UserRow};
 
 /// Longest title and message accepted from a relying party.
 const MAX_TITLE: usize = 120;
 const MAX_MESSAGE: usize = 1000;
 const MAX_CONTEXT_FIELD: usize = 200;
 
-fn check_create(body: &CreateRequest) -> Result<(u8, u32), Problem> {
-    let bad = |why: String| Problem::new(ErrorCode::BadRequest, "invalid request").with_detail(why);
+fn check_create(body: &CreateRequest) -> Result<(u8, u32), Box<Problem>> {
+    let bad = |why: String| {
+        Box::new(Problem::new(ErrorCode::BadRequest, "invalid request").with_detail(why))
+    };
     if body.title.trim().is_empty() || body.title.chars().count() > MAX_TITLE {
         return Err(bad(format!("title must be 1 to {MAX_TITLE} characters")));
     }
@@ -79,23 +81,7 @@ impl Service {
                 Problem::new(ErrorCode::UserNotFound, format!("no user `{}`", body.user)).into(),
             );
         };
-        if user.push_blocked_until > now {
-            let mut p = Problem::new(
-                ErrorCode::PushesBlocked,
-                "the user reported a request as not theirs; new requests are paused",
-            );
-            p.retry_after = u64::try_from(user.push_blocked_until - now).ok();
-            return Err(p.into());
-        }
-        let backoff = self.backoff_seconds(user.strikes);
-        if backoff > 0 && user.last_push_at + backoff > now {
-            let mut p = Problem::new(
-                ErrorCode::RateLimited,
-                "too many requests for this user after recent denials; try again later",
-            );
-            p.retry_after = u64::try_from(user.last_push_at + backoff - now).ok();
-            return Err(p.into());
-        }
+        self.check_push_allowed(&user, now)?;
 
         let code = random_digits(code_length);
         let request = ApprovalRequest {
@@ -185,6 +171,28 @@ impl Service {
             code,
             exp: request.exp,
         })
+    }
+
+    /// The abuse controls: a "not me" report pauses pushes; denials back off.
+    fn check_push_allowed(&self, user: &UserRow, now: i64) -> Result<(), Box<Problem>> {
+        if user.push_blocked_until > now {
+            let mut p = Problem::new(
+                ErrorCode::PushesBlocked,
+                "the user reported a request as not theirs; new requests are paused",
+            );
+            p.retry_after = u64::try_from(user.push_blocked_until - now).ok();
+            return Err(Box::new(p));
+        }
+        let backoff = self.backoff_seconds(user.strikes);
+        if backoff > 0 && user.last_push_at + backoff > now {
+            let mut p = Problem::new(
+                ErrorCode::RateLimited,
+                "too many requests for this user after recent denials; try again later",
+            );
+            p.retry_after = u64::try_from(user.last_push_at + backoff - now).ok();
+            return Err(Box::new(p));
+        }
+        Ok(())
     }
 
     /// Push backoff after `strikes` denials: none without strikes, then doubling.

@@ -108,12 +108,16 @@ impl Service {
         let request: ApprovalRequest = Envelope::from_json(&row.envelope)?.peek()?;
 
         let mut tx = self.store.pool().begin().await?;
-        let (outcome, events) = match self
-            .judge(
-                &mut tx, device, &row, &request, &envelope, &decision, &hash, ip,
-            )
-            .await?
-        {
+        let case = Case {
+            device,
+            row: &row,
+            request: &request,
+            envelope: &envelope,
+            decision: &decision,
+            hash: &hash,
+            ip,
+        };
+        let (outcome, events) = match self.judge(&mut tx, &case).await? {
             Judged::Final(outcome, events) => (outcome, events),
             Judged::Rejected(problem, events) => (problem_outcome(&problem), events),
         };
@@ -124,115 +128,85 @@ impl Service {
         Ok(outcome.into())
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Judges one decision inside `tx`; the caller stores the outcome.
     async fn judge(
         &self,
         tx: &mut sqlx::AnyConnection,
-        device: &DeviceRow,
-        row: &RequestRow,
-        request: &ApprovalRequest,
-        envelope: &Envelope,
-        decision: &Decision,
-        hash: &str,
-        ip: Option<String>,
+        case: &Case<'_>,
     ) -> Result<Judged, ServiceError> {
         let now = now();
-        let state = row.state();
-        if state != RequestState::Pending {
-            let problem = if row.decided_device_id.as_deref() == Some(device.id.as_str()) {
-                Problem::new(
-                    ErrorCode::DecisionConflict,
-                    "this request was already decided on this device",
-                )
-            } else {
-                Problem::new(
-                    ErrorCode::RequestNotPending,
-                    "this request is no longer pending",
-                )
-                .with_detail(match state {
-                    RequestState::Approved | RequestState::Denied | RequestState::NotMe => {
-                        "it was decided on another device"
-                    }
-                    RequestState::Expired => "it expired",
-                    RequestState::Superseded => "a newer request replaced it",
-                    RequestState::Failed | RequestState::Pending => "it failed",
-                })
-            };
+        if let Some(problem) = precheck(case, now) {
             return Ok(Judged::Rejected(problem, Vec::new()));
         }
-        if !rules::decision_matches_request(decision, request) {
-            return Ok(Judged::Rejected(
-                Problem::new(
-                    ErrorCode::BadRequest,
-                    "the decision does not match the request",
-                )
-                .with_detail("request id, nonce or code format differ"),
-                Vec::new(),
-            ));
-        }
-        if decision.request_hash != row.request_hash {
-            return Ok(Judged::Rejected(
-                Problem::new(
-                    ErrorCode::BadRequest,
-                    "the decision was made over a different request",
-                ),
-                Vec::new(),
-            ));
-        }
-        if rules::check_decision_timing(request, decision.iat, now).is_err() {
-            return Ok(Judged::Rejected(
-                Problem::new(ErrorCode::RequestExpired, "this request has expired"),
-                Vec::new(),
-            ));
-        }
-
         let mut uv_kind = UvKind::Pin;
-        if decision.decision == DecisionKind::Approve {
-            let factor = match second_factor(device, envelope) {
-                Ok(f) => f,
-                Err(p) => return Ok(Judged::Rejected(p, Vec::new())),
-            };
-            match factor {
-                SecondFactor::Pin(entry) => {
-                    if !pin_signature_ok(device, envelope, &entry) {
-                        let (problem, events) = self.pin_failed(tx, device, ip, now).await?;
-                        return Ok(Judged::Rejected(problem, events));
-                    }
-                    store::devices::reset_pin_failures(tx, &device.id).await?;
-                }
-                SecondFactor::UserVerification(key, kind) => {
-                    let enough = match request.user_verification {
-                        UserVerification::Any => true,
-                        UserVerification::Pin => false,
-                        UserVerification::Hardware => kind == UvKind::Hardware,
-                    };
-                    if !enough {
-                        return Ok(Judged::Rejected(
-                            Problem::new(
-                                ErrorCode::UserVerificationInsufficient,
-                                "this request must be approved with the PIN",
-                            ),
-                            Vec::new(),
-                        ));
-                    }
-                    if envelope.verify(&key).is_err() {
-                        return Ok(Judged::Rejected(
-                            Problem::new(
-                                ErrorCode::InvalidSignature,
-                                "the user-verification signature does not verify",
-                            ),
-                            Vec::new(),
-                        ));
-                    }
-                    uv_kind = kind;
-                }
-            }
-            let typed = decision.code.as_deref().unwrap_or("");
-            if !rules::codes_equal(typed, &row.code) {
-                return self.code_failed(tx, row, now).await;
+        if case.decision.decision == DecisionKind::Approve {
+            match self.verify_approval(tx, case, now).await? {
+                Ok(kind) => uv_kind = kind,
+                Err(rejected) => return Ok(rejected),
             }
         }
+        self.apply(tx, case, uv_kind, now).await
+    }
 
+    /// The second factor (a wrong PIN counts toward the device's 5), the required
+    /// user verification, then the typed code (a wrong code counts toward the 3).
+    async fn verify_approval(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        case: &Case<'_>,
+        now: i64,
+    ) -> Result<Result<UvKind, Judged>, ServiceError> {
+        let reject = |problem: Problem| Ok(Err(Judged::Rejected(problem, Vec::new())));
+        let uv_kind = match second_factor(case.device, case.envelope) {
+            Err(problem) => return reject(*problem),
+            Ok(SecondFactor::Pin(entry)) => {
+                if !pin_signature_ok(case.device, case.envelope, &entry) {
+                    let (problem, events) = self
+                        .pin_failed(tx, case.device, case.ip.clone(), now)
+                        .await?;
+                    return Ok(Err(Judged::Rejected(problem, events)));
+                }
+                store::devices::reset_pin_failures(tx, &case.device.id).await?;
+                UvKind::Pin
+            }
+            Ok(SecondFactor::UserVerification(key, kind)) => {
+                let enough = match case.request.user_verification {
+                    UserVerification::Any => true,
+                    UserVerification::Pin => false,
+                    UserVerification::Hardware => kind == UvKind::Hardware,
+                };
+                if !enough {
+                    return reject(Problem::new(
+                        ErrorCode::UserVerificationInsufficient,
+                        "this request must be approved with the PIN",
+                    ));
+                }
+                if case.envelope.verify(&key).is_err() {
+                    return reject(Problem::new(
+                        ErrorCode::InvalidSignature,
+                        "the user-verification signature does not verify",
+                    ));
+                }
+                kind
+            }
+        };
+        let typed = case.decision.code.as_deref().unwrap_or("");
+        if !rules::codes_equal(typed, &case.row.code) {
+            return Ok(Err(self.code_failed(tx, case.row, now).await?));
+        }
+        Ok(Ok(uv_kind))
+    }
+
+    /// Records an accepted decision: the request's final state and signed result,
+    /// `withdrawn` for the user's other devices, strikes and blocks, the audit log.
+    async fn apply(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        case: &Case<'_>,
+        uv_kind: UvKind,
+        now: i64,
+    ) -> Result<Judged, ServiceError> {
+        let (device, row, decision) = (case.device, case.row, case.decision);
         let state = match decision.decision {
             DecisionKind::Approve => RequestState::Approved,
             DecisionKind::Deny => RequestState::Denied,
@@ -241,14 +215,14 @@ impl Service {
         let result = self.result_envelope(
             row,
             state,
-            Some((envelope, &device.device_key, uv_kind)),
+            Some((case.envelope, &device.device_key, uv_kind)),
             now,
         )?;
         let finish = Finish {
             state,
             now,
             device_id: Some(&device.id),
-            decision_hash: Some(hash),
+            decision_hash: Some(case.hash),
             result: &result,
         };
         if !store::requests::finish_request(tx, &row.id, &finish).await? {
@@ -281,25 +255,24 @@ impl Service {
         )
         .await?;
         let actor = format!("device:{}", device.id);
-        store::audit::append(
-            tx,
-            &AuditEntry::new(AuditEvent::Decision, &actor, now)
+        let entry = |event| {
+            AuditEntry::new(event, &actor, now)
                 .user(&row.user_id)
                 .device(&device.id)
-                .ip(ip.clone())
-                .detail(format!("{} {}", row.id, decision.decision.as_str())),
+                .ip(case.ip.clone())
+        };
+        store::audit::append(
+            tx,
+            &entry(AuditEvent::Decision).detail(format!(
+                "{} {}",
+                row.id,
+                decision.decision.as_str()
+            )),
         )
         .await?;
         if not_me {
-            store::audit::append(
-                tx,
-                &AuditEntry::new(AuditEvent::NotMeReported, &actor, now)
-                    .user(&row.user_id)
-                    .device(&device.id)
-                    .ip(ip)
-                    .detail(format!("{} from rp {}; pushes paused", row.id, row.rp_id)),
-            )
-            .await?;
+            let detail = format!("{} from rp {}; pushes paused", row.id, row.rp_id);
+            store::audit::append(tx, &entry(AuditEvent::NotMeReported).detail(detail)).await?;
         }
         let body = json!({"request_id": row.id, "status": state.as_str()}).to_string();
         Ok(Judged::Final(
@@ -340,6 +313,68 @@ impl Service {
     }
 }
 
+/// One decision and everything it is judged against.
+struct Case<'a> {
+    device: &'a DeviceRow,
+    row: &'a RequestRow,
+    request: &'a ApprovalRequest,
+    envelope: &'a Envelope,
+    decision: &'a Decision,
+    hash: &'a str,
+    ip: Option<String>,
+}
+
+/// The checks that need no keys: the request is still pending, the decision matches
+/// it and was signed over it, and the timing rule holds.
+fn precheck(case: &Case<'_>, now: i64) -> Option<Problem> {
+    let state = case.row.state();
+    if state != RequestState::Pending {
+        if case.row.decided_device_id.as_deref() == Some(case.device.id.as_str()) {
+            return Some(Problem::new(
+                ErrorCode::DecisionConflict,
+                "this request was already decided on this device",
+            ));
+        }
+        let why = match state {
+            RequestState::Approved | RequestState::Denied | RequestState::NotMe => {
+                "it was decided on another device"
+            }
+            RequestState::Expired => "it expired",
+            RequestState::Superseded => "a newer request replaced it",
+            RequestState::Failed | RequestState::Pending => "it failed",
+        };
+        return Some(
+            Problem::new(
+                ErrorCode::RequestNotPending,
+                "this request is no longer pending",
+            )
+            .with_detail(why),
+        );
+    }
+    if !rules::decision_matches_request(case.decision, case.request) {
+        return Some(
+            Problem::new(
+                ErrorCode::BadRequest,
+                "the decision does not match the request",
+            )
+            .with_detail("request id, nonce or code format differ"),
+        );
+    }
+    if case.decision.request_hash != case.row.request_hash {
+        return Some(Problem::new(
+            ErrorCode::BadRequest,
+            "the decision was made over a different request",
+        ));
+    }
+    if rules::check_decision_timing(case.request, case.decision.iat, now).is_err() {
+        return Some(Problem::new(
+            ErrorCode::RequestExpired,
+            "this request has expired",
+        ));
+    }
+    None
+}
+
 enum Judged {
     Final(StoredOutcome, Vec<store::EventRow>),
     Rejected(Problem, Vec<store::EventRow>),
@@ -352,12 +387,12 @@ enum Judged {
 pub(crate) fn second_factor(
     device: &DeviceRow,
     envelope: &Envelope,
-) -> Result<SecondFactor, Problem> {
+) -> Result<SecondFactor, Box<Problem>> {
     let unreadable = |what: &str| {
-        Problem::new(
+        Box::new(Problem::new(
             ErrorCode::Internal,
             format!("the stored {what} is unreadable"),
-        )
+        ))
     };
     let device_kid = PublicKey::ed25519_b64(&device.device_key)
         .map_err(|_| unreadable("device key"))?
@@ -380,10 +415,10 @@ pub(crate) fn second_factor(
         .collect();
     match others.as_slice() {
         [entry] if entry.alg == Algorithm::Ed25519 => Ok(SecondFactor::Pin((*entry).clone())),
-        _ => Err(Problem::new(
+        _ => Err(Box::new(Problem::new(
             ErrorCode::BadRequest,
             "approval needs exactly one PIN or biometric signature besides the device signature",
-        )),
+        ))),
     }
 }
 

@@ -187,7 +187,7 @@ impl Service {
         ip: Option<String>,
     ) -> Result<(), ServiceError> {
         let envelope = parse_envelope(body)?;
-        let proof: UnlockProof = self.open_from_device(device, &envelope)?;
+        let proof: UnlockProof = Self::open_from_device(device, &envelope)?;
         let now = now();
         if !rules::header_time_ok(proof.iat, now)
             || !self
@@ -256,7 +256,6 @@ impl Service {
     /// Opens an envelope the device signed about itself: its signature and its
     /// `device_id` must both be this device's.
     fn open_from_device<T: SignedObject + HasDevice>(
-        &self,
         device: &DeviceRow,
         envelope: &Envelope,
     ) -> Result<T, ServiceError> {
@@ -284,7 +283,7 @@ impl Service {
         ip: Option<String>,
     ) -> Result<(), ServiceError> {
         let envelope = parse_envelope(body)?;
-        let change: PinChange = self.open_from_device(device, &envelope)?;
+        let change: PinChange = Self::open_from_device(device, &envelope)?;
         check_fresh(change.iat)?;
         PublicKey::ed25519_b64(&change.new_pin_key).map_err(|_| {
             Problem::new(
@@ -321,7 +320,7 @@ impl Service {
         ip: Option<String>,
     ) -> Result<(), ServiceError> {
         let envelope = parse_envelope(body)?;
-        let uv: UserVerificationKey = self.open_from_device(device, &envelope)?;
+        let uv: UserVerificationKey = Self::open_from_device(device, &envelope)?;
         check_fresh(uv.iat)?;
         PublicKey::from_b64(uv.alg, &uv.public_key).map_err(|_| {
             Problem::new(
@@ -389,7 +388,7 @@ impl Service {
         ip: Option<String>,
     ) -> Result<(), ServiceError> {
         let envelope = parse_envelope(body)?;
-        let revocation: DeviceRevocation = self.open_from_device(device, &envelope)?;
+        let revocation: DeviceRevocation = Self::open_from_device(device, &envelope)?;
         check_fresh(revocation.iat)?;
         let not_found = || Problem::new(ErrorCode::NotFound, "no such device");
         let target = self
@@ -441,26 +440,28 @@ has_device!(
     UserVerificationKey
 );
 
-fn parse_envelope(body: &[u8]) -> Result<Envelope, Problem> {
+fn parse_envelope(body: &[u8]) -> Result<Envelope, Box<Problem>> {
     serde_json::from_slice(body).map_err(|e| {
-        Problem::new(
-            ErrorCode::MalformedJson,
-            "the body is not a signed envelope",
+        Box::new(
+            Problem::new(
+                ErrorCode::MalformedJson,
+                "the body is not a signed envelope",
+            )
+            .with_detail(e.to_string()),
         )
-        .with_detail(e.to_string())
     })
 }
 
 /// Signed device objects other than decisions must be fresh (the header nonce
 /// already stops replays of the whole call).
-fn check_fresh(iat: i64) -> Result<(), Problem> {
+fn check_fresh(iat: i64) -> Result<(), Box<Problem>> {
     if rules::header_time_ok(iat, now()) {
         Ok(())
     } else {
-        Err(Problem::new(
+        Err(Box::new(Problem::new(
             ErrorCode::ClockSkew,
             "the signed object is too old or from the future",
-        ))
+        )))
     }
 }
 

@@ -82,6 +82,12 @@ pub enum ServiceError {
     Protocol(#[from] godkend_protocol::ProtocolError),
 }
 
+impl From<Box<Problem>> for ServiceError {
+    fn from(p: Box<Problem>) -> Self {
+        ServiceError::Problem(p)
+    }
+}
+
 impl From<Problem> for ServiceError {
     fn from(p: Problem) -> Self {
         ServiceError::Problem(Box::new(p))

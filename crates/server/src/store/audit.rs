@@ -63,6 +63,7 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
 fn is_zero(n: &i64) -> bool {
     *n == 0
 }

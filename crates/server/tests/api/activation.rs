@@ -1,9 +1,9 @@
 //! Activation: the right code, wrong codes burning it, expiry, and a proof over a
 //! swapped server key.
 
+use godkend_core::DeviceKey;
 use godkend_core::activation::{ActivationInput, activate_with_key};
 use godkend_core::pin::{KdfParams, derive_pin_key};
-use godkend_core::DeviceKey;
 use godkend_protocol::messages::activation::device_proof;
 use godkend_protocol::{ErrorCode, PublicKey};
 use serde_json::{Value, json};
@@ -19,12 +19,20 @@ both_backends!(
 );
 
 async fn post_activation(server: &TestServer, body: &Value) -> (u16, Value) {
-    let r = server.http.post(format!("{}/v1/device/activate", server.url)).json(body).send().await.unwrap();
+    let r = server
+        .http
+        .post(format!("{}/v1/device/activate", server.url))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
 fn code_of(link: &str) -> String {
-    godkend_protocol::messages::ActivationLink::parse(link).unwrap().code
+    godkend_protocol::messages::ActivationLink::parse(link)
+        .unwrap()
+        .code
 }
 
 async fn right_code_activates_and_shows_in_device_list(db: Db) {
@@ -41,8 +49,12 @@ async fn right_code_activates_and_shows_in_device_list(db: Db) {
     let first = godkend_core::activation::ActivationInput::from_link(&link, "x").unwrap();
     let pin = derive_pin_key(PIN, b"salt-salt-salt-1", KdfParams::MINIMUM, &[3; 32]).unwrap();
     let key = server.server_key().await;
-    activate_with_key(&first, &pin, key.clone(), DeviceKey::generate()).await.unwrap();
-    let again = activate_with_key(&first, &pin, key, DeviceKey::generate()).await.unwrap_err();
+    activate_with_key(&first, &pin, key.clone(), DeviceKey::generate())
+        .await
+        .unwrap();
+    let again = activate_with_key(&first, &pin, key, DeviceKey::generate())
+        .await
+        .unwrap_err();
     assert_eq!(again.code(), Some(ErrorCode::ActivationInvalid), "{again}");
 }
 
@@ -57,7 +69,9 @@ async fn five_wrong_proofs_burn_the_code(db: Db) {
     wrong.code = "WRONGCODEWRONGCO".into();
     let mut lefts = Vec::new();
     for _ in 0..5 {
-        let err = activate_with_key(&wrong, &pin, key.clone(), DeviceKey::generate()).await.unwrap_err();
+        let err = activate_with_key(&wrong, &pin, key.clone(), DeviceKey::generate())
+            .await
+            .unwrap_err();
         let problem = err.problem().expect("a problem answer").clone();
         lefts.push((problem.code, problem.attempts_left));
     }
@@ -65,24 +79,38 @@ async fn five_wrong_proofs_burn_the_code(db: Db) {
     assert_eq!(lefts[3], (ErrorCode::ActivationInvalid, Some(1)));
     assert_eq!(lefts[4].0, ErrorCode::ActivationBurnt);
     // Now even the right code no longer works.
-    let err = activate_with_key(&input, &pin, key, DeviceKey::generate()).await.unwrap_err();
+    let err = activate_with_key(&input, &pin, key, DeviceKey::generate())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::ActivationInvalid), "{err}");
     let audit = server.admin(&["audit"]).unwrap();
-    let failures = audit.as_array().unwrap().iter().filter(|e| e["event"] == "activation_failed").count();
+    let failures = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "activation_failed")
+        .count();
     assert_eq!(failures, 6);
 }
 
 async fn expired_code_is_refused(db: Db) {
     let server = TestServer::start(db).await;
     server.add_user("carol");
-    let out = server.admin(&["activation", "create", "carol", "--ttl", "1s"]).unwrap();
+    let out = server
+        .admin(&["activation", "create", "carol", "--ttl", "1s"])
+        .unwrap();
     let link = out["link"].as_str().unwrap().to_owned();
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let input = ActivationInput::from_link(&link, "laptop").unwrap();
     let pin = derive_pin_key(PIN, b"salt-salt-salt-1", KdfParams::MINIMUM, &[3; 32]).unwrap();
-    let err = activate_with_key(&input, &pin, server.server_key().await, DeviceKey::generate())
-        .await
-        .unwrap_err();
+    let err = activate_with_key(
+        &input,
+        &pin,
+        server.server_key().await,
+        DeviceKey::generate(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::ActivationExpired), "{err}");
 }
 
@@ -91,9 +119,13 @@ async fn proof_over_another_server_key_is_rejected(db: Db) {
     server.add_user("dave");
     let code = code_of(&server.activation_link("dave"));
     // A man in the middle presents its own key; the device proves over what it saw.
-    let mitm_key = PublicKey::from_signing_key(&ed25519_dalek::SigningKey::from_bytes(&[9; 32])).to_b64();
+    let mitm_key =
+        PublicKey::from_signing_key(&ed25519_dalek::SigningKey::from_bytes(&[9; 32])).to_b64();
     let device_key = DeviceKey::generate().public().to_b64();
-    let pin_key = derive_pin_key(PIN, b"salt-salt-salt-1", KdfParams::MINIMUM, &[3; 32]).unwrap().public().to_b64();
+    let pin_key = derive_pin_key(PIN, b"salt-salt-salt-1", KdfParams::MINIMUM, &[3; 32])
+        .unwrap()
+        .public()
+        .to_b64();
     let proof = device_proof(&code, "dave", &device_key, &pin_key, &mitm_key).unwrap();
     let body = json!({"user": "dave", "device_key": device_key, "pin_key": pin_key,
                       "server_key": mitm_key, "device_name": "x", "proof": proof});
@@ -118,8 +150,13 @@ async fn fourth_device_is_refused(db: Db) {
     let link = server.activation_link("erin");
     let input = ActivationInput::from_link(&link, "fourth").unwrap();
     let pin = derive_pin_key(PIN, b"salt-salt-salt-1", KdfParams::MINIMUM, &[3; 32]).unwrap();
-    let err = activate_with_key(&input, &pin, server.server_key().await, DeviceKey::generate())
-        .await
-        .unwrap_err();
+    let err = activate_with_key(
+        &input,
+        &pin,
+        server.server_key().await,
+        DeviceKey::generate(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::DeviceLimit), "{err}");
 }

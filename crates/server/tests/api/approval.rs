@@ -32,7 +32,10 @@ async fn approve_round_trip_gives_a_verifiable_result(db: Db) {
     let (server, rp, device) = setup(db, &[]).await;
     let mut events = Box::pin(device.client.events(None).await.unwrap());
     // The fresh stream starts with a signed heartbeat carrying the resume point.
-    next_event(&mut events, 5, |e| matches!(e, PushEvent::Heartbeat(_)).then_some(())).await;
+    next_event(&mut events, 5, |e| {
+        matches!(e, PushEvent::Heartbeat(_)).then_some(())
+    })
+    .await;
 
     let created = rp
         .create(&json!({"user": "alice", "kind": "payment", "title": "Pay Example Shop",
@@ -67,32 +70,59 @@ async fn approve_round_trip_gives_a_verifiable_result(db: Db) {
     envelope.verify(&device_key).unwrap();
     assert_eq!(decision["decision"], "approve");
     let text = status.result.as_ref().unwrap().to_json().unwrap();
-    assert_eq!(text.matches("\"sig\"").count(), 2, "server signature + device signature only: {text}");
+    assert_eq!(
+        text.matches("\"sig\"").count(),
+        2,
+        "server signature + device signature only: {text}"
+    );
 }
 
 async fn deny_and_not_me_are_signed_by_the_device_key_alone(db: Db) {
     let (server, rp, device) = setup(db, &["--push-backoff-seconds", "0"]).await;
     let first = rp.login("alice").await;
     let request = device.pending_one().await;
-    assert_eq!(device.refuse(&request, false).await.unwrap().status, RequestState::Denied);
-    let result = verify_result(&rp.status(&first.request_id).await, &server.server_key().await);
+    assert_eq!(
+        device.refuse(&request, false).await.unwrap().status,
+        RequestState::Denied
+    );
+    let result = verify_result(
+        &rp.status(&first.request_id).await,
+        &server.server_key().await,
+    );
     assert_eq!(result.status, RequestState::Denied);
     assert_eq!(result.user_verification, None);
 
     let second = rp.login("alice").await;
     let request = device.pending_one().await;
-    assert_eq!(device.refuse(&request, true).await.unwrap().status, RequestState::NotMe);
+    assert_eq!(
+        device.refuse(&request, true).await.unwrap().status,
+        RequestState::NotMe
+    );
     let status = rp.status(&second.request_id).await;
-    assert_eq!(status.status, RequestState::NotMe, "the RP is told it was not the user");
+    assert_eq!(
+        status.status,
+        RequestState::NotMe,
+        "the RP is told it was not the user"
+    );
     let audit = server.admin(&["audit", "--since", "1h"]).unwrap();
-    assert!(audit.as_array().unwrap().iter().any(|e| e["event"] == "not_me_reported"));
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["event"] == "not_me_reported")
+    );
 }
 
 async fn wrong_code_three_times_fails_the_request(db: Db) {
     let (_server, rp, device) = setup(db, &[]).await;
     let created = rp.login("alice").await;
     let request = device.pending_one().await;
-    let wrong = if created.code == "000000" { "111111" } else { "000000" };
+    let wrong = if created.code == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
     let pin = device.pin(PIN);
     let mut lefts = Vec::new();
     for _ in 0..3 {
@@ -100,15 +130,25 @@ async fn wrong_code_three_times_fails_the_request(db: Db) {
         // resend would get the stored answer instead).
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
         let signed = device.client.approve(&request, wrong, &pin).unwrap();
-        let err = device.client.send_decision(&signed.request_id, &signed.bytes).await.unwrap_err();
+        let err = device
+            .client
+            .send_decision(&signed.request_id, &signed.bytes)
+            .await
+            .unwrap_err();
         lefts.push((err.code(), err.problem().and_then(|p| p.attempts_left)));
     }
     assert_eq!(lefts[0], (Some(ErrorCode::CodeMismatch), Some(2)));
     assert_eq!(lefts[1], (Some(ErrorCode::CodeMismatch), Some(1)));
     assert_eq!(lefts[2], (Some(ErrorCode::CodeMismatch), Some(0)));
-    assert_eq!(rp.status(&created.request_id).await.status, RequestState::Failed);
+    assert_eq!(
+        rp.status(&created.request_id).await.status,
+        RequestState::Failed
+    );
     // The right code is too late now.
-    let err = device.approve(&request, &created.code, PIN).await.unwrap_err();
+    let err = device
+        .approve(&request, &created.code, PIN)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::RequestNotPending));
 }
 
@@ -116,30 +156,53 @@ async fn wrong_pin_five_times_blocks_the_device(db: Db) {
     let (server, rp, device) = setup(db, &[]).await;
     // Unlock counts too: two wrong unlocks, then three wrong approvals.
     for left in [4, 3] {
-        let err = device.client.unlock(&device.pin(WRONG_PIN)).await.unwrap_err();
+        let err = device
+            .client
+            .unlock(&device.pin(WRONG_PIN))
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), Some(ErrorCode::WrongPin));
         assert_eq!(err.problem().unwrap().attempts_left, Some(left));
     }
-    device.client.unlock(&device.pin(PIN)).await.expect("the right PIN unlocks and resets the count");
+    device
+        .client
+        .unlock(&device.pin(PIN))
+        .await
+        .expect("the right PIN unlocks and resets the count");
     let created = rp.login("alice").await;
     let request = device.pending_one().await;
     for n in 0..5 {
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-        let err = device.approve(&request, &created.code, WRONG_PIN).await.unwrap_err();
+        let err = device
+            .approve(&request, &created.code, WRONG_PIN)
+            .await
+            .unwrap_err();
         if n < 4 {
             assert_eq!(err.code(), Some(ErrorCode::WrongPin), "{err}");
             assert_eq!(err.problem().unwrap().attempts_left, Some(4 - n));
         } else {
             assert_eq!(err.code(), Some(ErrorCode::DeviceBlocked), "{err}");
-            let signed = err.problem().unwrap().device_status.clone().expect("signed device_status");
-            let status: godkend_protocol::messages::DeviceStatus = signed.open(&[&server.server_key().await]).unwrap();
-            assert_eq!(status.status, godkend_protocol::messages::DeviceState::Blocked);
+            let signed = err
+                .problem()
+                .unwrap()
+                .device_status
+                .clone()
+                .expect("signed device_status");
+            let status: godkend_protocol::messages::DeviceStatus =
+                signed.open(&[&server.server_key().await]).unwrap();
+            assert_eq!(
+                status.status,
+                godkend_protocol::messages::DeviceState::Blocked
+            );
             assert_eq!(status.device_id, device.client.device_id);
         }
     }
     // A blocked device can read its status and nothing else.
     let (status, _) = device.client.status().await.unwrap();
-    assert_eq!(status.status, godkend_protocol::messages::DeviceState::Blocked);
+    assert_eq!(
+        status.status,
+        godkend_protocol::messages::DeviceState::Blocked
+    );
     let err = device.client.pending().await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::DeviceBlocked));
     let list = server.admin(&["device", "list", "alice"]).unwrap();
@@ -150,22 +213,55 @@ async fn identical_resend_is_not_counted_twice(db: Db) {
     let (_server, rp, device) = setup(db, &[]).await;
     let created = rp.login("alice").await;
     let request = device.pending_one().await;
-    let wrong = if created.code == "000000" { "111111" } else { "000000" };
-    let signed = device.client.approve(&request, wrong, &device.pin(PIN)).unwrap();
+    let wrong = if created.code == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let signed = device
+        .client
+        .approve(&request, wrong, &device.pin(PIN))
+        .unwrap();
     for _ in 0..3 {
-        let err = device.client.send_decision(&signed.request_id, &signed.bytes).await.unwrap_err();
-        assert_eq!(err.problem().unwrap().attempts_left, Some(2), "a resend gets the stored outcome");
+        let err = device
+            .client
+            .send_decision(&signed.request_id, &signed.bytes)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.problem().unwrap().attempts_left,
+            Some(2),
+            "a resend gets the stored outcome"
+        );
     }
     // The same wrong PIN decision re-sent also counts once.
-    let bad_pin = device.client.approve(&request, &created.code, &device.pin(WRONG_PIN)).unwrap();
+    let bad_pin = device
+        .client
+        .approve(&request, &created.code, &device.pin(WRONG_PIN))
+        .unwrap();
     for _ in 0..3 {
-        let err = device.client.send_decision(&bad_pin.request_id, &bad_pin.bytes).await.unwrap_err();
+        let err = device
+            .client
+            .send_decision(&bad_pin.request_id, &bad_pin.bytes)
+            .await
+            .unwrap_err();
         assert_eq!(err.problem().unwrap().attempts_left, Some(4));
     }
     // Right code, without retyping the PIN: approved; a resend gets the same answer.
-    let right = device.client.approve(&request, &created.code, &device.pin(PIN)).unwrap();
-    let first = device.client.send_decision(&right.request_id, &right.bytes).await.unwrap();
-    let again = device.client.send_decision(&right.request_id, &right.bytes).await.unwrap();
+    let right = device
+        .client
+        .approve(&request, &created.code, &device.pin(PIN))
+        .unwrap();
+    let first = device
+        .client
+        .send_decision(&right.request_id, &right.bytes)
+        .await
+        .unwrap();
+    let again = device
+        .client
+        .send_decision(&right.request_id, &right.bytes)
+        .await
+        .unwrap();
     assert_eq!(first, again);
     assert_eq!(first.status, RequestState::Approved);
 }
@@ -177,7 +273,10 @@ async fn different_decision_for_a_decided_request_is_rejected(db: Db) {
     device.approve(&request, &created.code, PIN).await.unwrap();
     let err = device.refuse(&request, false).await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::DecisionConflict));
-    assert_eq!(rp.status(&created.request_id).await.status, RequestState::Approved);
+    assert_eq!(
+        rp.status(&created.request_id).await.status,
+        RequestState::Approved
+    );
 }
 
 async fn newer_request_supersedes_the_pending_one(db: Db) {
@@ -198,15 +297,21 @@ async fn newer_request_supersedes_the_pending_one(db: Db) {
     assert_eq!(closed.request_id, first.request_id);
     assert_eq!(closed.reason, CloseReason::Superseded);
     let status = rp.status(&first.request_id).await;
-    assert_eq!(verify_result(&status, &server.server_key().await).status, RequestState::Superseded);
+    assert_eq!(
+        verify_result(&status, &server.server_key().await).status,
+        RequestState::Superseded
+    );
     let err = device.approve(&old, &first.code, PIN).await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::RequestNotPending));
-    assert_eq!(device.pending_one().await.request.request_id, second.request_id);
+    assert_eq!(
+        device.pending_one().await.request.request_id,
+        second.request_id
+    );
 }
 
 async fn two_devices_first_decision_wins(db: Db) {
-    let (_server, rp, laptop) = setup(db, &[]).await;
-    let desktop = _server.device("alice").await;
+    let (server, rp, laptop) = setup(db, &[]).await;
+    let desktop = server.device("alice").await;
     let mut desktop_events = Box::pin(desktop.client.events(None).await.unwrap());
     let created = rp.login("alice").await;
     let on_desktop = next_event(&mut desktop_events, 5, |e| match e {
@@ -216,13 +321,20 @@ async fn two_devices_first_decision_wins(db: Db) {
     .await;
     let on_laptop = laptop.pending_one().await;
     assert_eq!(on_laptop.request.request_id, on_desktop.request.request_id);
-    laptop.approve(&on_laptop, &created.code, PIN).await.unwrap();
+    laptop
+        .approve(&on_laptop, &created.code, PIN)
+        .await
+        .unwrap();
     let closed = next_event(&mut desktop_events, 5, |e| match e {
         PushEvent::Closed(c) => Some(c.clone()),
         _ => None,
     })
     .await;
-    assert_eq!(closed.reason, CloseReason::Withdrawn, "decided on another device");
+    assert_eq!(
+        closed.reason,
+        CloseReason::Withdrawn,
+        "decided on another device"
+    );
     let err = desktop.refuse(&on_desktop, false).await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::RequestNotPending));
     let status = rp.status(&created.request_id).await;
@@ -230,25 +342,44 @@ async fn two_devices_first_decision_wins(db: Db) {
 }
 
 async fn not_me_blocks_pushes_and_denial_backs_off(db: Db) {
-    let (_server, rp, device) = setup(db, &["--push-backoff-seconds", "30", "--not-me-block-seconds", "600"]).await;
+    let (server, rp, device) = setup(
+        db,
+        &[
+            "--push-backoff-seconds",
+            "30",
+            "--not-me-block-seconds",
+            "600",
+        ],
+    )
+    .await;
     rp.login("alice").await;
-    device.refuse(&device.pending_one().await, false).await.unwrap();
-    let response = rp.create_raw(&json!({"user": "alice", "kind": "login", "title": "t", "message": "m"})).await;
+    device
+        .refuse(&device.pending_one().await, false)
+        .await
+        .unwrap();
+    let response = rp
+        .create_raw(&json!({"user": "alice", "kind": "login", "title": "t", "message": "m"}))
+        .await;
     assert_eq!(response.status(), 429);
     let problem: godkend_protocol::Problem = response.json().await.unwrap();
     assert_eq!(problem.code, ErrorCode::RateLimited);
     assert!(problem.retry_after.unwrap() > 20);
 
     // not_me (on a second user, to keep the first one's backoff apart).
-    _server.add_user("bob");
-    let bob = _server.device("bob").await;
+    server.add_user("bob");
+    let bob = server.device("bob").await;
     rp.login("bob").await;
     let request = bob.pending_one().await;
     assert_eq!(request.request.user, "bob");
     let signed = bob.client.refuse(&request, true).unwrap();
     assert_eq!(signed.kind, DecisionKind::NotMe);
-    bob.client.send_decision(&signed.request_id, &signed.bytes).await.unwrap();
-    let response = rp.create_raw(&json!({"user": "bob", "kind": "login", "title": "t", "message": "m"})).await;
+    bob.client
+        .send_decision(&signed.request_id, &signed.bytes)
+        .await
+        .unwrap();
+    let response = rp
+        .create_raw(&json!({"user": "bob", "kind": "login", "title": "t", "message": "m"}))
+        .await;
     assert_eq!(response.status(), 429);
     let problem: godkend_protocol::Problem = response.json().await.unwrap();
     assert_eq!(problem.code, ErrorCode::PushesBlocked);

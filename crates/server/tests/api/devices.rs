@@ -17,7 +17,10 @@ async fn admin_revoke_pushes_a_signed_device_status(db: Db) {
     server.add_user("alice");
     let device = server.device("alice").await;
     let mut events = Box::pin(device.client.events(None).await.unwrap());
-    next_event(&mut events, 5, |e| matches!(e, PushEvent::Heartbeat(_)).then_some(())).await;
+    next_event(&mut events, 5, |e| {
+        matches!(e, PushEvent::Heartbeat(_)).then_some(())
+    })
+    .await;
     // The CLI is another process: the event reaches the stream through the server's
     // event pump.
     let out = server.admin(&["device", "revoke", &device.serial]).unwrap();
@@ -34,8 +37,13 @@ async fn admin_revoke_pushes_a_signed_device_status(db: Db) {
     assert_eq!(err.code(), Some(ErrorCode::DeviceRevoked));
     let again = server.admin(&["device", "revoke", &device.serial]).unwrap();
     assert_eq!(again["changed"], false, "revoking twice changes nothing");
-    let err = server.admin(&["device", "revoke", "GK-0000-0000-0001"]).unwrap_err();
-    assert!(err.starts_with("error: ") && err.lines().count() == 1, "one clear line: {err}");
+    let err = server
+        .admin(&["device", "revoke", "GK-0000-0000-0001"])
+        .unwrap_err();
+    assert!(
+        err.starts_with("error: ") && err.lines().count() == 1,
+        "one clear line: {err}"
+    );
 }
 
 async fn revoke_another_device_from_the_app_needs_the_pin(db: Db) {
@@ -45,13 +53,25 @@ async fn revoke_another_device_from_the_app_needs_the_pin(db: Db) {
     let desktop = server.device("alice").await;
     let list = laptop.client.devices().await.unwrap();
     assert_eq!(list.devices.len(), 2);
-    let err = laptop.client.revoke(&desktop.client.device_id, &laptop.pin(WRONG_PIN)).await.unwrap_err();
+    let err = laptop
+        .client
+        .revoke(&desktop.client.device_id, &laptop.pin(WRONG_PIN))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::WrongPin));
-    laptop.client.revoke(&desktop.client.device_id, &laptop.pin(PIN)).await.unwrap();
+    laptop
+        .client
+        .revoke(&desktop.client.device_id, &laptop.pin(PIN))
+        .await
+        .unwrap();
     let (status, _) = desktop.client.status().await.unwrap();
     assert_eq!(status.status, DeviceState::Revoked);
     // Self-revoke.
-    laptop.client.revoke(&laptop.client.device_id.clone(), &laptop.pin(PIN)).await.unwrap();
+    laptop
+        .client
+        .revoke(&laptop.client.device_id.clone(), &laptop.pin(PIN))
+        .await
+        .unwrap();
     let (status, _) = laptop.client.status().await.unwrap();
     assert_eq!(status.status, DeviceState::Revoked);
 }
@@ -60,10 +80,22 @@ async fn change_pin_replaces_the_pin_key(db: Db) {
     let server = TestServer::start(db).await;
     server.add_user("alice");
     let device = server.device("alice").await;
-    let err = device.client.change_pin(&device.pin(WRONG_PIN), &device.pin("528193")).await.unwrap_err();
+    let err = device
+        .client
+        .change_pin(&device.pin(WRONG_PIN), &device.pin("528193"))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::WrongPin));
-    device.client.change_pin(&device.pin(PIN), &device.pin("528193")).await.unwrap();
+    device
+        .client
+        .change_pin(&device.pin(PIN), &device.pin("528193"))
+        .await
+        .unwrap();
     device.client.unlock(&device.pin("528193")).await.unwrap();
     let err = device.client.unlock(&device.pin(PIN)).await.unwrap_err();
-    assert_eq!(err.code(), Some(ErrorCode::WrongPin), "the old PIN no longer works");
+    assert_eq!(
+        err.code(),
+        Some(ErrorCode::WrongPin),
+        "the old PIN no longer works"
+    );
 }

@@ -1,8 +1,11 @@
 //! End-to-end tests of the real server binary on SQLite and PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+
 #[macro_use]
 mod common;
 mod activation;
 mod approval;
+mod browser;
 mod devices;
 mod robustness;

@@ -38,20 +38,51 @@ async fn malformed_input_gets_a_clear_4xx(db: Db) {
     ];
     for (body, status, code) in cases {
         let response = post(body.clone()).await.unwrap();
-        assert_eq!(response.status().as_u16(), status, "{}", &body[..body.len().min(120)]);
-        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        assert_eq!(
+            response.status().as_u16(),
+            status,
+            "{}",
+            &body[..body.len().min(120)]
+        );
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
         let problem: Value = response.json().await.unwrap();
         assert_eq!(problem["code"], code, "{problem}");
         assert!(!problem["title"].as_str().unwrap().is_empty());
     }
     // Bad API key, unknown path, unsigned device call.
-    let r = server.http.post(format!("{}/v1/rp/requests", server.url)).bearer_auth("nope").json(&json!({})).send().await.unwrap();
+    let r = server
+        .http
+        .post(format!("{}/v1/rp/requests", server.url))
+        .bearer_auth("nope")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
-    let r = server.http.get(format!("{}/v1/nothing", server.url)).send().await.unwrap();
+    let r = server
+        .http
+        .get(format!("{}/v1/nothing", server.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
-    let r = server.http.get(format!("{}/v1/device/requests", server.url)).send().await.unwrap();
+    let r = server
+        .http
+        .get(format!("{}/v1/device/requests", server.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
-    let r = server.http.get(format!("{}/v1/device/requests", server.url)).header("authorization", "Godkend !!!").send().await.unwrap();
+    let r = server
+        .http
+        .get(format!("{}/v1/device/requests", server.url))
+        .header("authorization", "Godkend !!!")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     // Activation with garbage keys.
     let r = server.http.post(format!("{}/v1/device/activate", server.url))
@@ -59,7 +90,16 @@ async fn malformed_input_gets_a_clear_4xx(db: Db) {
         .send().await.unwrap();
     assert_eq!(r.status(), 400);
     // The server is still fine.
-    assert!(server.http.get(format!("{}/readyz", server.url)).send().await.unwrap().status().is_success());
+    assert!(
+        server
+            .http
+            .get(format!("{}/readyz", server.url))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
 }
 
 async fn replayed_header_is_rejected_on_any_node(db: Db) {
@@ -69,22 +109,55 @@ async fn replayed_header_is_rejected_on_any_node(db: Db) {
     let other_node = server.second_node().await;
     let path = "/v1/device/status";
     let header = device.client.header(&Method::GET, path, b"").unwrap();
-    let first = server.http.get(format!("{}{path}", server.url)).header("authorization", &header).send().await.unwrap();
+    let first = server
+        .http
+        .get(format!("{}{path}", server.url))
+        .header("authorization", &header)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(first.status(), 200);
-    let replay = server.http.get(format!("{}{path}", server.url)).header("authorization", &header).send().await.unwrap();
+    let replay = server
+        .http
+        .get(format!("{}{path}", server.url))
+        .header("authorization", &header)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(replay.status(), 401);
     let problem: Value = replay.json().await.unwrap();
     assert_eq!(problem["code"], "replayed_nonce");
     // The nonce lives in the shared database: another node refuses it too. (The
     // second node has another public URL, so sign for it but reuse the nonce.)
     let header = device.client.header(&Method::GET, path, b"").unwrap();
-    let on_b = server.http.get(format!("{}{path}", other_node.url)).header("authorization", &header).send().await.unwrap();
+    let on_b = server
+        .http
+        .get(format!("{}{path}", other_node.url))
+        .header("authorization", &header)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(on_b.status(), 200, "node B accepts a fresh header");
-    let on_a = server.http.get(format!("{}{path}", server.url)).header("authorization", &header).send().await.unwrap();
+    let on_a = server
+        .http
+        .get(format!("{}{path}", server.url))
+        .header("authorization", &header)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(on_a.status(), 401, "node A refuses the nonce node B saw");
     // A header for another path or body is refused.
-    let header = device.client.header(&Method::GET, "/v1/device/devices", b"").unwrap();
-    let r = server.http.get(format!("{}{path}", server.url)).header("authorization", &header).send().await.unwrap();
+    let header = device
+        .client
+        .header(&Method::GET, "/v1/device/devices", b"")
+        .unwrap();
+    let r = server
+        .http
+        .get(format!("{}{path}", server.url))
+        .header("authorization", &header)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
 }
 
@@ -116,7 +189,10 @@ async fn wrong_local_clock_still_works(db: Db) {
     let created = rp.login("alice").await;
     let request = device.pending_one().await;
     device.approve(&request, &created.code, PIN).await.unwrap();
-    assert_eq!(rp.status(&created.request_id).await.status, RequestState::Approved);
+    assert_eq!(
+        rp.status(&created.request_id).await.status,
+        RequestState::Approved
+    );
     // Ten minutes slow works as well.
     device.client.server.set_local_clock_skew(-600);
     device.client.devices().await.unwrap();

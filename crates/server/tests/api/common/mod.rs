@@ -55,9 +55,16 @@ pub async fn database_url(db: Db, dir: &Path) -> String {
                 "PostgreSQL tests need GODKEND_TEST_POSTGRES_URL (scripts/test.sh starts a throw-away \
                  cluster from the Debian package `postgresql` and sets it)",
             );
-            let name = format!("gk_{}", godkend_protocol::b64::encode(rand_bytes()).to_lowercase().replace(['-', '_'], ""));
+            let name = format!(
+                "gk_{}",
+                godkend_protocol::b64::encode(rand_bytes())
+                    .to_lowercase()
+                    .replace(['-', '_'], "")
+            );
             sqlx::any::install_default_drivers();
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.expect("connect to PostgreSQL");
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                .await
+                .expect("connect to PostgreSQL");
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&mut conn)
                 .await
@@ -69,15 +76,15 @@ pub async fn database_url(db: Db, dir: &Path) -> String {
 }
 
 fn rand_bytes() -> [u8; 12] {
-    let mut bytes = [0u8; 12];
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    bytes[..8].copy_from_slice(&(t as u64).to_le_bytes());
-    bytes[8..].copy_from_slice(&std::process::id().to_le_bytes());
-    bytes
+    rand::random()
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// One running server process (killed on drop).
@@ -99,12 +106,22 @@ impl TestServer {
     pub async fn start_with(db: Db, extra: &[&str]) -> Self {
         let dir = Arc::new(tempfile::tempdir().unwrap());
         let database_url = database_url(db, dir.path()).await;
-        Self::launch(dir, database_url, extra.iter().map(ToString::to_string).collect()).await
+        Self::launch(
+            dir,
+            database_url,
+            extra.iter().map(ToString::to_string).collect(),
+        )
+        .await
     }
 
     /// A second node on the same database and key file.
     pub async fn second_node(&self) -> Self {
-        Self::launch(self.dir.clone(), self.database_url.clone(), self.extra.clone()).await
+        Self::launch(
+            self.dir.clone(),
+            self.database_url.clone(),
+            self.extra.clone(),
+        )
+        .await
     }
 
     async fn launch(dir: Arc<tempfile::TempDir>, database_url: String, extra: Vec<String>) -> Self {
@@ -136,7 +153,8 @@ impl TestServer {
     }
 
     async fn spawn(&mut self) {
-        let log = std::fs::File::create(self.dir.path().join(format!("server-{}.log", self.port))).unwrap();
+        let log = std::fs::File::create(self.dir.path().join(format!("server-{}.log", self.port)))
+            .unwrap();
         let child = self
             .command()
             .arg("serve")
@@ -149,10 +167,10 @@ impl TestServer {
             .expect("start godkend-server");
         self.child = Some(child);
         for _ in 0..200 {
-            if let Ok(r) = self.http.get(format!("{}/readyz", self.url)).send().await {
-                if r.status().is_success() {
-                    return;
-                }
+            if let Ok(r) = self.http.get(format!("{}/readyz", self.url)).send().await
+                && r.status().is_success()
+            {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -160,7 +178,8 @@ impl TestServer {
     }
 
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join(format!("server-{}.log", self.port))).unwrap_or_default()
+        std::fs::read_to_string(self.dir.path().join(format!("server-{}.log", self.port)))
+            .unwrap_or_default()
     }
 
     /// SIGKILL, as a crash would.
@@ -174,7 +193,10 @@ impl TestServer {
     /// SIGTERM, then wait for a clean exit; returns the exit status.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let mut child = self.child.take().expect("server running");
-        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
         child.wait().unwrap()
     }
 
@@ -185,7 +207,12 @@ impl TestServer {
 
     /// Runs an admin command with `--json`; returns (success, stdout JSON or stderr text).
     pub fn admin(&self, args: &[&str]) -> Result<Value, String> {
-        let out = self.command().arg("--json").args(args).output().expect("run godkend-server");
+        let out = self
+            .command()
+            .arg("--json")
+            .args(args)
+            .output()
+            .expect("run godkend-server");
         if out.status.success() {
             Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
         } else {
@@ -199,7 +226,9 @@ impl TestServer {
 
     /// Adds a relying party and returns its API key.
     pub fn add_rp(&self, id: &str, name: &str) -> Rp {
-        let out = self.admin(&["rp", "add", id, "--name", name]).expect("rp add");
+        let out = self
+            .admin(&["rp", "add", id, "--name", name])
+            .expect("rp add");
         Rp {
             url: self.url.clone(),
             key: out["api_key"].as_str().unwrap().to_owned(),
@@ -208,12 +237,22 @@ impl TestServer {
     }
 
     pub fn activation_link(&self, user: &str) -> String {
-        let out = self.admin(&["activation", "create", user]).expect("activation create");
+        let out = self
+            .admin(&["activation", "create", user])
+            .expect("activation create");
         out["link"].as_str().unwrap().to_owned()
     }
 
     pub async fn server_key(&self) -> PublicKey {
-        let info: Value = self.http.get(format!("{}/v1/server-info", self.url)).send().await.unwrap().json().await.unwrap();
+        let info: Value = self
+            .http
+            .get(format!("{}/v1/server-info", self.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         PublicKey::ed25519_b64(info["info"]["payload"]["server_key"].as_str().unwrap()).unwrap()
     }
 
@@ -276,7 +315,10 @@ impl Rp {
 
     pub async fn wait(&self, id: &str, timeout: u64) -> RequestStatus {
         self.http
-            .get(format!("{}/v1/rp/requests/{id}/wait?timeout={timeout}", self.url))
+            .get(format!(
+                "{}/v1/rp/requests/{id}/wait?timeout={timeout}",
+                self.url
+            ))
             .bearer_auth(&self.key)
             .send()
             .await
@@ -289,8 +331,13 @@ impl Rp {
 
 /// Verifies an RP result with the server's key.
 pub fn verify_result(status: &RequestStatus, server_key: &PublicKey) -> RpResult {
-    let envelope: &Envelope = status.result.as_ref().expect("a final request has a result");
-    envelope.open(&[server_key]).expect("the result verifies with the server key")
+    let envelope: &Envelope = status
+        .result
+        .as_ref()
+        .expect("a final request has a result");
+    envelope
+        .open(&[server_key])
+        .expect("the result verifies with the server key")
 }
 
 /// A device built on godkend-core, with its PIN salt and pepper in memory.
@@ -308,10 +355,16 @@ impl Device {
         let pin = derive_pin_key(PIN, &salt, KdfParams::MINIMUM, &pepper).unwrap();
         let input = ActivationInput::from_link(link, "test device").unwrap();
         let activated = activate(&input, &pin).await.expect("activation");
-        let server = ServerClient::new(input.server_url.clone(), activated.server_key.clone()).unwrap();
+        let server =
+            ServerClient::new(input.server_url.clone(), activated.server_key.clone()).unwrap();
         server.observe_server_time(activated.activation.iat);
         Device {
-            client: DeviceClient::new(server, activated.activation.device_id.clone(), input.user.clone(), activated.device_key),
+            client: DeviceClient::new(
+                server,
+                activated.activation.device_id.clone(),
+                input.user.clone(),
+                activated.device_key,
+            ),
             serial: activated.activation.serial.clone(),
             salt,
             pepper,
@@ -329,14 +382,27 @@ impl Device {
         pending.remove(0)
     }
 
-    pub async fn approve(&self, request: &VerifiedRequest, code: &str, pin: &str) -> Result<godkend_core::client::DecisionAnswer, CoreError> {
+    pub async fn approve(
+        &self,
+        request: &VerifiedRequest,
+        code: &str,
+        pin: &str,
+    ) -> Result<godkend_core::client::DecisionAnswer, CoreError> {
         let signed = self.client.approve(request, code, &self.pin(pin)).unwrap();
-        self.client.send_decision(&signed.request_id, &signed.bytes).await
+        self.client
+            .send_decision(&signed.request_id, &signed.bytes)
+            .await
     }
 
-    pub async fn refuse(&self, request: &VerifiedRequest, not_me: bool) -> Result<godkend_core::client::DecisionAnswer, CoreError> {
+    pub async fn refuse(
+        &self,
+        request: &VerifiedRequest,
+        not_me: bool,
+    ) -> Result<godkend_core::client::DecisionAnswer, CoreError> {
         let signed = self.client.refuse(request, not_me).unwrap();
-        self.client.send_decision(&signed.request_id, &signed.bytes).await
+        self.client
+            .send_decision(&signed.request_id, &signed.bytes)
+            .await
     }
 }
 
@@ -352,10 +418,10 @@ pub async fn next_event<T>(
             .await
             .expect("timed out waiting for a push event")
             .expect("the stream ended");
-        if let Ok(received) = item {
-            if let Some(found) = pick(&received.event) {
-                return found;
-            }
+        if let Ok(received) = item
+            && let Some(found) = pick(&received.event)
+        {
+            return found;
         }
     }
 }
