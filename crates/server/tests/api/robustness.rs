@@ -12,6 +12,8 @@ both_backends!(
     replayed_header_is_rejected_on_any_node,
     restart_loses_no_pending_request_or_decision,
     wrong_local_clock_still_works,
+    stream_resumes_after_a_restart_from_the_last_event_id,
+    expired_request_is_refused_and_reported,
 );
 
 async fn malformed_input_gets_a_clear_4xx(db: Db) {
@@ -198,4 +200,85 @@ async fn wrong_local_clock_still_works(db: Db) {
     device.client.devices().await.unwrap();
     let err = device.client.unlock(&device.pin("111")).await.unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::WrongPin));
+}
+
+async fn stream_resumes_after_a_restart_from_the_last_event_id(db: Db) {
+    use futures::StreamExt as _;
+    use godkend_core::push::PushEvent;
+    use godkend_protocol::messages::CloseReason;
+
+    let mut server = TestServer::start(db).await;
+    server.add_user("alice");
+    let rp = server.add_rp("shop", "Shop");
+    let device = server.device("alice").await;
+    let first = rp.login("alice").await;
+    let mut last_id = None;
+    {
+        let mut events = Box::pin(device.client.events(None).await.unwrap());
+        // Fresh connection: the pending request, then a heartbeat carrying the resume id.
+        while let Some(Ok(received)) = events.next().await {
+            if let Some(id) = received.id {
+                last_id = Some(id);
+            }
+            if matches!(received.event, PushEvent::Heartbeat(_)) {
+                break;
+            }
+        }
+    }
+    assert!(
+        last_id.is_some(),
+        "the first heartbeat carries the resume point"
+    );
+    server.restart().await;
+    let second = rp.login("alice").await;
+    let mut events = Box::pin(device.client.events(last_id).await.unwrap());
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let item = tokio::time::timeout(std::time::Duration::from_secs(5), events.next())
+            .await
+            .expect("events after resume")
+            .expect("stream open")
+            .expect("verified event");
+        match item.event {
+            PushEvent::Closed(c) => seen.push(format!("closed {} {:?}", c.request_id, c.reason)),
+            PushEvent::Request(r) => seen.push(format!("created {}", r.request.request_id)),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        seen,
+        vec![
+            format!("closed {} {:?}", first.request_id, CloseReason::Superseded),
+            format!("created {}", second.request_id)
+        ]
+    );
+}
+
+async fn expired_request_is_refused_and_reported(db: Db) {
+    let server = TestServer::start(db).await;
+    server.add_user("alice");
+    let rp = server.add_rp("shop", "Shop");
+    let device = server.device("alice").await;
+    let created = rp
+        .create(&json!({"user": "alice", "kind": "login", "title": "t", "message": "m", "ttl_seconds": 10}))
+        .await;
+    let request = device.pending_one().await;
+    tokio::time::sleep(std::time::Duration::from_secs(11)).await;
+    assert!(
+        device.client.pending().await.unwrap().is_empty(),
+        "an expired request is not offered"
+    );
+    let err = device
+        .approve(&request, &created.code, PIN)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::RequestExpired), "{err}");
+    // A decision signed in time may still arrive within 60 s, so the request is
+    // final only after that grace period.
+    let status = rp.status(&created.request_id).await;
+    assert_eq!(status.status, RequestState::Pending);
+    let status = rp.wait(&created.request_id, 60).await;
+    assert_eq!(status.status, RequestState::Expired);
+    let result = crate::common::verify_result(&status, &server.server_key().await);
+    assert!(result.decision.is_none());
 }
