@@ -7,11 +7,11 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
-use godkend_protocol::{ErrorCode, Problem, b64};
+use godkend_protocol::{ErrorCode, Problem};
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
-use crate::service::SharedService;
+use crate::service::{SharedService, api_key_hash};
 use crate::store::RpRow;
 
 /// `Json<T>` whose failures are problem+json with a clear message.
@@ -75,11 +75,6 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
 
 /// The relying party named by `Authorization: Bearer <api key>`.
 pub struct Rp(pub RpRow);
-
-/// SHA-256 of an API key, as stored.
-pub fn api_key_hash(key: &str) -> String {
-    b64::sha256_b64(key.as_bytes())
-}
 
 impl FromRequestParts<SharedService> for Rp {
     type Rejection = ApiError;

@@ -1,5 +1,6 @@
 //! The HTTP surface: routes for devices, relying parties, the demo and operations.
 
+pub mod admin;
 pub mod demo;
 pub mod device;
 pub mod device_auth;
@@ -40,6 +41,23 @@ pub fn router(service: SharedService, demo: bool) -> Router {
         .route("/v1/rp/requests", post(rp::create))
         .route("/v1/rp/requests/{id}", get(rp::get))
         .route("/v1/rp/requests/{id}/wait", get(rp::wait))
+        .route("/v1/admin/users", get(admin::users).post(admin::add_user))
+        .route(
+            "/v1/admin/users/{user}",
+            axum::routing::delete(admin::remove_user),
+        )
+        .route("/v1/admin/rps", get(admin::rps).post(admin::add_rp))
+        .route(
+            "/v1/admin/rps/{rp}",
+            axum::routing::delete(admin::remove_rp),
+        )
+        .route("/v1/admin/activations", post(admin::create_activation))
+        .route("/v1/admin/devices", get(admin::devices))
+        .route(
+            "/v1/admin/devices/{serial}/revoke",
+            post(admin::revoke_device),
+        )
+        .route("/v1/admin/audit", get(admin::audit))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics));

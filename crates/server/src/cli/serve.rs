@@ -39,6 +39,10 @@ pub struct ServeArgs {
     /// Push backoff after a denial, in seconds; doubles with each further denial.
     #[arg(long, default_value_t = 5)]
     pub push_backoff_seconds: i64,
+    /// File holding the admin API token (enables /v1/admin/...). The token must be
+    /// at least 32 characters; prefer this over the environment variable.
+    #[arg(long, env = "GODKEND_ADMIN_TOKEN_FILE")]
+    pub admin_token_file: Option<std::path::PathBuf>,
     /// Log format: text or json.
     #[arg(long, env = "GODKEND_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
@@ -95,6 +99,7 @@ pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Resu
         .clone_from(&args.support_url);
     service.settings.not_me_block_seconds = args.not_me_block_seconds;
     service.settings.push_backoff_base_seconds = args.push_backoff_seconds;
+    service.settings.admin_token_hash = admin_token_hash(args)?;
     let service = Arc::new(service);
     if args.demo {
         ensure_demo_rp(&service).await?;
@@ -136,6 +141,23 @@ pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Resu
     Ok(())
 }
 
+/// Reads the admin token from its file or from `GODKEND_ADMIN_TOKEN`; keeps only its hash.
+fn admin_token_hash(args: &ServeArgs) -> anyhow::Result<Option<String>> {
+    let token = match &args.admin_token_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the admin token file {}", path.display()))?,
+        ),
+        None => std::env::var("GODKEND_ADMIN_TOKEN").ok(),
+    };
+    let Some(token) = token else { return Ok(None) };
+    let token = token.trim();
+    if token.len() < 32 {
+        anyhow::bail!("the admin token must be at least 32 characters");
+    }
+    Ok(Some(crate::service::api_key_hash(token)))
+}
+
 /// Expires requests every second; prunes nonces and old events now and then.
 async fn run_upkeep(service: Arc<Service>, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -165,7 +187,7 @@ async fn run_upkeep(service: Arc<Service>, mut stop: tokio::sync::watch::Receive
 /// never shown: the demo page calls the service directly.
 async fn ensure_demo_rp(service: &Service) -> anyhow::Result<()> {
     let key = crate::service::random_id("");
-    let hash = crate::api::extract::api_key_hash(&key);
+    let hash = crate::service::api_key_hash(&key);
     service
         .store
         .add_rp(crate::api::demo::DEMO_RP, "Godkend Demo", &hash, now())

@@ -2,6 +2,7 @@
 //! and the push hub. HTTP handlers and the admin CLI both call into it.
 
 mod activation;
+mod admin;
 mod approval;
 mod decision;
 mod device;
@@ -17,6 +18,7 @@ use crate::server_key::ServerKeys;
 use crate::store::{EventRow, Store, StoreError};
 
 pub use activation::NewActivation;
+pub use admin::{DeviceInfo, NewRp, Revoked, RpInfo, UserInfo, api_key_hash};
 pub use decision::DecisionOutcome;
 
 /// Operator settings that shape the service's behaviour.
@@ -34,6 +36,8 @@ pub struct Settings {
     pub push_backoff_base_seconds: i64,
     /// Longest push backoff.
     pub push_backoff_max_seconds: i64,
+    /// SHA-256 of the admin API token; `None` turns the admin API off.
+    pub admin_token_hash: Option<String>,
 }
 
 impl Settings {
@@ -52,6 +56,7 @@ impl Settings {
             not_me_block_seconds: 15 * 60,
             push_backoff_base_seconds: 5,
             push_backoff_max_seconds: 15 * 60,
+            admin_token_hash: None,
         }
     }
 }

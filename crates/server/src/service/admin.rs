@@ -1,0 +1,234 @@
+//! Administration, shared by the admin CLI and the admin HTTP API: users, relying
+//! parties, devices and the audit log. Every change is audited with its actor.
+
+use godkend_protocol::{ErrorCode, Problem, Serial};
+use serde::{Deserialize, Serialize};
+
+use super::{Service, ServiceError, now, random_id};
+use crate::store::{AuditEntry, AuditEvent};
+
+/// A user as listed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub user: String,
+    pub name: String,
+    pub created_at: i64,
+}
+
+/// A relying party as listed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RpInfo {
+    pub rp_id: String,
+    pub name: String,
+    pub created_at: i64,
+}
+
+/// A new relying party with its API key, shown once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewRp {
+    pub rp_id: String,
+    pub name: String,
+    pub api_key: String,
+}
+
+/// A device as listed for an administrator.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub serial: String,
+    pub user: String,
+    pub name: String,
+    pub status: String,
+    pub device_id: String,
+    pub created_at: i64,
+    pub last_seen_at: Option<i64>,
+}
+
+/// The outcome of a revocation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Revoked {
+    pub serial: String,
+    pub revoked: bool,
+    /// `false` when the device was already revoked or blocked.
+    pub changed: bool,
+    pub status_before: String,
+}
+
+/// SHA-256 of an API key, as stored: a stolen database holds no usable key.
+pub fn api_key_hash(key: &str) -> String {
+    godkend_protocol::b64::sha256_b64(key.as_bytes())
+}
+
+/// Ids appear in links, logs and URLs: printable and short.
+fn check_id(what: &str, id: &str) -> Result<(), Box<Problem>> {
+    let ok = !id.is_empty()
+        && id.len() <= 128
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@._-+".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(Box::new(Problem::new(
+            ErrorCode::BadRequest,
+            format!("a {what} id is 1 to 128 characters of letters, digits and @ . _ - +"),
+        )))
+    }
+}
+
+impl Service {
+    pub async fn add_user(
+        &self,
+        user: &str,
+        name: Option<&str>,
+        actor: &str,
+    ) -> Result<UserInfo, ServiceError> {
+        check_id("user", user)?;
+        let name = name.unwrap_or(user).to_owned();
+        let now = now();
+        if !self.store.add_user(user, &name, now).await? {
+            return Err(Problem::new(
+                ErrorCode::UserExists,
+                format!("user `{user}` already exists"),
+            )
+            .into());
+        }
+        self.store
+            .audit(&AuditEntry::new(AuditEvent::UserAdded, actor, now).user(user))
+            .await?;
+        Ok(UserInfo {
+            user: user.into(),
+            name,
+            created_at: now,
+        })
+    }
+
+    pub async fn list_users(&self) -> Result<Vec<UserInfo>, ServiceError> {
+        Ok(self
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .map(|u| UserInfo {
+                user: u.id,
+                name: u.display_name,
+                created_at: u.created_at,
+            })
+            .collect())
+    }
+
+    /// Removes a user after revoking their devices (each device is told).
+    pub async fn remove_user(&self, user: &str, actor: &str) -> Result<(), ServiceError> {
+        for device in self.store.devices(Some(user)).await? {
+            self.revoke_device(&device, actor, "user removed").await?;
+        }
+        if !self.store.remove_user(user).await? {
+            return Err(Problem::new(ErrorCode::UserNotFound, format!("no user `{user}`")).into());
+        }
+        self.store
+            .audit(&AuditEntry::new(AuditEvent::UserRemoved, actor, now()).user(user))
+            .await?;
+        Ok(())
+    }
+
+    pub async fn add_rp(
+        &self,
+        rp_id: &str,
+        name: &str,
+        actor: &str,
+    ) -> Result<NewRp, ServiceError> {
+        check_id("relying party", rp_id)?;
+        if name.trim().is_empty() || name.chars().count() > 80 {
+            return Err(
+                Problem::new(ErrorCode::BadRequest, "the name must be 1 to 80 characters").into(),
+            );
+        }
+        let api_key = format!("gk_{}", random_id(""));
+        if !self
+            .store
+            .add_rp(rp_id, name, &api_key_hash(&api_key), now())
+            .await?
+        {
+            return Err(Problem::new(
+                ErrorCode::RpExists,
+                format!("relying party `{rp_id}` already exists"),
+            )
+            .into());
+        }
+        self.store
+            .audit(&AuditEntry::new(AuditEvent::RpAdded, actor, now()).detail(rp_id))
+            .await?;
+        Ok(NewRp {
+            rp_id: rp_id.into(),
+            name: name.into(),
+            api_key,
+        })
+    }
+
+    pub async fn list_rps(&self) -> Result<Vec<RpInfo>, ServiceError> {
+        Ok(self
+            .store
+            .rps()
+            .await?
+            .into_iter()
+            .map(|r| RpInfo {
+                rp_id: r.id,
+                name: r.name,
+                created_at: r.created_at,
+            })
+            .collect())
+    }
+
+    pub async fn remove_rp(&self, rp_id: &str, actor: &str) -> Result<(), ServiceError> {
+        if !self.store.remove_rp(rp_id).await? {
+            return Err(
+                Problem::new(ErrorCode::NotFound, format!("no relying party `{rp_id}`")).into(),
+            );
+        }
+        self.store
+            .audit(&AuditEntry::new(AuditEvent::RpRemoved, actor, now()).detail(rp_id))
+            .await?;
+        Ok(())
+    }
+
+    pub async fn list_devices(&self, user: Option<&str>) -> Result<Vec<DeviceInfo>, ServiceError> {
+        Ok(self
+            .store
+            .devices(user)
+            .await?
+            .into_iter()
+            .map(|d| DeviceInfo {
+                serial: d.serial,
+                user: d.user_id,
+                name: d.name,
+                status: d.status,
+                device_id: d.id,
+                created_at: d.created_at,
+                last_seen_at: d.last_seen_at,
+            })
+            .collect())
+    }
+
+    /// Revokes a device by serial; the device gets a signed `device_status` and wipes
+    /// itself. Revoking twice changes nothing.
+    pub async fn revoke_serial(&self, serial: &str, actor: &str) -> Result<Revoked, ServiceError> {
+        let serial = Serial::parse(serial).map_err(|e| {
+            Problem::new(ErrorCode::BadRequest, "not a serial number").with_detail(e.to_string())
+        })?;
+        let Some(device) = self.store.device_by_serial(serial.as_str()).await? else {
+            return Err(Problem::new(
+                ErrorCode::NotFound,
+                format!("no device with serial {serial}"),
+            )
+            .into());
+        };
+        let changed = self
+            .revoke_device(&device, actor, "revoked by an administrator")
+            .await?;
+        Ok(Revoked {
+            serial: serial.to_string(),
+            revoked: true,
+            changed,
+            status_before: device.status,
+        })
+    }
+}

@@ -1,0 +1,378 @@
+//! The demo page (`serve --demo`) in a real browser: headless Chromium driven through
+//! chromedriver signs in, shows the code, and follows the device's approval, its
+//! denial and the server's error. Screenshots go to `target/screenshots/`.
+//!
+//! Needs the Debian packages `chromium` and `chromium-driver` (scripts/test.sh
+//! installs them); `GODKEND_CHROMIUM` and `GODKEND_CHROMEDRIVER` override the paths.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use godkend_protocol::messages::RequestState;
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+use crate::common::{Db, PIN, TestServer};
+
+/// How long the page may take to reach a state.
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_page_signs_in_with_approval_denial_and_error() {
+    let server =
+        TestServer::start_with(Db::Sqlite, &["--demo", "--push-backoff-seconds", "0"]).await;
+    server.add_user("alice");
+    let device = server.device("alice").await;
+    let driver = Chromedriver::start(&server.http).await;
+    let page = Page {
+        client: driver.connect().await,
+        shots: screenshot_dir(),
+    };
+    page.client
+        .goto(&format!("{}/demo", server.url))
+        .await
+        .unwrap();
+    assert_eq!(page.client.title().await.unwrap(), "Godkend demo · Sign in");
+
+    // Sign in, then again (a retry): the newer request supersedes the first. The
+    // page stops polling the first and keeps showing the newer code. The first one's
+    // next poll (every 700 ms) would come before the newer one's second, so three
+    // polls of the newer one are enough to see it did not happen.
+    page.sign_in("alice").await;
+    let first = device.pending_one().await;
+    let code = page.sign_in("alice").await;
+    let request = device.pending_one().await;
+    let (older, newer) = (
+        format!("/demo/api/requests/{}", first.request.request_id),
+        format!("/demo/api/requests/{}", request.request.request_id),
+    );
+    assert_ne!(older, newer);
+    let fetches = page
+        .wait_fetches("three polls of the newer request", |f| {
+            f.iter().filter(|x| x.path == newer && x.end > 0.0).count() >= 3
+        })
+        .await;
+    let login = fetches
+        .iter()
+        .filter(|x| x.path == "/demo/api/login")
+        .map(|x| x.end)
+        .fold(0.0, f64::max);
+    assert!(
+        !fetches.iter().any(|x| x.path == older && x.start > login),
+        "the superseded request is not polled after the retry: {fetches:?}"
+    );
+    let state = page.state().await;
+    assert_eq!(state.status.as_deref(), Some("pending"), "{state:?}");
+    assert_eq!(state.code, code, "the newer code stays on the page");
+    page.screenshot("demo-waiting").await;
+
+    // Approval: the code on the page is the one the device must type.
+    assert_eq!(request.request.rp_name, "Godkend Demo");
+    assert_eq!(request.request.title, "Sign in to the Godkend demo");
+    let user_agent = request
+        .request
+        .context
+        .user_agent
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        user_agent.contains("Chrome"),
+        "the request carries the browser's user agent: {user_agent:?}"
+    );
+    let answer = device.approve(&request, &code, PIN).await.unwrap();
+    assert_eq!(answer.status, RequestState::Approved);
+    let state = page
+        .wait("the approval", |s| s.status.as_deref() == Some("approved"))
+        .await;
+    assert!(state.status_text.contains("Approved"), "{state:?}");
+    assert!(state.code.is_empty(), "the code is hidden once decided");
+    page.screenshot("demo-approved").await;
+
+    // Denial of the next sign-in.
+    page.sign_in("alice").await;
+    let request = device.pending_one().await;
+    let answer = device.refuse(&request, false).await.unwrap();
+    assert_eq!(answer.status, RequestState::Denied);
+    let state = page
+        .wait("the denial", |s| s.status.as_deref() == Some("denied"))
+        .await;
+    assert!(state.status_text.contains("Denied"), "{state:?}");
+    page.screenshot("demo-denied").await;
+
+    // An unknown user: the page shows the server's problem title.
+    page.type_user("nobody").await;
+    page.click_submit().await;
+    let state = page
+        .wait("the error", |s| s.status.as_deref() == Some("error"))
+        .await;
+    assert!(
+        state.status_text.contains("no user `nobody`"),
+        "the server's user_not_found title: {state:?}"
+    );
+    assert!(state.code.is_empty(), "no code for a failed sign-in");
+    page.screenshot("demo-error").await;
+
+    page.client.close().await.unwrap();
+}
+
+/// What the page shows: the visible code, and the status element.
+#[derive(Debug, Clone)]
+struct PageState {
+    code: String,
+    status: Option<String>,
+    status_text: String,
+}
+
+/// One network request of the page: path, start and end in ms of the page's clock
+/// (end is 0 while it runs).
+#[derive(Debug, serde::Deserialize)]
+struct Fetch {
+    path: String,
+    start: f64,
+    end: f64,
+}
+
+/// Polls `probe` until `ready` holds; fails after `TIMEOUT` with the last value.
+async fn until<T: std::fmt::Debug>(
+    what: &str,
+    probe: impl AsyncFn() -> T,
+    ready: impl Fn(&T) -> bool,
+) -> T {
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        let value = probe().await;
+        if ready(&value) {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {TIMEOUT:?} waiting for {what}; last seen: {value:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+struct Page {
+    client: Client,
+    shots: PathBuf,
+}
+
+impl Page {
+    async fn state(&self) -> PageState {
+        // WebDriver's element text is the rendered text: empty while hidden.
+        let code = self.client.find(Locator::Id("code")).await.unwrap();
+        let status = self.client.find(Locator::Id("status")).await.unwrap();
+        PageState {
+            code: code.text().await.unwrap(),
+            status: status.attr("data-status").await.unwrap(),
+            status_text: status.text().await.unwrap(),
+        }
+    }
+
+    /// Polls the page until `ready` holds; fails after `TIMEOUT` with the last state.
+    async fn wait(&self, what: &str, ready: impl Fn(&PageState) -> bool) -> PageState {
+        until(what, async || self.state().await, ready).await
+    }
+
+    /// The page's network requests so far (the browser's resource timing entries).
+    async fn fetches(&self) -> Vec<Fetch> {
+        let script = "return performance.getEntriesByType('resource').map(e =>
+            ({ path: new URL(e.name).pathname, start: e.startTime, end: e.responseEnd }));";
+        serde_json::from_value(self.client.execute(script, vec![]).await.unwrap()).unwrap()
+    }
+
+    async fn wait_fetches(&self, what: &str, ready: impl Fn(&[Fetch]) -> bool) -> Vec<Fetch> {
+        until(what, async || self.fetches().await, |f| ready(f)).await
+    }
+
+    async fn type_user(&self, user: &str) {
+        let input = self.client.find(Locator::Id("user")).await.unwrap();
+        input.clear().await.unwrap();
+        input.send_keys(user).await.unwrap();
+    }
+
+    async fn click_submit(&self) {
+        self.client
+            .find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Signs in as `user` and returns the code the page shows while it waits.
+    async fn sign_in(&self, user: &str) -> String {
+        self.type_user(user).await;
+        self.click_submit().await;
+        let state = self
+            .wait("the code", |s| {
+                s.status.as_deref() == Some("pending")
+                    && s.code.len() == 6
+                    && s.code.bytes().all(|b| b.is_ascii_digit())
+            })
+            .await;
+        assert!(state.status_text.contains("Waiting"), "{state:?}");
+        state.code
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+        let path = self.shots.join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap();
+        eprintln!("screenshot: {}", path.display());
+    }
+}
+
+/// `target/screenshots/`, created: under `CARGO_TARGET_DIR` when set (a relative one
+/// is taken from the workspace root, where scripts/test.sh runs cargo), else the
+/// workspace's `target/`.
+fn screenshot_dir() -> PathBuf {
+    let workspace = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(|| workspace.join("target"), |dir| workspace.join(dir));
+    let dir = target.join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.canonicalize().unwrap()
+}
+
+/// A browser binary from `var`, or its Debian default; fails naming the package.
+fn binary(var: &str, default: &str, package: &str) -> PathBuf {
+    let path = std::env::var_os(var).map_or_else(|| PathBuf::from(default), PathBuf::from);
+    assert!(
+        path.is_file(),
+        "the browser test needs {} from the Debian package `{package}`: install the \
+         packages `chromium` and `chromium-driver` (scripts/test.sh does), or set {var}",
+        path.display()
+    );
+    path
+}
+
+/// chromedriver on a free loopback port, in its own process group with the Chromium
+/// it starts; the whole group is killed on drop, also when the test fails.
+struct Chromedriver {
+    child: Child,
+    url: String,
+    chromium: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Chromedriver {
+    async fn start(http: &reqwest::Client) -> Self {
+        let driver_bin = binary(
+            "GODKEND_CHROMEDRIVER",
+            "/usr/bin/chromedriver",
+            "chromium-driver",
+        );
+        let chromium = binary("GODKEND_CHROMIUM", "/usr/bin/chromium", "chromium");
+        let dir = tempfile::tempdir().unwrap();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = std::fs::File::create(dir.path().join("chromedriver.log")).unwrap();
+        // Chromium keeps crash reports, caches and shared memory under HOME, the XDG
+        // dirs and TMPDIR: point them all into the temp dir.
+        let home = dir.path().join("home");
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(&tmp).unwrap();
+        let mut cmd = Command::new(&driver_bin);
+        cmd.arg(format!("--port={port}"))
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_CACHE_HOME", home.join(".cache"))
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env("TMPDIR", &tmp)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log);
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let child = cmd.spawn().unwrap_or_else(|e| {
+            panic!("start {}: {e}", driver_bin.display());
+        });
+        let mut driver = Chromedriver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            chromium,
+            dir,
+        };
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        loop {
+            let ready = match http.get(format!("{}/status", driver.url)).send().await {
+                Ok(r) => r
+                    .json::<serde_json::Value>()
+                    .await
+                    .is_ok_and(|v| v["value"]["ready"] == true),
+                Err(_) => false,
+            };
+            if ready {
+                return driver;
+            }
+            if let Some(status) = driver.child.try_wait().unwrap() {
+                panic!("chromedriver exited ({status}): {}", driver.log());
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "chromedriver did not become ready: {}",
+                driver.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("chromedriver.log")).unwrap_or_default()
+    }
+
+    /// A new session: headless Chromium with a fresh profile.
+    async fn connect(&self) -> Client {
+        let profile = self.dir.path().join("profile");
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": self.chromium,
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--window-size=1000,800",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+            },
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
+        ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("start a Chromium session: {e}\n{}", self.log()))
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        // The negative pid names the process group: chromedriver and its Chromium.
+        #[cfg(unix)]
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
