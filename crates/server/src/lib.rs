@@ -5,6 +5,7 @@
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod metrics;
 pub mod push;
 pub mod server_key;
 pub mod service;

@@ -33,11 +33,9 @@ pub async fn readyz(State(service): State<SharedService>) -> impl IntoResponse {
 
 /// Prometheus text format.
 pub async fn metrics(State(service): State<SharedService>) -> impl IntoResponse {
-    let body = format!(
-        "# HELP godkend_connected_devices Devices with an open event stream on this node.\n\
-         # TYPE godkend_connected_devices gauge\n\
-         godkend_connected_devices {}\n",
-        service.hub.connected()
-    );
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+    crate::metrics::connected_devices(service.hub.connected());
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        crate::metrics::render(),
+    )
 }

@@ -79,6 +79,7 @@ pub(super) async fn open_service(
 
 pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Result<()> {
     init_logging(&args.log_format);
+    crate::metrics::install();
     let public_url = public_url(cli, args.listen)?;
     let mut service = open_service(cli, data_dir, public_url.clone()).await?;
     service.settings.org.name.clone_from(&args.org_name);

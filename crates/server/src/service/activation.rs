@@ -192,6 +192,7 @@ impl Service {
         )
         .await?;
         tx.commit().await?;
+        crate::metrics::device_activated();
         Ok(device)
     }
 

@@ -166,6 +166,7 @@ impl Service {
         .await?;
         tx.commit().await?;
         self.publish(&events);
+        crate::metrics::request_created();
         Ok(CreatedRequest {
             request_id: row.id,
             code,
@@ -229,6 +230,7 @@ impl Service {
         if !store::requests::finish_request(conn, &row.id, &finish).await? {
             return Ok(Vec::new());
         }
+        crate::metrics::request_finished(state.as_str());
         self.tell_devices(conn, &row.user_id, &row.id, reason, None, now)
             .await
     }

@@ -235,6 +235,7 @@ impl Service {
                 Vec::new(),
             ));
         }
+        crate::metrics::request_finished(state.as_str());
         let events = self
             .tell_devices(
                 tx,

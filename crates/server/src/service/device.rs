@@ -53,6 +53,7 @@ impl Service {
         now: i64,
     ) -> Result<(Problem, Vec<EventRow>), ServiceError> {
         let failures = store::devices::count_pin_failure(tx, &device.id).await?;
+        crate::metrics::wrong_pin();
         store::audit::append(
             tx,
             &AuditEntry::new(
@@ -115,6 +116,7 @@ impl Service {
         if !store::devices::end_device(tx, &device.id, state, now).await? {
             return Ok((envelope, Vec::new()));
         }
+        crate::metrics::device_ended(store::devices::state_name(state));
         let event = store::events::insert_event(
             tx,
             &device.id,

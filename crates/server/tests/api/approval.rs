@@ -75,6 +75,21 @@ async fn approve_round_trip_gives_a_verifiable_result(db: Db) {
         2,
         "server signature + device signature only: {text}"
     );
+
+    let metrics = server
+        .http
+        .get(format!("{}/metrics", server.url))
+        .send()
+        .await
+        .unwrap();
+    let metrics = metrics.text().await.unwrap();
+    for line in [
+        "godkend_requests_finished_total{state=\"approved\"} 1",
+        "godkend_requests_created_total 1",
+        "godkend_connected_devices 1",
+    ] {
+        assert!(metrics.contains(line), "{line} missing in\n{metrics}");
+    }
 }
 
 async fn deny_and_not_me_are_signed_by_the_device_key_alone(db: Db) {
