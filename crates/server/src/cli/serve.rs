@@ -43,16 +43,28 @@ pub struct ServeArgs {
     /// at least 32 characters; prefer this over the environment variable.
     #[arg(long, env = "GODKEND_ADMIN_TOKEN_FILE")]
     pub admin_token_file: Option<std::path::PathBuf>,
+    /// TLS certificate chain (PEM). Without TLS, put a TLS proxy in front: devices
+    /// and relying parties need HTTPS except on loopback.
+    #[arg(long, env = "GODKEND_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, env = "GODKEND_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
     /// Log format: text or json.
     #[arg(long, env = "GODKEND_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
 }
 
-/// The public URL: as given, or `http://LISTEN` for a loopback listener.
-fn public_url(cli: &Cli, listen: SocketAddr) -> anyhow::Result<url::Url> {
+/// The public URL: as given, or `http(s)://LISTEN`.
+fn public_url(cli: &Cli, args: &ServeArgs) -> anyhow::Result<url::Url> {
+    let scheme = if args.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let url = match &cli.public_url {
         Some(url) => url.clone(),
-        None => url::Url::parse(&format!("http://{listen}"))?,
+        None => url::Url::parse(&format!("{scheme}://{}", args.listen))?,
     };
     crate::config::check_public_url(&url).map_err(anyhow::Error::msg)?;
     Ok(url)
@@ -80,7 +92,7 @@ pub(super) async fn open_service(
 pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Result<()> {
     init_logging(&args.log_format);
     crate::metrics::install();
-    let public_url = public_url(cli, args.listen)?;
+    let public_url = public_url(cli, args)?;
     let mut service = open_service(cli, data_dir, public_url.clone()).await?;
     service.settings.org.name.clone_from(&args.org_name);
     service
@@ -106,12 +118,23 @@ pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Resu
         ensure_demo_rp(&service).await?;
     }
 
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(
+            axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                .await
+                .with_context(|| "cannot load the TLS certificate and key")?,
+        ),
+        (None, None) => None,
+        _ => anyhow::bail!("--tls-cert and --tls-key go together"),
+    };
+    // Bind first, so a taken port is reported before anything else starts.
+    let listener = std::net::TcpListener::bind(args.listen)
         .with_context(|| format!("cannot listen on {}", args.listen))?;
+    listener.set_nonblocking(true)?;
     tracing::info!(
         listen = %args.listen,
         public_url = %public_url,
+        tls = tls.is_some(),
         server_kid = %service.keys.kid(),
         demo = args.demo,
         "godkend-server ready"
@@ -120,21 +143,33 @@ pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Resu
     let pump = tokio::spawn(crate::push::run_event_pump(service.clone(), stop.clone()));
     let upkeep = tokio::spawn(run_upkeep(service.clone(), stop));
 
-    let app = crate::api::router(service.clone(), args.demo);
-    let on_signal = {
-        let service = service.clone();
+    let handle = axum_server::Handle::new();
+    tokio::spawn({
+        let (service, handle) = (service.clone(), handle.clone());
         async move {
             shutdown_signal().await;
             tracing::info!("shutting down: finishing in-flight calls");
+            // Streams and long polls end first; then calls in flight get time to finish.
             service.shutdown.send_replace(true);
+            handle.graceful_shutdown(Some(Duration::from_secs(30)));
         }
-    };
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(on_signal)
-    .await
+    });
+    let app = crate::api::router(service.clone(), args.demo)
+        .into_make_service_with_connect_info::<SocketAddr>();
+    match tls {
+        Some(config) => {
+            axum_server::from_tcp_rustls(listener, config)?
+                .handle(handle)
+                .serve(app)
+                .await
+        }
+        None => {
+            axum_server::from_tcp(listener)?
+                .handle(handle)
+                .serve(app)
+                .await
+        }
+    }
     .context("the server failed")?;
     let _ = tokio::join!(pump, upkeep);
     service.store.close().await;

@@ -282,3 +282,66 @@ async fn expired_request_is_refused_and_reported(db: Db) {
     let result = crate::common::verify_result(&status, &server.server_key().await);
     assert!(result.decision.is_none());
 }
+
+/// TLS served by the server itself: HTTPS works with the operator's certificate,
+/// and the public URL defaults to https.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_https_with_the_given_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let (cert_file, key_file) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_file, cert.cert.pem()).unwrap();
+    std::fs::write(&key_file, cert.signing_key.serialize_pem()).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(crate::common::BIN)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--tls-cert",
+        ])
+        .arg(&cert_file)
+        .arg("--tls-key")
+        .arg(&key_file)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    godkend_core::client::http_client().unwrap(); // installs the crypto provider
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let mut info = None;
+    for _ in 0..100 {
+        if let Ok(r) = http
+            .get(format!("https://localhost:{port}/v1/server-info"))
+            .send()
+            .await
+        {
+            info = Some(r.json::<Value>().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let plain = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .send()
+        .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let info = info.expect("the server answers over HTTPS");
+    assert_eq!(
+        info["info"]["payload"]["public_url"],
+        format!("https://127.0.0.1:{port}/")
+    );
+    assert!(
+        plain.is_err() || !plain.unwrap().status().is_success(),
+        "plain HTTP is not served on the TLS port"
+    );
+}
