@@ -75,8 +75,10 @@ impl Hub {
 }
 
 /// Reads events other writers committed and publishes them locally, until `stop`.
-/// Looks back over a window of ids because concurrent PostgreSQL transactions can
-/// commit ids out of order; the hub drops the ones it already delivered.
+/// On PostgreSQL a NOTIFY from the writing node wakes it at once; the timer is the
+/// fallback (and the only trigger on SQLite, where the admin CLI is the other
+/// writer). It looks back over a window of ids because concurrent PostgreSQL
+/// transactions can commit ids out of order; the hub drops ones already delivered.
 pub async fn run_event_pump(
     service: Arc<crate::service::Service>,
     mut stop: tokio::sync::watch::Receiver<bool>,
@@ -87,11 +89,24 @@ pub async fn run_event_pump(
         Backend::Sqlite => 0,
         Backend::Postgres => 256,
     };
+    let mut listener = store.event_listener().await;
     let mut last = store.last_event_id().await.unwrap_or(0);
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     loop {
+        let notified = async {
+            match listener.as_mut() {
+                Some(l) => l.recv().await.is_ok(),
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             _ = tick.tick() => {}
+            ok = notified => {
+                if !ok {
+                    tracing::warn!("lost the event listener; reconnecting");
+                    listener = store.event_listener().await;
+                }
+            }
             _ = stop.changed() => return,
         }
         match store

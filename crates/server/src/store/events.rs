@@ -16,6 +16,9 @@ pub struct EventRow {
 
 const COLUMNS: &str = "id, device_id, kind, data, created_at";
 
+/// The PostgreSQL channel on which nodes announce new events.
+pub const EVENTS_CHANNEL: &str = "godkend_events";
+
 pub(crate) async fn insert_event(
     conn: &mut AnyConnection,
     device: &str,
@@ -30,8 +33,16 @@ pub(crate) async fn insert_event(
     .bind(kind)
     .bind(data)
     .bind(now)
-    .fetch_one(conn)
+    .fetch_one(&mut *conn)
     .await?;
+    if conn.backend_name() == "PostgreSQL" {
+        // Delivered at commit, so other nodes' pumps read the row as soon as it exists.
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(EVENTS_CHANNEL)
+            .bind(id.to_string())
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(EventRow {
         id,
         device_id: device.into(),

@@ -51,6 +51,7 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    url: String,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -97,7 +98,11 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            url: url.to_owned(),
+        })
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -106,6 +111,27 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// On PostgreSQL, a listener for other nodes' event announcements.
+    pub async fn event_listener(&self) -> Option<sqlx::postgres::PgListener> {
+        if self.backend != Backend::Postgres {
+            return None;
+        }
+        let mut listener = match sqlx::postgres::PgListener::connect(&self.url).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot LISTEN for events; polling only");
+                return None;
+            }
+        };
+        match listener.listen(events::EVENTS_CHANNEL).await {
+            Ok(()) => Some(listener),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot LISTEN for events; polling only");
+                None
+            }
+        }
     }
 
     /// A cheap query proving the database answers (for `/readyz`).

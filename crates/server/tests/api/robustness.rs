@@ -14,6 +14,7 @@ both_backends!(
     wrong_local_clock_still_works,
     stream_resumes_after_a_restart_from_the_last_event_id,
     expired_request_is_refused_and_reported,
+    event_created_on_one_node_reaches_a_stream_on_another,
 );
 
 async fn malformed_input_gets_a_clear_4xx(db: Db) {
@@ -343,5 +344,36 @@ async fn serves_https_with_the_given_certificate() {
     assert!(
         plain.is_err() || !plain.unwrap().status().is_success(),
         "plain HTTP is not served on the TLS port"
+    );
+}
+
+/// Several nodes behind a load balancer: the device's stream sits on node B while
+/// the relying party calls node A.
+async fn event_created_on_one_node_reaches_a_stream_on_another(db: Db) {
+    use godkend_core::push::PushEvent;
+
+    let node_a = TestServer::start(db).await;
+    node_a.add_user("alice");
+    let rp = node_a.add_rp("shop", "Shop");
+    let node_b = node_a.second_node().await;
+    // The device was activated through node B (its public URL), so it talks to B.
+    let device = node_b.device("alice").await;
+    let mut events = Box::pin(device.client.events(None).await.unwrap());
+    crate::common::next_event(&mut events, 5, |e| {
+        matches!(e, PushEvent::Heartbeat(_)).then_some(())
+    })
+    .await;
+    let created = rp.login("alice").await;
+    let request = crate::common::next_event(&mut events, 5, |e| match e {
+        PushEvent::Request(r) => Some(r.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(request.request.request_id, created.request_id);
+    device.approve(&request, &created.code, PIN).await.unwrap();
+    // The relying party's long poll on node A sees the decision made on node B.
+    assert_eq!(
+        rp.wait(&created.request_id, 10).await.status,
+        RequestState::Approved
     );
 }
