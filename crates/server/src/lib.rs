@@ -10,3 +10,4 @@ pub mod push;
 pub mod server_key;
 pub mod service;
 pub mod store;
+pub mod webhook;

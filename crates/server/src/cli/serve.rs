@@ -141,6 +141,7 @@ pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Resu
     );
     let stop = service.shutdown.subscribe();
     let pump = tokio::spawn(crate::push::run_event_pump(service.clone(), stop.clone()));
+    let webhooks = tokio::spawn(crate::webhook::run_webhooks(service.clone(), stop.clone()));
     let upkeep = tokio::spawn(run_upkeep(service.clone(), stop));
 
     let handle = axum_server::Handle::new();
@@ -171,7 +172,7 @@ pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Resu
         }
     }
     .context("the server failed")?;
-    let _ = tokio::join!(pump, upkeep);
+    let _ = tokio::join!(pump, upkeep, webhooks);
     service.store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -51,9 +51,7 @@ fn check_create(body: &CreateRequest) -> Result<(u8, u32), Box<Problem>> {
     }
     if let Some(url) = &body.webhook_url {
         let parsed = url::Url::parse(url).map_err(|e| bad(format!("webhook_url: {e}")))?;
-        if !matches!(parsed.scheme(), "https" | "http") {
-            return Err(bad("webhook_url must be an http(s) URL".into()));
-        }
+        rules::check_transport(&parsed).map_err(|why| bad(format!("webhook_url: {why}")))?;
     }
     let code_length = rules::code_length_or_default(body.code_length).map_err(bad)?;
     let ttl = rules::ttl_or_default(body.ttl_seconds).map_err(bad)?;

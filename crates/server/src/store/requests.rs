@@ -118,7 +118,8 @@ pub(crate) async fn finish_request(
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE requests SET state = $1, decided_at = $2, decided_device_id = $3, decision_hash = $4, \
-         result = $5 WHERE id = $6 AND state = 'pending'",
+         result = $5, webhook_next_at = CASE WHEN webhook_url IS NULL THEN NULL ELSE $2 END \
+         WHERE id = $6 AND state = 'pending'",
     )
     .bind(finish.state.as_str())
     .bind(finish.now)
@@ -143,4 +144,59 @@ pub(crate) async fn count_code_failure(
     .fetch_one(conn)
     .await?;
     Ok(n)
+}
+
+/// A final result waiting for webhook delivery.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DueWebhook {
+    pub id: String,
+    pub webhook_url: String,
+    pub result: String,
+    pub webhook_attempts: i64,
+    pub webhook_next_at: i64,
+}
+
+impl Store {
+    /// Results whose webhook delivery is due.
+    pub async fn due_webhooks(&self, now: i64) -> Result<Vec<DueWebhook>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, webhook_url, result, webhook_attempts, webhook_next_at FROM requests \
+             WHERE webhook_next_at IS NOT NULL AND webhook_next_at <= $1 \
+             AND webhook_url IS NOT NULL AND result IS NOT NULL ORDER BY webhook_next_at LIMIT 50",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Claims a due delivery for this node until `retry_at`; `false` if another node
+    /// claimed it first.
+    pub async fn claim_webhook(
+        &self,
+        due: &DueWebhook,
+        retry_at: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE requests SET webhook_next_at = $1, webhook_attempts = webhook_attempts + 1 \
+             WHERE id = $2 AND webhook_next_at = $3",
+        )
+        .bind(retry_at)
+        .bind(&due.id)
+        .bind(due.webhook_next_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Marks a webhook delivered.
+    pub async fn webhook_delivered(&self, id: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE requests SET webhook_next_at = NULL, webhook_delivered_at = $1 WHERE id = $2",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
 }

@@ -10,3 +10,4 @@ mod approval;
 mod browser;
 mod devices;
 mod robustness;
+mod webhook;
