@@ -99,3 +99,23 @@ async fn change_pin_replaces_the_pin_key(db: Db) {
         "the old PIN no longer works"
     );
 }
+
+/// Key rotation: a device that pinned the old key follows the signed chain to the
+/// new one, and accepts what the new key signs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_follows_a_signed_key_rotation() {
+    let mut server = TestServer::start(Db::Sqlite).await;
+    server.add_user("alice");
+    let rp = server.add_rp("shop", "Shop");
+    let device = server.device("alice").await;
+    let old_key = device.client.server.server_key();
+    server.admin(&["key", "rotate"]).unwrap();
+    server.restart().await;
+    rp.login("alice").await;
+    // Signed by the new key: refused until the device has walked the chain.
+    assert!(device.client.pending().await.is_err());
+    let info = device.client.server.server_info().await.unwrap();
+    assert_ne!(info.server_kid, old_key.kid());
+    assert_eq!(device.client.server.server_key().kid(), info.server_kid);
+    assert_eq!(device.client.pending().await.unwrap().len(), 1);
+}
