@@ -4,6 +4,7 @@
 
 pub mod activation;
 pub mod client;
+pub mod connection;
 pub mod decision;
 pub mod error;
 pub mod keys;
