@@ -132,10 +132,10 @@ pub async fn run(
                     }
                     continue;
                 }
-                if let Ok(requests) = reachable {
-                    if send(&updates, PushUpdate::Polled(requests)).await.is_err() {
-                        return;
-                    }
+                if let Ok(requests) = reachable
+                    && send(&updates, PushUpdate::Polled(requests)).await.is_err()
+                {
+                    return;
                 }
                 let ConnectionState::Offline { retry_in, .. } = &state else {
                     unreachable!()
