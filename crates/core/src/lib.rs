@@ -4,12 +4,17 @@
 
 pub mod activation;
 pub mod client;
+pub mod config;
 pub mod connection;
 pub mod decision;
 pub mod error;
+pub mod files;
+pub mod history;
 pub mod keys;
 pub mod pin;
 pub mod push;
+pub mod settings;
+pub mod vault;
 
 pub use client::ServerClient;
 pub use error::CoreError;

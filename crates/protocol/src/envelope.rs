@@ -21,7 +21,9 @@ pub trait SignedObject: Serialize + DeserializeOwned {
 
 /// One signature in an envelope.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignatureEntry {
+    /// The signing key's id: the first 16 characters of base64url(SHA-256(key bytes)).
     pub kid: String,
     pub alg: Algorithm,
     /// base64url signature bytes (ES256: raw r‖s).
@@ -30,8 +32,12 @@ pub struct SignatureEntry {
 
 /// `{"payload": {...}, "signatures": [...]}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Envelope {
+    /// The signed object: its fields plus `v` (1) and `type`. Every signature covers
+    /// the RFC 8785 canonical form of this value exactly as received.
     pub payload: Value,
+    /// Independent signatures over the same bytes; their order carries no meaning.
     pub signatures: Vec<SignatureEntry>,
 }
 

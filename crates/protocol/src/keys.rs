@@ -11,6 +11,7 @@ use crate::{ProtocolError, b64};
 /// (RSA-2048 PKCS#1 v1.5 SHA-256) and `Es256` (ECDSA P-256 SHA-256, raw r‖s) only for
 /// platform user-verification keys (Windows Hello, Secure Enclave).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
     Ed25519,

@@ -6,6 +6,7 @@ use crate::Envelope;
 
 /// Every error code the server answers with. Stable: clients match on these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     BadRequest,
@@ -103,10 +104,14 @@ impl ErrorCode {
 
 /// An `application/problem+json` body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
+    /// `https://godkend.dev/problems/<code>`.
     #[serde(rename = "type")]
     pub problem_type: String,
+    /// Human-readable summary; clients match on `code`, never on this.
     pub title: String,
+    /// The HTTP status code.
     pub status: u16,
     pub code: ErrorCode,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -81,6 +81,7 @@ pub fn proofs_equal(a: &str, b: &str) -> bool {
 
 /// `POST /v1/device/activate` body. Unsigned: the HMAC proof binds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivationRequest {
     pub user: String,
     /// ed25519 device public key, base64url.
@@ -96,6 +97,7 @@ pub struct ActivationRequest {
 
 /// The server-signed answer to a good activation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Activation {
     pub iat: i64,
     pub device_id: String,
@@ -114,6 +116,7 @@ impl SignedObject for Activation {
 
 /// The body of the activation answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivationResponse {
     pub activation: Envelope,
 }

@@ -6,6 +6,7 @@ use crate::SignedObject;
 
 /// What the user chose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DecisionKind {
     Approve,
@@ -26,6 +27,7 @@ impl DecisionKind {
 
 /// Signed by the device key; for approve also by the PIN or user-verification key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Decision {
     pub iat: i64,
     pub device_id: String,

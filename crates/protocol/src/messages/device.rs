@@ -8,6 +8,7 @@ use crate::keys::Algorithm;
 
 /// Where a device stands at the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceState {
     Active,
@@ -20,6 +21,7 @@ pub enum DeviceState {
 /// Server-signed status of one device. A device wipes itself only on a signed
 /// `revoked` or `blocked` status naming its own id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceStatus {
     pub iat: i64,
     pub device_id: String,
@@ -34,6 +36,7 @@ impl SignedObject for DeviceStatus {
 
 /// Server-signed challenge for an unlock.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnlockChallenge {
     pub iat: i64,
     pub exp: i64,
@@ -47,6 +50,7 @@ impl SignedObject for UnlockChallenge {
 
 /// The device's answer, signed by the device key and the PIN (or user-verification) key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnlockProof {
     pub iat: i64,
     pub device_id: String,
@@ -59,6 +63,7 @@ impl SignedObject for UnlockProof {
 
 /// Replace the PIN key; signed by the device key and the old PIN key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PinChange {
     pub iat: i64,
     pub device_id: String,
@@ -72,6 +77,7 @@ impl SignedObject for PinChange {
 
 /// Revoke a device of the same user (or itself); signed by the device and PIN keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceRevocation {
     pub iat: i64,
     pub device_id: String,
@@ -85,6 +91,7 @@ impl SignedObject for DeviceRevocation {
 
 /// How a user-verification key protects itself, as the server records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UvKind {
     Pin,
@@ -94,6 +101,7 @@ pub enum UvKind {
 
 /// Register a biometric user-verification key; signed by the device and PIN keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserVerificationKey {
     pub iat: i64,
     pub device_id: String,
@@ -109,6 +117,7 @@ impl SignedObject for UserVerificationKey {
 
 /// One entry of the user's device list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceSummary {
     pub device_id: String,
     pub serial: String,
@@ -121,6 +130,7 @@ pub struct DeviceSummary {
 
 /// `GET /v1/device/devices`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceList {
     pub devices: Vec<DeviceSummary>,
 }

@@ -10,6 +10,7 @@ pub const SCHEME: &str = "Godkend";
 /// Binds one HTTP call to the device key: method, path with query as the client
 /// addressed it, body hash, time and a nonce the server remembers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceRequestHeader {
     pub iat: i64,
     pub device_id: String,

@@ -6,6 +6,7 @@ use crate::SignedObject;
 
 /// The SSE `event:` field. Each carries a server-signed envelope in `data`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// `data` is an `approval_request` envelope.
@@ -41,6 +42,7 @@ pub const HEARTBEAT_SECONDS: u64 = 15;
 
 /// Why a request left the pending state before this device decided it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CloseReason {
     /// Decided on another device.
@@ -54,6 +56,7 @@ pub enum CloseReason {
 
 /// Server-signed: a request is no longer pending.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequestClosed {
     pub iat: i64,
     pub device_id: String,
@@ -67,6 +70,7 @@ impl SignedObject for RequestClosed {
 
 /// Server-signed keep-alive, which also keeps the device's clock offset fresh.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Heartbeat {
     pub iat: i64,
     pub device_id: String,

@@ -6,6 +6,7 @@ use crate::{ProtocolError, SignedObject};
 
 /// What is being approved; decides the notification's generic wording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RequestKind {
     Login,
@@ -15,6 +16,7 @@ pub enum RequestKind {
 
 /// The user verification a relying party requires for approval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UserVerification {
     /// PIN or any registered biometric key.
@@ -28,6 +30,7 @@ pub enum UserVerification {
 
 /// Money as a decimal string, never a JSON number (JCS numbers are doubles).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Amount {
     pub value: String,
     /// ISO 4217 code, three upper-case letters.
@@ -67,6 +70,7 @@ impl Amount {
 
 /// Where and how the action was started, as the relying party saw it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequestContext {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
@@ -78,6 +82,7 @@ pub struct RequestContext {
 
 /// Server-signed: exactly what the user is asked to approve.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApprovalRequest {
     pub iat: i64,
     pub exp: i64,

@@ -8,6 +8,7 @@ use crate::{Envelope, SignatureEntry, SignedObject};
 
 /// `POST /v1/rp/requests` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateRequest {
     pub user: String,
@@ -35,6 +36,7 @@ pub struct CreateRequest {
 
 /// The answer to a create: the code to show the user on the login screen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedRequest {
     pub request_id: String,
     pub code: String,
@@ -43,6 +45,7 @@ pub struct CreatedRequest {
 
 /// Life cycle of a request as the relying party sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RequestState {
     Pending,
@@ -80,6 +83,7 @@ impl RequestState {
 /// Server-signed final result for the relying party. Carries the decision and the
 /// device-key signature, never the PIN signature or PIN key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RpResult {
     pub iat: i64,
     pub request_id: String,
@@ -105,6 +109,7 @@ impl SignedObject for RpResult {
 
 /// `GET /v1/rp/requests/{id}` and the long-poll answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequestStatus {
     pub request_id: String,
     pub status: RequestState,

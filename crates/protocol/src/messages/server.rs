@@ -6,6 +6,7 @@ use crate::{Envelope, SignedObject};
 
 /// The organisation that runs the server, shown in the app's help and support.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Organisation {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18,6 +19,7 @@ pub struct Organisation {
 
 /// The app versions the server wants: below `minimum` the app must update.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VersionPolicy {
     pub latest: String,
     pub minimum: String,
@@ -59,6 +61,7 @@ fn parse_version(text: &str) -> Option<Vec<u64>> {
 
 /// Signed by the server's current key: who it is and how to reach support.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServerInfo {
     pub iat: i64,
     pub server_kid: String,
@@ -75,6 +78,7 @@ impl SignedObject for ServerInfo {
 
 /// A rotation statement: the old key vouches for the new one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyRotation {
     pub iat: i64,
     pub old_kid: String,
@@ -89,6 +93,7 @@ impl SignedObject for KeyRotation {
 
 /// `GET /v1/server-info`: the signed info and every rotation statement, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServerInfoResponse {
     pub info: Envelope,
     #[serde(default)]

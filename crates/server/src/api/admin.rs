@@ -18,6 +18,12 @@ use crate::store::AuditEntry;
 
 const ADMIN: &str = "admin:api";
 
+/// 401 answers of every admin call.
+const ADMIN_401: &str = "`unauthorized`: no valid admin token in `Authorization: Bearer <token>`.";
+/// 404 answers of every admin call.
+const ADMIN_404: &str =
+    "`not_found`: the admin API is not enabled on this server (no admin token configured).";
+
 /// Proof that the caller holds the admin token.
 pub struct Admin;
 
@@ -54,12 +60,33 @@ impl FromRequestParts<SharedService> for Admin {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /v1/admin/users` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewUser {
+    /// The user id relying parties send, e.g. an e-mail address.
     user: String,
+    /// A display name; defaults to the id.
     name: Option<String>,
 }
 
+/// Add a user
+#[utoipa::path(
+    post,
+    path = "/v1/admin/users",
+    operation_id = "admin_add_user",
+    tag = "admin",
+    security(("admin_token" = [])),
+    request_body = NewUser,
+    responses(
+        (status = 201, description = "The user was added.", body = UserInfo),
+        (status = 400, description = "`bad_request` (e.g. an id with unprintable characters), `malformed_json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = ADMIN_401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = ADMIN_404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`user_exists`.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`.", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn add_user(
     State(s): State<SharedService>,
     _: Admin,
@@ -71,10 +98,41 @@ pub async fn add_user(
     ))
 }
 
+/// List the users
+#[utoipa::path(
+    get,
+    path = "/v1/admin/users",
+    operation_id = "admin_list_users",
+    tag = "admin",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "Every user.", body = Vec<UserInfo>),
+        (status = 401, description = ADMIN_401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = ADMIN_404, body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn users(State(s): State<SharedService>, _: Admin) -> ApiResult<Json<Vec<UserInfo>>> {
     Ok(Json(s.list_users().await?))
 }
 
+/// Remove a user
+///
+/// Revokes the user's devices too.
+#[utoipa::path(
+    delete,
+    path = "/v1/admin/users/{user}",
+    operation_id = "admin_remove_user",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("user" = String, Path, description = "The user id.")),
+    responses(
+        (status = 204, description = "The user was removed."),
+        (status = 401, description = ADMIN_401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`user_not_found`, or `not_found` when the admin API is not enabled.", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn remove_user(
     State(s): State<SharedService>,
     _: Admin,
@@ -84,12 +142,35 @@ pub async fn remove_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /v1/admin/rps` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewRpBody {
+    /// The relying party's id.
     rp_id: String,
+    /// The name devices show for it (`rp_name` in approval requests).
     name: String,
 }
 
+/// Add a relying party
+///
+/// The answer holds its API key, shown only this once.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/rps",
+    operation_id = "admin_add_rp",
+    tag = "admin",
+    security(("admin_token" = [])),
+    request_body = NewRpBody,
+    responses(
+        (status = 201, description = "The relying party was added; keep `api_key`.", body = NewRp),
+        (status = 400, description = "`bad_request` (e.g. an id with unprintable characters), `malformed_json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = ADMIN_401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = ADMIN_404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`rp_exists`.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`.", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn add_rp(
     State(s): State<SharedService>,
     _: Admin,
@@ -101,10 +182,39 @@ pub async fn add_rp(
     ))
 }
 
+/// List the relying parties
+#[utoipa::path(
+    get,
+    path = "/v1/admin/rps",
+    operation_id = "admin_list_rps",
+    tag = "admin",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "Every relying party (without API keys).", body = Vec<RpInfo>),
+        (status = 401, description = ADMIN_401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = ADMIN_404, body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn rps(State(s): State<SharedService>, _: Admin) -> ApiResult<Json<Vec<RpInfo>>> {
     Ok(Json(s.list_rps().await?))
 }
 
+/// Remove a relying party
+#[utoipa::path(
+    delete,
+    path = "/v1/admin/rps/{rp}",
+    operation_id = "admin_remove_rp",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("rp" = String, Path, description = "The relying party's id.")),
+    responses(
+        (status = 204, description = "The relying party was removed; its API key no longer works."),
+        (status = 401, description = ADMIN_401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such relying party, or the admin API is not enabled.", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn remove_rp(
     State(s): State<SharedService>,
     _: Admin,
@@ -114,11 +224,33 @@ pub async fn remove_rp(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /v1/admin/activations` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewActivationBody {
+    /// The user the device will belong to.
     user: String,
 }
 
+/// Create an activation code
+///
+/// A one-time code and `godkend://activate` link for the user's next device
+/// (PROTOCOL.md §5.1), shown only this once.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/activations",
+    operation_id = "admin_create_activation",
+    tag = "admin",
+    security(("admin_token" = [])),
+    request_body = NewActivationBody,
+    responses(
+        (status = 201, description = "The activation; hand `link` (or the URL, user and code) to the user.", body = NewActivation),
+        (status = 400, description = "`bad_request`, `malformed_json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = ADMIN_401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`user_not_found`, or `not_found` when the admin API is not enabled.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`.", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn create_activation(
     State(s): State<SharedService>,
     _: Admin,
@@ -130,11 +262,28 @@ pub async fn create_activation(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeviceQuery {
+    /// Only this user's devices.
     user: Option<String>,
 }
 
+/// List the devices
+#[utoipa::path(
+    get,
+    path = "/v1/admin/devices",
+    operation_id = "admin_list_devices",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(DeviceQuery),
+    responses(
+        (status = 200, description = "The devices, in every state.", body = Vec<DeviceInfo>),
+        (status = 401, description = ADMIN_401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = ADMIN_404, body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn devices(
     State(s): State<SharedService>,
     _: Admin,
@@ -143,6 +292,24 @@ pub async fn devices(
     Ok(Json(s.list_devices(q.user.as_deref()).await?))
 }
 
+/// Revoke a device
+///
+/// The device gets a signed `device_status` event and wipes itself.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/devices/{serial}/revoke",
+    operation_id = "admin_revoke_device",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("serial" = String, Path, description = "The device serial, e.g. `GK-4821-0937-5519` (any case, spaces and dashes).")),
+    responses(
+        (status = 200, description = "The outcome; `changed` is `false` when the device had already ended.", body = Revoked),
+        (status = 400, description = "`bad_request`: not a valid serial.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = ADMIN_401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such device, or the admin API is not enabled.", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn revoke_device(
     State(s): State<SharedService>,
     _: Admin,
@@ -151,12 +318,28 @@ pub async fn revoke_device(
     Ok(Json(s.revoke_serial(&serial, ADMIN).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// Unix seconds.
+    /// Only entries at or after this time, Unix seconds (default: all).
     since: Option<i64>,
 }
 
+/// Read the audit log
+#[utoipa::path(
+    get,
+    path = "/v1/admin/audit",
+    operation_id = "admin_audit",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "The audit entries, oldest first.", body = Vec<AuditEntry>),
+        (status = 401, description = ADMIN_401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = ADMIN_404, body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn audit(
     State(s): State<SharedService>,
     _: Admin,

@@ -4,15 +4,74 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use godkend_protocol::messages::{ActivationRequest, ActivationResponse, DeviceList};
+use godkend_protocol::messages::{ActivationRequest, ActivationResponse, DeviceList, RequestState};
 use godkend_protocol::{Envelope, ErrorCode, Problem};
-use serde_json::json;
+use serde::Serialize;
 
 use super::device_auth::DeviceCall;
 use super::error::ApiResult;
 use super::extract::{ClientIp, JsonBody};
 use crate::service::SharedService;
 
+/// 401 answers of every device call: the signed header (PROTOCOL.md §3.1).
+pub(crate) const DEVICE_401: &str = "The `Authorization: Godkend ...` header failed: `unauthorized` \
+    (missing, unknown device, method, path or body hash mismatch), `invalid_signature`, \
+    `clock_skew` (with `server_time`), `replayed_nonce`.";
+/// 401 answers of a device call with a signed body.
+pub(crate) const DEVICE_401_BODY: &str = "The `Authorization: Godkend ...` header failed \
+    (`unauthorized`, `invalid_signature`, `clock_skew` with `server_time`, `replayed_nonce`), \
+    or the body's signature does not verify (`invalid_signature`).";
+/// 403 answers of a device call by a revoked or blocked device.
+pub(crate) const DEVICE_403: &str = "`device_revoked`, `device_blocked`: the device has ended; \
+    the signed status is in `device_status`.";
+/// 403 answers of a device call that checks the PIN.
+pub(crate) const DEVICE_403_PIN: &str = "`wrong_pin` (with `attempts_left`; the 5th in a row \
+    blocks the device), `user_verification_insufficient`, `device_revoked`, `device_blocked` \
+    (with the signed `device_status`).";
+
+/// `POST /v1/device/unlock` answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Unlocked {
+    /// Always `true`.
+    pub unlocked: bool,
+}
+
+/// `GET /v1/device/requests` answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PendingRequests {
+    /// `approval_request` envelopes signed by the server key (payload: `ApprovalRequest`),
+    /// newest last.
+    pub requests: Vec<Envelope>,
+}
+
+/// The answer to an accepted decision.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DecisionAccepted {
+    pub request_id: String,
+    /// The request's new state.
+    pub status: RequestState,
+}
+
+/// Activate a device
+///
+/// Unauthenticated: the HMAC `proof` over the activation code binds the body
+/// (PROTOCOL.md §5). The answer carries the server-signed `activation` object.
+#[utoipa::path(
+    post,
+    path = "/v1/device/activate",
+    operation_id = "device_activate",
+    tag = "device",
+    request_body = ActivationRequest,
+    responses(
+        (status = 200, description = "Activated: an `activation` envelope signed by the server key.", body = ActivationResponse),
+        (status = 400, description = "`bad_request`, `malformed_json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`activation_invalid` (wrong proof or no activation for the user), with `attempts_left`.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`device_limit`: the user already has the most active devices allowed.", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`activation_expired`, `activation_burnt`.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`.", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn activate(
     State(service): State<SharedService>,
     ClientIp(ip): ClientIp,
@@ -21,7 +80,22 @@ pub async fn activate(
     Ok(Json(service.activate(&body, ip).await?))
 }
 
-/// The signed status; answers for revoked and blocked devices too.
+/// The device's signed status
+///
+/// Answers for revoked and blocked devices too, so such a device learns its end
+/// from a signed `device_status` object.
+#[utoipa::path(
+    get,
+    path = "/v1/device/status",
+    operation_id = "device_status",
+    tag = "device",
+    security(("device_signature" = [])),
+    responses(
+        (status = 200, description = "A `device_status` envelope signed by the server key.", body = Envelope),
+        (status = 401, description = DEVICE_401, body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn status(
     State(service): State<SharedService>,
     call: DeviceCall,
@@ -29,6 +103,22 @@ pub async fn status(
     Ok(Json(service.device_status(&call.device)?))
 }
 
+/// Get an unlock challenge
+///
+/// No body. The challenge is answered once with `POST /v1/device/unlock`.
+#[utoipa::path(
+    post,
+    path = "/v1/device/unlock/challenge",
+    operation_id = "device_unlock_challenge",
+    tag = "device",
+    security(("device_signature" = [])),
+    responses(
+        (status = 200, description = "An `unlock_challenge` envelope signed by the server key.", body = Envelope),
+        (status = 401, description = DEVICE_401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = DEVICE_403, body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn unlock_challenge(
     State(service): State<SharedService>,
     call: DeviceCall,
@@ -37,16 +127,60 @@ pub async fn unlock_challenge(
     Ok(Json(service.unlock_challenge(device).await?))
 }
 
+/// Unlock the device
+///
+/// Proves the PIN (or a user-verification key) by signing a fresh challenge
+/// (PROTOCOL.md §8).
+#[utoipa::path(
+    post,
+    path = "/v1/device/unlock",
+    operation_id = "device_unlock",
+    tag = "device",
+    security(("device_signature" = [])),
+    request_body(content = Envelope, description = "An `unlock` envelope (payload: `UnlockProof`), signed by the device key and the PIN or user-verification key."),
+    responses(
+        (status = 200, description = "Unlocked.", body = Unlocked),
+        (status = 400, description = "`bad_request` (unknown, expired or used challenge; wrong `type`, `device_id` or time), `malformed_json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = DEVICE_401_BODY, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = DEVICE_403_PIN, body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`.", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn unlock(
     State(service): State<SharedService>,
     ClientIp(ip): ClientIp,
     call: DeviceCall,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<Unlocked>> {
     let device = call.active(&service)?;
     service.unlock(device, &call.body, ip).await?;
-    Ok(Json(json!({"unlocked": true})))
+    Ok(Json(Unlocked { unlocked: true }))
 }
 
+/// Decide an approval request
+///
+/// Approve, deny or "not me" (PROTOCOL.md §7.2). Idempotent: resending the same
+/// envelope bytes gets the stored answer, accepted or refused.
+#[utoipa::path(
+    post,
+    path = "/v1/device/requests/{id}/decision",
+    operation_id = "device_decide",
+    tag = "device",
+    security(("device_signature" = [])),
+    params(("id" = String, Path, description = "The `request_id` of the approval request.")),
+    request_body(content = Envelope, description = "A `decision` envelope (payload: `Decision`), signed by the device key and, to approve, by the PIN or user-verification key."),
+    responses(
+        (status = 200, description = "The decision was accepted; the request's new state.", body = DecisionAccepted),
+        (status = 400, description = "`bad_request` (wrong `type`, `device_id`, `request_id`, `nonce`, `request_hash` or `code`; not exactly one user-verification signature), `malformed_json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = DEVICE_401_BODY, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_pin` or `code_mismatch` (with `attempts_left`), `user_verification_insufficient`, `device_revoked`, `device_blocked` (with the signed `device_status`).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such request for this user.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`request_not_pending`, `decision_conflict` (this device already decided it).", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`request_expired`.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`.", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn decide(
     State(service): State<SharedService>,
     ClientIp(ip): ClientIp,
@@ -70,15 +204,51 @@ pub async fn decide(
         .into_response())
 }
 
+/// List the pending requests
+///
+/// The unexpired pending requests for this device's user, newest last: the polling
+/// fallback while the event stream is unavailable.
+#[utoipa::path(
+    get,
+    path = "/v1/device/requests",
+    operation_id = "device_pending_requests",
+    tag = "device",
+    security(("device_signature" = [])),
+    responses(
+        (status = 200, description = "The pending `approval_request` envelopes.", body = PendingRequests),
+        (status = 401, description = DEVICE_401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = DEVICE_403, body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn pending(
     State(service): State<SharedService>,
     call: DeviceCall,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<PendingRequests>> {
     let device = call.active(&service)?;
     let requests = service.pending_for_device(device).await?;
-    Ok(Json(json!({"requests": requests})))
+    Ok(Json(PendingRequests { requests }))
 }
 
+/// Change the PIN
+///
+/// Replaces the PIN key; drops the user-verification key.
+#[utoipa::path(
+    post,
+    path = "/v1/device/pin",
+    operation_id = "device_change_pin",
+    tag = "device",
+    security(("device_signature" = [])),
+    request_body(content = Envelope, description = "A `pin_change` envelope (payload: `PinChange`), signed by the device key and the old PIN key."),
+    responses(
+        (status = 204, description = "The PIN key was replaced."),
+        (status = 400, description = "`bad_request`, `malformed_json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = DEVICE_401_BODY, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = DEVICE_403_PIN, body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`.", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn change_pin(
     State(service): State<SharedService>,
     ClientIp(ip): ClientIp,
@@ -89,6 +259,20 @@ pub async fn change_pin(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// List the user's devices
+#[utoipa::path(
+    get,
+    path = "/v1/device/devices",
+    operation_id = "device_list_devices",
+    tag = "device",
+    security(("device_signature" = [])),
+    responses(
+        (status = 200, description = "Every device of this device's user.", body = DeviceList),
+        (status = 401, description = DEVICE_401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = DEVICE_403, body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn devices(
     State(service): State<SharedService>,
     call: DeviceCall,
@@ -97,6 +281,26 @@ pub async fn devices(
     Ok(Json(service.device_list(device).await?))
 }
 
+/// Revoke a device of the same user
+///
+/// The target may be the calling device itself.
+#[utoipa::path(
+    post,
+    path = "/v1/device/devices/revoke",
+    operation_id = "device_revoke_device",
+    tag = "device",
+    security(("device_signature" = [])),
+    request_body(content = Envelope, description = "A `device_revoke` envelope (payload: `DeviceRevocation`), signed by the device key and the PIN key."),
+    responses(
+        (status = 204, description = "The target device is revoked; it gets a signed `device_status` event."),
+        (status = 400, description = "`bad_request`, `malformed_json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = DEVICE_401_BODY, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = DEVICE_403_PIN, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: the target is not a device of this user.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`.", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn revoke(
     State(service): State<SharedService>,
     ClientIp(ip): ClientIp,
@@ -107,6 +311,26 @@ pub async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Register a user-verification key
+///
+/// A biometric key (Windows Hello, Secure Enclave, fprintd) that can sign approvals and
+/// unlocks in place of the PIN; replaces any earlier one.
+#[utoipa::path(
+    post,
+    path = "/v1/device/uv-key",
+    operation_id = "device_register_uv_key",
+    tag = "device",
+    security(("device_signature" = [])),
+    request_body(content = Envelope, description = "A `uv_key` envelope (payload: `UserVerificationKey`), signed by the device key and the PIN key (never a user-verification key)."),
+    responses(
+        (status = 204, description = "The key is registered."),
+        (status = 400, description = "`bad_request` (e.g. an unreadable key), `malformed_json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = DEVICE_401_BODY, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = DEVICE_403_PIN, body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`.", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn register_uv_key(
     State(service): State<SharedService>,
     ClientIp(ip): ClientIp,
@@ -117,6 +341,22 @@ pub async fn register_uv_key(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Remove the user-verification key
+///
+/// No body; the device header alone authorises it.
+#[utoipa::path(
+    delete,
+    path = "/v1/device/uv-key",
+    operation_id = "device_remove_uv_key",
+    tag = "device",
+    security(("device_signature" = [])),
+    responses(
+        (status = 204, description = "The key is removed (or there was none)."),
+        (status = 401, description = DEVICE_401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = DEVICE_403, body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn remove_uv_key(
     State(service): State<SharedService>,
     call: DeviceCall,

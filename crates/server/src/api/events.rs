@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
+use godkend_protocol::Problem;
 use godkend_protocol::messages::event::HEARTBEAT_SECONDS;
 use godkend_protocol::messages::{EventKind, Heartbeat};
 use tokio::sync::{broadcast, mpsc};
@@ -24,6 +25,39 @@ use super::error::ApiResult;
 use crate::service::{ServiceError, SharedService, now};
 use crate::store::{DeviceRow, EventRow};
 
+/// The signed push stream
+///
+/// Server-Sent Events (PROTOCOL.md §6). Every event has `event:` (the kind, see
+/// `EventKind`), `id:` (an opaque resume point) and one `data:` line holding a
+/// server-signed `Envelope` as compact JSON:
+///
+/// | `event` | `data` envelope payload |
+/// |---|---|
+/// | `request_created` | `approval_request` (`ApprovalRequest`) |
+/// | `request_closed` | `request_closed` (`RequestClosed`) |
+/// | `device_status` | `device_status` (`DeviceStatus`): revoked or blocked; the stream ends |
+/// | `policy` | `server_info` (`ServerInfo`): new version policy or support details |
+/// | `heartbeat` | `heartbeat` (`Heartbeat`), every 15 s |
+///
+/// Without `Last-Event-ID` the stream starts with the pending requests as
+/// `request_created` events (without `id`), then a heartbeat whose `id` is the
+/// device's resume point; with it, the stored events after that id come first. SSE
+/// comment lines keep idle connections open.
+#[utoipa::path(
+    get,
+    path = "/v1/device/events",
+    operation_id = "device_events",
+    tag = "device",
+    security(("device_signature" = [])),
+    params(("Last-Event-ID" = Option<String>, Header, description = "The last event `id` the device saw; the stream resumes after it.")),
+    responses(
+        (status = 200, description = "A `text/event-stream` of server-signed envelopes (see the operation description).", body = String, content_type = "text/event-stream",
+            example = json!("event: heartbeat\nid: 42\ndata: {\"payload\":{\"device_id\":\"dev-5c1f0e7a\",\"iat\":1767225615,\"type\":\"heartbeat\",\"v\":1},\"signatures\":[{\"alg\":\"ed25519\",\"kid\":\"NHUPmL1Z_PyUbaRa\",\"sig\":\"...\"}]}\n\n")),
+        (status = 401, description = super::device::DEVICE_401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = super::device::DEVICE_403, body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn events(
     State(service): State<SharedService>,
     headers: HeaderMap,

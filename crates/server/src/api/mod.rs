@@ -7,6 +7,7 @@ pub mod device_auth;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod openapi;
 pub mod ops;
 pub mod rp;
 
@@ -60,7 +61,9 @@ pub fn router(service: SharedService, demo: bool) -> Router {
         .route("/v1/admin/audit", get(admin::audit))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics));
+        .route("/metrics", get(ops::metrics))
+        // Every route above is documented in openapi.rs (tests/api/openapi.rs checks it).
+        .route("/openapi.json", get(openapi::openapi_json));
     if demo {
         router = router
             .route("/demo", get(demo::page))

@@ -14,7 +14,7 @@ use super::{Service, ServiceError, now, random_id};
 use crate::store::{self, ActivationRow, AuditEntry, AuditEvent, DeviceRow};
 
 /// A freshly created activation, to hand to the user once.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NewActivation {
     pub user: String,
     pub code: String,

@@ -8,7 +8,7 @@ use super::{Service, ServiceError, now, random_id};
 use crate::store::{AuditEntry, AuditEvent};
 
 /// A user as listed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserInfo {
     pub user: String,
     pub name: String,
@@ -16,7 +16,7 @@ pub struct UserInfo {
 }
 
 /// A relying party as listed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RpInfo {
     pub rp_id: String,
     pub name: String,
@@ -24,7 +24,7 @@ pub struct RpInfo {
 }
 
 /// A new relying party with its API key, shown once.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewRp {
     pub rp_id: String,
     pub name: String,
@@ -32,7 +32,7 @@ pub struct NewRp {
 }
 
 /// A device as listed for an administrator.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeviceInfo {
     pub serial: String,
     pub user: String,
@@ -44,7 +44,7 @@ pub struct DeviceInfo {
 }
 
 /// The outcome of a revocation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Revoked {
     pub serial: String,
     pub revoked: bool,

@@ -50,7 +50,7 @@ impl AuditEvent {
 }
 
 /// One audit row.
-#[derive(Debug, Clone, Default, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Default, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AuditEntry {
     #[serde(skip_serializing_if = "is_zero")]
     pub id: i64,
