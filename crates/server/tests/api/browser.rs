@@ -119,7 +119,7 @@ async fn demo_page_signs_in_with_approval_denial_and_error() {
 }
 
 /// What the page shows: the visible code, and the status element.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
 struct PageState {
     code: String,
     status: Option<String>,
@@ -162,14 +162,19 @@ struct Page {
 
 impl Page {
     async fn state(&self) -> PageState {
-        // WebDriver's element text is the rendered text: empty while hidden.
-        let code = self.client.find(Locator::Id("code")).await.unwrap();
-        let status = self.client.find(Locator::Id("status")).await.unwrap();
-        PageState {
-            code: code.text().await.unwrap(),
-            status: status.attr("data-status").await.unwrap(),
-            status_text: status.text().await.unwrap(),
-        }
+        // One script, so the three values are read at the same instant (separate
+        // WebDriver calls could straddle the page's own update). The code counts as
+        // shown only while its section is visible.
+        let script = r#"
+            const status = document.getElementById("status");
+            const waiting = document.getElementById("waiting");
+            return {
+                code: waiting.offsetParent === null ? "" : document.getElementById("code").textContent,
+                status: status.dataset.status ?? null,
+                status_text: status.offsetParent === null ? "" : status.textContent,
+            };
+        "#;
+        serde_json::from_value(self.client.execute(script, vec![]).await.unwrap()).unwrap()
     }
 
     /// Polls the page until `ready` holds; fails after `TIMEOUT` with the last state.
