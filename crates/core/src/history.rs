@@ -52,7 +52,10 @@ struct File {
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
     #[error("cannot write the activity log {path}: {source}")]
-    Write { path: String, source: std::io::Error },
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// The activity log file.
@@ -65,7 +68,8 @@ pub struct History {
 impl History {
     /// The default location under the data dir.
     pub fn default_path() -> Option<PathBuf> {
-        directories::ProjectDirs::from("dev", "Godkend", "Godkend").map(|d| d.data_dir().join("history.json"))
+        directories::ProjectDirs::from("dev", "Godkend", "Godkend")
+            .map(|d| d.data_dir().join("history.json"))
     }
 
     /// Opens the log. A missing or unreadable file starts an empty log (the log is a
@@ -115,7 +119,12 @@ impl History {
     }
 
     /// Sets the outcome of a known request; unknown ids are ignored.
-    pub fn set_outcome(&mut self, request_id: &str, outcome: Outcome, at: i64) -> Result<(), HistoryError> {
+    pub fn set_outcome(
+        &mut self,
+        request_id: &str,
+        outcome: Outcome,
+        at: i64,
+    ) -> Result<(), HistoryError> {
         let Some(entry) = self.entries.iter_mut().find(|e| e.request_id == request_id) else {
             return Ok(());
         };
@@ -150,7 +159,9 @@ impl History {
 mod tests {
     use super::*;
     use godkend_protocol::Envelope;
-    use godkend_protocol::messages::{ApprovalRequest, RequestContext, RequestKind, UserVerification};
+    use godkend_protocol::messages::{
+        ApprovalRequest, RequestContext, RequestKind, UserVerification,
+    };
 
     fn request(id: &str, iat: i64) -> VerifiedRequest {
         let request = ApprovalRequest {
@@ -185,16 +196,24 @@ mod tests {
         let path = dir.path().join("history.json");
         let mut history = History::open(&path);
         for i in 0..(MAX_ENTRIES + 5) {
-            history.record_request(&request(&format!("r{i}"), 1000 + i as i64)).unwrap();
+            let iat = 1000 + i64::try_from(i).unwrap();
+            history
+                .record_request(&request(&format!("r{i}"), iat))
+                .unwrap();
         }
         history.record_request(&request("r3", 0)).unwrap(); // already pruned: comes back as new
-        history.set_outcome(&format!("r{}", MAX_ENTRIES + 4), Outcome::Approved, 5000).unwrap();
+        history
+            .set_outcome(&format!("r{}", MAX_ENTRIES + 4), Outcome::Approved, 5000)
+            .unwrap();
         let reopened = History::open(&path);
         assert_eq!(reopened.entries().len(), MAX_ENTRIES);
         assert_eq!(reopened.entries()[0].request_id, "r3");
         assert_eq!(reopened.entries()[1].outcome, Outcome::Approved);
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(!text.contains("secret-ish details"), "the message text is not kept");
+        assert!(
+            !text.contains("secret-ish details"),
+            "the message text is not kept"
+        );
     }
 
     #[test]

@@ -1,0 +1,298 @@
+//! The decision outbox: a decision is written here before it is sent and removed
+//! once the server has answered, so a crash or a network drop loses nothing, and a
+//! resend is byte-identical (the server answers it from its record and never counts
+//! it twice). Entries are encrypted with XChaCha20-Poly1305 under a key held in the
+//! OS keyring: an approval carries a PIN signature, and nothing on disk may let a
+//! thief test PIN guesses (design.md §3).
+
+use std::path::{Path, PathBuf};
+
+use chacha20poly1305::aead::{Aead as _, KeyInit as _, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rand::RngExt as _;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::client::{DecisionAnswer, DeviceClient};
+use crate::decision::SignedDecision;
+use crate::{CoreError, files};
+
+/// Why the outbox failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error("cannot write the outbox {path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the outbox {path} is damaged or was written with another key")]
+    Damaged { path: String },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Sealed {
+    request_id: String,
+    nonce: String,
+    ciphertext: String,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct File {
+    version: u32,
+    entries: Vec<Sealed>,
+}
+
+/// A decision waiting for the server's answer.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub request_id: String,
+    /// The exact bytes that were signed and sent.
+    pub bytes: Zeroizing<Vec<u8>>,
+}
+
+/// The result of trying to send one waiting decision.
+#[derive(Debug)]
+pub enum Delivery {
+    /// The server accepted it.
+    Accepted(DecisionAnswer),
+    /// The server refused it (wrong code, expired, ...): final, removed.
+    Refused(CoreError),
+    /// Not sent (offline): kept for the next try.
+    Kept(CoreError),
+}
+
+/// The encrypted outbox file.
+pub struct Outbox {
+    path: PathBuf,
+    cipher: XChaCha20Poly1305,
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbox")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Outbox {
+    /// The default location under the data dir.
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("dev", "Godkend", "Godkend")
+            .map(|d| d.data_dir().join("outbox.json"))
+    }
+
+    /// Opens the outbox at `path` with the 32-byte key from the keyring.
+    pub fn open(path: &Path, key: &[u8; 32]) -> Self {
+        Outbox {
+            path: path.to_owned(),
+            cipher: XChaCha20Poly1305::new(key.into()),
+        }
+    }
+
+    fn read(&self) -> Result<File, OutboxError> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|_| self.damaged()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(File::default()),
+            Err(source) => Err(OutboxError::Write {
+                path: self.path.display().to_string(),
+                source,
+            }),
+        }
+    }
+
+    fn write(&self, file: &File) -> Result<(), OutboxError> {
+        let bytes = serde_json::to_vec(file).map_err(|e| OutboxError::Write {
+            path: self.path.display().to_string(),
+            source: std::io::Error::other(e),
+        })?;
+        files::write_private(&self.path, &bytes).map_err(|source| OutboxError::Write {
+            path: self.path.display().to_string(),
+            source,
+        })
+    }
+
+    fn damaged(&self) -> OutboxError {
+        OutboxError::Damaged {
+            path: self.path.display().to_string(),
+        }
+    }
+
+    /// Stores a signed decision before it is sent (replacing any earlier one for
+    /// the same request).
+    pub fn put(&self, decision: &SignedDecision) -> Result<(), OutboxError> {
+        let nonce: [u8; 24] = rand::rng().random();
+        let ciphertext = self
+            .cipher
+            .encrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: &decision.bytes,
+                    aad: decision.request_id.as_bytes(),
+                },
+            )
+            .map_err(|_| self.damaged())?;
+        let mut file = self.read()?;
+        file.version = 1;
+        file.entries.retain(|e| e.request_id != decision.request_id);
+        file.entries.push(Sealed {
+            request_id: decision.request_id.clone(),
+            nonce: godkend_protocol::b64::encode(nonce),
+            ciphertext: godkend_protocol::b64::encode(ciphertext),
+        });
+        self.write(&file)
+    }
+
+    /// Every waiting decision, decrypted.
+    pub fn pending(&self) -> Result<Vec<Pending>, OutboxError> {
+        self.read()?
+            .entries
+            .iter()
+            .map(|e| {
+                let nonce: [u8; 24] =
+                    godkend_protocol::b64::decode_array(&e.nonce).map_err(|_| self.damaged())?;
+                let ciphertext =
+                    godkend_protocol::b64::decode(&e.ciphertext).map_err(|_| self.damaged())?;
+                let bytes = self
+                    .cipher
+                    .decrypt(
+                        &XNonce::from(nonce),
+                        Payload {
+                            msg: &ciphertext,
+                            aad: e.request_id.as_bytes(),
+                        },
+                    )
+                    .map_err(|_| self.damaged())?;
+                Ok(Pending {
+                    request_id: e.request_id.clone(),
+                    bytes: Zeroizing::new(bytes),
+                })
+            })
+            .collect()
+    }
+
+    /// Forgets a decision the server has answered.
+    pub fn remove(&self, request_id: &str) -> Result<(), OutboxError> {
+        let mut file = self.read()?;
+        file.entries.retain(|e| e.request_id != request_id);
+        self.write(&file)
+    }
+
+    /// Sends a fresh decision through the outbox: stored, sent, removed once answered.
+    pub async fn send(
+        &self,
+        client: &DeviceClient,
+        decision: &SignedDecision,
+    ) -> Result<Delivery, OutboxError> {
+        self.put(decision)?;
+        self.deliver(client, &decision.request_id, &decision.bytes)
+            .await
+    }
+
+    /// Re-sends everything waiting (at start-up and after reconnecting).
+    pub async fn flush(
+        &self,
+        client: &DeviceClient,
+    ) -> Result<Vec<(String, Delivery)>, OutboxError> {
+        let mut results = Vec::new();
+        for pending in self.pending()? {
+            let delivery = self
+                .deliver(client, &pending.request_id, &pending.bytes)
+                .await?;
+            results.push((pending.request_id, delivery));
+        }
+        Ok(results)
+    }
+
+    async fn deliver(
+        &self,
+        client: &DeviceClient,
+        request_id: &str,
+        bytes: &[u8],
+    ) -> Result<Delivery, OutboxError> {
+        let delivery = match client.send_decision(request_id, bytes).await {
+            Ok(answer) => Delivery::Accepted(answer),
+            Err(e @ CoreError::Offline(_)) => return Ok(Delivery::Kept(e)),
+            Err(e) => Delivery::Refused(e),
+        };
+        self.remove(request_id)?;
+        Ok(delivery)
+    }
+
+    /// Deletes the outbox file (revoke/wipe).
+    pub fn wipe(&self) -> std::io::Result<()> {
+        match std::fs::remove_file(&self.path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use godkend_protocol::messages::DecisionKind;
+
+    fn decision(id: &str, bytes: &[u8]) -> SignedDecision {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
+        let d = godkend_protocol::messages::Decision {
+            iat: 1,
+            device_id: "d".into(),
+            request_id: id.into(),
+            nonce: "n".into(),
+            request_hash: "h".into(),
+            decision: DecisionKind::Deny,
+            code: None,
+        };
+        SignedDecision {
+            request_id: id.into(),
+            kind: DecisionKind::Deny,
+            envelope: godkend_protocol::Envelope::seal(&d, &[&key]).unwrap(),
+            bytes: bytes.to_vec(),
+        }
+    }
+
+    #[test]
+    fn decisions_are_encrypted_and_survive_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("outbox.json");
+        let outbox = Outbox::open(&path, &[7; 32]);
+        outbox
+            .put(&decision("r1", b"{\"signed\":\"PIN-SIGNATURE-BYTES\"}"))
+            .unwrap();
+        outbox.put(&decision("r2", b"second")).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !text.contains("PIN-SIGNATURE-BYTES"),
+            "plaintext on disk: {text}"
+        );
+        let again = Outbox::open(&path, &[7; 32]);
+        let pending = again.pending().unwrap();
+        assert_eq!(pending.len(), 2);
+        assert_eq!(
+            &pending[0].bytes[..],
+            b"{\"signed\":\"PIN-SIGNATURE-BYTES\"}"
+        );
+        again.remove("r1").unwrap();
+        assert_eq!(again.pending().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn another_key_or_a_swapped_entry_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("outbox.json");
+        Outbox::open(&path, &[7; 32])
+            .put(&decision("r1", b"x"))
+            .unwrap();
+        assert!(matches!(
+            Outbox::open(&path, &[8; 32]).pending(),
+            Err(OutboxError::Damaged { .. })
+        ));
+        // Moving a ciphertext to another request id breaks its authentication.
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("\"r1\"", "\"r9\"");
+        std::fs::write(&path, text).unwrap();
+        assert!(Outbox::open(&path, &[7; 32]).pending().is_err());
+    }
+}
