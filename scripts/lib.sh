@@ -267,3 +267,154 @@ pg_bin_dir() {
     [ -n "$dir" ] && [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ] || return 1
     printf '%s\n' "$dir"
 }
+
+# ---------------------------------------------------------------------------
+# Desktop services for tests: a private D-Bus session bus and a Secret Service
+
+_desktop_dir=''
+_desktop_bus_pid=''
+_desktop_keyring_pid=''
+_desktop_saved_bus=''
+_desktop_saved_bus_set=0
+
+# start_desktop_services: starts, in a fresh temp dir and as children of this shell,
+#   - a private D-Bus session bus whose config has no <servicedir>, so nothing is
+#     D-Bus-activated behind the test's back (notes/gui-stack.md, gotcha 1);
+#   - gnome-keyring-daemon (Secret Service only) on that bus, with a throw-away login
+#     collection unlocked by a throw-away password.
+# The daemons get the temp dir as HOME and XDG_* dirs; this shell keeps its own (cargo
+# needs the real HOME). Waits by polling NameHasOwner and the collection's Locked
+# property, not by sleeping. Exports DBUS_SESSION_BUS_ADDRESS and
+# GODKEND_TEST_SECRET_SERVICE_BUS (the vault tests run only on that bus, never on a
+# developer's own keyring). Returns 1 (after cleaning up) when something does not start.
+# Later GUI tests add Xvfb, dunst and a tray host here.
+start_desktop_services() {
+    local tool missing=()
+    for tool in dbus-daemon:dbus gnome-keyring-daemon:gnome-keyring gdbus:libglib2.0-bin; do
+        have_tool "${tool%%:*}" || missing+=("${tool%%:*} (Debian/Ubuntu package: ${tool#*:})")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        warn "the desktop test services need: ${missing[*]}"
+        return 1
+    fi
+    if [ -n "$_desktop_dir" ]; then
+        warn "the desktop test services are already running (bus pid $_desktop_bus_pid)"
+        return 1
+    fi
+    _desktop_saved_bus_set=0
+    if [ -n "${DBUS_SESSION_BUS_ADDRESS+x}" ]; then
+        _desktop_saved_bus=$DBUS_SESSION_BUS_ADDRESS
+        _desktop_saved_bus_set=1
+    fi
+    _desktop_dir=$(mktemp -d "${TMPDIR:-/tmp}/godkend-desktop.XXXXXX") || return 1
+    local d=$_desktop_dir
+    mkdir -m 700 "$d/home" "$d/run" "$d/data" "$d/config" "$d/cache"
+    cat >"$d/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=$d/bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+CONF
+    local denv=(env HOME="$d/home" XDG_RUNTIME_DIR="$d/run" XDG_DATA_HOME="$d/data"
+        XDG_CONFIG_HOME="$d/config" XDG_CACHE_HOME="$d/cache" NO_AT_BRIDGE=1)
+
+    # --nofork keeps the bus our child (PID 1 here does not reap orphans); it writes its
+    # address to fd 3 once it listens.
+    "${denv[@]}" dbus-daemon --config-file="$d/bus.conf" --nofork --print-address=3 \
+        3>"$d/bus.address" >"$d/dbus.log" 2>&1 &
+    _desktop_bus_pid=$!
+    if ! _desktop_poll 10 "$_desktop_bus_pid" test -s "$d/bus.address"; then
+        warn "the private D-Bus session bus did not start; its log:"
+        tail -n 20 "$d/dbus.log" >&2 || true
+        stop_desktop_services
+        return 1
+    fi
+    local address
+    address=$(head -n 1 "$d/bus.address")
+    export DBUS_SESSION_BUS_ADDRESS=$address
+    info "private D-Bus session bus (pid $_desktop_bus_pid): $address"
+
+    # gnome-keyring-daemon reads the unlock password from stdin; a new HOME means it
+    # creates a new "login" collection with it and makes it the default.
+    printf '%s' "godkend-test-$RANDOM$RANDOM" |
+        "${denv[@]}" DBUS_SESSION_BUS_ADDRESS="$address" \
+            gnome-keyring-daemon --foreground --unlock --components=secrets >"$d/keyring.log" 2>&1 &
+    _desktop_keyring_pid=$!
+    if ! _desktop_poll 20 "$_desktop_keyring_pid" _desktop_has_owner org.freedesktop.secrets ||
+        ! _desktop_poll 10 "$_desktop_keyring_pid" _desktop_default_collection_unlocked; then
+        warn "gnome-keyring-daemon did not offer an unlocked Secret Service on the bus; its log:"
+        tail -n 20 "$d/keyring.log" >&2 || true
+        stop_desktop_services
+        return 1
+    fi
+    export GODKEND_TEST_SECRET_SERVICE_BUS=$address
+    info "gnome-keyring-daemon (pid $_desktop_keyring_pid) owns org.freedesktop.secrets, login collection unlocked"
+}
+
+# stop_desktop_services: stops exactly the processes start_desktop_services started
+# (by pid), removes its temp dir and restores DBUS_SESSION_BUS_ADDRESS. Safe to call
+# when nothing was started, and more than once.
+stop_desktop_services() {
+    if [ -n "$_desktop_keyring_pid" ]; then
+        info "stopping gnome-keyring-daemon (pid $_desktop_keyring_pid)"
+        stop_pid "$_desktop_keyring_pid" 5
+        _desktop_keyring_pid=''
+    fi
+    if [ -n "$_desktop_bus_pid" ]; then
+        info "stopping the private D-Bus session bus (pid $_desktop_bus_pid)"
+        stop_pid "$_desktop_bus_pid" 5
+        _desktop_bus_pid=''
+    fi
+    if [ -n "$_desktop_dir" ]; then
+        rm -rf "$_desktop_dir"
+        _desktop_dir=''
+        unset GODKEND_TEST_SECRET_SERVICE_BUS
+        if [ "$_desktop_saved_bus_set" = 1 ]; then
+            export DBUS_SESSION_BUS_ADDRESS=$_desktop_saved_bus
+        else
+            unset DBUS_SESSION_BUS_ADDRESS
+        fi
+    fi
+}
+
+# _desktop_poll TIMEOUT_SECONDS PID COMMAND...: runs COMMAND every 0.1 s until it
+# succeeds; fails after the timeout, or at once when PID has exited.
+_desktop_poll() {
+    local timeout=$1 pid=$2 deadline
+    shift 2
+    deadline=$(awk -v n="$(now)" -v t="$timeout" 'BEGIN { printf "%.3f", n + t }')
+    while :; do
+        "$@" >/dev/null 2>&1 && return 0
+        if ! pid_alive "$pid"; then
+            warn "process $pid exited while waiting for: $*"
+            return 1
+        fi
+        if awk -v n="$(now)" -v d="$deadline" 'BEGIN { exit !(n >= d) }'; then
+            warn "timed out after ${timeout}s waiting for: $*"
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+# NameHasOwner never starts anything, unlike a call to the name itself.
+_desktop_has_owner() {
+    gdbus call --session --timeout 2 --dest org.freedesktop.DBus \
+        --object-path /org/freedesktop/DBus --method org.freedesktop.DBus.NameHasOwner "$1" |
+        grep -q true
+}
+
+_desktop_default_collection_unlocked() {
+    gdbus call --session --timeout 2 --dest org.freedesktop.secrets \
+        --object-path /org/freedesktop/secrets/aliases/default \
+        --method org.freedesktop.DBus.Properties.Get org.freedesktop.Secret.Collection Locked |
+        grep -q false
+}

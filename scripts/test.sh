@@ -12,8 +12,11 @@ Usage: scripts/test.sh [--only-services-check] [-- CARGO_TEST_ARGS...]
 
 Installs what the tests need (Debian/Ubuntu), then runs in order, stopping at the
 first failure:
-  cargo fmt --check, cargo clippy -D warnings, cargo test --workspace --locked
-with a throw-away PostgreSQL cluster and headless Chromium for the tests.
+  cargo fmt --check, cargo clippy -D warnings, cargo check of godkend-core for
+  Windows and macOS (skipped when rustup lacks those targets), cargo test --workspace
+  --locked
+with a throw-away PostgreSQL cluster, headless Chromium and a Secret Service
+(gnome-keyring-daemon on a private D-Bus session bus) for the tests.
 
 Options:
   --only-services-check  install packages, start and stop the test services
@@ -105,7 +108,11 @@ install_packages() {
         pkg-config:pkg-config \
         initdb:postgresql \
         "$GODKEND_CHROMIUM:chromium" \
-        "$GODKEND_CHROMEDRIVER:chromium-driver"
+        "$GODKEND_CHROMEDRIVER:chromium-driver" \
+        dbus-daemon:dbus \
+        gnome-keyring-daemon:gnome-keyring \
+        gdbus:libglib2.0-bin \
+        secret-tool:libsecret-tools
 }
 
 # ---------------------------------------------------------------------------
@@ -192,20 +199,8 @@ check_postgres() {
 # ---------------------------------------------------------------------------
 # Desktop services
 
-start_desktop_services() {
-    # Placeholder for the GUI end-to-end tests. Later work starts, each in this run's
-    # own temp dir and killed by pid on exit (see ../shared/testing.md and
-    # notes/gui-stack.md §7): Xvfb on a free display, a private D-Bus session bus
-    # (config without <servicedir>), dunst, gnome-keyring-daemon (secrets, unlocked
-    # with a throw-away password) and a tray host (status-notifier-watcher +
-    # gtk-sni-tray-standalone), and exports DISPLAY / DBUS_SESSION_BUS_ADDRESS.
-    :
-}
-
-stop_desktop_services() {
-    # Counterpart of start_desktop_services; nothing is started yet.
-    :
-}
+# start_desktop_services / stop_desktop_services live in lib.sh (so a shell can source
+# them to run single tests): a private D-Bus session bus and gnome-keyring-daemon.
 
 start_services() {
     start_postgres
@@ -235,6 +230,59 @@ services_check() {
         i=$((i + 1))
     done
     info "PostgreSQL started, answered and stopped"
+}
+
+# ---------------------------------------------------------------------------
+# Cross-target checks: `cargo check` of godkend-core for Windows and macOS, which
+# compiles its per-OS keyring code (src/vault.rs). Nothing is linked, but build scripts
+# still compile C for the target (ring, under rustls), so each target needs a C
+# compiler: MinGW-w64 for Windows; clang for macOS, where ring builds in its own
+# no-libc mode (RING_CORE_NOSTDLIBINC) with a stub of the one Apple SDK header it
+# includes, <TargetConditionals.h>, as there is no macOS SDK here. Those C objects are
+# never linked into anything. A target rustup lacks is skipped with a message.
+
+cross_target_checks() {
+    local installed
+    if ! installed=$(rustup target list --installed 2>/dev/null); then
+        warn "rustup is not available: skipping the Windows and macOS checks of godkend-core"
+        return 0
+    fi
+    cross_check_target "$installed" x86_64-pc-windows-gnu x86_64-w64-mingw32-gcc gcc-mingw-w64-x86-64
+    cross_check_target "$installed" aarch64-apple-darwin clang clang
+}
+
+# cross_check_target INSTALLED_TARGETS TARGET C_COMPILER DEBIAN_PACKAGE
+cross_check_target() {
+    local installed=$1 target=$2 cc=$3 pkg=$4
+    if ! grep -qxF "$target" <<<"$installed"; then
+        warn "skipping the $target check of godkend-core: the Rust target is not installed (run 'rustup target add $target' to check it)"
+        return 0
+    fi
+    if ! have_tool "$cc" && is_debian && [ "${GODKEND_SKIP_APT:-0}" != 1 ]; then
+        apt_install "$pkg"
+    fi
+    if ! have_tool "$cc"; then
+        warn "skipping the $target check of godkend-core: its build scripts need $cc (Debian/Ubuntu package: $pkg)"
+        return 0
+    fi
+    local vars=() triple=${target//-/_}
+    case "$target" in
+        *-apple-darwin)
+            # A fixed path, so cargo does not rebuild ring every run.
+            local stub
+            stub="$(cargo_target_dir)/cross-stubs/apple"
+            if [ ! -s "$stub/TargetConditionals.h" ]; then
+                mkdir -p "$stub"
+                printf '%s\n' '/* Stub for cargo check only: nothing built with it is linked. */' \
+                    '#define TARGET_OS_MAC 1' '#define TARGET_OS_OSX 1' '#define TARGET_OS_IPHONE 0' \
+                    >"$stub/TargetConditionals.h"
+            fi
+            vars=("CC_$triple=$cc" "CFLAGS_$triple=-nostdlibinc -DRING_CORE_NOSTDLIBINC=1 -I$stub")
+            ;;
+    esac
+    info "cargo check -p godkend-core --target $target (warnings are errors)"
+    env ${vars[@]+"${vars[@]}"} RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-D warnings" \
+        cargo check -p godkend-core --locked --target "$target"
 }
 
 # ---------------------------------------------------------------------------
@@ -269,5 +317,6 @@ if [ -n "${CARGO_TARGET_DIR:-}" ]; then info "CARGO_TARGET_DIR=$CARGO_TARGET_DIR
 
 run_step "cargo fmt --check" cargo fmt --all -- --check
 run_step "cargo clippy -D warnings" cargo clippy --workspace --all-targets --locked -- -D warnings
+run_step "cargo check (Windows, macOS)" cross_target_checks
 run_step "start test services" start_services
 run_step "cargo test" cargo test --workspace --locked ${cargo_test_args[@]+"${cargo_test_args[@]}"}

@@ -159,7 +159,7 @@ impl Service {
             status_at: now,
             last_seen_at: None,
         };
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = self.store.begin().await?;
         if !store::activations::use_activation(&mut tx, &found.id, now).await? {
             return Err(Problem::new(
                 ErrorCode::ActivationInvalid,

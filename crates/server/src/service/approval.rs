@@ -118,7 +118,7 @@ impl Service {
             webhook_url: body.webhook_url.clone(),
         };
 
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = self.store.begin().await?;
         let devices = store::devices::active_device_ids(&mut tx, &user.id).await?;
         if devices.is_empty() {
             return Err(Problem::new(
@@ -314,7 +314,7 @@ impl Service {
             .await?;
         let mut count = 0;
         for row in overdue {
-            let mut tx = self.store.pool().begin().await?;
+            let mut tx = self.store.begin().await?;
             let events = self
                 .close_request(
                     &mut tx,

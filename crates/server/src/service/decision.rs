@@ -107,7 +107,7 @@ impl Service {
         }
         let request: ApprovalRequest = Envelope::from_json(&row.envelope)?.peek()?;
 
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = self.store.begin().await?;
         let case = Case {
             device,
             row: &row,

@@ -148,7 +148,7 @@ impl Service {
         actor: &str,
         reason: &str,
     ) -> Result<bool, ServiceError> {
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = self.store.begin().await?;
         let (_, events) = self
             .end_device(
                 &mut tx,
@@ -216,7 +216,7 @@ impl Service {
     ) -> Result<(), ServiceError> {
         match second_factor(device, envelope)? {
             SecondFactor::Pin(entry) => {
-                let mut tx = self.store.pool().begin().await?;
+                let mut tx = self.store.begin().await?;
                 if pin_signature_ok(device, envelope, &entry) {
                     store::devices::reset_pin_failures(&mut tx, &device.id).await?;
                     tx.commit().await?;

@@ -1,0 +1,270 @@
+//! This activated device as a whole: its config, its secrets in the OS keyring, its
+//! server client, outbox and activity log. The desktop app builds on this type:
+//! activate, load at start, derive the PIN key for one screen, revoke, wipe.
+//!
+//! Order matters for "nothing half-written": the secrets go into the keyring before
+//! the server is asked, and come out again if activation fails; the config is
+//! written last, so a config on disk always names secrets that exist.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use godkend_protocol::Envelope;
+use godkend_protocol::messages::{DeviceState, DeviceStatus};
+use rand::RngExt as _;
+use zeroize::Zeroizing;
+
+use crate::CoreError;
+use crate::activation::{self, ActivationInput};
+use crate::client::{DeviceClient, ServerClient};
+use crate::config::{Account, ConfigDir, ConfigError, DeviceConfig, PinSalt};
+use crate::history::History;
+use crate::keys::{DeviceKey, PinKey};
+use crate::outbox::Outbox;
+use crate::pin::{self, KdfParams};
+use crate::vault::{Vault, VaultError};
+
+/// The keyring account name of this installation (one account for now).
+pub const VAULT_ACCOUNT: &str = "default";
+
+/// Where the app keeps its files.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub config: ConfigDir,
+    pub data_dir: PathBuf,
+    pub cache_dir: PathBuf,
+}
+
+impl Paths {
+    /// The platform's directories (XDG on Linux, AppData on Windows, Library on macOS).
+    pub fn platform() -> Result<Self, ConfigError> {
+        let dirs = directories::ProjectDirs::from("dev", "Godkend", "Godkend")
+            .ok_or(ConfigError::NoConfigDir)?;
+        Ok(Paths {
+            config: ConfigDir::at(dirs.config_dir()),
+            data_dir: dirs.data_dir().to_path_buf(),
+            cache_dir: dirs.cache_dir().to_path_buf(),
+        })
+    }
+
+    /// Everything under one root (tests, portable use).
+    pub fn under(root: &Path) -> Self {
+        Paths {
+            config: ConfigDir::at(root.join("config")),
+            data_dir: root.join("data"),
+            cache_dir: root.join("cache"),
+        }
+    }
+
+    pub fn outbox_file(&self) -> PathBuf {
+        self.data_dir.join("outbox.json")
+    }
+
+    pub fn history_file(&self) -> PathBuf {
+        self.data_dir.join("history.json")
+    }
+}
+
+/// What went wrong, for the app to show.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    #[error("this computer is already activated; revoke it first")]
+    AlreadyActivated,
+    #[error("cannot remove {path}: {source}")]
+    Wipe {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// An activated device, ready to talk to its server.
+#[derive(Debug)]
+pub struct Device {
+    pub paths: Paths,
+    pub config: DeviceConfig,
+    pub client: Arc<DeviceClient>,
+    pub outbox: Outbox,
+    pub history: History,
+    vault: Vault,
+}
+
+fn random32() -> Zeroizing<[u8; 32]> {
+    Zeroizing::new(rand::rng().random())
+}
+
+impl Device {
+    /// Activates this computer: fresh device key, pepper and outbox key into the
+    /// keyring, the PIN key derived from `pin` (checked against the PIN rules by the
+    /// caller), the HMAC-proved exchange with the server, then the config.
+    pub async fn activate(
+        input: &ActivationInput,
+        pin: &str,
+        vault: Vault,
+        paths: Paths,
+    ) -> Result<Device, DeviceError> {
+        if DeviceConfig::load(&paths.config.config_file())?.is_some() {
+            return Err(DeviceError::AlreadyActivated);
+        }
+        let device_key = DeviceKey::generate();
+        let (pepper, outbox_key) = (random32(), random32());
+        let salt = PinSalt::generate();
+        let kdf = KdfParams::MINIMUM;
+        vault.store_new_device(&device_key.seed(), &pepper, &outbox_key)?;
+        let result = async {
+            let pin_key = derive(pin, &salt, kdf, &pepper).await?;
+            let server_key = activation::discover_server_key(input).await?;
+            let activated =
+                activation::activate_with_key(input, &pin_key, server_key, device_key).await?;
+            let account =
+                Account::from_activation(input.server_url.clone(), &activated, salt, kdf)?;
+            let config = DeviceConfig { account };
+            config.save(&paths.config.config_file())?;
+            Ok::<_, DeviceError>((config, activated.device_key))
+        }
+        .await;
+        match result {
+            Ok((config, device_key)) => Ok(Self::assemble(
+                config,
+                vault,
+                paths,
+                device_key,
+                &outbox_key,
+            )?),
+            Err(e) => {
+                // Nothing half-written: the keyring holds no device the config lacks.
+                if let Err(wipe) = vault.wipe() {
+                    tracing::warn!(error = %wipe, "could not remove the keys of a failed activation");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Loads the activated device, or `None` before activation.
+    pub fn load(vault: Vault, paths: Paths) -> Result<Option<Device>, DeviceError> {
+        let Some(config) = DeviceConfig::load(&paths.config.config_file())? else {
+            return Ok(None);
+        };
+        let device_key = DeviceKey::from_seed(&*vault.device_seed()?);
+        let outbox_key = vault.outbox_key()?;
+        Ok(Some(Self::assemble(
+            config,
+            vault,
+            paths,
+            device_key,
+            &outbox_key,
+        )?))
+    }
+
+    fn assemble(
+        config: DeviceConfig,
+        vault: Vault,
+        paths: Paths,
+        device_key: DeviceKey,
+        outbox_key: &[u8; 32],
+    ) -> Result<Device, DeviceError> {
+        let account = &config.account;
+        let server = ServerClient::new(account.server_url.clone(), account.server_key.clone())?;
+        server.observe_server_time(crate::client::local_now() + account.clock_offset.0);
+        let client = Arc::new(DeviceClient::new(
+            server,
+            account.device_id.clone(),
+            account.user.clone(),
+            device_key,
+        ));
+        Ok(Device {
+            outbox: Outbox::open(&paths.outbox_file(), outbox_key),
+            history: History::open(&paths.history_file()),
+            paths,
+            config,
+            client,
+            vault,
+        })
+    }
+
+    /// Derives the PIN key for one screen. Slow on purpose (Argon2id).
+    pub async fn pin_key(&self, pin: &str) -> Result<PinKey, DeviceError> {
+        let pepper = self.vault.pepper()?;
+        let account = &self.config.account;
+        derive(pin, &account.pin_salt, account.kdf, &pepper).await
+    }
+
+    /// Changes the PIN: the server swaps the PIN key, authorised by the old one. The
+    /// salt stays, so there is nothing local to update and no window in which a crash
+    /// could leave the config and the server disagreeing.
+    pub async fn change_pin(&self, old: &str, new: &str) -> Result<(), DeviceError> {
+        let old_key = self.pin_key(old).await?;
+        let new_key = self.pin_key(new).await?;
+        Ok(self.client.change_pin(&old_key, &new_key).await?)
+    }
+
+    /// Deregisters this device at the server (needs the PIN), then wipes it.
+    pub async fn revoke(self, pin: &str) -> Result<(), DeviceError> {
+        let pin_key = self.pin_key(pin).await?;
+        let own = self.client.device_id.clone();
+        self.client.revoke(&own, &pin_key).await?;
+        drop(pin_key);
+        Self::wipe(&self.vault, &self.paths)
+    }
+
+    /// Wipes this device if `status` is a server-signed `device_status` saying that
+    /// this very device is revoked or blocked. Anything unsigned, or about another
+    /// device, is ignored. Returns whether it wiped.
+    pub fn wipe_if_ended(&self, envelope: &Envelope) -> Result<bool, DeviceError> {
+        let Ok(status) = self.client.server.open::<DeviceStatus>(envelope) else {
+            tracing::warn!("ignored a device status that is not signed by the pinned server key");
+            return Ok(false);
+        };
+        if status.device_id != self.client.device_id || status.status == DeviceState::Active {
+            return Ok(false);
+        }
+        Self::wipe(&self.vault, &self.paths)?;
+        Ok(true)
+    }
+
+    /// Deletes every local trace: keyring entries, config, data and cache. Safe to
+    /// run again after a crash halfway (missing things are fine). The autostart
+    /// entry belongs to the app and is removed there.
+    pub fn wipe(vault: &Vault, paths: &Paths) -> Result<(), DeviceError> {
+        vault.wipe()?;
+        for dir in [
+            paths.config.path(),
+            paths.data_dir.as_path(),
+            paths.cache_dir.as_path(),
+        ] {
+            match std::fs::remove_dir_all(dir) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(DeviceError::Wipe {
+                        path: dir.display().to_string(),
+                        source: e,
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn derive(
+    pin: &str,
+    salt: &PinSalt,
+    kdf: KdfParams,
+    pepper: &[u8; 32],
+) -> Result<PinKey, DeviceError> {
+    let (pin, salt, pepper) = (
+        Zeroizing::new(pin.to_owned()),
+        salt.as_bytes().to_vec(),
+        Zeroizing::new(*pepper),
+    );
+    let key = tokio::task::spawn_blocking(move || pin::derive_pin_key(&pin, &salt, kdf, &pepper))
+        .await
+        .map_err(|e| CoreError::Kdf(e.to_string()))??;
+    Ok(key)
+}
