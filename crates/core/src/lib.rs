@@ -11,10 +11,12 @@ pub mod device;
 pub mod error;
 pub mod files;
 pub mod history;
+pub mod inbox;
 pub mod keys;
 pub mod outbox;
 pub mod pin;
 pub mod push;
+pub mod session;
 pub mod settings;
 pub mod vault;
 

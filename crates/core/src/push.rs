@@ -114,3 +114,107 @@ impl DeviceClient {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use godkend_protocol::PublicKey;
+    use godkend_protocol::messages::{CloseReason, DeviceState};
+
+    use crate::client::ServerClient;
+    use crate::keys::DeviceKey;
+
+    fn server_key() -> ed25519_dalek::SigningKey {
+        ed25519_dalek::SigningKey::from_bytes(&[3; 32])
+    }
+
+    fn client() -> DeviceClient {
+        let server = ServerClient::new(
+            url::Url::parse("http://127.0.0.1:9").unwrap(),
+            PublicKey::from_signing_key(&server_key()),
+        )
+        .unwrap();
+        DeviceClient::new(
+            server,
+            "dev_1".into(),
+            "alice".into(),
+            DeviceKey::generate(),
+        )
+    }
+
+    fn closed(device: &str) -> RequestClosed {
+        RequestClosed {
+            iat: 1,
+            device_id: device.into(),
+            request_id: "r".into(),
+            reason: CloseReason::Withdrawn,
+        }
+    }
+
+    #[test]
+    fn only_events_signed_by_the_pinned_key_for_this_device_are_surfaced() {
+        let client = client();
+        let good = Envelope::seal(&closed("dev_1"), &[&server_key()]).unwrap();
+        assert!(
+            client
+                .verify_event("request_closed", &good.to_json().unwrap())
+                .is_ok()
+        );
+
+        let mut tampered = good.clone();
+        tampered.payload["reason"] = "superseded".into();
+        assert!(
+            client
+                .verify_event("request_closed", &tampered.to_json().unwrap())
+                .is_err()
+        );
+
+        let forged = Envelope::seal(
+            &closed("dev_1"),
+            &[&ed25519_dalek::SigningKey::from_bytes(&[4; 32])],
+        )
+        .unwrap();
+        assert!(
+            client
+                .verify_event("request_closed", &forged.to_json().unwrap())
+                .is_err()
+        );
+
+        let other_device = Envelope::seal(&closed("dev_2"), &[&server_key()]).unwrap();
+        assert!(
+            client
+                .verify_event("request_closed", &other_device.to_json().unwrap())
+                .is_err()
+        );
+
+        // The event name must match the signed object's type.
+        assert!(
+            client
+                .verify_event("heartbeat", &good.to_json().unwrap())
+                .is_err()
+        );
+        assert!(
+            client
+                .verify_event("no_such_event", &good.to_json().unwrap())
+                .is_err()
+        );
+        assert!(client.verify_event("request_closed", "{not json").is_err());
+    }
+
+    #[test]
+    fn an_active_status_never_ends_the_device() {
+        let client = client();
+        let status = DeviceStatus {
+            iat: 1,
+            device_id: "dev_1".into(),
+            status: DeviceState::Active,
+            reason: None,
+        };
+        let signed = Envelope::seal(&status, &[&server_key()]).unwrap();
+        assert!(
+            client
+                .verify_event("device_status", &signed.to_json().unwrap())
+                .is_err()
+        );
+    }
+}

@@ -54,7 +54,7 @@ pub enum RequestState {
     NotMe,
     Expired,
     Superseded,
-    /// Too many wrong codes, or the device was blocked meanwhile.
+    /// The code was typed wrong three times.
     Failed,
 }
 

@@ -2,7 +2,7 @@
 //! token (`Authorization: Bearer <admin token>`). Off unless a token is configured.
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::header;
 use axum::http::request::Parts;
@@ -10,7 +10,7 @@ use godkend_protocol::{ErrorCode, Problem};
 use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult};
-use super::extract::JsonBody;
+use super::extract::{JsonBody, QueryParams};
 use crate::service::{
     DeviceInfo, NewActivation, NewRp, Revoked, RpInfo, SharedService, UserInfo, api_key_hash,
 };
@@ -287,7 +287,7 @@ pub struct DeviceQuery {
 pub async fn devices(
     State(s): State<SharedService>,
     _: Admin,
-    Query(q): Query<DeviceQuery>,
+    QueryParams(q): QueryParams<DeviceQuery>,
 ) -> ApiResult<Json<Vec<DeviceInfo>>> {
     Ok(Json(s.list_devices(q.user.as_deref()).await?))
 }
@@ -343,7 +343,7 @@ pub struct AuditQuery {
 pub async fn audit(
     State(s): State<SharedService>,
     _: Admin,
-    Query(q): Query<AuditQuery>,
+    QueryParams(q): QueryParams<AuditQuery>,
 ) -> ApiResult<Json<Vec<AuditEntry>>> {
     Ok(Json(
         s.store

@@ -53,6 +53,24 @@ fn json_problem(rejection: &JsonRejection) -> Problem {
     }
 }
 
+/// `Query<T>` whose failures are problem+json with a clear message.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(value)| QueryParams(value))
+            .map_err(|e| {
+                Problem::new(ErrorCode::BadRequest, "invalid query parameters")
+                    .with_detail(e.body_text())
+                    .into()
+            })
+    }
+}
+
 /// Raw body bytes with a problem+json rejection (for signed bodies).
 pub struct RawBody(pub axum::body::Bytes);
 

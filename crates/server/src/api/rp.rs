@@ -3,14 +3,14 @@
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use godkend_protocol::Problem;
 use godkend_protocol::messages::{CreateRequest, CreatedRequest, RequestStatus};
 use serde::Deserialize;
 
 use super::error::ApiResult;
-use super::extract::{JsonBody, Rp};
+use super::extract::{JsonBody, QueryParams, Rp};
 use crate::service::SharedService;
 
 /// 401 answers of every relying-party call.
@@ -107,7 +107,7 @@ pub async fn wait(
     State(service): State<SharedService>,
     Rp(rp): Rp,
     Path(id): Path<String>,
-    Query(query): Query<WaitQuery>,
+    QueryParams(query): QueryParams<WaitQuery>,
 ) -> ApiResult<Json<RequestStatus>> {
     let timeout = Duration::from_secs(query.timeout.unwrap_or(30).clamp(1, 60));
     let deadline = tokio::time::Instant::now() + timeout;

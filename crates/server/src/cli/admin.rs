@@ -18,10 +18,16 @@ use crate::service::{Service, ServiceError, now};
 const ADMIN: &str = "admin:cli";
 
 fn public_url(cli: &Cli) -> anyhow::Result<url::Url> {
-    Ok(match &cli.public_url {
-        Some(url) => url.clone(),
-        None => url::Url::parse("http://127.0.0.1:8420")?,
-    })
+    if let Some(url) = &cli.public_url {
+        return Ok(url.clone());
+    }
+    if matches!(cli.command, Command::Activation(_)) {
+        eprintln!(
+            "note: the link names http://127.0.0.1:8420; pass --public-url (or set \
+             GODKEND_PUBLIC_URL) to the address apps reach the server at"
+        );
+    }
+    Ok(url::Url::parse("http://127.0.0.1:8420")?)
 }
 
 /// Service errors as one readable line.
@@ -48,7 +54,7 @@ pub async fn run(cli: &Cli, data_dir: &Path, command: &Command) -> anyhow::Resul
         });
         return Ok(());
     }
-    let mut service = open_service(cli, data_dir, public_url(cli)?).await?;
+    let mut service = open_service(cli, data_dir, public_url(cli)?, false).await?;
     let result = dispatch(&mut service, cli.json, command).await;
     service.store.close().await;
     result

@@ -33,6 +33,12 @@ pub struct ServeArgs {
     /// Support web page shown in the app.
     #[arg(long, env = "GODKEND_SUPPORT_URL")]
     pub support_url: Option<String>,
+    /// The newest app version; older apps show "update available".
+    #[arg(long, env = "GODKEND_LATEST_APP_VERSION", default_value = env!("CARGO_PKG_VERSION"))]
+    pub latest_app_version: String,
+    /// The oldest app version allowed; older apps show "update required".
+    #[arg(long, env = "GODKEND_MINIMUM_APP_VERSION", default_value = "0.1.0")]
+    pub minimum_app_version: String,
     /// How long a "this was not me" report pauses requests to that user, in seconds.
     #[arg(long, default_value_t = 900)]
     pub not_me_block_seconds: i64,
@@ -71,10 +77,13 @@ fn public_url(cli: &Cli, args: &ServeArgs) -> anyhow::Result<url::Url> {
 }
 
 /// Builds the service from the command line (shared with the admin commands).
+/// `serve` creates the key file on first start; the admin commands only read it, so
+/// a mistyped `--data-dir` fails instead of minting a key no app trusts.
 pub(super) async fn open_service(
     cli: &Cli,
     data_dir: &Path,
     public_url: url::Url,
+    create_key: bool,
 ) -> anyhow::Result<Service> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
@@ -85,7 +94,18 @@ pub(super) async fn open_service(
     let store = crate::store::Store::open(&database_url)
         .await
         .with_context(|| "cannot open the database")?;
-    let keys = crate::server_key::ServerKeys::load_or_create(&crate::config::key_file(data_dir))?;
+    let key_file = crate::config::key_file(data_dir);
+    let keys = if create_key {
+        crate::server_key::ServerKeys::load_or_create(&key_file)?
+    } else if key_file.exists() {
+        crate::server_key::ServerKeys::load(&key_file)?
+    } else {
+        anyhow::bail!(
+            "no server key in {}: start `godkend-server serve` with this data dir first, \
+             or pass the right --data-dir",
+            data_dir.display()
+        );
+    };
     Ok(Service::new(store, keys, Settings::new(public_url)))
 }
 
@@ -93,7 +113,7 @@ pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Resu
     init_logging(&args.log_format);
     crate::metrics::install();
     let public_url = public_url(cli, args)?;
-    let mut service = open_service(cli, data_dir, public_url.clone()).await?;
+    let mut service = open_service(cli, data_dir, public_url.clone(), true).await?;
     service.settings.org.name.clone_from(&args.org_name);
     service
         .settings
@@ -111,6 +131,10 @@ pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Resu
         .support_url
         .clone_from(&args.support_url);
     service.settings.not_me_block_seconds = args.not_me_block_seconds;
+    service.settings.version_policy = godkend_protocol::messages::VersionPolicy {
+        latest: args.latest_app_version.clone(),
+        minimum: args.minimum_app_version.clone(),
+    };
     service.settings.push_backoff_base_seconds = args.push_backoff_seconds;
     service.settings.admin_token_hash = admin_token_hash(args)?;
     let service = Arc::new(service);
@@ -215,6 +239,10 @@ async fn run_upkeep(service: Arc<Service>, mut stop: tokio::sync::watch::Receive
             }
             if let Err(e) = service.store.prune_events(now - 86_400).await {
                 tracing::warn!(error = %e, "could not prune events");
+            }
+            let burnt = i64::from(godkend_protocol::rules::MAX_ACTIVATION_FAILURES);
+            if let Err(e) = service.store.prune_activations(now, burnt).await {
+                tracing::warn!(error = %e, "could not prune activation codes");
             }
         }
     }

@@ -246,13 +246,14 @@ impl Service {
         envelope: &Envelope,
         ip: Option<String>,
     ) -> Result<(), ServiceError> {
-        let pin_only = DeviceRow {
-            uv_alg: None,
-            uv_key: None,
-            uv_kind: None,
-            ..device.clone()
-        };
-        self.check_second_factor(&pin_only, envelope, ip).await
+        if let SecondFactor::UserVerification(..) = second_factor(device, envelope)? {
+            return Err(Problem::new(
+                ErrorCode::BadRequest,
+                "this change needs the PIN; a biometric key cannot authorise it",
+            )
+            .into());
+        }
+        self.check_second_factor(device, envelope, ip).await
     }
 
     /// Opens an envelope the device signed about itself: its signature and its

@@ -46,6 +46,19 @@ impl Store {
         .await?)
     }
 
+    /// Deletes activations that can no longer be used (used, expired or burnt), so
+    /// no code stays in the database longer than it works.
+    pub async fn prune_activations(&self, now: i64, max_failures: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM activations WHERE used_at IS NOT NULL OR expires_at <= $1 OR failures >= $2",
+        )
+        .bind(now)
+        .bind(max_failures)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Counts a wrong proof against every open activation of the user.
     pub async fn count_activation_failure(&self, user: &str) -> Result<(), StoreError> {
         sqlx::query(
@@ -64,10 +77,13 @@ pub(crate) async fn use_activation(
     id: &str,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query("UPDATE activations SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
-        .bind(now)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    // The code is erased at once: a used code is worth nothing to anyone.
+    let done = sqlx::query(
+        "UPDATE activations SET used_at = $1, code = '' WHERE id = $2 AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -68,8 +68,11 @@ fn assert_nowhere_on_disk(root: &Path, what: &str, secret: &[u8]) {
             .into_bytes(),
         secret
             .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
+            .fold(String::new(), |mut hex, b| {
+                use std::fmt::Write as _;
+                let _ = write!(hex, "{b:02x}");
+                hex
+            })
             .into_bytes(),
     ];
     for (path, bytes) in all_file_bytes(root) {
@@ -173,7 +176,7 @@ async fn only_a_signed_status_wipes_and_a_block_does() {
     let device = activate(&server, reopen(&vault), root.path()).await;
 
     // A "revoked" status signed by someone else changes nothing.
-    let forger = ed25519_dalek::SigningKey::from_bytes(&[42; 32]);
+    let someone_else = ed25519_dalek::SigningKey::from_bytes(&[42; 32]);
     let forged = Envelope::seal(
         &DeviceStatus {
             iat: 1,
@@ -181,7 +184,7 @@ async fn only_a_signed_status_wipes_and_a_block_does() {
             status: godkend_protocol::messages::DeviceState::Revoked,
             reason: None,
         },
-        &[&forger],
+        &[&someone_else],
     )
     .unwrap();
     assert!(!device.wipe_if_ended(&forged).unwrap());

@@ -92,6 +92,31 @@ async fn malformed_input_gets_a_clear_4xx(db: Db) {
         .json(&json!({"user": "alice", "device_key": "x", "pin_key": "y", "server_key": "z", "device_name": "n", "proof": "p"}))
         .send().await.unwrap();
     assert_eq!(r.status(), 400);
+    // A malformed query string is a problem+json answer too.
+    let r = server
+        .http
+        .get(format!("{}/v1/rp/requests/x/wait?timeout=abc", server.url))
+        .bearer_auth(&rp.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    // An admin command on a data dir without a server key refuses instead of minting one.
+    let empty = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(crate::common::BIN)
+        .arg("--data-dir")
+        .arg(empty.path())
+        .args(["user", "add", "bob"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no server key") && err.lines().count() == 1,
+        "{err}"
+    );
+    assert!(!empty.path().join("server-key.json").exists());
     // The server is still fine.
     assert!(
         server

@@ -1,0 +1,117 @@
+//! The unlocked session: unlocking is a signed round trip with the server (only the
+//! server can tell a right PIN), and the app stays unlocked for at most five minutes
+//! without activity, or until its window closes when "lock when the app closes" is
+//! on. The session holds no PIN key: it only remembers when it was last used.
+
+use std::time::{Duration, Instant};
+
+use crate::CoreError;
+use crate::client::DeviceClient;
+use crate::keys::PinKey;
+use crate::settings::AUTO_LOCK_SECONDS;
+
+/// Inactivity after which the app locks itself; always on.
+pub const AUTO_LOCK: Duration = Duration::from_secs(AUTO_LOCK_SECONDS);
+
+/// Locked or unlocked, and since when.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Session {
+    last_activity: Option<Instant>,
+}
+
+impl Session {
+    /// A locked session (the state at start-up).
+    pub fn locked() -> Self {
+        Session::default()
+    }
+
+    /// Unlocks with the PIN: the server checks it and counts wrong ones. Errors are
+    /// typed: wrong PIN with attempts left, device blocked, offline.
+    pub async fn unlock(
+        &mut self,
+        client: &DeviceClient,
+        pin: &PinKey,
+        now: Instant,
+    ) -> Result<(), CoreError> {
+        client.unlock(pin).await?;
+        self.last_activity = Some(now);
+        Ok(())
+    }
+
+    /// An approval the server accepted also proved the PIN: it unlocks the app too.
+    pub fn proved_by_approval(&mut self, now: Instant) {
+        self.last_activity = Some(now);
+    }
+
+    /// Is the app unlocked at `now`? Locks itself after `AUTO_LOCK` without activity.
+    pub fn is_unlocked(&mut self, now: Instant) -> bool {
+        match self.last_activity {
+            Some(at) if now.saturating_duration_since(at) < AUTO_LOCK => true,
+            Some(_) => {
+                self.last_activity = None;
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// The user did something in the window: restart the auto-lock timer.
+    pub fn touch(&mut self, now: Instant) {
+        if self.is_unlocked(now) {
+            self.last_activity = Some(now);
+        }
+    }
+
+    /// Lock now (tray menu, settings, revoke).
+    pub fn lock(&mut self) {
+        self.last_activity = None;
+    }
+
+    /// The window closed: lock if the user chose "lock when the app closes".
+    pub fn window_closed(&mut self, lock_on_close: bool) {
+        if lock_on_close {
+            self.lock();
+        }
+    }
+
+    /// When the session will lock by itself, if unlocked (for the app's timer).
+    pub fn locks_at(&self) -> Option<Instant> {
+        self.last_activity.map(|at| at + AUTO_LOCK)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locks_after_five_minutes_without_activity_and_activity_extends_it() {
+        let t0 = Instant::now();
+        let mut s = Session::locked();
+        assert!(!s.is_unlocked(t0));
+        s.proved_by_approval(t0);
+        assert!(s.is_unlocked(t0 + Duration::from_secs(299)));
+        s.touch(t0 + Duration::from_secs(200));
+        assert!(s.is_unlocked(t0 + Duration::from_secs(499)));
+        assert!(!s.is_unlocked(t0 + Duration::from_secs(500)));
+        // Activity after the lock does not unlock again.
+        s.touch(t0 + Duration::from_secs(501));
+        assert!(!s.is_unlocked(t0 + Duration::from_secs(502)));
+    }
+
+    #[test]
+    fn lock_now_and_lock_on_close() {
+        let t0 = Instant::now();
+        let mut s = Session::locked();
+        s.proved_by_approval(t0);
+        s.window_closed(false);
+        assert!(s.is_unlocked(t0), "stays unlocked when the setting is off");
+        s.window_closed(true);
+        assert!(!s.is_unlocked(t0));
+        s.proved_by_approval(t0);
+        assert_eq!(s.locks_at(), Some(t0 + AUTO_LOCK));
+        s.lock();
+        assert!(!s.is_unlocked(t0));
+        assert_eq!(s.locks_at(), None);
+    }
+}
