@@ -180,15 +180,9 @@ impl Service {
         store::devices::insert_device(&mut tx, &device).await?;
         store::audit::append(
             &mut tx,
-            &AuditEntry::new(
-                AuditEvent::DeviceActivated,
-                format!("device:{}", device.id),
-                now,
-            )
-            .user(&request.user)
-            .device(&device.id)
-            .ip(ip)
-            .detail(format!("serial {}", device.serial)),
+            &AuditEntry::by_device(AuditEvent::DeviceActivated, &device, now)
+                .ip(ip)
+                .detail(format!("serial {}", device.serial)),
         )
         .await?;
         tx.commit().await?;

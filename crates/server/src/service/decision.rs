@@ -80,14 +80,9 @@ impl Service {
         if envelope.verify(&device_key).is_err() {
             self.store
                 .audit(
-                    &AuditEntry::new(
-                        AuditEvent::InvalidSignature,
-                        format!("device:{}", device.id),
-                        now(),
-                    )
-                    .device(&device.id)
-                    .ip(ip)
-                    .detail("decision"),
+                    &AuditEntry::by_device(AuditEvent::InvalidSignature, device, now())
+                        .ip(ip)
+                        .detail("decision"),
                 )
                 .await?;
             return Err(Problem::new(
@@ -255,13 +250,7 @@ impl Service {
             block_until,
         )
         .await?;
-        let actor = format!("device:{}", device.id);
-        let entry = |event| {
-            AuditEntry::new(event, &actor, now)
-                .user(&row.user_id)
-                .device(&device.id)
-                .ip(case.ip.clone())
-        };
+        let entry = |event| AuditEntry::by_device(event, device, now).ip(case.ip.clone());
         store::audit::append(
             tx,
             &entry(AuditEvent::Decision).detail(format!(

@@ -56,15 +56,9 @@ impl Service {
         crate::metrics::wrong_pin();
         store::audit::append(
             tx,
-            &AuditEntry::new(
-                AuditEvent::UnlockFailed,
-                format!("device:{}", device.id),
-                now,
-            )
-            .user(&device.user_id)
-            .device(&device.id)
-            .ip(ip.clone())
-            .detail(format!("wrong PIN ({failures} in a row)")),
+            &AuditEntry::by_device(AuditEvent::UnlockFailed, device, now)
+                .ip(ip.clone())
+                .detail(format!("wrong PIN ({failures} in a row)")),
         )
         .await?;
         let left = i64::from(MAX_PIN_FAILURES) - failures;
@@ -301,16 +295,7 @@ impl Service {
         // A new PIN drops any biometric key, which was enrolled under the old one.
         self.store.set_uv_key(&device.id, None).await?;
         self.store
-            .audit(
-                &AuditEntry::new(
-                    AuditEvent::PinChanged,
-                    format!("device:{}", device.id),
-                    now(),
-                )
-                .user(&device.user_id)
-                .device(&device.id)
-                .ip(ip),
-            )
+            .audit(&AuditEntry::by_device(AuditEvent::PinChanged, device, now()).ip(ip))
             .await?;
         Ok(())
     }
@@ -345,14 +330,9 @@ impl Service {
             .await?;
         self.store
             .audit(
-                &AuditEntry::new(
-                    AuditEvent::UvKeyChanged,
-                    format!("device:{}", device.id),
-                    now(),
-                )
-                .device(&device.id)
-                .ip(ip)
-                .detail(format!("registered {alg} {kind}")),
+                &AuditEntry::by_device(AuditEvent::UvKeyChanged, device, now())
+                    .ip(ip)
+                    .detail(format!("registered {alg} {kind}")),
             )
             .await?;
         Ok(())
@@ -363,13 +343,7 @@ impl Service {
         self.store.set_uv_key(&device.id, None).await?;
         self.store
             .audit(
-                &AuditEntry::new(
-                    AuditEvent::UvKeyChanged,
-                    format!("device:{}", device.id),
-                    now(),
-                )
-                .device(&device.id)
-                .detail("removed"),
+                &AuditEntry::by_device(AuditEvent::UvKeyChanged, device, now()).detail("removed"),
             )
             .await?;
         Ok(())

@@ -78,6 +78,13 @@ impl AuditEntry {
         }
     }
 
+    /// An entry whose actor is `device`, naming its user and itself.
+    pub fn by_device(event: AuditEvent, device: &super::DeviceRow, at: i64) -> Self {
+        AuditEntry::new(event, format!("device:{}", device.id), at)
+            .user(&device.user_id)
+            .device(&device.id)
+    }
+
     #[must_use]
     pub fn user(mut self, user: &str) -> Self {
         self.user_id = Some(user.into());
