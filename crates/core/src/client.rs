@@ -394,6 +394,40 @@ impl DeviceClient {
     }
 }
 
+impl DeviceClient {
+    /// Registers a biometric user-verification key; authorised by the PIN. `kind`
+    /// says how the key is protected (`software` for the Linux fprintd-gated key).
+    pub async fn register_uv_key(
+        &self,
+        alg: godkend_protocol::Algorithm,
+        public_key: &str,
+        kind: godkend_protocol::messages::UvKind,
+        pin: &PinKey,
+    ) -> Result<(), CoreError> {
+        let key = godkend_protocol::messages::UserVerificationKey {
+            iat: self.server.server_now(),
+            device_id: self.device_id.clone(),
+            nonce: b64::encode(rand::rng().random::<[u8; 16]>()),
+            alg,
+            public_key: public_key.into(),
+            kind,
+        };
+        let signed = Envelope::seal(&key, &[self.key.signing_key(), pin.signing_key()])?;
+        self.call_empty(
+            Method::POST,
+            "/v1/device/uv-key",
+            Some(signed.to_json()?.into_bytes()),
+        )
+        .await
+    }
+
+    /// Removes the biometric key at the server (turning biometrics off).
+    pub async fn remove_uv_key(&self) -> Result<(), CoreError> {
+        self.call_empty(Method::DELETE, "/v1/device/uv-key", None)
+            .await
+    }
+}
+
 /// The server's answer to an accepted decision.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct DecisionAnswer {

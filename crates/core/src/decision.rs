@@ -48,6 +48,18 @@ impl DeviceClient {
         seal(decision, &[self.key().signing_key(), pin.signing_key()])
     }
 
+    /// Approve with the typed code, signed by the device key and an ed25519
+    /// user-verification key (released by a biometric check).
+    pub fn approve_with_uv(
+        &self,
+        request: &VerifiedRequest,
+        code: &str,
+        uv_key: &ed25519_dalek::SigningKey,
+    ) -> Result<SignedDecision, CoreError> {
+        let decision = self.decision(request, DecisionKind::Approve, Some(code.trim().to_owned()));
+        seal(decision, &[self.key().signing_key(), uv_key])
+    }
+
     /// Deny, or report "this was not me"; the device key alone signs.
     pub fn refuse(
         &self,

@@ -14,4 +14,5 @@ mod devices;
 mod openapi;
 mod outbox;
 mod robustness;
+mod uv_key;
 mod webhook;

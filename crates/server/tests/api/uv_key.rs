@@ -1,0 +1,136 @@
+//! Biometric user-verification keys: registered with the PIN, usable for approvals
+//! the relying party allows, recorded with their kind, and removable.
+
+use godkend_protocol::messages::{RequestState, UvKind};
+use godkend_protocol::{Algorithm, ErrorCode, PublicKey};
+use serde_json::json;
+
+use crate::common::{Db, PIN, TestServer, WRONG_PIN, verify_result};
+
+both_backends!(uv_key_approves_what_the_rp_allows_and_can_be_removed);
+
+async fn uv_key_approves_what_the_rp_allows_and_can_be_removed(db: Db) {
+    let server = TestServer::start(db).await;
+    server.add_user("alice");
+    let rp = server.add_rp("shop", "Shop");
+    let device = server.device("alice").await;
+    let uv = ed25519_dalek::SigningKey::from_bytes(&[77; 32]);
+    let uv_public = PublicKey::from_signing_key(&uv).to_b64();
+
+    // Registering needs the right PIN.
+    let err = device
+        .client
+        .register_uv_key(
+            Algorithm::Ed25519,
+            &uv_public,
+            UvKind::Software,
+            &device.pin(WRONG_PIN),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::WrongPin));
+    device
+        .client
+        .register_uv_key(
+            Algorithm::Ed25519,
+            &uv_public,
+            UvKind::Software,
+            &device.pin(PIN),
+        )
+        .await
+        .unwrap();
+
+    // A request that accepts any verification: approved with the biometric key, and
+    // the relying party learns it was a software-protected key.
+    let created = rp.login("alice").await;
+    let request = device.pending_one().await;
+    let signed = device
+        .client
+        .approve_with_uv(&request, &created.code, &uv)
+        .unwrap();
+    device
+        .client
+        .send_decision(&signed.request_id, &signed.bytes)
+        .await
+        .unwrap();
+    let result = verify_result(
+        &rp.status(&created.request_id).await,
+        &server.server_key().await,
+    );
+    assert_eq!(result.status, RequestState::Approved);
+    assert_eq!(result.user_verification, Some(UvKind::Software));
+
+    // A request that requires the PIN, or hardware: the software key does not qualify.
+    for required in ["pin", "hardware"] {
+        let created = rp
+            .create(
+                &json!({"user": "alice", "kind": "payment", "title": "Pay", "message": "m",
+                            "user_verification": required}),
+            )
+            .await;
+        let request = device.pending_one().await;
+        let signed = device
+            .client
+            .approve_with_uv(&request, &created.code, &uv)
+            .unwrap();
+        let err = device
+            .client
+            .send_decision(&signed.request_id, &signed.bytes)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.code(),
+            Some(ErrorCode::UserVerificationInsufficient),
+            "{required}"
+        );
+        // The PIN still works for it.
+        let answer = device.approve(&request, &created.code, PIN).await.unwrap();
+        assert_eq!(answer.status, RequestState::Approved);
+    }
+
+    // A biometric key cannot change the PIN (on Linux any program of the user could
+    // read it): refused outright, and not counted as a wrong PIN.
+    let change = godkend_protocol::messages::PinChange {
+        iat: device.client.server.server_now(),
+        device_id: device.client.device_id.clone(),
+        nonce: "n1".into(),
+        new_pin_key: device.pin("528193").public().to_b64(),
+    };
+    let signed =
+        godkend_protocol::Envelope::seal(&change, &[device.client.key().signing_key(), &uv])
+            .unwrap();
+    let response = device
+        .client
+        .call(
+            reqwest::Method::POST,
+            "/v1/device/pin",
+            Some(signed.to_json().unwrap().into_bytes()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let problem: godkend_protocol::Problem = response.json().await.unwrap();
+    assert_eq!(problem.code, ErrorCode::BadRequest);
+    device
+        .client
+        .unlock(&device.pin(PIN))
+        .await
+        .expect("the PIN is unchanged");
+
+    // Removed: the key no longer approves anything.
+    device.client.remove_uv_key().await.unwrap();
+    let created = rp.login("alice").await;
+    let request = device.pending_one().await;
+    let signed = device
+        .client
+        .approve_with_uv(&request, &created.code, &uv)
+        .unwrap();
+    let err = device
+        .client
+        .send_decision(&signed.request_id, &signed.bytes)
+        .await
+        .unwrap_err();
+    // Without a registered biometric key, its signature is taken as a PIN signature
+    // that does not verify: a wrong PIN.
+    assert_eq!(err.code(), Some(ErrorCode::WrongPin), "{err}");
+}
