@@ -119,3 +119,89 @@ async fn connection_survives_restarts_and_outages(db: Db) {
     );
     task.abort();
 }
+
+/// A proxy in front of the server that refuses event streams (as some corporate
+/// proxies do) and passes everything else through.
+async fn stream_blocking_proxy(upstream: String) -> String {
+    use axum::body::Body;
+    use axum::extract::Request;
+    use axum::http::StatusCode;
+    use axum::response::{IntoResponse, Response};
+
+    let http = godkend_core::client::http_client().unwrap();
+    let app = axum::Router::new().fallback(move |request: Request| {
+        let (http, upstream) = (http.clone(), upstream.clone());
+        async move {
+            let path = request
+                .uri()
+                .path_and_query()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            if path.starts_with("/v1/device/events") {
+                return StatusCode::BAD_GATEWAY.into_response();
+            }
+            let (parts, body) = request.into_parts();
+            let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+            let mut forward = http.request(parts.method, format!("{upstream}{path}"));
+            for (name, value) in &parts.headers {
+                if name != "host" {
+                    forward = forward.header(name, value);
+                }
+            }
+            let answer = forward.body(body).send().await.unwrap();
+            let mut response = Response::builder().status(answer.status().as_u16());
+            for (name, value) in answer.headers() {
+                response = response.header(name, value);
+            }
+            response
+                .body(Body::from(answer.bytes().await.unwrap()))
+                .unwrap()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn falls_back_to_polling_when_streams_are_blocked() {
+    use godkend_core::client::{DeviceClient, ServerClient};
+
+    let server = TestServer::start(Db::Sqlite).await;
+    server.add_user("alice");
+    let rp = server.add_rp("shop", "Shop");
+    let device = server.device("alice").await;
+    // The same device, reaching the server only through the proxy.
+    let proxy = stream_blocking_proxy(server.url.clone()).await;
+    let via_proxy = ServerClient::new(
+        url::Url::parse(&proxy).unwrap(),
+        device.client.server.server_key(),
+    )
+    .unwrap();
+    let client = Arc::new(DeviceClient::new(
+        via_proxy,
+        device.client.device_id.clone(),
+        device.client.user.clone(),
+        godkend_core::DeviceKey::from_seed(&device.client.key().seed()),
+    ));
+    let policy = ConnectionPolicy {
+        failures_before_polling: 2,
+        poll_interval: Duration::from_millis(200),
+        ..fast_policy()
+    };
+    let (tx, mut updates) = mpsc::channel(64);
+    let task = tokio::spawn(connection::run(client, policy, tx, Arc::new(Notify::new())));
+    expect(&mut updates, "polling", |u| {
+        matches!(u, PushUpdate::State(ConnectionState::Polling)).then_some(())
+    })
+    .await;
+    let created = rp.login("alice").await;
+    let polled = expect(&mut updates, "the request by polling", |u| match u {
+        PushUpdate::Polled(requests) => requests.first().map(|r| r.request.request_id.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(polled, created.request_id);
+    task.abort();
+}

@@ -227,3 +227,31 @@ async fn failed_activation_leaves_no_key_and_no_config() {
     }
     assert!(all_file_bytes(root.path()).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_revoke_wipes_the_device_on_its_signed_status() {
+    let server = TestServer::start(Db::Sqlite).await;
+    server.add_user("alice");
+    let root = tempfile::tempdir().unwrap();
+    let vault = test_vault("admin");
+    let device = activate(&server, reopen(&vault), root.path()).await;
+    let serial = device.config.account.serial.to_string();
+    server.admin(&["device", "revoke", &serial]).unwrap();
+    // The device learns it from its signed status (or the same object on its stream).
+    let (status, envelope) = device.client.status().await.unwrap();
+    assert_eq!(
+        status.status,
+        godkend_protocol::messages::DeviceState::Revoked
+    );
+    assert!(device.wipe_if_ended(&envelope).unwrap());
+    assert!(
+        all_file_bytes(root.path()).is_empty(),
+        "files left after an admin revoke"
+    );
+    for secret in Secret::ALL {
+        assert!(
+            vault.find(secret).unwrap().is_none(),
+            "{secret} left in the keyring"
+        );
+    }
+}
