@@ -1,276 +1,72 @@
-//! `godkend`: for now a terminal stand-in for the desktop app (design.md §2), which is
-//! in development. It activates this computer from a `godkend://activate` link (or
-//! server, user and code), asks for a new PIN, then waits for approval requests on
-//! the signed event stream and asks for the code and PIN in the terminal.
-//!
-//! It keeps nothing on disk and no key outside memory: the device key, PIN salt and
-//! pepper die with the process, so each run is a new device. The real app keeps
-//! them in the OS keyring (design.md §3).
+//! `godkend`: the desktop push-approval authenticator (design.md §2). Without flags it
+//! starts the desktop app (tray icon and window); `--terminal` runs the terminal
+//! stand-in instead, for machines without a graphical session.
 
-mod requests;
+mod app;
+mod device;
+mod i18n;
+mod screen;
 mod terminal;
+mod tray;
+mod widget;
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use anyhow::{Context as _, bail};
 use clap::Parser;
-use godkend_core::activation::{ActivationInput, activate};
-use godkend_core::client::{DeviceClient, ServerClient};
-use godkend_core::pin::{KdfParams, check_new_pin, derive_pin_key};
-use godkend_core::{CoreError, PinKey};
-use godkend_protocol::messages::ActivationLink;
-use godkend_protocol::messages::server::VersionVerdict;
-use rand::RngExt as _;
-use zeroize::Zeroizing;
-
-use crate::terminal::{DEMO_PIN_VAR, Terminal, clean};
-
-/// Exit code for Ctrl-C, as a shell reports a SIGINT death.
-const EXIT_INTERRUPTED: u8 = 130;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "godkend",
     version,
-    about = "Godkend push-approval authenticator: terminal stand-in for the desktop app",
+    about = "Godkend push-approval authenticator",
     // Wrapped by hand: clap's `wrap_help` feature is not enabled.
-    long_about = "Godkend push-approval authenticator: terminal stand-in for the desktop app.\n\n\
-        The desktop app (tray icon, window, notifications) is in development. Until\n\
-        it lands, this program activates this computer as a Godkend device, asks you\n\
-        to choose a PIN, then waits for approval requests and asks for the code shown\n\
-        on the login screen and your PIN, here in the terminal.\n\n\
-        It keeps no state on disk and no key anywhere but in memory: when it exits,\n\
-        this device is gone and must be activated again with a new link.",
+    long_about = "Godkend push-approval authenticator.\n\n\
+        Without options this starts the desktop app: a tray icon and a window in which\n\
+        you activate this computer and approve requests. A LINK given here fills in the\n\
+        activation form.\n\n\
+        With --terminal it runs the terminal stand-in instead: it activates this\n\
+        computer from LINK (or --server, --user and --code), asks you to choose a PIN,\n\
+        then waits for approval requests and asks for the code shown on the login\n\
+        screen and your PIN, here in the terminal. The stand-in keeps no state on disk\n\
+        and no key anywhere but in memory: when it exits, the device is gone and must\n\
+        be activated again with a new link.",
     after_help = "Environment:\n  \
-        GODKEND_DEMO_PIN  The PIN to use when standard input is not a terminal.\n                    \
-        For scripted demos and tests only: a PIN in the environment\n                    \
-        is not private. Ignored when standard input is a terminal.\n\n\
-        Exit status: 0 when the device is revoked, 2 when wrong PINs block it (or\n\
-        the arguments are wrong), 1 on other errors, 130 on Ctrl-C."
+        GODKEND_DEMO_PIN  The PIN to use when standard input is not a terminal\n                    \
+        (--terminal only). For scripted demos and tests only: a PIN\n                    \
+        in the environment is not private. Ignored when standard\n                    \
+        input is a terminal.\n\n\
+        Exit status (--terminal): 0 when the device is revoked, 2 when wrong PINs\n\
+        block it (or the arguments are wrong), 1 on other errors, 130 on Ctrl-C.\n\
+        Exit status (desktop app): 0 after Quit from the tray, 1 if it cannot start."
 )]
-struct Cli {
+pub struct Cli {
+    /// Run the terminal stand-in instead of the desktop app
+    #[arg(long)]
+    terminal: bool,
     /// The activation link from your administrator: godkend://activate?...
-    #[arg(
-        value_name = "LINK",
-        required_unless_present = "server",
-        conflicts_with = "server"
-    )]
+    #[arg(value_name = "LINK", conflicts_with = "server")]
     link: Option<String>,
-    /// Server address, for manual activation without a link
-    #[arg(long, value_name = "URL", requires_all = ["user", "code"])]
+    /// Server address, for manual activation without a link (--terminal)
+    #[arg(long, value_name = "URL", requires_all = ["user", "code", "terminal"])]
     server: Option<url::Url>,
-    /// Your user id at the server (manual activation)
+    /// Your user id at the server (manual activation, --terminal)
     #[arg(long, value_name = "USER", requires = "server")]
     user: Option<String>,
-    /// The activation code from your administrator (manual activation)
+    /// The activation code from your administrator (manual activation, --terminal)
     #[arg(long, value_name = "CODE", requires = "server")]
     code: Option<String>,
 }
 
-/// The PIN's salt and pepper. In memory only, for the life of the process.
-pub struct PinSecrets {
-    salt: [u8; 16],
-    pepper: Zeroizing<[u8; 32]>,
-}
-
-impl PinSecrets {
-    fn generate() -> Self {
-        let mut rng = rand::rng();
-        PinSecrets {
-            salt: rng.random(),
-            pepper: Zeroizing::new(rng.random()),
-        }
-    }
-
-    /// Derives the PIN key off the async threads: Argon2id is slow on purpose.
-    pub async fn derive(self: &Arc<Self>, pin: Zeroizing<String>) -> anyhow::Result<PinKey> {
-        let secrets = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            derive_pin_key(&pin, &secrets.salt, KdfParams::MINIMUM, &secrets.pepper)
-        })
-        .await
-        .context("the PIN key derivation stopped")?
-        .context("could not derive the PIN key")
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
+    if cli.terminal {
+        return terminal::main(cli);
+    }
+    match app::run(cli.link) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("godkend: error: could not start: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(async {
-        tokio::select! {
-            result = run(cli) => result,
-            () = ctrl_c() => {
-                terminal::wait_for_echo().await;
-                println!("\nStopped. Nothing was saved: the keys were only in memory.");
-                Ok(EXIT_INTERRUPTED)
-            }
-        }
-    });
-    // The input thread may be blocked on a read; nothing is left that needs waiting for.
-    runtime.shutdown_background();
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("godkend: error: {e:#}");
+            eprintln!("godkend: error: the desktop app could not run: {e}");
             ExitCode::FAILURE
         }
     }
-}
-
-/// Resolves on Ctrl-C. Catching it (rather than dying) lets a PIN prompt restore echo.
-async fn ctrl_c() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
-    }
-}
-
-async fn run(cli: Cli) -> anyhow::Result<u8> {
-    print_banner();
-    let mut term = Terminal::start()?;
-    let input = activation_input(cli)?;
-    // Checked before the PIN is chosen, so a bad address fails at once.
-    godkend_protocol::rules::check_transport(&input.server_url)
-        .map_err(|e| anyhow::anyhow!("the server address is not allowed: {e}"))?;
-    if !term.interactive() && std::env::var_os(DEMO_PIN_VAR).is_none() {
-        bail!(
-            "standard input is not a terminal, so a PIN cannot be typed here; run godkend \
-             in a terminal (or set {DEMO_PIN_VAR} for a scripted demo)"
-        );
-    }
-    println!(
-        "Activating for user {} at {}",
-        clean(&input.user),
-        input.server_url
-    );
-
-    let secrets = Arc::new(PinSecrets::generate());
-    let pin = choose_pin(&mut term).await?;
-    let pin_key = secrets.derive(pin).await?;
-    let activated = activate(&input, &pin_key)
-        .await
-        .map_err(|e| anyhow::anyhow!("activation failed: {}", describe(&e)))?;
-    // The PIN key is needed again only to approve, and is derived afresh then.
-    drop(pin_key);
-
-    let activation = &activated.activation;
-    println!();
-    println!("Activated.");
-    println!("  Serial number: {}", clean(&activation.serial));
-    println!("  Organisation:  {}", clean(&activation.org.name));
-    match activation.version_policy.verdict(env!("CARGO_PKG_VERSION")) {
-        VersionVerdict::UpToDate => {}
-        VersionVerdict::UpdateAvailable => println!("  A newer version of Godkend is available."),
-        VersionVerdict::UpdateRequired => {
-            println!("  This version of Godkend is older than the server accepts: update it.");
-        }
-    }
-
-    let server = ServerClient::new(input.server_url.clone(), activated.server_key.clone())
-        .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
-    server.observe_server_time(activation.iat);
-    let device = Arc::new(DeviceClient::new(
-        server,
-        activation.device_id.clone(),
-        input.user.clone(),
-        activated.device_key,
-    ));
-    let code = requests::serve(device, &secrets, &mut term).await?;
-    term.release().await;
-    Ok(code)
-}
-
-fn print_banner() {
-    println!("================================================================");
-    println!(
-        " Godkend {} - terminal stand-in for the desktop app",
-        env!("CARGO_PKG_VERSION")
-    );
-    println!("================================================================");
-    println!(" The Godkend desktop app (tray, window, notifications) is in");
-    println!(" development. Until it is ready, this program does its job here.");
-    println!();
-    println!(" It keeps NO state on disk and NO keys anywhere but in memory:");
-    println!(" the device key, PIN salt and pepper vanish when it exits, and");
-    println!(" this device must then be activated again. (The real app keeps");
-    println!(" them in the OS keyring.)");
-    println!("================================================================");
-    println!();
-}
-
-/// The activation input from the link or from --server/--user/--code.
-fn activation_input(cli: Cli) -> anyhow::Result<ActivationInput> {
-    let name = device_name();
-    if let Some(link) = cli.link {
-        // Parsed here first for the plain reason; the core's error would blame the server.
-        ActivationLink::parse(&link).context("the activation link is not valid")?;
-        return ActivationInput::from_link(&link, &name)
-            .map_err(|e| anyhow::anyhow!("the activation link is not valid: {}", describe(&e)));
-    }
-    match (cli.server, cli.user, cli.code) {
-        (Some(server_url), Some(user), Some(code)) => Ok(ActivationInput {
-            server_url,
-            user,
-            code,
-            expected_kid: None,
-            device_name: name,
-        }),
-        _ => bail!("give an activation link, or all of --server, --user and --code"),
-    }
-}
-
-/// Names this computer in the user's device list.
-fn device_name() -> String {
-    let host = std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .or_else(|| std::env::var("COMPUTERNAME").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "this computer".into());
-    format!("{host} (terminal stand-in)")
-}
-
-/// Asks for a new PIN twice until it passes the rules.
-async fn choose_pin(term: &mut Terminal) -> anyhow::Result<Zeroizing<String>> {
-    println!("Choose a PIN of 6 to 12 digits. You will type it to approve requests.");
-    loop {
-        let Some(pin) = term.secret("New PIN: ").await? else {
-            bail!("no PIN was entered");
-        };
-        let Some(again) = term.secret("Type the PIN again: ").await? else {
-            bail!("no PIN was entered");
-        };
-        match check_new_pin(&pin, &again) {
-            Ok(()) => return Ok(pin),
-            // From the environment the same PIN would come back: asking again is pointless.
-            Err(problem) if !term.interactive() => {
-                bail!("{DEMO_PIN_VAR} is not usable: {}", problem.message())
-            }
-            Err(problem) => println!("Not accepted: {}. Try again.", problem.message()),
-        }
-    }
-}
-
-/// A core error as one line, with the attempts left when the server gave them.
-pub fn describe(error: &CoreError) -> String {
-    match error.problem().and_then(|p| p.attempts_left) {
-        Some(left) => format!("{error} ({})", attempts_left(left)),
-        None => error.to_string(),
-    }
-}
-
-/// "1 attempt left", "2 attempts left".
-pub fn attempts_left(left: u32) -> String {
-    let s = if left == 1 { "" } else { "s" };
-    format!("{left} attempt{s} left")
 }

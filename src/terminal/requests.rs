@@ -22,8 +22,8 @@ use godkend_protocol::{ErrorCode, Problem};
 use rand::RngExt as _;
 use tokio::sync::mpsc;
 
-use crate::terminal::{Terminal, clean};
-use crate::{PinSecrets, attempts_left, describe};
+use super::console::{Terminal, clean};
+use super::{PinSecrets, attempts_left, describe};
 
 /// The first wait before reconnecting; it doubles up to 30 s while the server is away.
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);

@@ -1,0 +1,84 @@
+# Godkend desktop-app, dansk.
+
+app-name = Godkend
+settings-button = Indstillinger
+help-button = Hjælp
+back-button = Tilbage
+starting = Starter…
+
+# Velkommen / aktivér
+welcome-title = Aktivér denne computer
+welcome-intro = Din administrator har givet dig et aktiveringslink eller en serveradresse, et bruger-id og en aktiveringskode. Aktiveringen gør denne computer til en enhed, der kan godkende login for dig.
+link-label = Aktiveringslink
+link-placeholder = godkend://activate?…
+link-invalid = Dette er ikke et gyldigt aktiveringslink.
+link-used = Til bruger { $user } på { $server }
+manual-heading = Eller indtast oplysningerne
+server-label = Serveradresse
+server-placeholder = https://godkend.example.com
+server-invalid = Serveradressen er ikke gyldig: { $reason }
+user-label = Bruger-id
+user-placeholder = Dit bruger-id
+code-label = Aktiveringskode
+code-placeholder = Fra din administrator
+pin-heading = Vælg en pinkode
+pin-intro = Du indtaster pinkoden, hver gang du godkender en anmodning.
+pin-label = Ny pinkode
+pin-placeholder = 6 til 12 cifre
+pin-again-label = Gentag pinkoden
+pin-again-placeholder = Den samme pinkode igen
+pin-hint = Brug 6 til 12 cifre, der er svære at gætte.
+pin-too-short = Pinkoden skal have mindst 6 cifre.
+pin-too-long = Pinkoden må højst have 12 cifre.
+pin-not-digits = Pinkoden må kun indeholde cifre.
+pin-too-simple = Denne pinkode er for nem at gætte.
+pin-mismatch = De to pinkoder er ikke ens.
+pin-type-again = Godt. Indtast den nu igen.
+pin-ok = Pinkoderne er ens.
+activate-button = Aktivér
+activating = Aktiverer… det tager nogle sekunder.
+activation-failed = Aktiveringen mislykkedes: { $reason }
+activated-title = Denne computer er aktiveret
+activated-serial = Serienummer
+activated-org = Organisation
+activated-note = Oplys serienummeret, når du kontakter support.
+continue-button = Fortsæt
+copy-button = Kopiér
+
+# Hjem
+home-title = Godkend
+home-connecting = Forbinder…
+home-connected = Forbundet
+home-polling = Forbundet (ser efter anmodninger med få sekunders mellemrum)
+home-offline = Offline: { $reason }
+home-serial = Serienummer
+home-user = Bruger
+home-no-request = Ingen ventende anmodning.
+home-pending-heading = Ventende anmodning
+home-pending-from = Fra { $rp }
+home-pending-expires = Udløber om { $time }
+home-security-warning = Noget, der ikke kunne verificeres, blev modtaget og ignoreret: { $detail }
+
+# Problem ved start
+problem-title = Godkend kan ikke starte
+problem-detail = { $reason }
+
+# Indstillinger (pladsholder)
+settings-title = Indstillinger
+settings-coming = Indstillinger er endnu ikke tilgængelige i denne version.
+settings-serial = Serienummer: { $serial }
+settings-version = Version { $version }
+
+# Hjælp (pladsholder)
+help-title = Hjælp
+help-welcome = For at aktivere skal du indsætte linket fra din administrator eller indtaste serveradressen, dit bruger-id og aktiveringskoden. Vælg derefter en pinkode på 6 til 12 cifre, der er svær at gætte, og tryk på Aktivér.
+help-home = Godkend venter på anmodninger om godkendelse. Når der kommer en, får du en notifikation; åbn den for at se, hvad du bliver bedt om at godkende.
+help-general = Godkend godkender login og betalinger for dig fra denne computer.
+
+# Bakke
+tray-tooltip = Godkend
+tray-open = Åbn Godkend
+tray-quit = Afslut
+
+# Serveren har tilbagekaldt eller spærret denne enhed
+device-ended = Denne computer er blevet tilbagekaldt eller spærret på serveren, og dens nøgler og data er fjernet. Aktivér den igen for at bruge Godkend.

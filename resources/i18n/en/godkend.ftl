@@ -1,0 +1,84 @@
+# Godkend desktop app, English (the fallback language).
+
+app-name = Godkend
+settings-button = Settings
+help-button = Help
+back-button = Back
+starting = Starting…
+
+# Welcome / activate
+welcome-title = Activate this computer
+welcome-intro = Your administrator gave you an activation link, or a server address, a user id and an activation code. Activation makes this computer a device that can approve sign-ins for you.
+link-label = Activation link
+link-placeholder = godkend://activate?…
+link-invalid = This is not a valid activation link.
+link-used = For user { $user } at { $server }
+manual-heading = Or type the details
+server-label = Server address
+server-placeholder = https://godkend.example.com
+server-invalid = The server address is not valid: { $reason }
+user-label = User id
+user-placeholder = Your user id
+code-label = Activation code
+code-placeholder = From your administrator
+pin-heading = Choose a PIN
+pin-intro = You type this PIN every time you approve a request.
+pin-label = New PIN
+pin-placeholder = 6 to 12 digits
+pin-again-label = Type the PIN again
+pin-again-placeholder = The same PIN again
+pin-hint = Use 6 to 12 digits that are hard to guess.
+pin-too-short = The PIN must have at least 6 digits.
+pin-too-long = The PIN can have at most 12 digits.
+pin-not-digits = The PIN can contain only digits.
+pin-too-simple = This PIN is too easy to guess.
+pin-mismatch = The two PINs are not the same.
+pin-type-again = Good. Now type it again.
+pin-ok = The PINs match.
+activate-button = Activate
+activating = Activating… this takes a few seconds.
+activation-failed = Activation failed: { $reason }
+activated-title = This computer is activated
+activated-serial = Serial number
+activated-org = Organisation
+activated-note = Give the serial number when you contact support.
+continue-button = Continue
+copy-button = Copy
+
+# Home
+home-title = Godkend
+home-connecting = Connecting…
+home-connected = Connected
+home-polling = Connected (checking for requests every few seconds)
+home-offline = Offline: { $reason }
+home-serial = Serial number
+home-user = User
+home-no-request = No pending request.
+home-pending-heading = Pending request
+home-pending-from = From { $rp }
+home-pending-expires = Expires in { $time }
+home-security-warning = Something arrived that failed verification and was ignored: { $detail }
+
+# Problem at start
+problem-title = Godkend cannot start
+problem-detail = { $reason }
+
+# Settings (placeholder)
+settings-title = Settings
+settings-coming = Settings are not available in this version yet.
+settings-serial = Serial number: { $serial }
+settings-version = Version { $version }
+
+# Help (placeholder)
+help-title = Help
+help-welcome = To activate, paste the link from your administrator, or type the server address, your user id and the activation code. Then choose a PIN of 6 to 12 digits that is hard to guess and press Activate.
+help-home = Godkend waits for approval requests. When one arrives you get a notification; open it to see what you are asked to approve.
+help-general = Godkend approves sign-ins and payments for you from this computer.
+
+# Tray
+tray-tooltip = Godkend
+tray-open = Open Godkend
+tray-quit = Quit
+
+# The server revoked or blocked this device
+device-ended = This computer was revoked or blocked at the server, and its keys and data were removed. Activate it again to use Godkend.

@@ -1,0 +1,411 @@
+//! The desktop app: an `iced::daemon` that lives in the tray. Opening it creates the
+//! window; closing the window destroys it but the app (tray, push connection) keeps
+//! running until Quit. `update` is a flat table of contents: each message calls one
+//! named method.
+
+use std::hash::{Hash, Hasher};
+use std::io::IsTerminal as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use godkend_core::client::DeviceClient;
+use godkend_core::connection::{self, ConnectionPolicy, PushUpdate};
+use godkend_core::device::Device;
+use iced::futures::{SinkExt as _, Stream};
+use iced::widget::{center, column, text};
+use iced::{Element, Size, Subscription, Task, Theme, keyboard, window};
+use tokio::sync::{Notify, mpsc};
+
+use crate::screen::help::{self, Help, Topic};
+use crate::screen::home::{self, Home};
+use crate::screen::settings::{self, Settings};
+use crate::screen::welcome::{self, Welcome};
+use crate::widget::header::header;
+use crate::{fl, tray};
+
+/// Starts the desktop app and runs it until Quit.
+pub fn run(link: Option<String>) -> iced::Result {
+    // iced and winit say a lot at info level; the app's own lines are what tests read.
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|f| !f.is_empty())
+        .unwrap_or_else(|| "warn,godkend=info,godkend_core=info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .try_init();
+    crate::i18n::select_desktop_language();
+    iced::daemon(move || App::boot(link.clone()), App::update, App::view)
+        .title(|_: &App, _| fl!("app-name"))
+        .theme(|_: &App, _| Theme::Light)
+        .subscription(App::subscription)
+        .run()
+}
+
+/// The main screen under any panel.
+enum Screen {
+    /// Loading the device (config, keyring) at start.
+    Starting,
+    /// The device could not be loaded; the reason, for the user to act on.
+    Problem(String),
+    Welcome(Welcome),
+    Home(Home),
+}
+
+/// A screen opened from the header over the main screen, which keeps its state.
+enum Panel {
+    Settings(Settings),
+    Help(Help),
+}
+
+/// The app's state. It outlives its window: at most one is open at a time.
+pub struct App {
+    window: Option<window::Id>,
+    screen: Screen,
+    panel: Option<Panel>,
+    /// A link from the command line, for the welcome screen.
+    link: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Loaded(Result<Option<Arc<Device>>, String>),
+    Welcome(welcome::Message),
+    Home(home::Message),
+    Settings(settings::Message),
+    Help(help::Message),
+    OpenSettings,
+    OpenHelp,
+    /// Tab and Shift+Tab: every control is reachable by keyboard.
+    FocusNext,
+    FocusPrevious,
+    Tray(tray::Action),
+    WindowOpened(window::Id),
+    WindowClosed(window::Id),
+}
+
+impl App {
+    fn boot(link: Option<String>) -> (Self, Task<Message>) {
+        tray::spawn();
+        let mut app = App {
+            window: None,
+            screen: Screen::Starting,
+            panel: None,
+            link,
+        };
+        let open = app.open_window();
+        let load = Task::perform(crate::device::load(), Message::Loaded);
+        (app, Task::batch([open, load]))
+    }
+
+    fn update(&mut self, message: Message) -> Task<Message> {
+        match message {
+            Message::Loaded(result) => self.loaded(result),
+            Message::Welcome(message) => self.welcome(message),
+            Message::Home(message) => self.home(message),
+            Message::Settings(message) => self.settings(message),
+            Message::Help(message) => self.help(message),
+            Message::OpenSettings => self.open_settings(),
+            Message::OpenHelp => self.open_help(),
+            Message::FocusNext => iced::widget::operation::focus_next(),
+            Message::FocusPrevious => iced::widget::operation::focus_previous(),
+            Message::Tray(tray::Action::Open) => self.open_window(),
+            Message::Tray(tray::Action::Quit) => iced::exit(),
+            Message::WindowOpened(id) => Self::window_opened(id),
+            Message::WindowClosed(id) => self.window_closed(id),
+        }
+    }
+
+    fn loaded(&mut self, result: Result<Option<Arc<Device>>, String>) -> Task<Message> {
+        self.screen = match result {
+            Ok(Some(device)) => Screen::Home(Home::new(device)),
+            Ok(None) => Screen::Welcome(Welcome::new(self.link.take())),
+            Err(reason) => Screen::Problem(reason),
+        };
+        Task::none()
+    }
+
+    fn welcome(&mut self, message: welcome::Message) -> Task<Message> {
+        let Screen::Welcome(welcome) = &mut self.screen else {
+            return Task::none();
+        };
+        let (task, event) = welcome.update(message);
+        if let Some(welcome::Event::Activated(device)) = event {
+            self.screen = Screen::Home(Home::new(device));
+        }
+        task.map(Message::Welcome)
+    }
+
+    fn home(&mut self, message: home::Message) -> Task<Message> {
+        let Screen::Home(home) = &mut self.screen else {
+            return Task::none();
+        };
+        let (task, event) = home.update(message);
+        if let Some(home::Event::DeviceEnded) = event {
+            self.screen = Screen::Welcome(Welcome::after_device_ended());
+        }
+        task.map(Message::Home)
+    }
+
+    fn settings(&mut self, message: settings::Message) -> Task<Message> {
+        match Settings::update(message) {
+            settings::Event::Closed => self.panel = None,
+        }
+        Task::none()
+    }
+
+    fn help(&mut self, message: help::Message) -> Task<Message> {
+        match Help::update(message) {
+            help::Event::Closed => self.panel = None,
+        }
+        Task::none()
+    }
+
+    fn open_settings(&mut self) -> Task<Message> {
+        let serial = match &self.screen {
+            Screen::Home(home) => Some(home.device().config.account.serial.clone()),
+            _ => None,
+        };
+        self.panel = Some(Panel::Settings(Settings::new(serial)));
+        Task::none()
+    }
+
+    fn open_help(&mut self) -> Task<Message> {
+        let topic = match &self.screen {
+            Screen::Welcome(_) => Topic::Welcome,
+            Screen::Home(_) => Topic::Home,
+            Screen::Starting | Screen::Problem(_) => Topic::General,
+        };
+        self.panel = Some(Panel::Help(Help::new(topic)));
+        Task::none()
+    }
+
+    /// Opens the window, or brings it to the front when it is open.
+    fn open_window(&mut self) -> Task<Message> {
+        if let Some(id) = self.window {
+            return window::gain_focus(id);
+        }
+        let (rgba, size) = tray::icon_rgba(64);
+        let (id, opened) = window::open(window::Settings {
+            size: Size::new(560.0, 760.0),
+            min_size: Some(Size::new(420.0, 480.0)),
+            icon: window::icon::from_rgba(rgba, size, size).ok(),
+            ..window::Settings::default()
+        });
+        self.window = Some(id);
+        opened.map(Message::WindowOpened)
+    }
+
+    fn window_opened(id: window::Id) -> Task<Message> {
+        tracing::info!(?id, "window opened");
+        Task::none()
+    }
+
+    /// The window is gone; the app stays in the tray. Panels close with it.
+    fn window_closed(&mut self, id: window::Id) -> Task<Message> {
+        if self.window == Some(id) {
+            tracing::info!(?id, "window closed; still running in the tray");
+            self.window = None;
+            self.panel = None;
+            // A half-typed PIN does not outlive the window it was typed in.
+            if let Screen::Welcome(welcome) = &mut self.screen {
+                welcome.forget_pin();
+            }
+        }
+        Task::none()
+    }
+
+    fn view(&self, _window: window::Id) -> Element<'_, Message> {
+        let body = match &self.panel {
+            Some(Panel::Settings(settings)) => settings.view().map(Message::Settings),
+            Some(Panel::Help(help)) => help.view().map(Message::Help),
+            None => self.screen_view(),
+        };
+        column![header(Message::OpenSettings, Message::OpenHelp), body].into()
+    }
+
+    fn screen_view(&self) -> Element<'_, Message> {
+        match &self.screen {
+            Screen::Starting => center(text(fl!("starting")).style(text::secondary)).into(),
+            Screen::Problem(reason) => center(
+                column![
+                    text(fl!("problem-title")).size(22),
+                    text(fl!("problem-detail", reason = reason.clone())),
+                ]
+                .spacing(12)
+                .max_width(480),
+            )
+            .padding(24)
+            .into(),
+            Screen::Welcome(welcome) => welcome.view().map(Message::Welcome),
+            Screen::Home(home) => home.view().map(Message::Home),
+        }
+    }
+
+    fn subscription(&self) -> Subscription<Message> {
+        let mut subscriptions = vec![
+            Subscription::run(tray::events).map(Message::Tray),
+            window::close_events().map(Message::WindowClosed),
+            keyboard::listen().filter_map(focus_key),
+        ];
+        if let Screen::Home(home) = &self.screen {
+            let client = Push(Arc::clone(&home.device().client));
+            subscriptions.push(Subscription::run_with(client, Push::updates).map(home_push));
+            if home.has_pending() {
+                subscriptions.push(iced::time::every(Duration::from_secs(1)).map(|_| home_tick()));
+            }
+        }
+        Subscription::batch(subscriptions)
+    }
+}
+
+/// Tab moves the focus forward, Shift+Tab back.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "Subscription::filter_map passes events by value"
+)]
+fn focus_key(event: keyboard::Event) -> Option<Message> {
+    match event {
+        keyboard::Event::KeyPressed {
+            key: keyboard::Key::Named(keyboard::key::Named::Tab),
+            modifiers,
+            ..
+        } => Some(if modifiers.shift() {
+            Message::FocusPrevious
+        } else {
+            Message::FocusNext
+        }),
+        _ => None,
+    }
+}
+
+fn home_push(update: PushUpdate) -> Message {
+    Message::Home(home::Message::Push(update))
+}
+
+fn home_tick() -> Message {
+    Message::Home(home::Message::Tick)
+}
+
+/// The push connection of one device, as a subscription: it runs as long as that
+/// device is shown, and is told apart from another device's by the device id.
+struct Push(Arc<DeviceClient>);
+
+impl Hash for Push {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.device_id.hash(state);
+    }
+}
+
+impl Push {
+    fn updates(&self) -> impl Stream<Item = PushUpdate> + use<> {
+        let client = Arc::clone(&self.0);
+        iced::stream::channel(16, async move |mut output| {
+            let (tx, mut rx) = mpsc::channel(16);
+            // Nothing calls for an early reconnect yet (sleep/resume comes later).
+            let wake = Arc::new(Notify::new());
+            let run = connection::run(client, ConnectionPolicy::default(), tx, wake);
+            let forward = async move {
+                while let Some(update) = rx.recv().await {
+                    if output.send(update).await.is_err() {
+                        break;
+                    }
+                }
+            };
+            iced::futures::join!(run, forward);
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use iced_test::simulator;
+
+    use super::*;
+    use crate::widget::header::{HELP_GLYPH, SETTINGS_GLYPH};
+
+    fn showing(screen: Screen) -> App {
+        App {
+            window: None,
+            screen,
+            panel: None,
+            link: None,
+        }
+    }
+
+    /// The messages a click on the control labelled `label` sends.
+    fn click(app: &App, label: &str) -> Vec<Message> {
+        let mut ui = simulator(app.view(window::Id::unique()));
+        ui.click(label)
+            .unwrap_or_else(|e| panic!("no control {label:?}: {e}"));
+        ui.into_messages().collect()
+    }
+
+    fn shows(app: &App, text: &str) -> bool {
+        simulator(app.view(window::Id::unique())).find(text).is_ok()
+    }
+
+    #[test]
+    fn every_screen_has_the_gear_and_help_buttons() {
+        let screens = [
+            Screen::Starting,
+            Screen::Problem("the keyring is locked".into()),
+            Screen::Welcome(Welcome::new(None)),
+        ];
+        for screen in screens {
+            let app = showing(screen);
+            assert!(matches!(
+                click(&app, SETTINGS_GLYPH).as_slice(),
+                [Message::OpenSettings]
+            ));
+            assert!(matches!(
+                click(&app, HELP_GLYPH).as_slice(),
+                [Message::OpenHelp]
+            ));
+        }
+    }
+
+    #[test]
+    fn help_explains_the_current_screen_and_back_returns_to_it() {
+        let mut app = showing(Screen::Welcome(Welcome::new(None)));
+        let _ = app.update(Message::OpenHelp);
+        assert!(shows(&app, &fl!("help-welcome")));
+        let back = click(&app, &fl!("back-button"));
+        for message in back {
+            let _ = app.update(message);
+        }
+        assert!(app.panel.is_none());
+        assert!(shows(&app, &fl!("welcome-title")));
+    }
+
+    #[test]
+    fn settings_open_over_the_screen_and_close_with_the_window() {
+        let mut app = showing(Screen::Welcome(Welcome::new(None)));
+        let id = window::Id::unique();
+        app.window = Some(id);
+        let _ = app.update(Message::OpenSettings);
+        assert!(shows(&app, &fl!("settings-coming")));
+        let _ = app.update(Message::WindowClosed(id));
+        assert!(app.window.is_none());
+        assert!(
+            app.panel.is_none(),
+            "a reopened window starts on the screen"
+        );
+    }
+
+    #[test]
+    fn closing_the_window_forgets_a_half_typed_pin() {
+        let mut app = showing(Screen::Welcome(Welcome::new(None)));
+        let id = window::Id::unique();
+        app.window = Some(id);
+        let _ = app.update(Message::Welcome(welcome::Message::PinChanged(
+            "4709".into(),
+        )));
+        let _ = app.update(Message::WindowClosed(id));
+        let Screen::Welcome(welcome) = &app.screen else {
+            panic!("still on the welcome screen");
+        };
+        assert_eq!(welcome.pin_feedback(), welcome::PinFeedback::Hint);
+    }
+}

@@ -1,0 +1,50 @@
+//! Help (the "?", top right): guidance for the screen it was opened from.
+
+use iced::Element;
+use iced::widget::text;
+
+use crate::fl;
+
+/// Which screen the help is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topic {
+    Welcome,
+    Home,
+    General,
+}
+
+/// The help screen's state.
+pub struct Help {
+    topic: Topic,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Message {
+    Back,
+}
+
+/// What the help screen tells the app.
+pub enum Event {
+    Closed,
+}
+
+impl Help {
+    pub fn new(topic: Topic) -> Self {
+        Help { topic }
+    }
+
+    pub fn update(message: Message) -> Event {
+        match message {
+            Message::Back => Event::Closed,
+        }
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let guidance = match self.topic {
+            Topic::Welcome => fl!("help-welcome"),
+            Topic::Home => fl!("help-home"),
+            Topic::General => fl!("help-general"),
+        };
+        super::page(fl!("help-title"), text(guidance).into(), Message::Back)
+    }
+}

@@ -1,0 +1,573 @@
+//! Welcome: activate this computer from a `godkend://activate` link or from server,
+//! user and code; choose the PIN twice, with the rules checked as it is typed; then
+//! show the serial number.
+
+use std::sync::Arc;
+
+use godkend_core::activation::ActivationInput;
+use godkend_core::device::Device;
+use godkend_core::pin::{PinProblem, check_new_pin, check_pin_rules};
+use iced::widget::{button, column, row, text, text_input};
+use iced::{Alignment, Element, Task};
+use zeroize::Zeroizing;
+
+use crate::fl;
+use crate::widget::field::labelled;
+
+/// The welcome screen's state.
+pub struct Welcome {
+    link: String,
+    server: String,
+    user: String,
+    code: Zeroizing<String>,
+    pin: Zeroizing<String>,
+    pin_again: Zeroizing<String>,
+    stage: Stage,
+    /// Why the screen is shown again: the device was revoked or blocked.
+    device_ended: bool,
+}
+
+enum Stage {
+    Form,
+    Activating,
+    Failed(String),
+    Done(Arc<Device>),
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    LinkChanged(String),
+    ServerChanged(String),
+    UserChanged(String),
+    CodeChanged(String),
+    PinChanged(String),
+    PinAgainChanged(String),
+    Activate,
+    Activated(Result<Arc<Device>, String>),
+    CopySerial,
+    Continue,
+}
+
+/// What the welcome screen tells the app.
+pub enum Event {
+    /// The device is activated and the user has seen its serial number.
+    Activated(Arc<Device>),
+}
+
+/// What the PIN fields say about what has been typed so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinFeedback {
+    /// Nothing typed yet: the rules.
+    Hint,
+    Problem(PinProblem),
+    /// The first PIN is fine; the second is empty or still being typed.
+    TypeAgain,
+    Ok,
+}
+
+impl PinFeedback {
+    fn message(self) -> String {
+        match self {
+            PinFeedback::Hint => fl!("pin-hint"),
+            PinFeedback::Problem(PinProblem::TooShort) => fl!("pin-too-short"),
+            PinFeedback::Problem(PinProblem::TooLong) => fl!("pin-too-long"),
+            PinFeedback::Problem(PinProblem::NotDigits) => fl!("pin-not-digits"),
+            PinFeedback::Problem(PinProblem::TooSimple) => fl!("pin-too-simple"),
+            PinFeedback::Problem(PinProblem::Mismatch) => fl!("pin-mismatch"),
+            PinFeedback::TypeAgain => fl!("pin-type-again"),
+            PinFeedback::Ok => fl!("pin-ok"),
+        }
+    }
+}
+
+impl Welcome {
+    /// An empty form, or one filled in from a link given on the command line.
+    pub fn new(link: Option<String>) -> Self {
+        Welcome {
+            link: link.unwrap_or_default(),
+            server: String::new(),
+            user: String::new(),
+            code: Zeroizing::default(),
+            pin: Zeroizing::default(),
+            pin_again: Zeroizing::default(),
+            stage: Stage::Form,
+            device_ended: false,
+        }
+    }
+
+    /// The form after the server revoked or blocked this device and it was wiped.
+    pub fn after_device_ended() -> Self {
+        Welcome {
+            device_ended: true,
+            ..Welcome::new(None)
+        }
+    }
+
+    pub fn update(&mut self, message: Message) -> (Task<Message>, Option<Event>) {
+        match message {
+            Message::LinkChanged(link) => link.trim().clone_into(&mut self.link),
+            Message::ServerChanged(server) => self.server = server,
+            Message::UserChanged(user) => self.user = user,
+            Message::CodeChanged(code) => self.code = Zeroizing::new(code),
+            Message::PinChanged(pin) => self.pin = Zeroizing::new(pin),
+            Message::PinAgainChanged(pin) => self.pin_again = Zeroizing::new(pin),
+            Message::Activate => return (self.activate(), None),
+            Message::Activated(result) => self.activated(result),
+            Message::CopySerial => return (self.copy_serial(), None),
+            Message::Continue => return (Task::none(), self.finish()),
+        }
+        (Task::none(), None)
+    }
+
+    /// Clears both PIN fields (the window closed).
+    pub fn forget_pin(&mut self) {
+        self.pin = Zeroizing::default();
+        self.pin_again = Zeroizing::default();
+    }
+
+    /// What the PIN fields show now.
+    pub fn pin_feedback(&self) -> PinFeedback {
+        let (pin, again) = (self.pin.as_str(), self.pin_again.as_str());
+        if pin.is_empty() {
+            return PinFeedback::Hint;
+        }
+        if let Err(problem) = check_pin_rules(pin) {
+            return PinFeedback::Problem(problem);
+        }
+        // No complaint while the repetition is still on its way to being right.
+        if again.len() < pin.len() && pin.starts_with(again) {
+            return PinFeedback::TypeAgain;
+        }
+        match check_new_pin(pin, again) {
+            Ok(()) => PinFeedback::Ok,
+            Err(problem) => PinFeedback::Problem(problem),
+        }
+    }
+
+    /// The activation input, when the form holds a usable one.
+    fn input(&self) -> Result<ActivationInput, String> {
+        let name = crate::device::host_name();
+        if !self.link.is_empty() {
+            return ActivationInput::from_link(&self.link, &name).map_err(|_| fl!("link-invalid"));
+        }
+        let server_url = url::Url::parse(self.server.trim()).map_err(|e| e.to_string())?;
+        godkend_protocol::rules::check_transport(&server_url)?;
+        if self.user.trim().is_empty() || self.code.trim().is_empty() {
+            return Err(String::new());
+        }
+        Ok(ActivationInput {
+            server_url,
+            user: self.user.trim().to_owned(),
+            code: self.code.trim().to_owned(),
+            expected_kid: None,
+            device_name: name,
+        })
+    }
+
+    /// Whether the Activate button is enabled.
+    pub fn can_activate(&self) -> bool {
+        matches!(self.stage, Stage::Form | Stage::Failed(_))
+            && self.pin_feedback() == PinFeedback::Ok
+            && self.input().is_ok()
+    }
+
+    fn activate(&mut self) -> Task<Message> {
+        if !self.can_activate() {
+            return Task::none();
+        }
+        let Ok(input) = self.input() else {
+            return Task::none();
+        };
+        self.stage = Stage::Activating;
+        let pin = self.pin.clone();
+        Task::perform(crate::device::activate(input, pin), Message::Activated)
+    }
+
+    fn activated(&mut self, result: Result<Arc<Device>, String>) {
+        self.stage = match result {
+            Ok(device) => {
+                // The PIN is not needed again until a request is approved.
+                self.pin = Zeroizing::default();
+                self.pin_again = Zeroizing::default();
+                self.code = Zeroizing::default();
+                Stage::Done(device)
+            }
+            Err(reason) => Stage::Failed(reason),
+        };
+    }
+
+    /// Puts the serial number on the clipboard, for a support request.
+    fn copy_serial(&self) -> Task<Message> {
+        match &self.stage {
+            Stage::Done(device) => iced::clipboard::write(device.config.account.serial.to_string()),
+            _ => Task::none(),
+        }
+    }
+
+    fn finish(&mut self) -> Option<Event> {
+        match &self.stage {
+            Stage::Done(device) => Some(Event::Activated(Arc::clone(device))),
+            _ => None,
+        }
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let content = match &self.stage {
+            Stage::Done(device) => done(device),
+            _ => self.form(),
+        };
+        crate::widget::body(content)
+    }
+
+    fn form(&self) -> Element<'_, Message> {
+        let activate = button(text(fl!("activate-button")).size(16))
+            .padding([8, 24])
+            .style(button::primary)
+            .on_press_maybe(self.can_activate().then_some(Message::Activate));
+        let status = match &self.stage {
+            Stage::Activating => Some(note(fl!("activating"), text::secondary)),
+            Stage::Failed(reason) => Some(note(
+                fl!("activation-failed", reason = reason.clone()),
+                text::danger,
+            )),
+            Stage::Form | Stage::Done(_) => None,
+        };
+
+        let mut page = column![text(fl!("welcome-title")).size(26)].spacing(20);
+        if self.device_ended {
+            page = page.push(note(fl!("device-ended"), text::danger));
+        }
+        page.push(text(fl!("welcome-intro")).size(14))
+            .push(self.activation_fields())
+            .push(self.pin_fields())
+            .push(activate)
+            .push(status)
+            .into()
+    }
+
+    /// An input that takes typing unless activation is under way.
+    fn editable<'a>(
+        &self,
+        input: text_input::TextInput<'a, Message>,
+        on_input: fn(String) -> Message,
+    ) -> text_input::TextInput<'a, Message> {
+        if matches!(self.stage, Stage::Activating) {
+            input
+        } else {
+            input.on_input(on_input)
+        }
+    }
+
+    /// The link, or server, user and code.
+    fn activation_fields(&self) -> Element<'_, Message> {
+        let editable = |input, on_input| self.editable(input, on_input);
+        let from_link = if self.link.is_empty() {
+            None
+        } else {
+            Some(self.input())
+        };
+        let link_is_good = matches!(from_link, Some(Ok(_)));
+        let link_note = match from_link {
+            None => None,
+            Some(Ok(input)) => Some(note(
+                fl!(
+                    "link-used",
+                    user = input.user,
+                    server = input.server_url.to_string()
+                ),
+                text::success,
+            )),
+            Some(Err(_)) => Some(note(fl!("link-invalid"), text::danger)),
+        };
+        let link = labelled(
+            fl!("link-label"),
+            editable(
+                text_input(&fl!("link-placeholder"), &self.link).padding(8),
+                Message::LinkChanged,
+            ),
+            link_note,
+        );
+
+        let server_note = self
+            .server_problem()
+            .map(|reason| note(fl!("server-invalid", reason = reason), text::danger));
+        let manual = column![
+            text(fl!("manual-heading")).size(16),
+            labelled(
+                fl!("server-label"),
+                editable(
+                    text_input(&fl!("server-placeholder"), &self.server).padding(8),
+                    Message::ServerChanged,
+                ),
+                server_note,
+            ),
+            row![
+                labelled(
+                    fl!("user-label"),
+                    editable(
+                        text_input(&fl!("user-placeholder"), &self.user).padding(8),
+                        Message::UserChanged,
+                    ),
+                    None,
+                ),
+                labelled(
+                    fl!("code-label"),
+                    editable(
+                        text_input(&fl!("code-placeholder"), &self.code).padding(8),
+                        Message::CodeChanged,
+                    ),
+                    None,
+                ),
+            ]
+            .spacing(12),
+        ]
+        .spacing(12);
+        // A good link says everything: the manual fields would only raise questions.
+        if link_is_good {
+            link
+        } else {
+            column![link, manual].spacing(20).into()
+        }
+    }
+
+    /// The new PIN twice, with the rules checked as it is typed.
+    fn pin_fields(&self) -> Element<'_, Message> {
+        let editable = |input, on_input| self.editable(input, on_input);
+        let feedback = self.pin_feedback();
+        let style = match feedback {
+            PinFeedback::Problem(_) => text::danger,
+            PinFeedback::Ok => text::success,
+            PinFeedback::Hint | PinFeedback::TypeAgain => text::secondary,
+        };
+        column![
+            text(fl!("pin-heading")).size(16),
+            text(fl!("pin-intro")).size(14),
+            row![
+                labelled(
+                    fl!("pin-label"),
+                    editable(
+                        text_input(&fl!("pin-placeholder"), &self.pin)
+                            .secure(true)
+                            .padding(8),
+                        Message::PinChanged,
+                    ),
+                    None,
+                ),
+                labelled(
+                    fl!("pin-again-label"),
+                    editable(
+                        text_input(&fl!("pin-again-placeholder"), &self.pin_again)
+                            .secure(true)
+                            .padding(8),
+                        Message::PinAgainChanged,
+                    )
+                    .on_submit(Message::Activate),
+                    None,
+                ),
+            ]
+            .spacing(12),
+            note(feedback.message(), style),
+        ]
+        .spacing(10)
+        .into()
+    }
+
+    /// Why the typed server address cannot be used, once something is typed.
+    fn server_problem(&self) -> Option<String> {
+        let typed = self.server.trim();
+        if typed.is_empty() || !self.link.is_empty() {
+            return None;
+        }
+        match url::Url::parse(typed) {
+            Err(e) => Some(e.to_string()),
+            Ok(url) => godkend_protocol::rules::check_transport(&url).err(),
+        }
+    }
+}
+
+fn note<'a>(message: String, style: fn(&iced::Theme) -> text::Style) -> Element<'a, Message> {
+    text(message).size(13).style(style).into()
+}
+
+/// The end of activation: the serial number, for support.
+fn done(device: &Device) -> Element<'_, Message> {
+    let account = &device.config.account;
+    column![
+        text(fl!("activated-title")).size(26),
+        column![
+            text(fl!("activated-serial"))
+                .size(14)
+                .style(text::secondary),
+            row![
+                text(account.serial.to_string()).size(28),
+                button(text(fl!("copy-button")).size(14))
+                    .padding([4, 12])
+                    .style(button::secondary)
+                    .on_press(Message::CopySerial),
+            ]
+            .spacing(16)
+            .align_y(Alignment::Center),
+        ]
+        .spacing(4),
+        column![
+            text(fl!("activated-org")).size(14).style(text::secondary),
+            text(account.org.name.clone()).size(16),
+        ]
+        .spacing(4),
+        text(fl!("activated-note")).size(14),
+        button(text(fl!("continue-button")).size(16))
+            .padding([8, 24])
+            .style(button::primary)
+            .on_press(Message::Continue),
+    ]
+    .spacing(20)
+    .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use iced_test::simulator;
+
+    use super::*;
+
+    /// Clicks the input with `placeholder`, types `typed` into it and feeds the
+    /// resulting messages back, as the app would.
+    fn type_into(welcome: &mut Welcome, placeholder: &str, typed: &str) {
+        let mut ui = simulator(welcome.view());
+        ui.click(placeholder)
+            .unwrap_or_else(|e| panic!("no input {placeholder:?}: {e}"));
+        ui.typewrite(typed);
+        let messages: Vec<Message> = ui.into_messages().collect();
+        assert!(
+            !messages.is_empty(),
+            "typing into {placeholder:?} did nothing"
+        );
+        for message in messages {
+            let _ = welcome.update(message);
+        }
+    }
+
+    /// Whether the screen shows `text` now.
+    fn shows(welcome: &Welcome, text: &str) -> bool {
+        simulator(welcome.view()).find(text).is_ok()
+    }
+
+    /// The messages a click on the Activate button sends.
+    fn click_activate(welcome: &Welcome) -> Vec<Message> {
+        let mut ui = simulator(welcome.view());
+        ui.click(fl!("activate-button").as_str())
+            .expect("the Activate button is shown");
+        ui.into_messages().collect()
+    }
+
+    fn with_server_details() -> Welcome {
+        let mut welcome = Welcome::new(None);
+        type_into(
+            &mut welcome,
+            &fl!("server-placeholder"),
+            "http://127.0.0.1:8420",
+        );
+        type_into(&mut welcome, &fl!("user-placeholder"), "demo");
+        type_into(&mut welcome, &fl!("code-placeholder"), "ABCD-1234");
+        welcome
+    }
+
+    #[test]
+    fn shows_the_rules_before_a_pin_is_typed() {
+        let welcome = Welcome::new(None);
+        assert_eq!(welcome.pin_feedback(), PinFeedback::Hint);
+        assert!(shows(&welcome, &fl!("pin-hint")));
+    }
+
+    #[test]
+    fn a_short_pin_is_called_too_short() {
+        let mut welcome = Welcome::new(None);
+        type_into(&mut welcome, &fl!("pin-placeholder"), "4711");
+        assert_eq!(
+            welcome.pin_feedback(),
+            PinFeedback::Problem(PinProblem::TooShort)
+        );
+        assert!(shows(&welcome, &fl!("pin-too-short")));
+    }
+
+    #[test]
+    fn an_easy_pin_is_called_too_easy() {
+        let mut welcome = Welcome::new(None);
+        type_into(&mut welcome, &fl!("pin-placeholder"), "123456");
+        assert_eq!(
+            welcome.pin_feedback(),
+            PinFeedback::Problem(PinProblem::TooSimple)
+        );
+        assert!(shows(&welcome, &fl!("pin-too-simple")));
+    }
+
+    #[test]
+    fn a_different_repetition_is_a_mismatch() {
+        let mut welcome = Welcome::new(None);
+        type_into(&mut welcome, &fl!("pin-placeholder"), "470913");
+        assert!(shows(&welcome, &fl!("pin-type-again")));
+        type_into(&mut welcome, &fl!("pin-again-placeholder"), "470931");
+        assert_eq!(
+            welcome.pin_feedback(),
+            PinFeedback::Problem(PinProblem::Mismatch)
+        );
+        assert!(shows(&welcome, &fl!("pin-mismatch")));
+    }
+
+    #[test]
+    fn the_same_good_pin_twice_is_ok() {
+        let mut welcome = Welcome::new(None);
+        type_into(&mut welcome, &fl!("pin-placeholder"), "470913");
+        type_into(&mut welcome, &fl!("pin-again-placeholder"), "470913");
+        assert_eq!(welcome.pin_feedback(), PinFeedback::Ok);
+        assert!(shows(&welcome, &fl!("pin-ok")));
+    }
+
+    #[test]
+    fn activate_is_disabled_until_details_and_pin_are_valid() {
+        let mut welcome = Welcome::new(None);
+        assert!(!welcome.can_activate());
+        assert!(click_activate(&welcome).is_empty(), "nothing typed yet");
+
+        type_into(&mut welcome, &fl!("pin-placeholder"), "470913");
+        type_into(&mut welcome, &fl!("pin-again-placeholder"), "470913");
+        assert!(!welcome.can_activate());
+        assert!(click_activate(&welcome).is_empty(), "no server details");
+
+        let mut welcome = with_server_details();
+        assert!(click_activate(&welcome).is_empty(), "no PIN");
+        type_into(&mut welcome, &fl!("pin-placeholder"), "470913");
+        type_into(&mut welcome, &fl!("pin-again-placeholder"), "470914");
+        assert!(click_activate(&welcome).is_empty(), "the PINs differ");
+
+        let mut welcome = with_server_details();
+        type_into(&mut welcome, &fl!("pin-placeholder"), "470913");
+        type_into(&mut welcome, &fl!("pin-again-placeholder"), "470913");
+        assert!(welcome.can_activate());
+        let messages = click_activate(&welcome);
+        assert!(
+            matches!(messages.as_slice(), [Message::Activate]),
+            "a valid form activates: {messages:?}"
+        );
+    }
+
+    #[test]
+    fn an_invalid_link_blocks_activation() {
+        let mut welcome = Welcome::new(Some("godkend://activate?nonsense".into()));
+        type_into(&mut welcome, &fl!("pin-placeholder"), "470913");
+        type_into(&mut welcome, &fl!("pin-again-placeholder"), "470913");
+        assert!(shows(&welcome, &fl!("link-invalid")));
+        assert!(!welcome.can_activate());
+    }
+
+    #[test]
+    fn a_plain_http_server_elsewhere_is_refused() {
+        let mut welcome = Welcome::new(None);
+        type_into(
+            &mut welcome,
+            &fl!("server-placeholder"),
+            "http://example.com",
+        );
+        assert!(welcome.server_problem().is_some());
+    }
+}

@@ -1,0 +1,25 @@
+//! Building blocks shared by the screens.
+
+pub mod field;
+pub mod header;
+
+use iced::widget::{container, scrollable};
+use iced::{Element, Length};
+
+/// Widest a screen's content gets: lines of text stay readable in a wide window.
+const CONTENT_WIDTH: f32 = 520.0;
+
+/// A screen's content, centred in the window at a readable width, scrolling when
+/// the window is short.
+pub fn body<'a, Message: 'a>(content: impl Into<Element<'a, Message>>) -> Element<'a, Message> {
+    scrollable(
+        container(
+            container(content)
+                .width(Length::Fill)
+                .max_width(CONTENT_WIDTH),
+        )
+        .padding([24, 32])
+        .center_x(Length::Fill),
+    )
+    .into()
+}
