@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use futures::StreamExt as _;
 use godkend_protocol::messages::event::HEARTBEAT_SECONDS;
+use godkend_protocol::messages::{DeviceState, DeviceStatus};
 use rand::RngExt as _;
 use tokio::sync::{Notify, mpsc};
 
@@ -165,7 +166,17 @@ async fn stream_session(
 ) -> Ended {
     let stream = match client.events(*last_id).await {
         Ok(stream) => stream,
-        Err(e) => return Ended::Failed(e),
+        Err(e) => {
+            // Revoked or blocked while the app was not connected: the refusal carries
+            // the signed status, which ends the device like the event would.
+            if let Some(ended) = signed_end(client, &e) {
+                return match send(updates, PushUpdate::Event(Box::new(ended))).await {
+                    Ok(()) => Ended::Device,
+                    Err(()) => Ended::Closed,
+                };
+            }
+            return Ended::Failed(e);
+        }
     };
     let mut stream = Box::pin(stream);
     let mut seen_any = false;
@@ -230,6 +241,15 @@ async fn stream_session(
             }
         }
     }
+}
+
+/// The verified end of this device, if `error` is the server refusing it with a
+/// signed revoked/blocked status. Unsigned refusals end nothing.
+fn signed_end(client: &DeviceClient, error: &CoreError) -> Option<PushEvent> {
+    let envelope = error.problem()?.device_status.clone()?;
+    let status: DeviceStatus = client.server.open(&envelope).ok()?;
+    (status.device_id == client.device_id && status.status != DeviceState::Active)
+        .then_some(PushEvent::Ended(status, envelope))
 }
 
 /// Polls pending requests until it is time to try the stream again.

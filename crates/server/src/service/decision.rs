@@ -103,6 +103,18 @@ impl Service {
         let request: ApprovalRequest = Envelope::from_json(&row.envelope)?.peek()?;
 
         let mut tx = self.store.begin().await?;
+        if !store::decisions::claim(&mut tx, &hash, &row.id, &device.id, now()).await? {
+            // A byte-identical resend raced this one: answer as it was answered.
+            drop(tx);
+            if let Some(stored) = self.store.decision_outcome(&hash).await? {
+                return Ok(stored.into());
+            }
+            return Err(Problem::new(
+                ErrorCode::Internal,
+                "the decision is being processed; try again",
+            )
+            .into());
+        }
         let case = Case {
             device,
             row: &row,
@@ -116,8 +128,7 @@ impl Service {
             Judged::Final(outcome, events) => (outcome, events),
             Judged::Rejected(problem, events) => (problem_outcome(&problem), events),
         };
-        store::decisions::record_outcome(&mut tx, &hash, &row.id, &device.id, &outcome, now())
-            .await?;
+        store::decisions::record_outcome(&mut tx, &hash, &outcome).await?;
         tx.commit().await?;
         self.publish(&events);
         Ok(outcome.into())

@@ -22,26 +22,41 @@ impl Store {
     }
 }
 
-/// Records the answer a decision got; a concurrent identical decision keeps the first.
-pub(crate) async fn record_outcome(
+/// Claims a decision hash for judging inside `conn`'s transaction. `false` means
+/// another call judged (or is judging) the byte-identical decision: on PostgreSQL
+/// the insert waits for that transaction, on SQLite writers are serialised, so the
+/// caller can read the stored answer once its own transaction is gone.
+pub(crate) async fn claim(
     conn: &mut AnyConnection,
     hash: &str,
     request: &str,
     device: &str,
-    outcome: &StoredOutcome,
     now: i64,
-) -> Result<(), StoreError> {
-    sqlx::query(
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
         "INSERT INTO decisions (decision_hash, request_id, device_id, http_status, body, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (decision_hash) DO NOTHING",
+         VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT (decision_hash) DO NOTHING",
     )
     .bind(hash)
     .bind(request)
     .bind(device)
-    .bind(outcome.http_status)
-    .bind(&outcome.body)
     .bind(now)
     .execute(conn)
     .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Stores the answer a claimed decision got.
+pub(crate) async fn record_outcome(
+    conn: &mut AnyConnection,
+    hash: &str,
+    outcome: &StoredOutcome,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE decisions SET http_status = $1, body = $2 WHERE decision_hash = $3")
+        .bind(outcome.http_status)
+        .bind(&outcome.body)
+        .bind(hash)
+        .execute(conn)
+        .await?;
     Ok(())
 }

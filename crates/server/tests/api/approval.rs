@@ -262,6 +262,25 @@ async fn identical_resend_is_not_counted_twice(db: Db) {
             .unwrap_err();
         assert_eq!(err.problem().unwrap().attempts_left, Some(4));
     }
+    // Two byte-identical resends racing each other are counted once as well.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let racing = device
+        .client
+        .approve(&request, &created.code, &device.pin(WRONG_PIN))
+        .unwrap();
+    let (a, b) = tokio::join!(
+        device
+            .client
+            .send_decision(&racing.request_id, &racing.bytes),
+        device
+            .client
+            .send_decision(&racing.request_id, &racing.bytes)
+    );
+    let left = |r: Result<_, godkend_core::CoreError>| {
+        r.unwrap_err().problem().and_then(|p| p.attempts_left)
+    };
+    assert_eq!((left(a), left(b)), (Some(3), Some(3)));
+
     // Right code, without retyping the PIN: approved; a resend gets the same answer.
     let right = device
         .client

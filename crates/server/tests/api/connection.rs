@@ -205,3 +205,38 @@ async fn falls_back_to_polling_when_streams_are_blocked() {
     assert_eq!(polled, created.request_id);
     task.abort();
 }
+
+/// Revoked while the app was not running: the refusal to connect carries the signed
+/// status, and the connection reports the end instead of retrying forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_revoked_while_away_learns_it_on_connecting() {
+    let server = TestServer::start(Db::Sqlite).await;
+    server.add_user("alice");
+    let device = server.device("alice").await;
+    server.admin(&["device", "revoke", &device.serial]).unwrap();
+    let client = Arc::new(device.client);
+    let (tx, mut updates) = mpsc::channel(64);
+    let task = tokio::spawn(connection::run(
+        client.clone(),
+        fast_policy(),
+        tx,
+        Arc::new(Notify::new()),
+    ));
+    let status = expect(&mut updates, "the signed end", |u| match u {
+        PushUpdate::Event(e) => match &**e {
+            PushEvent::Ended(status, _) => Some(status.clone()),
+            _ => None,
+        },
+        _ => None,
+    })
+    .await;
+    assert_eq!(
+        status.status,
+        godkend_protocol::messages::DeviceState::Revoked
+    );
+    assert_eq!(status.device_id, client.device_id);
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the connection task ends")
+        .unwrap();
+}
