@@ -33,6 +33,9 @@ pub struct Paths {
     pub config: ConfigDir,
     pub data_dir: PathBuf,
     pub cache_dir: PathBuf,
+    /// Whether wiping also removes this user's start-at-login entry: true for the
+    /// platform's directories, false for a private root (tests, portable use).
+    pub owns_autostart: bool,
 }
 
 impl Paths {
@@ -44,6 +47,7 @@ impl Paths {
             config: ConfigDir::at(dirs.config_dir()),
             data_dir: dirs.data_dir().to_path_buf(),
             cache_dir: dirs.cache_dir().to_path_buf(),
+            owns_autostart: true,
         })
     }
 
@@ -53,6 +57,7 @@ impl Paths {
             config: ConfigDir::at(root.join("config")),
             data_dir: root.join("data"),
             cache_dir: root.join("cache"),
+            owns_autostart: false,
         }
     }
 
@@ -228,11 +233,18 @@ impl Device {
         Ok(true)
     }
 
-    /// Deletes every local trace: keyring entries, config, data and cache. Safe to
-    /// run again after a crash halfway (missing things are fine). The autostart
-    /// entry belongs to the app and is removed there.
+    /// Deletes every local trace: keyring entries, config, data, cache and the
+    /// start-at-login entry. Safe to run again after a crash halfway (missing things
+    /// are fine).
     pub fn wipe(vault: &Vault, paths: &Paths) -> Result<(), DeviceError> {
         vault.wipe()?;
+        if paths.owns_autostart
+            && let Err(e) = crate::autostart::Autostart::for_this_app().and_then(|a| a.disable())
+        {
+            // Not worth failing the wipe over: the entry only starts an app that, with
+            // no config, shows its welcome screen.
+            tracing::warn!(error = %e, "could not remove the start-at-login entry");
+        }
         for dir in [
             paths.config.path(),
             paths.data_dir.as_path(),

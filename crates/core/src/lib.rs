@@ -3,6 +3,7 @@
 //! plain async library that the GUI and the tests drive.
 
 pub mod activation;
+pub mod autostart;
 pub mod client;
 pub mod config;
 pub mod connection;

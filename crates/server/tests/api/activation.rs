@@ -16,7 +16,31 @@ both_backends!(
     expired_code_is_refused,
     proof_over_another_server_key_is_rejected,
     fourth_device_is_refused,
+    manual_entry_activates_with_a_sloppily_typed_code,
 );
+
+/// Server address, user and code typed by hand (lower case, spaces): the code is
+/// normalised before use and never sent; without a link there is no key id to
+/// check, and the device pins the key the server presents.
+async fn manual_entry_activates_with_a_sloppily_typed_code(db: Db) {
+    let server = TestServer::start(db).await;
+    server.add_user("frida");
+    let code = code_of(&server.activation_link("frida"));
+    let typed = code.to_lowercase().replace('-', " ");
+    let input = ActivationInput {
+        server_url: url::Url::parse(&server.url).unwrap(),
+        user: "frida".into(),
+        code: typed,
+        expected_kid: None,
+        device_name: "laptop".into(),
+    };
+    let pin = derive_pin_key(PIN, b"salt-salt-salt-1", KdfParams::MINIMUM, &[3; 32]).unwrap();
+    let activated = godkend_core::activation::activate(&input, &pin)
+        .await
+        .unwrap();
+    assert_eq!(activated.server_key, server.server_key().await);
+    assert_eq!(activated.activation.user, "frida");
+}
 
 async fn post_activation(server: &TestServer, body: &Value) -> (u16, Value) {
     let r = server
