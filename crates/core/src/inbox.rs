@@ -194,36 +194,10 @@ impl Inbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use godkend_protocol::Envelope;
-    use godkend_protocol::messages::{
-        ApprovalRequest, RequestClosed, RequestContext, RequestKind, UserVerification,
-    };
+    use godkend_protocol::messages::{RequestClosed, RequestKind};
 
     fn request(id: &str, iat: i64) -> VerifiedRequest {
-        let request = ApprovalRequest {
-            iat,
-            exp: iat + 120,
-            request_id: id.into(),
-            nonce: "n".into(),
-            user: "alice".into(),
-            rp_id: "shop".into(),
-            rp_name: "Shop".into(),
-            kind: RequestKind::Login,
-            title: "Sign in".into(),
-            message: "m".into(),
-            amount: None,
-            payee: None,
-            context: RequestContext::default(),
-            code_length: 6,
-            user_verification: UserVerification::Any,
-        };
-        let key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
-        let envelope = Envelope::seal(&request, &[&key]).unwrap();
-        VerifiedRequest {
-            hash: envelope.payload_hash().unwrap(),
-            envelope,
-            request,
-        }
+        crate::test_support::signed_request(id, iat, RequestKind::Login, "m")
     }
 
     fn event(e: PushEvent) -> PushUpdate {

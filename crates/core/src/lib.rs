@@ -19,6 +19,8 @@ pub mod pin;
 pub mod push;
 pub mod session;
 pub mod settings;
+#[cfg(test)]
+mod test_support;
 pub mod vault;
 
 pub use client::ServerClient;

@@ -66,20 +66,12 @@ impl ServerKeys {
 
     /// Loads an existing key file.
     pub fn load(path: &Path) -> Result<Self, KeyFileError> {
-        let shown = path.display().to_string();
         check_permissions(path)?;
-        let text =
-            Zeroizing::new(
-                std::fs::read_to_string(path).map_err(|source| KeyFileError::Read {
-                    path: shown.clone(),
-                    source,
-                })?,
-            );
+        let file = read_key_file(path)?;
         let malformed = |why: String| KeyFileError::Malformed {
-            path: shown.clone(),
+            path: path.display().to_string(),
             why,
         };
-        let file: KeyFile = serde_json::from_str(&text).map_err(|e| malformed(e.to_string()))?;
         let keys = file
             .keys
             .iter()
@@ -94,19 +86,8 @@ impl ServerKeys {
 
     /// Adds a new key to the file; the old ones stay to vouch for it.
     pub fn rotate(path: &Path) -> Result<Self, KeyFileError> {
-        let shown = path.display().to_string();
-        let text =
-            Zeroizing::new(
-                std::fs::read_to_string(path).map_err(|source| KeyFileError::Read {
-                    path: shown.clone(),
-                    source,
-                })?,
-            );
-        let mut file: KeyFile =
-            serde_json::from_str(&text).map_err(|e| KeyFileError::Malformed {
-                path: shown,
-                why: e.to_string(),
-            })?;
+        check_permissions(path)?;
+        let mut file = read_key_file(path)?;
         let seed: [u8; 32] = rand::random();
         file.keys.push(b64::encode(seed));
         write_key_file(path, &file.keys)?;
@@ -154,6 +135,21 @@ impl ServerKeys {
     pub fn rotations(&self) -> &[Envelope] {
         &self.rotations
     }
+}
+
+/// Reads and parses the key file (the seeds stay in zeroized memory while text).
+fn read_key_file(path: &Path) -> Result<KeyFile, KeyFileError> {
+    let text =
+        Zeroizing::new(
+            std::fs::read_to_string(path).map_err(|source| KeyFileError::Read {
+                path: path.display().to_string(),
+                source,
+            })?,
+        );
+    serde_json::from_str(&text).map_err(|e| KeyFileError::Malformed {
+        path: path.display().to_string(),
+        why: e.to_string(),
+    })
 }
 
 fn write_key_file(path: &Path, keys: &[String]) -> Result<(), KeyFileError> {
