@@ -52,6 +52,14 @@ fn check_create(body: &CreateRequest) -> Result<(u8, u32), Box<Problem>> {
     if let Some(url) = &body.webhook_url {
         let parsed = url::Url::parse(url).map_err(|e| bad(format!("webhook_url: {e}")))?;
         rules::check_transport(&parsed).map_err(|why| bad(format!("webhook_url: {why}")))?;
+        let internal = match parsed.host() {
+            Some(url::Host::Ipv4(ip)) => !crate::webhook::reachable_for_webhooks(ip.into()),
+            Some(url::Host::Ipv6(ip)) => !crate::webhook::reachable_for_webhooks(ip.into()),
+            _ => false, // names are checked again when resolved at delivery
+        };
+        if internal {
+            return Err(bad("webhook_url: internal addresses are not allowed".into()));
+        }
     }
     let code_length = rules::code_length_or_default(body.code_length).map_err(bad)?;
     let ttl = rules::ttl_or_default(body.ttl_seconds).map_err(bad)?;

@@ -47,6 +47,20 @@ async fn webhook_delivers_the_signed_result_and_retries(db: Db) {
         )
         .await;
     assert_eq!(r.status(), 400);
+    // So is an address inside the operator's network (cloud metadata, private ranges).
+    for internal in [
+        "https://169.254.169.254/latest",
+        "https://10.0.0.8/hook",
+        "https://[fd00::1]/hook",
+    ] {
+        let r = rp
+            .create_raw(
+                &json!({"user": "alice", "kind": "login", "title": "t", "message": "m",
+                                "webhook_url": internal}),
+            )
+            .await;
+        assert_eq!(r.status(), 400, "{internal}");
+    }
     let created = rp
         .create(&json!({"user": "alice", "kind": "login", "title": "t", "message": "m", "webhook_url": hook}))
         .await;
