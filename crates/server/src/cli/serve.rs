@@ -18,7 +18,7 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "GODKEND_LISTEN", default_value = "127.0.0.1:8420")]
     pub listen: SocketAddr,
-    /// Serve the demo relying party at /demo (never on a production server).
+    /// Serve the demo relying party at /demo (loopback listen addresses only).
     #[arg(long)]
     pub demo: bool,
     /// Organisation name shown in the app.
@@ -112,6 +112,13 @@ pub(super) async fn open_service(
 pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Result<()> {
     init_logging(&args.log_format);
     crate::metrics::install();
+    if args.demo && !args.listen.ip().is_loopback() {
+        // The demo page lets anyone who reaches it send requests to any user.
+        anyhow::bail!(
+            "--demo is only allowed on a loopback listen address (it lets anyone who can \
+             reach /demo send approval requests to any user)"
+        );
+    }
     let public_url = public_url(cli, args)?;
     let mut service = open_service(cli, data_dir, public_url.clone(), true).await?;
     service.settings.org.name.clone_from(&args.org_name);

@@ -117,6 +117,22 @@ async fn malformed_input_gets_a_clear_4xx(db: Db) {
         "{err}"
     );
     assert!(!empty.path().join("server-key.json").exists());
+    // The demo relying party refuses to listen beyond loopback.
+    let out = std::process::Command::new(crate::common::BIN)
+        .arg("--data-dir")
+        .arg(empty.path())
+        .args([
+            "--public-url",
+            "https://godkend.example.com",
+            "serve",
+            "--demo",
+            "--listen",
+            "0.0.0.0:0",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--demo is only allowed"));
     // The server is still fine.
     assert!(
         server
