@@ -107,6 +107,7 @@ install_packages() {
         curl:curl \
         pkg-config:pkg-config \
         initdb:postgresql \
+        openssl:openssl \
         "$GODKEND_CHROMIUM:chromium" \
         "$GODKEND_CHROMEDRIVER:chromium-driver" \
         dbus-daemon:dbus \
@@ -157,10 +158,16 @@ start_postgres() {
                 cat "$pg_dir/initdb.log" >&2
                 return 1
             }
+            # A throw-away certificate, so the tests can check TLS to PostgreSQL too.
+            openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 2 \
+                -keyout "$pg_dir/data/server.key" -out "$pg_dir/data/server.crt" >/dev/null 2>&1 ||
+                die "openssl could not make the test certificate (Debian/Ubuntu package: openssl)"
+            chmod 600 "$pg_dir/data/server.key"
+            [ -z "$pg_user" ] || chown "$pg_user" "$pg_dir/data/server.key" "$pg_dir/data/server.crt"
         fi
         # The port can be taken between free_port and the bind; try another one then.
         if pg_as_owner "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w -t 60 \
-            -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null; then
+            -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c ssl=on" start >/dev/null; then
             export GODKEND_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
             info "GODKEND_TEST_POSTGRES_URL=$GODKEND_TEST_POSTGRES_URL"
             return 0

@@ -418,3 +418,61 @@ async fn event_created_on_one_node_reaches_a_stream_on_another(db: Db) {
         RequestState::Approved
     );
 }
+
+/// TLS to PostgreSQL: scripts/test.sh starts its cluster with `ssl=on` and a throw-away
+/// certificate; with `sslmode=require` the server's connections are encrypted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connections_can_use_tls() {
+    let plain = crate::common::database_url(Db::Postgres, std::path::Path::new("/")).await;
+    let url = format!("{plain}?sslmode=require");
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+        .await
+        .expect("sslmode=require: the test cluster needs ssl=on, as scripts/test.sh starts it");
+    let (ssl,): (bool,) =
+        sqlx::query_as("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert!(ssl, "the connection is encrypted");
+    // The server runs on the same URL.
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(crate::common::BIN)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "--database-url",
+            &url,
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let http = godkend_core::client::http_client().unwrap();
+    let mut ready = false;
+    for _ in 0..100 {
+        if let Ok(r) = http
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            && r.status().is_success()
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        ready,
+        "the server is ready on a TLS connection to PostgreSQL"
+    );
+}
