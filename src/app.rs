@@ -8,7 +8,7 @@ use std::io::IsTerminal as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-use godkend_core::client::DeviceClient;
+use godkend_core::client::{DeviceClient, VerifiedRequest};
 use godkend_core::connection::{self, ConnectionPolicy, PushUpdate};
 use godkend_core::device::Device;
 use iced::futures::{SinkExt as _, Stream};
@@ -18,6 +18,7 @@ use tokio::sync::{Notify, mpsc};
 
 use crate::screen::help::{self, Help, Topic};
 use crate::screen::home::{self, Home};
+use crate::screen::request::{self, Request};
 use crate::screen::settings::{self, Settings};
 use crate::screen::welcome::{self, Welcome};
 use crate::widget::header::header;
@@ -64,6 +65,9 @@ pub struct App {
     window: Option<window::Id>,
     screen: Screen,
     panel: Option<Panel>,
+    /// The request screen, over the home screen. It holds the PIN key of one
+    /// approval, so it closes with the window.
+    request: Option<Request>,
     /// A link from the command line, for the welcome screen.
     link: Option<String>,
 }
@@ -73,6 +77,9 @@ pub enum Message {
     Loaded(Result<Option<Arc<Device>>, String>),
     Welcome(welcome::Message),
     Home(home::Message),
+    Request(request::Message),
+    /// Once a second while a request is pending: countdowns and expiry.
+    Tick,
     Settings(settings::Message),
     Help(help::Message),
     OpenSettings,
@@ -92,6 +99,7 @@ impl App {
             window: None,
             screen: Screen::Starting,
             panel: None,
+            request: None,
             link,
         };
         let open = app.open_window();
@@ -104,6 +112,8 @@ impl App {
             Message::Loaded(result) => self.loaded(result),
             Message::Welcome(message) => self.welcome(message),
             Message::Home(message) => self.home(message),
+            Message::Request(message) => self.request(message),
+            Message::Tick => self.tick(),
             Message::Settings(message) => self.settings(message),
             Message::Help(message) => self.help(message),
             Message::OpenSettings => self.open_settings(),
@@ -142,10 +152,81 @@ impl App {
             return Task::none();
         };
         let (task, event) = home.update(message);
-        if let Some(home::Event::DeviceEnded) = event {
-            self.screen = Screen::Welcome(Welcome::after_device_ended());
+        let now = home.server_now();
+        match event {
+            Some(home::Event::DeviceEnded) => {
+                self.request = None;
+                self.screen = Screen::Welcome(Welcome::after_device_ended());
+            }
+            Some(home::Event::Review(pending)) => self.open_request(pending, now),
+            // Shown at once when the window is open; otherwise home lists it.
+            Some(home::Event::Arrived(pending)) if self.window.is_some() => {
+                self.open_request(pending, now);
+            }
+            Some(home::Event::Closed(id, standing)) => {
+                if let Some(request) = self.request.as_mut().filter(|r| r.request_id() == id) {
+                    request.closed(standing);
+                }
+            }
+            Some(home::Event::Arrived(_)) | None => {}
         }
         task.map(Message::Home)
+    }
+
+    fn open_request(&mut self, pending: VerifiedRequest, now: i64) {
+        self.request = Some(Request::new(pending, now));
+        self.panel = None;
+    }
+
+    fn request(&mut self, message: request::Message) -> Task<Message> {
+        let Screen::Home(home) = &mut self.screen else {
+            return Task::none();
+        };
+        let shown = self.request.as_ref().map(Request::request_id);
+        if let Some((id, kind)) = message.accepted()
+            && shown != Some(id)
+        {
+            // Accepted after its screen closed or was replaced: home still learns it.
+            home.decided(id, kind);
+        }
+        let Some(request) = &mut self.request else {
+            return Task::none();
+        };
+        let (work, event) = request.update(message);
+        let task = work.map_or_else(Task::none, |work| {
+            request.start(work, home.device()).map(Message::Request)
+        });
+        let followup = match event {
+            None => Task::none(),
+            Some(request::Event::Closed) => {
+                self.request = None;
+                Task::none()
+            }
+            Some(request::Event::Decided(id, kind)) => {
+                home.decided(&id, kind);
+                Task::none()
+            }
+            Some(request::Event::Ended(id, standing)) => {
+                home.closed_by_server(&id, standing);
+                Task::none()
+            }
+            Some(request::Event::DeviceBlocked(status)) => status
+                .map_or_else(Task::none, |status| {
+                    home.wipe_if_ended(status).map(Message::Home)
+                }),
+        };
+        Task::batch([task, followup])
+    }
+
+    /// Countdowns on the home and request screens, and expiry.
+    fn tick(&mut self) -> Task<Message> {
+        let Screen::Home(home) = &mut self.screen else {
+            return Task::none();
+        };
+        if let Some(request) = &mut self.request {
+            request.tick(home.server_now());
+        }
+        self.home(home::Message::Tick)
     }
 
     fn settings(&mut self, message: settings::Message) -> Task<Message> {
@@ -174,6 +255,7 @@ impl App {
     fn open_help(&mut self) -> Task<Message> {
         let topic = match &self.screen {
             Screen::Welcome(_) => Topic::Welcome,
+            Screen::Home(_) if self.request.is_some() => Topic::Request,
             Screen::Home(_) => Topic::Home,
             Screen::Starting | Screen::Problem(_) => Topic::General,
         };
@@ -208,6 +290,8 @@ impl App {
             tracing::info!(?id, "window closed; still running in the tray");
             self.window = None;
             self.panel = None;
+            // The request screen takes its PIN and PIN key with it.
+            self.request = None;
             // A half-typed PIN does not outlive the window it was typed in.
             if let Screen::Welcome(welcome) = &mut self.screen {
                 welcome.forget_pin();
@@ -239,6 +323,10 @@ impl App {
             .padding(24)
             .into(),
             Screen::Welcome(welcome) => welcome.view().map(Message::Welcome),
+            Screen::Home(_) if self.request.is_some() => self
+                .request
+                .as_ref()
+                .map_or_else(|| text("").into(), |r| r.view().map(Message::Request)),
             Screen::Home(home) => home.view().map(Message::Home),
         }
     }
@@ -252,8 +340,9 @@ impl App {
         if let Screen::Home(home) = &self.screen {
             let client = Push(Arc::clone(&home.device().client));
             subscriptions.push(Subscription::run_with(client, Push::updates).map(home_push));
-            if home.has_pending() {
-                subscriptions.push(iced::time::every(Duration::from_secs(1)).map(|_| home_tick()));
+            if home.has_pending() || self.request.as_ref().is_some_and(Request::is_open) {
+                subscriptions
+                    .push(iced::time::every(Duration::from_secs(1)).map(|_| Message::Tick));
             }
         }
         Subscription::batch(subscriptions)
@@ -282,10 +371,6 @@ fn focus_key(event: keyboard::Event) -> Option<Message> {
 
 fn home_push(update: PushUpdate) -> Message {
     Message::Home(home::Message::Push(update))
-}
-
-fn home_tick() -> Message {
-    Message::Home(home::Message::Tick)
 }
 
 /// The push connection of one device, as a subscription: it runs as long as that
@@ -330,6 +415,7 @@ mod tests {
             window: None,
             screen,
             panel: None,
+            request: None,
             link: None,
         }
     }

@@ -10,6 +10,7 @@ use crate::fl;
 pub enum Topic {
     Welcome,
     Home,
+    Request,
     General,
 }
 
@@ -43,6 +44,7 @@ impl Help {
         let guidance = match self.topic {
             Topic::Welcome => fl!("help-welcome"),
             Topic::Home => fl!("help-home"),
+            Topic::Request => fl!("help-request"),
             Topic::General => fl!("help-general"),
         };
         super::page(fl!("help-title"), text(guidance).into(), Message::Back)

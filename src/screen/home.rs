@@ -2,11 +2,15 @@
 
 use std::sync::Arc;
 
+use godkend_core::client::VerifiedRequest;
 use godkend_core::connection::{ConnectionState, PushUpdate};
 use godkend_core::device::Device;
-use godkend_core::inbox::Inbox;
+use godkend_core::inbox::{Change, Inbox, Standing};
+use godkend_core::outbox::Delivery;
 use godkend_core::push::PushEvent;
-use iced::widget::{column, container, row, text};
+use godkend_protocol::messages::{DecisionKind, RequestState};
+use godkend_protocol::{Envelope, ErrorCode};
+use iced::widget::{button, column, container, row, text};
 use iced::{Element, Length, Task};
 
 use crate::fl;
@@ -27,12 +31,22 @@ pub enum Message {
     Tick,
     /// The local wipe after a signed "revoked"/"blocked": whether it wiped.
     Wiped(Result<bool, String>),
+    /// Open the pending request.
+    Review,
+    /// Decisions waiting in the outbox were sent again: where each request stands.
+    Flushed(Vec<(String, Standing)>),
 }
 
 /// What the home screen tells the app.
 pub enum Event {
     /// The server revoked or blocked this device, and its local data is wiped.
     DeviceEnded,
+    /// The user wants to see the pending request.
+    Review(VerifiedRequest),
+    /// A new request arrived.
+    Arrived(VerifiedRequest),
+    /// A request is no longer pending (decided elsewhere, replaced, expired).
+    Closed(String, Standing),
 }
 
 impl Home {
@@ -57,35 +71,117 @@ impl Home {
 
     pub fn update(&mut self, message: Message) -> (Task<Message>, Option<Event>) {
         match message {
-            Message::Push(update) => return (self.push(&update), None),
+            Message::Push(update) => return self.push(&update),
             Message::Tick => {
                 self.inbox.expire(self.server_now());
             }
             Message::Wiped(result) => return (Task::none(), self.wiped(result)),
+            Message::Flushed(sent) => return (Task::none(), self.flushed(sent)),
+            Message::Review => {
+                let current = self.inbox.current().map(|t| t.request.clone());
+                return (Task::none(), current.map(Event::Review));
+            }
         }
         (Task::none(), None)
     }
 
-    fn server_now(&self) -> i64 {
+    /// Records this device's own decision, which the server accepted.
+    pub fn decided(&mut self, request_id: &str, kind: DecisionKind) {
+        self.inbox.decided(request_id, kind);
+    }
+
+    /// Records what the server said about a request that is no longer pending.
+    pub fn closed_by_server(&mut self, request_id: &str, standing: Standing) {
+        self.inbox.closed_by_server(request_id, standing);
+    }
+
+    /// Wipes the device if `envelope` is a server-signed status saying it ended.
+    pub fn wipe_if_ended(&self, envelope: Envelope) -> Task<Message> {
+        // The wipe checks the server's signature itself.
+        let wipe = crate::device::wipe_if_ended(Arc::clone(&self.device), envelope);
+        Task::perform(wipe, Message::Wiped)
+    }
+
+    /// The time on the server's clock.
+    pub fn server_now(&self) -> i64 {
         self.device.client.server.server_now()
     }
 
-    fn push(&mut self, update: &PushUpdate) -> Task<Message> {
-        self.inbox.apply(update, self.server_now());
+    fn push(&mut self, update: &PushUpdate) -> (Task<Message>, Option<Event>) {
+        let changes = self.inbox.apply(update, self.server_now());
         match update {
-            PushUpdate::State(state) => self.connection = state.clone(),
+            PushUpdate::State(state) => {
+                let was_online = self.is_online();
+                self.connection = state.clone();
+                if !was_online && self.is_online() {
+                    return (self.flush_outbox(), self.event_for(changes));
+                }
+            }
             PushUpdate::SecurityWarning(detail) => self.warning = Some(detail.clone()),
             PushUpdate::Event(event) => {
                 if let PushEvent::Ended(_, envelope) = &**event {
-                    // The wipe checks the server's signature itself.
-                    let wipe =
-                        crate::device::wipe_if_ended(Arc::clone(&self.device), envelope.clone());
-                    return Task::perform(wipe, Message::Wiped);
+                    return (self.wipe_if_ended(envelope.clone()), None);
                 }
             }
             PushUpdate::Polled(_) => {}
         }
-        Task::none()
+        (Task::none(), self.event_for(changes))
+    }
+
+    fn is_online(&self) -> bool {
+        matches!(
+            self.connection,
+            ConnectionState::Connected | ConnectionState::Polling
+        )
+    }
+
+    /// Sends the decisions that waited in the outbox while offline.
+    fn flush_outbox(&self) -> Task<Message> {
+        let device = Arc::clone(&self.device);
+        Task::perform(
+            async move {
+                match device.outbox.flush(&device.client).await {
+                    Ok(results) => results
+                        .into_iter()
+                        .filter_map(|(id, delivery)| standing(&delivery).map(|s| (id, s)))
+                        .collect(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not read the outbox");
+                        Vec::new()
+                    }
+                }
+            },
+            Message::Flushed,
+        )
+    }
+
+    fn flushed(&mut self, sent: Vec<(String, Standing)>) -> Option<Event> {
+        let mut event = None;
+        for (id, standing) in sent {
+            tracing::info!(request = %id, ?standing, "a waiting decision was sent");
+            let changes = self.inbox.closed_by_server(&id, standing);
+            event = self
+                .event_for(changes)
+                .or(Some(Event::Closed(id, standing)));
+        }
+        event
+    }
+
+    /// What the app hears of inbox changes: a new request wins over the one it
+    /// replaced (there is only ever one pending).
+    fn event_for(&self, changes: Vec<Change>) -> Option<Event> {
+        let mut closed = None;
+        for change in changes {
+            match change {
+                Change::New(id) => {
+                    if let Some(tracked) = self.inbox.get(&id) {
+                        return Some(Event::Arrived(tracked.request.clone()));
+                    }
+                }
+                Change::Closed(id, standing) => closed = Some(Event::Closed(id, standing)),
+            }
+        }
+        closed
     }
 
     fn wiped(&mut self, result: Result<bool, String>) -> Option<Event> {
@@ -166,8 +262,33 @@ impl Home {
                 time = format!("{}:{:02}", left / 60, left % 60)
             ))
             .style(text::secondary),
+            button(text(fl!("home-review-button")))
+                .padding([8, 24])
+                .style(button::primary)
+                .on_press(Message::Review),
         ]
         .spacing(6)
         .into()
+    }
+}
+
+/// Where a request stands after the server answered a decision sent from the outbox;
+/// `None` while it still waits.
+fn standing(delivery: &Delivery) -> Option<Standing> {
+    match delivery {
+        Delivery::Accepted(answer) => Some(match answer.status {
+            RequestState::Approved => Standing::Decided(DecisionKind::Approve),
+            RequestState::Denied => Standing::Decided(DecisionKind::Deny),
+            RequestState::NotMe => Standing::Decided(DecisionKind::NotMe),
+            RequestState::Expired => Standing::Expired,
+            RequestState::Superseded => Standing::Superseded,
+            RequestState::Failed => Standing::Failed,
+            RequestState::Pending => Standing::Pending,
+        }),
+        Delivery::Refused(error) => Some(match error.code() {
+            Some(ErrorCode::RequestExpired) => Standing::Expired,
+            _ => Standing::Withdrawn,
+        }),
+        Delivery::Kept(_) => None,
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod help;
 pub mod home;
+pub mod request;
 pub mod settings;
 pub mod welcome;
 

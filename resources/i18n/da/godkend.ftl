@@ -73,6 +73,7 @@ settings-version = Version { $version }
 help-title = Hjælp
 help-welcome = For at aktivere skal du indsætte linket fra din administrator eller indtaste serveradressen, dit bruger-id og aktiveringskoden. Vælg derefter en pinkode på 6 til 12 cifre, der er svær at gætte, og tryk på Aktivér.
 help-home = Godkend venter på anmodninger om godkendelse. Når der kommer en, får du en notifikation; åbn den for at se, hvad du bliver bedt om at godkende.
+help-request = Tjek, hvem der spørger, og hvad det gælder. Hvis det er dig, så skriv koden fra login-skærmen og din pinkode, og tryk på Godkend. Hvis du ikke selv har startet det, så tryk på "Det var ikke mig".
 help-general = Godkend godkender login og betalinger for dig fra denne computer.
 
 # Bakke
@@ -82,3 +83,45 @@ tray-quit = Afslut
 
 # Serveren har tilbagekaldt eller spærret denne enhed
 device-ended = Denne computer er blevet tilbagekaldt eller spærret på serveren, og dens nøgler og data er fjernet. Aktivér den igen for at bruge Godkend.
+
+# Anmodning
+home-review-button = Se anmodningen
+request-kind-login = Anmodning om login
+request-kind-payment = Anmodning om betaling
+request-kind-action = Anmodning om at godkende en handling
+request-amount = Beløb
+request-payee = Til { $payee }
+request-ip = IP-adresse
+request-location = Sted
+request-browser = Browser
+request-time = Tidspunkt
+request-expires = Udløber om { $time }
+request-expired = Anmodningen er udløbet og kan ikke længere godkendes.
+request-instructions = Hvis det er dig, så skriv koden fra login-skærmen og din pinkode, og tryk på Godkend.
+request-code-label = Kode ({ $length } cifre)
+request-code-placeholder = Fra login-skærmen
+request-pin-label = Pinkode
+request-pin-placeholder = Din pinkode
+request-pin-kept = Din pinkode huskes for denne anmodning.
+request-approve = Godkend
+request-deny = Afvis
+request-not-me = Det var ikke mig
+request-not-me-explained = Det afviser anmodningen og melder, at den ikke kom fra dig. Nye anmodninger til dig bliver så sat på pause et stykke tid.
+request-not-me-confirm = Ja, meld det
+request-not-me-cancel = Annullér
+request-working = Sender…
+request-wrong-code = Koden passer ikke med den på login-skærmen. Skriv den igen ({ $left } forsøg tilbage).
+request-wrong-pin = Forkert pinkode. { $left ->
+    [one] 1 forsøg tilbage, før computeren spærres.
+   *[other] { $left } forsøg tilbage, før computeren spærres.
+}
+request-failed = Svaret kunne ikke sendes: { $reason }
+request-approved = Godkendt. Du kan lukke vinduet.
+request-denied = Afvist. Du kan lukke vinduet.
+request-reported = Meldt som ikke fra dig. Nye anmodninger er sat på pause et stykke tid.
+request-queued = Ikke sendt endnu: serveren kan ikke nås. Godkend sender svaret, når forbindelsen er tilbage.
+request-superseded = En nyere anmodning har erstattet denne.
+request-not-pending = Anmodningen venter ikke længere: den er afgjort et andet sted eller trukket tilbage.
+request-code-failed = Koden var forkert for mange gange, så anmodningen mislykkedes. Start login forfra.
+request-blocked = Pinkoden var forkert for mange gange, så serveren har spærret computeren. Dens nøgler er fjernet; aktivér den igen for at bruge Godkend.
+request-refused = Serveren afviste svaret: { $reason }

@@ -73,6 +73,7 @@ settings-version = Version { $version }
 help-title = Help
 help-welcome = To activate, paste the link from your administrator, or type the server address, your user id and the activation code. Then choose a PIN of 6 to 12 digits that is hard to guess and press Activate.
 help-home = Godkend waits for approval requests. When one arrives you get a notification; open it to see what you are asked to approve.
+help-request = Check who asks and what for. If it is you, type the code shown on the login screen and your PIN, and press Approve. If you did not start it, press "This was not me".
 help-general = Godkend approves sign-ins and payments for you from this computer.
 
 # Tray
@@ -82,3 +83,45 @@ tray-quit = Quit
 
 # The server revoked or blocked this device
 device-ended = This computer was revoked or blocked at the server, and its keys and data were removed. Activate it again to use Godkend.
+
+# Request
+home-review-button = Review
+request-kind-login = Sign-in request
+request-kind-payment = Payment request
+request-kind-action = Request to approve an action
+request-amount = Amount
+request-payee = To { $payee }
+request-ip = IP address
+request-location = Location
+request-browser = Browser
+request-time = Time
+request-expires = Expires in { $time }
+request-expired = This request has expired and can no longer be approved.
+request-instructions = If this is you, type the code shown on the login screen and your PIN, then press Approve.
+request-code-label = Code ({ $length } digits)
+request-code-placeholder = From the login screen
+request-pin-label = PIN
+request-pin-placeholder = Your PIN
+request-pin-kept = Your PIN is remembered for this request.
+request-approve = Approve
+request-deny = Deny
+request-not-me = This was not me
+request-not-me-explained = This denies the request and reports it as not made by you. New requests to you are then paused for a while.
+request-not-me-confirm = Yes, report it
+request-not-me-cancel = Cancel
+request-working = Sending…
+request-wrong-code = The code does not match the one on the login screen. Type it again ({ $left } tries left).
+request-wrong-pin = Wrong PIN. { $left ->
+    [one] 1 try left before this computer is blocked.
+   *[other] { $left } tries left before this computer is blocked.
+}
+request-failed = The decision could not be sent: { $reason }
+request-approved = Approved. You can close this window.
+request-denied = Denied. You can close this window.
+request-reported = Reported as not made by you. New requests are paused for a while.
+request-queued = Not sent yet: the server cannot be reached. Godkend will send it when the connection is back.
+request-superseded = A newer request replaced this one.
+request-not-pending = This request is no longer pending: it was decided elsewhere or withdrawn.
+request-code-failed = The code was wrong too many times, so the request failed. Start the sign-in again.
+request-blocked = The PIN was wrong too many times, so the server blocked this computer. Its keys are removed; activate it again to use Godkend.
+request-refused = The server refused the decision: { $reason }

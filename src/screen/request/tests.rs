@@ -1,0 +1,331 @@
+//! The request screen in the simulator: no display, no network, no keyring.
+
+use godkend_core::DeviceKey;
+use godkend_protocol::messages::{Amount, ApprovalRequest, RequestContext, UserVerification};
+use iced::keyboard::{Key, key::Named};
+use iced_test::simulator;
+
+use super::*;
+
+/// When the test request was made (server time).
+const IAT: i64 = 1_795_780_800;
+
+/// A payment request from "Shop" for alice, signed by a fixed key (the server's,
+/// as far as these tests go), valid for two minutes.
+fn signed_request() -> VerifiedRequest {
+    let request = ApprovalRequest {
+        iat: IAT,
+        exp: IAT + 120,
+        request_id: "r1".into(),
+        nonce: "n".into(),
+        user: "alice".into(),
+        rp_id: "shop".into(),
+        rp_name: "Shop".into(),
+        kind: RequestKind::Payment,
+        title: "Pay for your order".into(),
+        message: "Order 1042".into(),
+        amount: Some(Amount {
+            value: "1250.00".into(),
+            currency: "DKK".into(),
+        }),
+        payee: Some("Shop ApS".into()),
+        context: RequestContext {
+            ip: Some("192.0.2.7".into()),
+            location: Some("Aarhus, Denmark".into()),
+            user_agent: Some("Firefox on Linux".into()),
+        },
+        code_length: 6,
+        user_verification: UserVerification::Any,
+    };
+    let key = DeviceKey::from_seed(&[1; 32]);
+    let envelope = Envelope::seal(&request, &[key.signing_key()]).expect("a test request seals");
+    VerifiedRequest {
+        hash: envelope.payload_hash().expect("hashable"),
+        envelope,
+        request,
+    }
+}
+
+fn open(seconds_in: i64) -> Request {
+    Request::new(signed_request(), IAT + seconds_in)
+}
+
+/// Clicks the input with `placeholder`, types `typed` (then Enter if `enter`), and
+/// feeds the messages back as the app would; returns the work asked for.
+fn type_into(screen: &mut Request, placeholder: &str, typed: &str, enter: bool) -> Vec<Work> {
+    let mut ui = simulator(screen.view());
+    ui.click(placeholder)
+        .unwrap_or_else(|e| panic!("no input {placeholder:?}: {e}"));
+    ui.typewrite(typed);
+    if enter {
+        ui.tap_key(Key::Named(Named::Enter));
+    }
+    let messages: Vec<Message> = ui.into_messages().collect();
+    messages
+        .into_iter()
+        .filter_map(|m| screen.update(m).0)
+        .collect()
+}
+
+fn code(screen: &mut Request, typed: &str) {
+    type_into(screen, &fl!("request-code-placeholder"), typed, false);
+}
+
+fn pin(screen: &mut Request, typed: &str) {
+    type_into(screen, &fl!("request-pin-placeholder"), typed, false);
+}
+
+/// The messages a click on the control labelled `label` sends.
+fn click(screen: &Request, label: &str) -> Vec<Message> {
+    let mut ui = simulator(screen.view());
+    ui.click(label)
+        .unwrap_or_else(|e| panic!("no control {label:?}: {e}"));
+    ui.into_messages().collect()
+}
+
+fn shows(screen: &Request, text: &str) -> bool {
+    simulator(screen.view()).find(text).is_ok()
+}
+
+#[test]
+fn shows_what_is_asked_where_from_and_how_long() {
+    let screen = open(30);
+    for expected in [
+        "Shop",
+        "Pay for your order",
+        "Order 1042",
+        "1250.00 DKK",
+        &fl!("request-payee", payee = "Shop ApS"),
+        "192.0.2.7",
+        "Aarhus, Denmark",
+        "Firefox on Linux",
+        "2026-11-27 12:00 UTC",
+        &fl!("request-kind-payment"),
+        &fl!("request-expires", time = "1:30"),
+    ] {
+        assert!(shows(&screen, expected), "{expected:?} is shown");
+    }
+}
+
+#[test]
+fn approve_is_disabled_until_code_and_pin_are_valid() {
+    let approve = fl!("request-approve");
+    let mut screen = open(0);
+    assert!(click(&screen, &approve).is_empty(), "nothing typed yet");
+
+    code(&mut screen, "12345");
+    pin(&mut screen, "470913");
+    assert!(!screen.can_approve());
+    assert!(click(&screen, &approve).is_empty(), "the code is short");
+
+    let mut screen = open(0);
+    code(&mut screen, "123456");
+    assert!(click(&screen, &approve).is_empty(), "no PIN");
+    pin(&mut screen, "4709");
+    assert!(click(&screen, &approve).is_empty(), "the PIN is short");
+
+    let mut screen = open(0);
+    code(&mut screen, "123456");
+    pin(&mut screen, "470913");
+    assert!(screen.can_approve());
+    assert!(matches!(
+        click(&screen, &approve).as_slice(),
+        [Message::Approve]
+    ));
+    assert!(matches!(
+        screen.update(Message::Approve),
+        (Some(Work::DerivePinKey(pin)), None) if pin.as_str() == "470913"
+    ));
+    assert!(!screen.can_approve(), "not twice while it is sent");
+}
+
+#[test]
+fn enter_in_the_pin_field_approves() {
+    let mut screen = open(0);
+    code(&mut screen, "123456");
+    let work = type_into(&mut screen, &fl!("request-pin-placeholder"), "470913", true);
+    assert!(
+        matches!(work.as_slice(), [Work::DerivePinKey(_)]),
+        "{work:?}"
+    );
+}
+
+#[test]
+fn the_code_field_takes_digits_only_and_at_most_the_code_length() {
+    let mut screen = open(0);
+    code(&mut screen, "12a-3 4b56789");
+    assert_eq!(screen.code, "123456");
+    let mut screen = open(0);
+    pin(&mut screen, "47x0913");
+    assert_eq!(screen.pin.as_str(), "470913");
+}
+
+#[test]
+fn not_me_asks_for_confirmation_first() {
+    let mut screen = open(0);
+    let messages = click(&screen, &fl!("request-not-me"));
+    assert!(matches!(messages.as_slice(), [Message::NotMe]));
+    let mut work = Vec::new();
+    for message in messages {
+        work.extend(screen.update(message).0);
+    }
+    assert!(work.is_empty(), "nothing is sent before the confirmation");
+    assert!(shows(&screen, &fl!("request-not-me-explained")));
+
+    let cancel = click(&screen, &fl!("request-not-me-cancel"));
+    for message in cancel {
+        let _ = screen.update(message);
+    }
+    assert!(!shows(&screen, &fl!("request-not-me-explained")));
+
+    let _ = screen.update(Message::NotMe);
+    let confirm = click(&screen, &fl!("request-not-me-confirm"));
+    assert!(matches!(confirm.as_slice(), [Message::ConfirmNotMe]));
+    assert!(matches!(
+        screen.update(Message::ConfirmNotMe),
+        (Some(Work::Refuse { not_me: true }), None)
+    ));
+}
+
+#[test]
+fn an_expired_request_cannot_be_approved() {
+    let mut screen = open(0);
+    code(&mut screen, "123456");
+    pin(&mut screen, "470913");
+    assert!(screen.can_approve());
+    screen.tick(IAT + 120);
+    assert!(!screen.can_approve());
+    assert!(shows(&screen, &fl!("request-expired")));
+    for label in [fl!("request-approve"), fl!("request-deny")] {
+        let mut ui = simulator(screen.view());
+        // Gone from the screen, or disabled: either way a click sends nothing.
+        if ui.click(label.as_str()).is_ok() {
+            assert_eq!(ui.into_messages().count(), 0, "{label} is disabled");
+        }
+    }
+    assert!(screen.update(Message::Approve).0.is_none());
+    assert!(screen.update(Message::Deny).0.is_none());
+}
+
+fn refused(code: ErrorCode, attempts_left: u32) -> Message {
+    Message::Sent(
+        "r1".into(),
+        DecisionKind::Approve,
+        Outcome::Refused {
+            code: Some(code),
+            attempts_left: Some(attempts_left),
+            device_status: None,
+            reason: code.as_str().into(),
+        },
+    )
+}
+
+/// A PIN key as `Device::pin_key` would derive it (the real KDF, a test pepper).
+fn pin_key() -> Arc<PinKey> {
+    let key = godkend_core::pin::derive_pin_key(
+        "470913",
+        b"salt-salt-salt-1",
+        godkend_core::pin::KdfParams::MINIMUM,
+        &[1; 32],
+    )
+    .expect("the PIN key derives");
+    Arc::new(key)
+}
+
+#[test]
+fn a_wrong_code_keeps_the_pin_key_and_a_wrong_pin_forgets_it() {
+    let mut screen = open(0);
+    code(&mut screen, "123456");
+    pin(&mut screen, "470913");
+    let _ = screen.update(Message::Approve);
+    let (work, _) = screen.update(Message::Derived("r1".into(), Ok(pin_key())));
+    assert!(matches!(work, Some(Work::Approve { ref code, .. }) if code == "123456"));
+
+    let _ = screen.update(refused(ErrorCode::CodeMismatch, 2));
+    assert!(shows(&screen, &fl!("request-wrong-code", left = 2)));
+    assert!(shows(&screen, &fl!("request-pin-kept")));
+    code(&mut screen, "654321");
+    assert!(screen.can_approve(), "the code alone is enough now");
+    assert!(matches!(
+        screen.update(Message::Approve).0,
+        Some(Work::Approve { ref code, .. }) if code == "654321"
+    ));
+
+    let _ = screen.update(refused(ErrorCode::WrongPin, 3));
+    assert!(screen.pin_key.is_none());
+    assert!(screen.pin.is_empty());
+    assert!(shows(&screen, &fl!("request-wrong-pin", left = 3)));
+    assert!(!screen.can_approve(), "the PIN is needed again");
+}
+
+#[test]
+fn an_accepted_approval_says_so_and_tells_the_app() {
+    let mut screen = open(0);
+    code(&mut screen, "123456");
+    pin(&mut screen, "470913");
+    let _ = screen.update(Message::Approve);
+    let _ = screen.update(Message::Derived("r1".into(), Ok(pin_key())));
+    let (_, event) = screen.update(Message::Sent(
+        "r1".into(),
+        DecisionKind::Approve,
+        Outcome::Accepted,
+    ));
+    assert!(matches!(
+        event,
+        Some(Event::Decided(ref id, DecisionKind::Approve)) if id == "r1"
+    ));
+    assert!(
+        screen.pin_key.is_none(),
+        "the PIN key goes with the decision"
+    );
+    assert!(shows(&screen, &fl!("request-approved")));
+    assert!(!screen.is_open());
+}
+
+#[test]
+fn offline_keeps_the_decision_for_later() {
+    let mut screen = open(0);
+    let _ = screen.update(Message::Deny);
+    let (_, event) = screen.update(Message::Sent(
+        "r1".into(),
+        DecisionKind::Deny,
+        Outcome::Kept("no route".into()),
+    ));
+    assert!(event.is_none());
+    assert!(shows(&screen, &fl!("request-queued")));
+}
+
+#[test]
+fn a_queued_decision_is_shown_as_decided_once_sent() {
+    let mut screen = open(0);
+    let _ = screen.update(Message::Deny);
+    let _ = screen.update(Message::Sent(
+        "r1".into(),
+        DecisionKind::Deny,
+        Outcome::Kept("no route".into()),
+    ));
+    screen.closed(Standing::Decided(DecisionKind::Deny));
+    assert!(shows(&screen, &fl!("request-denied")));
+}
+
+#[test]
+fn a_request_decided_elsewhere_is_final() {
+    let mut screen = open(0);
+    code(&mut screen, "123456");
+    screen.closed(Standing::Withdrawn);
+    assert!(shows(&screen, &fl!("request-not-pending")));
+    assert!(screen.update(Message::Approve).0.is_none());
+}
+
+#[test]
+fn answers_about_another_request_are_ignored() {
+    let mut screen = open(0);
+    let _ = screen.update(Message::Deny);
+    let (_, event) = screen.update(Message::Sent(
+        "r0".into(),
+        DecisionKind::Approve,
+        Outcome::Accepted,
+    ));
+    assert!(event.is_none());
+    assert!(screen.is_open(), "still waiting for the answer about r1");
+}

@@ -1,0 +1,256 @@
+//! How the request screen looks: the request as the server signed it, then the
+//! code and PIN fields and the decision buttons, or what became of the request.
+
+use super::{
+    Alignment, DecisionKind, Element, Ending, Length, Message, Request, RequestKind, Stage,
+    Standing, button, column, container, fl, labelled, row, text, text_input,
+};
+
+impl Request {
+    pub fn view(&self) -> Element<'_, Message> {
+        let mut page = column![self.summary(), self.details()].spacing(20);
+        page = match &self.stage {
+            Stage::Final(ending) => page.push(ending_view(ending)),
+            // Nothing left to type or press: the request says it expired.
+            Stage::Open if self.is_expired() => page.push(self.countdown()),
+            Stage::Open | Stage::Working => page.push(self.countdown()).push(self.decide()),
+        };
+        page = page.push(
+            button(text(fl!("back-button")))
+                .padding([8, 24])
+                .style(button::secondary)
+                .on_press(Message::Close),
+        );
+        crate::widget::body(page)
+    }
+
+    /// Who asks, what for, and the amount when there is one.
+    fn summary(&self) -> Element<'_, Message> {
+        let request = &self.verified.request;
+        let kind = match request.kind {
+            RequestKind::Login => fl!("request-kind-login"),
+            RequestKind::Payment => fl!("request-kind-payment"),
+            RequestKind::Action => fl!("request-kind-action"),
+        };
+        let mut summary = column![
+            text(kind).size(14).style(text::secondary),
+            text(request.rp_name.clone()).size(26),
+            text(request.title.clone()).size(20),
+            text(request.message.clone()),
+        ]
+        .spacing(6);
+        if request.amount.is_some() || request.payee.is_some() {
+            let mut money = column![].spacing(4);
+            if let Some(amount) = &request.amount {
+                money = money.push(text(fl!("request-amount")).size(14).style(text::secondary));
+                money = money.push(text(format!("{} {}", amount.value, amount.currency)).size(30));
+            }
+            if let Some(payee) = &request.payee {
+                money = money.push(text(fl!("request-payee", payee = payee.clone())).size(18));
+            }
+            summary = summary.push(
+                container(money)
+                    .padding(12)
+                    .width(Length::Fill)
+                    .style(container::bordered_box),
+            );
+        }
+        summary.into()
+    }
+
+    /// Where the request comes from and when it was made.
+    fn details(&self) -> Element<'_, Message> {
+        let request = &self.verified.request;
+        let context = &request.context;
+        let lines = [
+            (fl!("request-ip"), context.ip.clone()),
+            (fl!("request-location"), context.location.clone()),
+            (fl!("request-browser"), context.user_agent.clone()),
+            (fl!("request-time"), Some(utc_time(request.iat))),
+        ];
+        let mut details = column![].spacing(4);
+        for (label, value) in lines {
+            if let Some(value) = value {
+                details = details.push(
+                    row![
+                        text(format!("{label}:"))
+                            .style(text::secondary)
+                            .width(Length::Fixed(110.0)),
+                        text(value).width(Length::Fill),
+                    ]
+                    .spacing(8),
+                );
+            }
+        }
+        details.into()
+    }
+
+    fn countdown(&self) -> Element<'_, Message> {
+        if self.is_expired() {
+            return text(fl!("request-expired"))
+                .size(16)
+                .style(text::danger)
+                .into();
+        }
+        let left = u64::try_from(self.verified.request.exp - self.now).unwrap_or(0);
+        text(fl!(
+            "request-expires",
+            time = format!("{}:{:02}", left / 60, left % 60)
+        ))
+        .size(16)
+        .style(text::secondary)
+        .into()
+    }
+
+    /// The code and PIN, Approve, Deny and "not me".
+    fn decide(&self) -> Element<'_, Message> {
+        // The question takes the place of the fields, where it cannot be missed.
+        if self.confirming_not_me {
+            return self.not_me_confirmation();
+        }
+        let editable = self.can_decide() && self.stage == Stage::Open;
+        let mut code = text_input(&fl!("request-code-placeholder"), &self.code).padding(8);
+        if editable {
+            code = code
+                .on_input(Message::CodeChanged)
+                .on_submit(Message::Approve);
+        }
+        let pin: Element<'_, Message> = if self.pin_key.is_some() {
+            labelled(
+                fl!("request-pin-label"),
+                text(fl!("request-pin-kept")).style(text::success),
+                None,
+            )
+        } else {
+            let mut pin = text_input(&fl!("request-pin-placeholder"), &self.pin)
+                .secure(true)
+                .padding(8);
+            if editable {
+                pin = pin
+                    .on_input(Message::PinChanged)
+                    .on_submit(Message::Approve);
+            }
+            labelled(fl!("request-pin-label"), pin, None)
+        };
+        let fields = row![
+            labelled(
+                fl!(
+                    "request-code-label",
+                    length = self.verified.request.code_length
+                ),
+                code,
+                None
+            ),
+            pin,
+        ]
+        .spacing(12);
+
+        let approve = button(text(fl!("request-approve")).size(16))
+            .padding([8, 24])
+            .style(button::primary)
+            .on_press_maybe(self.can_approve().then_some(Message::Approve));
+        let refusable = self.can_decide();
+        let deny = button(text(fl!("request-deny")))
+            .padding([8, 16])
+            .style(button::secondary)
+            .on_press_maybe(refusable.then_some(Message::Deny));
+        let not_me = button(text(fl!("request-not-me")))
+            .padding([8, 16])
+            .style(button::danger)
+            .on_press_maybe((refusable && !self.confirming_not_me).then_some(Message::NotMe));
+
+        let mut decide = column![text(fl!("request-instructions")).size(14), fields].spacing(12);
+        // A problem with what was typed shows next to the fields it is about.
+        if let Some(notice) = &self.notice {
+            decide = decide.push(text(notice.clone()).style(text::danger));
+        }
+        decide = decide.push(
+            row![approve, deny, not_me]
+                .spacing(12)
+                .align_y(Alignment::Center),
+        );
+        if self.stage == Stage::Working {
+            decide = decide.push(text(fl!("request-working")).style(text::secondary));
+        }
+        decide.into()
+    }
+
+    fn not_me_confirmation(&self) -> Element<'_, Message> {
+        container(
+            column![
+                text(fl!("request-not-me-explained")),
+                row![
+                    button(text(fl!("request-not-me-confirm")))
+                        .padding([8, 16])
+                        .style(button::danger)
+                        .on_press_maybe(self.can_decide().then_some(Message::ConfirmNotMe)),
+                    button(text(fl!("request-not-me-cancel")))
+                        .padding([8, 16])
+                        .style(button::secondary)
+                        .on_press(Message::CancelNotMe),
+                ]
+                .spacing(12),
+            ]
+            .spacing(12),
+        )
+        .padding(12)
+        .width(Length::Fill)
+        .style(container::bordered_box)
+        .into()
+    }
+}
+
+/// What became of the request, in words.
+fn ending_view<'a>(ending: &Ending) -> Element<'a, Message> {
+    let (message, style): (String, fn(&iced::Theme) -> text::Style) = match ending {
+        Ending::Decided(DecisionKind::Approve) => (fl!("request-approved"), text::success),
+        Ending::Decided(DecisionKind::Deny) => (fl!("request-denied"), text::default),
+        Ending::Decided(DecisionKind::NotMe) => (fl!("request-reported"), text::default),
+        Ending::Queued(_) => (fl!("request-queued"), text::secondary),
+        Ending::Closed(Standing::Expired) => (fl!("request-expired"), text::danger),
+        Ending::Closed(Standing::Superseded) => (fl!("request-superseded"), text::secondary),
+        Ending::Closed(Standing::Withdrawn | Standing::Decided(_) | Standing::Pending) => {
+            (fl!("request-not-pending"), text::secondary)
+        }
+        Ending::Closed(Standing::Failed) | Ending::Failed => {
+            (fl!("request-code-failed"), text::danger)
+        }
+        Ending::Blocked => (fl!("request-blocked"), text::danger),
+        Ending::Refused(reason) => (
+            fl!("request-refused", reason = reason.clone()),
+            text::danger,
+        ),
+    };
+    text(message).size(18).style(style).into()
+}
+
+/// `seconds` since the epoch as a UTC date and time, `2026-11-27 12:05 UTC`.
+fn utc_time(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let of_day = seconds.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year}-{month:02}-{day:02} {:02}:{:02} UTC",
+        of_day / 3600,
+        of_day % 3600 / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_time_is_the_calendar_date() {
+        assert_eq!(super::utc_time(0), "1970-01-01 00:00 UTC");
+        assert_eq!(super::utc_time(1_795_780_800), "2026-11-27 12:00 UTC");
+        assert_eq!(super::utc_time(951_782_400), "2000-02-29 00:00 UTC");
+    }
+}
