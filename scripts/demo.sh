@@ -43,18 +43,19 @@ need_debian "${tools[@]}"
 # shellcheck disable=SC2119 # no components needed to build
 need_rust
 
-# The app runs as `godkend --terminal LINK` (the terminal stand-in) in both cases. With a
-# graphical session it would be the desktop app, but that one cannot approve a request
-# end to end yet (it activates and shows pending requests; the request screen is still
-# to come), so the demo stays in the terminal there too for now.
+# The app runs as `godkend --terminal LINK` (the terminal stand-in) in both cases. The
+# desktop app can activate and approve, but it keeps its keys in the OS keyring under
+# one account per user; a throw-away demo must not replace a real installation's keys,
+# so the demo uses the stand-in, which keeps its keys in memory only.
 app_args=(--terminal)
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
     warn "no graphical session: neither DISPLAY nor WAYLAND_DISPLAY is set."
     info "The Godkend desktop app (tray, window, notifications) needs a graphical session;"
     info "this demo runs the app's terminal stand-in (godkend --terminal), which works here too."
 else
-    info "The desktop app cannot approve requests yet: the demo runs the app's terminal"
-    info "stand-in (godkend --terminal) in this terminal."
+    info "The demo runs the app's terminal stand-in (godkend --terminal) in this terminal:"
+    info "it keeps its keys in memory, so it never touches your OS keyring. To try the desktop"
+    info "app, run target/release/godkend and paste the activation link printed below."
 fi
 [ -t 0 ] || warn "standard input is not a terminal: the app will not be able to ask for a PIN and code"
 
