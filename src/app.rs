@@ -11,11 +11,13 @@ use std::time::Duration;
 use godkend_core::client::{DeviceClient, VerifiedRequest};
 use godkend_core::connection::{self, ConnectionPolicy, PushUpdate};
 use godkend_core::device::Device;
+use godkend_core::inbox::{Change, Standing};
 use iced::futures::{SinkExt as _, Stream};
 use iced::widget::{center, column, text};
 use iced::{Element, Size, Subscription, Task, Theme, keyboard, window};
 use tokio::sync::{Notify, mpsc};
 
+use crate::notification::{self, Notifier};
 use crate::screen::help::{self, Help, Topic};
 use crate::screen::home::{self, Home};
 use crate::screen::request::{self, Request};
@@ -70,6 +72,8 @@ pub struct App {
     request: Option<Request>,
     /// A link from the command line, for the welcome screen.
     link: Option<String>,
+    /// The OS notifications of pending requests.
+    notifier: Notifier,
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +92,8 @@ pub enum Message {
     FocusNext,
     FocusPrevious,
     Tray(tray::Action),
+    /// What the user did with a request's notification, if anything.
+    Notification(Option<notification::Action>),
     WindowOpened(window::Id),
     WindowClosed(window::Id),
 }
@@ -101,6 +107,7 @@ impl App {
             panel: None,
             request: None,
             link,
+            notifier: Notifier::default(),
         };
         let open = app.open_window();
         let load = Task::perform(crate::device::load(), Message::Loaded);
@@ -108,6 +115,11 @@ impl App {
     }
 
     fn update(&mut self, message: Message) -> Task<Message> {
+        let task = self.dispatch(message);
+        Task::batch([task, self.notify_changes()])
+    }
+
+    fn dispatch(&mut self, message: Message) -> Task<Message> {
         match message {
             Message::Loaded(result) => self.loaded(result),
             Message::Welcome(message) => self.welcome(message),
@@ -122,6 +134,8 @@ impl App {
             Message::FocusPrevious => iced::widget::operation::focus_previous(),
             Message::Tray(tray::Action::Open) => self.open_window(),
             Message::Tray(tray::Action::Quit) => iced::exit(),
+            Message::Notification(Some(action)) => self.notification(action),
+            Message::Notification(None) => Task::none(),
             Message::WindowOpened(id) => Self::window_opened(id),
             Message::WindowClosed(id) => self.window_closed(id),
         }
@@ -171,6 +185,71 @@ impl App {
             Some(home::Event::Arrived(_)) | None => {}
         }
         task.map(Message::Home)
+    }
+
+    /// Shows a notification for each new request and withdraws those of requests
+    /// that closed; all of them when there is no device any more.
+    fn notify_changes(&mut self) -> Task<Message> {
+        let Screen::Home(home) = &mut self.screen else {
+            self.notifier.withdraw_all();
+            return Task::none();
+        };
+        let mut tasks = Vec::new();
+        for change in home.take_changes() {
+            match change {
+                Change::New(id) => {
+                    if let Some((request, Standing::Pending)) = home.tracked(&id) {
+                        tasks.push(self.notifier.show(request).map(Message::Notification));
+                    }
+                }
+                Change::Closed(id, _) => self.notifier.withdraw(&id),
+            }
+        }
+        Task::batch(tasks)
+    }
+
+    /// Review opens the window on the request (or what became of it); Deny denies
+    /// it with the device key, as the request screen's Deny does.
+    fn notification(&mut self, action: notification::Action) -> Task<Message> {
+        let Screen::Home(home) = &mut self.screen else {
+            return Task::none();
+        };
+        let now = home.server_now();
+        match action {
+            notification::Action::Review(id) => {
+                let Some((request, standing)) = home.tracked(&id) else {
+                    return self.open_window();
+                };
+                let request = request.clone();
+                let shown = self.request.as_ref().map(Request::request_id);
+                if shown != Some(id.as_str()) {
+                    self.open_request(request, now);
+                    if let Some(screen) = &mut self.request {
+                        screen.closed(standing);
+                    }
+                }
+                self.panel = None;
+                self.open_window()
+            }
+            notification::Action::Deny(id) => {
+                if self
+                    .request
+                    .as_ref()
+                    .is_some_and(|r| r.request_id() == id && r.is_open())
+                {
+                    return self.request(request::Message::Deny);
+                }
+                match home.tracked(&id) {
+                    Some((request, Standing::Pending))
+                        if !godkend_protocol::rules::is_expired(request.request.exp, now) =>
+                    {
+                        tracing::info!(request = %id, "denied from the notification");
+                        request::deny(request.clone(), home.device()).map(Message::Request)
+                    }
+                    _ => Task::none(),
+                }
+            }
+        }
     }
 
     fn open_request(&mut self, pending: VerifiedRequest, now: i64) {
@@ -417,6 +496,7 @@ mod tests {
             panel: None,
             request: None,
             link: None,
+            notifier: Notifier::default(),
         }
     }
 

@@ -47,6 +47,21 @@ pub fn select_desktop_language() {
     }
 }
 
+/// A loader for exactly `languages` (English as the fallback), for text in one
+/// language whatever the desktop's is: tests, mostly.
+#[cfg(test)]
+pub fn loader_for(
+    languages: &[i18n_embed::unic_langid::LanguageIdentifier],
+) -> FluentLanguageLoader {
+    let loader: FluentLanguageLoader = fluent_language_loader!();
+    #[allow(clippy::expect_used)]
+    loader
+        .load_languages(&Localizations, languages)
+        .expect("the embedded translations load");
+    loader.set_use_isolating(false);
+    loader
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

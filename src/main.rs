@@ -5,6 +5,7 @@
 mod app;
 mod device;
 mod i18n;
+mod notification;
 mod screen;
 mod terminal;
 mod tray;

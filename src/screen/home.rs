@@ -20,6 +20,8 @@ pub struct Home {
     device: Arc<Device>,
     connection: ConnectionState,
     inbox: Inbox,
+    /// Every inbox change since the app last asked, for the notifications.
+    changes: Vec<Change>,
     warning: Option<String>,
 }
 
@@ -55,6 +57,7 @@ impl Home {
             device,
             connection: ConnectionState::Connecting,
             inbox: Inbox::default(),
+            changes: Vec::new(),
             warning: None,
         }
     }
@@ -73,7 +76,8 @@ impl Home {
         match message {
             Message::Push(update) => return self.push(&update),
             Message::Tick => {
-                self.inbox.expire(self.server_now());
+                let changes = self.inbox.expire(self.server_now());
+                self.changes.extend(changes);
             }
             Message::Wiped(result) => return (Task::none(), self.wiped(result)),
             Message::Flushed(sent) => return (Task::none(), self.flushed(sent)),
@@ -87,12 +91,24 @@ impl Home {
 
     /// Records this device's own decision, which the server accepted.
     pub fn decided(&mut self, request_id: &str, kind: DecisionKind) {
-        self.inbox.decided(request_id, kind);
+        let changes = self.inbox.decided(request_id, kind);
+        self.changes.extend(changes);
+    }
+
+    /// The inbox changes (new requests, closed ones) since the last call.
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// A request this device knows of, pending or not.
+    pub fn tracked(&self, request_id: &str) -> Option<(&VerifiedRequest, Standing)> {
+        self.inbox.get(request_id).map(|t| (&t.request, t.standing))
     }
 
     /// Records what the server said about a request that is no longer pending.
     pub fn closed_by_server(&mut self, request_id: &str, standing: Standing) {
-        self.inbox.closed_by_server(request_id, standing);
+        let changes = self.inbox.closed_by_server(request_id, standing);
+        self.changes.extend(changes);
     }
 
     /// Wipes the device if `envelope` is a server-signed status saying it ended.
@@ -109,6 +125,7 @@ impl Home {
 
     fn push(&mut self, update: &PushUpdate) -> (Task<Message>, Option<Event>) {
         let changes = self.inbox.apply(update, self.server_now());
+        self.changes.extend(changes.iter().cloned());
         match update {
             PushUpdate::State(state) => {
                 let was_online = self.is_online();
@@ -160,6 +177,7 @@ impl Home {
         for (id, standing) in sent {
             tracing::info!(request = %id, ?standing, "a waiting decision was sent");
             let changes = self.inbox.closed_by_server(&id, standing);
+            self.changes.extend(changes.iter().cloned());
             event = self
                 .event_for(changes)
                 .or(Some(Event::Closed(id, standing)));

@@ -389,6 +389,18 @@ impl Request {
     }
 }
 
+/// Denies `request` with the device key through the outbox, as the Deny button
+/// does, without a request screen (the notification's Deny). The answer comes back
+/// as [`Message::Sent`].
+pub fn deny(request: VerifiedRequest, device: &Arc<Device>) -> Task<Message> {
+    let device = Arc::clone(device);
+    let id = request.request.request_id.clone();
+    Task::perform(
+        async move { send(&device, device.client.refuse(&request, false)).await },
+        move |outcome| Message::Sent(id.clone(), DecisionKind::Deny, outcome),
+    )
+}
+
 impl Message {
     /// The request and decision the server accepted, if this message says so.
     pub fn accepted(&self) -> Option<(&str, DecisionKind)> {

@@ -125,3 +125,12 @@ request-not-pending = Anmodningen venter ikke længere: den er afgjort et andet 
 request-code-failed = Koden var forkert for mange gange, så anmodningen mislykkedes. Start login forfra.
 request-blocked = Pinkoden var forkert for mange gange, så serveren har spærret computeren. Dens nøgler er fjernet; aktivér den igen for at bruge Godkend.
 request-refused = Serveren afviste svaret: { $reason }
+
+# OS notification of a new request: generic text only, never the request's own
+# title, message, amount, payee or code (they may show on a locked screen).
+notification-summary = Anmodning om godkendelse fra { $rp }
+notification-body-login = beder dig godkende et login
+notification-body-payment = beder dig godkende en betaling
+notification-body-action = beder dig godkende en handling
+notification-review = Se anmodningen
+notification-deny = Afvis

@@ -125,3 +125,12 @@ request-not-pending = This request is no longer pending: it was decided elsewher
 request-code-failed = The code was wrong too many times, so the request failed. Start the sign-in again.
 request-blocked = The PIN was wrong too many times, so the server blocked this computer. Its keys are removed; activate it again to use Godkend.
 request-refused = The server refused the decision: { $reason }
+
+# OS notification of a new request: generic text only, never the request's own
+# title, message, amount, payee or code (they may show on a locked screen).
+notification-summary = Approval request from { $rp }
+notification-body-login = wants you to approve a sign-in
+notification-body-payment = wants you to approve a payment
+notification-body-action = wants you to approve an action
+notification-review = Review
+notification-deny = Deny
