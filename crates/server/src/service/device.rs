@@ -272,6 +272,19 @@ impl Service {
         Ok(object)
     }
 
+    /// Parses a signed body, opens it as this device's object and checks that it is
+    /// fresh (the header nonce already stops replays of the whole call). Returns the
+    /// envelope too, for its second signature.
+    fn open_fresh<T: SignedObject + HasDevice>(
+        device: &DeviceRow,
+        body: &[u8],
+    ) -> Result<(Envelope, T), ServiceError> {
+        let envelope = parse_envelope(body)?;
+        let object: T = Self::open_from_device(device, &envelope)?;
+        check_fresh(object.iat())?;
+        Ok((envelope, object))
+    }
+
     /// Replaces the PIN key, authorised by the old one.
     pub async fn change_pin(
         &self,
@@ -279,9 +292,7 @@ impl Service {
         body: &[u8],
         ip: Option<String>,
     ) -> Result<(), ServiceError> {
-        let envelope = parse_envelope(body)?;
-        let change: PinChange = Self::open_from_device(device, &envelope)?;
-        check_fresh(change.iat)?;
+        let (envelope, change): (_, PinChange) = Self::open_fresh(device, body)?;
         PublicKey::ed25519_b64(&change.new_pin_key).map_err(|_| {
             Problem::new(
                 ErrorCode::BadRequest,
@@ -307,9 +318,7 @@ impl Service {
         body: &[u8],
         ip: Option<String>,
     ) -> Result<(), ServiceError> {
-        let envelope = parse_envelope(body)?;
-        let uv: UserVerificationKey = Self::open_from_device(device, &envelope)?;
-        check_fresh(uv.iat)?;
+        let (envelope, uv): (_, UserVerificationKey) = Self::open_fresh(device, body)?;
         PublicKey::from_b64(uv.alg, &uv.public_key).map_err(|_| {
             Problem::new(
                 ErrorCode::BadRequest,
@@ -364,9 +373,7 @@ impl Service {
         body: &[u8],
         ip: Option<String>,
     ) -> Result<(), ServiceError> {
-        let envelope = parse_envelope(body)?;
-        let revocation: DeviceRevocation = Self::open_from_device(device, &envelope)?;
-        check_fresh(revocation.iat)?;
+        let (envelope, revocation): (_, DeviceRevocation) = Self::open_fresh(device, body)?;
         let not_found = || Problem::new(ErrorCode::NotFound, "no such device");
         let target = self
             .store
@@ -402,13 +409,17 @@ impl Service {
     }
 }
 
-/// Objects that name the device they are about.
+/// Objects a device signs about itself: they name it and carry their time.
 trait HasDevice {
     fn device_id(&self) -> &str;
+    fn iat(&self) -> i64;
 }
 
 macro_rules! has_device {
-    ($($t:ty),*) => {$(impl HasDevice for $t { fn device_id(&self) -> &str { &self.device_id } })*};
+    ($($t:ty),*) => {$(impl HasDevice for $t {
+        fn device_id(&self) -> &str { &self.device_id }
+        fn iat(&self) -> i64 { self.iat }
+    })*};
 }
 has_device!(
     UnlockProof,
@@ -429,8 +440,7 @@ fn parse_envelope(body: &[u8]) -> Result<Envelope, Box<Problem>> {
     })
 }
 
-/// Signed device objects other than decisions must be fresh (the header nonce
-/// already stops replays of the whole call).
+/// Is a signed device object's time within the header skew of the server clock?
 fn check_fresh(iat: i64) -> Result<(), Box<Problem>> {
     if rules::header_time_ok(iat, now()) {
         Ok(())
