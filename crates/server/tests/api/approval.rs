@@ -262,8 +262,10 @@ async fn identical_resend_is_not_counted_twice(db: Db) {
             .unwrap_err();
         assert_eq!(err.problem().unwrap().attempts_left, Some(4));
     }
-    // Two byte-identical resends racing each other are counted once as well.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // Two byte-identical resends racing each other are counted once as well. (Two
+    // seconds later, so this is a new decision: a decision's time is never before the
+    // request's, and the device's view of server time may lag it by a second.)
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let racing = device
         .client
         .approve(&request, &created.code, &device.pin(WRONG_PIN))
