@@ -4,13 +4,12 @@
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
-use axum::http::header;
 use axum::http::request::Parts;
 use godkend_protocol::{ErrorCode, Problem};
 use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{JsonBody, QueryParams};
+use super::extract::{JsonBody, QueryParams, bearer_token};
 use crate::service::{
     DeviceInfo, NewActivation, NewRp, Revoked, RpInfo, SharedService, UserInfo, api_key_hash,
 };
@@ -41,12 +40,7 @@ impl FromRequestParts<SharedService> for Admin {
             )
             .into());
         };
-        let given = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| api_key_hash(t.trim()));
+        let given = bearer_token(parts).map(api_key_hash);
         // Hashes are compared, so timing reveals nothing about the token.
         if given.as_ref() == Some(expected) {
             Ok(Admin)

@@ -56,13 +56,9 @@ impl FromRequest<SharedService> for DeviceCall {
             "{prefix}{}",
             req.uri().path_and_query().map_or("/", |p| p.as_str())
         );
-        let body = Bytes::from_request(req, service).await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                Problem::new(ErrorCode::PayloadTooLarge, "the body is too large")
-            } else {
-                Problem::new(ErrorCode::BadRequest, "cannot read the body")
-            }
-        })?;
+        let body = Bytes::from_request(req, service)
+            .await
+            .map_err(|e| super::extract::body_problem(e.status()))?;
 
         let envelope =
             device_request::from_header_value(&value).map_err(|e| unauthorized(&e.to_string()))?;

@@ -46,7 +46,7 @@ fn json_problem(rejection: &JsonRejection) -> Problem {
         JsonRejection::BytesRejection(e)
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
         {
-            Problem::new(ErrorCode::PayloadTooLarge, "the body is too large")
+            body_problem(e.status())
         }
         other => Problem::new(ErrorCode::BadRequest, "cannot read the body")
             .with_detail(other.body_text()),
@@ -71,24 +71,23 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T>
     }
 }
 
-/// Raw body bytes with a problem+json rejection (for signed bodies).
-pub struct RawBody(pub axum::body::Bytes);
-
-impl<S: Send + Sync> FromRequest<S> for RawBody {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        axum::body::Bytes::from_request(req, state)
-            .await
-            .map(RawBody)
-            .map_err(|e| {
-                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    Problem::new(ErrorCode::PayloadTooLarge, "the body is too large").into()
-                } else {
-                    Problem::new(ErrorCode::BadRequest, "cannot read the body").into()
-                }
-            })
+/// The problem for a body that could not be read: too large, or broken off.
+pub(crate) fn body_problem(status: axum::http::StatusCode) -> Problem {
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        Problem::new(ErrorCode::PayloadTooLarge, "the body is too large")
+    } else {
+        Problem::new(ErrorCode::BadRequest, "cannot read the body")
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header, trimmed.
+pub(crate) fn bearer_token(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
 }
 
 /// The relying party named by `Authorization: Bearer <api key>`.
@@ -107,15 +106,10 @@ impl FromRequestParts<SharedService> for Rp {
                 "send a valid relying-party API key as `Authorization: Bearer <key>`",
             )
         };
-        let key = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(unauthorized)?;
+        let key = bearer_token(parts).ok_or_else(unauthorized)?;
         let rp = service
             .store
-            .rp_by_key_hash(&api_key_hash(key.trim()))
+            .rp_by_key_hash(&api_key_hash(key))
             .await
             .map_err(crate::service::ServiceError::from)?
             .ok_or_else(unauthorized)?;
