@@ -6,25 +6,28 @@
 use std::hash::{Hash, Hasher};
 use std::io::IsTerminal as _;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use godkend_core::client::{DeviceClient, VerifiedRequest};
 use godkend_core::connection::{self, ConnectionPolicy, PushUpdate};
 use godkend_core::device::Device;
 use godkend_core::inbox::{Change, Standing};
+use godkend_core::session::Session;
 use iced::futures::{SinkExt as _, Stream};
 use iced::widget::{center, column, text};
 use iced::{Element, Size, Subscription, Task, Theme, keyboard, window};
 use tokio::sync::{Notify, mpsc};
 
+use crate::fl;
 use crate::notification::{self, Notifier};
 use crate::screen::help::{self, Help, Topic};
 use crate::screen::home::{self, Home};
 use crate::screen::request::{self, Request};
 use crate::screen::settings::{self, Settings};
+use crate::screen::unlock::{self, Unlock};
 use crate::screen::welcome::{self, Welcome};
+use crate::tray::{self, Tray};
 use crate::widget::header::header;
-use crate::{fl, tray};
 
 /// Starts the desktop app and runs it until Quit.
 pub fn run(link: Option<String>) -> iced::Result {
@@ -60,7 +63,19 @@ enum Screen {
 enum Panel {
     Settings(Settings),
     Help(Help),
+    /// The PIN, before a panel that needs the app unlocked.
+    Unlock(Unlock, Guarded),
 }
+
+/// The panels that show only while the app is unlocked (design.md §3): they show
+/// the user's activity and change how the device behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Guarded {
+    Settings,
+}
+
+/// How often an unlocked app checks whether it should lock itself.
+const AUTO_LOCK_CHECK: Duration = Duration::from_secs(5);
 
 /// The app's state. It outlives its window: at most one is open at a time.
 pub struct App {
@@ -74,6 +89,9 @@ pub struct App {
     link: Option<String>,
     /// The OS notifications of pending requests.
     notifier: Notifier,
+    /// Unlocked or not, and until when.
+    session: Session,
+    tray: Tray,
 }
 
 #[derive(Debug, Clone)]
@@ -86,6 +104,9 @@ pub enum Message {
     Tick,
     Settings(settings::Message),
     Help(help::Message),
+    Unlock(unlock::Message),
+    /// While unlocked: time to check the auto-lock.
+    SessionTick,
     OpenSettings,
     OpenHelp,
     /// Tab and Shift+Tab: every control is reachable by keyboard.
@@ -100,7 +121,6 @@ pub enum Message {
 
 impl App {
     fn boot(link: Option<String>) -> (Self, Task<Message>) {
-        tray::spawn();
         let mut app = App {
             window: None,
             screen: Screen::Starting,
@@ -108,6 +128,8 @@ impl App {
             request: None,
             link,
             notifier: Notifier::default(),
+            session: Session::locked(),
+            tray: Tray::spawn(),
         };
         let open = app.open_window();
         let load = Task::perform(crate::device::load(), Message::Loaded);
@@ -115,8 +137,14 @@ impl App {
     }
 
     fn update(&mut self, message: Message) -> Task<Message> {
+        if message.is_user_activity() {
+            self.session.touch(Instant::now());
+        }
         let task = self.dispatch(message);
-        Task::batch([task, self.notify_changes()])
+        let notify = self.notify_changes();
+        let status = self.tray_status();
+        self.tray.show(status);
+        Task::batch([task, notify])
     }
 
     fn dispatch(&mut self, message: Message) -> Task<Message> {
@@ -128,15 +156,16 @@ impl App {
             Message::Tick => self.tick(),
             Message::Settings(message) => self.settings(message),
             Message::Help(message) => self.help(message),
-            Message::OpenSettings => self.open_settings(),
+            Message::Unlock(message) => self.unlock(message),
+            Message::SessionTick => self.session_tick(),
+            Message::OpenSettings => self.open_guarded(Guarded::Settings),
             Message::OpenHelp => self.open_help(),
             Message::FocusNext => iced::widget::operation::focus_next(),
             Message::FocusPrevious => iced::widget::operation::focus_previous(),
-            Message::Tray(tray::Action::Open) => self.open_window(),
-            Message::Tray(tray::Action::Quit) => iced::exit(),
+            Message::Tray(action) => self.tray_action(action),
             Message::Notification(Some(action)) => self.notification(action),
             Message::Notification(None) => Task::none(),
-            Message::WindowOpened(id) => Self::window_opened(id),
+            Message::WindowOpened(id) => self.window_opened(id),
             Message::WindowClosed(id) => self.window_closed(id),
         }
     }
@@ -170,12 +199,16 @@ impl App {
         match event {
             Some(home::Event::DeviceEnded) => {
                 self.request = None;
+                self.panel = None;
+                self.session.lock();
                 self.screen = Screen::Welcome(Welcome::after_device_ended());
             }
-            Some(home::Event::Review(pending)) => self.open_request(pending, now),
+            Some(home::Event::Review(pending)) => {
+                return Task::batch([task.map(Message::Home), self.open_request(pending, now)]);
+            }
             // Shown at once when the window is open; otherwise home lists it.
             Some(home::Event::Arrived(pending)) if self.window.is_some() => {
-                self.open_request(pending, now);
+                return Task::batch([task.map(Message::Home), self.open_request(pending, now)]);
             }
             Some(home::Event::Closed(id, standing)) => {
                 if let Some(request) = self.request.as_mut().filter(|r| r.request_id() == id) {
@@ -222,14 +255,15 @@ impl App {
                 };
                 let request = request.clone();
                 let shown = self.request.as_ref().map(Request::request_id);
+                let mut focus = Task::none();
                 if shown != Some(id.as_str()) {
-                    self.open_request(request, now);
+                    focus = self.open_request(request, now);
                     if let Some(screen) = &mut self.request {
                         screen.closed(standing);
                     }
                 }
                 self.panel = None;
-                self.open_window()
+                Task::batch([self.open_window(), focus])
             }
             notification::Action::Deny(id) => {
                 if self
@@ -252,9 +286,11 @@ impl App {
         }
     }
 
-    fn open_request(&mut self, pending: VerifiedRequest, now: i64) {
+    /// Shows `pending` on the request screen, with the code field focused.
+    fn open_request(&mut self, pending: VerifiedRequest, now: i64) -> Task<Message> {
         self.request = Some(Request::new(pending, now));
         self.panel = None;
+        iced::widget::operation::focus(request::CODE_FIELD)
     }
 
     fn request(&mut self, message: request::Message) -> Task<Message> {
@@ -283,6 +319,10 @@ impl App {
             }
             Some(request::Event::Decided(id, kind)) => {
                 home.decided(&id, kind);
+                if kind == godkend_protocol::messages::DecisionKind::Approve {
+                    // The server checked the PIN with the approval: that unlocks too.
+                    self.session.proved(Instant::now());
+                }
                 Task::none()
             }
             Some(request::Event::Ended(id, standing)) => {
@@ -322,13 +362,138 @@ impl App {
         Task::none()
     }
 
-    fn open_settings(&mut self) -> Task<Message> {
-        let serial = match &self.screen {
-            Screen::Home(home) => Some(home.device().config.account.serial.clone()),
-            _ => None,
-        };
-        self.panel = Some(Panel::Settings(Settings::new(serial)));
+    /// Opens `panel`, after the PIN when there is a device and the app is locked.
+    fn open_guarded(&mut self, panel: Guarded) -> Task<Message> {
+        let activated = matches!(self.screen, Screen::Home(_));
+        if activated && !self.session.is_unlocked(Instant::now()) {
+            self.panel = Some(Panel::Unlock(Unlock::new(), panel));
+            return Unlock::focus().map(Message::Unlock);
+        }
+        self.show_guarded(panel);
         Task::none()
+    }
+
+    fn show_guarded(&mut self, panel: Guarded) {
+        match panel {
+            Guarded::Settings => {
+                let serial = match &self.screen {
+                    Screen::Home(home) => Some(home.device().config.account.serial.clone()),
+                    _ => None,
+                };
+                self.panel = Some(Panel::Settings(Settings::new(serial)));
+            }
+        }
+    }
+
+    fn unlock(&mut self, message: unlock::Message) -> Task<Message> {
+        let (Some(Panel::Unlock(screen, then)), Screen::Home(home)) =
+            (&mut self.panel, &mut self.screen)
+        else {
+            return Task::none();
+        };
+        let then = *then;
+        let (task, event) = screen.update(message, home.device());
+        let followup = match event {
+            None => Task::none(),
+            Some(unlock::Event::Unlocked) => {
+                self.session.proved(Instant::now());
+                self.show_guarded(then);
+                Task::none()
+            }
+            Some(unlock::Event::Cancelled) => {
+                self.panel = None;
+                Task::none()
+            }
+            Some(unlock::Event::Blocked(status)) => {
+                self.panel = None;
+                status.map_or_else(Task::none, |status| {
+                    home.wipe_if_ended(status).map(Message::Home)
+                })
+            }
+        };
+        Task::batch([task.map(Message::Unlock), followup])
+    }
+
+    /// Locks the app now (tray, settings): the guarded panels close.
+    fn lock(&mut self) {
+        self.session.lock();
+        self.close_guarded();
+        tracing::info!("locked");
+    }
+
+    /// Closes a panel that needs the app unlocked, once it is locked.
+    fn close_guarded(&mut self) {
+        if matches!(self.panel, Some(Panel::Settings(_) | Panel::Unlock(..))) {
+            self.panel = None;
+        }
+    }
+
+    /// The auto-lock: five minutes without activity.
+    fn session_tick(&mut self) -> Task<Message> {
+        if !self.session.is_unlocked(Instant::now()) {
+            tracing::info!("locked after five minutes without activity");
+            self.close_guarded();
+        }
+        Task::none()
+    }
+
+    fn tray_action(&mut self, action: tray::Action) -> Task<Message> {
+        match action {
+            tray::Action::Open => self.open_window(),
+            tray::Action::Quit => iced::exit(),
+            tray::Action::Lock => {
+                self.lock();
+                Task::none()
+            }
+            tray::Action::Settings => {
+                let open = self.open_window();
+                Task::batch([open, self.open_guarded(Guarded::Settings)])
+            }
+            tray::Action::Review => match &mut self.screen {
+                Screen::Home(home) => {
+                    let (task, event) = home.update(home::Message::Review);
+                    let now = home.server_now();
+                    let focus = match event {
+                        Some(home::Event::Review(pending)) => self.open_request(pending, now),
+                        _ => Task::none(),
+                    };
+                    Task::batch([self.open_window(), task.map(Message::Home), focus])
+                }
+                _ => self.open_window(),
+            },
+            tray::Action::NoHost => {
+                crate::notification::tell(fl!("tray-no-host-title"), fl!("tray-no-host-body"));
+                Task::none()
+            }
+        }
+    }
+
+    /// What the tray shows: locked or not, online or not, and what waits.
+    fn tray_status(&mut self) -> tray::Status {
+        let unlocked = self.session.is_unlocked(Instant::now());
+        let Screen::Home(home) = &self.screen else {
+            return tray::Status {
+                look: tray::Look::default(),
+                pending_from: None,
+                can_lock: false,
+                activated: false,
+            };
+        };
+        let pending_from = home.pending().map(|p| p.request.rp_name.clone());
+        tray::Status {
+            look: tray::Look {
+                mark: if unlocked {
+                    tray::Mark::Check
+                } else {
+                    tray::Mark::Padlock
+                },
+                online: home.is_online(),
+                pending: pending_from.is_some(),
+            },
+            pending_from,
+            can_lock: unlocked,
+            activated: true,
+        }
     }
 
     fn open_help(&mut self) -> Task<Message> {
@@ -358,9 +523,20 @@ impl App {
         opened.map(Message::WindowOpened)
     }
 
-    fn window_opened(id: window::Id) -> Task<Message> {
+    fn window_opened(&self, id: window::Id) -> Task<Message> {
         tracing::info!(?id, "window opened");
-        Task::none()
+        self.initial_focus()
+    }
+
+    /// Focuses the field the shown screen starts with, so typing can begin at once.
+    fn initial_focus(&self) -> Task<Message> {
+        let field = match (&self.panel, &self.request, &self.screen) {
+            (Some(Panel::Unlock(..)), _, _) => Some(unlock::PIN_FIELD),
+            (None, Some(_), _) => Some(request::CODE_FIELD),
+            (None, None, Screen::Welcome(_)) => Some(welcome::LINK_FIELD),
+            _ => None,
+        };
+        field.map_or_else(Task::none, iced::widget::operation::focus)
     }
 
     /// The window is gone; the app stays in the tray. Panels close with it.
@@ -371,6 +547,7 @@ impl App {
             self.panel = None;
             // The request screen takes its PIN and PIN key with it.
             self.request = None;
+            self.session.window_closed(self.lock_on_close());
             // A half-typed PIN does not outlive the window it was typed in.
             if let Screen::Welcome(welcome) = &mut self.screen {
                 welcome.forget_pin();
@@ -379,10 +556,17 @@ impl App {
         Task::none()
     }
 
+    /// "Lock when the app closes" (on by default).
+    #[expect(clippy::unused_self, reason = "the setting is not loaded yet")]
+    fn lock_on_close(&self) -> bool {
+        godkend_core::settings::Settings::default().lock_on_close
+    }
+
     fn view(&self, _window: window::Id) -> Element<'_, Message> {
         let body = match &self.panel {
             Some(Panel::Settings(settings)) => settings.view().map(Message::Settings),
             Some(Panel::Help(help)) => help.view().map(Message::Help),
+            Some(Panel::Unlock(screen, _)) => screen.view().map(Message::Unlock),
             None => self.screen_view(),
         };
         column![header(Message::OpenSettings, Message::OpenHelp), body].into()
@@ -423,8 +607,29 @@ impl App {
                 subscriptions
                     .push(iced::time::every(Duration::from_secs(1)).map(|_| Message::Tick));
             }
+            if self.session.locks_at().is_some() {
+                subscriptions
+                    .push(iced::time::every(AUTO_LOCK_CHECK).map(|_| Message::SessionTick));
+            }
         }
         Subscription::batch(subscriptions)
+    }
+}
+
+impl Message {
+    /// Whether this is the user doing something in the window, which keeps an
+    /// unlocked app unlocked (the auto-lock counts five minutes without it).
+    fn is_user_activity(&self) -> bool {
+        matches!(
+            self,
+            Message::Settings(_)
+                | Message::Help(_)
+                | Message::Home(home::Message::Review)
+                | Message::OpenSettings
+                | Message::OpenHelp
+                | Message::FocusNext
+                | Message::FocusPrevious
+        )
     }
 }
 
@@ -497,6 +702,8 @@ mod tests {
             request: None,
             link: None,
             notifier: Notifier::default(),
+            session: Session::locked(),
+            tray: Tray::none(),
         }
     }
 

@@ -91,6 +91,26 @@ fn build(content: &Content) -> notify_rust::Notification {
     notification
 }
 
+/// Shows a plain message (no actions, the daemon's usual timeout), off the UI
+/// thread: for things the user should know once, such as a missing tray.
+pub fn tell(summary: String, body: String) {
+    let spawned = std::thread::Builder::new()
+        .name("notification-tell".into())
+        .spawn(move || {
+            let shown = notify_rust::Notification::new()
+                .appname("Godkend")
+                .summary(&summary)
+                .body(&body)
+                .show();
+            if let Err(e) = shown {
+                warn_once(&e);
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "could not start a notification thread");
+    }
+}
+
 /// The notifications on screen, by request id, so they can be withdrawn.
 #[derive(Default)]
 pub struct Notifier {

@@ -10,10 +10,11 @@ use godkend_core::outbox::Delivery;
 use godkend_core::push::PushEvent;
 use godkend_protocol::messages::{DecisionKind, RequestState};
 use godkend_protocol::{Envelope, ErrorCode};
-use iced::widget::{button, column, container, row, text};
+use iced::widget::{column, container, row, text};
 use iced::{Element, Length, Task};
 
 use crate::fl;
+use crate::widget::button;
 
 /// The home screen's state: it follows the push connection of its device.
 pub struct Home {
@@ -145,7 +146,13 @@ impl Home {
         (Task::none(), self.event_for(changes))
     }
 
-    fn is_online(&self) -> bool {
+    /// The request waiting for a decision, if any.
+    pub fn pending(&self) -> Option<&VerifiedRequest> {
+        self.inbox.current().map(|t| &t.request)
+    }
+
+    /// Connected, by push or by polling.
+    pub fn is_online(&self) -> bool {
         matches!(
             self.connection,
             ConnectionState::Connected | ConnectionState::Polling

@@ -5,10 +5,13 @@ pub mod help;
 pub mod home;
 pub mod request;
 pub mod settings;
+pub mod unlock;
 pub mod welcome;
 
 use iced::Element;
-use iced::widget::{button, column, text};
+use iced::widget::{column, text};
+
+use crate::widget::button;
 
 use crate::fl;
 

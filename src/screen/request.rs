@@ -15,15 +15,19 @@ use godkend_core::outbox::Delivery;
 use godkend_core::{CoreError, decision::SignedDecision};
 use godkend_protocol::messages::{DecisionKind, RequestKind};
 use godkend_protocol::{Envelope, ErrorCode, rules};
-use iced::widget::{button, column, container, row, text, text_input};
+use iced::widget::{column, container, row, text, text_input};
 use iced::{Alignment, Element, Length, Task};
 use zeroize::Zeroizing;
 
 use crate::fl;
+use crate::widget::button;
 use crate::widget::field::labelled;
 
 /// Shortest and longest PIN (the PIN rules of activation).
 const PIN_LENGTH: std::ops::RangeInclusive<usize> = 6..=12;
+
+/// The code field's id: focused when the screen opens, for typing straight away.
+pub const CODE_FIELD: &str = "request-code";
 
 /// The request screen's state.
 pub struct Request {

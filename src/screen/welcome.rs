@@ -7,11 +7,12 @@ use std::sync::Arc;
 use godkend_core::activation::ActivationInput;
 use godkend_core::device::Device;
 use godkend_core::pin::{PinProblem, check_new_pin, check_pin_rules};
-use iced::widget::{button, column, row, text, text_input};
+use iced::widget::{column, row, text, text_input};
 use iced::{Alignment, Element, Task};
 use zeroize::Zeroizing;
 
 use crate::fl;
+use crate::widget::button;
 use crate::widget::field::labelled;
 
 /// The welcome screen's state.
@@ -282,7 +283,9 @@ impl Welcome {
         let link = labelled(
             fl!("link-label"),
             editable(
-                text_input(&fl!("link-placeholder"), &self.link).padding(8),
+                text_input(&fl!("link-placeholder"), &self.link)
+                    .id(LINK_FIELD)
+                    .padding(8),
                 Message::LinkChanged,
             ),
             link_note,
@@ -384,6 +387,9 @@ impl Welcome {
         }
     }
 }
+
+/// The link field's id: focused when the window opens on this screen.
+pub const LINK_FIELD: &str = "welcome-link";
 
 fn note<'a>(message: String, style: fn(&iced::Theme) -> text::Style) -> Element<'a, Message> {
     text(message).size(13).style(style).into()

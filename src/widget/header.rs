@@ -1,7 +1,9 @@
 //! The bar on top of every screen: settings (gear, top left, as in NemID), the app's
 //! name, and help ("?", top right).
 
-use iced::widget::{button, container, row, space, text, tooltip};
+use iced::widget::{container, row, space, text, tooltip};
+
+use super::button;
 use iced::{Alignment, Element, Length, Theme};
 
 use crate::fl;

@@ -1,7 +1,10 @@
 //! Building blocks shared by the screens.
 
+pub mod button;
 pub mod field;
 pub mod header;
+
+pub use button::button;
 
 use iced::widget::{container, scrollable};
 use iced::{Element, Length};

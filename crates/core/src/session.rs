@@ -5,9 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use crate::CoreError;
-use crate::client::DeviceClient;
-use crate::keys::PinKey;
 use crate::settings::AUTO_LOCK_SECONDS;
 
 /// Inactivity after which the app locks itself; always on.
@@ -25,21 +22,11 @@ impl Session {
         Session::default()
     }
 
-    /// Unlocks with the PIN: the server checks it and counts wrong ones. Errors are
-    /// typed: wrong PIN with attempts left, device blocked, offline.
-    pub async fn unlock(
-        &mut self,
-        client: &DeviceClient,
-        pin: &PinKey,
-        now: Instant,
-    ) -> Result<(), CoreError> {
-        client.unlock(pin).await?;
-        self.last_activity = Some(now);
-        Ok(())
-    }
-
-    /// An approval the server accepted also proved the PIN: it unlocks the app too.
-    pub fn proved_by_approval(&mut self, now: Instant) {
+    /// The server accepted the PIN: an unlock round trip
+    /// ([`DeviceClient::unlock`](crate::client::DeviceClient::unlock), whose errors
+    /// say wrong PIN with attempts left, blocked, or offline) or an approval. The app
+    /// runs the round trip as a task of its own, then calls this.
+    pub fn proved(&mut self, now: Instant) {
         self.last_activity = Some(now);
     }
 
@@ -89,7 +76,7 @@ mod tests {
         let t0 = Instant::now();
         let mut s = Session::locked();
         assert!(!s.is_unlocked(t0));
-        s.proved_by_approval(t0);
+        s.proved(t0);
         assert!(s.is_unlocked(t0 + Duration::from_secs(299)));
         s.touch(t0 + Duration::from_secs(200));
         assert!(s.is_unlocked(t0 + Duration::from_secs(499)));
@@ -103,12 +90,12 @@ mod tests {
     fn lock_now_and_lock_on_close() {
         let t0 = Instant::now();
         let mut s = Session::locked();
-        s.proved_by_approval(t0);
+        s.proved(t0);
         s.window_closed(false);
         assert!(s.is_unlocked(t0), "stays unlocked when the setting is off");
         s.window_closed(true);
         assert!(!s.is_unlocked(t0));
-        s.proved_by_approval(t0);
+        s.proved(t0);
         assert_eq!(s.locks_at(), Some(t0 + AUTO_LOCK));
         s.lock();
         assert!(!s.is_unlocked(t0));

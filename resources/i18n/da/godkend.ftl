@@ -80,6 +80,15 @@ help-general = Godkend godkender login og betalinger for dig fra denne computer.
 tray-tooltip = Godkend
 tray-open = Åbn Godkend
 tray-quit = Afslut
+tray-tooltip-pending = Godkend: en anmodning fra { $rp } venter
+tray-tooltip-offline = Godkend: offline
+tray-tooltip-locked = Godkend: låst
+tray-review = Se anmodningen fra { $rp }
+tray-no-request = Ingen anmodning venter
+tray-lock = Lås nu
+tray-settings = Indstillinger
+tray-no-host-title = Godkend kører
+tray-no-host-body = Dette skrivebord viser ikke ikoner i statusfeltet. Anmodninger kommer stadig som notifikationer, og du kan åbne Godkend fra programmenuen.
 
 # Serveren har tilbagekaldt eller spærret denne enhed
 device-ended = Denne computer er blevet tilbagekaldt eller spærret på serveren, og dens nøgler og data er fjernet. Aktivér den igen for at bruge Godkend.
@@ -134,3 +143,17 @@ notification-body-payment = beder dig godkende en betaling
 notification-body-action = beder dig godkende en handling
 notification-review = Se anmodningen
 notification-deny = Afvis
+
+# Unlock
+unlock-title = Lås Godkend op
+unlock-intro = Skriv din PIN-kode for at se din aktivitet og dine indstillinger. Anmodninger kan godkendes uden at låse op: hver godkendelse beder alligevel om din PIN-kode.
+unlock-pin-placeholder = PIN-kode
+unlock-button = Lås op
+unlock-erase = ⌫ Slet
+unlock-checking = Tjekker din PIN-kode hos serveren…
+unlock-wrong-pin = Forkert PIN-kode. { $left ->
+    [one] Én forkert PIN-kode mere spærrer denne computer.
+   *[other] { $left } forsøg tilbage, før denne computer spærres.
+}
+unlock-offline = Du er offline. Kun serveren kan tjekke din PIN-kode, så Godkend kan ikke låses op, før forbindelsen er tilbage. Anmodninger, du allerede har, kan stadig afvises.
+unlock-failed = Kunne ikke låse op: { $reason }

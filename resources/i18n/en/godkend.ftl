@@ -80,6 +80,15 @@ help-general = Godkend approves sign-ins and payments for you from this computer
 tray-tooltip = Godkend
 tray-open = Open Godkend
 tray-quit = Quit
+tray-tooltip-pending = Godkend: a request from { $rp } is waiting
+tray-tooltip-offline = Godkend: offline
+tray-tooltip-locked = Godkend: locked
+tray-review = Review the request from { $rp }
+tray-no-request = No request waiting
+tray-lock = Lock now
+tray-settings = Settings
+tray-no-host-title = Godkend is running
+tray-no-host-body = This desktop shows no tray icons. Requests still arrive as notifications, and you can open Godkend from your applications menu.
 
 # The server revoked or blocked this device
 device-ended = This computer was revoked or blocked at the server, and its keys and data were removed. Activate it again to use Godkend.
@@ -134,3 +143,17 @@ notification-body-payment = wants you to approve a payment
 notification-body-action = wants you to approve an action
 notification-review = Review
 notification-deny = Deny
+
+# Unlock
+unlock-title = Unlock Godkend
+unlock-intro = Type your PIN to see your activity and settings. Requests can be approved without unlocking: each approval asks for your PIN anyway.
+unlock-pin-placeholder = PIN
+unlock-button = Unlock
+unlock-erase = ⌫ Erase
+unlock-checking = Checking your PIN with the server…
+unlock-wrong-pin = Wrong PIN. { $left ->
+    [one] One more wrong PIN blocks this computer.
+   *[other] { $left } tries left before this computer is blocked.
+}
+unlock-offline = You are offline. Only the server can check your PIN, so Godkend cannot unlock until the connection is back. Requests you already have can still be denied.
+unlock-failed = Could not unlock: { $reason }

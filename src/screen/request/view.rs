@@ -109,7 +109,9 @@ impl Request {
             return self.not_me_confirmation();
         }
         let editable = self.can_decide() && self.stage == Stage::Open;
-        let mut code = text_input(&fl!("request-code-placeholder"), &self.code).padding(8);
+        let mut code = text_input(&fl!("request-code-placeholder"), &self.code)
+            .id(super::CODE_FIELD)
+            .padding(8);
         if editable {
             code = code
                 .on_input(Message::CodeChanged)

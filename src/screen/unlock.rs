@@ -1,0 +1,394 @@
+//! Unlock: the PIN, typed or tapped on a pad, before activity and settings show.
+//! Only the server can tell a right PIN (design.md §3), so unlocking is a signed round
+//! trip: the server counts wrong PINs and says how many tries are left; offline, the
+//! app cannot unlock and says so.
+
+use std::sync::Arc;
+
+use godkend_core::CoreError;
+use godkend_core::device::Device;
+use godkend_protocol::{Envelope, ErrorCode};
+use iced::widget::{column, row, text, text_input};
+use iced::{Alignment, Element, Length, Task};
+use zeroize::Zeroizing;
+
+use crate::fl;
+use crate::widget::button;
+
+/// Longest PIN (the PIN rules of activation); the shortest is six digits.
+const PIN_LENGTH: std::ops::RangeInclusive<usize> = 6..=12;
+
+/// The PIN field's id, focused when the screen opens.
+pub const PIN_FIELD: &str = "unlock-pin";
+
+/// The unlock screen's state.
+#[derive(Default)]
+pub struct Unlock {
+    pin: Zeroizing<String>,
+    checking: bool,
+    problem: Option<Problem>,
+}
+
+/// Why the last try did not unlock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    WrongPin {
+        attempts_left: u32,
+    },
+    /// The server cannot be reached, so the PIN cannot be checked.
+    Offline,
+    Failed(String),
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    PinChanged(String),
+    /// A digit from the pad.
+    Digit(u8),
+    Erase,
+    Unlock,
+    Cancel,
+    /// The server's answer.
+    Checked(Result<(), Refusal>),
+}
+
+/// The server's refusal, in a form messages can carry.
+#[derive(Debug, Clone)]
+pub enum Refusal {
+    WrongPin {
+        attempts_left: u32,
+    },
+    /// Five wrong PINs: the device is blocked; the server's signed status, if sent.
+    Blocked(Option<Envelope>),
+    Offline,
+    Failed(String),
+}
+
+impl Refusal {
+    fn from_error(error: &CoreError) -> Self {
+        let problem = error.problem();
+        match error.code() {
+            Some(ErrorCode::WrongPin) => Refusal::WrongPin {
+                attempts_left: problem.and_then(|p| p.attempts_left).unwrap_or(0),
+            },
+            Some(ErrorCode::DeviceBlocked) => {
+                Refusal::Blocked(problem.and_then(|p| p.device_status.clone()))
+            }
+            _ if matches!(error, CoreError::Offline(_)) => Refusal::Offline,
+            _ => Refusal::Failed(error.to_string()),
+        }
+    }
+}
+
+/// What the unlock screen tells the app.
+#[derive(Debug)]
+pub enum Event {
+    Unlocked,
+    Cancelled,
+    Blocked(Option<Envelope>),
+}
+
+impl Unlock {
+    pub fn new() -> Self {
+        Unlock::default()
+    }
+
+    fn can_unlock(&self) -> bool {
+        !self.checking && PIN_LENGTH.contains(&self.pin.len())
+    }
+
+    /// `device` checks the PIN with its server when the user asks to unlock.
+    pub fn update(
+        &mut self,
+        message: Message,
+        device: &Arc<Device>,
+    ) -> (Task<Message>, Option<Event>) {
+        match message {
+            Message::PinChanged(typed) => self.typed(&typed),
+            Message::Digit(digit) => self.digit(digit),
+            Message::Erase => {
+                self.pin.pop();
+            }
+            Message::Unlock => return (self.unlock(device), None),
+            Message::Cancel => return (Task::none(), Some(Event::Cancelled)),
+            Message::Checked(result) => return (Task::none(), self.checked(result)),
+        }
+        (Task::none(), None)
+    }
+
+    fn typed(&mut self, typed: &str) {
+        if !self.checking {
+            *self.pin = typed
+                .chars()
+                .filter(char::is_ascii_digit)
+                .take(*PIN_LENGTH.end())
+                .collect();
+        }
+    }
+
+    fn digit(&mut self, digit: u8) {
+        if !self.checking && self.pin.len() < *PIN_LENGTH.end() && digit <= 9 {
+            self.pin.push(char::from(b'0' + digit));
+        }
+    }
+
+    fn unlock(&mut self, device: &Arc<Device>) -> Task<Message> {
+        if !self.can_unlock() {
+            return Task::none();
+        }
+        self.checking = true;
+        self.problem = None;
+        // The PIN leaves the screen now: it is needed only to derive the key.
+        let pin = std::mem::take(&mut self.pin);
+        let device = Arc::clone(device);
+        Task::perform(
+            async move {
+                let pin_key = device
+                    .pin_key(&pin)
+                    .await
+                    .map_err(|e| Refusal::Failed(e.to_string()))?;
+                device
+                    .client
+                    .unlock(&pin_key)
+                    .await
+                    .map_err(|e| Refusal::from_error(&e))
+            },
+            Message::Checked,
+        )
+    }
+
+    fn checked(&mut self, result: Result<(), Refusal>) -> Option<Event> {
+        self.checking = false;
+        match result {
+            Ok(()) => {
+                tracing::info!("unlocked");
+                return Some(Event::Unlocked);
+            }
+            Err(Refusal::WrongPin { attempts_left }) => {
+                tracing::info!(attempts_left, "unlock refused: wrong PIN");
+                self.problem = Some(Problem::WrongPin { attempts_left });
+            }
+            Err(Refusal::Blocked(status)) => return Some(Event::Blocked(status)),
+            Err(Refusal::Offline) => self.problem = Some(Problem::Offline),
+            Err(Refusal::Failed(reason)) => self.problem = Some(Problem::Failed(reason)),
+        }
+        None
+    }
+
+    /// Focuses the PIN field, for typing straight away.
+    pub fn focus() -> Task<Message> {
+        iced::widget::operation::focus(PIN_FIELD)
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let mut field = text_input(&fl!("unlock-pin-placeholder"), &self.pin)
+            .id(PIN_FIELD)
+            .secure(true)
+            .padding(10)
+            .size(20)
+            .width(Length::Fixed(PAD_WIDTH));
+        if !self.checking {
+            field = field
+                .on_input(Message::PinChanged)
+                .on_submit(Message::Unlock);
+        }
+        let status = if self.checking {
+            Some(text(fl!("unlock-checking")).style(text::secondary))
+        } else {
+            self.problem.as_ref().map(|problem| {
+                let message = match problem {
+                    Problem::WrongPin { attempts_left } => {
+                        fl!("unlock-wrong-pin", left = attempts_left)
+                    }
+                    Problem::Offline => fl!("unlock-offline"),
+                    Problem::Failed(reason) => fl!("unlock-failed", reason = reason.clone()),
+                };
+                text(message).style(text::danger)
+            })
+        };
+        let content = column![
+            text(fl!("unlock-title")).size(26),
+            text(fl!("unlock-intro")).size(14),
+            field,
+            self.pad(),
+        ]
+        .push(status.map(|s| s.size(14)))
+        .push(
+            button(text(fl!("back-button")))
+                .padding([8, 24])
+                .style(button::secondary)
+                .on_press(Message::Cancel),
+        )
+        .spacing(16)
+        .align_x(Alignment::Center);
+        crate::widget::body(content)
+    }
+
+    /// The PIN pad: 1–9, then erase, 0 and unlock.
+    fn pad(&self) -> Element<'_, Message> {
+        let enabled = !self.checking;
+        let key = |label: String, message: Option<Message>| {
+            button(
+                text(label)
+                    .size(20)
+                    .width(Length::Fill)
+                    .align_x(Alignment::Center),
+            )
+            .width(Length::Fixed(KEY_WIDTH))
+            .padding([10, 0])
+            .style(button::secondary)
+            .on_press_maybe(message.filter(|_| enabled))
+        };
+        let digit = |d: u8| key(d.to_string(), Some(Message::Digit(d)));
+        let mut rows = column![].spacing(KEY_GAP);
+        for first in [1, 4, 7] {
+            rows =
+                rows.push(row![digit(first), digit(first + 1), digit(first + 2)].spacing(KEY_GAP));
+        }
+        let erase = key(fl!("unlock-erase"), Some(Message::Erase));
+        let unlock = button(
+            text(fl!("unlock-button"))
+                .size(16)
+                .width(Length::Fill)
+                .align_x(Alignment::Center),
+        )
+        .width(Length::Fixed(KEY_WIDTH))
+        .padding([12, 0])
+        .style(button::primary)
+        .on_press_maybe(self.can_unlock().then_some(Message::Unlock));
+        rows.push(row![erase, digit(0), unlock].spacing(KEY_GAP))
+            .into()
+    }
+}
+
+const KEY_WIDTH: f32 = 88.0;
+const KEY_GAP: f32 = 8.0;
+const PAD_WIDTH: f32 = KEY_WIDTH * 3.0 + KEY_GAP * 2.0;
+
+#[cfg(test)]
+mod tests {
+    use godkend_protocol::Problem as WireProblem;
+    use iced_test::simulator;
+
+    use super::*;
+
+    fn click(screen: &Unlock, label: &str) -> Vec<Message> {
+        let mut ui = simulator(screen.view());
+        ui.click(label)
+            .unwrap_or_else(|e| panic!("no control {label:?}: {e}"));
+        ui.into_messages().collect()
+    }
+
+    fn shows(screen: &Unlock, text: &str) -> bool {
+        simulator(screen.view()).find(text).is_ok()
+    }
+
+    /// Applies `message` without a device: only messages that need none.
+    fn apply(screen: &mut Unlock, message: Message) -> Option<Event> {
+        match message {
+            Message::PinChanged(typed) => screen.typed(&typed),
+            Message::Digit(d) => screen.digit(d),
+            Message::Erase => {
+                screen.pin.pop();
+            }
+            Message::Checked(result) => return screen.checked(result),
+            Message::Cancel => return Some(Event::Cancelled),
+            Message::Unlock => panic!("unlock needs a device"),
+        }
+        None
+    }
+
+    #[test]
+    fn the_pad_and_the_keyboard_both_type_digits_only() {
+        let mut screen = Unlock::new();
+        for label in ["4", "0", "9"] {
+            for message in click(&screen, label) {
+                apply(&mut screen, message);
+            }
+        }
+        assert_eq!(screen.pin.as_str(), "409");
+        for message in click(&screen, &fl!("unlock-erase")) {
+            apply(&mut screen, message);
+        }
+        assert_eq!(screen.pin.as_str(), "40");
+        apply(
+            &mut screen,
+            Message::PinChanged("12a34-56 789012345".into()),
+        );
+        assert_eq!(
+            screen.pin.as_str(),
+            "123456789012",
+            "digits only, at most 12"
+        );
+    }
+
+    #[test]
+    fn unlock_waits_for_six_digits() {
+        let mut screen = Unlock::new();
+        apply(&mut screen, Message::PinChanged("12345".into()));
+        assert!(click(&screen, &fl!("unlock-button")).is_empty());
+        apply(&mut screen, Message::Digit(6));
+        assert!(matches!(
+            click(&screen, &fl!("unlock-button")).as_slice(),
+            [Message::Unlock]
+        ));
+    }
+
+    #[test]
+    fn a_wrong_pin_shows_the_attempts_left() {
+        let mut screen = Unlock::new();
+        let event = apply(
+            &mut screen,
+            Message::Checked(Err(Refusal::WrongPin { attempts_left: 2 })),
+        );
+        assert!(event.is_none());
+        assert!(shows(&screen, &fl!("unlock-wrong-pin", left = 2)));
+    }
+
+    #[test]
+    fn offline_says_the_pin_cannot_be_checked() {
+        let mut screen = Unlock::new();
+        apply(&mut screen, Message::Checked(Err(Refusal::Offline)));
+        assert!(shows(&screen, &fl!("unlock-offline")));
+    }
+
+    #[test]
+    fn success_blocked_and_back_tell_the_app() {
+        let mut screen = Unlock::new();
+        assert!(matches!(
+            apply(&mut screen, Message::Checked(Ok(()))),
+            Some(Event::Unlocked)
+        ));
+        assert!(matches!(
+            apply(&mut screen, Message::Checked(Err(Refusal::Blocked(None)))),
+            Some(Event::Blocked(None))
+        ));
+        let back = click(&screen, &fl!("back-button"));
+        assert!(matches!(back.as_slice(), [Message::Cancel]));
+    }
+
+    #[test]
+    fn server_errors_map_to_what_the_user_can_do() {
+        let problem = |code: ErrorCode, left: Option<u32>| {
+            let mut p = WireProblem::new(code, "detail");
+            p.attempts_left = left;
+            CoreError::Server(Box::new(p))
+        };
+        assert!(matches!(
+            Refusal::from_error(&problem(ErrorCode::WrongPin, Some(3))),
+            Refusal::WrongPin { attempts_left: 3 }
+        ));
+        assert!(matches!(
+            Refusal::from_error(&problem(ErrorCode::DeviceBlocked, None)),
+            Refusal::Blocked(None)
+        ));
+        assert!(matches!(
+            Refusal::from_error(&CoreError::Offline("refused".into())),
+            Refusal::Offline
+        ));
+        assert!(matches!(
+            Refusal::from_error(&problem(ErrorCode::BadRequest, None)),
+            Refusal::Failed(_)
+        ));
+    }
+}
