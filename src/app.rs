@@ -29,8 +29,9 @@ use crate::screen::welcome::{self, Welcome};
 use crate::tray::{self, Tray};
 use crate::widget::header::header;
 
-/// Starts the desktop app and runs it until Quit.
-pub fn run(link: Option<String>) -> iced::Result {
+/// Starts the desktop app and runs it until Quit. With `tray_only` an activated app
+/// starts without its window (start at login).
+pub fn run(link: Option<String>, tray_only: bool) -> iced::Result {
     // iced and winit say a lot at info level; the app's own lines are what tests read.
     let filter = std::env::var("RUST_LOG")
         .ok()
@@ -42,7 +43,11 @@ pub fn run(link: Option<String>) -> iced::Result {
         .with_writer(std::io::stderr)
         .try_init();
     crate::i18n::select_desktop_language();
-    iced::daemon(move || App::boot(link.clone()), App::update, App::view)
+    iced::daemon(
+        move || App::boot(link.clone(), tray_only),
+        App::update,
+        App::view,
+    )
         .title(|_: &App, _| fl!("app-name"))
         .theme(|_: &App, _| Theme::Light)
         .subscription(App::subscription)
@@ -87,6 +92,8 @@ pub struct App {
     request: Option<Request>,
     /// A link from the command line, for the welcome screen.
     link: Option<String>,
+    /// Started at login: no window once the device is loaded.
+    tray_only: bool,
     /// The OS notifications of pending requests.
     notifier: Notifier,
     /// Unlocked or not, and until when.
@@ -112,6 +119,8 @@ pub enum Message {
     /// Tab and Shift+Tab: every control is reachable by keyboard.
     FocusNext,
     FocusPrevious,
+    /// Escape closes what is open on top: a question, then a panel.
+    Escape,
     Tray(tray::Action),
     /// What the user did with a request's notification, if anything.
     Notification(Option<notification::Action>),
@@ -120,20 +129,21 @@ pub enum Message {
 }
 
 impl App {
-    fn boot(link: Option<String>) -> (Self, Task<Message>) {
-        let mut app = App {
+    fn boot(link: Option<String>, tray_only: bool) -> (Self, Task<Message>) {
+        let app = App {
             window: None,
             screen: Screen::Starting,
             panel: None,
             request: None,
             link,
+            tray_only,
             notifier: Notifier::default(),
             session: Session::locked(),
             tray: Tray::spawn(),
         };
-        let open = app.open_window();
+        // The window opens once it is known what it should show.
         let load = Task::perform(crate::device::load(), Message::Loaded);
-        (app, Task::batch([open, load]))
+        (app, load)
     }
 
     fn update(&mut self, message: Message) -> Task<Message> {
@@ -162,6 +172,7 @@ impl App {
             Message::OpenHelp => self.open_help(),
             Message::FocusNext => iced::widget::operation::focus_next(),
             Message::FocusPrevious => iced::widget::operation::focus_previous(),
+            Message::Escape => self.escape(),
             Message::Tray(action) => self.tray_action(action),
             Message::Notification(Some(action)) => self.notification(action),
             Message::Notification(None) => Task::none(),
@@ -172,11 +183,25 @@ impl App {
 
     fn loaded(&mut self, result: Result<Option<Arc<Device>>, String>) -> Task<Message> {
         self.screen = match result {
-            Ok(Some(device)) => Screen::Home(Home::new(device)),
-            Ok(None) => Screen::Welcome(Welcome::new(self.link.take())),
-            Err(reason) => Screen::Problem(reason),
+            Ok(Some(device)) => {
+                tracing::info!("device loaded");
+                Screen::Home(Home::new(device))
+            }
+            Ok(None) => {
+                tracing::info!("not activated yet");
+                Screen::Welcome(Welcome::new(self.link.take()))
+            }
+            Err(reason) => {
+                tracing::warn!(%reason, "the device could not be loaded");
+                Screen::Problem(reason)
+            }
         };
-        Task::none()
+        // Activation and problems need the window; an activated app started at
+        // login waits in the tray.
+        if self.tray_only && matches!(self.screen, Screen::Home(_)) {
+            return Task::none();
+        }
+        self.open_window()
     }
 
     fn welcome(&mut self, message: welcome::Message) -> Task<Message> {
@@ -288,6 +313,7 @@ impl App {
 
     /// Shows `pending` on the request screen, with the code field focused.
     fn open_request(&mut self, pending: VerifiedRequest, now: i64) -> Task<Message> {
+        tracing::info!(request = %pending.request.request_id, "request shown");
         self.request = Some(Request::new(pending, now));
         self.panel = None;
         iced::widget::operation::focus(request::CODE_FIELD)
@@ -306,6 +332,11 @@ impl App {
         }
         let Some(request) = &mut self.request else {
             return Task::none();
+        };
+        let focus = if matches!(message, request::Message::NotMe) {
+            iced::widget::operation::focus(request::NOT_ME_CONFIRM)
+        } else {
+            Task::none()
         };
         let (work, event) = request.update(message);
         let task = work.map_or_else(Task::none, |work| {
@@ -334,7 +365,7 @@ impl App {
                     home.wipe_if_ended(status).map(Message::Home)
                 }),
         };
-        Task::batch([task, followup])
+        Task::batch([task, followup, focus])
     }
 
     /// Countdowns on the home and request screens, and expiry.
@@ -412,6 +443,14 @@ impl App {
             }
         };
         Task::batch([task.map(Message::Unlock), followup])
+    }
+
+    fn escape(&mut self) -> Task<Message> {
+        if self.panel.is_none() && self.request.as_ref().is_some_and(Request::is_confirming) {
+            return self.request(request::Message::CancelNotMe);
+        }
+        self.panel = None;
+        self.initial_focus()
     }
 
     /// Locks the app now (tray, settings): the guarded panels close.
@@ -629,17 +668,22 @@ impl Message {
                 | Message::OpenHelp
                 | Message::FocusNext
                 | Message::FocusPrevious
+                | Message::Escape
         )
     }
 }
 
-/// Tab moves the focus forward, Shift+Tab back.
+/// Tab moves the focus forward, Shift+Tab back; Escape closes.
 #[expect(
     clippy::needless_pass_by_value,
     reason = "Subscription::filter_map passes events by value"
 )]
 fn focus_key(event: keyboard::Event) -> Option<Message> {
     match event {
+        keyboard::Event::KeyPressed {
+            key: keyboard::Key::Named(keyboard::key::Named::Escape),
+            ..
+        } => Some(Message::Escape),
         keyboard::Event::KeyPressed {
             key: keyboard::Key::Named(keyboard::key::Named::Tab),
             modifiers,
@@ -701,6 +745,7 @@ mod tests {
             panel: None,
             request: None,
             link: None,
+            tray_only: false,
             notifier: Notifier::default(),
             session: Session::locked(),
             tray: Tray::none(),
@@ -765,6 +810,29 @@ mod tests {
             app.panel.is_none(),
             "a reopened window starts on the screen"
         );
+    }
+
+    #[test]
+    fn escape_closes_a_panel_and_tab_is_keyboard_activity() {
+        let mut app = showing(Screen::Welcome(Welcome::new(None)));
+        let _ = app.update(Message::OpenHelp);
+        assert!(app.panel.is_some());
+        let escape = keyboard::Event::KeyPressed {
+            key: keyboard::Key::Named(keyboard::key::Named::Escape),
+            modified_key: keyboard::Key::Named(keyboard::key::Named::Escape),
+            physical_key: keyboard::key::Physical::Unidentified(
+                keyboard::key::NativeCode::Unidentified,
+            ),
+            location: keyboard::Location::Standard,
+            modifiers: keyboard::Modifiers::empty(),
+            text: None,
+            repeat: false,
+        };
+        let message = focus_key(escape).expect("Escape is a key the app handles");
+        assert!(message.is_user_activity());
+        let _ = app.update(message);
+        assert!(app.panel.is_none());
+        assert!(!Message::Tick.is_user_activity(), "a timer is not the user");
     }
 
     #[test]

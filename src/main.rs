@@ -44,6 +44,10 @@ pub struct Cli {
     /// Run the terminal stand-in instead of the desktop app
     #[arg(long)]
     terminal: bool,
+    /// Start in the tray without opening the window, once this computer is
+    /// activated (how start at login runs it)
+    #[arg(long, conflicts_with = "terminal")]
+    tray: bool,
     /// The activation link from your administrator: godkend://activate?...
     #[arg(value_name = "LINK", conflicts_with = "server")]
     link: Option<String>,
@@ -63,7 +67,7 @@ fn main() -> ExitCode {
     if cli.terminal {
         return terminal::main(cli);
     }
-    match app::run(cli.link) {
+    match app::run(cli.link, cli.tray) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("godkend: error: the desktop app could not run: {e}");

@@ -129,6 +129,7 @@ impl Home {
         self.changes.extend(changes.iter().cloned());
         match update {
             PushUpdate::State(state) => {
+                tracing::info!(?state, "connection");
                 let was_online = self.is_online();
                 self.connection = state.clone();
                 if !was_online && self.is_online() {

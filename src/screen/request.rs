@@ -28,6 +28,9 @@ const PIN_LENGTH: std::ops::RangeInclusive<usize> = 6..=12;
 
 /// The code field's id: focused when the screen opens, for typing straight away.
 pub const CODE_FIELD: &str = "request-code";
+/// The "yes, this was not me" button's id: focused when the question shows, so a
+/// keyboard user answers it next (Escape or Cancel goes back).
+pub const NOT_ME_CONFIRM: &str = "request-not-me-confirm";
 
 /// The request screen's state.
 pub struct Request {
@@ -191,6 +194,11 @@ impl Request {
         }
     }
 
+    /// Whether "this was not me" waits for its confirmation.
+    pub fn is_confirming(&self) -> bool {
+        self.confirming_not_me
+    }
+
     fn is_expired(&self) -> bool {
         rules::is_expired(self.verified.request.exp, self.now)
     }
@@ -293,6 +301,7 @@ impl Request {
         self.stage = Stage::Open;
         let (attempts_left, device_status, reason, code) = match outcome {
             Outcome::Accepted => {
+                tracing::info!(request = %id, ?kind, "decision accepted");
                 self.finish(Ending::Decided(kind));
                 return Some(Event::Decided(id, kind));
             }
@@ -315,6 +324,7 @@ impl Request {
         let left = attempts_left.unwrap_or(0);
         match code {
             Some(ErrorCode::CodeMismatch) if left > 0 => {
+                tracing::info!(attempts_left = left, "approval refused: wrong code");
                 // The PIN key stays: only the code is typed again.
                 self.code.clear();
                 self.notice = Some(fl!("request-wrong-code", left = left));
@@ -325,6 +335,7 @@ impl Request {
                 Some(Event::Ended(id, Standing::Failed))
             }
             Some(ErrorCode::WrongPin) => {
+                tracing::info!(attempts_left = left, "approval refused: wrong PIN");
                 self.forget_secrets();
                 self.notice = Some(fl!("request-wrong-pin", left = left));
                 None

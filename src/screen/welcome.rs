@@ -113,7 +113,7 @@ impl Welcome {
             Message::PinChanged(pin) => self.pin = Zeroizing::new(pin),
             Message::PinAgainChanged(pin) => self.pin_again = Zeroizing::new(pin),
             Message::Activate => return (self.activate(), None),
-            Message::Activated(result) => self.activated(result),
+            Message::Activated(result) => return (self.activated(result), None),
             Message::CopySerial => return (self.copy_serial(), None),
             Message::Continue => return (Task::none(), self.finish()),
         }
@@ -184,17 +184,24 @@ impl Welcome {
         Task::perform(crate::device::activate(input, pin), Message::Activated)
     }
 
-    fn activated(&mut self, result: Result<Arc<Device>, String>) {
-        self.stage = match result {
+    /// Activation finished: the serial number and Continue (focused), or why not.
+    fn activated(&mut self, result: Result<Arc<Device>, String>) -> Task<Message> {
+        match result {
             Ok(device) => {
+                tracing::info!("activated");
                 // The PIN is not needed again until a request is approved.
                 self.pin = Zeroizing::default();
                 self.pin_again = Zeroizing::default();
                 self.code = Zeroizing::default();
-                Stage::Done(device)
+                self.stage = Stage::Done(device);
+                iced::widget::operation::focus(CONTINUE_BUTTON)
             }
-            Err(reason) => Stage::Failed(reason),
-        };
+            Err(reason) => {
+                tracing::warn!(%reason, "activation failed");
+                self.stage = Stage::Failed(reason);
+                Task::none()
+            }
+        }
     }
 
     /// Puts the serial number on the clipboard, for a support request.
@@ -390,6 +397,8 @@ impl Welcome {
 
 /// The link field's id: focused when the window opens on this screen.
 pub const LINK_FIELD: &str = "welcome-link";
+/// The Continue button's id: focused once activated, so Enter goes on.
+const CONTINUE_BUTTON: &str = "welcome-continue";
 
 fn note<'a>(message: String, style: fn(&iced::Theme) -> text::Style) -> Element<'a, Message> {
     text(message).size(13).style(style).into()
@@ -424,6 +433,7 @@ fn done(device: &Device) -> Element<'_, Message> {
         button(text(fl!("continue-button")).size(16))
             .padding([8, 24])
             .style(button::primary)
+            .id(CONTINUE_BUTTON)
             .on_press(Message::Continue),
     ]
     .spacing(20)

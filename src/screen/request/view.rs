@@ -184,6 +184,7 @@ impl Request {
                 row![
                     button(text(fl!("request-not-me-confirm")))
                         .padding([8, 16])
+                        .id(super::NOT_ME_CONFIRM)
                         .style(button::danger)
                         .on_press_maybe(self.can_decide().then_some(Message::ConfirmNotMe)),
                     button(text(fl!("request-not-me-cancel")))
