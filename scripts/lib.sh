@@ -274,6 +274,7 @@ pg_bin_dir() {
 _desktop_dir=''
 _desktop_bus_pid=''
 _desktop_keyring_pid=''
+_desktop_gui_pids=()
 _desktop_saved_bus=''
 _desktop_saved_bus_set=0
 
@@ -287,7 +288,8 @@ _desktop_saved_bus_set=0
 # property, not by sleeping. Exports DBUS_SESSION_BUS_ADDRESS and
 # GODKEND_TEST_SECRET_SERVICE_BUS (the vault tests run only on that bus, never on a
 # developer's own keyring). Returns 1 (after cleaning up) when something does not start.
-# Later GUI tests add Xvfb, dunst and a tray host here.
+# Then, for the desktop app's end-to-end test (start_gui_services): Xvfb, dunst and a
+# StatusNotifierItem tray host, on the same bus.
 start_desktop_services() {
     local tool missing=()
     for tool in dbus-daemon:dbus gnome-keyring-daemon:gnome-keyring gdbus:libglib2.0-bin; do
@@ -357,12 +359,111 @@ CONF
     fi
     export GODKEND_TEST_SECRET_SERVICE_BUS=$address
     info "gnome-keyring-daemon (pid $_desktop_keyring_pid) owns org.freedesktop.secrets, login collection unlocked"
+    start_gui_services "${denv[@]}"
+}
+
+# start_gui_services ENV...: the graphical session of the end-to-end test
+# (notes/gui-stack.md §7), each daemon run through ENV (the private HOME and XDG dirs):
+#   - Xvfb on a display number it picks itself (-displayfd);
+#   - dunst, whose context menu ("dmenu") is a script that picks the action whose label
+#     is in $GODKEND_TEST_DUNST_PICK, so a test can press a notification's buttons;
+#   - status-notifier-watcher and gtk-sni-tray-standalone: a StatusNotifierItem host.
+# Exports DISPLAY and GODKEND_TEST_DESKTOP=1. Without these programs it says what to
+# install and returns 1.
+start_gui_services() {
+    local tool missing=()
+    for tool in Xvfb:xvfb xdotool:xdotool dunst:dunst dunstctl:dunst import:imagemagick \
+        status-notifier-watcher:haskell-status-notifier-item-utils \
+        gtk-sni-tray-standalone:haskell-gtk-sni-tray-utils; do
+        have_tool "${tool%%:*}" || missing+=("${tool%%:*} (Debian/Ubuntu package: ${tool#*:})")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        warn "the desktop end-to-end test needs: ${missing[*]}"
+        return 1
+    fi
+    local d=$_desktop_dir pid
+    "$@" Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$d/display" >"$d/xvfb.log" 2>&1 &
+    pid=$!
+    _desktop_gui_pids+=("$pid")
+    if ! _desktop_poll 10 "$pid" test -s "$d/display"; then
+        warn "Xvfb did not start; its log:"
+        tail -n 20 "$d/xvfb.log" >&2 || true
+        return 1
+    fi
+    export DISPLAY=":$(head -n 1 "$d/display")"
+    info "Xvfb (pid $pid) on display $DISPLAY"
+
+    export GODKEND_TEST_DUNST_PICK=$d/dunst-pick
+    : >"$GODKEND_TEST_DUNST_PICK"
+    cat >"$d/dunst-dmenu" <<PICK
+#!/bin/sh
+# dunst pipes its context menu here; answer with the line of the wanted action.
+grep -m1 -F "\$(cat "$GODKEND_TEST_DUNST_PICK")"
+PICK
+    chmod +x "$d/dunst-dmenu"
+    # And a rule whose script records what each notification says, for the test to
+    # check (dunst's history holds only notifications the user closed).
+    export GODKEND_TEST_DUNST_SHOWN=$d/dunst-shown
+    : >"$GODKEND_TEST_DUNST_SHOWN"
+    cat >"$d/dunst-record" <<RECORD
+#!/bin/sh
+# dunst calls: script appname summary body icon urgency
+printf '%s\t%s\t%s\n' "\$1" "\$2" "\$3" >>"$GODKEND_TEST_DUNST_SHOWN"
+RECORD
+    chmod +x "$d/dunst-record"
+    {
+        sed -e "s|^[[:space:]]*dmenu = .*|    dmenu = $d/dunst-dmenu|" /etc/xdg/dunst/dunstrc
+        printf '\n[record-all]\n    appname = "*"\n    script = %s\n' "$d/dunst-record"
+    } >"$d/dunstrc"
+    "$@" DISPLAY="$DISPLAY" dunst -conf "$d/dunstrc" >"$d/dunst.log" 2>&1 &
+    pid=$!
+    _desktop_gui_pids+=("$pid")
+    if ! _desktop_poll 10 "$pid" _desktop_has_owner org.freedesktop.Notifications; then
+        warn "dunst did not take org.freedesktop.Notifications; its log:"
+        tail -n 20 "$d/dunst.log" >&2 || true
+        return 1
+    fi
+    info "dunst (pid $pid) owns org.freedesktop.Notifications"
+
+    "$@" DISPLAY="$DISPLAY" status-notifier-watcher >"$d/sni-watcher.log" 2>&1 &
+    pid=$!
+    _desktop_gui_pids+=("$pid")
+    if ! _desktop_poll 10 "$pid" _desktop_has_owner org.kde.StatusNotifierWatcher; then
+        warn "status-notifier-watcher did not start; its log:"
+        tail -n 20 "$d/sni-watcher.log" >&2 || true
+        return 1
+    fi
+    "$@" DISPLAY="$DISPLAY" gtk-sni-tray-standalone --bottom --size 32 --color '#808080' \
+        >"$d/sni-host.log" 2>&1 &
+    pid=$!
+    _desktop_gui_pids+=("$pid")
+    if ! _desktop_poll 20 "$pid" _desktop_sni_host_registered; then
+        warn "gtk-sni-tray-standalone did not register as a tray host; its log:"
+        tail -n 20 "$d/sni-host.log" >&2 || true
+        return 1
+    fi
+    info "tray host (pid $pid) registered with the StatusNotifierWatcher"
+    export GODKEND_TEST_DESKTOP=1
+}
+
+_desktop_sni_host_registered() {
+    gdbus call --session --timeout 2 --dest org.kde.StatusNotifierWatcher \
+        --object-path /StatusNotifierWatcher --method org.freedesktop.DBus.Properties.Get \
+        org.kde.StatusNotifierWatcher IsStatusNotifierHostRegistered | grep -q true
 }
 
 # stop_desktop_services: stops exactly the processes start_desktop_services started
 # (by pid), removes its temp dir and restores DBUS_SESSION_BUS_ADDRESS. Safe to call
 # when nothing was started, and more than once.
 stop_desktop_services() {
+    local pid i
+    # Newest first: the tray host before its watcher, dunst and Xvfb before the bus.
+    for ((i = ${#_desktop_gui_pids[@]} - 1; i >= 0; i--)); do
+        pid=${_desktop_gui_pids[$i]}
+        stop_pid "$pid" 5
+    done
+    _desktop_gui_pids=()
+    unset GODKEND_TEST_DESKTOP GODKEND_TEST_DUNST_PICK GODKEND_TEST_DUNST_SHOWN
     if [ -n "$_desktop_keyring_pid" ]; then
         info "stopping gnome-keyring-daemon (pid $_desktop_keyring_pid)"
         stop_pid "$_desktop_keyring_pid" 5

@@ -113,7 +113,13 @@ install_packages() {
         dbus-daemon:dbus \
         gnome-keyring-daemon:gnome-keyring \
         gdbus:libglib2.0-bin \
-        secret-tool:libsecret-tools
+        secret-tool:libsecret-tools \
+        Xvfb:xvfb \
+        xdotool:xdotool \
+        dunst:dunst \
+        import:imagemagick \
+        status-notifier-watcher:haskell-status-notifier-item-utils \
+        gtk-sni-tray-standalone:haskell-gtk-sni-tray-utils
 }
 
 # ---------------------------------------------------------------------------

@@ -48,10 +48,10 @@ pub fn run(link: Option<String>, tray_only: bool) -> iced::Result {
         App::update,
         App::view,
     )
-        .title(|_: &App, _| fl!("app-name"))
-        .theme(|_: &App, _| Theme::Light)
-        .subscription(App::subscription)
-        .run()
+    .title(|_: &App, _| fl!("app-name"))
+    .theme(|_: &App, _| Theme::Light)
+    .subscription(App::subscription)
+    .run()
 }
 
 /// The main screen under any panel.

@@ -45,6 +45,8 @@ pub fn select_desktop_language() {
     if let Err(e) = i18n_embed::select(&*LANGUAGE_LOADER, &Localizations, &requested) {
         tracing::warn!(error = %e, "could not load the translation; using English");
     }
+    // Selecting loads new bundles, which isolate arguments again by default.
+    LANGUAGE_LOADER.set_use_isolating(false);
 }
 
 /// A loader for exactly `languages` (English as the fallback), for text in one

@@ -303,7 +303,11 @@ mod xdg {
         let mut answer = None;
         // Until an action, a dismissal, or a withdraw (`close` by id).
         handle.wait_for_action(|action_id| answer = action(request_id, action_id));
-        // Acted on or closed: it is gone from the screen.
+        // Acted on or closed. Some daemons (dunst, through its menu) leave a
+        // notification on screen after an action: it has done its job, so it goes.
+        if answer.is_some() {
+            close(id);
+        }
         let mut slots = shown.slots();
         if matches!(slots.get(request_id), Some(Slot::Shown(shown)) if *shown == id) {
             slots.remove(request_id);

@@ -227,10 +227,10 @@ impl Unlock {
     /// The PIN pad: 1–9, then erase, 0 and unlock.
     fn pad(&self) -> Element<'_, Message> {
         let enabled = !self.checking;
-        let key = |label: String, message: Option<Message>| {
+        let key = |label: String, size: f32, message: Option<Message>| {
             button(
                 text(label)
-                    .size(20)
+                    .size(size)
                     .width(Length::Fill)
                     .align_x(Alignment::Center),
             )
@@ -239,13 +239,14 @@ impl Unlock {
             .style(button::secondary)
             .on_press_maybe(message.filter(|_| enabled))
         };
-        let digit = |d: u8| key(d.to_string(), Some(Message::Digit(d)));
+        let digit = |d: u8| key(d.to_string(), 20.0, Some(Message::Digit(d)));
         let mut rows = column![].spacing(KEY_GAP);
         for first in [1, 4, 7] {
             rows =
                 rows.push(row![digit(first), digit(first + 1), digit(first + 2)].spacing(KEY_GAP));
         }
-        let erase = key(fl!("unlock-erase"), Some(Message::Erase));
+        // Smaller, so "⌫ Erase" and its translations fit on one line.
+        let erase = key(fl!("unlock-erase"), 15.0, Some(Message::Erase));
         let unlock = button(
             text(fl!("unlock-button"))
                 .size(16)

@@ -333,11 +333,13 @@ impl Welcome {
         ]
         .spacing(12);
         // A good link says everything: the manual fields would only raise questions.
-        if link_is_good {
-            link
-        } else {
-            column![link, manual].spacing(20).into()
+        // The link stays the column's first child either way, so the field keeps its
+        // focus when the manual fields go.
+        let mut fields = column![link].spacing(20);
+        if !link_is_good {
+            fields = fields.push(manual);
         }
+        fields.into()
     }
 
     /// The new PIN twice, with the rules checked as it is typed.

@@ -1,0 +1,194 @@
+//! The desktop app end to end, with real parts only: the app's window under Xvfb, its
+//! notifications in dunst, its tray icon in an SNI host, its keys in gnome-keyring,
+//! and the real server, which a website drives through the relying-party API.
+//!
+//! One test, in the order a person lives it, because the steps build on each other
+//! (activation, then requests, then locking) and share one display and one keyring.
+
+#![allow(
+    clippy::expect_used,
+    clippy::too_many_lines,
+    reason = "a test harness: a failure panics with what was expected; the story is one test"
+)]
+
+mod desktop;
+mod server;
+
+use godkend_protocol::messages::RequestState;
+
+use crate::desktop::{
+    App, TrayMenu, keys, notification_button, notifications_displayed, notifications_shown,
+    screenshot, type_text, wait_for, window,
+};
+use crate::server::Server;
+
+const USER: &str = "alice";
+const PIN: &str = "403917";
+const WRONG_PIN: &str = "857201";
+
+/// Prints a step, so a failure shows how far the story got.
+fn step(what: &str) {
+    eprintln!("e2e: {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_activates_approves_denies_reports_locks_and_quits() {
+    desktop::check_session();
+    let server = Server::start().await;
+    server.admin(&["user", "add", USER]);
+    let shop = server.add_rp("demo-shop", "Demo Shop");
+    let link = server.activation_link(USER);
+    let home = tempfile::tempdir().expect("a home dir for the app");
+
+    step("first start: the welcome screen, and the tray icon");
+    let mut app = App::start(home.path(), &[]);
+    app.wait_log(&["not activated yet"], 30);
+    app.wait_log(&["window opened"], 30);
+    app.wait_seen("tray created", 10);
+    let tray = TrayMenu::find();
+    assert!(tray.item("Open Godkend").enabled);
+    assert!(
+        !tray.item("Settings").enabled,
+        "no settings before activation"
+    );
+    let win = window();
+    screenshot("welcome");
+
+    step("activate by typing the link and the PIN twice");
+    // The link field has the focus when the window opens.
+    type_text(&win, &link);
+    keys(&win, &["Tab"]);
+    type_text(&win, PIN);
+    keys(&win, &["Tab"]);
+    type_text(&win, PIN);
+    screenshot("welcome-filled");
+    keys(&win, &["Return"]);
+    app.wait_log(&["activated"], 60);
+    screenshot("activated");
+    let devices = server.devices(USER).to_string();
+    assert!(
+        devices.contains("active"),
+        "the server lists the device: {devices}"
+    );
+    // Continue has the focus.
+    keys(&win, &["Return"]);
+    app.wait_log(&["connection", "Connected"], 30);
+    screenshot("home");
+
+    step("quit from the tray: exit status 0");
+    tray.click("Quit");
+    assert!(app.wait_exit(20).success(), "Quit exits 0:\n{}", app.log());
+
+    step("start at login (--tray): no window, the icon shows the app is locked");
+    let mut app = App::start(home.path(), &["--tray"]);
+    app.wait_log(&["device loaded"], 30);
+    app.wait_log(&["connection", "Connected"], 30);
+    let tray = TrayMenu::find();
+    app.wait_log(&["tray updated", "Padlock", "online: true"], 10);
+    assert!(
+        !app.log().contains("window opened"),
+        "started without a window"
+    );
+    assert!(!tray.item("Lock now").enabled, "already locked");
+
+    step("a website asks to sign in: a notification with generic text");
+    let first = server
+        .sign_in(&shop, USER, "Sign in from Firefox on Linux")
+        .await;
+    app.wait_log(&["notification shown", &first.request_id], 20);
+    wait_for("dunst to show the notification", 10, || {
+        (notifications_displayed() >= 1).then_some(())
+    });
+    app.wait_seen("pending: true", 10);
+    assert!(tray.item("Review the request from Demo Shop").enabled);
+    screenshot("notification");
+
+    step("Review in the notification opens the request; code and PIN approve it");
+    notification_button("Review");
+    app.wait_log(&["request shown", &first.request_id], 20);
+    app.wait_log(&["window opened"], 20);
+    let win = window();
+    screenshot("request");
+    type_text(&win, &first.code);
+    keys(&win, &["Tab"]);
+    type_text(&win, PIN);
+    keys(&win, &["Return"]);
+    app.wait_log(&["decision accepted", "Approve"], 30);
+    screenshot("request-approved");
+    let result = server.result(&shop, &first.request_id).await;
+    assert_eq!(result.status, RequestState::Approved);
+    assert_eq!(result.user, USER);
+    // The notification said who asks and what kind of thing, nothing more; and it
+    // was withdrawn once the request was decided.
+    let shown = notifications_shown();
+    assert!(
+        shown.contains("Godkend\tApproval request from Demo Shop\t"),
+        "{shown}"
+    );
+    assert!(!shown.contains("Sign in from Firefox"), "{shown}");
+    assert!(
+        !shown.contains(&first.code),
+        "no code in a notification: {shown}"
+    );
+    wait_for("the notification to be withdrawn", 10, || {
+        (notifications_displayed() == 0).then_some(())
+    });
+
+    step("a wrong PIN says how many tries are left");
+    let second = server.sign_in(&shop, USER, "Sign in from Chromium").await;
+    // The window is open, so the request shows at once.
+    app.wait_log(&["request shown", &second.request_id], 20);
+    let win = window();
+    type_text(&win, &second.code);
+    keys(&win, &["Tab"]);
+    type_text(&win, WRONG_PIN);
+    keys(&win, &["Return"]);
+    app.wait_log(&["approval refused: wrong PIN", "attempts_left=4"], 30);
+    screenshot("request-wrong-pin");
+
+    step("Lock now from the tray; then Deny from the notification while locked");
+    assert!(
+        tray.item("Lock now").enabled,
+        "the approval unlocked the app"
+    );
+    tray.click("Lock now");
+    app.wait_log(&["locked"], 10);
+    app.wait_log(&["tray updated", "Padlock"], 10);
+    assert!(!tray.item("Lock now").enabled);
+    notification_button("Deny");
+    app.wait_log(&["decision accepted", "Deny"], 30);
+    let result = server.result(&shop, &second.request_id).await;
+    assert_eq!(result.status, RequestState::Denied);
+
+    step("\"This was not me\", confirmed, reports the request");
+    let third = server
+        .sign_in(&shop, USER, "Sign in from an unknown place")
+        .await;
+    app.wait_log(&["request shown", &third.request_id], 20);
+    let win = window();
+    // From the code field: the PIN field, then Deny (Approve is disabled), then
+    // "This was not me"; its confirmation then has the focus.
+    keys(&win, &["Tab", "Tab", "Tab", "Return"]);
+    screenshot("request-not-me");
+    keys(&win, &["Return"]);
+    app.wait_log(&["decision accepted", "NotMe"], 30);
+    let result = server.result(&shop, &third.request_id).await;
+    assert_eq!(result.status, RequestState::NotMe);
+
+    step("settings from the tray ask for the PIN first; a wrong one is counted");
+    tray.click("Settings");
+    let win = window();
+    type_text(&win, WRONG_PIN);
+    keys(&win, &["Return"]);
+    app.wait_log(&["unlock refused: wrong PIN"], 30);
+    screenshot("unlock-wrong-pin");
+    type_text(&win, PIN);
+    keys(&win, &["Return"]);
+    app.wait_log(&["unlocked"], 30);
+    assert!(tray.item("Lock now").enabled);
+    screenshot("settings");
+
+    step("quit from the tray: exit status 0");
+    tray.click("Quit");
+    assert!(app.wait_exit(20).success(), "Quit exits 0:\n{}", app.log());
+}

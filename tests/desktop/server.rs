@@ -1,0 +1,198 @@
+//! The real `godkend-server` on loopback with SQLite, driven by its admin CLI and the
+//! relying-party API, as an operator and a website would.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use godkend_protocol::messages::{CreatedRequest, RequestStatus, RpResult};
+use godkend_protocol::{Envelope, PublicKey};
+use serde_json::{Value, json};
+
+/// The server binary, built next to the app by `cargo test --workspace`.
+fn binary() -> PathBuf {
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_godkend"));
+    let server = app.with_file_name(format!("godkend-server{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        server.exists(),
+        "{} is missing: build it first (`cargo build -p godkend-server`; \
+         scripts/test.sh runs `cargo test --workspace`, which builds it)",
+        server.display()
+    );
+    server
+}
+
+pub struct Server {
+    dir: tempfile::TempDir,
+    pub url: String,
+    child: Child,
+    http: reqwest::Client,
+}
+
+/// A relying party's API key.
+pub struct Rp(String);
+
+impl Server {
+    pub async fn start() -> Server {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let url = format!("http://127.0.0.1:{port}");
+        let log = std::fs::File::create(dir.path().join("server.log")).expect("log file");
+        let child = Self::command_in(&dir, &url)
+            .arg("serve")
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start godkend-server");
+        let server = Server {
+            dir,
+            url,
+            child,
+            http: godkend_core::client::http_client().expect("an HTTP client"),
+        };
+        for _ in 0..200 {
+            if let Ok(r) = server
+                .http
+                .get(format!("{}/readyz", server.url))
+                .send()
+                .await
+                && r.status().is_success()
+            {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("godkend-server did not become ready: {}", server.log());
+    }
+
+    fn command_in(dir: &tempfile::TempDir, url: &str) -> Command {
+        let mut command = Command::new(binary());
+        command
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("--database-url")
+            .arg(format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("godkend.db").display()
+            ))
+            .arg("--public-url")
+            .arg(url)
+            .env("RUST_LOG", "warn");
+        command
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// Runs an admin command with `--json` and returns its output.
+    pub fn admin(&self, args: &[&str]) -> Value {
+        let out = Self::command_in(&self.dir, &self.url)
+            .arg("--json")
+            .args(args)
+            .output()
+            .expect("run godkend-server");
+        assert!(
+            out.status.success(),
+            "godkend-server {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+    }
+
+    pub fn add_rp(&self, id: &str, name: &str) -> Rp {
+        let out = self.admin(&["rp", "add", id, "--name", name]);
+        Rp(out["api_key"].as_str().expect("an API key").to_owned())
+    }
+
+    pub fn activation_link(&self, user: &str) -> String {
+        let out = self.admin(&["activation", "create", user]);
+        out["link"].as_str().expect("a link").to_owned()
+    }
+
+    /// The user's devices as the admin CLI lists them.
+    pub fn devices(&self, user: &str) -> Value {
+        self.admin(&["device", "list", user])
+    }
+
+    /// A sign-in request for `user`, as a website creates it: after a denial the
+    /// server asks it to wait (`retry_after`), and it does.
+    pub async fn sign_in(&self, rp: &Rp, user: &str, message: &str) -> CreatedRequest {
+        let body = json!({"user": user, "kind": "login", "title": "Sign in to Demo Shop", "message": message});
+        for _ in 0..5 {
+            let response = self
+                .http
+                .post(format!("{}/v1/rp/requests", self.url))
+                .bearer_auth(&rp.0)
+                .json(&body)
+                .send()
+                .await
+                .expect("create a request");
+            let status = response.status().as_u16();
+            let text = response.text().await.unwrap_or_default();
+            if status == 429 {
+                let problem: Value = serde_json::from_str(&text).unwrap_or_default();
+                let wait = problem["retry_after"].as_u64().unwrap_or(1);
+                tokio::time::sleep(Duration::from_secs(wait)).await;
+                continue;
+            }
+            assert_eq!(status, 201, "create failed: {text}");
+            return serde_json::from_str(&text).expect("a created request");
+        }
+        panic!("the server kept refusing new requests for {user}");
+    }
+
+    /// Waits (long poll) for the request to be final; returns its verified result.
+    pub async fn result(&self, rp: &Rp, request_id: &str) -> RpResult {
+        let status: RequestStatus = self
+            .http
+            .get(format!(
+                "{}/v1/rp/requests/{request_id}/wait?timeout=30",
+                self.url
+            ))
+            .bearer_auth(&rp.0)
+            .send()
+            .await
+            .expect("wait for the request")
+            .json()
+            .await
+            .expect("a request status");
+        let envelope: Envelope = status
+            .result
+            .unwrap_or_else(|| panic!("request {request_id} is still {:?}", status.status));
+        envelope
+            .open(&[&self.key().await])
+            .expect("the result verifies with the server's key")
+    }
+
+    async fn key(&self) -> PublicKey {
+        let info: Value = self
+            .http
+            .get(format!("{}/v1/server-info", self.url))
+            .send()
+            .await
+            .expect("server info")
+            .json()
+            .await
+            .expect("server info JSON");
+        PublicKey::ed25519_b64(
+            info["info"]["payload"]["server_key"]
+                .as_str()
+                .expect("a server key"),
+        )
+        .expect("an ed25519 key")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
