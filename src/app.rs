@@ -18,6 +18,8 @@ use iced::{Element, Size, Subscription, Task, Theme, keyboard, window};
 use tokio::sync::{Notify, mpsc};
 
 use crate::notification::{self, Notifier};
+use crate::screen::activity::{self, Activity};
+use crate::screen::guide::{self, Guide};
 use crate::screen::help::{self, Help, Topic};
 use crate::screen::home::{self, Home};
 use crate::screen::request::{self, Request};
@@ -60,6 +62,8 @@ enum Screen {
 enum Panel {
     Settings(Settings),
     Help(Help),
+    Activity(Activity),
+    Guide(Guide),
 }
 
 /// The app's state. It outlives its window: at most one is open at a time.
@@ -86,6 +90,8 @@ pub enum Message {
     Tick,
     Settings(settings::Message),
     Help(help::Message),
+    Activity(activity::Message),
+    Guide(guide::Message),
     OpenSettings,
     OpenHelp,
     /// Tab and Shift+Tab: every control is reachable by keyboard.
@@ -128,6 +134,8 @@ impl App {
             Message::Tick => self.tick(),
             Message::Settings(message) => self.settings(message),
             Message::Help(message) => self.help(message),
+            Message::Activity(message) => self.activity(message),
+            Message::Guide(message) => self.guide(message),
             Message::OpenSettings => self.open_settings(),
             Message::OpenHelp => self.open_help(),
             Message::FocusNext => iced::widget::operation::focus_next(),
@@ -157,6 +165,7 @@ impl App {
         let (task, event) = welcome.update(message);
         if let Some(welcome::Event::Activated(device)) = event {
             self.screen = Screen::Home(Home::new(device));
+            self.show_guide();
         }
         task.map(Message::Welcome)
     }
@@ -182,20 +191,24 @@ impl App {
                     request.closed(standing);
                 }
             }
+            Some(home::Event::SeeAll) => self.open_activity(),
             Some(home::Event::Arrived(_)) | None => {}
         }
         task.map(Message::Home)
     }
 
     /// Shows a notification for each new request and withdraws those of requests
-    /// that closed; all of them when there is no device any more.
+    /// that closed; all of them when there is no device any more. An open activity
+    /// screen follows the same changes.
     fn notify_changes(&mut self) -> Task<Message> {
         let Screen::Home(home) = &mut self.screen else {
             self.notifier.withdraw_all();
             return Task::none();
         };
         let mut tasks = Vec::new();
-        for change in home.take_changes() {
+        let changes = home.take_changes();
+        let log_changed = !changes.is_empty();
+        for change in changes {
             match change {
                 Change::New(id) => {
                     if let Some((request, Standing::Pending)) = home.tracked(&id) {
@@ -204,6 +217,9 @@ impl App {
                 }
                 Change::Closed(id, _) => self.notifier.withdraw(&id),
             }
+        }
+        if log_changed {
+            self.refresh_activity();
         }
         Task::batch(tasks)
     }
@@ -322,6 +338,52 @@ impl App {
         Task::none()
     }
 
+    fn activity(&mut self, message: activity::Message) -> Task<Message> {
+        match Activity::update(message) {
+            activity::Event::Closed => self.panel = None,
+        }
+        Task::none()
+    }
+
+    /// The activity screen over home, with the activity log as it is now.
+    fn open_activity(&mut self) {
+        if let Screen::Home(home) = &self.screen {
+            let activity = Activity::new(home.activity(), home.server_now());
+            self.panel = Some(Panel::Activity(activity));
+        }
+    }
+
+    /// A request arrived or closed: an open activity screen shows it.
+    fn refresh_activity(&mut self) {
+        if let (Screen::Home(home), Some(Panel::Activity(activity))) =
+            (&self.screen, &mut self.panel)
+        {
+            activity.refresh(home.activity(), home.server_now());
+        }
+    }
+
+    fn guide(&mut self, message: guide::Message) -> Task<Message> {
+        let Some(Panel::Guide(guide)) = &mut self.panel else {
+            return Task::none();
+        };
+        if let Some(guide::Event::Finished) = guide.update(message) {
+            self.guide_finished();
+        }
+        Task::none()
+    }
+
+    /// Opens the first-run guide over the current screen, at its first page: after
+    /// activation, and from the settings ("Show guide").
+    pub fn show_guide(&mut self) {
+        self.panel = Some(Panel::Guide(Guide::new()));
+    }
+
+    /// The guide was read to the end or skipped.
+    fn guide_finished(&mut self) {
+        // Persisting `guide_shown = true` happens with the settings state.
+        self.panel = None;
+    }
+
     fn open_settings(&mut self) -> Task<Message> {
         let serial = match &self.screen {
             Screen::Home(home) => Some(home.device().config.account.serial.clone()),
@@ -383,6 +445,8 @@ impl App {
         let body = match &self.panel {
             Some(Panel::Settings(settings)) => settings.view().map(Message::Settings),
             Some(Panel::Help(help)) => help.view().map(Message::Help),
+            Some(Panel::Activity(activity)) => activity.view().map(Message::Activity),
+            Some(Panel::Guide(guide)) => guide.view().map(Message::Guide),
             None => self.screen_view(),
         };
         column![header(Message::OpenSettings, Message::OpenHelp), body].into()
@@ -558,6 +622,26 @@ mod tests {
             app.panel.is_none(),
             "a reopened window starts on the screen"
         );
+    }
+
+    #[test]
+    fn the_guide_opens_as_a_panel_and_done_closes_it() {
+        let mut app = showing(Screen::Welcome(Welcome::new(None)));
+        app.show_guide();
+        assert!(shows(&app, &fl!("guide-what-title")));
+        let _ = app.update(Message::Guide(guide::Message::Next));
+        assert!(shows(&app, &fl!("guide-arrives-title")));
+        let _ = app.update(Message::Guide(guide::Message::Finish));
+        assert!(app.panel.is_none());
+        assert!(shows(&app, &fl!("welcome-title")));
+    }
+
+    #[test]
+    fn a_guide_message_without_the_guide_open_changes_nothing() {
+        let mut app = showing(Screen::Welcome(Welcome::new(None)));
+        let _ = app.update(Message::OpenHelp);
+        let _ = app.update(Message::Guide(guide::Message::Finish));
+        assert!(matches!(app.panel, Some(Panel::Help(_))));
     }
 
     #[test]

@@ -66,7 +66,10 @@ impl Request {
             (fl!("request-ip"), context.ip.clone()),
             (fl!("request-location"), context.location.clone()),
             (fl!("request-browser"), context.user_agent.clone()),
-            (fl!("request-time"), Some(utc_time(request.iat))),
+            (
+                fl!("request-time"),
+                Some(crate::clock::utc_time(request.iat)),
+            ),
         ];
         let mut details = column![].spacing(4);
         for (label, value) in lines {
@@ -222,35 +225,4 @@ fn ending_view<'a>(ending: &Ending) -> Element<'a, Message> {
         ),
     };
     text(message).size(18).style(style).into()
-}
-
-/// `seconds` since the epoch as a UTC date and time, `2026-11-27 12:05 UTC`.
-fn utc_time(seconds: i64) -> String {
-    let days = seconds.div_euclid(86_400);
-    let of_day = seconds.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year}-{month:02}-{day:02} {:02}:{:02} UTC",
-        of_day / 3600,
-        of_day % 3600 / 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn utc_time_is_the_calendar_date() {
-        assert_eq!(super::utc_time(0), "1970-01-01 00:00 UTC");
-        assert_eq!(super::utc_time(1_795_780_800), "2026-11-27 12:00 UTC");
-        assert_eq!(super::utc_time(951_782_400), "2000-02-29 00:00 UTC");
-    }
 }
