@@ -48,6 +48,9 @@ pub fn run(link: Option<String>) -> iced::Result {
         .run()
 }
 
+/// The window's size when it opens (the screenshot gallery draws at this size too).
+const WINDOW_SIZE: Size = Size::new(560.0, 760.0);
+
 /// The main screen under any panel.
 enum Screen {
     /// Loading the device (config, keyring) at start.
@@ -411,7 +414,7 @@ impl App {
         }
         let (rgba, size) = tray::icon_rgba(64);
         let (id, opened) = window::open(window::Settings {
-            size: Size::new(560.0, 760.0),
+            size: WINDOW_SIZE,
             min_size: Some(Size::new(420.0, 480.0)),
             icon: window::icon::from_rgba(rgba, size, size).ok(),
             ..window::Settings::default()
@@ -545,6 +548,9 @@ impl Push {
         })
     }
 }
+
+#[cfg(test)]
+mod gallery;
 
 #[cfg(test)]
 mod tests {

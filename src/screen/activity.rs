@@ -46,7 +46,9 @@ impl Activity {
 
     pub fn view(&self) -> Element<'_, Message> {
         let content: Element<'_, Message> = if self.entries.is_empty() {
-            text(fl!("activity-empty")).style(text::secondary).into()
+            text(fl!("activity-empty"))
+                .style(crate::widget::tone::muted)
+                .into()
         } else {
             column(self.entries.iter().map(|e| entry(e, self.now)))
                 .spacing(8)
@@ -69,7 +71,7 @@ pub fn entry<'a, Message: 'a>(entry: &Entry, now: i64) -> Element<'a, Message> {
         space::horizontal(),
         text(crate::clock::ago(entry.requested_at, now))
             .size(13)
-            .style(text::secondary),
+            .style(crate::widget::tone::muted),
     ]
     .align_y(Alignment::Center)
     .spacing(8);
@@ -77,7 +79,7 @@ pub fn entry<'a, Message: 'a>(entry: &Entry, now: i64) -> Element<'a, Message> {
         top,
         text(format!("{kind} · {}", entry.title))
             .size(14)
-            .style(text::secondary),
+            .style(crate::widget::tone::muted),
     ]
     .spacing(4);
     if let Some(amount) = &entry.amount {
@@ -97,12 +99,12 @@ fn outcome<'a, Message: 'a>(outcome: Outcome) -> Element<'a, Message> {
     type Style = fn(&Theme) -> text::Style;
     let (mark, words, style): (&str, String, Style) = match outcome {
         Outcome::Pending => ("●", fl!("activity-pending"), text::primary),
-        Outcome::Approved => ("✓", fl!("activity-approved"), text::success),
+        Outcome::Approved => ("✓", fl!("activity-approved"), crate::widget::tone::success),
         Outcome::Denied => ("✕", fl!("activity-denied"), text::default),
         Outcome::NotMe => ("!", fl!("activity-not-me"), text::danger),
-        Outcome::Withdrawn => ("→", fl!("activity-withdrawn"), text::secondary),
-        Outcome::Superseded => ("↻", fl!("activity-superseded"), text::secondary),
-        Outcome::Expired => ("–", fl!("activity-expired"), text::secondary),
+        Outcome::Withdrawn => ("→", fl!("activity-withdrawn"), crate::widget::tone::muted),
+        Outcome::Superseded => ("↻", fl!("activity-superseded"), crate::widget::tone::muted),
+        Outcome::Expired => ("–", fl!("activity-expired"), crate::widget::tone::muted),
         Outcome::Failed => ("!", fl!("activity-failed"), text::danger),
     };
     row![

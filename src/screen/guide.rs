@@ -1,8 +1,8 @@
 //! Guide: a short first-run walkthrough, a few pages with Next/Back/Done and page
 //! dots. Shown once after activation and reopenable from the settings.
 
-use iced::widget::{button, column, row, space, text};
-use iced::{Alignment, Element};
+use iced::widget::{button, column, container, row, space, text};
+use iced::{Alignment, Element, Length};
 
 use crate::fl;
 
@@ -128,9 +128,12 @@ impl Guide {
         .spacing(24);
         if !self.is_last() {
             content = content.push(
-                button(text(fl!("guide-skip")).size(14))
-                    .style(button::text)
-                    .on_press(Message::Finish),
+                container(
+                    button(text(fl!("guide-skip")).size(14))
+                        .style(button::text)
+                        .on_press(Message::Finish),
+                )
+                .center_x(Length::Fill),
             );
         }
         crate::widget::body(content)
@@ -147,11 +150,11 @@ impl Guide {
             text(dots).size(14),
             text(fl!("guide-page", page = page, pages = pages))
                 .size(13)
-                .style(text::secondary),
+                .style(crate::widget::tone::muted),
         ]
         .spacing(4)
         .align_x(Alignment::Center)
-        .width(iced::Length::Fill)
+        .width(Length::Fill)
         .into()
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod field;
 pub mod header;
+pub mod tone;
 
 use iced::widget::{container, scrollable};
 use iced::{Element, Length};

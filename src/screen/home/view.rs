@@ -32,16 +32,16 @@ pub struct Shown<'a> {
 
 pub fn home<'a>(shown: &Shown<'a>) -> Element<'a, Message> {
     let (state, style): (String, fn(&iced::Theme) -> text::Style) = match shown.connection {
-        ConnectionState::Connecting => (fl!("home-connecting"), text::secondary),
-        ConnectionState::Connected => (fl!("home-connected"), text::success),
-        ConnectionState::Polling => (fl!("home-polling"), text::success),
+        ConnectionState::Connecting => (fl!("home-connecting"), crate::widget::tone::muted),
+        ConnectionState::Connected => (fl!("home-connected"), crate::widget::tone::success),
+        ConnectionState::Polling => (fl!("home-polling"), crate::widget::tone::success),
         ConnectionState::Offline { reason, .. } => {
             (fl!("home-offline", reason = reason.clone()), text::danger)
         }
     };
     let fact = |label: String, value: String| {
         row![
-            text(format!("{label}:")).style(text::secondary),
+            text(format!("{label}:")).style(crate::widget::tone::muted),
             text(value)
         ]
         .spacing(8)
@@ -76,20 +76,22 @@ pub fn home<'a>(shown: &Shown<'a>) -> Element<'a, Message> {
 /// The pending request's summary, or "no pending request".
 fn pending<'a>(request: Option<&ApprovalRequest>, now: i64) -> Element<'a, Message> {
     let Some(request) = request else {
-        return text(fl!("home-no-request")).style(text::secondary).into();
+        return text(fl!("home-no-request"))
+            .style(crate::widget::tone::muted)
+            .into();
     };
     let left = u64::try_from(request.exp - now).unwrap_or(0);
     column![
         text(fl!("home-pending-heading"))
             .size(14)
-            .style(text::secondary),
+            .style(crate::widget::tone::muted),
         text(request.title.clone()).size(18),
         text(fl!("home-pending-from", rp = request.rp_name.clone())),
         text(fl!(
             "home-pending-expires",
             time = format!("{}:{:02}", left / 60, left % 60)
         ))
-        .style(text::secondary),
+        .style(crate::widget::tone::muted),
         button(text(fl!("home-review-button")))
             .padding([8, 24])
             .style(button::primary)
@@ -112,7 +114,7 @@ fn recent<'a>(entries: &[Entry], now: i64) -> Element<'a, Message> {
     .align_y(Alignment::Center);
     let mut list = column![heading].spacing(8);
     if entries.is_empty() {
-        list = list.push(text(fl!("home-recent-none")).style(text::secondary));
+        list = list.push(text(fl!("home-recent-none")).style(crate::widget::tone::muted));
     }
     for entry in entries.iter().take(RECENT) {
         list = list.push(activity::entry(entry, now));

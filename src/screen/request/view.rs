@@ -33,7 +33,7 @@ impl Request {
             RequestKind::Action => fl!("request-kind-action"),
         };
         let mut summary = column![
-            text(kind).size(14).style(text::secondary),
+            text(kind).size(14).style(crate::widget::tone::muted),
             text(request.rp_name.clone()).size(26),
             text(request.title.clone()).size(20),
             text(request.message.clone()),
@@ -42,7 +42,11 @@ impl Request {
         if request.amount.is_some() || request.payee.is_some() {
             let mut money = column![].spacing(4);
             if let Some(amount) = &request.amount {
-                money = money.push(text(fl!("request-amount")).size(14).style(text::secondary));
+                money = money.push(
+                    text(fl!("request-amount"))
+                        .size(14)
+                        .style(crate::widget::tone::muted),
+                );
                 money = money.push(text(format!("{} {}", amount.value, amount.currency)).size(30));
             }
             if let Some(payee) = &request.payee {
@@ -77,7 +81,7 @@ impl Request {
                 details = details.push(
                     row![
                         text(format!("{label}:"))
-                            .style(text::secondary)
+                            .style(crate::widget::tone::muted)
                             .width(Length::Fixed(110.0)),
                         text(value).width(Length::Fill),
                     ]
@@ -101,7 +105,7 @@ impl Request {
             time = format!("{}:{:02}", left / 60, left % 60)
         ))
         .size(16)
-        .style(text::secondary)
+        .style(crate::widget::tone::muted)
         .into()
     }
 
@@ -121,7 +125,7 @@ impl Request {
         let pin: Element<'_, Message> = if self.pin_key.is_some() {
             labelled(
                 fl!("request-pin-label"),
-                text(fl!("request-pin-kept")).style(text::success),
+                text(fl!("request-pin-kept")).style(crate::widget::tone::success),
                 None,
             )
         } else {
@@ -173,7 +177,7 @@ impl Request {
                 .align_y(Alignment::Center),
         );
         if self.stage == Stage::Working {
-            decide = decide.push(text(fl!("request-working")).style(text::secondary));
+            decide = decide.push(text(fl!("request-working")).style(crate::widget::tone::muted));
         }
         decide.into()
     }
@@ -206,14 +210,18 @@ impl Request {
 /// What became of the request, in words.
 fn ending_view<'a>(ending: &Ending) -> Element<'a, Message> {
     let (message, style): (String, fn(&iced::Theme) -> text::Style) = match ending {
-        Ending::Decided(DecisionKind::Approve) => (fl!("request-approved"), text::success),
+        Ending::Decided(DecisionKind::Approve) => {
+            (fl!("request-approved"), crate::widget::tone::success)
+        }
         Ending::Decided(DecisionKind::Deny) => (fl!("request-denied"), text::default),
         Ending::Decided(DecisionKind::NotMe) => (fl!("request-reported"), text::default),
-        Ending::Queued(_) => (fl!("request-queued"), text::secondary),
+        Ending::Queued(_) => (fl!("request-queued"), crate::widget::tone::muted),
         Ending::Closed(Standing::Expired) => (fl!("request-expired"), text::danger),
-        Ending::Closed(Standing::Superseded) => (fl!("request-superseded"), text::secondary),
+        Ending::Closed(Standing::Superseded) => {
+            (fl!("request-superseded"), crate::widget::tone::muted)
+        }
         Ending::Closed(Standing::Withdrawn | Standing::Decided(_) | Standing::Pending) => {
-            (fl!("request-not-pending"), text::secondary)
+            (fl!("request-not-pending"), crate::widget::tone::muted)
         }
         Ending::Closed(Standing::Failed) | Ending::Failed => {
             (fl!("request-code-failed"), text::danger)
