@@ -39,7 +39,8 @@ const HELPER: &str = "app::gallery::draw_every_screen_in_the_chosen_language";
 fn every_screen_draws_in_english_and_danish_light_and_dark() {
     let dir = screenshots_dir();
     std::fs::create_dir_all(&dir).expect("the screenshots folder can be made");
-    for old in pngs(&dir) {
+    // Only the gallery's own pictures: other tests keep screenshots here too.
+    for old in pngs(&dir).into_iter().filter(|f| is_gallery_picture(f)) {
         std::fs::remove_file(dir.join(old)).expect("an old screenshot can be removed");
     }
     for language in ["en", "da"] {
@@ -63,7 +64,10 @@ fn every_screen_draws_in_english_and_danish_light_and_dark() {
         );
     }
 
-    let files = pngs(&dir);
+    let files: Vec<String> = pngs(&dir)
+        .into_iter()
+        .filter(|f| is_gallery_picture(f))
+        .collect();
     let named = |language: &str| -> BTreeSet<String> {
         files
             .iter()
@@ -348,6 +352,18 @@ fn screenshots_dir() -> PathBuf {
         })
         .unwrap_or_else(|| manifest.join("target"));
     target.join("screenshots")
+}
+
+/// Whether `file` is named as the gallery names its pictures.
+fn is_gallery_picture(file: &str) -> bool {
+    [
+        "-en-light.png",
+        "-en-dark.png",
+        "-da-light.png",
+        "-da-dark.png",
+    ]
+    .iter()
+    .any(|ending| file.ends_with(ending))
 }
 
 /// The PNG files directly in `dir`, by name.
