@@ -20,6 +20,8 @@ use tokio::sync::{Notify, mpsc};
 
 use crate::fl;
 use crate::notification::{self, Notifier};
+use crate::screen::activity::{self, Activity};
+use crate::screen::guide::{self, Guide};
 use crate::screen::help::{self, Help, Topic};
 use crate::screen::home::{self, Home};
 use crate::screen::request::{self, Request};
@@ -54,6 +56,9 @@ pub fn run(link: Option<String>, tray_only: bool) -> iced::Result {
     .run()
 }
 
+/// The window's size when it opens (the screenshot gallery draws at this size too).
+const WINDOW_SIZE: Size = Size::new(560.0, 760.0);
+
 /// The main screen under any panel.
 enum Screen {
     /// Loading the device (config, keyring) at start.
@@ -70,6 +75,8 @@ enum Panel {
     Help(Help),
     /// The PIN, before a panel that needs the app unlocked.
     Unlock(Unlock, Guarded),
+    Activity(Activity),
+    Guide(Guide),
 }
 
 /// The panels that show only while the app is unlocked (design.md §3): they show
@@ -77,6 +84,7 @@ enum Panel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Guarded {
     Settings,
+    Activity,
 }
 
 /// How often an unlocked app checks whether it should lock itself.
@@ -114,6 +122,8 @@ pub enum Message {
     Unlock(unlock::Message),
     /// While unlocked: time to check the auto-lock.
     SessionTick,
+    Activity(activity::Message),
+    Guide(guide::Message),
     OpenSettings,
     OpenHelp,
     /// Tab and Shift+Tab: every control is reachable by keyboard.
@@ -169,6 +179,8 @@ impl App {
             Message::Unlock(message) => self.unlock(message),
             Message::SessionTick => self.session_tick(),
             Message::OpenSettings => self.open_guarded(Guarded::Settings),
+            Message::Activity(message) => self.activity(message),
+            Message::Guide(message) => self.guide(message),
             Message::OpenHelp => self.open_help(),
             Message::FocusNext => iced::widget::operation::focus_next(),
             Message::FocusPrevious => iced::widget::operation::focus_previous(),
@@ -211,6 +223,7 @@ impl App {
         let (task, event) = welcome.update(message);
         if let Some(welcome::Event::Activated(device)) = event {
             self.screen = Screen::Home(Home::new(device));
+            self.show_guide();
         }
         task.map(Message::Welcome)
     }
@@ -240,20 +253,29 @@ impl App {
                     request.closed(standing);
                 }
             }
+            Some(home::Event::SeeAll) => {
+                return Task::batch([
+                    task.map(Message::Home),
+                    self.open_guarded(Guarded::Activity),
+                ]);
+            }
             Some(home::Event::Arrived(_)) | None => {}
         }
         task.map(Message::Home)
     }
 
     /// Shows a notification for each new request and withdraws those of requests
-    /// that closed; all of them when there is no device any more.
+    /// that closed; all of them when there is no device any more. An open activity
+    /// screen follows the same changes.
     fn notify_changes(&mut self) -> Task<Message> {
         let Screen::Home(home) = &mut self.screen else {
             self.notifier.withdraw_all();
             return Task::none();
         };
         let mut tasks = Vec::new();
-        for change in home.take_changes() {
+        let changes = home.take_changes();
+        let log_changed = !changes.is_empty();
+        for change in changes {
             match change {
                 Change::New(id) => {
                     if let Some((request, Standing::Pending)) = home.tracked(&id) {
@@ -262,6 +284,9 @@ impl App {
                 }
                 Change::Closed(id, _) => self.notifier.withdraw(&id),
             }
+        }
+        if log_changed {
+            self.refresh_activity();
         }
         Task::batch(tasks)
     }
@@ -393,6 +418,52 @@ impl App {
         Task::none()
     }
 
+    fn activity(&mut self, message: activity::Message) -> Task<Message> {
+        match Activity::update(message) {
+            activity::Event::Closed => self.panel = None,
+        }
+        Task::none()
+    }
+
+    /// The activity screen over home, with the activity log as it is now.
+    fn open_activity(&mut self) {
+        if let Screen::Home(home) = &self.screen {
+            let activity = Activity::new(home.activity(), home.server_now());
+            self.panel = Some(Panel::Activity(activity));
+        }
+    }
+
+    /// A request arrived or closed: an open activity screen shows it.
+    fn refresh_activity(&mut self) {
+        if let (Screen::Home(home), Some(Panel::Activity(activity))) =
+            (&self.screen, &mut self.panel)
+        {
+            activity.refresh(home.activity(), home.server_now());
+        }
+    }
+
+    fn guide(&mut self, message: guide::Message) -> Task<Message> {
+        let Some(Panel::Guide(guide)) = &mut self.panel else {
+            return Task::none();
+        };
+        if let Some(guide::Event::Finished) = guide.update(message) {
+            self.guide_finished();
+        }
+        Task::none()
+    }
+
+    /// Opens the first-run guide over the current screen, at its first page: after
+    /// activation, and from the settings ("Show guide").
+    pub fn show_guide(&mut self) {
+        self.panel = Some(Panel::Guide(Guide::new()));
+    }
+
+    /// The guide was read to the end or skipped.
+    fn guide_finished(&mut self) {
+        // Persisting `guide_shown = true` happens with the settings state.
+        self.panel = None;
+    }
+
     /// Opens `panel`, after the PIN when there is a device and the app is locked.
     fn open_guarded(&mut self, panel: Guarded) -> Task<Message> {
         let activated = matches!(self.screen, Screen::Home(_));
@@ -406,6 +477,7 @@ impl App {
 
     fn show_guarded(&mut self, panel: Guarded) {
         match panel {
+            Guarded::Activity => self.open_activity(),
             Guarded::Settings => {
                 let serial = match &self.screen {
                     Screen::Home(home) => Some(home.device().config.account.serial.clone()),
@@ -462,7 +534,10 @@ impl App {
 
     /// Closes a panel that needs the app unlocked, once it is locked.
     fn close_guarded(&mut self) {
-        if matches!(self.panel, Some(Panel::Settings(_) | Panel::Unlock(..))) {
+        if matches!(
+            self.panel,
+            Some(Panel::Settings(_) | Panel::Activity(_) | Panel::Unlock(..))
+        ) {
             self.panel = None;
         }
     }
@@ -553,7 +628,7 @@ impl App {
         }
         let (rgba, size) = tray::icon_rgba(64);
         let (id, opened) = window::open(window::Settings {
-            size: Size::new(560.0, 760.0),
+            size: WINDOW_SIZE,
             min_size: Some(Size::new(420.0, 480.0)),
             icon: window::icon::from_rgba(rgba, size, size).ok(),
             ..window::Settings::default()
@@ -595,6 +670,11 @@ impl App {
         Task::none()
     }
 
+    /// Whether the app is unlocked now (without locking it: views cannot).
+    fn is_unlocked(&self) -> bool {
+        self.session.locks_at().is_some_and(|at| Instant::now() < at)
+    }
+
     /// "Lock when the app closes" (on by default).
     #[expect(clippy::unused_self, reason = "the setting is not loaded yet")]
     fn lock_on_close(&self) -> bool {
@@ -606,6 +686,8 @@ impl App {
             Some(Panel::Settings(settings)) => settings.view().map(Message::Settings),
             Some(Panel::Help(help)) => help.view().map(Message::Help),
             Some(Panel::Unlock(screen, _)) => screen.view().map(Message::Unlock),
+            Some(Panel::Activity(activity)) => activity.view().map(Message::Activity),
+            Some(Panel::Guide(guide)) => guide.view().map(Message::Guide),
             None => self.screen_view(),
         };
         column![header(Message::OpenSettings, Message::OpenHelp), body].into()
@@ -629,7 +711,7 @@ impl App {
                 .request
                 .as_ref()
                 .map_or_else(|| text("").into(), |r| r.view().map(Message::Request)),
-            Screen::Home(home) => home.view().map(Message::Home),
+            Screen::Home(home) => home.view(self.is_unlocked()).map(Message::Home),
         }
     }
 
@@ -730,6 +812,9 @@ impl Push {
         })
     }
 }
+
+#[cfg(test)]
+mod gallery;
 
 #[cfg(test)]
 mod tests {
@@ -833,6 +918,26 @@ mod tests {
         let _ = app.update(message);
         assert!(app.panel.is_none());
         assert!(!Message::Tick.is_user_activity(), "a timer is not the user");
+    }
+
+    #[test]
+    fn the_guide_opens_as_a_panel_and_done_closes_it() {
+        let mut app = showing(Screen::Welcome(Welcome::new(None)));
+        app.show_guide();
+        assert!(shows(&app, &fl!("guide-what-title")));
+        let _ = app.update(Message::Guide(guide::Message::Next));
+        assert!(shows(&app, &fl!("guide-arrives-title")));
+        let _ = app.update(Message::Guide(guide::Message::Finish));
+        assert!(app.panel.is_none());
+        assert!(shows(&app, &fl!("welcome-title")));
+    }
+
+    #[test]
+    fn a_guide_message_without_the_guide_open_changes_nothing() {
+        let mut app = showing(Screen::Welcome(Welcome::new(None)));
+        let _ = app.update(Message::OpenHelp);
+        let _ = app.update(Message::Guide(guide::Message::Finish));
+        assert!(matches!(app.panel, Some(Panel::Help(_))));
     }
 
     #[test]

@@ -64,6 +64,16 @@ pub fn loader_for(
     loader
 }
 
+/// Switches every `fl!` to `code` (English as the fallback). Process-wide, so only
+/// for a test process of its own: the screenshot gallery's child processes.
+#[cfg(test)]
+pub fn use_language(code: &str) {
+    let language: i18n_embed::unic_langid::LanguageIdentifier =
+        code.parse().expect("a language code");
+    i18n_embed::select(&*LANGUAGE_LOADER, &Localizations, &[language])
+        .expect("the embedded translation loads");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 //! stand-in instead, for machines without a graphical session.
 
 mod app;
+mod clock;
 mod device;
 mod i18n;
 mod notification;

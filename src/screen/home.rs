@@ -1,20 +1,19 @@
-//! Home: the connection state, who this device is, and the pending request if any.
+//! Home: the connection state, who this device is, the pending request if any, and
+//! recent activity. Requests and what became of them go into the device's activity
+//! log as the inbox learns them.
 
 use std::sync::Arc;
 
 use godkend_core::client::VerifiedRequest;
 use godkend_core::connection::{ConnectionState, PushUpdate};
 use godkend_core::device::Device;
+use godkend_core::history::Entry;
 use godkend_core::inbox::{Change, Inbox, Standing};
 use godkend_core::outbox::Delivery;
 use godkend_core::push::PushEvent;
 use godkend_protocol::messages::{DecisionKind, RequestState};
 use godkend_protocol::{Envelope, ErrorCode};
-use iced::widget::{column, container, row, text};
-use iced::{Element, Length, Task};
-
-use crate::fl;
-use crate::widget::button;
+use iced::{Element, Task};
 
 /// The home screen's state: it follows the push connection of its device.
 pub struct Home {
@@ -24,6 +23,8 @@ pub struct Home {
     /// Every inbox change since the app last asked, for the notifications.
     changes: Vec<Change>,
     warning: Option<String>,
+    /// The newest few entries of the activity log, kept so drawing needs no lock.
+    recent: Vec<Entry>,
 }
 
 #[derive(Debug, Clone)]
@@ -38,6 +39,8 @@ pub enum Message {
     Review,
     /// Decisions waiting in the outbox were sent again: where each request stands.
     Flushed(Vec<(String, Standing)>),
+    /// Open the activity screen.
+    SeeAll,
 }
 
 /// What the home screen tells the app.
@@ -50,16 +53,20 @@ pub enum Event {
     Arrived(VerifiedRequest),
     /// A request is no longer pending (decided elsewhere, replaced, expired).
     Closed(String, Standing),
+    /// The user wants to see all activity.
+    SeeAll,
 }
 
 impl Home {
     pub fn new(device: Arc<Device>) -> Self {
+        let recent = latest(&device);
         Home {
             device,
             connection: ConnectionState::Connecting,
             inbox: Inbox::default(),
             changes: Vec::new(),
             warning: None,
+            recent,
         }
     }
 
@@ -78,7 +85,7 @@ impl Home {
             Message::Push(update) => return self.push(&update),
             Message::Tick => {
                 let changes = self.inbox.expire(self.server_now());
-                self.changes.extend(changes);
+                self.note(changes);
             }
             Message::Wiped(result) => return (Task::none(), self.wiped(result)),
             Message::Flushed(sent) => return (Task::none(), self.flushed(sent)),
@@ -86,6 +93,7 @@ impl Home {
                 let current = self.inbox.current().map(|t| t.request.clone());
                 return (Task::none(), current.map(Event::Review));
             }
+            Message::SeeAll => return (Task::none(), Some(Event::SeeAll)),
         }
         (Task::none(), None)
     }
@@ -93,7 +101,29 @@ impl Home {
     /// Records this device's own decision, which the server accepted.
     pub fn decided(&mut self, request_id: &str, kind: DecisionKind) {
         let changes = self.inbox.decided(request_id, kind);
+        self.note(changes);
+    }
+
+    /// Records inbox changes in the activity log and keeps them for the app. The log
+    /// is a convenience (the server keeps the audit trail), so a failed write is
+    /// logged, not shown.
+    fn note(&mut self, changes: Vec<Change>) {
+        let written = self
+            .device
+            .history()
+            .follow(&self.inbox, &changes, self.server_now());
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "could not update the activity log");
+        }
+        if !changes.is_empty() {
+            self.recent = latest(&self.device);
+        }
         self.changes.extend(changes);
+    }
+
+    /// The whole activity log, newest first.
+    pub fn activity(&self) -> Vec<Entry> {
+        self.device.history().entries().to_vec()
     }
 
     /// The inbox changes (new requests, closed ones) since the last call.
@@ -109,7 +139,7 @@ impl Home {
     /// Records what the server said about a request that is no longer pending.
     pub fn closed_by_server(&mut self, request_id: &str, standing: Standing) {
         let changes = self.inbox.closed_by_server(request_id, standing);
-        self.changes.extend(changes);
+        self.note(changes);
     }
 
     /// Wipes the device if `envelope` is a server-signed status saying it ended.
@@ -126,7 +156,7 @@ impl Home {
 
     fn push(&mut self, update: &PushUpdate) -> (Task<Message>, Option<Event>) {
         let changes = self.inbox.apply(update, self.server_now());
-        self.changes.extend(changes.iter().cloned());
+        self.note(changes.clone());
         match update {
             PushUpdate::State(state) => {
                 tracing::info!(?state, "connection");
@@ -185,7 +215,7 @@ impl Home {
         for (id, standing) in sent {
             tracing::info!(request = %id, ?standing, "a waiting decision was sent");
             let changes = self.inbox.closed_by_server(&id, standing);
-            self.changes.extend(changes.iter().cloned());
+            self.note(changes.clone());
             event = self
                 .event_for(changes)
                 .or(Some(Event::Closed(id, standing)));
@@ -222,80 +252,28 @@ impl Home {
         }
     }
 
-    pub fn view(&self) -> Element<'_, Message> {
+    /// The activity shows only while the app is `unlocked` (design.md §3).
+    pub fn view(&self, unlocked: bool) -> Element<'_, Message> {
         let account = &self.device.config.account;
-        let (state, style): (String, fn(&iced::Theme) -> text::Style) = match &self.connection {
-            ConnectionState::Connecting => (fl!("home-connecting"), text::secondary),
-            ConnectionState::Connected => (fl!("home-connected"), text::success),
-            ConnectionState::Polling => (fl!("home-polling"), text::success),
-            ConnectionState::Offline { reason, .. } => {
-                (fl!("home-offline", reason = reason.clone()), text::danger)
-            }
-        };
-        let identity = column![
-            row![
-                text(format!("{}:", fl!("home-serial"))).style(text::secondary),
-                text(account.serial.to_string()),
-            ]
-            .spacing(8),
-            row![
-                text(format!("{}:", fl!("home-user"))).style(text::secondary),
-                text(account.user.clone()),
-            ]
-            .spacing(8),
-            row![
-                text(format!("{}:", fl!("activated-org"))).style(text::secondary),
-                text(account.org.name.clone()),
-            ]
-            .spacing(8),
-        ]
-        .spacing(6);
-
-        let mut content = column![
-            text(state).size(20).style(style),
-            identity,
-            container(self.request())
-                .padding(16)
-                .width(Length::Fill)
-                .style(container::bordered_box),
-        ]
-        .spacing(20);
-        if let Some(detail) = &self.warning {
-            content = content.push(
-                text(fl!("home-security-warning", detail = detail.clone()))
-                    .size(13)
-                    .style(text::danger),
-            );
-        }
-        crate::widget::body(content)
+        view::home(&view::Shown {
+            serial: &account.serial,
+            user: &account.user,
+            org: &account.org.name,
+            connection: &self.connection,
+            pending: self.inbox.current().map(|t| &t.request.request),
+            recent: if unlocked { &self.recent } else { &[] },
+            locked: !unlocked,
+            now: self.server_now(),
+            warning: self.warning.as_deref(),
+        })
     }
+}
 
-    /// The pending request's summary, or "no pending request".
-    fn request(&self) -> Element<'_, Message> {
-        let Some(tracked) = self.inbox.current() else {
-            return text(fl!("home-no-request")).style(text::secondary).into();
-        };
-        let request = &tracked.request.request;
-        let left = u64::try_from(request.exp - self.server_now()).unwrap_or(0);
-        column![
-            text(fl!("home-pending-heading"))
-                .size(14)
-                .style(text::secondary),
-            text(request.title.clone()).size(18),
-            text(fl!("home-pending-from", rp = request.rp_name.clone())),
-            text(fl!(
-                "home-pending-expires",
-                time = format!("{}:{:02}", left / 60, left % 60)
-            ))
-            .style(text::secondary),
-            button(text(fl!("home-review-button")))
-                .padding([8, 24])
-                .style(button::primary)
-                .on_press(Message::Review),
-        ]
-        .spacing(6)
-        .into()
-    }
+/// The newest entries of `device`'s activity log, as many as home shows.
+fn latest(device: &Device) -> Vec<Entry> {
+    let history = device.history();
+    let entries = history.entries();
+    entries[..entries.len().min(view::RECENT)].to_vec()
 }
 
 /// Where a request stands after the server answered a decision sent from the outbox;
@@ -318,3 +296,5 @@ fn standing(delivery: &Delivery) -> Option<Standing> {
         Delivery::Kept(_) => None,
     }
 }
+
+pub mod view;

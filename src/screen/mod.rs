@@ -1,12 +1,17 @@
 //! The app's screens, one per file, each with its own `Message` (and `Event` when
 //! it has something to tell the app).
 
+pub mod activity;
+pub mod guide;
 pub mod help;
 pub mod home;
 pub mod request;
 pub mod settings;
 pub mod unlock;
 pub mod welcome;
+
+#[cfg(test)]
+pub mod fixtures;
 
 use iced::Element;
 use iced::widget::{column, text};

@@ -175,6 +175,12 @@ impl Unlock {
         None
     }
 
+    /// Shows `problem` as the last try's outcome (the gallery's pictures).
+    #[cfg(test)]
+    pub fn show_problem(&mut self, problem: Problem) {
+        self.problem = Some(problem);
+    }
+
     /// Focuses the PIN field, for typing straight away.
     pub fn focus() -> Task<Message> {
         iced::widget::operation::focus(PIN_FIELD)

@@ -233,7 +233,7 @@ impl Welcome {
             .style(button::primary)
             .on_press_maybe(self.can_activate().then_some(Message::Activate));
         let status = match &self.stage {
-            Stage::Activating => Some(note(fl!("activating"), text::secondary)),
+            Stage::Activating => Some(note(fl!("activating"), crate::widget::tone::muted)),
             Stage::Failed(reason) => Some(note(
                 fl!("activation-failed", reason = reason.clone()),
                 text::danger,
@@ -283,7 +283,7 @@ impl Welcome {
                     user = input.user,
                     server = input.server_url.to_string()
                 ),
-                text::success,
+                crate::widget::tone::success,
             )),
             Some(Err(_)) => Some(note(fl!("link-invalid"), text::danger)),
         };
@@ -348,8 +348,8 @@ impl Welcome {
         let feedback = self.pin_feedback();
         let style = match feedback {
             PinFeedback::Problem(_) => text::danger,
-            PinFeedback::Ok => text::success,
-            PinFeedback::Hint | PinFeedback::TypeAgain => text::secondary,
+            PinFeedback::Ok => crate::widget::tone::success,
+            PinFeedback::Hint | PinFeedback::TypeAgain => crate::widget::tone::muted,
         };
         column![
             text(fl!("pin-heading")).size(16),
@@ -414,7 +414,7 @@ fn done(device: &Device) -> Element<'_, Message> {
         column![
             text(fl!("activated-serial"))
                 .size(14)
-                .style(text::secondary),
+                .style(crate::widget::tone::muted),
             row![
                 text(account.serial.to_string()).size(28),
                 button(text(fl!("copy-button")).size(14))
@@ -427,7 +427,9 @@ fn done(device: &Device) -> Element<'_, Message> {
         ]
         .spacing(4),
         column![
-            text(fl!("activated-org")).size(14).style(text::secondary),
+            text(fl!("activated-org"))
+                .size(14)
+                .style(crate::widget::tone::muted),
             text(account.org.name.clone()).size(16),
         ]
         .spacing(4),

@@ -7,7 +7,7 @@
 //! written last, so a config on disk always names secrets that exist.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use godkend_protocol::Envelope;
 use godkend_protocol::messages::{DeviceState, DeviceStatus};
@@ -95,7 +95,9 @@ pub struct Device {
     pub config: DeviceConfig,
     pub client: Arc<DeviceClient>,
     pub outbox: Outbox,
-    pub history: History,
+    /// Behind a lock because the device is shared (`Arc`) between the screens and
+    /// their background tasks, while the log changes as requests come and go.
+    pub history: Mutex<History>,
     vault: Vault,
 }
 
@@ -185,12 +187,18 @@ impl Device {
         ));
         Ok(Device {
             outbox: Outbox::open(&paths.outbox_file(), outbox_key),
-            history: History::open(&paths.history_file()),
+            history: Mutex::new(History::open(&paths.history_file())),
             paths,
             config,
             client,
             vault,
         })
+    }
+
+    /// The activity log, locked for reading or recording. A panic while it was held
+    /// cannot leave it unsafe to use: at worst an entry misses its last outcome.
+    pub fn history(&self) -> MutexGuard<'_, History> {
+        self.history.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Derives the PIN key for one screen. Slow on purpose (Argon2id).

@@ -1,13 +1,16 @@
 //! The local activity log: what was asked and what became of it, newest first,
 //! capped so it never grows without bound. A small JSON file under the data dir,
 //! written atomically. It holds summaries only (who asked, what kind, the title,
-//! the outcome): never codes, keys or signatures.
+//! the amount, the outcome): never the message text, codes, keys or signatures.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use godkend_protocol::messages::{Amount, DecisionKind};
+
 use crate::client::VerifiedRequest;
+use crate::inbox::{Change, Inbox, Standing};
 
 /// Entries kept; older ones are pruned.
 pub const MAX_ENTRIES: usize = 500;
@@ -28,6 +31,21 @@ pub enum Outcome {
     Failed,
 }
 
+impl From<Standing> for Outcome {
+    fn from(standing: Standing) -> Self {
+        match standing {
+            Standing::Pending => Outcome::Pending,
+            Standing::Decided(DecisionKind::Approve) => Outcome::Approved,
+            Standing::Decided(DecisionKind::Deny) => Outcome::Denied,
+            Standing::Decided(DecisionKind::NotMe) => Outcome::NotMe,
+            Standing::Withdrawn => Outcome::Withdrawn,
+            Standing::Superseded => Outcome::Superseded,
+            Standing::Expired => Outcome::Expired,
+            Standing::Failed => Outcome::Failed,
+        }
+    }
+}
+
 /// One line of the activity screen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
@@ -35,6 +53,10 @@ pub struct Entry {
     pub rp_name: String,
     pub kind: godkend_protocol::messages::RequestKind,
     pub title: String,
+    /// A payment's amount: the one detail besides the title that tells two requests
+    /// from the same shop apart. Absent in logs written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Amount>,
     /// Server time the request was made.
     pub requested_at: i64,
     pub outcome: Outcome,
@@ -109,6 +131,7 @@ impl History {
                 rp_name: r.rp_name.clone(),
                 kind: r.kind,
                 title: r.title.clone(),
+                amount: r.amount.clone(),
                 requested_at: r.iat,
                 outcome: Outcome::Pending,
                 updated_at: r.iat,
@@ -131,6 +154,31 @@ impl History {
         entry.outcome = outcome;
         entry.updated_at = at;
         self.save()
+    }
+
+    /// Follows the inbox: a new request is recorded as pending, a closed one gets
+    /// its outcome, at server time `at`. Every change is tried; the first write
+    /// error is returned.
+    pub fn follow(
+        &mut self,
+        inbox: &Inbox,
+        changes: &[Change],
+        at: i64,
+    ) -> Result<(), HistoryError> {
+        let mut first_error = None;
+        for change in changes {
+            let written = match change {
+                Change::New(id) => match inbox.get(id) {
+                    Some(tracked) => self.record_request(&tracked.request),
+                    None => Ok(()),
+                },
+                Change::Closed(id, standing) => self.set_outcome(id, Outcome::from(*standing), at),
+            };
+            if let Err(e) = written {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
     }
 
     /// Deletes the log file (revoke/wipe).
@@ -188,6 +236,89 @@ mod tests {
             !text.contains("secret-ish details"),
             "the message text is not kept"
         );
+    }
+
+    #[test]
+    fn an_amount_is_kept_and_an_older_log_without_one_still_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.json");
+        let mut paying = request("p", 10);
+        paying.request.amount = Some(Amount {
+            value: "1250.00".into(),
+            currency: "DKK".into(),
+        });
+        let mut history = History::open(&path);
+        history.record_request(&paying).unwrap();
+        let kept = History::open(&path).entries()[0].amount.clone();
+        assert_eq!(kept.map(|a| a.value), Some("1250.00".into()));
+
+        let older = r#"{"version":1,"entries":[{"request_id":"o","rp_name":"Shop",
+            "kind":"login","title":"Sign in","requested_at":1,"outcome":"denied",
+            "updated_at":2}]}"#;
+        std::fs::write(&path, older).unwrap();
+        let history = History::open(&path);
+        assert_eq!(history.entries().len(), 1);
+        assert_eq!(history.entries()[0].amount, None);
+        assert_eq!(history.entries()[0].outcome, Outcome::Denied);
+    }
+
+    #[test]
+    fn standings_map_to_outcomes_and_unknown_ids_are_ignored() {
+        assert_eq!(
+            Outcome::from(Standing::Decided(DecisionKind::NotMe)),
+            Outcome::NotMe
+        );
+        assert_eq!(Outcome::from(Standing::Withdrawn), Outcome::Withdrawn);
+        assert_eq!(Outcome::from(Standing::Failed), Outcome::Failed);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.json");
+        let mut history = History::open(&path);
+        history.set_outcome("nobody", Outcome::Approved, 5).unwrap();
+        assert!(history.entries().is_empty());
+        assert!(!path.exists(), "nothing to record, nothing written");
+    }
+
+    #[test]
+    fn the_log_follows_the_inbox_from_arrival_to_outcome() {
+        use crate::connection::PushUpdate;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.json");
+        let mut history = History::open(&path);
+        let mut inbox = Inbox::default();
+        let changes = inbox.apply(&PushUpdate::Polled(vec![request("a", 100)]), 100);
+        history.follow(&inbox, &changes, 100).unwrap();
+        assert_eq!(history.entries()[0].outcome, Outcome::Pending);
+
+        // A newer request replaces it; then this device denies the newer one.
+        let changes = inbox.apply(&PushUpdate::Polled(vec![request("b", 110)]), 110);
+        history.follow(&inbox, &changes, 110).unwrap();
+        let changes = inbox.decided("b", DecisionKind::Deny);
+        history.follow(&inbox, &changes, 115).unwrap();
+
+        let reopened = History::open(&path);
+        let outcomes: Vec<_> = reopened
+            .entries()
+            .iter()
+            .map(|e| (e.request_id.as_str(), e.outcome, e.updated_at))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [("b", Outcome::Denied, 115), ("a", Outcome::Superseded, 110)]
+        );
+    }
+
+    #[test]
+    fn a_change_about_a_request_the_inbox_forgot_records_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.json");
+        let mut history = History::open(&path);
+        let changes = [
+            Change::New("gone".into()),
+            Change::Closed("never-seen".into(), Standing::Expired),
+        ];
+        history.follow(&Inbox::default(), &changes, 5).unwrap();
+        assert!(history.entries().is_empty());
     }
 
     #[test]

@@ -157,3 +157,52 @@ unlock-wrong-pin = Forkert PIN-kode. { $left ->
 }
 unlock-offline = Du er offline. Kun serveren kan tjekke din PIN-kode, så Godkend kan ikke låses op, før forbindelsen er tilbage. Anmodninger, du allerede har, kan stadig afvises.
 unlock-failed = Kunne ikke låse op: { $reason }
+# Tidspunkter, i forhold til nu
+time-just-now = lige nu
+time-minutes-ago = for { $minutes } min. siden
+time-hours-ago = { $hours ->
+    [one] for 1 time siden
+   *[other] for { $hours } timer siden
+}
+time-days-ago = { $days ->
+    [one] for 1 dag siden
+   *[other] for { $days } dage siden
+}
+
+# Aktivitet: de anmodninger, denne computer har set, og hvordan de endte
+activity-title = Aktivitet
+activity-button = Aktivitet
+home-recent-heading = Seneste aktivitet
+home-recent-none = Ingen anmodninger endnu.
+home-recent-locked = Lås Godkend op for at se din aktivitet.
+home-see-all = Se alle
+activity-empty = Ingen anmodninger endnu. Anmodninger, du godkender eller afviser på denne computer, vises her.
+activity-kind-login = Log ind
+activity-kind-payment = Betaling
+activity-kind-action = Handling
+activity-pending = Venter på dig
+activity-approved = Godkendt
+activity-denied = Afvist
+activity-not-me = Meldt som ikke mig
+activity-withdrawn = Afgjort på en anden enhed
+activity-superseded = Erstattet af en nyere anmodning
+activity-expired = Udløbet
+activity-failed = Mislykkedes: forkert kode for mange gange
+
+# Introduktion ved første start
+guide-title = Introduktion
+guide-what-title = Velkommen til Godkend
+guide-what-body = Med Godkend godkender du log ind og betalinger fra denne computer. En hjemmeside eller din arbejdsplads' login spørger Godkend, og du bestemmer her.
+guide-arrives-title = En anmodning kommer
+guide-arrives-body = Når noget beder om din godkendelse, får du en notifikation, og Godkend-ikonet i statusfeltet viser det. Åbn den for at se anmodningen.
+guide-check-title = Tjek, og godkend så
+guide-check-body = Tjek, hvem der spørger, og hvad det gælder: beløb og modtager, og hvor anmodningen kom fra. Er det dig, så indtast koden fra login-skærmen og din PIN-kode, og tryk Godkend.
+guide-not-me-title = "Det var ikke mig"
+guide-not-me-body = Har du ikke selv startet en anmodning, så tryk "Det var ikke mig". Den bliver afvist og meldt, og nye anmodninger til dig sættes på pause et stykke tid.
+guide-around-title = Sådan finder du rundt
+guide-around-body = Tandhjulet øverst til venstre åbner indstillingerne. "?" øverst til højre forklarer den skærm, du er på. Godkend kører videre i statusfeltet, når du lukker vinduet.
+guide-page = Side { $page } af { $pages }
+guide-next = Næste
+guide-back = Tilbage
+guide-done = Færdig
+guide-skip = Spring introduktionen over

@@ -157,3 +157,52 @@ unlock-wrong-pin = Wrong PIN. { $left ->
 }
 unlock-offline = You are offline. Only the server can check your PIN, so Godkend cannot unlock until the connection is back. Requests you already have can still be denied.
 unlock-failed = Could not unlock: { $reason }
+# Times, relative to now
+time-just-now = just now
+time-minutes-ago = { $minutes } min ago
+time-hours-ago = { $hours ->
+    [one] 1 hour ago
+   *[other] { $hours } hours ago
+}
+time-days-ago = { $days ->
+    [one] 1 day ago
+   *[other] { $days } days ago
+}
+
+# Activity: the requests this computer saw and what became of them
+activity-title = Activity
+activity-button = Activity
+home-recent-heading = Recent activity
+home-recent-none = No requests yet.
+home-recent-locked = Unlock Godkend to see your activity.
+home-see-all = See all
+activity-empty = No requests yet. Requests you approve or deny on this computer are listed here.
+activity-kind-login = Sign-in
+activity-kind-payment = Payment
+activity-kind-action = Action
+activity-pending = Waiting for you
+activity-approved = Approved
+activity-denied = Denied
+activity-not-me = Reported as not me
+activity-withdrawn = Decided on another device
+activity-superseded = Replaced by a newer request
+activity-expired = Expired
+activity-failed = Failed: wrong code too many times
+
+# First-run guide
+guide-title = Guide
+guide-what-title = Welcome to Godkend
+guide-what-body = Godkend lets you approve sign-ins and payments from this computer. A website or your company's login asks Godkend, and you decide here.
+guide-arrives-title = A request arrives
+guide-arrives-body = When something asks for your approval, you get a notification and the Godkend icon in the tray shows it. Open it to see the request.
+guide-check-title = Check, then approve
+guide-check-body = Check who asks and what for: the amount and payee, where the request came from. If it is you, type the code shown on the login screen and your PIN, and press Approve.
+guide-not-me-title = "This was not me"
+guide-not-me-body = If you did not start a request, press "This was not me". It is denied and reported, and new requests to you are paused for a while.
+guide-around-title = Finding your way
+guide-around-body = The gear, top left, opens the settings. The "?", top right, explains the screen you are on. Godkend keeps running in the tray when you close the window.
+guide-page = Page { $page } of { $pages }
+guide-next = Next
+guide-back = Back
+guide-done = Done
+guide-skip = Skip the guide

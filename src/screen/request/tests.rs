@@ -1,50 +1,10 @@
 //! The request screen in the simulator: no display, no network, no keyring.
 
-use godkend_core::DeviceKey;
-use godkend_protocol::messages::{Amount, ApprovalRequest, RequestContext, UserVerification};
 use iced::keyboard::{Key, key::Named};
 use iced_test::simulator;
 
 use super::*;
-
-/// When the test request was made (server time).
-const IAT: i64 = 1_795_780_800;
-
-/// A payment request from "Shop" for alice, signed by a fixed key (the server's,
-/// as far as these tests go), valid for two minutes.
-fn signed_request() -> VerifiedRequest {
-    let request = ApprovalRequest {
-        iat: IAT,
-        exp: IAT + 120,
-        request_id: "r1".into(),
-        nonce: "n".into(),
-        user: "alice".into(),
-        rp_id: "shop".into(),
-        rp_name: "Shop".into(),
-        kind: RequestKind::Payment,
-        title: "Pay for your order".into(),
-        message: "Order 1042".into(),
-        amount: Some(Amount {
-            value: "1250.00".into(),
-            currency: "DKK".into(),
-        }),
-        payee: Some("Shop ApS".into()),
-        context: RequestContext {
-            ip: Some("192.0.2.7".into()),
-            location: Some("Aarhus, Denmark".into()),
-            user_agent: Some("Firefox on Linux".into()),
-        },
-        code_length: 6,
-        user_verification: UserVerification::Any,
-    };
-    let key = DeviceKey::from_seed(&[1; 32]);
-    let envelope = Envelope::seal(&request, &[key.signing_key()]).expect("a test request seals");
-    VerifiedRequest {
-        hash: envelope.payload_hash().expect("hashable"),
-        envelope,
-        request,
-    }
-}
+use crate::screen::fixtures::{IAT, payment_request as signed_request};
 
 fn open(seconds_in: i64) -> Request {
     Request::new(signed_request(), IAT + seconds_in)

@@ -33,7 +33,7 @@ impl Request {
             RequestKind::Action => fl!("request-kind-action"),
         };
         let mut summary = column![
-            text(kind).size(14).style(text::secondary),
+            text(kind).size(14).style(crate::widget::tone::muted),
             text(request.rp_name.clone()).size(26),
             text(request.title.clone()).size(20),
             text(request.message.clone()),
@@ -42,7 +42,11 @@ impl Request {
         if request.amount.is_some() || request.payee.is_some() {
             let mut money = column![].spacing(4);
             if let Some(amount) = &request.amount {
-                money = money.push(text(fl!("request-amount")).size(14).style(text::secondary));
+                money = money.push(
+                    text(fl!("request-amount"))
+                        .size(14)
+                        .style(crate::widget::tone::muted),
+                );
                 money = money.push(text(format!("{} {}", amount.value, amount.currency)).size(30));
             }
             if let Some(payee) = &request.payee {
@@ -66,7 +70,10 @@ impl Request {
             (fl!("request-ip"), context.ip.clone()),
             (fl!("request-location"), context.location.clone()),
             (fl!("request-browser"), context.user_agent.clone()),
-            (fl!("request-time"), Some(utc_time(request.iat))),
+            (
+                fl!("request-time"),
+                Some(crate::clock::utc_time(request.iat)),
+            ),
         ];
         let mut details = column![].spacing(4);
         for (label, value) in lines {
@@ -74,7 +81,7 @@ impl Request {
                 details = details.push(
                     row![
                         text(format!("{label}:"))
-                            .style(text::secondary)
+                            .style(crate::widget::tone::muted)
                             .width(Length::Fixed(110.0)),
                         text(value).width(Length::Fill),
                     ]
@@ -98,7 +105,7 @@ impl Request {
             time = format!("{}:{:02}", left / 60, left % 60)
         ))
         .size(16)
-        .style(text::secondary)
+        .style(crate::widget::tone::muted)
         .into()
     }
 
@@ -120,7 +127,7 @@ impl Request {
         let pin: Element<'_, Message> = if self.pin_key.is_some() {
             labelled(
                 fl!("request-pin-label"),
-                text(fl!("request-pin-kept")).style(text::success),
+                text(fl!("request-pin-kept")).style(crate::widget::tone::success),
                 None,
             )
         } else {
@@ -172,7 +179,7 @@ impl Request {
                 .align_y(Alignment::Center),
         );
         if self.stage == Stage::Working {
-            decide = decide.push(text(fl!("request-working")).style(text::secondary));
+            decide = decide.push(text(fl!("request-working")).style(crate::widget::tone::muted));
         }
         decide.into()
     }
@@ -206,14 +213,18 @@ impl Request {
 /// What became of the request, in words.
 fn ending_view<'a>(ending: &Ending) -> Element<'a, Message> {
     let (message, style): (String, fn(&iced::Theme) -> text::Style) = match ending {
-        Ending::Decided(DecisionKind::Approve) => (fl!("request-approved"), text::success),
+        Ending::Decided(DecisionKind::Approve) => {
+            (fl!("request-approved"), crate::widget::tone::success)
+        }
         Ending::Decided(DecisionKind::Deny) => (fl!("request-denied"), text::default),
         Ending::Decided(DecisionKind::NotMe) => (fl!("request-reported"), text::default),
-        Ending::Queued(_) => (fl!("request-queued"), text::secondary),
+        Ending::Queued(_) => (fl!("request-queued"), crate::widget::tone::muted),
         Ending::Closed(Standing::Expired) => (fl!("request-expired"), text::danger),
-        Ending::Closed(Standing::Superseded) => (fl!("request-superseded"), text::secondary),
+        Ending::Closed(Standing::Superseded) => {
+            (fl!("request-superseded"), crate::widget::tone::muted)
+        }
         Ending::Closed(Standing::Withdrawn | Standing::Decided(_) | Standing::Pending) => {
-            (fl!("request-not-pending"), text::secondary)
+            (fl!("request-not-pending"), crate::widget::tone::muted)
         }
         Ending::Closed(Standing::Failed) | Ending::Failed => {
             (fl!("request-code-failed"), text::danger)
@@ -225,35 +236,4 @@ fn ending_view<'a>(ending: &Ending) -> Element<'a, Message> {
         ),
     };
     text(message).size(18).style(style).into()
-}
-
-/// `seconds` since the epoch as a UTC date and time, `2026-11-27 12:05 UTC`.
-fn utc_time(seconds: i64) -> String {
-    let days = seconds.div_euclid(86_400);
-    let of_day = seconds.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year}-{month:02}-{day:02} {:02}:{:02} UTC",
-        of_day / 3600,
-        of_day % 3600 / 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn utc_time_is_the_calendar_date() {
-        assert_eq!(super::utc_time(0), "1970-01-01 00:00 UTC");
-        assert_eq!(super::utc_time(1_795_780_800), "2026-11-27 12:00 UTC");
-        assert_eq!(super::utc_time(951_782_400), "2000-02-29 00:00 UTC");
-    }
 }

@@ -105,7 +105,7 @@ async fn secrets_live_only_in_the_keyring_and_revoke_leaves_nothing() {
     // Approve once through the outbox, so a PIN-signed decision has touched the disk.
     let created = rp.login("alice").await;
     let request = device.client.pending().await.unwrap().remove(0);
-    device.history.entries(); // the log exists alongside
+    device.history().entries(); // the log exists alongside
     let pin_key = device.pin_key(PIN).await.unwrap();
     let signed = device
         .client

@@ -1,0 +1,399 @@
+//! The screenshot gallery: every screen, in English and Danish, light and dark, as
+//! PNGs in `target/screenshots/<screen>-<lang>-<theme>.png`, for a person to look
+//! at (cut-off text, contrast, long translations) and as a check that each screen
+//! draws and that the Danish pictures really are Danish.
+//!
+//! `fl!` reads one process-wide language, and other tests in this binary check
+//! English text in parallel, so each language is drawn in a child process of its
+//! own: this test binary again, running only the ignored helper below.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use godkend_core::connection::ConnectionState;
+use godkend_protocol::messages::DecisionKind;
+use godkend_protocol::{ErrorCode, Serial};
+use iced::widget::column;
+use iced::{Element, Theme};
+use iced_test::Simulator;
+
+use super::{App, Message, Panel, Screen, WINDOW_SIZE};
+use crate::notification::Notifier;
+use crate::screen::activity::Activity;
+use crate::screen::fixtures::{IAT, history, login_request, payment_request};
+use crate::screen::guide::Guide;
+use crate::screen::help::{Help, Topic};
+use crate::screen::home::{self, view::Shown};
+use crate::screen::request::{self, Outcome, Request};
+use crate::screen::settings::Settings;
+use crate::screen::welcome::{self, Welcome};
+use crate::widget::header::header;
+
+/// Names the language a child process draws in.
+const LANGUAGE_VAR: &str = "GODKEND_GALLERY_LANGUAGE";
+/// The helper test a child process runs, by its full path.
+const HELPER: &str = "app::gallery::draw_every_screen_in_the_chosen_language";
+
+#[test]
+fn every_screen_draws_in_english_and_danish_light_and_dark() {
+    let dir = screenshots_dir();
+    std::fs::create_dir_all(&dir).expect("the screenshots folder can be made");
+    // Only the gallery's own pictures: other tests keep screenshots here too.
+    for old in pngs(&dir).into_iter().filter(|f| is_gallery_picture(f)) {
+        std::fs::remove_file(dir.join(old)).expect("an old screenshot can be removed");
+    }
+    for language in ["en", "da"] {
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let output = Command::new(exe)
+            .args([
+                HELPER,
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(LANGUAGE_VAR, language)
+            .output()
+            .expect("the test binary runs again");
+        assert!(
+            output.status.success(),
+            "drawing in {language} failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    let files: Vec<String> = pngs(&dir)
+        .into_iter()
+        .filter(|f| is_gallery_picture(f))
+        .collect();
+    let named = |language: &str| -> BTreeSet<String> {
+        files
+            .iter()
+            .filter_map(|f| f.strip_suffix(".png"))
+            .filter_map(|f| {
+                let (screen, rest) = f.split_once(&format!("-{language}-"))?;
+                Some(format!("{screen}-{rest}"))
+            })
+            .collect()
+    };
+    let (english, danish) = (named("en"), named("da"));
+    assert!(
+        english.len() >= 40,
+        "every screen in two themes: {english:?}"
+    );
+    assert_eq!(english, danish, "each screen in both languages");
+    for shot in &english {
+        let (screen, theme) = shot.rsplit_once('-').expect("<screen>-<theme>");
+        let read = |language: &str| {
+            let path = dir.join(format!("{screen}-{language}-{theme}.png"));
+            std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        };
+        assert_ne!(
+            read("en"),
+            read("da"),
+            "{screen} ({theme}) looks the same in Danish: not translated?"
+        );
+    }
+}
+
+/// Draws every screen in the language the parent test chose. Ignored: only the
+/// parent test runs it, in a process of its own.
+#[test]
+#[ignore = "run by every_screen_draws_in_english_and_danish_light_and_dark"]
+fn draw_every_screen_in_the_chosen_language() {
+    let Ok(language) = std::env::var(LANGUAGE_VAR) else {
+        return;
+    };
+    crate::i18n::use_language(&language);
+    let scratch = screenshots_dir().join(format!(".drawing-{language}"));
+    // A fresh scratch folder: iced_test writes a picture only where none exists.
+    let _ = std::fs::remove_dir_all(&scratch);
+    let camera = Camera {
+        language: &language,
+        scratch: &scratch,
+    };
+    app_screens(&camera);
+    home_screens(&camera);
+    request_screens(&camera);
+    panels(&camera);
+    std::fs::remove_dir_all(&scratch).expect("the scratch folder can be removed");
+}
+
+/// Takes and files the pictures of one language.
+struct Camera<'a> {
+    language: &'a str,
+    scratch: &'a Path,
+}
+
+impl Camera<'_> {
+    /// Saves `view` at the window's size, light and dark, as
+    /// `<screen>-<language>-<theme>.png`.
+    fn shoot(&self, screen: &str, view: Element<'_, Message>) {
+        let mut ui = Simulator::with_size(iced::Settings::default(), WINDOW_SIZE, view);
+        for (theme_name, theme) in [("light", Theme::Light), ("dark", Theme::Dark)] {
+            let stem = format!("{screen}-{}-{theme_name}", self.language);
+            let snapshot = ui
+                .snapshot(&theme)
+                .unwrap_or_else(|e| panic!("{stem} does not draw: {e}"));
+            let written = snapshot
+                .matches_image(self.scratch.join(format!("{stem}.png")))
+                .unwrap_or_else(|e| panic!("{stem} cannot be saved: {e}"));
+            assert!(written, "{stem}: a fresh picture");
+            // iced_test names the file after its renderer too; the gallery does not.
+            let made = pngs(self.scratch)
+                .into_iter()
+                .find(|f| f.starts_with(&format!("{stem}-")))
+                .unwrap_or_else(|| panic!("{stem}: no picture was written"));
+            let target = screenshots_dir().join(format!("{stem}.png"));
+            std::fs::rename(self.scratch.join(made), target).expect("the picture moves");
+        }
+    }
+}
+
+/// The header over a screen's body, as the app's window shows it.
+fn framed(body: Element<'_, Message>) -> Element<'_, Message> {
+    column![header(Message::OpenSettings, Message::OpenHelp), body].into()
+}
+
+fn app(screen: Screen) -> App {
+    App {
+        window: None,
+        screen,
+        panel: None,
+        request: None,
+        link: None,
+        tray_only: false,
+        notifier: Notifier::default(),
+        session: godkend_core::session::Session::locked(),
+        tray: crate::tray::Tray::none(),
+    }
+}
+
+/// The screens before there is a device: starting, a problem, and activation.
+fn app_screens(camera: &Camera) {
+    let window = iced::window::Id::unique();
+    let starting = app(Screen::Starting);
+    camera.shoot("starting", starting.view(window));
+    let problem = app(Screen::Problem(
+        "The keyring is locked. Unlock it and start Godkend again.".into(),
+    ));
+    camera.shoot("problem", problem.view(window));
+
+    let mut welcome = Welcome::new(None);
+    camera.shoot(
+        "welcome-empty",
+        framed(welcome.view().map(Message::Welcome)),
+    );
+    for message in [
+        welcome::Message::ServerChanged("https://godkend.example.com".into()),
+        welcome::Message::UserChanged("alice".into()),
+        welcome::Message::CodeChanged("K7QM-3XPA-9TWD".into()),
+        welcome::Message::PinChanged("4709".into()),
+    ] {
+        let _ = welcome.update(message);
+    }
+    camera.shoot(
+        "welcome-pin-too-short",
+        framed(welcome.view().map(Message::Welcome)),
+    );
+    for message in [
+        welcome::Message::PinChanged("470913".into()),
+        welcome::Message::PinAgainChanged("470914".into()),
+    ] {
+        let _ = welcome.update(message);
+    }
+    camera.shoot(
+        "welcome-pin-mismatch",
+        framed(welcome.view().map(Message::Welcome)),
+    );
+    let _ = welcome.update(welcome::Message::PinAgainChanged("470913".into()));
+    camera.shoot(
+        "welcome-filled",
+        framed(welcome.view().map(Message::Welcome)),
+    );
+}
+
+fn home_screens(camera: &Camera) {
+    let serial = Serial::from_number(48_210_937_551);
+    let entries = history();
+    let pending = payment_request();
+    let offline = ConnectionState::Offline {
+        reason: "the server cannot be reached".into(),
+        retry_in: std::time::Duration::from_secs(30),
+    };
+    let shown = |connection, pending, recent| Shown {
+        serial: &serial,
+        user: "alice",
+        org: "Example Org",
+        connection,
+        pending,
+        recent,
+        locked: false,
+        now: IAT + 30,
+        warning: None,
+    };
+    let screens = [
+        (
+            "home-online-idle",
+            shown(&ConnectionState::Connected, None, &entries),
+        ),
+        (
+            "home-first-use",
+            shown(&ConnectionState::Connecting, None, &[]),
+        ),
+        ("home-offline", shown(&offline, None, &entries)),
+        (
+            "home-pending",
+            shown(
+                &ConnectionState::Connected,
+                Some(&pending.request),
+                &entries,
+            ),
+        ),
+    ];
+    for (name, shown) in &screens {
+        camera.shoot(name, framed(home::view::home(shown).map(Message::Home)));
+    }
+    let locked = Shown {
+        recent: &[],
+        locked: true,
+        ..shown(&ConnectionState::Connected, None, &entries)
+    };
+    camera.shoot(
+        "home-locked",
+        framed(home::view::home(&locked).map(Message::Home)),
+    );
+    let mut unlock = crate::screen::unlock::Unlock::new();
+    camera.shoot("unlock", framed(unlock.view().map(Message::Unlock)));
+    unlock.show_problem(crate::screen::unlock::Problem::WrongPin { attempts_left: 2 });
+    camera.shoot("unlock-wrong-pin", framed(unlock.view().map(Message::Unlock)));
+    unlock.show_problem(crate::screen::unlock::Problem::Offline);
+    camera.shoot("unlock-offline", framed(unlock.view().map(Message::Unlock)));
+}
+
+fn request_screens(camera: &Camera) {
+    let shoot = |name: &str, screen: &Request| {
+        camera.shoot(name, framed(screen.view().map(Message::Request)));
+    };
+    shoot("request-login", &Request::new(login_request(), IAT + 20));
+    let payment = || Request::new(payment_request(), IAT + 20);
+    shoot("request-payment", &payment());
+
+    let refused = |code, left| {
+        request::Message::Sent(
+            "r1".into(),
+            DecisionKind::Approve,
+            Outcome::Refused {
+                code: Some(code),
+                attempts_left: Some(left),
+                device_status: None,
+                reason: String::new(),
+            },
+        )
+    };
+    let mut wrong_code = payment();
+    let _ = wrong_code.update(refused(ErrorCode::CodeMismatch, 2));
+    shoot("request-wrong-code", &wrong_code);
+    let mut wrong_pin = payment();
+    let _ = wrong_pin.update(refused(ErrorCode::WrongPin, 3));
+    shoot("request-wrong-pin", &wrong_pin);
+    let mut not_me = payment();
+    let _ = not_me.update(request::Message::NotMe);
+    shoot("request-not-me", &not_me);
+    shoot(
+        "request-expired",
+        &Request::new(payment_request(), IAT + 600),
+    );
+    let mut queued = payment();
+    let _ = queued.update(request::Message::Deny);
+    let _ = queued.update(request::Message::Sent(
+        "r1".into(),
+        DecisionKind::Deny,
+        Outcome::Kept("no route to host".into()),
+    ));
+    shoot("request-queued-offline", &queued);
+    let mut approved = payment();
+    let _ = approved.update(request::Message::Sent(
+        "r1".into(),
+        DecisionKind::Approve,
+        Outcome::Accepted,
+    ));
+    shoot("request-approved", &approved);
+}
+
+/// The panels over the main screen, drawn through the app as the window shows them.
+fn panels(camera: &Camera) {
+    let window = iced::window::Id::unique();
+    let mut app = app(Screen::Starting);
+    let mut show = |name: &str, panel: Panel| {
+        app.panel = Some(panel);
+        camera.shoot(name, app.view(window));
+    };
+    show(
+        "activity",
+        Panel::Activity(Activity::new(history(), IAT + 30)),
+    );
+    show(
+        "activity-empty",
+        Panel::Activity(Activity::new(Vec::new(), IAT)),
+    );
+    for page in 0..Guide::pages() {
+        show(
+            &format!("guide-{}", page + 1),
+            Panel::Guide(Guide::at(page)),
+        );
+    }
+    for (name, topic) in [
+        ("help-home", Topic::Home),
+        ("help-request", Topic::Request),
+        ("help-welcome", Topic::Welcome),
+    ] {
+        show(name, Panel::Help(Help::new(topic)));
+    }
+    show(
+        "settings",
+        Panel::Settings(Settings::new(Some(Serial::from_number(48_210_937_551)))),
+    );
+}
+
+/// Where the pictures go: `screenshots` in the target folder (CARGO_TARGET_DIR when
+/// set, else the folder this test binary was built in, else `target` here).
+fn screenshots_dir() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(|dir| manifest.join(dir))
+        .or_else(|| {
+            // <target>/debug/deps/godkend-<hash>
+            let exe = std::env::current_exe().ok()?;
+            Some(exe.parent()?.parent()?.parent()?.to_owned())
+        })
+        .unwrap_or_else(|| manifest.join("target"));
+    target.join("screenshots")
+}
+
+/// Whether `file` is named as the gallery names its pictures.
+fn is_gallery_picture(file: &str) -> bool {
+    [
+        "-en-light.png",
+        "-en-dark.png",
+        "-da-light.png",
+        "-da-dark.png",
+    ]
+    .iter()
+    .any(|ending| file.ends_with(ending))
+}
+
+/// The PNG files directly in `dir`, by name.
+fn pngs(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|name| Path::new(name).extension().is_some_and(|e| e == "png"))
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,194 @@
+//! How the home screen looks: the connection state, who this device is, the pending
+//! request if any, and the latest few requests. A free function of what it shows,
+//! so tests and the screenshot gallery can draw it without a device or keyring.
+
+use godkend_core::connection::ConnectionState;
+use godkend_core::history::Entry;
+use godkend_protocol::Serial;
+use godkend_protocol::messages::ApprovalRequest;
+use iced::widget::{column, container, row, space, text};
+
+use crate::widget::button;
+use iced::{Alignment, Element, Length};
+
+use super::Message;
+use crate::fl;
+use crate::screen::activity;
+
+/// How many requests the home screen lists; the rest are under "See all".
+pub const RECENT: usize = 3;
+
+/// Everything the home screen shows.
+pub struct Shown<'a> {
+    pub serial: &'a Serial,
+    pub user: &'a str,
+    pub org: &'a str,
+    pub connection: &'a ConnectionState,
+    pub pending: Option<&'a ApprovalRequest>,
+    /// Newest first; only the first [`RECENT`] are shown.
+    pub recent: &'a [Entry],
+    /// Locked: the activity is not shown, "See all" unlocks first.
+    pub locked: bool,
+    /// Server time.
+    pub now: i64,
+    pub warning: Option<&'a str>,
+}
+
+pub fn home<'a>(shown: &Shown<'a>) -> Element<'a, Message> {
+    let (state, style): (String, fn(&iced::Theme) -> text::Style) = match shown.connection {
+        ConnectionState::Connecting => (fl!("home-connecting"), crate::widget::tone::muted),
+        ConnectionState::Connected => (fl!("home-connected"), crate::widget::tone::success),
+        ConnectionState::Polling => (fl!("home-polling"), crate::widget::tone::success),
+        ConnectionState::Offline { reason, .. } => {
+            (fl!("home-offline", reason = reason.clone()), text::danger)
+        }
+    };
+    let fact = |label: String, value: String| {
+        row![
+            text(format!("{label}:")).style(crate::widget::tone::muted),
+            text(value)
+        ]
+        .spacing(8)
+    };
+    let identity = column![
+        fact(fl!("home-serial"), shown.serial.to_string()),
+        fact(fl!("home-user"), shown.user.to_owned()),
+        fact(fl!("activated-org"), shown.org.to_owned()),
+    ]
+    .spacing(6);
+
+    let mut content = column![
+        text(state).size(20).style(style),
+        identity,
+        container(pending(shown.pending, shown.now))
+            .padding(16)
+            .width(Length::Fill)
+            .style(container::bordered_box),
+        recent(shown.recent, shown.locked, shown.now),
+    ]
+    .spacing(20);
+    if let Some(detail) = shown.warning {
+        content = content.push(
+            text(fl!("home-security-warning", detail = detail.to_owned()))
+                .size(13)
+                .style(text::danger),
+        );
+    }
+    crate::widget::body(content)
+}
+
+/// The pending request's summary, or "no pending request".
+fn pending<'a>(request: Option<&ApprovalRequest>, now: i64) -> Element<'a, Message> {
+    let Some(request) = request else {
+        return text(fl!("home-no-request"))
+            .style(crate::widget::tone::muted)
+            .into();
+    };
+    let left = u64::try_from(request.exp - now).unwrap_or(0);
+    column![
+        text(fl!("home-pending-heading"))
+            .size(14)
+            .style(crate::widget::tone::muted),
+        text(request.title.clone()).size(18),
+        text(fl!("home-pending-from", rp = request.rp_name.clone())),
+        text(fl!(
+            "home-pending-expires",
+            time = format!("{}:{:02}", left / 60, left % 60)
+        ))
+        .style(crate::widget::tone::muted),
+        button(text(fl!("home-review-button")))
+            .padding([8, 24])
+            .style(button::primary)
+            .on_press(Message::Review),
+    ]
+    .spacing(6)
+    .into()
+}
+
+/// The latest requests and "See all", which opens the activity screen.
+fn recent<'a>(entries: &[Entry], locked: bool, now: i64) -> Element<'a, Message> {
+    let heading = row![
+        text(fl!("home-recent-heading")).size(18),
+        space::horizontal(),
+        button(text(fl!("home-see-all")))
+            .padding([4, 12])
+            .style(button::secondary)
+            .on_press(Message::SeeAll),
+    ]
+    .align_y(Alignment::Center);
+    let mut list = column![heading].spacing(8);
+    if locked {
+        return list
+            .push(text(fl!("home-recent-locked")).style(crate::widget::tone::muted))
+            .into();
+    }
+    if entries.is_empty() {
+        list = list.push(text(fl!("home-recent-none")).style(crate::widget::tone::muted));
+    }
+    for entry in entries.iter().take(RECENT) {
+        list = list.push(activity::entry(entry, now));
+    }
+    list.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use iced_test::simulator;
+
+    use super::*;
+    use crate::screen::fixtures::{IAT, history, login_request};
+
+    fn shown<'a>(
+        serial: &'a Serial,
+        pending: Option<&'a ApprovalRequest>,
+        recent: &'a [Entry],
+    ) -> Shown<'a> {
+        Shown {
+            serial,
+            user: "alice",
+            org: "Example Org",
+            connection: &ConnectionState::Connected,
+            pending,
+            recent,
+            locked: false,
+            now: IAT + 60,
+            warning: None,
+        }
+    }
+
+    #[test]
+    fn home_lists_the_latest_requests_and_see_all_opens_the_rest() {
+        let serial = Serial::from_number(4_821_093_755);
+        let entries = history();
+        let shown = shown(&serial, None, &entries);
+        let mut ui = simulator(home(&shown));
+        for entry in &entries[..RECENT] {
+            assert!(ui.find(entry.rp_name.as_str()).is_ok());
+        }
+        assert!(
+            ui.find(fl!("activity-superseded")).is_err(),
+            "the fourth and later are under See all"
+        );
+        ui.click(fl!("home-see-all")).expect("a See all button");
+        assert!(matches!(
+            ui.into_messages().collect::<Vec<_>>().as_slice(),
+            [Message::SeeAll]
+        ));
+    }
+
+    #[test]
+    fn an_empty_log_and_a_pending_request_both_show() {
+        let serial = Serial::from_number(1);
+        let request = login_request();
+        let shown = shown(&serial, Some(&request.request), &[]);
+        let mut ui = simulator(home(&shown));
+        assert!(ui.find(fl!("home-recent-none")).is_ok());
+        assert!(ui.find("Sign in to the intranet").is_ok());
+        ui.click(fl!("home-review-button"))
+            .expect("a Review button");
+        assert!(matches!(
+            ui.into_messages().collect::<Vec<_>>().as_slice(),
+            [Message::Review]
+        ));
+    }
+}
