@@ -14,7 +14,7 @@ use godkend_core::device::Device;
 use godkend_core::inbox::{Change, Standing};
 use iced::futures::{SinkExt as _, Stream};
 use iced::widget::{center, column, text};
-use iced::{Element, Size, Subscription, Task, Theme, keyboard, window};
+use iced::{Element, Size, Subscription, Task, keyboard, window};
 use tokio::sync::{Notify, mpsc};
 
 use crate::notification::{self, Notifier};
@@ -23,6 +23,7 @@ use crate::screen::home::{self, Home};
 use crate::screen::request::{self, Request};
 use crate::screen::settings::{self, Settings};
 use crate::screen::welcome::{self, Welcome};
+use crate::user_settings::{self, UserSettings};
 use crate::widget::header::header;
 use crate::{fl, tray};
 
@@ -38,13 +39,16 @@ pub fn run(link: Option<String>) -> iced::Result {
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
-    crate::i18n::select_desktop_language();
     iced::daemon(move || App::boot(link.clone()), App::update, App::view)
         .title(|_: &App, _| fl!("app-name"))
-        .theme(|_: &App, _| Theme::Light)
+        .theme(|app: &App, _| app.user_settings.theme())
         .subscription(App::subscription)
         .run()
 }
+
+/// Whether this build can unlock with a fingerprint or face. No biometric backend
+/// exists yet (design §3), so the settings screen hides that switch.
+const BIOMETRIC_AVAILABLE: bool = false;
 
 /// The main screen under any panel.
 enum Screen {
@@ -74,6 +78,8 @@ pub struct App {
     link: Option<String>,
     /// The OS notifications of pending requests.
     notifier: Notifier,
+    /// The user's settings, loaded at start and saved on every change.
+    user_settings: UserSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -101,6 +107,8 @@ pub enum Message {
 impl App {
     fn boot(link: Option<String>) -> (Self, Task<Message>) {
         tray::spawn();
+        let user_settings = UserSettings::platform();
+        crate::i18n::select_language(user_settings.current().language);
         let mut app = App {
             window: None,
             screen: Screen::Starting,
@@ -108,6 +116,7 @@ impl App {
             request: None,
             link,
             notifier: Notifier::default(),
+            user_settings,
         };
         let open = app.open_window();
         let load = Task::perform(crate::device::load(), Message::Loaded);
@@ -198,7 +207,9 @@ impl App {
         for change in home.take_changes() {
             match change {
                 Change::New(id) => {
-                    if let Some((request, Standing::Pending)) = home.tracked(&id) {
+                    if self.user_settings.current().notifications
+                        && let Some((request, Standing::Pending)) = home.tracked(&id)
+                    {
                         tasks.push(self.notifier.show(request).map(Message::Notification));
                     }
                 }
@@ -309,9 +320,43 @@ impl App {
     }
 
     fn settings(&mut self, message: settings::Message) -> Task<Message> {
-        match Settings::update(message) {
-            settings::Event::Closed => self.panel = None,
+        let Some(Panel::Settings(screen)) = &mut self.panel else {
+            return Task::none();
+        };
+        let (task, event) = screen.update(message);
+        let followup = match event {
+            Some(settings::Event::Closed) => {
+                self.panel = None;
+                Task::none()
+            }
+            Some(settings::Event::Changed(change)) => self.change_setting(change),
+            Some(settings::Event::ShowGuide) => self.show_guide(),
+            Some(
+                settings::Event::ChangePin | settings::Event::MyDevices | settings::Event::Revoke,
+            )
+            | None => Task::none(),
+        };
+        Task::batch([task.map(Message::Settings), followup])
+    }
+
+    /// Applies and saves a setting, and tells the settings screen how it went.
+    fn change_setting(&mut self, change: user_settings::Change) -> Task<Message> {
+        let result = self.user_settings.apply(change);
+        match change {
+            user_settings::Change::Language(language) => crate::i18n::select_language(language),
+            // Off means none on screen either.
+            user_settings::Change::Notifications(false) => self.notifier.withdraw_all(),
+            _ => {}
         }
+        if let Some(Panel::Settings(screen)) = &mut self.panel {
+            screen.applied(result);
+        }
+        Task::none()
+    }
+
+    /// Shows the first-run guide again (from settings).
+    fn show_guide(&mut self) -> Task<Message> {
+        self.panel = Some(Panel::Help(Help::new(Topic::General)));
         Task::none()
     }
 
@@ -323,12 +368,18 @@ impl App {
     }
 
     fn open_settings(&mut self) -> Task<Message> {
-        let serial = match &self.screen {
-            Screen::Home(home) => Some(home.device().config.account.serial.clone()),
+        let device = match &self.screen {
+            Screen::Home(home) => Some(Arc::clone(home.device())),
             _ => None,
         };
-        self.panel = Some(Panel::Settings(Settings::new(serial)));
-        Task::none()
+        let account = device.as_ref().map(|d| &d.config.account);
+        self.panel = Some(Panel::Settings(Settings::new(account, BIOMETRIC_AVAILABLE)));
+        // The support contacts may have changed since activation.
+        device.map_or_else(Task::none, |device| {
+            Task::perform(crate::device::organisation(device), |result| {
+                Message::Settings(settings::Message::OrganisationLoaded(result))
+            })
+        })
     }
 
     fn open_help(&mut self) -> Task<Message> {
@@ -381,7 +432,9 @@ impl App {
 
     fn view(&self, _window: window::Id) -> Element<'_, Message> {
         let body = match &self.panel {
-            Some(Panel::Settings(settings)) => settings.view().map(Message::Settings),
+            Some(Panel::Settings(settings)) => settings
+                .view(self.user_settings.current())
+                .map(Message::Settings),
             Some(Panel::Help(help)) => help.view().map(Message::Help),
             None => self.screen_view(),
         };
@@ -497,6 +550,7 @@ mod tests {
             request: None,
             link: None,
             notifier: Notifier::default(),
+            user_settings: UserSettings::load(None, |_| Ok(())),
         }
     }
 
@@ -551,13 +605,64 @@ mod tests {
         let id = window::Id::unique();
         app.window = Some(id);
         let _ = app.update(Message::OpenSettings);
-        assert!(shows(&app, &fl!("settings-coming")));
+        assert!(shows(&app, &fl!("settings-security")));
         let _ = app.update(Message::WindowClosed(id));
         assert!(app.window.is_none());
         assert!(
             app.panel.is_none(),
             "a reopened window starts on the screen"
         );
+    }
+
+    /// The app before activation with its settings in `dir`, and the settings open.
+    fn settings_in(dir: &std::path::Path, autostart: user_settings::ApplyAutostart) -> App {
+        let mut app = showing(Screen::Welcome(Welcome::new(None)));
+        app.user_settings = UserSettings::load(Some(dir.join("settings.toml")), autostart);
+        let _ = app.update(Message::OpenSettings);
+        app
+    }
+
+    fn click_through(app: &mut App, label: &str) {
+        for message in click(app, label) {
+            let _ = app.update(message);
+        }
+    }
+
+    #[test]
+    fn a_settings_change_applies_at_once_and_is_saved() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let mut app = settings_in(dir.path(), |_| Ok(()));
+        click_through(&mut app, &fl!("settings-notifications-on"));
+        click_through(&mut app, &fl!("settings-lock-on-close"));
+        let _ = app.update(Message::Settings(settings::Message::Changed(
+            user_settings::Change::Theme(godkend_core::settings::Theme::Dark),
+        )));
+        assert!(!app.user_settings.current().notifications);
+        assert_eq!(app.user_settings.theme(), Some(iced::Theme::Dark));
+        let saved = godkend_core::settings::Settings::load(&dir.path().join("settings.toml"));
+        assert!(!saved.notifications);
+        assert!(!saved.lock_on_close);
+        assert_eq!(saved.theme, godkend_core::settings::Theme::Dark);
+    }
+
+    #[test]
+    fn start_at_login_stays_on_and_says_why_when_the_entry_cannot_change() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let mut app = settings_in(dir.path(), |_| Err("no autostart folder".into()));
+        click_through(&mut app, &fl!("settings-start-at-login"));
+        assert!(app.user_settings.current().start_at_login);
+        assert!(shows(
+            &app,
+            &fl!("settings-autostart-failed", reason = "no autostart folder")
+        ));
+    }
+
+    #[test]
+    fn show_the_guide_opens_the_general_help_for_now() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let mut app = settings_in(dir.path(), |_| Ok(()));
+        let _ = app.update(Message::Settings(settings::Message::ShowGuide));
+        assert!(shows(&app, &fl!("help-general")));
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The app's side of the device's life: load it at start and activate it from the
-//! welcome screen. Both touch the keyring and the network, so they run as tasks,
-//! off the UI thread, and hand back a message a person can act on.
+//! The app's side of the device's life: load it at start, activate it from the
+//! welcome screen, change its PIN, list and revoke devices. These touch the keyring
+//! and the network, so they run as tasks, off the UI thread, and hand back a message
+//! a person can act on.
 
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use godkend_core::config::DeviceConfig;
 use godkend_core::device::{Device, Paths, VAULT_ACCOUNT};
 use godkend_core::vault::Vault;
 use godkend_protocol::Envelope;
+use godkend_protocol::messages::server::Organisation;
 use zeroize::Zeroizing;
 
 /// The activated device, or `None` when this computer is not activated yet. The
@@ -64,4 +66,16 @@ pub fn host_name() -> String {
         .map(|h| h.trim().to_owned())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "this computer".into())
+}
+
+/// The organisation behind the server, with its support contacts, as the server
+/// signs it now.
+pub async fn organisation(device: Arc<Device>) -> Result<Organisation, String> {
+    device
+        .client
+        .server
+        .server_info()
+        .await
+        .map(|info| info.org)
+        .map_err(|e| e.to_string())
 }

@@ -9,6 +9,7 @@ mod notification;
 mod screen;
 mod terminal;
 mod tray;
+mod user_settings;
 mod widget;
 
 use std::process::ExitCode;

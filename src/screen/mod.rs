@@ -30,3 +30,16 @@ fn page<'a, Message: Clone + 'a>(
         .spacing(20),
     )
 }
+
+/// A simulator as tall as the longest page (settings), so every control is on screen
+/// without scrolling; as wide as the window.
+#[cfg(test)]
+pub fn tall_simulator<'a, Message>(
+    element: impl Into<Element<'a, Message>>,
+) -> iced_test::Simulator<'a, Message> {
+    iced_test::Simulator::with_size(
+        iced_test::core::Settings::default(),
+        (560.0, 2400.0),
+        element,
+    )
+}

@@ -2,6 +2,7 @@
 
 pub mod field;
 pub mod header;
+pub mod new_pin;
 
 use iced::widget::{container, scrollable};
 use iced::{Element, Length};

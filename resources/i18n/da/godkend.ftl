@@ -63,11 +63,42 @@ home-security-warning = Noget, der ikke kunne verificeres, blev modtaget og igno
 problem-title = Godkend kan ikke starte
 problem-detail = { $reason }
 
-# Indstillinger (pladsholder)
+# Indstillinger
 settings-title = Indstillinger
-settings-coming = Indstillinger er endnu ikke tilgængelige i denne version.
 settings-serial = Serienummer: { $serial }
 settings-version = Version { $version }
+settings-security = Sikkerhed
+settings-lock-on-close = Lås, når appen lukkes
+settings-auto-lock = Lås automatisk efter 5 minutter
+settings-auto-lock-always = Altid slået til: en ulåst godkender må ikke stå åben.
+settings-biometric = Lås op med fingeraftryk
+settings-change-pin = Skift PIN-kode
+settings-notifications = Notifikationer
+settings-notifications-on = Slå notifikationer til
+settings-start-at-login = Start ved login
+settings-start-at-login-why = Anmodninger når kun frem til denne computer, mens Godkend kører.
+settings-devices = Enheder
+settings-my-devices = Mine enheder
+settings-appearance = Udseende
+settings-language = Sprog
+settings-language-system = Systemets sprog
+settings-theme = Tema
+settings-theme-system = System
+settings-theme-light = Lyst
+settings-theme-dark = Mørkt
+settings-help = Hjælp og support
+settings-support = Support fra { $org }
+settings-support-email = E-mail
+settings-support-phone = Telefon
+settings-support-url = Web
+settings-support-none = Din organisation har ikke oplyst nogen supportkontakt.
+settings-show-guide = Vis guiden
+settings-about = Om
+settings-revoke-heading = Fjern denne computer
+settings-revoke-explained = Afregistrerer denne computer og sletter dens nøgler og data. Det kan ikke fortrydes.
+settings-revoke = Tilbagekald denne computer…
+settings-autostart-failed = Start ved login kunne ikke ændres: { $reason }
+settings-save-failed = Ændringen gælder, indtil Godkend lukkes, men kunne ikke gemmes: { $reason }
 
 # Hjælp (pladsholder)
 help-title = Hjælp

@@ -63,11 +63,42 @@ home-security-warning = Something arrived that failed verification and was ignor
 problem-title = Godkend cannot start
 problem-detail = { $reason }
 
-# Settings (placeholder)
+# Settings
 settings-title = Settings
-settings-coming = Settings are not available in this version yet.
 settings-serial = Serial number: { $serial }
 settings-version = Version { $version }
+settings-security = Security
+settings-lock-on-close = Lock when the app closes
+settings-auto-lock = Lock automatically after 5 minutes
+settings-auto-lock-always = Always on: an unlocked authenticator must not be left open.
+settings-biometric = Unlock with fingerprint
+settings-change-pin = Change PIN
+settings-notifications = Notifications
+settings-notifications-on = Turn on notifications
+settings-start-at-login = Start at login
+settings-start-at-login-why = Requests reach this computer only while Godkend runs.
+settings-devices = Devices
+settings-my-devices = My devices
+settings-appearance = Appearance
+settings-language = Language
+settings-language-system = System language
+settings-theme = Theme
+settings-theme-system = System
+settings-theme-light = Light
+settings-theme-dark = Dark
+settings-help = Help and support
+settings-support = Support from { $org }
+settings-support-email = Email
+settings-support-phone = Phone
+settings-support-url = Web
+settings-support-none = Your organisation has not given any support contacts.
+settings-show-guide = Show the guide
+settings-about = About
+settings-revoke-heading = Remove this computer
+settings-revoke-explained = Deregisters this computer and deletes its keys and data. This cannot be undone.
+settings-revoke = Revoke this computer…
+settings-autostart-failed = Start at login could not be changed: { $reason }
+settings-save-failed = The change applies until Godkend quits, but could not be saved: { $reason }
 
 # Help (placeholder)
 help-title = Help
