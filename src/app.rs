@@ -18,9 +18,13 @@ use iced::{Element, Size, Subscription, Task, keyboard, window};
 use tokio::sync::{Notify, mpsc};
 
 use crate::notification::{self, Notifier};
+use crate::screen::change_pin::{self, ChangePin};
+use crate::screen::devices::{self, Devices};
 use crate::screen::help::{self, Help, Topic};
 use crate::screen::home::{self, Home};
+use crate::screen::removed::{self, Removed};
 use crate::screen::request::{self, Request};
+use crate::screen::revoke::{self, Revoke};
 use crate::screen::settings::{self, Settings};
 use crate::screen::welcome::{self, Welcome};
 use crate::user_settings::{self, UserSettings};
@@ -64,6 +68,11 @@ enum Screen {
 enum Panel {
     Settings(Settings),
     Help(Help),
+    ChangePin(ChangePin),
+    Devices(Devices),
+    Revoke(Revoke),
+    /// After revoking this computer: how to uninstall, over the welcome screen.
+    Removed(Removed),
 }
 
 /// The app's state. It outlives its window: at most one is open at a time.
@@ -92,6 +101,12 @@ pub enum Message {
     Tick,
     Settings(settings::Message),
     Help(help::Message),
+    ChangePin(change_pin::Message),
+    Devices(devices::Message),
+    Revoke(revoke::Message),
+    Removed(removed::Message),
+    /// Escape: closes a confirmation.
+    Escape,
     OpenSettings,
     OpenHelp,
     /// Tab and Shift+Tab: every control is reachable by keyboard.
@@ -137,6 +152,11 @@ impl App {
             Message::Tick => self.tick(),
             Message::Settings(message) => self.settings(message),
             Message::Help(message) => self.help(message),
+            Message::ChangePin(message) => self.change_pin(message),
+            Message::Devices(message) => self.devices(message),
+            Message::Revoke(message) => self.revoke(message),
+            Message::Removed(message) => self.removed(message),
+            Message::Escape => self.escape(),
             Message::OpenSettings => self.open_settings(),
             Message::OpenHelp => self.open_help(),
             Message::FocusNext => iced::widget::operation::focus_next(),
@@ -331,10 +351,16 @@ impl App {
             }
             Some(settings::Event::Changed(change)) => self.change_setting(change),
             Some(settings::Event::ShowGuide) => self.show_guide(),
-            Some(
-                settings::Event::ChangePin | settings::Event::MyDevices | settings::Event::Revoke,
-            )
-            | None => Task::none(),
+            Some(settings::Event::ChangePin) => {
+                self.panel = Some(Panel::ChangePin(ChangePin::new()));
+                Task::none()
+            }
+            Some(settings::Event::MyDevices) => self.open_devices(),
+            Some(settings::Event::Revoke) => {
+                self.panel = Some(Panel::Revoke(Revoke::new()));
+                Task::none()
+            }
+            None => Task::none(),
         };
         Task::batch([task.map(Message::Settings), followup])
     }
@@ -352,6 +378,107 @@ impl App {
             screen.applied(result);
         }
         Task::none()
+    }
+
+    fn change_pin(&mut self, message: change_pin::Message) -> Task<Message> {
+        let (Some(Panel::ChangePin(screen)), Screen::Home(home)) = (&mut self.panel, &self.screen)
+        else {
+            return Task::none();
+        };
+        let (work, event) = screen.update(message);
+        let task = work.map_or_else(Task::none, |work| {
+            ChangePin::start(work, home.device()).map(Message::ChangePin)
+        });
+        let followup = match event {
+            None => Task::none(),
+            Some(change_pin::Event::Closed) => self.open_settings(),
+            Some(change_pin::Event::DeviceEnded(status)) => self.device_ended(status),
+        };
+        Task::batch([task, followup])
+    }
+
+    fn open_devices(&mut self) -> Task<Message> {
+        let Screen::Home(home) = &self.screen else {
+            return Task::none();
+        };
+        let (screen, load) = Devices::new(home.device().client.device_id.clone());
+        self.panel = Some(Panel::Devices(screen));
+        Devices::start(load, home.device()).map(Message::Devices)
+    }
+
+    fn devices(&mut self, message: devices::Message) -> Task<Message> {
+        let (Some(Panel::Devices(screen)), Screen::Home(home)) = (&mut self.panel, &self.screen)
+        else {
+            return Task::none();
+        };
+        let (work, event) = screen.update(message);
+        let task = work.map_or_else(Task::none, |work| {
+            Devices::start(work, home.device()).map(Message::Devices)
+        });
+        let followup = match event {
+            None => Task::none(),
+            Some(devices::Event::Closed) => self.open_settings(),
+            Some(devices::Event::DeviceEnded(status)) => self.device_ended(status),
+        };
+        Task::batch([task, followup])
+    }
+
+    fn revoke(&mut self, message: revoke::Message) -> Task<Message> {
+        let (Some(Panel::Revoke(screen)), Screen::Home(home)) = (&mut self.panel, &self.screen)
+        else {
+            return Task::none();
+        };
+        let (work, event) = screen.update(message);
+        let task = work.map_or_else(Task::none, |work| {
+            Revoke::start(work, home.device()).map(Message::Revoke)
+        });
+        let followup = match event {
+            None => Task::none(),
+            Some(revoke::Event::Closed) => self.open_settings(),
+            Some(revoke::Event::Revoked) => self.revoked(),
+            Some(revoke::Event::DeviceEnded(status)) => self.device_ended(status),
+        };
+        Task::batch([task, followup])
+    }
+
+    /// This computer is revoked and wiped: back to the welcome screen, with the
+    /// uninstall screen over it. The settings file went with the wipe.
+    fn revoked(&mut self) -> Task<Message> {
+        tracing::info!("this computer was revoked by its user");
+        self.request = None;
+        self.user_settings.reset();
+        self.screen = Screen::Welcome(Welcome::new(None));
+        self.panel = Some(Panel::Removed(Removed::new()));
+        Task::none()
+    }
+
+    fn removed(&mut self, message: removed::Message) -> Task<Message> {
+        let Some(Panel::Removed(screen)) = &mut self.panel else {
+            return Task::none();
+        };
+        let (task, event) = screen.update(message);
+        if let Some(removed::Event::Closed) = event {
+            self.panel = None;
+        }
+        task.map(Message::Removed)
+    }
+
+    /// Escape closes the confirmation on the devices screen.
+    fn escape(&mut self) -> Task<Message> {
+        if let Some(Panel::Devices(screen)) = &mut self.panel {
+            screen.cancel();
+        }
+        Task::none()
+    }
+
+    /// The server says this device is blocked or revoked: wipe it if the signed
+    /// status says so, which takes the app back to the welcome screen.
+    fn device_ended(&mut self, status: Option<godkend_protocol::Envelope>) -> Task<Message> {
+        self.panel = None;
+        match (&self.screen, status) {
+            (Screen::Home(home), Some(status)) => home.wipe_if_ended(status).map(Message::Home),
+            _ => Task::none(),
+        }
     }
 
     /// Shows the first-run guide again (from settings).
@@ -436,6 +563,10 @@ impl App {
                 .view(self.user_settings.current())
                 .map(Message::Settings),
             Some(Panel::Help(help)) => help.view().map(Message::Help),
+            Some(Panel::ChangePin(screen)) => screen.view().map(Message::ChangePin),
+            Some(Panel::Devices(screen)) => screen.view().map(Message::Devices),
+            Some(Panel::Revoke(screen)) => screen.view().map(Message::Revoke),
+            Some(Panel::Removed(screen)) => screen.view().map(Message::Removed),
             None => self.screen_view(),
         };
         column![header(Message::OpenSettings, Message::OpenHelp), body].into()
@@ -481,7 +612,7 @@ impl App {
     }
 }
 
-/// Tab moves the focus forward, Shift+Tab back.
+/// Tab moves the focus forward, Shift+Tab back; Escape closes a confirmation.
 #[expect(
     clippy::needless_pass_by_value,
     reason = "Subscription::filter_map passes events by value"
@@ -497,6 +628,10 @@ fn focus_key(event: keyboard::Event) -> Option<Message> {
         } else {
             Message::FocusNext
         }),
+        keyboard::Event::KeyPressed {
+            key: keyboard::Key::Named(keyboard::key::Named::Escape),
+            ..
+        } => Some(Message::Escape),
         _ => None,
     }
 }
@@ -663,6 +798,40 @@ mod tests {
         let mut app = settings_in(dir.path(), |_| Ok(()));
         let _ = app.update(Message::Settings(settings::Message::ShowGuide));
         assert!(shows(&app, &fl!("help-general")));
+    }
+
+    #[test]
+    fn after_revoking_the_app_is_back_at_welcome_with_the_uninstall_screen() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let mut app = settings_in(dir.path(), |_| Ok(()));
+        let _ = app.update(Message::Settings(settings::Message::Changed(
+            user_settings::Change::Notifications(false),
+        )));
+        let _ = app.revoked();
+        assert!(matches!(app.screen, Screen::Welcome(_)));
+        assert!(shows(&app, &fl!("removed-title")));
+        assert!(
+            app.user_settings.current().notifications,
+            "the settings went with the wipe"
+        );
+        click_through(&mut app, &fl!("back-button"));
+        assert!(shows(&app, &fl!("welcome-title")));
+    }
+
+    #[test]
+    fn escape_is_the_key_that_closes_a_confirmation() {
+        let escape = keyboard::Event::KeyPressed {
+            key: keyboard::Key::Named(keyboard::key::Named::Escape),
+            modified_key: keyboard::Key::Named(keyboard::key::Named::Escape),
+            physical_key: keyboard::key::Physical::Unidentified(
+                keyboard::key::NativeCode::Unidentified,
+            ),
+            location: keyboard::Location::Standard,
+            modifiers: keyboard::Modifiers::empty(),
+            text: None,
+            repeat: false,
+        };
+        assert!(matches!(focus_key(escape), Some(Message::Escape)));
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod notification;
 mod screen;
 mod terminal;
 mod tray;
+mod uninstall;
 mod user_settings;
 mod widget;
 

@@ -90,6 +90,11 @@ impl UserSettings {
         self.save()
     }
 
+    /// Back to the defaults, without saving: the file went with the device's data.
+    pub fn reset(&mut self) {
+        self.current = Settings::default();
+    }
+
     fn save(&self) -> Result<(), ChangeError> {
         let Some(path) = &self.path else {
             return Ok(());

@@ -1,9 +1,13 @@
 //! The app's screens, one per file, each with its own `Message` (and `Event` when
 //! it has something to tell the app).
 
+pub mod change_pin;
+pub mod devices;
 pub mod help;
 pub mod home;
+pub mod removed;
 pub mod request;
+pub mod revoke;
 pub mod settings;
 pub mod welcome;
 

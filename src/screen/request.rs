@@ -433,6 +433,7 @@ fn digits(typed: &str, max: usize) -> String {
 }
 
 mod view;
+pub(crate) use view::utc_time;
 
 #[cfg(test)]
 mod tests;

@@ -72,7 +72,7 @@ settings-lock-on-close = Lås, når appen lukkes
 settings-auto-lock = Lås automatisk efter 5 minutter
 settings-auto-lock-always = Altid slået til: en ulåst godkender må ikke stå åben.
 settings-biometric = Lås op med fingeraftryk
-settings-change-pin = Skift PIN-kode
+settings-change-pin = Skift pinkode
 settings-notifications = Notifikationer
 settings-notifications-on = Slå notifikationer til
 settings-start-at-login = Start ved login
@@ -165,3 +165,71 @@ notification-body-payment = beder dig godkende en betaling
 notification-body-action = beder dig godkende en handling
 notification-review = Se anmodningen
 notification-deny = Afvis
+
+# Skift pinkode
+change-pin-title = Skift pinkode
+change-pin-intro = Skriv din nuværende pinkode, og vælg derefter en ny. Den nye pinkode bruges til alle godkendelser fra nu af.
+change-pin-current-label = Nuværende pinkode
+change-pin-current-placeholder = Din nuværende pinkode
+change-pin-same = Den nye pinkode er den samme som den nuværende.
+change-pin-button = Gem den nye pinkode
+change-pin-working = Skifter pinkode… det tager et par sekunder.
+change-pin-done = Din pinkode er skiftet. Brug den nye pinkode fra nu af.
+change-pin-wrong = Den nuværende pinkode er forkert. { $left ->
+    [one] 1 forsøg tilbage, før denne computer spærres.
+   *[other] { $left } forsøg tilbage, før denne computer spærres.
+}
+change-pin-offline = Serveren kan ikke nås, så pinkoden blev ikke skiftet. Prøv igen, når du er online.
+change-pin-failed = Pinkoden blev ikke skiftet: { $reason }
+
+# Mine enheder
+devices-title = Mine enheder
+devices-intro = De computere og telefoner, der kan godkende anmodninger for dig.
+devices-loading = Henter dine enheder…
+devices-failed = Dine enheder kunne ikke hentes: { $reason }
+devices-reload = Prøv igen
+devices-this-computer = { $name } (denne computer)
+devices-serial = Serienummer { $serial }
+devices-created = Tilføjet { $time }
+devices-last-seen = Sidst set { $time }
+devices-status-revoked = Tilbagekaldt
+devices-status-blocked = Spærret
+devices-revoke = Tilbagekald
+devices-confirm = Tilbagekald { $name }? Den kan så ikke længere godkende anmodninger. Skriv din pinkode for at bekræfte.
+devices-pin-placeholder = Din pinkode
+devices-confirm-button = Ja, tilbagekald den
+devices-cancel = Annuller
+devices-working = Tilbagekalder…
+devices-revoked = { $name } er tilbagekaldt.
+devices-wrong-pin = Forkert pinkode. { $left ->
+    [one] 1 forsøg tilbage, før denne computer spærres.
+   *[other] { $left } forsøg tilbage, før denne computer spærres.
+}
+devices-offline = Serveren kan ikke nås, så intet blev tilbagekaldt. Prøv igen, når du er online.
+devices-revoke-failed = Enheden blev ikke tilbagekaldt: { $reason }
+
+# Tilbagekald denne computer
+revoke-title = Tilbagekald denne computer
+revoke-explained = Det afregistrerer denne computer på din organisations server. Anmodninger om godkendelse kommer ikke længere frem hertil.
+revoke-deletes = Det sletter også alt, hvad Godkend gemmer på denne computer: nøglerne i nøgleringen, indstillingerne og historikken. Det kan ikke fortrydes; for at bruge Godkend her igen skal computeren aktiveres på ny.
+revoke-confirm-hint = Skriv din pinkode for at bekræfte.
+revoke-pin-label = Pinkode
+revoke-pin-placeholder = Din pinkode
+revoke-button = Tilbagekald og slet
+revoke-working = Tilbagekalder og sletter…
+revoke-wrong-pin = Forkert pinkode. { $left ->
+    [one] 1 forsøg tilbage, før denne computer spærres.
+   *[other] { $left } forsøg tilbage, før denne computer spærres.
+}
+revoke-offline = Serveren kan ikke nås, så intet blev tilbagekaldt eller slettet. Prøv igen, når du er online.
+revoke-failed = Denne computer blev ikke tilbagekaldt: { $reason }
+
+# Efter tilbagekaldelse
+removed-title = Denne computer er fjernet
+removed-done = Denne computer er afregistreret, og dens nøgler og data er slettet.
+removed-uninstall = Du kan nu også fjerne Godkend-appen.
+removed-uninstall-button = Afinstaller Godkend
+uninstall-package = Fjern pakken i en terminal: { $command }
+uninstall-appimage = Slet filen { $path }
+uninstall-other = Fjern Godkend på samme måde, som du installerede det.
+uninstall-failed = Afinstallationsprogrammet kunne ikke startes: { $reason }

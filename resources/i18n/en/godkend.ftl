@@ -165,3 +165,71 @@ notification-body-payment = wants you to approve a payment
 notification-body-action = wants you to approve an action
 notification-review = Review
 notification-deny = Deny
+
+# Change PIN
+change-pin-title = Change PIN
+change-pin-intro = Type your current PIN, then choose a new one. The new PIN is used for every approval from now on.
+change-pin-current-label = Current PIN
+change-pin-current-placeholder = Your current PIN
+change-pin-same = The new PIN is the same as the current one.
+change-pin-button = Save the new PIN
+change-pin-working = Changing the PIN… this takes a few seconds.
+change-pin-done = Your PIN is changed. Use the new PIN from now on.
+change-pin-wrong = The current PIN is wrong. { $left ->
+    [one] 1 try left before this computer is blocked.
+   *[other] { $left } tries left before this computer is blocked.
+}
+change-pin-offline = The server cannot be reached, so the PIN was not changed. Try again when you are online.
+change-pin-failed = The PIN was not changed: { $reason }
+
+# My devices
+devices-title = My devices
+devices-intro = The computers and phones that can approve requests for you.
+devices-loading = Fetching your devices…
+devices-failed = Your devices could not be fetched: { $reason }
+devices-reload = Try again
+devices-this-computer = { $name } (this computer)
+devices-serial = Serial number { $serial }
+devices-created = Added { $time }
+devices-last-seen = Last seen { $time }
+devices-status-revoked = Revoked
+devices-status-blocked = Blocked
+devices-revoke = Revoke
+devices-confirm = Revoke { $name }? It can then no longer approve requests. Type your PIN to confirm.
+devices-pin-placeholder = Your PIN
+devices-confirm-button = Yes, revoke it
+devices-cancel = Cancel
+devices-working = Revoking…
+devices-revoked = { $name } was revoked.
+devices-wrong-pin = Wrong PIN. { $left ->
+    [one] 1 try left before this computer is blocked.
+   *[other] { $left } tries left before this computer is blocked.
+}
+devices-offline = The server cannot be reached, so nothing was revoked. Try again when you are online.
+devices-revoke-failed = The device was not revoked: { $reason }
+
+# Revoke this computer
+revoke-title = Revoke this computer
+revoke-explained = This deregisters this computer at your organisation's server. Approval requests will no longer arrive here.
+revoke-deletes = It also deletes everything Godkend keeps on this computer: the keys in the keyring, the settings and the history. This cannot be undone; to use Godkend here again you need a new activation.
+revoke-confirm-hint = Type your PIN to confirm.
+revoke-pin-label = PIN
+revoke-pin-placeholder = Your PIN
+revoke-button = Revoke and delete
+revoke-working = Revoking and deleting…
+revoke-wrong-pin = Wrong PIN. { $left ->
+    [one] 1 try left before this computer is blocked.
+   *[other] { $left } tries left before this computer is blocked.
+}
+revoke-offline = The server cannot be reached, so nothing was revoked or deleted. Try again when you are online.
+revoke-failed = This computer was not revoked: { $reason }
+
+# After revoking
+removed-title = This computer was removed
+removed-done = This computer is deregistered, and its keys and data are deleted.
+removed-uninstall = You can now remove the Godkend app too.
+removed-uninstall-button = Uninstall Godkend
+uninstall-package = Remove the package in a terminal: { $command }
+uninstall-appimage = Delete the file { $path }
+uninstall-other = Remove Godkend the same way you installed it.
+uninstall-failed = The uninstaller could not be started: { $reason }

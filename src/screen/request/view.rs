@@ -225,7 +225,7 @@ fn ending_view<'a>(ending: &Ending) -> Element<'a, Message> {
 }
 
 /// `seconds` since the epoch as a UTC date and time, `2026-11-27 12:05 UTC`.
-fn utc_time(seconds: i64) -> String {
+pub(crate) fn utc_time(seconds: i64) -> String {
     let days = seconds.div_euclid(86_400);
     let of_day = seconds.rem_euclid(86_400);
     // Howard Hinnant's civil_from_days.
