@@ -15,20 +15,25 @@ use godkend_core::inbox::{Change, Standing};
 use godkend_core::session::Session;
 use iced::futures::{SinkExt as _, Stream};
 use iced::widget::{center, column, text};
-use iced::{Element, Size, Subscription, Task, Theme, keyboard, window};
+use iced::{Element, Size, Subscription, Task, keyboard, window};
 use tokio::sync::{Notify, mpsc};
 
 use crate::fl;
 use crate::notification::{self, Notifier};
 use crate::screen::activity::{self, Activity};
+use crate::screen::change_pin::{self, ChangePin};
+use crate::screen::devices::{self, Devices};
 use crate::screen::guide::{self, Guide};
 use crate::screen::help::{self, Help, Topic};
 use crate::screen::home::{self, Home};
+use crate::screen::removed::{self, Removed};
 use crate::screen::request::{self, Request};
+use crate::screen::revoke::{self, Revoke};
 use crate::screen::settings::{self, Settings};
 use crate::screen::unlock::{self, Unlock};
 use crate::screen::welcome::{self, Welcome};
 use crate::tray::{self, Tray};
+use crate::user_settings::{self, UserSettings};
 use crate::widget::header::header;
 
 /// Starts the desktop app and runs it until Quit. With `tray_only` an activated app
@@ -44,20 +49,23 @@ pub fn run(link: Option<String>, tray_only: bool) -> iced::Result {
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
-    crate::i18n::select_desktop_language();
     iced::daemon(
         move || App::boot(link.clone(), tray_only),
         App::update,
         App::view,
     )
     .title(|_: &App, _| fl!("app-name"))
-    .theme(|_: &App, _| Theme::Light)
+    .theme(|app: &App, _| app.user_settings.theme())
     .subscription(App::subscription)
     .run()
 }
 
 /// The window's size when it opens (the screenshot gallery draws at this size too).
 const WINDOW_SIZE: Size = Size::new(560.0, 760.0);
+
+/// Whether this build can unlock with a fingerprint or face. No biometric backend
+/// exists yet (design §3), so the settings screen hides that switch.
+const BIOMETRIC_AVAILABLE: bool = false;
 
 /// The main screen under any panel.
 enum Screen {
@@ -77,6 +85,11 @@ enum Panel {
     Unlock(Unlock, Guarded),
     Activity(Activity),
     Guide(Guide),
+    ChangePin(ChangePin),
+    Devices(Devices),
+    Revoke(Revoke),
+    /// After revoking this computer: how to uninstall, over the welcome screen.
+    Removed(Removed),
 }
 
 /// The panels that show only while the app is unlocked (design.md §3): they show
@@ -107,6 +120,8 @@ pub struct App {
     /// Unlocked or not, and until when.
     session: Session,
     tray: Tray,
+    /// The user's settings, loaded at start and saved on every change.
+    user_settings: UserSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -124,6 +139,10 @@ pub enum Message {
     SessionTick,
     Activity(activity::Message),
     Guide(guide::Message),
+    ChangePin(change_pin::Message),
+    Devices(devices::Message),
+    Revoke(revoke::Message),
+    Removed(removed::Message),
     OpenSettings,
     OpenHelp,
     /// Tab and Shift+Tab: every control is reachable by keyboard.
@@ -140,6 +159,8 @@ pub enum Message {
 
 impl App {
     fn boot(link: Option<String>, tray_only: bool) -> (Self, Task<Message>) {
+        let user_settings = UserSettings::platform();
+        crate::i18n::select_language(user_settings.current().language);
         let app = App {
             window: None,
             screen: Screen::Starting,
@@ -150,6 +171,7 @@ impl App {
             notifier: Notifier::default(),
             session: Session::locked(),
             tray: Tray::spawn(),
+            user_settings,
         };
         // The window opens once it is known what it should show.
         let load = Task::perform(crate::device::load(), Message::Loaded);
@@ -178,9 +200,13 @@ impl App {
             Message::Help(message) => self.help(message),
             Message::Unlock(message) => self.unlock(message),
             Message::SessionTick => self.session_tick(),
-            Message::OpenSettings => self.open_guarded(Guarded::Settings),
             Message::Activity(message) => self.activity(message),
             Message::Guide(message) => self.guide(message),
+            Message::ChangePin(message) => self.change_pin(message),
+            Message::Devices(message) => self.devices(message),
+            Message::Revoke(message) => self.revoke(message),
+            Message::Removed(message) => self.removed(message),
+            Message::OpenSettings => self.open_guarded(Guarded::Settings),
             Message::OpenHelp => self.open_help(),
             Message::FocusNext => iced::widget::operation::focus_next(),
             Message::FocusPrevious => iced::widget::operation::focus_previous(),
@@ -223,7 +249,10 @@ impl App {
         let (task, event) = welcome.update(message);
         if let Some(welcome::Event::Activated(device)) = event {
             self.screen = Screen::Home(Home::new(device));
-            self.show_guide();
+            self.user_settings.activated();
+            if !self.user_settings.current().guide_shown {
+                self.show_guide();
+            }
         }
         task.map(Message::Welcome)
     }
@@ -278,7 +307,9 @@ impl App {
         for change in changes {
             match change {
                 Change::New(id) => {
-                    if let Some((request, Standing::Pending)) = home.tracked(&id) {
+                    if self.user_settings.current().notifications
+                        && let Some((request, Standing::Pending)) = home.tracked(&id)
+                    {
                         tasks.push(self.notifier.show(request).map(Message::Notification));
                     }
                 }
@@ -405,10 +436,140 @@ impl App {
     }
 
     fn settings(&mut self, message: settings::Message) -> Task<Message> {
-        match Settings::update(message) {
-            settings::Event::Closed => self.panel = None,
+        let Some(Panel::Settings(screen)) = &mut self.panel else {
+            return Task::none();
+        };
+        let (task, event) = screen.update(message);
+        let followup = match event {
+            Some(settings::Event::Closed) => {
+                self.panel = None;
+                Task::none()
+            }
+            Some(settings::Event::Changed(change)) => self.change_setting(change),
+            Some(settings::Event::ShowGuide) => {
+                self.show_guide();
+                Task::none()
+            }
+            Some(settings::Event::ChangePin) => {
+                self.panel = Some(Panel::ChangePin(ChangePin::new()));
+                iced::widget::operation::focus(change_pin::CURRENT_FIELD)
+            }
+            Some(settings::Event::MyDevices) => self.open_devices(),
+            Some(settings::Event::Revoke) => {
+                self.panel = Some(Panel::Revoke(Revoke::new()));
+                iced::widget::operation::focus(revoke::PIN_FIELD)
+            }
+            None => Task::none(),
+        };
+        Task::batch([task.map(Message::Settings), followup])
+    }
+
+    /// Applies and saves a setting, and tells the settings screen how it went.
+    fn change_setting(&mut self, change: user_settings::Change) -> Task<Message> {
+        let result = self.user_settings.apply(change);
+        match change {
+            user_settings::Change::Language(language) => crate::i18n::select_language(language),
+            // Off means none on screen either.
+            user_settings::Change::Notifications(false) => self.notifier.withdraw_all(),
+            _ => {}
+        }
+        if let Some(Panel::Settings(screen)) = &mut self.panel {
+            screen.applied(result);
         }
         Task::none()
+    }
+
+    fn change_pin(&mut self, message: change_pin::Message) -> Task<Message> {
+        let (Some(Panel::ChangePin(screen)), Screen::Home(home)) = (&mut self.panel, &self.screen)
+        else {
+            return Task::none();
+        };
+        let (work, event) = screen.update(message);
+        let task = work.map_or_else(Task::none, |work| {
+            ChangePin::start(work, home.device()).map(Message::ChangePin)
+        });
+        let followup = match event {
+            None => Task::none(),
+            Some(change_pin::Event::Closed) => self.open_settings(),
+            Some(change_pin::Event::DeviceEnded(status)) => self.device_ended(status),
+        };
+        Task::batch([task, followup])
+    }
+
+    fn open_devices(&mut self) -> Task<Message> {
+        let Screen::Home(home) = &self.screen else {
+            return Task::none();
+        };
+        let (screen, load) = Devices::new(home.device().client.device_id.clone());
+        self.panel = Some(Panel::Devices(screen));
+        Devices::start(load, home.device()).map(Message::Devices)
+    }
+
+    fn devices(&mut self, message: devices::Message) -> Task<Message> {
+        let (Some(Panel::Devices(screen)), Screen::Home(home)) = (&mut self.panel, &self.screen)
+        else {
+            return Task::none();
+        };
+        let (work, event) = screen.update(message);
+        let task = work.map_or_else(Task::none, |work| {
+            Devices::start(work, home.device()).map(Message::Devices)
+        });
+        let followup = match event {
+            None => Task::none(),
+            Some(devices::Event::Closed) => self.open_settings(),
+            Some(devices::Event::DeviceEnded(status)) => self.device_ended(status),
+        };
+        Task::batch([task, followup])
+    }
+
+    fn revoke(&mut self, message: revoke::Message) -> Task<Message> {
+        let (Some(Panel::Revoke(screen)), Screen::Home(home)) = (&mut self.panel, &self.screen)
+        else {
+            return Task::none();
+        };
+        let (work, event) = screen.update(message);
+        let task = work.map_or_else(Task::none, |work| {
+            Revoke::start(work, home.device()).map(Message::Revoke)
+        });
+        let followup = match event {
+            None => Task::none(),
+            Some(revoke::Event::Closed) => self.open_settings(),
+            Some(revoke::Event::Revoked) => self.revoked(),
+            Some(revoke::Event::DeviceEnded(status)) => self.device_ended(status),
+        };
+        Task::batch([task, followup])
+    }
+
+    /// This computer is revoked and wiped: back to the welcome screen, with the
+    /// uninstall screen over it. The settings file went with the wipe.
+    fn revoked(&mut self) -> Task<Message> {
+        tracing::info!("this computer was revoked by its user");
+        self.request = None;
+        self.user_settings.reset();
+        self.screen = Screen::Welcome(Welcome::new(None));
+        self.panel = Some(Panel::Removed(Removed::new()));
+        Task::none()
+    }
+
+    fn removed(&mut self, message: removed::Message) -> Task<Message> {
+        let Some(Panel::Removed(screen)) = &mut self.panel else {
+            return Task::none();
+        };
+        let (task, event) = screen.update(message);
+        if let Some(removed::Event::Closed) = event {
+            self.panel = None;
+        }
+        task.map(Message::Removed)
+    }
+
+    /// The server says this device is blocked or revoked: wipe it if the signed
+    /// status says so, which takes the app back to the welcome screen.
+    fn device_ended(&mut self, status: Option<godkend_protocol::Envelope>) -> Task<Message> {
+        self.panel = None;
+        match (&self.screen, status) {
+            (Screen::Home(home), Some(status)) => home.wipe_if_ended(status).map(Message::Home),
+            _ => Task::none(),
+        }
     }
 
     fn help(&mut self, message: help::Message) -> Task<Message> {
@@ -423,6 +584,22 @@ impl App {
             activity::Event::Closed => self.panel = None,
         }
         Task::none()
+    }
+
+    /// The settings panel, with the support contacts fetched afresh.
+    fn open_settings(&mut self) -> Task<Message> {
+        let device = match &self.screen {
+            Screen::Home(home) => Some(Arc::clone(home.device())),
+            _ => None,
+        };
+        let account = device.as_ref().map(|d| &d.config.account);
+        self.panel = Some(Panel::Settings(Settings::new(account, BIOMETRIC_AVAILABLE)));
+        // The support contacts may have changed since activation.
+        device.map_or_else(Task::none, |device| {
+            Task::perform(crate::device::organisation(device), |result| {
+                Message::Settings(settings::Message::OrganisationLoaded(result))
+            })
+        })
     }
 
     /// The activity screen over home, with the activity log as it is now.
@@ -458,9 +635,9 @@ impl App {
         self.panel = Some(Panel::Guide(Guide::new()));
     }
 
-    /// The guide was read to the end or skipped.
+    /// The guide was read to the end or skipped: it does not show by itself again.
     fn guide_finished(&mut self) {
-        // Persisting `guide_shown = true` happens with the settings state.
+        self.user_settings.guide_seen();
         self.panel = None;
     }
 
@@ -471,20 +648,16 @@ impl App {
             self.panel = Some(Panel::Unlock(Unlock::new(), panel));
             return Unlock::focus().map(Message::Unlock);
         }
-        self.show_guarded(panel);
-        Task::none()
+        self.show_guarded(panel)
     }
 
-    fn show_guarded(&mut self, panel: Guarded) {
+    fn show_guarded(&mut self, panel: Guarded) -> Task<Message> {
         match panel {
-            Guarded::Activity => self.open_activity(),
-            Guarded::Settings => {
-                let serial = match &self.screen {
-                    Screen::Home(home) => Some(home.device().config.account.serial.clone()),
-                    _ => None,
-                };
-                self.panel = Some(Panel::Settings(Settings::new(serial)));
+            Guarded::Activity => {
+                self.open_activity();
+                Task::none()
             }
+            Guarded::Settings => self.open_settings(),
         }
     }
 
@@ -500,8 +673,7 @@ impl App {
             None => Task::none(),
             Some(unlock::Event::Unlocked) => {
                 self.session.proved(Instant::now());
-                self.show_guarded(then);
-                Task::none()
+                self.show_guarded(then)
             }
             Some(unlock::Event::Cancelled) => {
                 self.panel = None;
@@ -517,9 +689,15 @@ impl App {
         Task::batch([task.map(Message::Unlock), followup])
     }
 
+    /// Escape closes what is on top: a confirmation, else the panel.
     fn escape(&mut self) -> Task<Message> {
         if self.panel.is_none() && self.request.as_ref().is_some_and(Request::is_confirming) {
             return self.request(request::Message::CancelNotMe);
+        }
+        if let Some(Panel::Devices(screen)) = &mut self.panel
+            && screen.cancel()
+        {
+            return Task::none();
         }
         self.panel = None;
         self.initial_focus()
@@ -536,7 +714,14 @@ impl App {
     fn close_guarded(&mut self) {
         if matches!(
             self.panel,
-            Some(Panel::Settings(_) | Panel::Activity(_) | Panel::Unlock(..))
+            Some(
+                Panel::Settings(_)
+                    | Panel::Activity(_)
+                    | Panel::Unlock(..)
+                    | Panel::ChangePin(_)
+                    | Panel::Devices(_)
+                    | Panel::Revoke(_)
+            )
         ) {
             self.panel = None;
         }
@@ -672,22 +857,29 @@ impl App {
 
     /// Whether the app is unlocked now (without locking it: views cannot).
     fn is_unlocked(&self) -> bool {
-        self.session.locks_at().is_some_and(|at| Instant::now() < at)
+        self.session
+            .locks_at()
+            .is_some_and(|at| Instant::now() < at)
     }
 
     /// "Lock when the app closes" (on by default).
-    #[expect(clippy::unused_self, reason = "the setting is not loaded yet")]
     fn lock_on_close(&self) -> bool {
-        godkend_core::settings::Settings::default().lock_on_close
+        self.user_settings.current().lock_on_close
     }
 
     fn view(&self, _window: window::Id) -> Element<'_, Message> {
         let body = match &self.panel {
-            Some(Panel::Settings(settings)) => settings.view().map(Message::Settings),
+            Some(Panel::Settings(settings)) => settings
+                .view(self.user_settings.current())
+                .map(Message::Settings),
             Some(Panel::Help(help)) => help.view().map(Message::Help),
             Some(Panel::Unlock(screen, _)) => screen.view().map(Message::Unlock),
             Some(Panel::Activity(activity)) => activity.view().map(Message::Activity),
             Some(Panel::Guide(guide)) => guide.view().map(Message::Guide),
+            Some(Panel::ChangePin(screen)) => screen.view().map(Message::ChangePin),
+            Some(Panel::Devices(screen)) => screen.view().map(Message::Devices),
+            Some(Panel::Revoke(screen)) => screen.view().map(Message::Revoke),
+            Some(Panel::Removed(screen)) => screen.view().map(Message::Removed),
             None => self.screen_view(),
         };
         column![header(Message::OpenSettings, Message::OpenHelp), body].into()
@@ -834,6 +1026,7 @@ mod tests {
             notifier: Notifier::default(),
             session: Session::locked(),
             tray: Tray::none(),
+            user_settings: UserSettings::load(None, |_| Ok(())),
         }
     }
 
@@ -888,13 +1081,107 @@ mod tests {
         let id = window::Id::unique();
         app.window = Some(id);
         let _ = app.update(Message::OpenSettings);
-        assert!(shows(&app, &fl!("settings-coming")));
+        assert!(shows(&app, &fl!("settings-security")));
         let _ = app.update(Message::WindowClosed(id));
         assert!(app.window.is_none());
         assert!(
             app.panel.is_none(),
             "a reopened window starts on the screen"
         );
+    }
+
+    /// The app before activation with its settings in `dir`, and the settings open.
+    fn settings_in(dir: &std::path::Path, autostart: user_settings::ApplyAutostart) -> App {
+        let mut app = showing(Screen::Welcome(Welcome::new(None)));
+        app.user_settings = UserSettings::load(Some(dir.join("settings.toml")), autostart);
+        let _ = app.update(Message::OpenSettings);
+        app
+    }
+
+    fn click_through(app: &mut App, label: &str) {
+        for message in click(app, label) {
+            let _ = app.update(message);
+        }
+    }
+
+    #[test]
+    fn a_settings_change_applies_at_once_and_is_saved() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let mut app = settings_in(dir.path(), |_| Ok(()));
+        click_through(&mut app, &fl!("settings-notifications-on"));
+        click_through(&mut app, &fl!("settings-lock-on-close"));
+        let _ = app.update(Message::Settings(settings::Message::Changed(
+            user_settings::Change::Theme(godkend_core::settings::Theme::Dark),
+        )));
+        assert!(!app.user_settings.current().notifications);
+        assert_eq!(app.user_settings.theme(), Some(iced::Theme::Dark));
+        let saved = godkend_core::settings::Settings::load(&dir.path().join("settings.toml"));
+        assert!(!saved.notifications);
+        assert!(!saved.lock_on_close);
+        assert_eq!(saved.theme, godkend_core::settings::Theme::Dark);
+    }
+
+    #[test]
+    fn start_at_login_stays_on_and_says_why_when_the_entry_cannot_change() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let mut app = settings_in(dir.path(), |_| Err("no autostart folder".into()));
+        click_through(&mut app, &fl!("settings-start-at-login"));
+        assert!(app.user_settings.current().start_at_login);
+        assert!(shows(
+            &app,
+            &fl!("settings-autostart-failed", reason = "no autostart folder")
+        ));
+    }
+
+    #[test]
+    fn show_the_guide_from_settings_opens_it_and_finishing_remembers_it() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let mut app = settings_in(dir.path(), |_| Ok(()));
+        let _ = app.update(Message::Settings(settings::Message::ShowGuide));
+        assert!(shows(&app, &fl!("guide-what-title")));
+        assert!(!app.user_settings.current().guide_shown);
+        let _ = app.update(Message::Guide(guide::Message::Finish));
+        assert!(app.panel.is_none());
+        assert!(app.user_settings.current().guide_shown);
+        let saved = godkend_core::settings::Settings::load(&dir.path().join("settings.toml"));
+        assert!(
+            saved.guide_shown,
+            "saved, so it does not show again at the next start"
+        );
+    }
+
+    #[test]
+    fn after_revoking_the_app_is_back_at_welcome_with_the_uninstall_screen() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let mut app = settings_in(dir.path(), |_| Ok(()));
+        let _ = app.update(Message::Settings(settings::Message::Changed(
+            user_settings::Change::Notifications(false),
+        )));
+        let _ = app.revoked();
+        assert!(matches!(app.screen, Screen::Welcome(_)));
+        assert!(shows(&app, &fl!("removed-title")));
+        assert!(
+            app.user_settings.current().notifications,
+            "the settings went with the wipe"
+        );
+        click_through(&mut app, &fl!("back-button"));
+        assert!(shows(&app, &fl!("welcome-title")));
+    }
+
+    #[test]
+    fn escape_is_the_key_that_closes_a_confirmation() {
+        let escape = keyboard::Event::KeyPressed {
+            key: keyboard::Key::Named(keyboard::key::Named::Escape),
+            modified_key: keyboard::Key::Named(keyboard::key::Named::Escape),
+            physical_key: keyboard::key::Physical::Unidentified(
+                keyboard::key::NativeCode::Unidentified,
+            ),
+            location: keyboard::Location::Standard,
+            modifiers: keyboard::Modifiers::empty(),
+            text: None,
+            repeat: false,
+        };
+        assert!(matches!(focus_key(escape), Some(Message::Escape)));
     }
 
     #[test]

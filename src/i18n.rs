@@ -4,7 +4,9 @@
 
 use std::sync::LazyLock;
 
+use godkend_core::settings::Language;
 use i18n_embed::fluent::{FluentLanguageLoader, fluent_language_loader};
+use i18n_embed::unic_langid::LanguageIdentifier;
 use i18n_embed::{DesktopLanguageRequester, LanguageLoader as _};
 use rust_embed::RustEmbed;
 
@@ -49,12 +51,23 @@ pub fn select_desktop_language() {
     LANGUAGE_LOADER.set_use_isolating(false);
 }
 
+/// Switches to `language`; `System` follows the desktop (see
+/// [`select_desktop_language`]).
+pub fn select_language(language: Language) {
+    let Some(code) = language.code() else {
+        select_desktop_language();
+        return;
+    };
+    let requested: Vec<LanguageIdentifier> = code.parse().into_iter().collect();
+    if let Err(e) = i18n_embed::select(&*LANGUAGE_LOADER, &Localizations, &requested) {
+        tracing::warn!(error = %e, code, "could not load the translation; using English");
+    }
+}
+
 /// A loader for exactly `languages` (English as the fallback), for text in one
 /// language whatever the desktop's is: tests, mostly.
 #[cfg(test)]
-pub fn loader_for(
-    languages: &[i18n_embed::unic_langid::LanguageIdentifier],
-) -> FluentLanguageLoader {
+pub fn loader_for(languages: &[LanguageIdentifier]) -> FluentLanguageLoader {
     let loader: FluentLanguageLoader = fluent_language_loader!();
     #[allow(clippy::expect_used)]
     loader

@@ -10,6 +10,8 @@ mod notification;
 mod screen;
 mod terminal;
 mod tray;
+mod uninstall;
+mod user_settings;
 mod widget;
 
 use std::process::ExitCode;

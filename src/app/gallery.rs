@@ -168,6 +168,7 @@ fn app(screen: Screen) -> App {
         notifier: Notifier::default(),
         session: godkend_core::session::Session::locked(),
         tray: crate::tray::Tray::none(),
+        user_settings: crate::user_settings::UserSettings::load(None, |_| Ok(())),
     }
 }
 
@@ -268,7 +269,10 @@ fn home_screens(camera: &Camera) {
     let mut unlock = crate::screen::unlock::Unlock::new();
     camera.shoot("unlock", framed(unlock.view().map(Message::Unlock)));
     unlock.show_problem(crate::screen::unlock::Problem::WrongPin { attempts_left: 2 });
-    camera.shoot("unlock-wrong-pin", framed(unlock.view().map(Message::Unlock)));
+    camera.shoot(
+        "unlock-wrong-pin",
+        framed(unlock.view().map(Message::Unlock)),
+    );
     unlock.show_problem(crate::screen::unlock::Problem::Offline);
     camera.shoot("unlock-offline", framed(unlock.view().map(Message::Unlock)));
 }
@@ -353,8 +357,20 @@ fn panels(camera: &Camera) {
         show(name, Panel::Help(Help::new(topic)));
     }
     show(
+        "settings-before-activation",
+        Panel::Settings(Settings::new(None, false)),
+    );
+    show(
         "settings",
-        Panel::Settings(Settings::new(Some(Serial::from_number(48_210_937_551)))),
+        Panel::Settings(Settings::activated_for_tests(
+            Serial::from_number(48_210_937_551),
+            godkend_protocol::messages::Organisation {
+                name: "Example Org".into(),
+                support_email: Some("support@example.org".into()),
+                support_phone: Some("+45 70 12 34 56".into()),
+                support_url: None,
+            },
+        )),
     );
 }
 

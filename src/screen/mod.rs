@@ -2,10 +2,14 @@
 //! it has something to tell the app).
 
 pub mod activity;
+pub mod change_pin;
+pub mod devices;
 pub mod guide;
 pub mod help;
 pub mod home;
+pub mod removed;
 pub mod request;
+pub mod revoke;
 pub mod settings;
 pub mod unlock;
 pub mod welcome;
@@ -36,5 +40,18 @@ fn page<'a, Message: Clone + 'a>(
                 .on_press(on_back),
         ]
         .spacing(20),
+    )
+}
+
+/// A simulator as tall as the longest page (settings), so every control is on screen
+/// without scrolling; as wide as the window.
+#[cfg(test)]
+pub fn tall_simulator<'a, Message>(
+    element: impl Into<Element<'a, Message>>,
+) -> iced_test::Simulator<'a, Message> {
+    iced_test::Simulator::with_size(
+        iced_test::core::Settings::default(),
+        (560.0, 2400.0),
+        element,
     )
 }

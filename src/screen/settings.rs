@@ -1,48 +1,129 @@
-//! Settings (the gear, top left). A placeholder for now: the serial number, for
-//! support, and the version.
+//! Settings (the gear, top left, as in NemID): security, notifications, devices,
+//! appearance, help and about, and at the bottom revoking this computer. The
+//! switches show the app's settings; a change goes to the app as an [`Event`],
+//! which applies and saves it, so the screen never holds a second copy.
 
+use godkend_core::config::Account;
 use godkend_protocol::Serial;
-use iced::Element;
-use iced::widget::{column, text};
+use godkend_protocol::messages::server::Organisation;
+use iced::Task;
 
 use crate::fl;
+use crate::user_settings::{Change, ChangeError};
 
 /// The settings screen's state.
 pub struct Settings {
-    serial: Option<Serial>,
+    /// This computer's serial number and organisation; `None` before activation,
+    /// which hides everything that needs a device.
+    device: Option<ThisDevice>,
+    /// Whether the platform can unlock with a fingerprint or face.
+    biometric_available: bool,
+    /// Why the last change did not apply or was not saved.
+    notice: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy)]
+/// What the screen shows about the activated device.
+struct ThisDevice {
+    serial: Serial,
+    /// From activation at first; replaced by what the server says now.
+    organisation: Organisation,
+}
+
+#[derive(Debug, Clone)]
 pub enum Message {
     Back,
+    Changed(Change),
+    ChangePin,
+    MyDevices,
+    Revoke,
+    ShowGuide,
+    CopySerial,
+    /// The server's current organisation details, or why they could not be fetched.
+    OrganisationLoaded(Result<Organisation, String>),
 }
 
 /// What the settings screen tells the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     Closed,
+    /// The user changed a setting: the app applies and saves it.
+    Changed(Change),
+    ChangePin,
+    MyDevices,
+    Revoke,
+    ShowGuide,
 }
 
 impl Settings {
-    /// `serial` is `None` before activation.
-    pub fn new(serial: Option<Serial>) -> Self {
-        Settings { serial }
+    /// `account` is `None` before activation.
+    /// The screen of an activated device (tests and the screenshot gallery).
+    #[cfg(test)]
+    pub fn activated_for_tests(serial: Serial, organisation: Organisation) -> Self {
+        let mut screen = Settings::new(None, false);
+        screen.device = Some(ThisDevice {
+            serial,
+            organisation,
+        });
+        screen
     }
 
-    pub fn update(message: Message) -> Event {
-        match message {
+    pub fn new(account: Option<&Account>, biometric_available: bool) -> Self {
+        Settings {
+            device: account.map(|account| ThisDevice {
+                serial: account.serial.clone(),
+                organisation: account.org.clone(),
+            }),
+            biometric_available,
+            notice: None,
+        }
+    }
+
+    pub fn update(&mut self, message: Message) -> (Task<Message>, Option<Event>) {
+        let event = match message {
             Message::Back => Event::Closed,
+            Message::Changed(change) => Event::Changed(change),
+            Message::ChangePin => Event::ChangePin,
+            Message::MyDevices => Event::MyDevices,
+            Message::Revoke => Event::Revoke,
+            Message::ShowGuide => Event::ShowGuide,
+            Message::CopySerial => return (self.copy_serial(), None),
+            Message::OrganisationLoaded(result) => {
+                self.organisation_loaded(result);
+                return (Task::none(), None);
+            }
+        };
+        (Task::none(), Some(event))
+    }
+
+    /// What became of the last change, as the app applied it.
+    pub fn applied(&mut self, result: Result<(), ChangeError>) {
+        self.notice = result.err().map(|error| match error {
+            ChangeError::Autostart(reason) => fl!("settings-autostart-failed", reason = reason),
+            ChangeError::Save(reason) => fl!("settings-save-failed", reason = reason),
+        });
+    }
+
+    /// Puts the serial number on the clipboard, for a support request.
+    fn copy_serial(&self) -> Task<Message> {
+        match &self.device {
+            Some(device) => iced::clipboard::write(device.serial.to_string()),
+            None => Task::none(),
         }
     }
 
-    pub fn view(&self) -> Element<'_, Message> {
-        let mut content = column![text(fl!("settings-coming"))].spacing(12);
-        if let Some(serial) = &self.serial {
-            content = content.push(text(fl!("settings-serial", serial = serial.to_string())));
+    fn organisation_loaded(&mut self, result: Result<Organisation, String>) {
+        match (result, &mut self.device) {
+            (Ok(organisation), Some(device)) => device.organisation = organisation,
+            // The details from activation stay; they are usually still right.
+            (Err(reason), _) => {
+                tracing::info!(%reason, "could not fetch the support contacts");
+            }
+            (Ok(_), None) => {}
         }
-        content = content.push(
-            text(fl!("settings-version", version = env!("CARGO_PKG_VERSION")))
-                .style(text::secondary),
-        );
-        super::page(fl!("settings-title"), content.into(), Message::Back)
     }
 }
+
+mod view;
+
+#[cfg(test)]
+mod tests;

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use godkend_core::activation::ActivationInput;
 use godkend_core::device::Device;
-use godkend_core::pin::{PinProblem, check_new_pin, check_pin_rules};
 use iced::widget::{column, row, text, text_input};
 use iced::{Alignment, Element, Task};
 use zeroize::Zeroizing;
@@ -14,6 +13,8 @@ use zeroize::Zeroizing;
 use crate::fl;
 use crate::widget::button;
 use crate::widget::field::labelled;
+pub use crate::widget::new_pin::PinFeedback;
+use crate::widget::new_pin::{NewPinMessages, new_pin_fields};
 
 /// The welcome screen's state.
 pub struct Welcome {
@@ -53,32 +54,6 @@ pub enum Message {
 pub enum Event {
     /// The device is activated and the user has seen its serial number.
     Activated(Arc<Device>),
-}
-
-/// What the PIN fields say about what has been typed so far.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PinFeedback {
-    /// Nothing typed yet: the rules.
-    Hint,
-    Problem(PinProblem),
-    /// The first PIN is fine; the second is empty or still being typed.
-    TypeAgain,
-    Ok,
-}
-
-impl PinFeedback {
-    fn message(self) -> String {
-        match self {
-            PinFeedback::Hint => fl!("pin-hint"),
-            PinFeedback::Problem(PinProblem::TooShort) => fl!("pin-too-short"),
-            PinFeedback::Problem(PinProblem::TooLong) => fl!("pin-too-long"),
-            PinFeedback::Problem(PinProblem::NotDigits) => fl!("pin-not-digits"),
-            PinFeedback::Problem(PinProblem::TooSimple) => fl!("pin-too-simple"),
-            PinFeedback::Problem(PinProblem::Mismatch) => fl!("pin-mismatch"),
-            PinFeedback::TypeAgain => fl!("pin-type-again"),
-            PinFeedback::Ok => fl!("pin-ok"),
-        }
-    }
 }
 
 impl Welcome {
@@ -128,21 +103,7 @@ impl Welcome {
 
     /// What the PIN fields show now.
     pub fn pin_feedback(&self) -> PinFeedback {
-        let (pin, again) = (self.pin.as_str(), self.pin_again.as_str());
-        if pin.is_empty() {
-            return PinFeedback::Hint;
-        }
-        if let Err(problem) = check_pin_rules(pin) {
-            return PinFeedback::Problem(problem);
-        }
-        // No complaint while the repetition is still on its way to being right.
-        if again.len() < pin.len() && pin.starts_with(again) {
-            return PinFeedback::TypeAgain;
-        }
-        match check_new_pin(pin, again) {
-            Ok(()) => PinFeedback::Ok,
-            Err(problem) => PinFeedback::Problem(problem),
-        }
+        PinFeedback::of(&self.pin, &self.pin_again)
     }
 
     /// The activation input, when the form holds a usable one.
@@ -344,41 +305,16 @@ impl Welcome {
 
     /// The new PIN twice, with the rules checked as it is typed.
     fn pin_fields(&self) -> Element<'_, Message> {
-        let editable = |input, on_input| self.editable(input, on_input);
-        let feedback = self.pin_feedback();
-        let style = match feedback {
-            PinFeedback::Problem(_) => text::danger,
-            PinFeedback::Ok => crate::widget::tone::success,
-            PinFeedback::Hint | PinFeedback::TypeAgain => crate::widget::tone::muted,
+        let editable = !matches!(self.stage, Stage::Activating);
+        let messages = NewPinMessages {
+            pin: editable.then_some(Message::PinChanged as fn(String) -> Message),
+            again: editable.then_some(Message::PinAgainChanged as fn(String) -> Message),
+            submit: Message::Activate,
         };
         column![
             text(fl!("pin-heading")).size(16),
             text(fl!("pin-intro")).size(14),
-            row![
-                labelled(
-                    fl!("pin-label"),
-                    editable(
-                        text_input(&fl!("pin-placeholder"), &self.pin)
-                            .secure(true)
-                            .padding(8),
-                        Message::PinChanged,
-                    ),
-                    None,
-                ),
-                labelled(
-                    fl!("pin-again-label"),
-                    editable(
-                        text_input(&fl!("pin-again-placeholder"), &self.pin_again)
-                            .secure(true)
-                            .padding(8),
-                        Message::PinAgainChanged,
-                    )
-                    .on_submit(Message::Activate),
-                    None,
-                ),
-            ]
-            .spacing(12),
-            note(feedback.message(), style),
+            new_pin_fields(&self.pin, &self.pin_again, messages),
         ]
         .spacing(10)
         .into()
@@ -447,6 +383,8 @@ fn done(device: &Device) -> Element<'_, Message> {
 #[cfg(test)]
 mod tests {
     use iced_test::simulator;
+
+    use godkend_core::pin::PinProblem;
 
     use super::*;
 

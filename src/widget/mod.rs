@@ -3,6 +3,7 @@
 pub mod button;
 pub mod field;
 pub mod header;
+pub mod new_pin;
 pub mod tone;
 
 pub use button::button;

@@ -226,6 +226,15 @@ pub fn notifications_shown() -> String {
     std::fs::read_to_string(shown).unwrap_or_default()
 }
 
+/// The app's entries in the keyring (secret-tool's listing; empty when none).
+pub fn keyring_entries() -> String {
+    let out = Command::new("secret-tool")
+        .args(["search", "--all", "service", "dev.godkend.Godkend"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run secret-tool: {e}. {HOW_TO}"));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The app's tray menu, reached over D-Bus as the tray host reaches it.
 pub struct TrayMenu {
     service: String,

@@ -188,6 +188,49 @@ async fn a_person_activates_approves_denies_reports_locks_and_quits() {
     assert!(tray.item("Lock now").enabled);
     screenshot("settings");
 
+    step("revoke from the settings: deregistered, no file and no keyring entry left");
+    assert!(
+        home.path()
+            .join(".config/autostart/Godkend.desktop")
+            .exists(),
+        "start at login is on after activation"
+    );
+    assert!(
+        home.path().join("config/godkend").exists(),
+        "the config is there"
+    );
+    assert_ne!(
+        desktop::keyring_entries(),
+        "",
+        "the keys are in the keyring"
+    );
+    // Revoke is the settings screen's last control.
+    keys(&win, &["shift+Tab", "Return"]);
+    screenshot("revoke");
+    type_text(&win, PIN);
+    keys(&win, &["Return"]);
+    app.wait_log(&["this computer was revoked by its user"], 30);
+    screenshot("removed");
+    let devices = server.devices(USER).to_string();
+    assert!(
+        devices.contains("revoked"),
+        "the server lists it revoked: {devices}"
+    );
+    for dir in ["config/godkend", "data/godkend", "cache/godkend"] {
+        assert!(
+            !home.path().join(dir).exists(),
+            "{dir} is gone after revoking"
+        );
+    }
+    assert!(
+        !home
+            .path()
+            .join(".config/autostart/Godkend.desktop")
+            .exists(),
+        "no start at login after revoking"
+    );
+    assert_eq!(desktop::keyring_entries(), "", "no keyring entry is left");
+
     step("quit from the tray: exit status 0");
     tray.click("Quit");
     assert!(app.wait_exit(20).success(), "Quit exits 0:\n{}", app.log());

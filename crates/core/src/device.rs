@@ -217,8 +217,11 @@ impl Device {
         Ok(self.client.change_pin(&old_key, &new_key).await?)
     }
 
-    /// Deregisters this device at the server (needs the PIN), then wipes it.
-    pub async fn revoke(self, pin: &str) -> Result<(), DeviceError> {
+    /// Deregisters this device at the server (needs the PIN), then wipes it. Takes
+    /// `&self` because the app shares the device (`Arc`) with its screens and push
+    /// connection; after `Ok` the device has no keys or config left and must not be
+    /// used again.
+    pub async fn revoke(&self, pin: &str) -> Result<(), DeviceError> {
         let pin_key = self.pin_key(pin).await?;
         let own = self.client.device_id.clone();
         self.client.revoke(&own, &pin_key).await?;

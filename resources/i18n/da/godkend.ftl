@@ -63,11 +63,42 @@ home-security-warning = Noget, der ikke kunne verificeres, blev modtaget og igno
 problem-title = Godkend kan ikke starte
 problem-detail = { $reason }
 
-# Indstillinger (pladsholder)
+# Indstillinger
 settings-title = Indstillinger
-settings-coming = Indstillinger er endnu ikke tilgængelige i denne version.
 settings-serial = Serienummer: { $serial }
 settings-version = Version { $version }
+settings-security = Sikkerhed
+settings-lock-on-close = Lås, når appen lukkes
+settings-auto-lock = Lås automatisk efter 5 minutter
+settings-auto-lock-always = Altid slået til: en ulåst godkender må ikke stå åben.
+settings-biometric = Lås op med fingeraftryk
+settings-change-pin = Skift pinkode
+settings-notifications = Notifikationer
+settings-notifications-on = Slå notifikationer til
+settings-start-at-login = Start ved login
+settings-start-at-login-why = Anmodninger når kun frem til denne computer, mens Godkend kører.
+settings-devices = Enheder
+settings-my-devices = Mine enheder
+settings-appearance = Udseende
+settings-language = Sprog
+settings-language-system = Systemets sprog
+settings-theme = Tema
+settings-theme-system = System
+settings-theme-light = Lyst
+settings-theme-dark = Mørkt
+settings-help = Hjælp og support
+settings-support = Support fra { $org }
+settings-support-email = E-mail
+settings-support-phone = Telefon
+settings-support-url = Web
+settings-support-none = Din organisation har ikke oplyst nogen supportkontakt.
+settings-show-guide = Vis guiden
+settings-about = Om
+settings-revoke-heading = Fjern denne computer
+settings-revoke-explained = Afregistrerer denne computer og sletter dens nøgler og data. Det kan ikke fortrydes.
+settings-revoke = Tilbagekald denne computer…
+settings-autostart-failed = Start ved login kunne ikke ændres: { $reason }
+settings-save-failed = Ændringen gælder, indtil Godkend lukkes, men kunne ikke gemmes: { $reason }
 
 # Hjælp (pladsholder)
 help-title = Hjælp
@@ -206,3 +237,70 @@ guide-next = Næste
 guide-back = Tilbage
 guide-done = Færdig
 guide-skip = Spring introduktionen over
+# Skift pinkode
+change-pin-title = Skift pinkode
+change-pin-intro = Skriv din nuværende pinkode, og vælg derefter en ny. Den nye pinkode bruges til alle godkendelser fra nu af.
+change-pin-current-label = Nuværende pinkode
+change-pin-current-placeholder = Din nuværende pinkode
+change-pin-same = Den nye pinkode er den samme som den nuværende.
+change-pin-button = Gem den nye pinkode
+change-pin-working = Skifter pinkode… det tager et par sekunder.
+change-pin-done = Din pinkode er skiftet. Brug den nye pinkode fra nu af.
+change-pin-wrong = Den nuværende pinkode er forkert. { $left ->
+    [one] 1 forsøg tilbage, før denne computer spærres.
+   *[other] { $left } forsøg tilbage, før denne computer spærres.
+}
+change-pin-offline = Serveren kan ikke nås, så pinkoden blev ikke skiftet. Prøv igen, når du er online.
+change-pin-failed = Pinkoden blev ikke skiftet: { $reason }
+
+# Mine enheder
+devices-title = Mine enheder
+devices-intro = De computere og telefoner, der kan godkende anmodninger for dig.
+devices-loading = Henter dine enheder…
+devices-failed = Dine enheder kunne ikke hentes: { $reason }
+devices-reload = Prøv igen
+devices-this-computer = { $name } (denne computer)
+devices-serial = Serienummer { $serial }
+devices-created = Tilføjet { $time }
+devices-last-seen = Sidst set { $time }
+devices-status-revoked = Tilbagekaldt
+devices-status-blocked = Spærret
+devices-revoke = Tilbagekald
+devices-confirm = Tilbagekald { $name }? Den kan så ikke længere godkende anmodninger. Skriv din pinkode for at bekræfte.
+devices-pin-placeholder = Din pinkode
+devices-confirm-button = Ja, tilbagekald den
+devices-cancel = Annuller
+devices-working = Tilbagekalder…
+devices-revoked = { $name } er tilbagekaldt.
+devices-wrong-pin = Forkert pinkode. { $left ->
+    [one] 1 forsøg tilbage, før denne computer spærres.
+   *[other] { $left } forsøg tilbage, før denne computer spærres.
+}
+devices-offline = Serveren kan ikke nås, så intet blev tilbagekaldt. Prøv igen, når du er online.
+devices-revoke-failed = Enheden blev ikke tilbagekaldt: { $reason }
+
+# Tilbagekald denne computer
+revoke-title = Tilbagekald denne computer
+revoke-explained = Det afregistrerer denne computer på din organisations server. Anmodninger om godkendelse kommer ikke længere frem hertil.
+revoke-deletes = Det sletter også alt, hvad Godkend gemmer på denne computer: nøglerne i nøgleringen, indstillingerne og historikken. Det kan ikke fortrydes; for at bruge Godkend her igen skal computeren aktiveres på ny.
+revoke-confirm-hint = Skriv din pinkode for at bekræfte.
+revoke-pin-label = Pinkode
+revoke-pin-placeholder = Din pinkode
+revoke-button = Tilbagekald og slet
+revoke-working = Tilbagekalder og sletter…
+revoke-wrong-pin = Forkert pinkode. { $left ->
+    [one] 1 forsøg tilbage, før denne computer spærres.
+   *[other] { $left } forsøg tilbage, før denne computer spærres.
+}
+revoke-offline = Serveren kan ikke nås, så intet blev tilbagekaldt eller slettet. Prøv igen, når du er online.
+revoke-failed = Denne computer blev ikke tilbagekaldt: { $reason }
+
+# Efter tilbagekaldelse
+removed-title = Denne computer er fjernet
+removed-done = Denne computer er afregistreret, og dens nøgler og data er slettet.
+removed-uninstall = Du kan nu også fjerne Godkend-appen.
+removed-uninstall-button = Afinstaller Godkend
+uninstall-package = Fjern pakken i en terminal: { $command }
+uninstall-appimage = Slet filen { $path }
+uninstall-other = Fjern Godkend på samme måde, som du installerede det.
+uninstall-failed = Afinstallationsprogrammet kunne ikke startes: { $reason }

@@ -63,11 +63,42 @@ home-security-warning = Something arrived that failed verification and was ignor
 problem-title = Godkend cannot start
 problem-detail = { $reason }
 
-# Settings (placeholder)
+# Settings
 settings-title = Settings
-settings-coming = Settings are not available in this version yet.
 settings-serial = Serial number: { $serial }
 settings-version = Version { $version }
+settings-security = Security
+settings-lock-on-close = Lock when the app closes
+settings-auto-lock = Lock automatically after 5 minutes
+settings-auto-lock-always = Always on: an unlocked authenticator must not be left open.
+settings-biometric = Unlock with fingerprint
+settings-change-pin = Change PIN
+settings-notifications = Notifications
+settings-notifications-on = Turn on notifications
+settings-start-at-login = Start at login
+settings-start-at-login-why = Requests reach this computer only while Godkend runs.
+settings-devices = Devices
+settings-my-devices = My devices
+settings-appearance = Appearance
+settings-language = Language
+settings-language-system = System language
+settings-theme = Theme
+settings-theme-system = System
+settings-theme-light = Light
+settings-theme-dark = Dark
+settings-help = Help and support
+settings-support = Support from { $org }
+settings-support-email = Email
+settings-support-phone = Phone
+settings-support-url = Web
+settings-support-none = Your organisation has not given any support contacts.
+settings-show-guide = Show the guide
+settings-about = About
+settings-revoke-heading = Remove this computer
+settings-revoke-explained = Deregisters this computer and deletes its keys and data. This cannot be undone.
+settings-revoke = Revoke this computer…
+settings-autostart-failed = Start at login could not be changed: { $reason }
+settings-save-failed = The change applies until Godkend quits, but could not be saved: { $reason }
 
 # Help (placeholder)
 help-title = Help
@@ -206,3 +237,70 @@ guide-next = Next
 guide-back = Back
 guide-done = Done
 guide-skip = Skip the guide
+# Change PIN
+change-pin-title = Change PIN
+change-pin-intro = Type your current PIN, then choose a new one. The new PIN is used for every approval from now on.
+change-pin-current-label = Current PIN
+change-pin-current-placeholder = Your current PIN
+change-pin-same = The new PIN is the same as the current one.
+change-pin-button = Save the new PIN
+change-pin-working = Changing the PIN… this takes a few seconds.
+change-pin-done = Your PIN is changed. Use the new PIN from now on.
+change-pin-wrong = The current PIN is wrong. { $left ->
+    [one] 1 try left before this computer is blocked.
+   *[other] { $left } tries left before this computer is blocked.
+}
+change-pin-offline = The server cannot be reached, so the PIN was not changed. Try again when you are online.
+change-pin-failed = The PIN was not changed: { $reason }
+
+# My devices
+devices-title = My devices
+devices-intro = The computers and phones that can approve requests for you.
+devices-loading = Fetching your devices…
+devices-failed = Your devices could not be fetched: { $reason }
+devices-reload = Try again
+devices-this-computer = { $name } (this computer)
+devices-serial = Serial number { $serial }
+devices-created = Added { $time }
+devices-last-seen = Last seen { $time }
+devices-status-revoked = Revoked
+devices-status-blocked = Blocked
+devices-revoke = Revoke
+devices-confirm = Revoke { $name }? It can then no longer approve requests. Type your PIN to confirm.
+devices-pin-placeholder = Your PIN
+devices-confirm-button = Yes, revoke it
+devices-cancel = Cancel
+devices-working = Revoking…
+devices-revoked = { $name } was revoked.
+devices-wrong-pin = Wrong PIN. { $left ->
+    [one] 1 try left before this computer is blocked.
+   *[other] { $left } tries left before this computer is blocked.
+}
+devices-offline = The server cannot be reached, so nothing was revoked. Try again when you are online.
+devices-revoke-failed = The device was not revoked: { $reason }
+
+# Revoke this computer
+revoke-title = Revoke this computer
+revoke-explained = This deregisters this computer at your organisation's server. Approval requests will no longer arrive here.
+revoke-deletes = It also deletes everything Godkend keeps on this computer: the keys in the keyring, the settings and the history. This cannot be undone; to use Godkend here again you need a new activation.
+revoke-confirm-hint = Type your PIN to confirm.
+revoke-pin-label = PIN
+revoke-pin-placeholder = Your PIN
+revoke-button = Revoke and delete
+revoke-working = Revoking and deleting…
+revoke-wrong-pin = Wrong PIN. { $left ->
+    [one] 1 try left before this computer is blocked.
+   *[other] { $left } tries left before this computer is blocked.
+}
+revoke-offline = The server cannot be reached, so nothing was revoked or deleted. Try again when you are online.
+revoke-failed = This computer was not revoked: { $reason }
+
+# After revoking
+removed-title = This computer was removed
+removed-done = This computer is deregistered, and its keys and data are deleted.
+removed-uninstall = You can now remove the Godkend app too.
+removed-uninstall-button = Uninstall Godkend
+uninstall-package = Remove the package in a terminal: { $command }
+uninstall-appimage = Delete the file { $path }
+uninstall-other = Remove Godkend the same way you installed it.
+uninstall-failed = The uninstaller could not be started: { $reason }

@@ -1,0 +1,242 @@
+//! Revoke this computer (from settings): says what it does, asks for the PIN, then
+//! deregisters this computer at the server and deletes its keys and data. Cannot
+//! be undone, so the button stays off until a PIN is typed.
+
+use std::fmt;
+use std::sync::Arc;
+
+use godkend_core::device::Device;
+use godkend_protocol::Envelope;
+use iced::widget::{column, text, text_input};
+use iced::{Element, Task};
+use zeroize::Zeroizing;
+
+use crate::device::PinVerdict;
+use crate::fl;
+use crate::widget::button;
+use crate::widget::field::labelled;
+
+/// Shortest and longest PIN (the PIN rules of activation).
+const PIN_LENGTH: std::ops::RangeInclusive<usize> = 6..=12;
+
+/// The revoke screen's state. The PIN goes with it.
+/// The PIN field's id: focused when the screen opens.
+pub const PIN_FIELD: &str = "revoke-pin";
+
+pub struct Revoke {
+    pin: Zeroizing<String>,
+    working: bool,
+    /// Why the last try did not go through.
+    notice: Option<String>,
+}
+
+#[derive(Clone)]
+pub enum Message {
+    PinChanged(String),
+    Confirm,
+    Answered(PinVerdict),
+    Back,
+}
+
+/// The typed PIN never shows in a debug print.
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Message::PinChanged(_) => f.write_str("PinChanged(..)"),
+            Message::Confirm => f.write_str("Confirm"),
+            Message::Answered(verdict) => f.debug_tuple("Answered").field(verdict).finish(),
+            Message::Back => f.write_str("Back"),
+        }
+    }
+}
+
+/// The revocation the app runs with [`Revoke::start`]: the PIN.
+pub struct Work(Zeroizing<String>);
+
+/// What the revoke screen tells the app.
+#[derive(Debug)]
+pub enum Event {
+    /// Back to settings.
+    Closed,
+    /// This computer is deregistered and its local data deleted.
+    Revoked,
+    /// Too many wrong PINs (or revoked meanwhile): the signed status, to wipe.
+    DeviceEnded(Option<Envelope>),
+}
+
+impl Revoke {
+    pub fn new() -> Self {
+        Revoke {
+            pin: Zeroizing::default(),
+            working: false,
+            notice: None,
+        }
+    }
+
+    pub fn update(&mut self, message: Message) -> (Option<Work>, Option<Event>) {
+        match message {
+            Message::PinChanged(pin) => self.pin = Zeroizing::new(pin),
+            Message::Confirm => return (self.confirm(), None),
+            Message::Answered(verdict) => return (None, self.answered(verdict)),
+            Message::Back if !self.working => return (None, Some(Event::Closed)),
+            Message::Back => {}
+        }
+        (None, None)
+    }
+
+    /// Whether the confirm button is enabled.
+    pub fn can_confirm(&self) -> bool {
+        !self.working && PIN_LENGTH.contains(&self.pin.len())
+    }
+
+    fn confirm(&mut self) -> Option<Work> {
+        if !self.can_confirm() {
+            return None;
+        }
+        self.working = true;
+        self.notice = None;
+        Some(Work(self.pin.clone()))
+    }
+
+    fn answered(&mut self, verdict: PinVerdict) -> Option<Event> {
+        self.working = false;
+        self.pin = Zeroizing::default();
+        self.notice = match verdict {
+            PinVerdict::Accepted => return Some(Event::Revoked),
+            PinVerdict::Ended(status) => return Some(Event::DeviceEnded(status)),
+            PinVerdict::WrongPin { attempts_left } => {
+                Some(fl!("revoke-wrong-pin", left = attempts_left))
+            }
+            PinVerdict::Offline(reason) => {
+                tracing::info!(%reason, "could not revoke this computer: offline");
+                Some(fl!("revoke-offline"))
+            }
+            PinVerdict::Failed(reason) => Some(fl!("revoke-failed", reason = reason)),
+        };
+        None
+    }
+
+    /// Runs `work` with `device`, off the UI thread.
+    pub fn start(work: Work, device: &Arc<Device>) -> Task<Message> {
+        Task::perform(
+            crate::device::revoke(Arc::clone(device), work.0),
+            Message::Answered,
+        )
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let pin = text_input(&fl!("revoke-pin-placeholder"), &self.pin)
+            .id(PIN_FIELD)
+            .secure(true)
+            .padding(8)
+            .on_input_maybe((!self.working).then_some(Message::PinChanged as fn(String) -> Message))
+            .on_submit(Message::Confirm);
+        let mut content = column![
+            text(fl!("revoke-explained")),
+            text(fl!("revoke-deletes")),
+            text(fl!("revoke-confirm-hint")),
+            labelled(fl!("revoke-pin-label"), pin, None),
+            button(text(fl!("revoke-button")))
+                .padding([8, 24])
+                .style(button::danger)
+                .on_press_maybe(self.can_confirm().then_some(Message::Confirm)),
+        ]
+        .spacing(16);
+        if self.working {
+            content = content.push(text(fl!("revoke-working")).size(13).style(text::secondary));
+        }
+        if let Some(notice) = &self.notice {
+            content = content.push(text(notice.clone()).size(13).style(text::danger));
+        }
+        super::page(fl!("revoke-title"), content.into(), Message::Back)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use iced_test::simulator;
+
+    use super::*;
+
+    fn type_pin(screen: &mut Revoke, typed: &str) {
+        let mut ui = simulator(screen.view());
+        ui.click(fl!("revoke-pin-placeholder").as_str())
+            .expect("the PIN field is shown");
+        ui.typewrite(typed);
+        for message in ui.into_messages() {
+            let _ = screen.update(message);
+        }
+    }
+
+    fn press_revoke(screen: &mut Revoke) -> Option<Work> {
+        let mut ui = simulator(screen.view());
+        ui.click(fl!("revoke-button").as_str())
+            .expect("the revoke button is shown");
+        let messages: Vec<Message> = ui.into_messages().collect();
+        messages.into_iter().find_map(|m| screen.update(m).0)
+    }
+
+    fn shows(screen: &Revoke, text: &str) -> bool {
+        simulator(screen.view()).find(text).is_ok()
+    }
+
+    #[test]
+    fn it_says_what_is_deleted_and_waits_for_a_pin() {
+        let mut screen = Revoke::new();
+        assert!(shows(&screen, &fl!("revoke-deletes")));
+        assert!(press_revoke(&mut screen).is_none(), "no PIN typed");
+        type_pin(&mut screen, "4709");
+        assert!(press_revoke(&mut screen).is_none(), "too short to be a PIN");
+        let _ = screen.update(Message::PinChanged("470913".into()));
+        let work = press_revoke(&mut screen).expect("a PIN is typed");
+        assert_eq!(work.0.as_str(), "470913");
+        assert!(
+            press_revoke(&mut screen).is_none(),
+            "one revocation at a time"
+        );
+    }
+
+    #[test]
+    fn a_wrong_pin_says_how_many_tries_are_left() {
+        let mut screen = Revoke::new();
+        type_pin(&mut screen, "470914");
+        assert!(press_revoke(&mut screen).is_some());
+        let (_, event) =
+            screen.update(Message::Answered(PinVerdict::WrongPin { attempts_left: 4 }));
+        assert!(event.is_none());
+        assert!(shows(&screen, &fl!("revoke-wrong-pin", left = 4)));
+        assert!(screen.pin.is_empty(), "the wrong PIN is cleared");
+        assert!(!screen.can_confirm());
+    }
+
+    #[test]
+    fn offline_says_nothing_was_removed() {
+        let mut screen = Revoke::new();
+        type_pin(&mut screen, "470913");
+        assert!(press_revoke(&mut screen).is_some());
+        let (_, event) = screen.update(Message::Answered(PinVerdict::Offline("down".into())));
+        assert!(event.is_none());
+        assert!(shows(&screen, &fl!("revoke-offline")));
+    }
+
+    #[test]
+    fn success_and_a_block_tell_the_app() {
+        let mut screen = Revoke::new();
+        type_pin(&mut screen, "470913");
+        assert!(press_revoke(&mut screen).is_some());
+        let (_, event) = screen.update(Message::Answered(PinVerdict::Accepted));
+        assert!(matches!(event, Some(Event::Revoked)));
+
+        let mut screen = Revoke::new();
+        let (_, event) = screen.update(Message::Answered(PinVerdict::Ended(None)));
+        assert!(matches!(event, Some(Event::DeviceEnded(None))));
+    }
+
+    #[test]
+    fn back_is_ignored_while_the_revocation_is_on_its_way() {
+        let mut screen = Revoke::new();
+        type_pin(&mut screen, "470913");
+        assert!(press_revoke(&mut screen).is_some());
+        assert!(screen.update(Message::Back).1.is_none());
+    }
+}

@@ -1,0 +1,262 @@
+//! How the settings screen looks: one bordered section per topic, in the order of
+//! design.md §2, and the revoke action set apart at the bottom.
+
+use std::fmt;
+
+use godkend_core::settings::{self as saved, Language};
+use iced::widget::{Column, checkbox, column, container, pick_list, row, space, text};
+use iced::{Alignment, Element, Length};
+
+use super::{Message, Settings, ThisDevice};
+use crate::fl;
+use crate::user_settings::Change;
+use crate::widget::button;
+
+impl Settings {
+    /// The screen for the settings now in force.
+    pub fn view<'a>(&'a self, current: &saved::Settings) -> Element<'a, Message> {
+        let mut page = column![text(fl!("settings-title")).size(26)].spacing(20);
+        if let Some(notice) = &self.notice {
+            page = page.push(text(notice.clone()).size(13).style(text::danger));
+        }
+        page = page
+            .push(self.security(current))
+            .push(notifications(current));
+        if self.device.is_some() {
+            page = page.push(section(
+                fl!("settings-devices"),
+                column![nav_button(&fl!("settings-my-devices"), Message::MyDevices)],
+            ));
+        }
+        page = page.push(appearance(current));
+        page = page.push(self.help());
+        page = page.push(self.about());
+        page = page.push(
+            button(text(fl!("back-button")))
+                .padding([8, 24])
+                .style(button::secondary)
+                .on_press(Message::Back),
+        );
+        if self.device.is_some() {
+            page = page.push(danger_zone());
+        }
+        crate::widget::body(page)
+    }
+
+    fn security<'a>(&'a self, current: &saved::Settings) -> Element<'a, Message> {
+        let mut rows = column![
+            checkbox(current.lock_on_close)
+                .label(fl!("settings-lock-on-close"))
+                .on_toggle(|on| Message::Changed(Change::LockOnClose(on))),
+            // Shown so people know it is there; not switchable (design §3). A
+            // checkbox without `on_toggle` is drawn disabled and ignores clicks.
+            column![
+                checkbox(true).label(fl!("settings-auto-lock")),
+                explanation(fl!("settings-auto-lock-always")),
+            ]
+            .spacing(4),
+        ];
+        if self.biometric_available {
+            rows = rows.push(
+                checkbox(current.biometric_unlock)
+                    .label(fl!("settings-biometric"))
+                    .on_toggle(|on| Message::Changed(Change::BiometricUnlock(on))),
+            );
+        }
+        if self.device.is_some() {
+            rows = rows.push(nav_button(&fl!("settings-change-pin"), Message::ChangePin));
+        }
+        section(fl!("settings-security"), rows)
+    }
+
+    fn help(&self) -> Element<'_, Message> {
+        let mut rows = column![];
+        if let Some(device) = &self.device {
+            rows = rows.push(support(device));
+        }
+        rows = rows.push(nav_button(&fl!("settings-show-guide"), Message::ShowGuide));
+        section(fl!("settings-help"), rows)
+    }
+
+    fn about(&self) -> Element<'_, Message> {
+        let mut rows = column![];
+        if let Some(device) = &self.device {
+            rows = rows.push(
+                row![
+                    text(fl!("settings-serial", serial = device.serial.to_string())),
+                    space::horizontal(),
+                    button(text(fl!("copy-button")).size(14))
+                        .padding([4, 12])
+                        .style(button::secondary)
+                        .on_press(Message::CopySerial),
+                ]
+                .align_y(Alignment::Center),
+            );
+        }
+        rows = rows.push(
+            text(fl!("settings-version", version = env!("CARGO_PKG_VERSION")))
+                .style(text::secondary),
+        );
+        section(fl!("settings-about"), rows)
+    }
+}
+
+fn notifications<'a>(current: &saved::Settings) -> Element<'a, Message> {
+    section(
+        fl!("settings-notifications"),
+        column![
+            checkbox(current.notifications)
+                .label(fl!("settings-notifications-on"))
+                .on_toggle(|on| Message::Changed(Change::Notifications(on))),
+            column![
+                checkbox(current.start_at_login)
+                    .label(fl!("settings-start-at-login"))
+                    .on_toggle(|on| Message::Changed(Change::StartAtLogin(on))),
+                explanation(fl!("settings-start-at-login-why")),
+            ]
+            .spacing(4),
+        ],
+    )
+}
+
+fn appearance<'a>(current: &saved::Settings) -> Element<'a, Message> {
+    let language = pick_list(
+        LANGUAGES,
+        Some(LanguageChoice(current.language)),
+        |choice| Message::Changed(Change::Language(choice.0)),
+    );
+    let theme = pick_list(THEMES, Some(ThemeChoice(current.theme)), |choice| {
+        Message::Changed(Change::Theme(choice.0))
+    });
+    section(
+        fl!("settings-appearance"),
+        column![
+            labelled_row(fl!("settings-language"), language),
+            labelled_row(fl!("settings-theme"), theme),
+        ],
+    )
+}
+
+/// The organisation's support contacts, those it gives.
+fn support(device: &ThisDevice) -> Element<'_, Message> {
+    let organisation = &device.organisation;
+    let contacts = [
+        (fl!("settings-support-email"), &organisation.support_email),
+        (fl!("settings-support-phone"), &organisation.support_phone),
+        (fl!("settings-support-url"), &organisation.support_url),
+    ];
+    let mut lines = column![text(fl!(
+        "settings-support",
+        org = organisation.name.clone()
+    ))]
+    .spacing(4);
+    let mut any = false;
+    for (label, value) in contacts {
+        if let Some(value) = value {
+            any = true;
+            lines = lines
+                .push(row![text(label).style(text::secondary), text(value.clone())].spacing(8));
+        }
+    }
+    if !any {
+        lines = lines.push(explanation(fl!("settings-support-none")));
+    }
+    lines.into()
+}
+
+/// Set apart at the bottom: it cannot be undone.
+fn danger_zone<'a>() -> Element<'a, Message> {
+    container(
+        column![
+            text(fl!("settings-revoke-heading"))
+                .size(18)
+                .style(text::danger),
+            explanation(fl!("settings-revoke-explained")),
+            button(text(fl!("settings-revoke")))
+                .padding([8, 24])
+                .style(button::danger)
+                .on_press(Message::Revoke),
+        ]
+        .spacing(8),
+    )
+    .padding(12)
+    .width(Length::Fill)
+    .style(container::bordered_box)
+    .into()
+}
+
+/// A titled, bordered group of rows.
+fn section(title: String, rows: Column<'_, Message>) -> Element<'_, Message> {
+    column![
+        text(title).size(18),
+        container(rows.spacing(12))
+            .padding(12)
+            .width(Length::Fill)
+            .style(container::bordered_box),
+    ]
+    .spacing(8)
+    .into()
+}
+
+/// A button that opens another screen.
+fn nav_button<'a>(label: &str, message: Message) -> Element<'a, Message> {
+    button(text(format!("{label} ›")))
+        .padding([6, 12])
+        .width(Length::Fill)
+        .style(button::secondary)
+        .on_press(message)
+        .into()
+}
+
+fn labelled_row<'a>(
+    label: String,
+    control: impl Into<Element<'a, Message>>,
+) -> Element<'a, Message> {
+    row![text(label), space::horizontal(), control.into()]
+        .align_y(Alignment::Center)
+        .into()
+}
+
+fn explanation<'a>(line: String) -> Element<'a, Message> {
+    text(line).size(13).style(text::secondary).into()
+}
+
+/// A language as the list shows it: each in its own language, so someone who
+/// cannot read the current one still finds theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LanguageChoice(Language);
+
+const LANGUAGES: [LanguageChoice; 3] = [
+    LanguageChoice(Language::System),
+    LanguageChoice(Language::English),
+    LanguageChoice(Language::Danish),
+];
+
+impl fmt::Display for LanguageChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Language::System => f.write_str(&fl!("settings-language-system")),
+            Language::English => f.write_str("English"),
+            Language::Danish => f.write_str("Dansk"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ThemeChoice(saved::Theme);
+
+const THEMES: [ThemeChoice; 3] = [
+    ThemeChoice(saved::Theme::System),
+    ThemeChoice(saved::Theme::Light),
+    ThemeChoice(saved::Theme::Dark),
+];
+
+impl fmt::Display for ThemeChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&match self.0 {
+            saved::Theme::System => fl!("settings-theme-system"),
+            saved::Theme::Light => fl!("settings-theme-light"),
+            saved::Theme::Dark => fl!("settings-theme-dark"),
+        })
+    }
+}

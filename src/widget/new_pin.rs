@@ -1,0 +1,98 @@
+//! Choosing a PIN: the new PIN twice, with the rules checked as it is typed. Used
+//! where a PIN is chosen (activation) and where it is changed, so both say the same.
+
+use godkend_core::pin::{PinProblem, check_new_pin, check_pin_rules};
+use iced::widget::{column, row, text, text_input};
+use iced::{Element, Theme};
+
+use crate::fl;
+use crate::widget::field::labelled;
+
+/// What the PIN fields say about what has been typed so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinFeedback {
+    /// Nothing typed yet: the rules.
+    Hint,
+    Problem(PinProblem),
+    /// The first PIN is fine; the second is empty or still being typed.
+    TypeAgain,
+    Ok,
+}
+
+impl PinFeedback {
+    /// The feedback on a new PIN `pin` and its repetition `again`.
+    pub fn of(pin: &str, again: &str) -> Self {
+        if pin.is_empty() {
+            return PinFeedback::Hint;
+        }
+        if let Err(problem) = check_pin_rules(pin) {
+            return PinFeedback::Problem(problem);
+        }
+        // No complaint while the repetition is still on its way to being right.
+        if again.len() < pin.len() && pin.starts_with(again) {
+            return PinFeedback::TypeAgain;
+        }
+        match check_new_pin(pin, again) {
+            Ok(()) => PinFeedback::Ok,
+            Err(problem) => PinFeedback::Problem(problem),
+        }
+    }
+
+    pub fn message(self) -> String {
+        match self {
+            PinFeedback::Hint => fl!("pin-hint"),
+            PinFeedback::Problem(PinProblem::TooShort) => fl!("pin-too-short"),
+            PinFeedback::Problem(PinProblem::TooLong) => fl!("pin-too-long"),
+            PinFeedback::Problem(PinProblem::NotDigits) => fl!("pin-not-digits"),
+            PinFeedback::Problem(PinProblem::TooSimple) => fl!("pin-too-simple"),
+            PinFeedback::Problem(PinProblem::Mismatch) => fl!("pin-mismatch"),
+            PinFeedback::TypeAgain => fl!("pin-type-again"),
+            PinFeedback::Ok => fl!("pin-ok"),
+        }
+    }
+
+    fn style(self) -> fn(&Theme) -> text::Style {
+        match self {
+            PinFeedback::Problem(_) => text::danger,
+            PinFeedback::Ok => text::success,
+            PinFeedback::Hint | PinFeedback::TypeAgain => text::secondary,
+        }
+    }
+}
+
+/// What the two fields send; with `None` a field does not take typing (work under way).
+pub struct NewPinMessages<Message> {
+    pub pin: Option<fn(String) -> Message>,
+    pub again: Option<fn(String) -> Message>,
+    /// Enter in the second field.
+    pub submit: Message,
+}
+
+/// The new PIN and its repetition side by side (secure inputs), and the feedback
+/// under them.
+pub fn new_pin_fields<'a, Message: Clone + 'a>(
+    pin: &str,
+    again: &str,
+    messages: NewPinMessages<Message>,
+) -> Element<'a, Message> {
+    let feedback = PinFeedback::of(pin, again);
+    let first = text_input(&fl!("pin-placeholder"), pin)
+        .secure(true)
+        .padding(8)
+        .on_input_maybe(messages.pin);
+    let second = text_input(&fl!("pin-again-placeholder"), again)
+        .secure(true)
+        .padding(8)
+        .on_input_maybe(messages.again)
+        .on_submit(messages.submit);
+    column![
+        row![
+            labelled(fl!("pin-label"), first, None),
+            labelled(fl!("pin-again-label"), second, None),
+        ]
+        .spacing(12),
+        text(feedback.message()).size(13).style(feedback.style()),
+    ]
+    .spacing(10)
+    .into()
+}
