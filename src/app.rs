@@ -5,7 +5,7 @@
 
 use std::hash::{Hash, Hasher};
 use std::io::IsTerminal as _;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use godkend_core::client::{DeviceClient, VerifiedRequest};
@@ -19,6 +19,7 @@ use iced::{Element, Size, Subscription, Task, keyboard, window};
 use tokio::sync::{Notify, mpsc};
 
 use crate::fl;
+use crate::instance;
 use crate::notification::{self, Notifier};
 use crate::screen::activity::{self, Activity};
 use crate::screen::change_pin::{self, ChangePin};
@@ -38,7 +39,11 @@ use crate::widget::header::header;
 
 /// Starts the desktop app and runs it until Quit. With `tray_only` an activated app
 /// starts without its window (start at login).
-pub fn run(link: Option<String>, tray_only: bool) -> iced::Result {
+pub fn run(
+    link: Option<String>,
+    tray_only: bool,
+    listener: Option<instance::Listener>,
+) -> iced::Result {
     // iced and winit say a lot at info level; the app's own lines are what tests read.
     let filter = std::env::var("RUST_LOG")
         .ok()
@@ -49,8 +54,9 @@ pub fn run(link: Option<String>, tray_only: bool) -> iced::Result {
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
+    let listener = Mutex::new(listener);
     iced::daemon(
-        move || App::boot(link.clone(), tray_only),
+        move || App::boot(link.clone(), tray_only, take(&listener)),
         App::update,
         App::view,
     )
@@ -120,6 +126,8 @@ pub struct App {
     /// Unlocked or not, and until when.
     session: Session,
     tray: Tray,
+    /// Where other launches hand over (taken by its subscription).
+    instance: Arc<Mutex<Option<instance::Listener>>>,
     /// The user's settings, loaded at start and saved on every change.
     user_settings: UserSettings,
 }
@@ -151,6 +159,8 @@ pub enum Message {
     /// Escape closes what is open on top: a question, then a panel.
     Escape,
     Tray(tray::Action),
+    /// Another launch of the app handed over to this one.
+    Handover(instance::Handover),
     /// What the user did with a request's notification, if anything.
     Notification(Option<notification::Action>),
     WindowOpened(window::Id),
@@ -158,7 +168,11 @@ pub enum Message {
 }
 
 impl App {
-    fn boot(link: Option<String>, tray_only: bool) -> (Self, Task<Message>) {
+    fn boot(
+        link: Option<String>,
+        tray_only: bool,
+        listener: Option<instance::Listener>,
+    ) -> (Self, Task<Message>) {
         let user_settings = UserSettings::platform();
         crate::i18n::select_language(user_settings.current().language);
         let app = App {
@@ -171,6 +185,7 @@ impl App {
             notifier: Notifier::default(),
             session: Session::locked(),
             tray: Tray::spawn(),
+            instance: Arc::new(Mutex::new(listener)),
             user_settings,
         };
         // The window opens once it is known what it should show.
@@ -212,6 +227,7 @@ impl App {
             Message::FocusPrevious => iced::widget::operation::focus_previous(),
             Message::Escape => self.escape(),
             Message::Tray(action) => self.tray_action(action),
+            Message::Handover(handover) => self.handover(handover),
             Message::Notification(Some(action)) => self.notification(action),
             Message::Notification(None) => Task::none(),
             Message::WindowOpened(id) => self.window_opened(id),
@@ -767,6 +783,21 @@ impl App {
         }
     }
 
+    /// Another launch: the window comes to the front, with its link in the
+    /// activation form when this computer is not activated yet.
+    fn handover(&mut self, handover: instance::Handover) -> Task<Message> {
+        if let instance::Handover::Activate(link) = handover {
+            if let Screen::Welcome(welcome) = &mut self.screen {
+                welcome.use_link(link);
+                // The form with the link is what the user came for.
+                self.panel = None;
+            } else {
+                tracing::info!("already activated; the link from another launch is not used");
+            }
+        }
+        self.open_window()
+    }
+
     /// What the tray shows: locked or not, online or not, and what waits.
     fn tray_status(&mut self) -> tray::Status {
         let unlocked = self.session.is_unlocked(Instant::now());
@@ -910,6 +941,8 @@ impl App {
     fn subscription(&self) -> Subscription<Message> {
         let mut subscriptions = vec![
             Subscription::run(tray::events).map(Message::Tray),
+            Subscription::run_with(Instance(Arc::clone(&self.instance)), Instance::handovers)
+                .map(Message::Handover),
             window::close_events().map(Message::WindowClosed),
             keyboard::listen().filter_map(focus_key),
         ];
@@ -971,6 +1004,29 @@ fn focus_key(event: keyboard::Event) -> Option<Message> {
     }
 }
 
+/// The single-instance listener, as a subscription: one for the app's life.
+struct Instance(Arc<Mutex<Option<instance::Listener>>>);
+
+impl Hash for Instance {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        "instance".hash(state);
+    }
+}
+
+impl Instance {
+    fn handovers(&self) -> impl Stream<Item = instance::Handover> + use<> {
+        instance::handovers(Arc::clone(&self.0))
+    }
+}
+
+/// The listener, for the first boot only (iced may call the boot closure once).
+fn take(listener: &Mutex<Option<instance::Listener>>) -> Option<instance::Listener> {
+    listener
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take()
+}
+
 fn home_push(update: PushUpdate) -> Message {
     Message::Home(home::Message::Push(update))
 }
@@ -1026,6 +1082,7 @@ mod tests {
             notifier: Notifier::default(),
             session: Session::locked(),
             tray: Tray::none(),
+            instance: Arc::new(Mutex::new(None)),
             user_settings: UserSettings::load(None, |_| Ok(())),
         }
     }

@@ -6,6 +6,7 @@ mod app;
 mod clock;
 mod device;
 mod i18n;
+mod instance;
 mod notification;
 mod screen;
 mod terminal;
@@ -70,7 +71,25 @@ fn main() -> ExitCode {
     if cli.terminal {
         return terminal::main(cli);
     }
-    match app::run(cli.link, cli.tray) {
+    let wish = match (&cli.link, cli.tray) {
+        (Some(link), _) => instance::Handover::Activate(link.clone()),
+        (None, true) => instance::Handover::Ping,
+        (None, false) => instance::Handover::Open,
+    };
+    let listener = match instance::claim(&wish) {
+        Ok(instance::Claim::HandedOver) => {
+            if !cli.tray {
+                eprintln!("godkend: Godkend is already running; its window is now open.");
+            }
+            return ExitCode::SUCCESS;
+        }
+        Ok(instance::Claim::First(listener)) => Some(listener),
+        Err(e) => {
+            eprintln!("godkend: warning: cannot make sure only one Godkend runs: {e}");
+            None
+        }
+    };
+    match app::run(cli.link, cli.tray, listener) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("godkend: error: the desktop app could not run: {e}");

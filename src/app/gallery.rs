@@ -168,6 +168,7 @@ fn app(screen: Screen) -> App {
         notifier: Notifier::default(),
         session: godkend_core::session::Session::locked(),
         tray: crate::tray::Tray::none(),
+        instance: std::sync::Arc::new(std::sync::Mutex::new(None)),
         user_settings: crate::user_settings::UserSettings::load(None, |_| Ok(())),
     }
 }

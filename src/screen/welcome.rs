@@ -95,6 +95,14 @@ impl Welcome {
         (Task::none(), None)
     }
 
+    /// A link handed over by another launch of the app: it fills in the form,
+    /// unless activation is under way or done.
+    pub fn use_link(&mut self, link: String) {
+        if matches!(self.stage, Stage::Form | Stage::Failed(_)) {
+            let _ = self.update(Message::LinkChanged(link));
+        }
+    }
+
     /// Clears both PIN fields (the window closed).
     pub fn forget_pin(&mut self) {
         self.pin = Zeroizing::default();

@@ -65,7 +65,10 @@ pub struct App {
 
 impl App {
     pub fn start(home: &Path, args: &[&str]) -> App {
-        let log = home.join(format!("app-{}.log", std::process::id()));
+        // One log per launch: a second launch must not write over the first's.
+        static LAUNCHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let launch = LAUNCHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let log = home.join(format!("app-{launch}.log"));
         let run_dir = home.join("run");
         std::fs::create_dir_all(&run_dir).expect("a runtime dir");
         #[cfg(unix)]

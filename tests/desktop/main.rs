@@ -231,6 +231,14 @@ async fn a_person_activates_approves_denies_reports_locks_and_quits() {
     );
     assert_eq!(desktop::keyring_entries(), "", "no keyring entry is left");
 
+    step("a second launch with a new link hands it to the running app and exits");
+    let link = server.activation_link(USER);
+    let mut second = App::start(home.path(), &[&link]);
+    assert!(second.wait_exit(20).success(), "{}", second.log());
+    assert!(second.log().contains("already running"), "{}", second.log());
+    app.wait_log(&["another launch handed over", "link=true"], 10);
+    screenshot("handover-link");
+
     step("quit from the tray: exit status 0");
     tray.click("Quit");
     assert!(app.wait_exit(20).success(), "Quit exits 0:\n{}", app.log());
