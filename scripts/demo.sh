@@ -12,12 +12,15 @@ usage() {
 Usage: scripts/demo.sh [--port PORT]
 
 Builds godkend-server and godkend (release), starts the server on 127.0.0.1 with the
-demo relying party "Demo Shop", activates the app for user "demo" and sends it a sample
-login request. Ctrl-C stops everything the demo started.
+demo relying parties, activates the app for user "demo" and sends it a sample login
+request. In a graphical session that is the desktop app (as a separate demo device)
+and the request comes from the demo login page, opened in your browser; elsewhere it
+is the terminal stand-in. Ctrl-C stops everything the demo started.
 
 Environment:
   GODKEND_DEMO_DIR    server data dir (default ~/.local/share/godkend-demo)
   GODKEND_DEMO_PORT   port to listen on (default 8420, or a free one if it is taken)
+  GODKEND_DEMO_TERMINAL=1  use the terminal stand-in even in a graphical session
   GODKEND_SKIP_APT=1  do not install packages, only check they are there
 EOF
 }
@@ -43,21 +46,23 @@ need_debian "${tools[@]}"
 # shellcheck disable=SC2119 # no components needed to build
 need_rust
 
-# The app runs as `godkend --terminal LINK` (the terminal stand-in) in both cases. The
-# desktop app can activate and approve, but it keeps its keys in the OS keyring under
-# one account per user; a throw-away demo must not replace a real installation's keys,
-# so the demo uses the stand-in, which keeps its keys in memory only.
-app_args=(--terminal)
-if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-    warn "no graphical session: neither DISPLAY nor WAYLAND_DISPLAY is set."
-    info "The Godkend desktop app (tray, window, notifications) needs a graphical session;"
-    info "this demo runs the app's terminal stand-in (godkend --terminal), which works here too."
+# In a graphical session the demo runs the desktop app as a separate device, the
+# profile "demo" (GODKEND_PROFILE): its own files, keyring entries and tray icon, so it
+# never touches an installed Godkend's device. Elsewhere it runs the terminal stand-in
+# (godkend --terminal), which keeps its keys in memory only.
+gui=0
+if [ "${GODKEND_DEMO_TERMINAL:-0}" != 1 ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+    gui=1
+    info "The demo runs the Godkend desktop app (window, tray icon, notifications) as a separate"
+    info "demo device; your own Godkend set-up, if any, is not touched."
 else
-    info "The demo runs the app's terminal stand-in (godkend --terminal) in this terminal:"
-    info "it keeps its keys in memory, so it never touches your OS keyring. To try the desktop"
-    info "app, run target/release/godkend and paste the activation link printed below."
+    if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+        warn "no graphical session: neither DISPLAY nor WAYLAND_DISPLAY is set."
+        info "The Godkend desktop app (tray, window, notifications) needs a graphical session;"
+    fi
+    info "this demo runs the app's terminal stand-in (godkend --terminal) in this terminal."
+    [ -t 0 ] || warn "standard input is not a terminal: the app will not be able to ask for a PIN and code"
 fi
-[ -t 0 ] || warn "standard input is not a terminal: the app will not be able to ask for a PIN and code"
 
 # Chosen before the build, so a taken --port fails in seconds, not minutes.
 if [ -n "$port" ]; then
@@ -96,12 +101,14 @@ export GODKEND_PUBLIC_URL=$base_url
 
 server_pid=''
 sender_pid=''
+app_pid=''
 
 # shellcheck disable=SC2317 # runs from the EXIT trap
 on_exit() {
     local rc=$?
     trap - EXIT INT TERM
     if [ -n "$sender_pid" ]; then stop_pid "$sender_pid" 2; fi
+    if [ -n "$app_pid" ] && pid_alive "$app_pid"; then retire_demo_device; fi
     if [ -n "$server_pid" ]; then
         info "stopping the demo server (pid $server_pid); its log: $server_log"
         stop_pid "$server_pid" 10
@@ -234,6 +241,90 @@ send_sample_request() {
 }
 
 # ---------------------------------------------------------------------------
+# The desktop app (graphical session)
+
+# The demo profile's config file: there while the demo device exists.
+demo_config=${XDG_CONFIG_HOME:-$HOME/.config}/godkend-demo/config.toml
+
+# retire_demo_device: revokes the demo device at the server; the running app gets the
+# signed "revoked" and deletes the device's files and keyring entries itself. Then
+# the app is stopped.
+# shellcheck disable=SC2317 # runs from the EXIT trap
+retire_demo_device() {
+    local serial out
+    info "revoking the demo device; the app deletes its keys and files, then stops"
+    while read -r serial; do
+        [ -n "$serial" ] || continue
+        out=$(server_cli device revoke "$serial") || warn "could not revoke $serial: $out"
+    done < <(server_cli device list demo | jq -r "$active_serials" 2>/dev/null)
+    local i=0
+    while [ -e "$demo_config" ] && [ "$i" -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ ! -e "$demo_config" ] || warn "the demo device's files are still in $(dirname "$demo_config")"
+    stop_pid "$app_pid" 5
+    app_pid=''
+}
+
+# demo_call METHOD PATH [JSON_BODY]: the demo page's own API (no key needed). Prints
+# the HTTP status; the body goes to $rp_body.
+demo_call() {
+    local args=(-sS --max-time 30 -X "$1" -o "$rp_body" -w '%{http_code}')
+    if [ $# -ge 3 ]; then
+        args+=(-H 'Content-Type: application/json' --data-binary "$3")
+    fi
+    curl "${args[@]}" "$base_url$2"
+}
+
+run_desktop_demo() {
+    local app_log=$demo_dir/app.log
+    log "Starting the Godkend app (demo device). Its window opens with the activation link filled in:"
+    info "choose a PIN, type it again, and press Activate (or Enter)."
+    GODKEND_PROFILE=demo "$app_bin" "$link" >"$app_log" 2>&1 &
+    app_pid=$!
+
+    local tries=0
+    until [ "$(server_cli device list demo | jq -r "$active_serials" 2>/dev/null | wc -l)" -gt 0 ]; do
+        pid_alive "$app_pid" || { tail -n 20 "$app_log" >&2; die "the app stopped; its log: $app_log"; }
+        tries=$((tries + 1))
+        [ $tries -lt 900 ] || die "the app did not activate within 15 minutes"
+        sleep 1
+    done
+
+    log "Activated. The demo login page signs in as 'demo'..."
+    local status request_id request_code request_exp page
+    status=$(demo_call POST /demo/api/login '{"user":"demo"}') || die "could not reach the server"
+    case "$status" in
+        2??) ;;
+        *) die "the sign-in failed (HTTP $status): $(cat "$rp_body")" ;;
+    esac
+    request_id=$(jq -r .request_id "$rp_body")
+    request_code=$(jq -r .code "$rp_body")
+    request_exp=$(jq -r .exp "$rp_body")
+    page="$base_url/demo?user=demo&request=$request_id&code=$request_code&exp=$request_exp"
+    if have_tool xdg-open && xdg-open "$page" >/dev/null 2>&1; then
+        info "The demo login page is open in your browser; it shows the code and the result."
+    else
+        info "Open the demo login page to see the code and the result: $page"
+    fi
+    banner "Godkend shows a notification: Review it, type $request_code and your PIN, Approve"
+
+    local state=pending rounds=0
+    while [ "$state" = pending ] && [ $rounds -lt 200 ] && pid_alive "$app_pid"; do
+        rounds=$((rounds + 1))
+        status=$(demo_call GET "/demo/api/requests/$request_id") || { warn "lost the server"; break; }
+        state=$(jq -r .status "$rp_body" 2>/dev/null || echo pending)
+        [ "$state" != pending ] || sleep 1
+    done
+    banner "The demo login page got the result: $state"
+    info "Sign in again from $base_url/demo (user: demo) to try Deny and \"This was not me\"."
+    info "Press Ctrl-C to end the demo: the demo device is then revoked and deletes itself."
+    wait "$app_pid" || true
+    app_pid=''
+}
+
+# ---------------------------------------------------------------------------
 # The app, in the foreground
 
 log "Activation for user demo (valid until $expires_at)"
@@ -242,6 +333,12 @@ info "code:       $code   (for manual entry: server $base_url, user demo)"
 info "server key: $server_kid"
 info "Demo login page: $base_url/demo"
 echo >&2
+
+if [ "$gui" = 1 ]; then
+    run_desktop_demo
+    exit 0
+fi
+
 log "Starting the app. It activates itself from the link and asks you to choose a PIN;"
 info "then Demo Shop sends a login request, and the app asks for the code shown here and your PIN."
 info "Press Ctrl-C to stop the demo (app and server)."
@@ -258,5 +355,5 @@ mkdir -p "$app_home"/{config,data,state,cache}
 app_rc=0
 XDG_CONFIG_HOME=$app_home/config XDG_DATA_HOME=$app_home/data \
     XDG_STATE_HOME=$app_home/state XDG_CACHE_HOME=$app_home/cache \
-    "$app_bin" "${app_args[@]}" "$link" || app_rc=$?
+    "$app_bin" --terminal "$link" || app_rc=$?
 exit "$app_rc"

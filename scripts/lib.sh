@@ -390,7 +390,8 @@ start_gui_services() {
         tail -n 20 "$d/xvfb.log" >&2 || true
         return 1
     fi
-    export DISPLAY=":$(head -n 1 "$d/display")"
+    DISPLAY=":$(head -n 1 "$d/display")"
+    export DISPLAY
     info "Xvfb (pid $pid) on display $DISPLAY"
 
     export GODKEND_TEST_DUNST_PICK=$d/dunst-pick

@@ -284,7 +284,12 @@ impl App {
                 self.request = None;
                 self.panel = None;
                 self.session.lock();
-                self.screen = Screen::Welcome(Welcome::after_device_ended());
+                let mut welcome = Welcome::after_device_ended();
+                // A link given at start for a device that turned out to be gone.
+                if let Some(link) = self.link.take() {
+                    welcome.use_link(link);
+                }
+                self.screen = Screen::Welcome(welcome);
             }
             Some(home::Event::Review(pending)) => {
                 return Task::batch([task.map(Message::Home), self.open_request(pending, now)]);

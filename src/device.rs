@@ -8,7 +8,8 @@ use std::sync::Arc;
 use godkend_core::CoreError;
 use godkend_core::activation::ActivationInput;
 use godkend_core::config::DeviceConfig;
-use godkend_core::device::{Device, DeviceError, Paths, VAULT_ACCOUNT};
+use godkend_core::device::{Device, DeviceError, Paths};
+use godkend_core::profile::Profile;
 use godkend_core::vault::Vault;
 use godkend_protocol::messages::DeviceSummary;
 use godkend_protocol::messages::server::Organisation;
@@ -18,12 +19,13 @@ use zeroize::Zeroizing;
 /// The activated device, or `None` when this computer is not activated yet. The
 /// keyring is opened only when a config says there is a device in it.
 pub async fn load() -> Result<Option<Arc<Device>>, String> {
-    let paths = Paths::platform().map_err(|e| e.to_string())?;
+    let profile = Profile::current()?;
+    let paths = Paths::platform(&profile).map_err(|e| e.to_string())?;
     let config = DeviceConfig::load(&paths.config.config_file()).map_err(|e| e.to_string())?;
     if config.is_none() {
         return Ok(None);
     }
-    let vault = open_vault().await?;
+    let vault = open_vault(profile).await?;
     let device = Device::load(vault, paths).map_err(|e| e.to_string())?;
     Ok(device.map(Arc::new))
 }
@@ -34,8 +36,9 @@ pub async fn activate(
     input: ActivationInput,
     pin: Zeroizing<String>,
 ) -> Result<Arc<Device>, String> {
-    let paths = Paths::platform().map_err(|e| e.to_string())?;
-    let vault = open_vault().await?;
+    let profile = Profile::current()?;
+    let paths = Paths::platform(&profile).map_err(|e| e.to_string())?;
+    let vault = open_vault(profile).await?;
     let device = Device::activate(&input, &pin, vault, paths)
         .await
         .map_err(|e| e.to_string())?;
@@ -52,9 +55,9 @@ pub async fn wipe_if_ended(device: Arc<Device>, envelope: Envelope) -> Result<bo
         .map_err(|e| e.to_string())
 }
 
-async fn open_vault() -> Result<Vault, String> {
+async fn open_vault(profile: Profile) -> Result<Vault, String> {
     // Opening the keyring is a D-Bus round trip and may show an unlock prompt.
-    tokio::task::spawn_blocking(|| Vault::open(VAULT_ACCOUNT))
+    tokio::task::spawn_blocking(move || Vault::open(profile.vault_account()))
         .await
         .map_err(|e| format!("the keyring could not be opened: {e}"))?
         .map_err(|e| e.to_string())

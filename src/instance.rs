@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use iced::futures::channel::mpsc;
 use iced::futures::{SinkExt as _, Stream, StreamExt as _};
 use interprocess::local_socket::prelude::*;
+use godkend_core::profile::Profile;
 use interprocess::local_socket::{ListenerOptions, Name, Stream as LocalStream};
 
 /// The longest line accepted: a link is a few hundred bytes.
@@ -138,7 +139,9 @@ impl Place {
 fn socket_name() -> io::Result<Place> {
     // The runtime dir is private to the user; the cache dir is the fallback (macOS
     // has no runtime dir).
-    let dirs = directories::ProjectDirs::from("dev", "Godkend", "Godkend")
+    let dirs = Profile::current()
+        .map_err(io::Error::other)?
+        .dirs()
         .ok_or_else(|| io::Error::other("no home directory"))?;
     let dir = dirs
         .runtime_dir()
@@ -153,9 +156,10 @@ fn socket_name() -> io::Result<Place> {
 #[cfg(windows)]
 fn socket_name() -> io::Result<Place> {
     let user = std::env::var("USERNAME").unwrap_or_else(|_| "user".into());
+    let profile = Profile::current().map_err(io::Error::other)?;
     Ok(Place {
         path: None,
-        pipe: format!("godkend-{user}"),
+        pipe: format!("godkend-{user}-{}", profile.vault_account()),
     })
 }
 

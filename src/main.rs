@@ -36,6 +36,10 @@ use clap::Parser;
         and no key anywhere but in memory: when it exits, the device is gone and must\n\
         be activated again with a new link.",
     after_help = "Environment:\n  \
+        GODKEND_PROFILE   Run as a separate device with this name (1 to 32 lowercase\n                    \
+        letters, digits or dashes): its own files, keyring entries and\n                    \
+        running app, and no start at login. The demo uses one, so it\n                    \
+        never touches the device of an installed Godkend.\n  \
         GODKEND_DEMO_PIN  The PIN to use when standard input is not a terminal\n                    \
         (--terminal only). For scripted demos and tests only: a PIN\n                    \
         in the environment is not private. Ignored when standard\n                    \
@@ -70,6 +74,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if cli.terminal {
         return terminal::main(cli);
+    }
+    // Checked once here; everything after reads the same variable.
+    if let Err(e) = godkend_core::profile::Profile::current() {
+        eprintln!("godkend: error: {e}");
+        return ExitCode::from(2);
     }
     let wish = match (&cli.link, cli.tray) {
         (Some(link), _) => instance::Handover::Activate(link.clone()),

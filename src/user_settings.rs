@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use godkend_core::autostart::Autostart;
 use godkend_core::device::Paths;
+use godkend_core::profile::Profile;
 use godkend_core::settings::{Language, Settings, Theme};
 
 /// One change the user made on the settings screen.
@@ -47,14 +48,22 @@ impl UserSettings {
     /// The settings from the platform's config directory (defaults when the file is
     /// missing or bad), applied to the real start-at-login entry.
     pub fn platform() -> Self {
-        let path = match Paths::platform() {
+        let profile = Profile::current().unwrap_or_default();
+        let path = match Paths::platform(&profile) {
             Ok(paths) => Some(paths.config.settings_file()),
             Err(e) => {
                 tracing::warn!(error = %e, "no config directory; settings are not saved");
                 None
             }
         };
-        Self::load(path, apply_autostart)
+        // A profile (the demo) never starts at login: the entry would start the
+        // installed app's device, not the profile's.
+        let autostart: ApplyAutostart = if profile.is_default() {
+            apply_autostart
+        } else {
+            |_| Ok(())
+        };
+        Self::load(path, autostart)
     }
 
     /// The settings in `path`, with `autostart` to apply "start at login".

@@ -68,13 +68,6 @@ pub enum ConfigError {
 pub struct ConfigDir(PathBuf);
 
 impl ConfigDir {
-    /// The platform's config folder for Godkend.
-    pub fn platform() -> Result<Self, ConfigError> {
-        directories::ProjectDirs::from("dev", "Godkend", "Godkend")
-            .map(|d| ConfigDir(d.config_dir().to_path_buf()))
-            .ok_or(ConfigError::NoConfigDir)
-    }
-
     /// A folder of the caller's choosing.
     pub fn at(path: impl Into<PathBuf>) -> Self {
         ConfigDir(path.into())

@@ -22,10 +22,8 @@ use crate::history::History;
 use crate::keys::{DeviceKey, PinKey};
 use crate::outbox::Outbox;
 use crate::pin::{self, KdfParams};
+use crate::profile::Profile;
 use crate::vault::{Vault, VaultError};
-
-/// The keyring account name of this installation (one account for now).
-pub const VAULT_ACCOUNT: &str = "default";
 
 /// Where the app keeps its files.
 #[derive(Debug, Clone)]
@@ -39,15 +37,16 @@ pub struct Paths {
 }
 
 impl Paths {
-    /// The platform's directories (XDG on Linux, AppData on Windows, Library on macOS).
-    pub fn platform() -> Result<Self, ConfigError> {
-        let dirs = directories::ProjectDirs::from("dev", "Godkend", "Godkend")
-            .ok_or(ConfigError::NoConfigDir)?;
+    /// The platform's directories (XDG on Linux, AppData on Windows, Library on
+    /// macOS) of `profile`. Only the installed app's profile has a start-at-login
+    /// entry.
+    pub fn platform(profile: &Profile) -> Result<Self, ConfigError> {
+        let dirs = profile.dirs().ok_or(ConfigError::NoConfigDir)?;
         Ok(Paths {
             config: ConfigDir::at(dirs.config_dir()),
             data_dir: dirs.data_dir().to_path_buf(),
             cache_dir: dirs.cache_dir().to_path_buf(),
-            owns_autostart: true,
+            owns_autostart: profile.is_default(),
         })
     }
 

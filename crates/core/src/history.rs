@@ -88,12 +88,6 @@ pub struct History {
 }
 
 impl History {
-    /// The default location under the data dir.
-    pub fn default_path() -> Option<PathBuf> {
-        directories::ProjectDirs::from("dev", "Godkend", "Godkend")
-            .map(|d| d.data_dir().join("history.json"))
-    }
-
     /// Opens the log. A missing or unreadable file starts an empty log (the log is a
     /// convenience, not a security record: the server keeps the audit trail).
     pub fn open(path: &Path) -> Self {

@@ -16,6 +16,7 @@ pub mod inbox;
 pub mod keys;
 pub mod outbox;
 pub mod pin;
+pub mod profile;
 pub mod push;
 pub mod session;
 pub mod settings;

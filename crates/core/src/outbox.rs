@@ -76,12 +76,6 @@ impl std::fmt::Debug for Outbox {
 }
 
 impl Outbox {
-    /// The default location under the data dir.
-    pub fn default_path() -> Option<PathBuf> {
-        directories::ProjectDirs::from("dev", "Godkend", "Godkend")
-            .map(|d| d.data_dir().join("outbox.json"))
-    }
-
     /// Opens the outbox at `path` with the 32-byte key from the keyring.
     pub fn open(path: &Path, key: &[u8; 32]) -> Self {
         Outbox {
