@@ -108,7 +108,7 @@ on_exit() {
     local rc=$?
     trap - EXIT INT TERM
     if [ -n "$sender_pid" ]; then stop_pid "$sender_pid" 2; fi
-    if [ -n "$app_pid" ] && pid_alive "$app_pid"; then retire_demo_device; fi
+    if [ -n "$app_pid" ]; then retire_demo_device; fi
     if [ -n "$server_pid" ]; then
         info "stopping the demo server (pid $server_pid); its log: $server_log"
         stop_pid "$server_pid" 10
@@ -258,11 +258,13 @@ retire_demo_device() {
         out=$(server_cli device revoke "$serial") || warn "could not revoke $serial: $out"
     done < <(server_cli device list demo | jq -r "$active_serials" 2>/dev/null)
     local i=0
-    while [ -e "$demo_config" ] && [ "$i" -lt 100 ]; do
+    while [ -e "$demo_config" ] && [ "$i" -lt 100 ] && pid_alive "$app_pid"; do
         sleep 0.1
         i=$((i + 1))
     done
-    [ ! -e "$demo_config" ] || warn "the demo device's files are still in $(dirname "$demo_config")"
+    if [ -e "$demo_config" ]; then
+        warn "the demo device's files are still in $(dirname "$demo_config"); the next demo run deletes them"
+    fi
     stop_pid "$app_pid" 5
     app_pid=''
 }
@@ -280,7 +282,7 @@ demo_call() {
 run_desktop_demo() {
     local app_log=$demo_dir/app.log
     log "Starting the Godkend app (demo device). Its window opens with the activation link filled in:"
-    info "choose a PIN, type it again, and press Activate (or Enter)."
+    info "choose a PIN, type it again, and press Activate (or Enter). Its tray icon is a blue shield."
     GODKEND_PROFILE=demo "$app_bin" "$link" >"$app_log" 2>&1 &
     app_pid=$!
 
@@ -313,7 +315,11 @@ run_desktop_demo() {
     local state=pending rounds=0
     while [ "$state" = pending ] && [ $rounds -lt 200 ] && pid_alive "$app_pid"; do
         rounds=$((rounds + 1))
-        status=$(demo_call GET "/demo/api/requests/$request_id") || { warn "lost the server"; break; }
+        status=$(demo_call GET "/demo/api/requests/$request_id") || {
+            pid_alive "$server_pid" || { warn "the server stopped"; break; }
+            sleep 1
+            continue
+        }
         state=$(jq -r .status "$rp_body" 2>/dev/null || echo pending)
         [ "$state" != pending ] || sleep 1
     done

@@ -85,6 +85,8 @@ enum Screen {
 
 /// A screen opened from the header over the main screen, which keeps its state.
 enum Panel {
+    /// The last page of activation (the serial number), over home.
+    Activated(Welcome),
     Settings(Settings),
     Help(Help),
     /// The PIN, before a panel that needs the app unlocked.
@@ -258,19 +260,36 @@ impl App {
         self.open_window()
     }
 
+    /// The welcome screen, or its last page (the serial number) over home once the
+    /// device is activated.
     fn welcome(&mut self, message: welcome::Message) -> Task<Message> {
-        let Screen::Welcome(welcome) = &mut self.screen else {
+        let ((Screen::Welcome(welcome), _) | (_, Some(Panel::Activated(welcome)))) =
+            (&mut self.screen, &mut self.panel)
+        else {
             return Task::none();
         };
         let (task, event) = welcome.update(message);
-        if let Some(welcome::Event::Activated(device)) = event {
-            self.screen = Screen::Home(Home::new(device));
-            self.user_settings.activated();
-            if !self.user_settings.current().guide_shown {
-                self.show_guide();
+        match event {
+            Some(welcome::Event::Activated(device)) => self.activated(device),
+            Some(welcome::Event::Continued) => {
+                self.panel = None;
+                if !self.user_settings.current().guide_shown {
+                    self.show_guide();
+                }
             }
+            None => {}
         }
         task.map(Message::Welcome)
+    }
+
+    /// The device goes live at once (push connection, notifications); the welcome
+    /// screen's last page stays on top until the user goes on.
+    fn activated(&mut self, device: Arc<Device>) {
+        let screen = std::mem::replace(&mut self.screen, Screen::Home(Home::new(device)));
+        if let Screen::Welcome(welcome) = screen {
+            self.panel = Some(Panel::Activated(welcome));
+        }
+        self.user_settings.activated();
     }
 
     fn home(&mut self, message: home::Message) -> Task<Message> {
@@ -720,6 +739,10 @@ impl App {
         {
             return Task::none();
         }
+        if let Some(Panel::Guide(_)) = self.panel {
+            // Escape skips the guide, as its Skip link does.
+            self.guide_finished();
+        }
         self.panel = None;
         self.initial_focus()
     }
@@ -905,6 +928,7 @@ impl App {
 
     fn view(&self, _window: window::Id) -> Element<'_, Message> {
         let body = match &self.panel {
+            Some(Panel::Activated(welcome)) => welcome.view().map(Message::Welcome),
             Some(Panel::Settings(settings)) => settings
                 .view(self.user_settings.current())
                 .map(Message::Settings),

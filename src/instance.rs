@@ -9,10 +9,10 @@ use std::io::{self, BufRead as _, BufReader, Read as _, Write as _};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use godkend_core::profile::Profile;
 use iced::futures::channel::mpsc;
 use iced::futures::{SinkExt as _, Stream, StreamExt as _};
 use interprocess::local_socket::prelude::*;
-use godkend_core::profile::Profile;
 use interprocess::local_socket::{ListenerOptions, Name, Stream as LocalStream};
 
 /// The longest line accepted: a link is a few hundred bytes.

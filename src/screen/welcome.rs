@@ -52,8 +52,11 @@ pub enum Message {
 
 /// What the welcome screen tells the app.
 pub enum Event {
-    /// The device is activated and the user has seen its serial number.
+    /// The device is activated: it goes live at once (requests may arrive while the
+    /// user reads the serial number).
     Activated(Arc<Device>),
+    /// The user has seen the serial number and goes on.
+    Continued,
 }
 
 impl Welcome {
@@ -88,7 +91,7 @@ impl Welcome {
             Message::PinChanged(pin) => self.pin = Zeroizing::new(pin),
             Message::PinAgainChanged(pin) => self.pin_again = Zeroizing::new(pin),
             Message::Activate => return (self.activate(), None),
-            Message::Activated(result) => return (self.activated(result), None),
+            Message::Activated(result) => return self.activated(result),
             Message::CopySerial => return (self.copy_serial(), None),
             Message::Continue => return (Task::none(), self.finish()),
         }
@@ -154,7 +157,7 @@ impl Welcome {
     }
 
     /// Activation finished: the serial number and Continue (focused), or why not.
-    fn activated(&mut self, result: Result<Arc<Device>, String>) -> Task<Message> {
+    fn activated(&mut self, result: Result<Arc<Device>, String>) -> (Task<Message>, Option<Event>) {
         match result {
             Ok(device) => {
                 tracing::info!("activated");
@@ -162,13 +165,16 @@ impl Welcome {
                 self.pin = Zeroizing::default();
                 self.pin_again = Zeroizing::default();
                 self.code = Zeroizing::default();
-                self.stage = Stage::Done(device);
-                iced::widget::operation::focus(CONTINUE_BUTTON)
+                self.stage = Stage::Done(Arc::clone(&device));
+                (
+                    iced::widget::operation::focus(CONTINUE_BUTTON),
+                    Some(Event::Activated(device)),
+                )
             }
             Err(reason) => {
                 tracing::warn!(%reason, "activation failed");
                 self.stage = Stage::Failed(reason);
-                Task::none()
+                (Task::none(), None)
             }
         }
     }
@@ -182,10 +188,7 @@ impl Welcome {
     }
 
     fn finish(&mut self) -> Option<Event> {
-        match &self.stage {
-            Stage::Done(device) => Some(Event::Activated(Arc::clone(device))),
-            _ => None,
-        }
+        matches!(self.stage, Stage::Done(_)).then_some(Event::Continued)
     }
 
     pub fn view(&self) -> Element<'_, Message> {

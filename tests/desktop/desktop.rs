@@ -106,6 +106,12 @@ impl App {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The app's process id (the benchmark reads its memory and CPU time).
+    #[allow(dead_code, reason = "used by the idle benchmark, not by every test")]
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Waits for a log line containing every one of `needles`, after the last one
     /// found; returns that line.
     pub fn wait_log(&mut self, needles: &[&str], secs: u64) -> String {

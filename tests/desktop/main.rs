@@ -70,9 +70,11 @@ async fn a_person_activates_approves_denies_reports_locks_and_quits() {
         devices.contains("active"),
         "the server lists the device: {devices}"
     );
-    // Continue has the focus.
+    // Continue has the focus; then the first-run guide, which Escape skips.
     keys(&win, &["Return"]);
     app.wait_log(&["connection", "Connected"], 30);
+    screenshot("guide");
+    keys(&win, &["Escape"]);
     screenshot("home");
 
     step("quit from the tray: exit status 0");
