@@ -358,6 +358,30 @@ fn panels(camera: &Camera) {
         show(name, Panel::Help(Help::new(topic)));
     }
     show(
+        "change-pin",
+        Panel::ChangePin(crate::screen::change_pin::ChangePin::new()),
+    );
+    show("revoke", Panel::Revoke(crate::screen::revoke::Revoke::new()));
+    show(
+        "removed",
+        Panel::Removed(crate::screen::removed::Removed::new()),
+    );
+    let (mut devices, _) = crate::screen::devices::Devices::new("desk".into());
+    let summary = |id: &str, name: &str, status| godkend_protocol::messages::DeviceSummary {
+        device_id: id.into(),
+        serial: format!("GK-4821-0937-55{}", id.len()),
+        name: name.into(),
+        status,
+        created_at: IAT - 86_400 * 30,
+        last_seen_at: Some(IAT - 120),
+    };
+    let _ = devices.update(crate::screen::devices::Message::Loaded(Ok(vec![
+        summary("desk", "Desk PC", godkend_protocol::messages::DeviceState::Active),
+        summary("laptop", "Laptop", godkend_protocol::messages::DeviceState::Active),
+        summary("phone", "Old laptop", godkend_protocol::messages::DeviceState::Revoked),
+    ])));
+    show("devices", Panel::Devices(devices));
+    show(
         "settings-before-activation",
         Panel::Settings(Settings::new(None, false)),
     );
