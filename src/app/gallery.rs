@@ -233,6 +233,7 @@ fn home_screens(camera: &Camera) {
         pending,
         recent,
         locked: false,
+        version: godkend_protocol::messages::VersionVerdict::UpToDate,
         now: IAT + 30,
         warning: None,
     };
@@ -258,6 +259,14 @@ fn home_screens(camera: &Camera) {
     for (name, shown) in &screens {
         camera.shoot(name, framed(home::view::home(shown).map(Message::Home)));
     }
+    let update = Shown {
+        version: godkend_protocol::messages::VersionVerdict::UpdateRequired,
+        ..shown(&ConnectionState::Connected, None, &entries)
+    };
+    camera.shoot(
+        "home-update-required",
+        framed(home::view::home(&update).map(Message::Home)),
+    );
     let locked = Shown {
         recent: &[],
         locked: true,
@@ -361,7 +370,10 @@ fn panels(camera: &Camera) {
         "change-pin",
         Panel::ChangePin(crate::screen::change_pin::ChangePin::new()),
     );
-    show("revoke", Panel::Revoke(crate::screen::revoke::Revoke::new()));
+    show(
+        "revoke",
+        Panel::Revoke(crate::screen::revoke::Revoke::new()),
+    );
     show(
         "removed",
         Panel::Removed(crate::screen::removed::Removed::new()),
@@ -376,9 +388,21 @@ fn panels(camera: &Camera) {
         last_seen_at: Some(IAT - 120),
     };
     let _ = devices.update(crate::screen::devices::Message::Loaded(Ok(vec![
-        summary("desk", "Desk PC", godkend_protocol::messages::DeviceState::Active),
-        summary("laptop", "Laptop", godkend_protocol::messages::DeviceState::Active),
-        summary("phone", "Old laptop", godkend_protocol::messages::DeviceState::Revoked),
+        summary(
+            "desk",
+            "Desk PC",
+            godkend_protocol::messages::DeviceState::Active,
+        ),
+        summary(
+            "laptop",
+            "Laptop",
+            godkend_protocol::messages::DeviceState::Active,
+        ),
+        summary(
+            "phone",
+            "Old laptop",
+            godkend_protocol::messages::DeviceState::Revoked,
+        ),
     ])));
     show("devices", Panel::Devices(devices));
     show(

@@ -11,7 +11,7 @@ use godkend_core::history::Entry;
 use godkend_core::inbox::{Change, Inbox, Standing};
 use godkend_core::outbox::Delivery;
 use godkend_core::push::PushEvent;
-use godkend_protocol::messages::{DecisionKind, RequestState};
+use godkend_protocol::messages::{DecisionKind, RequestState, VersionVerdict};
 use godkend_protocol::{Envelope, ErrorCode};
 use iced::{Element, Task};
 
@@ -263,6 +263,12 @@ impl Home {
             pending: self.inbox.current().map(|t| &t.request.request),
             recent: if unlocked { &self.recent } else { &[] },
             locked: !unlocked,
+            version: account
+                .version_policy
+                .as_ref()
+                .map_or(VersionVerdict::UpToDate, |policy| {
+                    policy.verdict(env!("CARGO_PKG_VERSION"))
+                }),
             now: self.server_now(),
             warning: self.warning.as_deref(),
         })

@@ -6,6 +6,7 @@ use godkend_core::connection::ConnectionState;
 use godkend_core::history::Entry;
 use godkend_protocol::Serial;
 use godkend_protocol::messages::ApprovalRequest;
+use godkend_protocol::messages::VersionVerdict;
 use iced::widget::{column, container, row, space, text};
 
 use crate::widget::button;
@@ -29,6 +30,8 @@ pub struct Shown<'a> {
     pub recent: &'a [Entry],
     /// Locked: the activity is not shown, "See all" unlocks first.
     pub locked: bool,
+    /// What the server says of this app's version.
+    pub version: VersionVerdict,
     /// Server time.
     pub now: i64,
     pub warning: Option<&'a str>,
@@ -67,6 +70,18 @@ pub fn home<'a>(shown: &Shown<'a>) -> Element<'a, Message> {
         recent(shown.recent, shown.locked, shown.now),
     ]
     .spacing(20);
+    let update = match shown.version {
+        VersionVerdict::UpToDate => None,
+        VersionVerdict::UpdateAvailable => {
+            Some(text(fl!("home-update-available")).style(crate::widget::tone::muted))
+        }
+        VersionVerdict::UpdateRequired => {
+            Some(text(fl!("home-update-required")).style(text::danger))
+        }
+    };
+    if let Some(update) = update {
+        content = content.push(update.size(14));
+    }
     if let Some(detail) = shown.warning {
         content = content.push(
             text(fl!("home-security-warning", detail = detail.to_owned()))
@@ -151,6 +166,7 @@ mod tests {
             pending,
             recent,
             locked: false,
+            version: VersionVerdict::UpToDate,
             now: IAT + 60,
             warning: None,
         }
@@ -174,6 +190,30 @@ mod tests {
             ui.into_messages().collect::<Vec<_>>().as_slice(),
             [Message::SeeAll]
         ));
+    }
+
+    #[test]
+    fn locked_hides_the_activity_and_the_server_can_ask_for_an_update() {
+        let serial = Serial::from_number(4_821_093_755);
+        let entries = history();
+        let locked = Shown {
+            locked: true,
+            version: VersionVerdict::UpdateRequired,
+            ..shown(&serial, None, &entries)
+        };
+        let mut ui = simulator(home(&locked));
+        assert!(
+            ui.find(entries[0].rp_name.as_str()).is_err(),
+            "no activity while locked"
+        );
+        assert!(ui.find(fl!("home-recent-locked")).is_ok());
+        assert!(ui.find(fl!("home-update-required")).is_ok());
+        let current = shown(&serial, None, &entries);
+        assert!(
+            simulator(home(&current))
+                .find(fl!("home-update-required"))
+                .is_err()
+        );
     }
 
     #[test]

@@ -19,4 +19,6 @@ pub use device_request::DeviceRequestHeader;
 pub use event::{CloseReason, EventKind, Heartbeat, RequestClosed};
 pub use request::{Amount, ApprovalRequest, RequestContext, RequestKind, UserVerification};
 pub use rp::{CreateRequest, CreatedRequest, RequestState, RequestStatus, RpResult};
-pub use server::{KeyRotation, Organisation, ServerInfo, ServerInfoResponse, VersionPolicy};
+pub use server::{
+    KeyRotation, Organisation, ServerInfo, ServerInfoResponse, VersionPolicy, VersionVerdict,
+};
