@@ -283,6 +283,13 @@ run_desktop_demo() {
     local app_log=$demo_dir/app.log
     log "Starting the Godkend app (demo device). Its window opens with the activation link filled in:"
     info "choose a PIN, type it again, and press Activate (or Enter). Its tray icon is a blue shield."
+    # Earlier demo devices were revoked above; files a demo that did not end cleanly
+    # left behind go too (the new activation overwrites their keyring entries).
+    local dir
+    for dir in "${XDG_CONFIG_HOME:-$HOME/.config}" "${XDG_DATA_HOME:-$HOME/.local/share}" \
+        "${XDG_CACHE_HOME:-$HOME/.cache}"; do
+        rm -rf "$dir/godkend-demo"
+    done
     GODKEND_PROFILE=demo "$app_bin" "$link" >"$app_log" 2>&1 &
     app_pid=$!
 

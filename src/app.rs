@@ -27,6 +27,7 @@ use crate::screen::devices::{self, Devices};
 use crate::screen::guide::{self, Guide};
 use crate::screen::help::{self, Help, Topic};
 use crate::screen::home::{self, Home};
+use crate::screen::problem::{self, Problem};
 use crate::screen::removed::{self, Removed};
 use crate::screen::request::{self, Request};
 use crate::screen::revoke::{self, Revoke};
@@ -78,7 +79,7 @@ enum Screen {
     /// Loading the device (config, keyring) at start.
     Starting,
     /// The device could not be loaded; the reason, for the user to act on.
-    Problem(String),
+    Problem(Problem),
     Welcome(Welcome),
     Home(Home),
 }
@@ -138,6 +139,7 @@ pub struct App {
 pub enum Message {
     Loaded(Result<Option<Arc<Device>>, String>),
     Welcome(welcome::Message),
+    Problem(problem::Message),
     Home(home::Message),
     Request(request::Message),
     /// Once a second while a request is pending: countdowns and expiry.
@@ -210,6 +212,7 @@ impl App {
         match message {
             Message::Loaded(result) => self.loaded(result),
             Message::Welcome(message) => self.welcome(message),
+            Message::Problem(message) => self.problem(message),
             Message::Home(message) => self.home(message),
             Message::Request(message) => self.request(message),
             Message::Tick => self.tick(),
@@ -249,7 +252,7 @@ impl App {
             }
             Err(reason) => {
                 tracing::warn!(%reason, "the device could not be loaded");
-                Screen::Problem(reason)
+                Screen::Problem(Problem::new(reason))
             }
         };
         // Activation and problems need the window; an activated app started at
@@ -258,6 +261,25 @@ impl App {
             return Task::none();
         }
         self.open_window()
+    }
+
+    fn problem(&mut self, message: problem::Message) -> Task<Message> {
+        let Screen::Problem(problem) = &mut self.screen else {
+            return Task::none();
+        };
+        let (task, event) = problem.update(message);
+        let followup = match event {
+            None => Task::none(),
+            Some(problem::Event::Retry) => {
+                self.screen = Screen::Starting;
+                Task::perform(crate::device::load(), Message::Loaded)
+            }
+            Some(problem::Event::Forgotten) => {
+                self.screen = Screen::Welcome(Welcome::new(self.link.take()));
+                Task::none()
+            }
+        };
+        Task::batch([task.map(Message::Problem), followup])
     }
 
     /// The welcome screen, or its last page (the serial number) over home once the
@@ -831,7 +853,11 @@ impl App {
         let unlocked = self.session.is_unlocked(Instant::now());
         let Screen::Home(home) = &self.screen else {
             return tray::Status {
-                look: tray::Look::default(),
+                // Grey until there is a device: nothing will arrive yet.
+                look: tray::Look {
+                    online: false,
+                    ..tray::Look::default()
+                },
                 pending_from: None,
                 can_lock: false,
                 activated: false,
@@ -948,16 +974,7 @@ impl App {
     fn screen_view(&self) -> Element<'_, Message> {
         match &self.screen {
             Screen::Starting => center(text(fl!("starting")).style(text::secondary)).into(),
-            Screen::Problem(reason) => center(
-                column![
-                    text(fl!("problem-title")).size(22),
-                    text(fl!("problem-detail", reason = reason.clone())),
-                ]
-                .spacing(12)
-                .max_width(480),
-            )
-            .padding(24)
-            .into(),
+            Screen::Problem(problem) => problem.view().map(Message::Problem),
             Screen::Welcome(welcome) => welcome.view().map(Message::Welcome),
             Screen::Home(_) if self.request.is_some() => self
                 .request
@@ -1132,7 +1149,7 @@ mod tests {
     fn every_screen_has_the_gear_and_help_buttons() {
         let screens = [
             Screen::Starting,
-            Screen::Problem("the keyring is locked".into()),
+            Screen::Problem(Problem::new("the keyring is locked".into())),
             Screen::Welcome(Welcome::new(None)),
         ];
         for screen in screens {

@@ -45,6 +45,19 @@ pub async fn activate(
     Ok(Arc::new(device))
 }
 
+/// Deletes this computer's Godkend data (keyring entries, files, start at login)
+/// at the user's request, when the device cannot be loaded: the way out of a lost
+/// keyring. The server still lists the device until it is revoked.
+pub async fn forget() -> Result<(), String> {
+    let profile = Profile::current()?;
+    let paths = Paths::platform(&profile).map_err(|e| e.to_string())?;
+    let vault = open_vault(profile).await?;
+    tokio::task::spawn_blocking(move || Device::wipe(&vault, &paths))
+        .await
+        .map_err(|e| format!("the local data could not be removed: {e}"))?
+        .map_err(|e| e.to_string())
+}
+
 /// Wipes the device if `envelope` is a server-signed status saying it is revoked or
 /// blocked. Returns whether it wiped.
 pub async fn wipe_if_ended(device: Arc<Device>, envelope: Envelope) -> Result<bool, String> {

@@ -43,11 +43,16 @@ macro_rules! fl {
 /// Switches to the desktop's language (LANGUAGE, LC_ALL, LC_MESSAGES, LANG on Linux)
 /// when there is a translation for it; English otherwise.
 pub fn select_desktop_language() {
-    let requested = DesktopLanguageRequester::requested_languages();
-    if let Err(e) = i18n_embed::select(&*LANGUAGE_LOADER, &Localizations, &requested) {
+    select(&DesktopLanguageRequester::requested_languages());
+}
+
+/// Loads the best translation for `requested` (English when none fits).
+fn select(requested: &[LanguageIdentifier]) {
+    if let Err(e) = i18n_embed::select(&*LANGUAGE_LOADER, &Localizations, requested) {
         tracing::warn!(error = %e, "could not load the translation; using English");
     }
-    // Selecting loads new bundles, which isolate arguments again by default.
+    // Selecting loads new bundles, which isolate arguments again by default; the
+    // renderer would draw the marks as boxes, and they break line wrapping.
     LANGUAGE_LOADER.set_use_isolating(false);
 }
 
@@ -59,9 +64,7 @@ pub fn select_language(language: Language) {
         return;
     };
     let requested: Vec<LanguageIdentifier> = code.parse().into_iter().collect();
-    if let Err(e) = i18n_embed::select(&*LANGUAGE_LOADER, &Localizations, &requested) {
-        tracing::warn!(error = %e, code, "could not load the translation; using English");
-    }
+    select(&requested);
 }
 
 /// A loader for exactly `languages` (English as the fallback), for text in one
@@ -81,10 +84,8 @@ pub fn loader_for(languages: &[LanguageIdentifier]) -> FluentLanguageLoader {
 /// for a test process of its own: the screenshot gallery's child processes.
 #[cfg(test)]
 pub fn use_language(code: &str) {
-    let language: i18n_embed::unic_langid::LanguageIdentifier =
-        code.parse().expect("a language code");
-    i18n_embed::select(&*LANGUAGE_LOADER, &Localizations, &[language])
-        .expect("the embedded translation loads");
+    let language: LanguageIdentifier = code.parse().expect("a language code");
+    select(&[language]);
 }
 
 #[cfg(test)]

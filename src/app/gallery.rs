@@ -107,6 +107,12 @@ fn draw_every_screen_in_the_chosen_language() {
         return;
     };
     crate::i18n::use_language(&language);
+    // Fluent's isolation marks would show as boxes and break wrapping.
+    let sample = crate::fl!("request-wrong-code", left = 2);
+    assert!(
+        !sample.contains(['\u{2068}', '\u{2069}']),
+        "isolation marks after selecting {language}: {sample:?}"
+    );
     let scratch = screenshots_dir().join(format!(".drawing-{language}"));
     // A fresh scratch folder: iced_test writes a picture only where none exists.
     let _ = std::fs::remove_dir_all(&scratch);
@@ -178,9 +184,9 @@ fn app_screens(camera: &Camera) {
     let window = iced::window::Id::unique();
     let starting = app(Screen::Starting);
     camera.shoot("starting", starting.view(window));
-    let problem = app(Screen::Problem(
-        "The keyring is locked. Unlock it and start Godkend again.".into(),
-    ));
+    let problem = app(Screen::Problem(crate::screen::problem::Problem::new(
+        "the device key is not in the keyring".into(),
+    )));
     camera.shoot("problem", problem.view(window));
 
     let mut welcome = Welcome::new(None);

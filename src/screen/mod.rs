@@ -7,6 +7,7 @@ pub mod devices;
 pub mod guide;
 pub mod help;
 pub mod home;
+pub mod problem;
 pub mod removed;
 pub mod request;
 pub mod revoke;

@@ -238,10 +238,13 @@ impl Unlock {
                 text(label)
                     .size(size)
                     .width(Length::Fill)
-                    .align_x(Alignment::Center),
+                    .height(Length::Fill)
+                    .align_x(Alignment::Center)
+                    .align_y(Alignment::Center),
             )
             .width(Length::Fixed(KEY_WIDTH))
-            .padding([10, 0])
+            .height(Length::Fixed(KEY_HEIGHT))
+            .padding(0)
             .style(button::secondary)
             .on_press_maybe(message.filter(|_| enabled))
         };
@@ -257,10 +260,13 @@ impl Unlock {
             text(fl!("unlock-button"))
                 .size(16)
                 .width(Length::Fill)
-                .align_x(Alignment::Center),
+                .height(Length::Fill)
+                .align_x(Alignment::Center)
+                .align_y(Alignment::Center),
         )
         .width(Length::Fixed(KEY_WIDTH))
-        .padding([12, 0])
+        .height(Length::Fixed(KEY_HEIGHT))
+        .padding(0)
         .style(button::primary)
         .on_press_maybe(self.can_unlock().then_some(Message::Unlock));
         rows.push(row![erase, digit(0), unlock].spacing(KEY_GAP))
@@ -269,6 +275,7 @@ impl Unlock {
 }
 
 const KEY_WIDTH: f32 = 88.0;
+const KEY_HEIGHT: f32 = 46.0;
 const KEY_GAP: f32 = 8.0;
 const PAD_WIDTH: f32 = KEY_WIDTH * 3.0 + KEY_GAP * 2.0;
 

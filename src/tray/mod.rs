@@ -55,6 +55,7 @@ pub struct Status {
 impl Status {
     fn tooltip(&self) -> String {
         match &self.pending_from {
+            _ if !self.activated => fl!("tray-tooltip-not-activated"),
             Some(rp) => fl!("tray-tooltip-pending", rp = rp.clone()),
             None if !self.look.online => fl!("tray-tooltip-offline"),
             None if self.look.mark == Mark::Padlock => fl!("tray-tooltip-locked"),

@@ -20,7 +20,8 @@ pub fn button<'a, Message: Clone + 'a>(
     content: impl Into<Element<'a, Message>>,
 ) -> Button<'a, Message> {
     Button {
-        inner: iced::widget::button(content),
+        inner: iced::widget::button(content)
+            .style(|theme, status| readable_when_disabled(theme, status, primary(theme, status))),
         on_press: None,
         id: None,
     }
@@ -57,7 +58,14 @@ impl<'a, Message: Clone + 'a> Button<'a, Message> {
     }
 
     pub fn style(mut self, style: impl Fn(&Theme, Status) -> Style + 'a) -> Self {
-        self.inner = self.inner.style(style);
+        self.inner = self.inner.style(move |theme, status| {
+            readable_when_disabled(theme, status, style(theme, status))
+        });
+        self
+    }
+
+    pub fn height(mut self, height: impl Into<Length>) -> Self {
+        self.inner = self.inner.height(height);
         self
     }
 
@@ -240,6 +248,26 @@ impl<'a, Message: Clone + 'a> From<Button<'a, Message>> for Element<'a, Message>
     }
 }
 
+/// iced draws a disabled button as its enabled self at half strength, which leaves
+/// pale text on a pale button (about 1.4:1 on the light theme's primary) and, on the
+/// dark theme, a button that looks merely dim. A disabled button is drawn in the
+/// theme's neutral grey with its readable text instead: clearly off, still legible.
+#[expect(
+    clippy::large_types_passed_by_value,
+    reason = "iced's style functions hand styles over by value; this one passes it on"
+)]
+fn readable_when_disabled(theme: &Theme, status: Status, style: Style) -> Style {
+    if status != Status::Disabled {
+        return style;
+    }
+    let neutral = theme.extended_palette().background.strong;
+    Style {
+        background: Some(Background::Color(neutral.color)),
+        text_color: neutral.text.scale_alpha(0.85),
+        ..style
+    }
+}
+
 /// The inner button's layout: the only child of ours, with the same bounds.
 fn child(layout: Layout<'_>) -> Layout<'_> {
     layout.children().next().unwrap_or(layout)
@@ -360,6 +388,32 @@ mod tests {
         assert_eq!(tab_then(2, key::Named::Enter, true), [Message::Second]);
         // With the second disabled too, the third Tab wraps round to the input.
         assert!(tab_then(2, key::Named::Enter, false).is_empty());
+    }
+
+    #[test]
+    fn a_disabled_button_reads_and_looks_off_in_both_themes() {
+        type Look = fn(&Theme, Status) -> Style;
+        let looks: [Look; 3] = [primary, secondary, danger];
+        for theme in [Theme::Light, Theme::Dark] {
+            for look in looks {
+                let off = readable_when_disabled(
+                    &theme,
+                    Status::Disabled,
+                    look(&theme, Status::Disabled),
+                );
+                let on =
+                    readable_when_disabled(&theme, Status::Active, look(&theme, Status::Active));
+                let Some(Background::Color(background)) = off.background else {
+                    panic!("a plain background");
+                };
+                let ratio = crate::widget::tone::contrast(off.text_color, background);
+                assert!(ratio >= 4.5, "{theme}: disabled text contrast {ratio:.1}");
+                assert_ne!(
+                    off.background, on.background,
+                    "{theme}: off looks different from on"
+                );
+            }
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ const CONTENT_WIDTH: f32 = 520.0;
 /// A screen's content, centred in the window at a readable width, scrolling when
 /// the window is short.
 pub fn body<'a, Message: 'a>(content: impl Into<Element<'a, Message>>) -> Element<'a, Message> {
+    // The scrollbar takes its own room, so that no text runs under it.
     scrollable(
         container(
             container(content)
@@ -26,5 +27,6 @@ pub fn body<'a, Message: 'a>(content: impl Into<Element<'a, Message>>) -> Elemen
         .padding([24, 32])
         .center_x(Length::Fill),
     )
+    .spacing(2)
     .into()
 }

@@ -54,8 +54,8 @@ impl PinFeedback {
     fn style(self) -> fn(&Theme) -> text::Style {
         match self {
             PinFeedback::Problem(_) => text::danger,
-            PinFeedback::Ok => text::success,
-            PinFeedback::Hint | PinFeedback::TypeAgain => text::secondary,
+            PinFeedback::Ok => crate::widget::tone::success,
+            PinFeedback::Hint | PinFeedback::TypeAgain => crate::widget::tone::muted,
         }
     }
 }

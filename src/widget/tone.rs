@@ -48,11 +48,9 @@ fn mix(from: Color, to: Color, amount: f32) -> Color {
     }
 }
 
+/// The WCAG 2 contrast ratio of `a` over `b`, with `a`'s alpha blended onto `b`.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Relative luminance (WCAG 2), for a contrast ratio.
+pub(crate) fn contrast(a: Color, b: Color) -> f32 {
     fn luminance(c: Color) -> f32 {
         let channel = |v: f32| {
             if v <= 0.039_28 {
@@ -63,11 +61,15 @@ mod tests {
         };
         0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b)
     }
+    let over = |x: f32, y: f32| x * a.a + y * (1.0 - a.a);
+    let a = Color::from_rgb(over(a.r, b.r), over(a.g, b.g), over(a.b, b.b));
+    let (l1, l2) = (luminance(a), luminance(b));
+    (l1.max(l2) + 0.05) / (l1.min(l2) + 0.05)
+}
 
-    fn contrast(a: Color, b: Color) -> f32 {
-        let (l1, l2) = (luminance(a), luminance(b));
-        (l1.max(l2) + 0.05) / (l1.min(l2) + 0.05)
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     #[test]
     fn success_and_muted_text_read_on_the_page_and_in_a_box() {

@@ -62,6 +62,11 @@ home-security-warning = Noget, der ikke kunne verificeres, blev modtaget og igno
 # Problem ved start
 problem-title = Godkend kan ikke starte
 problem-detail = { $reason }
+problem-try-again = Prøv igen
+problem-start-again-hint = Hvis det ikke hjælper at prøve igen (fx fordi nøgleringen er nulstillet), kan du starte forfra: aktivér denne computer igen med et nyt aktiveringslink fra din administrator.
+problem-start-again = Start forfra…
+problem-start-again-explained = Dette sletter Godkends nøgler, indstillinger og historik på denne computer. Din organisations server viser stadig denne computer, indtil du tilbagekalder den under Mine enheder på en anden enhed eller beder din administrator om det.
+problem-start-again-confirm = Slet og start forfra
 
 # Indstillinger
 settings-title = Indstillinger
@@ -104,13 +109,14 @@ settings-save-failed = Ændringen gælder, indtil Godkend lukkes, men kunne ikke
 help-title = Hjælp
 help-welcome = For at aktivere skal du indsætte linket fra din administrator eller indtaste serveradressen, dit bruger-id og aktiveringskoden. Vælg derefter en pinkode på 6 til 12 cifre, der er svær at gætte, og tryk på Aktivér.
 help-home = Godkend venter på anmodninger om godkendelse. Når der kommer en, får du en notifikation; åbn den for at se, hvad du bliver bedt om at godkende.
-help-request = Tjek, hvem der spørger, og hvad det gælder. Hvis det er dig, så skriv koden fra login-skærmen og din pinkode, og tryk på Godkend. Hvis du ikke selv har startet det, så tryk på "Det var ikke mig".
+help-request = Tjek, hvem der spørger, og hvad det gælder. Hvis det er dig, så skriv koden, der vises der, hvor du startede (hjemmesiden eller programmet), og din pinkode, og tryk på Godkend. Hvis du ikke selv har startet det, så tryk på "Det var ikke mig".
 help-general = Godkend godkender login og betalinger for dig fra denne computer.
 
 # Bakke
 tray-tooltip = Godkend
 tray-open = Åbn Godkend
 tray-quit = Afslut
+tray-tooltip-not-activated = Godkend: endnu ikke aktiveret på denne computer
 tray-tooltip-pending = Godkend: en anmodning fra { $rp } venter
 tray-tooltip-offline = Godkend: offline
 tray-tooltip-locked = Godkend: låst
@@ -137,9 +143,9 @@ request-browser = Browser
 request-time = Tidspunkt
 request-expires = Udløber om { $time }
 request-expired = Anmodningen er udløbet og kan ikke længere godkendes.
-request-instructions = Hvis det er dig, så skriv koden fra login-skærmen og din pinkode, og tryk på Godkend.
+request-instructions = Hvis det er dig, så skriv koden, der vises der, hvor du startede (hjemmesiden eller programmet), og din pinkode, og tryk på Godkend.
 request-code-label = Kode ({ $length } cifre)
-request-code-placeholder = Fra login-skærmen
+request-code-placeholder = Vises, hvor du startede
 request-pin-label = Pinkode
 request-pin-placeholder = Din pinkode
 request-pin-kept = Din pinkode huskes for denne anmodning.
@@ -150,7 +156,7 @@ request-not-me-explained = Det afviser anmodningen og melder, at den ikke kom fr
 request-not-me-confirm = Ja, meld det
 request-not-me-cancel = Annullér
 request-working = Sender…
-request-wrong-code = Koden passer ikke med den på login-skærmen. Skriv den igen ({ $left } forsøg tilbage).
+request-wrong-code = Koden passer ikke med den, der vises, hvor du startede. Skriv den igen ({ $left } forsøg tilbage).
 request-wrong-pin = Forkert pinkode. { $left ->
     [one] 1 forsøg tilbage, før computeren spærres.
    *[other] { $left } forsøg tilbage, før computeren spærres.
@@ -177,16 +183,16 @@ notification-deny = Afvis
 
 # Unlock
 unlock-title = Lås Godkend op
-unlock-intro = Skriv din PIN-kode for at se din aktivitet og dine indstillinger. Anmodninger kan godkendes uden at låse op: hver godkendelse beder alligevel om din PIN-kode.
-unlock-pin-placeholder = PIN-kode
+unlock-intro = Skriv din pinkode for at se din aktivitet og dine indstillinger. Anmodninger kan godkendes uden at låse op: hver godkendelse beder alligevel om din pinkode.
+unlock-pin-placeholder = Pinkode
 unlock-button = Lås op
 unlock-erase = ⌫ Slet
-unlock-checking = Tjekker din PIN-kode hos serveren…
-unlock-wrong-pin = Forkert PIN-kode. { $left ->
-    [one] Én forkert PIN-kode mere spærrer denne computer.
+unlock-checking = Tjekker din pinkode hos serveren…
+unlock-wrong-pin = Forkert pinkode. { $left ->
+    [one] Én forkert pinkode mere spærrer denne computer.
    *[other] { $left } forsøg tilbage, før denne computer spærres.
 }
-unlock-offline = Du er offline. Kun serveren kan tjekke din PIN-kode, så Godkend kan ikke låses op, før forbindelsen er tilbage. Anmodninger, du allerede har, kan stadig afvises.
+unlock-offline = Du er offline. Kun serveren kan tjekke din pinkode, så Godkend kan ikke låses op, før forbindelsen er tilbage. Anmodninger, du allerede har, kan stadig afvises.
 unlock-failed = Kunne ikke låse op: { $reason }
 # Tidspunkter, i forhold til nu
 time-just-now = lige nu
@@ -229,7 +235,7 @@ guide-what-body = Med Godkend godkender du log ind og betalinger fra denne compu
 guide-arrives-title = En anmodning kommer
 guide-arrives-body = Når noget beder om din godkendelse, får du en notifikation, og Godkend-ikonet i statusfeltet viser det. Åbn den for at se anmodningen.
 guide-check-title = Tjek, og godkend så
-guide-check-body = Tjek, hvem der spørger, og hvad det gælder: beløb og modtager, og hvor anmodningen kom fra. Er det dig, så indtast koden fra login-skærmen og din PIN-kode, og tryk Godkend.
+guide-check-body = Tjek, hvem der spørger, og hvad det gælder: beløb og modtager, og hvor anmodningen kom fra. Er det dig, så indtast koden, der vises der, hvor du startede, og din pinkode, og tryk Godkend.
 guide-not-me-title = "Det var ikke mig"
 guide-not-me-body = Har du ikke selv startet en anmodning, så tryk "Det var ikke mig". Den bliver afvist og meldt, og nye anmodninger til dig sættes på pause et stykke tid.
 guide-around-title = Sådan finder du rundt

@@ -62,6 +62,11 @@ home-security-warning = Something arrived that failed verification and was ignor
 # Problem at start
 problem-title = Godkend cannot start
 problem-detail = { $reason }
+problem-try-again = Try again
+problem-start-again-hint = If trying again does not help (for example because the keyring was reset), you can start again: activate this computer anew with a new activation link from your administrator.
+problem-start-again = Start again…
+problem-start-again-explained = This deletes Godkend's keys, settings and history on this computer. Your organisation's server still lists this computer until you revoke it under My devices on another device, or ask your administrator to.
+problem-start-again-confirm = Delete and start again
 
 # Settings
 settings-title = Settings
@@ -104,13 +109,14 @@ settings-save-failed = The change applies until Godkend quits, but could not be 
 help-title = Help
 help-welcome = To activate, paste the link from your administrator, or type the server address, your user id and the activation code. Then choose a PIN of 6 to 12 digits that is hard to guess and press Activate.
 help-home = Godkend waits for approval requests. When one arrives you get a notification; open it to see what you are asked to approve.
-help-request = Check who asks and what for. If it is you, type the code shown on the login screen and your PIN, and press Approve. If you did not start it, press "This was not me".
+help-request = Check who asks and what for. If it is you, type the code shown where you started (the website or program) and your PIN, and press Approve. If you did not start it, press "This was not me".
 help-general = Godkend approves sign-ins and payments for you from this computer.
 
 # Tray
 tray-tooltip = Godkend
 tray-open = Open Godkend
 tray-quit = Quit
+tray-tooltip-not-activated = Godkend: not activated on this computer yet
 tray-tooltip-pending = Godkend: a request from { $rp } is waiting
 tray-tooltip-offline = Godkend: offline
 tray-tooltip-locked = Godkend: locked
@@ -137,9 +143,9 @@ request-browser = Browser
 request-time = Time
 request-expires = Expires in { $time }
 request-expired = This request has expired and can no longer be approved.
-request-instructions = If this is you, type the code shown on the login screen and your PIN, then press Approve.
+request-instructions = If this is you, type the code shown where you started (the website or program) and your PIN, then press Approve.
 request-code-label = Code ({ $length } digits)
-request-code-placeholder = From the login screen
+request-code-placeholder = Shown where you started
 request-pin-label = PIN
 request-pin-placeholder = Your PIN
 request-pin-kept = Your PIN is remembered for this request.
@@ -150,7 +156,7 @@ request-not-me-explained = This denies the request and reports it as not made by
 request-not-me-confirm = Yes, report it
 request-not-me-cancel = Cancel
 request-working = Sending…
-request-wrong-code = The code does not match the one on the login screen. Type it again ({ $left } tries left).
+request-wrong-code = The code does not match the one shown where you started. Type it again ({ $left } tries left).
 request-wrong-pin = Wrong PIN. { $left ->
     [one] 1 try left before this computer is blocked.
    *[other] { $left } tries left before this computer is blocked.
@@ -229,7 +235,7 @@ guide-what-body = Godkend lets you approve sign-ins and payments from this compu
 guide-arrives-title = A request arrives
 guide-arrives-body = When something asks for your approval, you get a notification and the Godkend icon in the tray shows it. Open it to see the request.
 guide-check-title = Check, then approve
-guide-check-body = Check who asks and what for: the amount and payee, where the request came from. If it is you, type the code shown on the login screen and your PIN, and press Approve.
+guide-check-body = Check who asks and what for: the amount and payee, where the request came from. If it is you, type the code shown where you started (the website or program) and your PIN, and press Approve.
 guide-not-me-title = "This was not me"
 guide-not-me-body = If you did not start a request, press "This was not me". It is denied and reported, and new requests to you are paused for a while.
 guide-around-title = Finding your way

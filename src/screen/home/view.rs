@@ -125,10 +125,14 @@ fn recent<'a>(entries: &[Entry], locked: bool, now: i64) -> Element<'a, Message>
     let heading = row![
         text(fl!("home-recent-heading")).size(18),
         space::horizontal(),
-        button(text(fl!("home-see-all")))
-            .padding([4, 12])
-            .style(button::secondary)
-            .on_press(Message::SeeAll),
+        button(text(if locked {
+            fl!("unlock-button")
+        } else {
+            fl!("home-see-all")
+        }))
+        .padding([4, 12])
+        .style(button::secondary)
+        .on_press(Message::SeeAll),
     ]
     .align_y(Alignment::Center);
     let mut list = column![heading].spacing(8);
