@@ -272,7 +272,8 @@ retire_demo_device() {
 # demo_call METHOD PATH [JSON_BODY]: the demo page's own API (no key needed). Prints
 # the HTTP status; the body goes to $rp_body.
 demo_call() {
-    local args=(-sS --max-time 30 -X "$1" -o "$rp_body" -w '%{http_code}')
+    # The user agent shows as "Browser" in the request: say who is really asking.
+    local args=(-sS --max-time 30 -A 'Godkend demo (scripts/demo.sh)' -X "$1" -o "$rp_body" -w '%{http_code}')
     if [ $# -ge 3 ]; then
         args+=(-H 'Content-Type: application/json' --data-binary "$3")
     fi
