@@ -1110,14 +1110,11 @@ impl Push {
 #[cfg(test)]
 mod gallery;
 
+/// An app showing `screen`, with no window, tray thread, instance socket or
+/// settings file: for the simulator tests and the screenshot gallery.
 #[cfg(test)]
-mod tests {
-    use iced_test::simulator;
-
-    use super::*;
-    use crate::widget::header::{HELP_GLYPH, SETTINGS_GLYPH};
-
-    fn showing(screen: Screen) -> App {
+impl App {
+    fn for_tests(screen: Screen) -> App {
         App {
             window: None,
             screen,
@@ -1131,6 +1128,18 @@ mod tests {
             instance: Arc::new(Mutex::new(None)),
             user_settings: UserSettings::load(None, |_| Ok(())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use iced_test::simulator;
+
+    use super::*;
+    use crate::widget::header::{HELP_GLYPH, SETTINGS_GLYPH};
+
+    fn showing(screen: Screen) -> App {
+        App::for_tests(screen)
     }
 
     /// The messages a click on the control labelled `label` sends.
@@ -1273,17 +1282,7 @@ mod tests {
 
     #[test]
     fn escape_is_the_key_that_closes_a_confirmation() {
-        let escape = keyboard::Event::KeyPressed {
-            key: keyboard::Key::Named(keyboard::key::Named::Escape),
-            modified_key: keyboard::Key::Named(keyboard::key::Named::Escape),
-            physical_key: keyboard::key::Physical::Unidentified(
-                keyboard::key::NativeCode::Unidentified,
-            ),
-            location: keyboard::Location::Standard,
-            modifiers: keyboard::Modifiers::empty(),
-            text: None,
-            repeat: false,
-        };
+        let escape = crate::widget::button::pressed(keyboard::key::Named::Escape);
         assert!(matches!(focus_key(escape), Some(Message::Escape)));
     }
 
@@ -1292,17 +1291,7 @@ mod tests {
         let mut app = showing(Screen::Welcome(Welcome::new(None)));
         let _ = app.update(Message::OpenHelp);
         assert!(app.panel.is_some());
-        let escape = keyboard::Event::KeyPressed {
-            key: keyboard::Key::Named(keyboard::key::Named::Escape),
-            modified_key: keyboard::Key::Named(keyboard::key::Named::Escape),
-            physical_key: keyboard::key::Physical::Unidentified(
-                keyboard::key::NativeCode::Unidentified,
-            ),
-            location: keyboard::Location::Standard,
-            modifiers: keyboard::Modifiers::empty(),
-            text: None,
-            repeat: false,
-        };
+        let escape = crate::widget::button::pressed(keyboard::key::Named::Escape);
         let message = focus_key(escape).expect("Escape is a key the app handles");
         assert!(message.is_user_activity());
         let _ = app.update(message);

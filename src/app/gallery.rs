@@ -19,7 +19,6 @@ use iced::{Element, Theme};
 use iced_test::Simulator;
 
 use super::{App, Message, Panel, Screen, WINDOW_SIZE};
-use crate::notification::Notifier;
 use crate::screen::activity::Activity;
 use crate::screen::fixtures::{IAT, history, login_request, payment_request};
 use crate::screen::guide::Guide;
@@ -164,19 +163,7 @@ fn framed(body: Element<'_, Message>) -> Element<'_, Message> {
 }
 
 fn app(screen: Screen) -> App {
-    App {
-        window: None,
-        screen,
-        panel: None,
-        request: None,
-        link: None,
-        tray_only: false,
-        notifier: Notifier::default(),
-        session: godkend_core::session::Session::locked(),
-        tray: crate::tray::Tray::none(),
-        instance: std::sync::Arc::new(std::sync::Mutex::new(None)),
-        user_settings: crate::user_settings::UserSettings::load(None, |_| Ok(())),
-    }
+    App::for_tests(screen)
 }
 
 /// The screens before there is a device: starting, a problem, and activation.

@@ -233,7 +233,7 @@ impl Unlock {
     /// The PIN pad: 1–9, then erase, 0 and unlock.
     fn pad(&self) -> Element<'_, Message> {
         let enabled = !self.checking;
-        let key = |label: String, size: f32, message: Option<Message>| {
+        let key = |label: String, size: f32, style: Look, message: Option<Message>| {
             button(
                 text(label)
                     .size(size)
@@ -245,34 +245,42 @@ impl Unlock {
             .width(Length::Fixed(KEY_WIDTH))
             .height(Length::Fixed(KEY_HEIGHT))
             .padding(0)
-            .style(button::secondary)
+            .style(style)
             .on_press_maybe(message.filter(|_| enabled))
         };
-        let digit = |d: u8| key(d.to_string(), 20.0, Some(Message::Digit(d)));
+        let digit = |d: u8| {
+            key(
+                d.to_string(),
+                20.0,
+                button::secondary,
+                Some(Message::Digit(d)),
+            )
+        };
         let mut rows = column![].spacing(KEY_GAP);
         for first in [1, 4, 7] {
             rows =
                 rows.push(row![digit(first), digit(first + 1), digit(first + 2)].spacing(KEY_GAP));
         }
         // Smaller, so "⌫ Erase" and its translations fit on one line.
-        let erase = key(fl!("unlock-erase"), 15.0, Some(Message::Erase));
-        let unlock = button(
-            text(fl!("unlock-button"))
-                .size(16)
-                .width(Length::Fill)
-                .height(Length::Fill)
-                .align_x(Alignment::Center)
-                .align_y(Alignment::Center),
-        )
-        .width(Length::Fixed(KEY_WIDTH))
-        .height(Length::Fixed(KEY_HEIGHT))
-        .padding(0)
-        .style(button::primary)
-        .on_press_maybe(self.can_unlock().then_some(Message::Unlock));
+        let erase = key(
+            fl!("unlock-erase"),
+            15.0,
+            button::secondary,
+            Some(Message::Erase),
+        );
+        let unlock = key(
+            fl!("unlock-button"),
+            16.0,
+            button::primary,
+            self.can_unlock().then_some(Message::Unlock),
+        );
         rows.push(row![erase, digit(0), unlock].spacing(KEY_GAP))
             .into()
     }
 }
+
+/// A button style, as iced's `button::primary` and friends.
+type Look = fn(&iced::Theme, iced::widget::button::Status) -> iced::widget::button::Style;
 
 const KEY_WIDTH: f32 = 88.0;
 const KEY_HEIGHT: f32 = 46.0;

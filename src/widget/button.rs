@@ -298,6 +298,22 @@ fn focus_ring(renderer: &mut iced::Renderer, theme: &Theme, bounds: Rectangle) {
     );
 }
 
+/// A key press with no modifiers, as winit reports it (tests).
+#[cfg(test)]
+pub(crate) fn pressed(named: key::Named) -> keyboard::Event {
+    keyboard::Event::KeyPressed {
+        key: keyboard::Key::Named(named),
+        modified_key: keyboard::Key::Named(named),
+        physical_key: keyboard::key::Physical::Unidentified(
+            keyboard::key::NativeCode::Unidentified,
+        ),
+        location: keyboard::Location::Standard,
+        modifiers: keyboard::Modifiers::empty(),
+        text: None,
+        repeat: false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use iced::widget::{column, text, text_input};
@@ -323,17 +339,7 @@ mod tests {
     }
 
     fn press(key: key::Named) -> Event {
-        Event::Keyboard(keyboard::Event::KeyPressed {
-            key: keyboard::Key::Named(key),
-            modified_key: keyboard::Key::Named(key),
-            physical_key: keyboard::key::Physical::Unidentified(
-                keyboard::key::NativeCode::Unidentified,
-            ),
-            location: keyboard::Location::Standard,
-            modifiers: keyboard::Modifiers::empty(),
-            text: None,
-            repeat: false,
-        })
+        Event::Keyboard(pressed(key))
     }
 
     /// Focuses the `n`th focusable control (0-based) as Tab does (the app runs

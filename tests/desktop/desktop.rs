@@ -286,23 +286,7 @@ impl TrayMenu {
     }
 
     pub fn items(&self) -> Vec<Item> {
-        let layout = run(
-            "gdbus",
-            &[
-                "call",
-                "--session",
-                "--dest",
-                &self.service,
-                "--object-path",
-                &self.path,
-                "--method",
-                "com.canonical.dbusmenu.GetLayout",
-                "--",
-                "0",
-                "-1",
-                "['label', 'enabled']",
-            ],
-        );
+        let layout = self.call("GetLayout", &["0", "-1", "['label', 'enabled']"]);
         let mut items = Vec::new();
         // Each item reads `(ID, {'label': <'TEXT'>, 'enabled': <false>}, ...`.
         for part in layout.split("<(").skip(1) {
@@ -337,24 +321,28 @@ impl TrayMenu {
     pub fn click(&self, label: &str) {
         let item = self.item(label);
         assert!(item.enabled, "the tray item {label:?} is disabled");
-        run(
-            "gdbus",
-            &[
-                "call",
-                "--session",
-                "--dest",
-                &self.service,
-                "--object-path",
-                &self.path,
-                "--method",
-                "com.canonical.dbusmenu.Event",
-                "--",
-                &item.id.to_string(),
-                "clicked",
-                "<int32 0>",
-                "0",
-            ],
+        self.call(
+            "Event",
+            &[&item.id.to_string(), "clicked", "<int32 0>", "0"],
         );
+    }
+
+    /// Calls a `com.canonical.dbusmenu` method on the menu; its printed answer.
+    fn call(&self, method: &str, args: &[&str]) -> String {
+        let method = format!("com.canonical.dbusmenu.{method}");
+        let mut all = vec![
+            "call",
+            "--session",
+            "--dest",
+            &self.service,
+            "--object-path",
+            &self.path,
+            "--method",
+            &method,
+            "--",
+        ];
+        all.extend_from_slice(args);
+        run("gdbus", &all)
     }
 }
 
