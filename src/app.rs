@@ -1282,7 +1282,7 @@ mod tests {
 
     #[test]
     fn escape_is_the_key_that_closes_a_confirmation() {
-        let escape = crate::widget::button::pressed(keyboard::key::Named::Escape);
+        let escape = crate::widget::focus::pressed(keyboard::key::Named::Escape);
         assert!(matches!(focus_key(escape), Some(Message::Escape)));
     }
 
@@ -1291,7 +1291,7 @@ mod tests {
         let mut app = showing(Screen::Welcome(Welcome::new(None)));
         let _ = app.update(Message::OpenHelp);
         assert!(app.panel.is_some());
-        let escape = crate::widget::button::pressed(keyboard::key::Named::Escape);
+        let escape = crate::widget::focus::pressed(keyboard::key::Named::Escape);
         let message = focus_key(escape).expect("Escape is a key the app handles");
         assert!(message.is_user_activity());
         let _ = app.update(message);

@@ -2,11 +2,13 @@
 
 pub mod button;
 pub mod field;
+pub mod focus;
 pub mod header;
 pub mod new_pin;
 pub mod tone;
 
 pub use button::button;
+pub use focus::focusable;
 
 use iced::widget::{container, scrollable};
 use iced::{Element, Length};

@@ -10,7 +10,7 @@ use iced::{Alignment, Element, Length};
 use super::{Message, Settings, ThisDevice};
 use crate::fl;
 use crate::user_settings::Change;
-use crate::widget::button;
+use crate::widget::{button, focusable};
 
 impl Settings {
     /// The screen for the settings now in force.
@@ -45,9 +45,11 @@ impl Settings {
 
     fn security<'a>(&'a self, current: &saved::Settings) -> Element<'a, Message> {
         let mut rows = column![
-            checkbox(current.lock_on_close)
-                .label(fl!("settings-lock-on-close"))
-                .on_toggle(|on| Message::Changed(Change::LockOnClose(on))),
+            switch(
+                fl!("settings-lock-on-close"),
+                current.lock_on_close,
+                Change::LockOnClose
+            ),
             // Shown so people know it is there; not switchable (design §3). A
             // checkbox without `on_toggle` is drawn disabled and ignores clicks.
             column![
@@ -57,11 +59,11 @@ impl Settings {
             .spacing(4),
         ];
         if self.biometric_available {
-            rows = rows.push(
-                checkbox(current.biometric_unlock)
-                    .label(fl!("settings-biometric"))
-                    .on_toggle(|on| Message::Changed(Change::BiometricUnlock(on))),
-            );
+            rows = rows.push(switch(
+                fl!("settings-biometric"),
+                current.biometric_unlock,
+                Change::BiometricUnlock,
+            ));
         }
         if self.device.is_some() {
             rows = rows.push(nav_button(&fl!("settings-change-pin"), Message::ChangePin));
@@ -105,13 +107,17 @@ fn notifications<'a>(current: &saved::Settings) -> Element<'a, Message> {
     section(
         fl!("settings-notifications"),
         column![
-            checkbox(current.notifications)
-                .label(fl!("settings-notifications-on"))
-                .on_toggle(|on| Message::Changed(Change::Notifications(on))),
+            switch(
+                fl!("settings-notifications-on"),
+                current.notifications,
+                Change::Notifications,
+            ),
             column![
-                checkbox(current.start_at_login)
-                    .label(fl!("settings-start-at-login"))
-                    .on_toggle(|on| Message::Changed(Change::StartAtLogin(on))),
+                switch(
+                    fl!("settings-start-at-login"),
+                    current.start_at_login,
+                    Change::StartAtLogin,
+                ),
                 explanation(fl!("settings-start-at-login-why")),
             ]
             .spacing(4),
@@ -120,14 +126,25 @@ fn notifications<'a>(current: &saved::Settings) -> Element<'a, Message> {
 }
 
 fn appearance<'a>(current: &saved::Settings) -> Element<'a, Message> {
-    let language = pick_list(
-        LANGUAGES,
-        Some(LanguageChoice(current.language)),
-        |choice| Message::Changed(Change::Language(choice.0)),
+    // From the keyboard, Enter or Space moves on to the next choice.
+    let language = focusable(
+        pick_list(
+            LANGUAGES,
+            Some(LanguageChoice(current.language)),
+            |choice| Message::Changed(Change::Language(choice.0)),
+        ),
+        Some(Message::Changed(Change::Language(
+            next(&LANGUAGES, &LanguageChoice(current.language)).0,
+        ))),
     );
-    let theme = pick_list(THEMES, Some(ThemeChoice(current.theme)), |choice| {
-        Message::Changed(Change::Theme(choice.0))
-    });
+    let theme = focusable(
+        pick_list(THEMES, Some(ThemeChoice(current.theme)), |choice| {
+            Message::Changed(Change::Theme(choice.0))
+        }),
+        Some(Message::Changed(Change::Theme(
+            next(&THEMES, &ThemeChoice(current.theme)).0,
+        ))),
+    );
     section(
         fl!("settings-appearance"),
         column![
@@ -208,6 +225,23 @@ fn nav_button<'a>(label: &str, message: Message) -> Element<'a, Message> {
         .into()
 }
 
+/// A switch: a checkbox that Tab reaches and Space or Enter flips, as a click does.
+fn switch<'a>(label: String, on: bool, change: fn(bool) -> Change) -> Element<'a, Message> {
+    focusable(
+        checkbox(on)
+            .label(label)
+            .on_toggle(move |on| Message::Changed(change(on))),
+        Some(Message::Changed(change(!on))),
+    )
+    .into()
+}
+
+/// The choice after `current` in `choices`, round to the first.
+fn next<T: Copy + PartialEq>(choices: &[T], current: &T) -> T {
+    let at = choices.iter().position(|c| c == current).unwrap_or(0);
+    choices[(at + 1) % choices.len()]
+}
+
 fn labelled_row<'a>(
     label: String,
     control: impl Into<Element<'a, Message>>,
@@ -258,5 +292,32 @@ impl fmt::Display for ThemeChoice {
             saved::Theme::Light => fl!("settings-theme-light"),
             saved::Theme::Dark => fl!("settings-theme-dark"),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use iced::keyboard::key::Named;
+
+    use super::*;
+    use crate::widget::focus::tab_then_press;
+
+    #[test]
+    fn a_switch_flips_from_the_keyboard() {
+        for on in [true, false] {
+            let switch = switch("Turn on notifications".into(), on, Change::Notifications);
+            let sent = tab_then_press(switch, 1, Named::Space);
+            assert!(
+                matches!(sent.as_slice(), [Message::Changed(Change::Notifications(now))] if *now != on),
+                "{sent:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn enter_on_a_choice_moves_to_the_next_and_round() {
+        assert_eq!(next(&THEMES, &THEMES[0]), THEMES[1]);
+        assert_eq!(next(&THEMES, &THEMES[2]), THEMES[0]);
+        assert_eq!(next(&LANGUAGES, &LANGUAGES[1]), LANGUAGES[2]);
     }
 }
