@@ -2,7 +2,7 @@
 //! Windows has an uninstaller (or Apps & features), macOS moves the app to the Bin;
 //! on Linux a package manager needs root, so the app says which command to run.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// How Godkend can be removed from this computer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +17,10 @@ pub enum Removal {
     )]
     Action,
     /// The user does it; the text says how.
+    #[cfg_attr(
+        not(all(unix, not(target_os = "macos"))),
+        expect(dead_code, reason = "Windows and macOS have a removal action")
+    )]
     Instructions(String),
 }
 
@@ -38,7 +42,9 @@ fn executable() -> Option<PathBuf> {
 /// Linux: the package the executable came from, or the AppImage to delete.
 #[cfg(all(unix, not(target_os = "macos")))]
 mod platform {
-    use super::{Path, Removal, executable};
+    use std::path::Path;
+
+    use super::{Removal, executable};
     use crate::fl;
 
     pub fn removal() -> Removal {
@@ -147,8 +153,9 @@ mod platform {
 
 #[cfg(all(test, unix, not(target_os = "macos")))]
 mod tests {
+    use std::path::Path;
+
     use super::platform::linux_instructions;
-    use super::*;
     use crate::fl;
 
     #[test]
