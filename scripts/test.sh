@@ -246,8 +246,9 @@ services_check() {
 }
 
 # ---------------------------------------------------------------------------
-# Cross-target checks: `cargo check` of godkend-core for Windows and macOS, which
-# compiles its per-OS keyring code (src/vault.rs). Nothing is linked, but build scripts
+# Cross-target checks: `cargo check` for Windows (the app and godkend-core) and macOS
+# (godkend-core), which compiles the per-OS keyring, tray, notification, single-instance
+# and uninstall code. Nothing is linked, but build scripts
 # still compile C for the target (ring, under rustls), so each target needs a C
 # compiler: MinGW-w64 for Windows; clang for macOS, where ring builds in its own
 # no-libc mode (RING_CORE_NOSTDLIBINC) with a stub of the one Apple SDK header it
@@ -257,25 +258,30 @@ services_check() {
 cross_target_checks() {
     local installed
     if ! installed=$(rustup target list --installed 2>/dev/null); then
-        warn "rustup is not available: skipping the Windows and macOS checks of godkend-core"
+        warn "rustup is not available: skipping the Windows and macOS checks"
         return 0
     fi
-    cross_check_target "$installed" x86_64-pc-windows-gnu x86_64-w64-mingw32-gcc gcc-mingw-w64-x86-64
-    cross_check_target "$installed" aarch64-apple-darwin clang clang
+    # The whole app for Windows; for macOS only the device core, since the app's
+    # notification crate compiles Objective-C against the macOS SDK, which is not here.
+    cross_check_target "$installed" x86_64-pc-windows-gnu x86_64-w64-mingw32-gcc gcc-mingw-w64-x86-64 godkend-core godkend
+    cross_check_target "$installed" aarch64-apple-darwin clang clang godkend-core
 }
 
-# cross_check_target INSTALLED_TARGETS TARGET C_COMPILER DEBIAN_PACKAGE
+# cross_check_target INSTALLED_TARGETS TARGET C_COMPILER DEBIAN_PACKAGE CRATE...
 cross_check_target() {
     local installed=$1 target=$2 cc=$3 pkg=$4
+    shift 4
+    local crates=("$@") packages=() crate
+    for crate in "${crates[@]}"; do packages+=(-p "$crate"); done
     if ! grep -qxF "$target" <<<"$installed"; then
-        warn "skipping the $target check of godkend-core: the Rust target is not installed (run 'rustup target add $target' to check it)"
+        warn "skipping the $target check: the Rust target is not installed (run 'rustup target add $target' to check it)"
         return 0
     fi
     if ! have_tool "$cc" && is_debian && [ "${GODKEND_SKIP_APT:-0}" != 1 ]; then
         apt_install "$pkg"
     fi
     if ! have_tool "$cc"; then
-        warn "skipping the $target check of godkend-core: its build scripts need $cc (Debian/Ubuntu package: $pkg)"
+        warn "skipping the $target check: its build scripts need $cc (Debian/Ubuntu package: $pkg)"
         return 0
     fi
     local vars=() triple=${target//-/_}
@@ -293,9 +299,9 @@ cross_check_target() {
             vars=("CC_$triple=$cc" "CFLAGS_$triple=-nostdlibinc -DRING_CORE_NOSTDLIBINC=1 -I$stub")
             ;;
     esac
-    info "cargo check -p godkend-core --target $target (warnings are errors)"
+    info "cargo check ${crates[*]} --target $target (warnings are errors)"
     env ${vars[@]+"${vars[@]}"} RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-D warnings" \
-        cargo check -p godkend-core --locked --target "$target"
+        cargo check "${packages[@]}" --locked --target "$target"
 }
 
 # ---------------------------------------------------------------------------
