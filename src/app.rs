@@ -1015,6 +1015,11 @@ impl Message {
         matches!(
             self,
             Message::Settings(_)
+                | Message::Activity(_)
+                | Message::ChangePin(_)
+                | Message::Devices(_)
+                | Message::Revoke(_)
+                | Message::Guide(_)
                 | Message::Help(_)
                 | Message::Home(home::Message::Review)
                 | Message::OpenSettings
