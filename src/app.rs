@@ -312,6 +312,9 @@ impl App {
             self.panel = Some(Panel::Activated(welcome));
         }
         self.user_settings.activated();
+        // The user has just chosen the PIN and the server registered its key: as good
+        // a proof as an unlock.
+        self.session.proved(Instant::now());
     }
 
     fn home(&mut self, message: home::Message) -> Task<Message> {
