@@ -91,6 +91,27 @@ need_debian() {
     exit 1
 }
 
+# need_pkg_config MODULE:DEBIAN_PACKAGE...: libraries a build needs, found through
+# pkg-config. On Debian/Ubuntu installs the packages; elsewhere checks the modules and
+# names what is missing.
+need_pkg_config() {
+    local spec module pkg missing=()
+    if is_debian && [ "${GODKEND_SKIP_APT:-0}" != 1 ]; then
+        local pkgs=()
+        for spec in "$@"; do pkgs+=("${spec#*:}"); done
+        apt_install "${pkgs[@]}"
+        return 0
+    fi
+    for spec in "$@"; do
+        module=${spec%%:*} pkg=${spec#*:}
+        pkg-config --exists "$module" 2>/dev/null || missing+=("$module (Debian/Ubuntu package: $pkg)")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    printf '%serror:%s these libraries (pkg-config modules) are missing:\n' "$_c_red" "$_c_off" >&2
+    printf '  - %s\n' "${missing[@]}" >&2
+    exit 1
+}
+
 # dpkg_installed PACKAGE
 dpkg_installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q ' installed$'

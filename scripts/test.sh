@@ -120,6 +120,9 @@ install_packages() {
         import:imagemagick \
         status-notifier-watcher:haskell-status-notifier-item-utils \
         gtk-sni-tray-standalone:haskell-gtk-sni-tray-utils
+    # The GTK tray variant (the `gtk-tray` feature) builds against GTK 3 and
+    # libayatana-appindicator.
+    need_pkg_config gtk+-3.0:libgtk-3-dev ayatana-appindicator3-0.1:libayatana-appindicator3-dev
 }
 
 # ---------------------------------------------------------------------------
@@ -305,6 +308,15 @@ cross_check_target() {
 }
 
 # ---------------------------------------------------------------------------
+# The GTK tray variant
+
+gtk_tray_variant() {
+    local features=(--no-default-features --features gtk-tray)
+    cargo clippy -p godkend "${features[@]}" --all-targets --locked -- -D warnings
+    cargo test -p godkend "${features[@]}" --locked --test desktop
+}
+
+# ---------------------------------------------------------------------------
 
 on_exit() {
     local rc=$?
@@ -339,3 +351,8 @@ run_step "cargo clippy -D warnings" cargo clippy --workspace --all-targets --loc
 run_step "cargo check (Windows, macOS)" cross_target_checks
 run_step "start test services" start_services
 run_step "cargo test" cargo test --workspace --locked ${cargo_test_args[@]+"${cargo_test_args[@]}"}
+# The GTK tray variant: its lints, and the desktop end-to-end test with it (after the
+# default build's tests: it replaces the app binary in the target dir).
+if [ ${#cargo_test_args[@]} -eq 0 ]; then
+    run_step "GTK tray variant: clippy, e2e" gtk_tray_variant
+fi

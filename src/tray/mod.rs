@@ -77,7 +77,7 @@ impl Tray {
         let (sender, updates) = mpsc::channel();
         let spawned = std::thread::Builder::new()
             .name("tray".into())
-            .spawn(move || run(&updates));
+            .spawn(move || run(updates));
         if let Err(e) = spawned {
             tracing::warn!(error = %e, "could not start the tray thread");
         }
@@ -117,24 +117,71 @@ struct Items {
     settings: MenuItem,
 }
 
-/// The tray thread: builds the icon, then applies each status until the app ends.
-fn run(updates: &mpsc::Receiver<Status>) {
+#[cfg(all(target_os = "linux", feature = "gtk-tray", feature = "ksni-tray"))]
+compile_error!(
+    "the `gtk-tray` and `ksni-tray` features exclude each other: build the GTK tray with \
+     `--no-default-features --features gtk-tray`"
+);
+#[cfg(all(target_os = "linux", not(feature = "gtk-tray"), not(feature = "ksni-tray")))]
+compile_error!("a Linux build needs a tray backend: the `ksni-tray` (default) or `gtk-tray` feature");
+
+/// The icon and the menu items that follow the app, or why there are none.
+fn create() -> Option<(TrayIcon, Items)> {
     let items = Items {
         review: MenuItem::with_id(REVIEW_ID, fl!("tray-no-request"), false, None),
         lock: MenuItem::with_id(LOCK_ID, fl!("tray-lock"), false, None),
         settings: MenuItem::with_id(SETTINGS_ID, fl!("tray-settings"), true, None),
     };
-    let mut tray = match build(&items) {
-        Ok(tray) => tray,
+    match build(&items) {
+        Ok(tray) => {
+            tracing::info!("tray created");
+            Some((tray, items))
+        }
         Err(e) => {
             tracing::warn!(error = %e, "no tray icon; the window is the way in");
-            return;
+            None
         }
+    }
+}
+
+/// The tray thread: builds the icon, then applies each status until the app ends.
+/// The D-Bus backends (ksni, Windows, macOS) need nothing more on this thread.
+#[cfg(not(all(target_os = "linux", feature = "gtk-tray")))]
+fn run(updates: mpsc::Receiver<Status>) {
+    let Some((mut tray, items)) = create() else {
+        return;
     };
-    tracing::info!("tray created");
-    while let Ok(status) = updates.recv() {
+    for status in updates {
         apply(&mut tray, &items, &status);
     }
+}
+
+/// The GTK tray thread: GTK's main loop runs here, and looks for new statuses
+/// five times a second (GTK objects live on this thread only).
+#[cfg(all(target_os = "linux", feature = "gtk-tray"))]
+fn run(updates: mpsc::Receiver<Status>) {
+    use gtk::glib::{self, ControlFlow};
+
+    if let Err(e) = gtk::init() {
+        tracing::warn!(error = %e, "GTK cannot start; no tray icon");
+        return;
+    }
+    let Some((mut tray, items)) = create() else {
+        return;
+    };
+    glib::timeout_add_local(std::time::Duration::from_millis(200), move || {
+        loop {
+            match updates.try_recv() {
+                Ok(status) => apply(&mut tray, &items, &status),
+                Err(mpsc::TryRecvError::Empty) => return ControlFlow::Continue,
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    gtk::main_quit();
+                    return ControlFlow::Break;
+                }
+            }
+        }
+    });
+    gtk::main();
 }
 
 fn build(items: &Items) -> Result<TrayIcon, String> {

@@ -85,6 +85,8 @@ impl App {
             .env("XDG_CACHE_HOME", home.join("cache"))
             .env("XDG_RUNTIME_DIR", &run_dir)
             .env("LANG", "en_US.UTF-8")
+            // GTK (the gtk-tray build) would look for the accessibility bus.
+            .env("NO_AT_BRIDGE", "1")
             .env_remove("LANGUAGE")
             .env_remove("LC_ALL")
             .env_remove("LC_MESSAGES")
@@ -269,12 +271,14 @@ impl TrayMenu {
             );
             quoted(&out).into_iter().next()
         });
-        let (service, item_path) = match registered.find('/') {
-            Some(slash) => (
-                registered[..slash].to_owned(),
-                registered[slash..].to_owned(),
-            ),
-            None => (registered, "/StatusNotifierItem".to_owned()),
+        // ksni registers "name/path"; libayatana (the GTK tray) only its bus name,
+        // and its item is at /org/ayatana/NotificationItem/<id>.
+        // ksni registers "name/path"; libayatana (the GTK tray) only its bus name.
+        let (service, item_path) = if let Some((service, path)) = registered.split_once('/') {
+            (service.to_owned(), format!("/{path}"))
+        } else {
+            let path = item_path(&registered);
+            (registered, path)
         };
         let menu = gdbus_get(&service, &item_path, "org.kde.StatusNotifierItem", "Menu");
         let path = menu
@@ -317,6 +321,21 @@ impl TrayMenu {
             .unwrap_or_else(|| panic!("no tray menu item {label:?} in {:?}", self.items()))
     }
 
+    /// Waits until the item whose label starts with `label` is enabled or not (the
+    /// menu follows the app's state a moment later).
+    pub fn expect(&self, label: &str, enabled: bool) {
+        let what = format!(
+            "the tray item {label:?} to be {}",
+            if enabled { "enabled" } else { "disabled" }
+        );
+        wait_for(&what, 10, || {
+            self.items()
+                .iter()
+                .any(|item| item.label.starts_with(label) && item.enabled == enabled)
+                .then_some(())
+        });
+    }
+
     /// Clicks the item whose label starts with `label`, as a tray host does.
     pub fn click(&self, label: &str) {
         let item = self.item(label);
@@ -344,6 +363,29 @@ impl TrayMenu {
         all.extend_from_slice(args);
         run("gdbus", &all)
     }
+}
+
+/// Where a service that registered only its bus name keeps its item: libayatana's
+/// is at /org/ayatana/NotificationItem/<id>.
+fn item_path(service: &str) -> String {
+    let tree = run(
+        "gdbus",
+        &[
+            "introspect",
+            "--session",
+            "--dest",
+            service,
+            "--object-path",
+            "/",
+            "--recurse",
+        ],
+    );
+    tree.split_whitespace()
+        .find(|word| {
+            *word == "/StatusNotifierItem" || word.starts_with("/org/ayatana/NotificationItem/")
+        })
+        .unwrap_or("/StatusNotifierItem")
+        .to_owned()
 }
 
 fn gdbus_get(service: &str, path: &str, interface: &str, property: &str) -> String {
