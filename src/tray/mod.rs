@@ -122,8 +122,14 @@ compile_error!(
     "the `gtk-tray` and `ksni-tray` features exclude each other: build the GTK tray with \
      `--no-default-features --features gtk-tray`"
 );
-#[cfg(all(target_os = "linux", not(feature = "gtk-tray"), not(feature = "ksni-tray")))]
-compile_error!("a Linux build needs a tray backend: the `ksni-tray` (default) or `gtk-tray` feature");
+#[cfg(all(
+    target_os = "linux",
+    not(feature = "gtk-tray"),
+    not(feature = "ksni-tray")
+))]
+compile_error!(
+    "a Linux build needs a tray backend: the `ksni-tray` (default) or `gtk-tray` feature"
+);
 
 /// The icon and the menu items that follow the app, or why there are none.
 fn create() -> Option<(TrayIcon, Items)> {

@@ -122,19 +122,25 @@ fn pending<'a>(request: Option<&ApprovalRequest>, now: i64) -> Element<'a, Messa
 
 /// The latest requests and "See all", which opens the activity screen.
 fn recent<'a>(entries: &[Entry], locked: bool, now: i64) -> Element<'a, Message> {
-    let heading = row![
+    let mut heading = row![
         text(fl!("home-recent-heading")).size(18),
-        space::horizontal(),
-        button(text(if locked {
+        space::horizontal()
+    ]
+    .align_y(Alignment::Center);
+    // Nothing to see yet: no "See all" (but Unlock while locked, as it may hide some).
+    if locked || !entries.is_empty() {
+        let label = if locked {
             fl!("unlock-button")
         } else {
             fl!("home-see-all")
-        }))
-        .padding([4, 12])
-        .style(button::secondary)
-        .on_press(Message::SeeAll),
-    ]
-    .align_y(Alignment::Center);
+        };
+        heading = heading.push(
+            button(text(label))
+                .padding([4, 12])
+                .style(button::secondary)
+                .on_press(Message::SeeAll),
+        );
+    }
     let mut list = column![heading].spacing(8);
     if locked {
         return list
@@ -227,6 +233,7 @@ mod tests {
         let shown = shown(&serial, Some(&request.request), &[]);
         let mut ui = simulator(home(&shown));
         assert!(ui.find(fl!("home-recent-none")).is_ok());
+        assert!(ui.find(fl!("home-see-all")).is_err(), "nothing to see yet");
         assert!(ui.find("Sign in to the intranet").is_ok());
         ui.click(fl!("home-review-button"))
             .expect("a Review button");
