@@ -115,6 +115,54 @@ async fn demo_page_signs_in_with_approval_denial_and_error() {
     assert!(state.code.is_empty(), "no code for a failed sign-in");
     page.screenshot("demo-error").await;
 
+    // Following a request made elsewhere (scripts/demo.sh makes one, then opens the
+    // page on it): the page shows its code and its result.
+    let created: serde_json::Value = server
+        .http
+        .post(format!("{}/demo/api/login", server.url))
+        .json(&json!({"user": "alice"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (id, code, exp) = (
+        created["request_id"].as_str().unwrap(),
+        created["code"].as_str().unwrap(),
+        created["exp"].as_i64().unwrap(),
+    );
+    page.client
+        .goto(&format!(
+            "{}/demo?user=alice&request={id}&code={code}&exp={exp}",
+            server.url
+        ))
+        .await
+        .unwrap();
+    let state = page
+        .wait("the followed request", |s| {
+            s.status.as_deref() == Some("pending")
+        })
+        .await;
+    assert_eq!(state.code, code, "the page shows the request's code");
+    let request = device.pending_one().await;
+    assert_eq!(request.request.request_id, id);
+    device.approve(&request, code, PIN).await.unwrap();
+    page.wait("the followed approval", |s| {
+        s.status.as_deref() == Some("approved")
+    })
+    .await;
+    // A malformed code in the address is not shown: nothing is followed.
+    page.client
+        .goto(&format!(
+            "{}/demo?request={id}&code=<b>1</b>&exp={exp}",
+            server.url
+        ))
+        .await
+        .unwrap();
+    let state = page.state().await;
+    assert!(state.code.is_empty() && state.status.is_none(), "{state:?}");
+
     page.client.close().await.unwrap();
 }
 
