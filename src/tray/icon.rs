@@ -31,6 +31,47 @@ impl Default for Look {
     }
 }
 
+/// Every state the tray shows, by the name its icon files carry
+/// (resources/icons/png/godkend-<name>-<size>.png, from examples/gen_icons.rs).
+#[cfg_attr(
+    not(test),
+    allow(dead_code, reason = "for examples/gen_icons.rs and the tests")
+)]
+pub fn named_looks() -> [(&'static str, Look); 4] {
+    let normal = Look::default();
+    [
+        ("normal", normal),
+        (
+            "locked",
+            Look {
+                mark: Mark::Padlock,
+                ..normal
+            },
+        ),
+        (
+            "pending",
+            Look {
+                pending: true,
+                ..normal
+            },
+        ),
+        (
+            "offline",
+            Look {
+                online: false,
+                ..normal
+            },
+        ),
+    ]
+}
+
+/// The sizes of the icon files: what desktops, installers and stores ask for.
+#[cfg_attr(
+    not(test),
+    allow(dead_code, reason = "for examples/gen_icons.rs and the tests")
+)]
+pub const FILE_SIZES: [u32; 8] = [16, 22, 24, 32, 48, 64, 128, 256];
+
 const BLUE: [u8; 4] = [0x1f, 0x5f, 0xbf, 255];
 const GREY: [u8; 4] = [0x6b, 0x72, 0x80, 255];
 const WHITE: [u8; 4] = [255, 255, 255, 255];
@@ -151,6 +192,38 @@ mod tests {
             assert_eq!(a[3], 0, "corners are transparent");
             for b in &pictures[i + 1..] {
                 assert_ne!(a, b, "two states draw the same icon");
+            }
+        }
+    }
+
+    #[test]
+    fn icons_on_disk_match_the_drawing() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/icons/png");
+        for (name, look) in named_looks() {
+            for size in FILE_SIZES {
+                let path = dir.join(format!("godkend-{name}-{size}.png"));
+                let file = std::fs::File::open(&path).unwrap_or_else(|e| {
+                    panic!(
+                        "{}: {e} (run `cargo run --example gen_icons`)",
+                        path.display()
+                    )
+                });
+                let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+                    .read_info()
+                    .expect("a PNG");
+                let mut pixels = vec![0; reader.output_buffer_size().expect("a size")];
+                let info = reader.next_frame(&mut pixels).expect("its pixels");
+                assert_eq!(
+                    (info.width, info.height),
+                    (size, size),
+                    "{}",
+                    path.display()
+                );
+                assert!(
+                    pixels[..info.buffer_size()] == look.rgba(size)[..],
+                    "{} is out of date: run `cargo run --example gen_icons`",
+                    path.display()
+                );
             }
         }
     }
