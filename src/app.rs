@@ -1295,6 +1295,27 @@ mod tests {
     }
 
     #[test]
+    fn no_pin_code_or_activation_link_in_a_debug_print() {
+        let link = "godkend://activate?server=https%3A%2F%2Fa.example&user=alice&code=K7QM-3XPA";
+        let messages = [
+            Message::Welcome(welcome::Message::PinChanged("470913".into())),
+            Message::Welcome(welcome::Message::PinAgainChanged("470913".into())),
+            Message::Welcome(welcome::Message::CodeChanged("K7QM-3XPA".into())),
+            Message::Welcome(welcome::Message::LinkChanged(link.into())),
+            Message::Unlock(unlock::Message::PinChanged("470913".into())),
+            Message::Unlock(unlock::Message::Digit(7)),
+            Message::Request(request::Message::PinChanged("470913".into())),
+            Message::Handover(instance::Handover::Activate(link.into())),
+        ];
+        for message in messages {
+            let printed = format!("{message:?}");
+            for secret in ["470913", "K7QM", "7)"] {
+                assert!(!printed.contains(secret), "{printed}");
+            }
+        }
+    }
+
+    #[test]
     fn escape_closes_a_panel_and_tab_is_keyboard_activity() {
         let mut app = showing(Screen::Welcome(Welcome::new(None)));
         let _ = app.update(Message::OpenHelp);

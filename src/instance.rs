@@ -21,7 +21,7 @@ const MAX_LINE: u64 = 4096;
 const OK: &str = "ok";
 
 /// What a second launch asks of the running app.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Handover {
     /// Only whether one runs (a start at login while the app runs): nothing to do.
     Ping,
@@ -29,6 +29,17 @@ pub enum Handover {
     Open,
     /// Bring the window to the front with this activation link filled in.
     Activate(String),
+}
+
+/// An activation link holds its one-time code: never in a debug print.
+impl std::fmt::Debug for Handover {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Handover::Ping => f.write_str("Ping"),
+            Handover::Open => f.write_str("Open"),
+            Handover::Activate(_) => f.write_str("Activate(..)"),
+        }
+    }
 }
 
 impl Handover {

@@ -74,7 +74,7 @@ pub enum Ending {
     Refused(String),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Message {
     CodeChanged(String),
     PinChanged(String),
@@ -88,6 +88,30 @@ pub enum Message {
     Derived(String, Result<Arc<PinKey>, String>),
     /// A decision on the request with this id went through the outbox.
     Sent(String, DecisionKind, Outcome),
+}
+
+/// The typed PIN (and the code) never show in a debug print.
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Message::CodeChanged(_) => f.write_str("CodeChanged(..)"),
+            Message::PinChanged(_) => f.write_str("PinChanged(..)"),
+            Message::Approve => f.write_str("Approve"),
+            Message::Deny => f.write_str("Deny"),
+            Message::NotMe => f.write_str("NotMe"),
+            Message::ConfirmNotMe => f.write_str("ConfirmNotMe"),
+            Message::CancelNotMe => f.write_str("CancelNotMe"),
+            Message::Close => f.write_str("Close"),
+            // The PIN key's own Debug is redacted.
+            Message::Derived(id, key) => f.debug_tuple("Derived").field(id).field(key).finish(),
+            Message::Sent(id, kind, outcome) => f
+                .debug_tuple("Sent")
+                .field(id)
+                .field(kind)
+                .field(outcome)
+                .finish(),
+        }
+    }
 }
 
 /// The outbox's answer to one decision, in a form messages can carry.

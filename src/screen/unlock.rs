@@ -40,7 +40,7 @@ pub enum Problem {
     Failed(String),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Message {
     PinChanged(String),
     /// A digit from the pad.
@@ -50,6 +50,20 @@ pub enum Message {
     Cancel,
     /// The server's answer.
     Checked(Result<(), Refusal>),
+}
+
+/// The PIN, typed or tapped digit by digit, never shows in a debug print.
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Message::PinChanged(_) => f.write_str("PinChanged(..)"),
+            Message::Digit(_) => f.write_str("Digit(..)"),
+            Message::Erase => f.write_str("Erase"),
+            Message::Unlock => f.write_str("Unlock"),
+            Message::Cancel => f.write_str("Cancel"),
+            Message::Checked(result) => f.debug_tuple("Checked").field(result).finish(),
+        }
+    }
 }
 
 /// The server's refusal, in a form messages can carry.

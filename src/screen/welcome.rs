@@ -36,7 +36,7 @@ enum Stage {
     Done(Arc<Device>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Message {
     LinkChanged(String),
     ServerChanged(String),
@@ -48,6 +48,28 @@ pub enum Message {
     Activated(Result<Arc<Device>, String>),
     CopySerial,
     Continue,
+}
+
+/// The link (it holds the activation code), the code and the PINs never show in a
+/// debug print.
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Message::LinkChanged(_) => f.write_str("LinkChanged(..)"),
+            Message::ServerChanged(server) => f.debug_tuple("ServerChanged").field(server).finish(),
+            Message::UserChanged(user) => f.debug_tuple("UserChanged").field(user).finish(),
+            Message::CodeChanged(_) => f.write_str("CodeChanged(..)"),
+            Message::PinChanged(_) => f.write_str("PinChanged(..)"),
+            Message::PinAgainChanged(_) => f.write_str("PinAgainChanged(..)"),
+            Message::Activate => f.write_str("Activate"),
+            Message::Activated(result) => f
+                .debug_tuple("Activated")
+                .field(&result.as_ref().map(|_| "Device"))
+                .finish(),
+            Message::CopySerial => f.write_str("CopySerial"),
+            Message::Continue => f.write_str("Continue"),
+        }
+    }
 }
 
 /// What the welcome screen tells the app.
