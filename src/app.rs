@@ -324,6 +324,12 @@ impl App {
         let (task, event) = home.update(message);
         let now = home.server_now();
         match event {
+            // The user's own revocation: the server's signed "revoked" can come down
+            // the push stream before the answer to the revoke call itself.
+            Some(home::Event::DeviceEnded) if matches!(self.panel, Some(Panel::Revoke(_))) => {
+                self.session.lock();
+                return Task::batch([task.map(Message::Home), self.revoked()]);
+            }
             Some(home::Event::DeviceEnded) => {
                 self.request = None;
                 self.panel = None;
