@@ -68,7 +68,24 @@ have_tool() {
 # Elsewhere it checks each TOOL (a command or an absolute path) and, if any is
 # missing, says what to install by hand and exits 1.
 need_debian() {
-    local spec tool pkg missing=()
+    _need have_tool tools "$@"
+}
+
+# need_pkg_config MODULE:PACKAGE...: the same for libraries a build finds through
+# pkg-config.
+need_pkg_config() {
+    _need _have_pkg_config "libraries (pkg-config modules)" "$@"
+}
+
+_have_pkg_config() {
+    pkg-config --exists "$1" 2>/dev/null
+}
+
+# _need CHECK WHAT NAME:PACKAGE...: installs the packages on Debian/Ubuntu; elsewhere
+# (or with GODKEND_SKIP_APT=1) runs CHECK on each NAME and names what is missing.
+_need() {
+    local check=$1 what=$2 spec name pkg missing=()
+    shift 2
     if is_debian && [ "${GODKEND_SKIP_APT:-0}" != 1 ]; then
         local pkgs=()
         for spec in "$@"; do pkgs+=("${spec#*:}"); done
@@ -76,39 +93,18 @@ need_debian() {
         return 0
     fi
     for spec in "$@"; do
-        tool=${spec%%:*} pkg=${spec#*:}
-        have_tool "$tool" || missing+=("$tool (Debian/Ubuntu package: $pkg)")
+        name=${spec%%:*} pkg=${spec#*:}
+        "$check" "$name" || missing+=("$name (Debian/Ubuntu package: $pkg)")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     if is_debian; then
-        printf '%serror:%s GODKEND_SKIP_APT=1 is set and these tools are missing:\n' "$_c_red" "$_c_off" >&2
+        printf '%serror:%s GODKEND_SKIP_APT=1 is set and these %s are missing:\n' "$_c_red" "$_c_off" "$what" >&2
     else
-        printf '%serror:%s this script installs its tools itself only on Debian/Ubuntu.\n' "$_c_red" "$_c_off" >&2
+        printf '%serror:%s this script installs its %s itself only on Debian/Ubuntu.\n' "$_c_red" "$_c_off" "$what" >&2
         printf 'Install these with your system package manager, then run it again:\n' >&2
     fi
     printf '  - %s\n' "${missing[@]}" >&2
     printf '(Where a script takes a tool path from a GODKEND_* variable, --help names it.)\n' >&2
-    exit 1
-}
-
-# need_pkg_config MODULE:DEBIAN_PACKAGE...: libraries a build needs, found through
-# pkg-config. On Debian/Ubuntu installs the packages; elsewhere checks the modules and
-# names what is missing.
-need_pkg_config() {
-    local spec module pkg missing=()
-    if is_debian && [ "${GODKEND_SKIP_APT:-0}" != 1 ]; then
-        local pkgs=()
-        for spec in "$@"; do pkgs+=("${spec#*:}"); done
-        apt_install "${pkgs[@]}"
-        return 0
-    fi
-    for spec in "$@"; do
-        module=${spec%%:*} pkg=${spec#*:}
-        pkg-config --exists "$module" 2>/dev/null || missing+=("$module (Debian/Ubuntu package: $pkg)")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    printf '%serror:%s these libraries (pkg-config modules) are missing:\n' "$_c_red" "$_c_off" >&2
-    printf '  - %s\n' "${missing[@]}" >&2
     exit 1
 }
 
