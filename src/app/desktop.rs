@@ -1,0 +1,84 @@
+//! What comes from the desktop around the window: the tray's menu and what it
+//! shows, and other launches of the app.
+
+use super::{App, Guarded, Instant, Message, Screen, Task, fl, home, instance, tray};
+
+impl App {
+    pub(super) fn tray_action(&mut self, action: tray::Action) -> Task<Message> {
+        match action {
+            tray::Action::Open => self.open_window(),
+            tray::Action::Quit => iced::exit(),
+            tray::Action::Lock => {
+                self.lock();
+                Task::none()
+            }
+            tray::Action::Settings => {
+                let open = self.open_window();
+                Task::batch([open, self.open_guarded(Guarded::Settings)])
+            }
+            tray::Action::Review => match &mut self.screen {
+                Screen::Home(home) => {
+                    let (task, event) = home.update(home::Message::Review);
+                    let now = home.server_now();
+                    let focus = match event {
+                        Some(home::Event::Review(pending)) => self.open_request(pending, now),
+                        _ => Task::none(),
+                    };
+                    Task::batch([self.open_window(), task.map(Message::Home), focus])
+                }
+                _ => self.open_window(),
+            },
+            tray::Action::NoHost => {
+                crate::notification::tell(fl!("tray-no-host-title"), fl!("tray-no-host-body"));
+                Task::none()
+            }
+        }
+    }
+
+    /// Another launch: the window comes to the front, with its link in the
+    /// activation form when this computer is not activated yet.
+    pub(super) fn handover(&mut self, handover: instance::Handover) -> Task<Message> {
+        if let instance::Handover::Activate(link) = handover {
+            if let Screen::Welcome(welcome) = &mut self.screen {
+                welcome.use_link(link);
+                // The form with the link is what the user came for.
+                self.panel = None;
+            } else {
+                tracing::info!("already activated; the link from another launch is not used");
+            }
+        }
+        self.open_window()
+    }
+
+    /// What the tray shows: locked or not, online or not, and what waits.
+    pub(super) fn tray_status(&mut self) -> tray::Status {
+        let unlocked = self.session.is_unlocked(Instant::now());
+        let Screen::Home(home) = &self.screen else {
+            return tray::Status {
+                // Grey until there is a device: nothing will arrive yet.
+                look: tray::Look {
+                    online: false,
+                    ..tray::Look::default()
+                },
+                pending_from: None,
+                can_lock: false,
+                activated: false,
+            };
+        };
+        let pending_from = home.pending().map(|p| p.request.rp_name.clone());
+        tray::Status {
+            look: tray::Look {
+                mark: if unlocked {
+                    tray::Mark::Check
+                } else {
+                    tray::Mark::Padlock
+                },
+                online: home.is_online(),
+                pending: pending_from.is_some(),
+            },
+            pending_from,
+            can_lock: unlocked,
+            activated: true,
+        }
+    }
+}

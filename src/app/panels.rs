@@ -1,0 +1,219 @@
+//! The panels over the main screen: settings and its sub-screens (change PIN, my
+//! devices, revoke, the uninstall screen), activity, the guide and help.
+
+use super::{
+    Activity, App, Arc, BIOMETRIC_AVAILABLE, ChangePin, Devices, Guide, Help, Message, Panel,
+    Removed, Revoke, Screen, Settings, Task, Welcome, activity, change_pin, devices, guide, help,
+    removed, revoke, settings, user_settings,
+};
+
+impl App {
+    pub(super) fn settings(&mut self, message: settings::Message) -> Task<Message> {
+        let Some(Panel::Settings(screen)) = &mut self.panel else {
+            return Task::none();
+        };
+        let (task, event) = screen.update(message);
+        let followup = match event {
+            Some(settings::Event::Closed) => {
+                self.panel = None;
+                Task::none()
+            }
+            Some(settings::Event::Changed(change)) => self.change_setting(change),
+            Some(settings::Event::ShowGuide) => {
+                self.show_guide();
+                Task::none()
+            }
+            Some(settings::Event::ChangePin) => {
+                self.panel = Some(Panel::ChangePin(ChangePin::new()));
+                iced::widget::operation::focus(change_pin::CURRENT_FIELD)
+            }
+            Some(settings::Event::MyDevices) => self.open_devices(),
+            Some(settings::Event::Revoke) => {
+                self.panel = Some(Panel::Revoke(Revoke::new()));
+                iced::widget::operation::focus(revoke::PIN_FIELD)
+            }
+            None => Task::none(),
+        };
+        Task::batch([task.map(Message::Settings), followup])
+    }
+
+    /// Applies and saves a setting, and tells the settings screen how it went.
+    pub(super) fn change_setting(&mut self, change: user_settings::Change) -> Task<Message> {
+        let result = self.user_settings.apply(change);
+        match change {
+            user_settings::Change::Language(language) => crate::i18n::select_language(language),
+            // Off means none on screen either.
+            user_settings::Change::Notifications(false) => self.notifier.withdraw_all(),
+            _ => {}
+        }
+        if let Some(Panel::Settings(screen)) = &mut self.panel {
+            screen.applied(result);
+        }
+        Task::none()
+    }
+
+    pub(super) fn change_pin(&mut self, message: change_pin::Message) -> Task<Message> {
+        let (Some(Panel::ChangePin(screen)), Screen::Home(home)) = (&mut self.panel, &self.screen)
+        else {
+            return Task::none();
+        };
+        let (work, event) = screen.update(message);
+        let task = work.map_or_else(Task::none, |work| {
+            ChangePin::start(work, home.device()).map(Message::ChangePin)
+        });
+        let followup = match event {
+            None => Task::none(),
+            Some(change_pin::Event::Closed) => self.open_settings(),
+            Some(change_pin::Event::DeviceEnded(status)) => self.device_ended(status),
+        };
+        Task::batch([task, followup])
+    }
+
+    pub(super) fn open_devices(&mut self) -> Task<Message> {
+        let Screen::Home(home) = &self.screen else {
+            return Task::none();
+        };
+        let (screen, load) = Devices::new(home.device().client.device_id.clone());
+        self.panel = Some(Panel::Devices(screen));
+        Devices::start(load, home.device()).map(Message::Devices)
+    }
+
+    pub(super) fn devices(&mut self, message: devices::Message) -> Task<Message> {
+        let (Some(Panel::Devices(screen)), Screen::Home(home)) = (&mut self.panel, &self.screen)
+        else {
+            return Task::none();
+        };
+        let (work, event) = screen.update(message);
+        let task = work.map_or_else(Task::none, |work| {
+            Devices::start(work, home.device()).map(Message::Devices)
+        });
+        let followup = match event {
+            None => Task::none(),
+            Some(devices::Event::Closed) => self.open_settings(),
+            Some(devices::Event::DeviceEnded(status)) => self.device_ended(status),
+        };
+        Task::batch([task, followup])
+    }
+
+    pub(super) fn revoke(&mut self, message: revoke::Message) -> Task<Message> {
+        let (Some(Panel::Revoke(screen)), Screen::Home(home)) = (&mut self.panel, &self.screen)
+        else {
+            return Task::none();
+        };
+        let (work, event) = screen.update(message);
+        let task = work.map_or_else(Task::none, |work| {
+            Revoke::start(work, home.device()).map(Message::Revoke)
+        });
+        let followup = match event {
+            None => Task::none(),
+            Some(revoke::Event::Closed) => self.open_settings(),
+            Some(revoke::Event::Revoked) => self.revoked(),
+            Some(revoke::Event::DeviceEnded(status)) => self.device_ended(status),
+        };
+        Task::batch([task, followup])
+    }
+
+    /// This computer is revoked and wiped: back to the welcome screen, with the
+    /// uninstall screen over it. The settings file went with the wipe.
+    pub(super) fn revoked(&mut self) -> Task<Message> {
+        tracing::info!("this computer was revoked by its user");
+        self.request = None;
+        self.user_settings.reset();
+        self.screen = Screen::Welcome(Welcome::new(None));
+        self.panel = Some(Panel::Removed(Removed::new()));
+        Task::none()
+    }
+
+    pub(super) fn removed(&mut self, message: removed::Message) -> Task<Message> {
+        let Some(Panel::Removed(screen)) = &mut self.panel else {
+            return Task::none();
+        };
+        let (task, event) = screen.update(message);
+        if let Some(removed::Event::Closed) = event {
+            self.panel = None;
+        }
+        task.map(Message::Removed)
+    }
+
+    /// The server says this device is blocked or revoked: wipe it if the signed
+    /// status says so, which takes the app back to the welcome screen.
+    pub(super) fn device_ended(
+        &mut self,
+        status: Option<godkend_protocol::Envelope>,
+    ) -> Task<Message> {
+        self.panel = None;
+        match (&self.screen, status) {
+            (Screen::Home(home), Some(status)) => home.wipe_if_ended(status).map(Message::Home),
+            _ => Task::none(),
+        }
+    }
+
+    pub(super) fn help(&mut self, message: help::Message) -> Task<Message> {
+        match Help::update(message) {
+            help::Event::Closed => self.panel = None,
+        }
+        Task::none()
+    }
+
+    pub(super) fn activity(&mut self, message: activity::Message) -> Task<Message> {
+        match Activity::update(message) {
+            activity::Event::Closed => self.panel = None,
+        }
+        Task::none()
+    }
+
+    /// The settings panel, with the support contacts fetched afresh.
+    pub(super) fn open_settings(&mut self) -> Task<Message> {
+        let device = match &self.screen {
+            Screen::Home(home) => Some(Arc::clone(home.device())),
+            _ => None,
+        };
+        let account = device.as_ref().map(|d| &d.config.account);
+        self.panel = Some(Panel::Settings(Settings::new(account, BIOMETRIC_AVAILABLE)));
+        // The support contacts may have changed since activation.
+        device.map_or_else(Task::none, |device| {
+            Task::perform(crate::device::organisation(device), |result| {
+                Message::Settings(settings::Message::OrganisationLoaded(result))
+            })
+        })
+    }
+
+    /// The activity screen over home, with the activity log as it is now.
+    pub(super) fn open_activity(&mut self) {
+        if let Screen::Home(home) = &self.screen {
+            let activity = Activity::new(home.activity(), home.server_now());
+            self.panel = Some(Panel::Activity(activity));
+        }
+    }
+
+    /// A request arrived or closed: an open activity screen shows it.
+    pub(super) fn refresh_activity(&mut self) {
+        if let (Screen::Home(home), Some(Panel::Activity(activity))) =
+            (&self.screen, &mut self.panel)
+        {
+            activity.refresh(home.activity(), home.server_now());
+        }
+    }
+
+    pub(super) fn guide(&mut self, message: guide::Message) -> Task<Message> {
+        let Some(Panel::Guide(guide)) = &mut self.panel else {
+            return Task::none();
+        };
+        if let Some(guide::Event::Finished) = guide.update(message) {
+            self.guide_finished();
+        }
+        Task::none()
+    }
+
+    /// Opens the first-run guide over the current screen, at its first page: after
+    /// activation, and from the settings ("Show guide").
+    pub(super) fn show_guide(&mut self) {
+        self.panel = Some(Panel::Guide(Guide::new()));
+    }
+
+    /// The guide was read to the end or skipped: it does not show by itself again.
+    pub(super) fn guide_finished(&mut self) {
+        self.user_settings.guide_seen();
+        self.panel = None;
+    }
+}

@@ -1,0 +1,107 @@
+//! Locked or unlocked: the panels that need the PIN, the unlock screen, Lock now,
+//! the auto-lock, and Escape.
+
+use super::{
+    App, Guarded, Instant, Message, Panel, Request, Screen, Task, Unlock, request, unlock,
+};
+
+impl App {
+    /// Opens `panel`, after the PIN when there is a device and the app is locked.
+    pub(super) fn open_guarded(&mut self, panel: Guarded) -> Task<Message> {
+        let activated = matches!(self.screen, Screen::Home(_));
+        if activated && !self.session.is_unlocked(Instant::now()) {
+            self.panel = Some(Panel::Unlock(Unlock::new(), panel));
+            return Unlock::focus().map(Message::Unlock);
+        }
+        self.show_guarded(panel)
+    }
+
+    pub(super) fn show_guarded(&mut self, panel: Guarded) -> Task<Message> {
+        match panel {
+            Guarded::Activity => {
+                self.open_activity();
+                Task::none()
+            }
+            Guarded::Settings => self.open_settings(),
+        }
+    }
+
+    pub(super) fn unlock(&mut self, message: unlock::Message) -> Task<Message> {
+        let (Some(Panel::Unlock(screen, then)), Screen::Home(home)) =
+            (&mut self.panel, &mut self.screen)
+        else {
+            return Task::none();
+        };
+        let then = *then;
+        let (task, event) = screen.update(message, home.device());
+        let followup = match event {
+            None => Task::none(),
+            Some(unlock::Event::Unlocked) => {
+                self.session.proved(Instant::now());
+                self.show_guarded(then)
+            }
+            Some(unlock::Event::Cancelled) => {
+                self.panel = None;
+                Task::none()
+            }
+            Some(unlock::Event::Blocked(status)) => {
+                self.panel = None;
+                status.map_or_else(Task::none, |status| {
+                    home.wipe_if_ended(status).map(Message::Home)
+                })
+            }
+        };
+        Task::batch([task.map(Message::Unlock), followup])
+    }
+
+    /// Escape closes what is on top: a confirmation, else the panel.
+    pub(super) fn escape(&mut self) -> Task<Message> {
+        if self.panel.is_none() && self.request.as_ref().is_some_and(Request::is_confirming) {
+            return self.request(request::Message::CancelNotMe);
+        }
+        if let Some(Panel::Devices(screen)) = &mut self.panel
+            && screen.cancel()
+        {
+            return Task::none();
+        }
+        if let Some(Panel::Guide(_)) = self.panel {
+            // Escape skips the guide, as its Skip link does.
+            self.guide_finished();
+        }
+        self.panel = None;
+        self.initial_focus()
+    }
+
+    /// Locks the app now (tray, settings): the guarded panels close.
+    pub(super) fn lock(&mut self) {
+        self.session.lock();
+        self.close_guarded();
+        tracing::info!("locked");
+    }
+
+    /// Closes a panel that needs the app unlocked, once it is locked.
+    pub(super) fn close_guarded(&mut self) {
+        if matches!(
+            self.panel,
+            Some(
+                Panel::Settings(_)
+                    | Panel::Activity(_)
+                    | Panel::Unlock(..)
+                    | Panel::ChangePin(_)
+                    | Panel::Devices(_)
+                    | Panel::Revoke(_)
+            )
+        ) {
+            self.panel = None;
+        }
+    }
+
+    /// The auto-lock: five minutes without activity.
+    pub(super) fn session_tick(&mut self) -> Task<Message> {
+        if !self.session.is_unlocked(Instant::now()) {
+            tracing::info!("locked after five minutes without activity");
+            self.close_guarded();
+        }
+        Task::none()
+    }
+}

@@ -1,0 +1,110 @@
+//! What the app listens to: the tray, other launches, window closes, keys, the
+//! push connection of the device, and timers.
+
+use super::*;
+
+impl App {
+    pub(super) fn subscription(&self) -> Subscription<Message> {
+        let mut subscriptions = vec![
+            Subscription::run(tray::events).map(Message::Tray),
+            Subscription::run_with(Instance(Arc::clone(&self.instance)), Instance::handovers)
+                .map(Message::Handover),
+            window::close_events().map(Message::WindowClosed),
+            keyboard::listen().filter_map(focus_key),
+        ];
+        if let Screen::Home(home) = &self.screen {
+            let client = Push(Arc::clone(&home.device().client));
+            subscriptions.push(Subscription::run_with(client, Push::updates).map(home_push));
+            if home.has_pending() || self.request.as_ref().is_some_and(Request::is_open) {
+                subscriptions
+                    .push(iced::time::every(Duration::from_secs(1)).map(|_| Message::Tick));
+            }
+            if self.session.locks_at().is_some() {
+                subscriptions
+                    .push(iced::time::every(AUTO_LOCK_CHECK).map(|_| Message::SessionTick));
+            }
+        }
+        Subscription::batch(subscriptions)
+    }
+}
+
+/// Tab moves the focus forward, Shift+Tab back; Escape closes.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "Subscription::filter_map passes events by value"
+)]
+pub(super) fn focus_key(event: keyboard::Event) -> Option<Message> {
+    match event {
+        keyboard::Event::KeyPressed {
+            key: keyboard::Key::Named(keyboard::key::Named::Escape),
+            ..
+        } => Some(Message::Escape),
+        keyboard::Event::KeyPressed {
+            key: keyboard::Key::Named(keyboard::key::Named::Tab),
+            modifiers,
+            ..
+        } => Some(if modifiers.shift() {
+            Message::FocusPrevious
+        } else {
+            Message::FocusNext
+        }),
+        _ => None,
+    }
+}
+
+/// The single-instance listener, as a subscription: one for the app's life.
+struct Instance(Arc<Mutex<Option<instance::Listener>>>);
+
+impl Hash for Instance {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        "instance".hash(state);
+    }
+}
+
+impl Instance {
+    fn handovers(&self) -> impl Stream<Item = instance::Handover> + use<> {
+        instance::handovers(Arc::clone(&self.0))
+    }
+}
+
+/// The listener, for the first boot only (iced may call the boot closure once).
+pub(super) fn take(listener: &Mutex<Option<instance::Listener>>) -> Option<instance::Listener> {
+    listener
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take()
+}
+
+fn home_push(update: PushUpdate) -> Message {
+    Message::Home(home::Message::Push(update))
+}
+
+/// The push connection of one device, as a subscription: it runs as long as that
+/// device is shown, and is told apart from another device's by the device id.
+struct Push(Arc<DeviceClient>);
+
+impl Hash for Push {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.device_id.hash(state);
+    }
+}
+
+impl Push {
+    fn updates(&self) -> impl Stream<Item = PushUpdate> + use<> {
+        let client = Arc::clone(&self.0);
+        iced::stream::channel(16, async move |mut output| {
+            let (tx, mut rx) = mpsc::channel(16);
+            // Nothing calls for an early reconnect yet (sleep/resume comes later).
+            let wake = Arc::new(Notify::new());
+            let run = connection::run(client, ConnectionPolicy::default(), tx, wake);
+            let forward = async move {
+                while let Some(update) = rx.recv().await {
+                    if output.send(update).await.is_err() {
+                        break;
+                    }
+                }
+            };
+            iced::futures::join!(run, forward);
+        })
+    }
+}
