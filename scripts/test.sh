@@ -277,8 +277,15 @@ cross_check_target() {
     local crates=("$@") packages=() crate
     for crate in "${crates[@]}"; do packages+=(-p "$crate"); done
     if ! grep -qxF "$target" <<<"$installed"; then
-        warn "skipping the $target check: the Rust target is not installed (run 'rustup target add $target' to check it)"
-        return 0
+        info "adding the Rust target $target (rustup target add)"
+        if ! timeout 300 rustup target add "$target" >&2; then
+            warn "=================================================================="
+            warn "NOT CHECKED: the $target build. 'rustup target add $target' failed"
+            warn "(no network to the Rust distribution server?). Windows/macOS code"
+            warn "is unchecked in this run; add the target by hand to check it."
+            warn "=================================================================="
+            return 0
+        fi
     fi
     if ! have_tool "$cc" && is_debian && [ "${GODKEND_SKIP_APT:-0}" != 1 ]; then
         apt_install "$pkg"

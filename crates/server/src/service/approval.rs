@@ -82,12 +82,6 @@ impl Service {
     ) -> Result<CreatedRequest, ServiceError> {
         let (code_length, ttl) = check_create(body)?;
         let now = now();
-        let Some(user) = self.store.user(&body.user).await? else {
-            return Err(
-                Problem::new(ErrorCode::UserNotFound, format!("no user `{}`", body.user)).into(),
-            );
-        };
-        self.check_push_allowed(&user, now)?;
 
         let code = random_digits(code_length);
         let request = ApprovalRequest {
@@ -95,7 +89,7 @@ impl Service {
             exp: now + i64::from(ttl),
             request_id: random_id("req_"),
             nonce: random_id(""),
-            user: user.id.clone(),
+            user: body.user.clone(),
             rp_id: rp.id.clone(),
             rp_name: rp.name.clone(),
             kind: body.kind,
@@ -110,7 +104,7 @@ impl Service {
         let envelope = self.seal(&request)?;
         let row = RequestRow {
             id: request.request_id.clone(),
-            user_id: user.id.clone(),
+            user_id: body.user.clone(),
             rp_id: rp.id.clone(),
             envelope: envelope.to_json()?,
             request_hash: envelope.payload_hash()?,
@@ -127,6 +121,15 @@ impl Service {
         };
 
         let mut tx = self.store.begin().await?;
+        // The user's row first, held until commit: concurrent requests for one user
+        // queue here, so the "one pending request" rule and the push backoff see each
+        // other (under PostgreSQL's READ COMMITTED both would otherwise pass).
+        let user = store::users::lock_user(&mut tx, &body.user)
+            .await?
+            .ok_or_else(|| {
+                Problem::new(ErrorCode::UserNotFound, format!("no user `{}`", body.user))
+            })?;
+        self.check_push_allowed(&user, now)?;
         let devices = store::devices::active_device_ids(&mut tx, &user.id).await?;
         if devices.is_empty() {
             return Err(Problem::new(

@@ -10,11 +10,10 @@ use godkend_protocol::messages::{
     ApprovalRequest, CloseReason, Decision, DecisionKind, RequestState, UserVerification, UvKind,
 };
 use godkend_protocol::rules::{self, MAX_CODE_FAILURES};
-use godkend_protocol::{
-    Algorithm, Envelope, ErrorCode, Problem, PublicKey, SignatureEntry, b64, canonical,
-};
+use godkend_protocol::{Envelope, ErrorCode, Problem, PublicKey, b64, canonical};
 use serde_json::json;
 
+use super::second_factor::Accept;
 use super::{Service, ServiceError, now};
 use crate::store::requests::Finish;
 use crate::store::{self, AuditEntry, AuditEvent, DeviceRow, RequestRow, StoredOutcome};
@@ -42,13 +41,6 @@ fn problem_outcome(problem: &Problem) -> StoredOutcome {
     }
 }
 
-/// Which second factor signed an approval.
-pub(crate) enum SecondFactor {
-    /// The signature entry that should be the PIN key's.
-    Pin(SignatureEntry),
-    UserVerification(PublicKey, UvKind),
-}
-
 impl Service {
     /// Handles `POST /v1/device/requests/{id}/decision` for an authenticated device.
     pub async fn decide(
@@ -67,12 +59,11 @@ impl Service {
             .with_detail(e.to_string())
         })?;
         let hash = b64::sha256_b64(canonical::to_vec(&envelope)?);
-        if let Some(stored) = self.store.decision_outcome(&hash).await? {
-            return Ok(stored.into());
-        }
         let decision: Decision = envelope
             .peek()
             .map_err(|e| bad("the payload is not a decision").with_detail(e.to_string()))?;
+        // The caller and the path first: a stored answer goes only to the device that
+        // signed the decision, for the request it names.
         if decision.device_id != device.id || decision.request_id != request_id {
             return Err(bad("the decision names another device or request").into());
         }
@@ -91,22 +82,28 @@ impl Service {
             )
             .into());
         }
-        let not_found = || Problem::new(ErrorCode::NotFound, format!("no request `{request_id}`"));
-        let row = self
-            .store
-            .request(request_id)
-            .await?
-            .ok_or_else(not_found)?;
-        if row.user_id != device.user_id {
-            return Err(not_found().into());
+        if let Some(stored) = self.store.decision_outcome(&device.id, &hash).await? {
+            return Ok(stored.into());
         }
-        let request: ApprovalRequest = Envelope::from_json(&row.envelope)?.peek()?;
 
         let mut tx = self.store.begin().await?;
+        // The device first (its status and PIN key as of now, held until commit), so
+        // one device's decisions are judged one after another; then the request.
+        let device = match self.lock_active_device(&mut tx, &device.id).await? {
+            Ok(device) => device,
+            Err(refusal) => return Err(self.refuse(tx, refusal).await),
+        };
+        let not_found = || Problem::new(ErrorCode::NotFound, format!("no request `{request_id}`"));
+        let row = store::requests::lock_request(&mut tx, request_id)
+            .await?
+            .filter(|row| row.user_id == device.user_id)
+            .ok_or_else(not_found)?;
+        let request: ApprovalRequest = Envelope::from_json(&row.envelope)?.peek()?;
         if !store::decisions::claim(&mut tx, &hash, &row.id, &device.id, now()).await? {
-            // A byte-identical resend raced this one: answer as it was answered.
+            // A byte-identical resend was judged while this call waited for the
+            // device: answer as it was answered.
             drop(tx);
-            if let Some(stored) = self.store.decision_outcome(&hash).await? {
+            if let Some(stored) = self.store.decision_outcome(&device.id, &hash).await? {
                 return Ok(stored.into());
             }
             return Err(Problem::new(
@@ -116,7 +113,7 @@ impl Service {
             .into());
         }
         let case = Case {
-            device,
+            device: &device,
             row: &row,
             request: &request,
             envelope: &envelope,
@@ -134,13 +131,16 @@ impl Service {
         Ok(outcome.into())
     }
 
-    /// Judges one decision inside `tx`; the caller stores the outcome.
+    /// Judges one decision inside `tx`, which holds the device and the request; the
+    /// caller stores the outcome.
     async fn judge(
         &self,
         tx: &mut sqlx::AnyConnection,
         case: &Case<'_>,
     ) -> Result<Judged, ServiceError> {
         let now = now();
+        // A decision on a request that is no longer pending is answered before any
+        // PIN is looked at, so such an answer tells nothing about the PIN.
         if let Some(problem) = precheck(case, now) {
             return Ok(Judged::Rejected(problem, Vec::new()));
         }
@@ -162,40 +162,34 @@ impl Service {
         case: &Case<'_>,
         now: i64,
     ) -> Result<Result<UvKind, Judged>, ServiceError> {
-        let reject = |problem: Problem| Ok(Err(Judged::Rejected(problem, Vec::new())));
-        let uv_kind = match second_factor(case.device, case.envelope) {
-            Err(problem) => return reject(*problem),
-            Ok(SecondFactor::Pin(entry)) => {
-                if !pin_signature_ok(case.device, case.envelope, &entry) {
-                    let (problem, events) = self
-                        .pin_failed(tx, case.device, case.ip.clone(), now)
-                        .await?;
-                    return Ok(Err(Judged::Rejected(problem, events)));
-                }
-                store::devices::reset_pin_failures(tx, &case.device.id).await?;
-                UvKind::Pin
-            }
-            Ok(SecondFactor::UserVerification(key, kind)) => {
-                let enough = match case.request.user_verification {
-                    UserVerification::Any => true,
-                    UserVerification::Pin => false,
-                    UserVerification::Hardware => kind == UvKind::Hardware,
-                };
-                if !enough {
-                    return reject(Problem::new(
-                        ErrorCode::UserVerificationInsufficient,
-                        "this request must be approved with the PIN",
-                    ));
-                }
-                if case.envelope.verify(&key).is_err() {
-                    return reject(Problem::new(
-                        ErrorCode::InvalidSignature,
-                        "the user-verification signature does not verify",
-                    ));
-                }
-                kind
-            }
+        let uv_kind = match self
+            .judge_second_factor(
+                tx,
+                case.device,
+                case.envelope,
+                Accept::PinOrUserVerification,
+                case.ip.clone(),
+                now,
+            )
+            .await?
+        {
+            Ok(kind) => kind,
+            Err(refusal) => return Ok(Err(Judged::Rejected(refusal.problem, refusal.events))),
         };
+        let enough = match case.request.user_verification {
+            UserVerification::Any => true,
+            UserVerification::Pin => uv_kind == UvKind::Pin,
+            UserVerification::Hardware => matches!(uv_kind, UvKind::Pin | UvKind::Hardware),
+        };
+        if !enough {
+            return Ok(Err(Judged::Rejected(
+                Problem::new(
+                    ErrorCode::UserVerificationInsufficient,
+                    "this request must be approved with the PIN",
+                ),
+                Vec::new(),
+            )));
+        }
         let typed = case.decision.code.as_deref().unwrap_or("");
         if !rules::codes_equal(typed, &case.row.code) {
             return Ok(Err(self.code_failed(tx, case.row, now).await?));
@@ -379,62 +373,4 @@ fn precheck(case: &Case<'_>, now: i64) -> Option<Problem> {
 enum Judged {
     Final(StoredOutcome, Vec<store::EventRow>),
     Rejected(Problem, Vec<store::EventRow>),
-}
-
-/// Finds the approval's second signature. A wrong PIN derives a different PIN key,
-/// so its signature carries an unknown kid: the PIN signature is therefore the one
-/// ed25519 signature that is neither the device key's nor the user-verification
-/// key's, and it is checked against the registered PIN key whatever its kid says.
-pub(crate) fn second_factor(
-    device: &DeviceRow,
-    envelope: &Envelope,
-) -> Result<SecondFactor, Box<Problem>> {
-    let unreadable = |what: &str| {
-        Box::new(Problem::new(
-            ErrorCode::Internal,
-            format!("the stored {what} is unreadable"),
-        ))
-    };
-    let device_kid = PublicKey::ed25519_b64(&device.device_key)
-        .map_err(|_| unreadable("device key"))?
-        .kid();
-    let mut uv = None;
-    if let (Some(alg), Some(key), Some(kind)) = (&device.uv_alg, &device.uv_key, &device.uv_kind) {
-        let alg =
-            serde_json::from_value(json!(alg)).map_err(|_| unreadable("user-verification key"))?;
-        let kind: UvKind = serde_json::from_value(json!(kind)).unwrap_or(UvKind::Software);
-        let key = PublicKey::from_b64(alg, key).map_err(|_| unreadable("user-verification key"))?;
-        if envelope.signature_by(&key).is_some() {
-            return Ok(SecondFactor::UserVerification(key, kind));
-        }
-        uv = Some(key.kid());
-    }
-    let others: Vec<&SignatureEntry> = envelope
-        .signatures
-        .iter()
-        .filter(|s| s.kid != device_kid && Some(&s.kid) != uv.as_ref())
-        .collect();
-    match others.as_slice() {
-        [entry] if entry.alg == Algorithm::Ed25519 => Ok(SecondFactor::Pin((*entry).clone())),
-        _ => Err(Box::new(Problem::new(
-            ErrorCode::BadRequest,
-            "approval needs exactly one PIN or biometric signature besides the device signature",
-        ))),
-    }
-}
-
-/// Checks a PIN signature entry against the registered PIN key, ignoring its kid.
-pub(crate) fn pin_signature_ok(
-    device: &DeviceRow,
-    envelope: &Envelope,
-    entry: &SignatureEntry,
-) -> bool {
-    let (Ok(pin_key), Ok(payload), Ok(sig)) = (
-        PublicKey::ed25519_b64(&device.pin_key),
-        envelope.canonical_payload(),
-        b64::decode(&entry.sig),
-    ) else {
-        return false;
-    };
-    pin_key.verify(&payload, &sig).is_ok()
 }

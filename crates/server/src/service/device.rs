@@ -3,14 +3,14 @@
 //! user-verification keys and the polling fallback.
 
 use godkend_protocol::messages::{
-    DeviceList, DeviceRevocation, DeviceState, DeviceStatus, DeviceSummary, EventKind, PinChange,
-    UnlockChallenge, UnlockProof, UserVerificationKey,
+    CloseReason, DeviceList, DeviceRevocation, DeviceState, DeviceStatus, DeviceSummary, EventKind,
+    PinChange, RequestState, UnlockChallenge, UnlockProof, UserVerificationKey,
 };
-use godkend_protocol::rules::{self, MAX_PIN_FAILURES};
+use godkend_protocol::rules;
 use godkend_protocol::{Envelope, ErrorCode, Problem, PublicKey, SignedObject};
 use sqlx::AnyConnection;
 
-use super::decision::{SecondFactor, pin_signature_ok, second_factor};
+use super::second_factor::Accept;
 use super::{Service, ServiceError, now, random_id};
 use crate::store::{self, AuditEntry, AuditEvent, DeviceRow, EventRow};
 
@@ -43,54 +43,10 @@ impl Service {
         Ok(problem)
     }
 
-    /// A wrong PIN: counts it, blocks the device at the fifth, and tells the device
-    /// with a signed `device_status` event. Runs inside the caller's transaction.
-    pub(crate) async fn pin_failed(
-        &self,
-        tx: &mut AnyConnection,
-        device: &DeviceRow,
-        ip: Option<String>,
-        now: i64,
-    ) -> Result<(Problem, Vec<EventRow>), ServiceError> {
-        let failures = store::devices::count_pin_failure(tx, &device.id).await?;
-        crate::metrics::wrong_pin();
-        store::audit::append(
-            tx,
-            &AuditEntry::by_device(AuditEvent::UnlockFailed, device, now)
-                .ip(ip.clone())
-                .detail(format!("wrong PIN ({failures} in a row)")),
-        )
-        .await?;
-        let left = i64::from(MAX_PIN_FAILURES) - failures;
-        if left > 0 {
-            let problem = Problem::new(ErrorCode::WrongPin, "wrong PIN")
-                .with_attempts_left(u32::try_from(left).unwrap_or(0));
-            return Ok((problem, Vec::new()));
-        }
-        let (envelope, events) = self
-            .end_device(
-                tx,
-                device,
-                DeviceState::Blocked,
-                "too many wrong PINs",
-                "server",
-                ip,
-                now,
-            )
-            .await?;
-        let mut problem = Problem::new(
-            ErrorCode::DeviceBlocked,
-            "wrong PIN five times: this device is blocked and must be activated again",
-        )
-        .with_attempts_left(0);
-        problem.device_status = Some(envelope);
-        Ok((problem, events))
-    }
-
     /// Moves a device to revoked or blocked inside `tx`; returns the signed status and
     /// the event carrying it to the device.
     #[allow(clippy::too_many_arguments)]
-    async fn end_device(
+    pub(super) async fn end_device(
         &self,
         tx: &mut AnyConnection,
         device: &DeviceRow,
@@ -132,6 +88,15 @@ impl Service {
                 .detail(format!("serial {}: {reason}", device.serial)),
         )
         .await?;
+        // A request whose every device has ended can never be decided: fail it now,
+        // so the relying party hears at once instead of at its expiry. No device is
+        // left to tell.
+        if store::devices::count_active_devices(tx, &device.user_id).await? == 0 {
+            for row in store::requests::pending_for_user(tx, &device.user_id).await? {
+                self.close_request(tx, &row, RequestState::Failed, CloseReason::Decided, now)
+                    .await?;
+            }
+        }
         Ok((envelope, vec![event]))
     }
 
@@ -175,7 +140,7 @@ impl Service {
     }
 
     /// Checks an unlock proof: the device key, the challenge, then the PIN (counted)
-    /// or the user-verification key.
+    /// or the user-verification key, in one transaction that holds the device.
     pub async fn unlock(
         &self,
         device: &DeviceRow,
@@ -185,69 +150,57 @@ impl Service {
         let envelope = parse_envelope(body)?;
         let proof: UnlockProof = Self::open_from_device(device, &envelope)?;
         let now = now();
-        if !rules::header_time_ok(proof.iat, now)
-            || !self
-                .store
-                .take_unlock_challenge(&proof.challenge, &device.id, now)
-                .await?
+        if !rules::header_time_ok(proof.iat, now) {
+            return Err(challenge_refused().into());
+        }
+        let mut tx = self.store.begin().await?;
+        let device = match self.lock_active_device(&mut tx, &device.id).await? {
+            Ok(device) => device,
+            Err(refusal) => return Err(self.refuse(tx, refusal).await),
+        };
+        if !store::nonces::take_unlock_challenge(&mut tx, &proof.challenge, &device.id, now).await?
         {
-            return Err(Problem::new(
-                ErrorCode::BadRequest,
-                "the unlock challenge is unknown, used or expired",
-            )
-            .into());
+            return Err(challenge_refused().into());
         }
-        self.check_second_factor(device, &envelope, ip).await
+        let judged = self
+            .judge_second_factor(
+                &mut tx,
+                &device,
+                &envelope,
+                Accept::PinOrUserVerification,
+                ip,
+                now,
+            )
+            .await?;
+        if let Err(refusal) = judged {
+            return Err(self.refuse(tx, refusal).await);
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
-    /// Verifies the PIN or user-verification signature on a device-signed envelope,
-    /// counting a wrong PIN.
-    async fn check_second_factor(
+    /// Starts a PIN-authorised change to `device`: locks it in a new transaction and
+    /// judges the PIN (a biometric key is not enough), counting a wrong one. The
+    /// caller makes its change in the returned transaction and commits it; a refusal
+    /// is already committed and comes back as the error.
+    async fn begin_pin_authorised(
         &self,
         device: &DeviceRow,
         envelope: &Envelope,
         ip: Option<String>,
-    ) -> Result<(), ServiceError> {
-        match second_factor(device, envelope)? {
-            SecondFactor::Pin(entry) => {
-                let mut tx = self.store.begin().await?;
-                if pin_signature_ok(device, envelope, &entry) {
-                    store::devices::reset_pin_failures(&mut tx, &device.id).await?;
-                    tx.commit().await?;
-                    return Ok(());
-                }
-                let (problem, events) = self.pin_failed(&mut tx, device, ip, now()).await?;
-                tx.commit().await?;
-                self.publish(&events);
-                Err(problem.into())
-            }
-            SecondFactor::UserVerification(key, _) => envelope.verify(&key).map_err(|_| {
-                Problem::new(
-                    ErrorCode::InvalidSignature,
-                    "the biometric signature does not verify",
-                )
-                .into()
-            }),
+    ) -> Result<(sqlx::Transaction<'static, sqlx::Any>, DeviceRow), ServiceError> {
+        let mut tx = self.store.begin().await?;
+        let device = match self.lock_active_device(&mut tx, &device.id).await? {
+            Ok(device) => device,
+            Err(refusal) => return Err(self.refuse(tx, refusal).await),
+        };
+        let judged = self
+            .judge_second_factor(&mut tx, &device, envelope, Accept::PinOnly, ip, now())
+            .await?;
+        match judged {
+            Ok(_) => Ok((tx, device)),
+            Err(refusal) => Err(self.refuse(tx, refusal).await),
         }
-    }
-
-    /// Like `check_second_factor`, but only the PIN counts: changing the PIN,
-    /// enrolling a biometric key and revoking devices must not rest on a biometric
-    /// key that (on Linux) any program of the same user could read.
-    async fn check_pin(
-        &self,
-        device: &DeviceRow,
-        envelope: &Envelope,
-        ip: Option<String>,
-    ) -> Result<(), ServiceError> {
-        if let SecondFactor::UserVerification(..) = second_factor(device, envelope)? {
-            return Err(Problem::new(
-                ErrorCode::BadRequest,
-                "this change needs the PIN; a biometric key cannot authorise it",
-            )
-            .into());
-        }
-        self.check_second_factor(device, envelope, ip).await
     }
 
     /// Opens an envelope the device signed about itself: its signature and its
@@ -299,15 +252,20 @@ impl Service {
                 "new_pin_key is not an ed25519 public key",
             )
         })?;
-        self.check_pin(device, &envelope, ip.clone()).await?;
-        self.store
-            .set_pin_key(&device.id, &change.new_pin_key)
+        let (mut tx, device) = self
+            .begin_pin_authorised(device, &envelope, ip.clone())
             .await?;
+        if !store::devices::set_pin_key(&mut tx, &device.id, &change.new_pin_key).await? {
+            return Err(self.ended_device_problem(&device)?.into());
+        }
         // A new PIN drops any biometric key, which was enrolled under the old one.
-        self.store.set_uv_key(&device.id, None).await?;
-        self.store
-            .audit(&AuditEntry::by_device(AuditEvent::PinChanged, device, now()).ip(ip))
-            .await?;
+        store::devices::set_uv_key(&mut tx, &device.id, None).await?;
+        store::audit::append(
+            &mut tx,
+            &AuditEntry::by_device(AuditEvent::PinChanged, &device, now()).ip(ip),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -325,7 +283,6 @@ impl Service {
                 "public_key is not a valid key of that algorithm",
             )
         })?;
-        self.check_pin(device, &envelope, ip.clone()).await?;
         let alg = serde_json::to_value(uv.alg)?
             .as_str()
             .unwrap_or("")
@@ -334,27 +291,37 @@ impl Service {
             .as_str()
             .unwrap_or("")
             .to_owned();
-        self.store
-            .set_uv_key(&device.id, Some((&alg, &uv.public_key, &kind)))
+        let (mut tx, device) = self
+            .begin_pin_authorised(device, &envelope, ip.clone())
             .await?;
-        self.store
-            .audit(
-                &AuditEntry::by_device(AuditEvent::UvKeyChanged, device, now())
-                    .ip(ip)
-                    .detail(format!("registered {alg} {kind}")),
-            )
-            .await?;
+        if !store::devices::set_uv_key(&mut tx, &device.id, Some((&alg, &uv.public_key, &kind)))
+            .await?
+        {
+            return Err(self.ended_device_problem(&device)?.into());
+        }
+        store::audit::append(
+            &mut tx,
+            &AuditEntry::by_device(AuditEvent::UvKeyChanged, &device, now())
+                .ip(ip)
+                .detail(format!("registered {alg} {kind}")),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
     /// Removes the user-verification key (turning biometrics off needs no PIN).
     pub async fn remove_uv_key(&self, device: &DeviceRow) -> Result<(), ServiceError> {
-        self.store.set_uv_key(&device.id, None).await?;
-        self.store
-            .audit(
-                &AuditEntry::by_device(AuditEvent::UvKeyChanged, device, now()).detail("removed"),
-            )
-            .await?;
+        let mut tx = self.store.begin().await?;
+        if !store::devices::set_uv_key(&mut tx, &device.id, None).await? {
+            return Err(self.ended_device_problem(device)?.into());
+        }
+        store::audit::append(
+            &mut tx,
+            &AuditEntry::by_device(AuditEvent::UvKeyChanged, device, now()).detail("removed"),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -366,7 +333,8 @@ impl Service {
         })
     }
 
-    /// Revokes one of the user's devices (itself included), authorised by the PIN.
+    /// Revokes one of the user's devices (itself included), authorised by the PIN,
+    /// in the transaction that judged the PIN.
     pub async fn revoke_from_device(
         &self,
         device: &DeviceRow,
@@ -379,17 +347,24 @@ impl Service {
             .store
             .device(&revocation.target_device_id)
             .await?
+            .filter(|target| target.user_id == device.user_id)
             .ok_or_else(not_found)?;
-        if target.user_id != device.user_id {
-            return Err(not_found().into());
-        }
-        self.check_pin(device, &envelope, ip).await?;
-        self.revoke_device(
-            &target,
-            &format!("device:{}", device.id),
-            "revoked by the user",
-        )
-        .await?;
+        let (mut tx, device) = self
+            .begin_pin_authorised(device, &envelope, ip.clone())
+            .await?;
+        let (_, events) = self
+            .end_device(
+                &mut tx,
+                &target,
+                DeviceState::Revoked,
+                "revoked by the user",
+                &format!("device:{}", device.id),
+                ip,
+                now(),
+            )
+            .await?;
+        tx.commit().await?;
+        self.publish(&events);
         Ok(())
     }
 
@@ -427,6 +402,13 @@ has_device!(
     DeviceRevocation,
     UserVerificationKey
 );
+
+fn challenge_refused() -> Problem {
+    Problem::new(
+        ErrorCode::BadRequest,
+        "the unlock challenge is unknown, used or expired",
+    )
+}
 
 fn parse_envelope(body: &[u8]) -> Result<Envelope, Box<Problem>> {
     serde_json::from_slice(body).map_err(|e| {

@@ -6,6 +6,7 @@ mod admin;
 mod approval;
 mod decision;
 mod device;
+mod second_factor;
 
 use std::sync::Arc;
 

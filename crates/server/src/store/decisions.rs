@@ -12,13 +12,21 @@ pub struct StoredOutcome {
 }
 
 impl Store {
-    pub async fn decision_outcome(&self, hash: &str) -> Result<Option<StoredOutcome>, StoreError> {
-        Ok(
-            sqlx::query_as("SELECT http_status, body FROM decisions WHERE decision_hash = $1")
-                .bind(hash)
-                .fetch_optional(&self.pool)
-                .await?,
+    /// The answer `device`'s decision with this hash got. Keyed by the device too, so
+    /// a stored answer goes only to the device that sent the decision.
+    pub async fn decision_outcome(
+        &self,
+        device: &str,
+        hash: &str,
+    ) -> Result<Option<StoredOutcome>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT http_status, body FROM decisions WHERE decision_hash = $1 AND device_id = $2 \
+             AND http_status <> 0",
         )
+        .bind(hash)
+        .bind(device)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 }
 

@@ -88,38 +88,62 @@ impl Store {
             .await?;
         Ok(())
     }
+}
 
-    pub async fn set_pin_key(&self, id: &str, pin_key: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE devices SET pin_key = $1, pin_failures = 0 WHERE id = $2 AND status = 'active'",
-        )
-        .bind(pin_key)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
+/// Reads a device inside `conn`'s write transaction and holds it until the
+/// transaction ends (`super::for_update`), so that every check of its PIN, its status
+/// and what follows from them is judged against one state, one call after another.
+pub(crate) async fn lock_device(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<DeviceRow>, StoreError> {
+    let lock = super::for_update(conn);
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM devices WHERE id = $1{lock}"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
 
-    pub async fn set_uv_key(
-        &self,
-        id: &str,
-        key: Option<(&str, &str, &str)>,
-    ) -> Result<bool, StoreError> {
-        let (alg, public, kind) = match key {
-            Some((a, p, k)) => (Some(a), Some(p), Some(k)),
-            None => (None, None, None),
-        };
-        let done = sqlx::query(
-            "UPDATE devices SET uv_alg = $1, uv_key = $2, uv_kind = $3 WHERE id = $4 AND status = 'active'",
-        )
-        .bind(alg)
-        .bind(public)
-        .bind(kind)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
+/// Replaces an active device's PIN key and clears its failure count; `false` if the
+/// device is not active.
+pub(crate) async fn set_pin_key(
+    conn: &mut AnyConnection,
+    id: &str,
+    pin_key: &str,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE devices SET pin_key = $1, pin_failures = 0 WHERE id = $2 AND status = 'active'",
+    )
+    .bind(pin_key)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets or removes an active device's user-verification key (algorithm, public key,
+/// kind); `false` if the device is not active.
+pub(crate) async fn set_uv_key(
+    conn: &mut AnyConnection,
+    id: &str,
+    key: Option<(&str, &str, &str)>,
+) -> Result<bool, StoreError> {
+    let (alg, public, kind) = match key {
+        Some((a, p, k)) => (Some(a), Some(p), Some(k)),
+        None => (None, None, None),
+    };
+    let done = sqlx::query(
+        "UPDATE devices SET uv_alg = $1, uv_key = $2, uv_kind = $3 WHERE id = $4 AND status = 'active'",
+    )
+    .bind(alg)
+    .bind(public)
+    .bind(kind)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub(crate) async fn insert_device(
@@ -186,25 +210,29 @@ pub(crate) async fn end_device(
     Ok(done.rows_affected() == 1)
 }
 
-/// Counts a wrong PIN; returns the new count of consecutive failures.
+/// Counts a wrong PIN of an active device; returns the new count of consecutive
+/// failures, or `None` if the device is no longer active (nothing is counted then).
 pub(crate) async fn count_pin_failure(
     conn: &mut AnyConnection,
     id: &str,
-) -> Result<i64, StoreError> {
-    let (n,): (i64,) = sqlx::query_as(
-        "UPDATE devices SET pin_failures = pin_failures + 1 WHERE id = $1 RETURNING pin_failures",
+) -> Result<Option<i64>, StoreError> {
+    let counted: Option<(i64,)> = sqlx::query_as(
+        "UPDATE devices SET pin_failures = pin_failures + 1 WHERE id = $1 AND status = 'active' \
+         RETURNING pin_failures",
     )
     .bind(id)
-    .fetch_one(conn)
+    .fetch_optional(conn)
     .await?;
-    Ok(n)
+    Ok(counted.map(|(n,)| n))
 }
 
 pub(crate) async fn reset_pin_failures(
     conn: &mut AnyConnection,
     id: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE devices SET pin_failures = 0 WHERE id = $1 AND pin_failures <> 0")
+    sqlx::query(
+        "UPDATE devices SET pin_failures = 0 WHERE id = $1 AND status = 'active' AND pin_failures <> 0",
+    )
         .bind(id)
         .execute(conn)
         .await?;

@@ -157,6 +157,19 @@ impl Store {
     }
 }
 
+/// The row-lock clause for a read that a transaction goes on to act on. PostgreSQL
+/// needs `FOR UPDATE`, or two transactions read the same row, both judge it and both
+/// act (READ COMMITTED). SQLite has no row locks and needs none: every write
+/// transaction starts with `BEGIN IMMEDIATE` (`Store::begin`), so it holds the whole
+/// database from its first statement and transactions run one after another.
+pub(crate) fn for_update(conn: &sqlx::AnyConnection) -> &'static str {
+    if conn.backend_name() == "PostgreSQL" {
+        " FOR UPDATE"
+    } else {
+        ""
+    }
+}
+
 /// The SQLite URL for a database file, creating it if missing.
 pub fn sqlite_url(path: &std::path::Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())

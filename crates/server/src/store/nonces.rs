@@ -1,5 +1,7 @@
 //! The replay cache for device-request nonces, in the database so every node sees it.
 
+use sqlx::AnyConnection;
+
 use super::{Store, StoreError};
 
 impl Store {
@@ -52,22 +54,23 @@ impl Store {
         .await?;
         Ok(())
     }
+}
 
-    /// Uses up a challenge; `false` if it is unknown, someone else's, expired or used.
-    pub async fn take_unlock_challenge(
-        &self,
-        challenge: &str,
-        device: &str,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "DELETE FROM unlock_challenges WHERE challenge = $1 AND device_id = $2 AND expires_at >= $3",
-        )
-        .bind(challenge)
-        .bind(device)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
+/// Uses up a challenge inside `conn`'s transaction; `false` if it is unknown, another
+/// device's, expired or used.
+pub(crate) async fn take_unlock_challenge(
+    conn: &mut AnyConnection,
+    challenge: &str,
+    device: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "DELETE FROM unlock_challenges WHERE challenge = $1 AND device_id = $2 AND expires_at >= $3",
+    )
+    .bind(challenge)
+    .bind(device)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

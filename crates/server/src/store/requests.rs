@@ -79,6 +79,21 @@ pub(crate) async fn pending_for_user(
     .await?)
 }
 
+/// Reads a request inside `conn`'s write transaction and holds it until the
+/// transaction ends (see `super::for_update`).
+pub(crate) async fn lock_request(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<RequestRow>, StoreError> {
+    let lock = super::for_update(conn);
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM requests WHERE id = $1{lock}"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
 pub(crate) async fn insert_request(
     conn: &mut AnyConnection,
     row: &RequestRow,
@@ -110,17 +125,24 @@ pub(crate) struct Finish<'a> {
     pub result: &'a str,
 }
 
-/// Moves a pending request to a final state; `false` if it was no longer pending.
+/// Moves a pending request to a final state; `false` if it was no longer pending, or
+/// if a deciding device is no longer active (a device blocked or revoked a moment
+/// ago decides nothing).
 pub(crate) async fn finish_request(
     conn: &mut AnyConnection,
     id: &str,
     finish: &Finish<'_>,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
+    let device_active = if finish.device_id.is_some() {
+        " AND EXISTS (SELECT 1 FROM devices WHERE id = $3 AND status = 'active')"
+    } else {
+        ""
+    };
+    let done = sqlx::query(sqlx::AssertSqlSafe(format!(
         "UPDATE requests SET state = $1, decided_at = $2, decided_device_id = $3, decision_hash = $4, \
          result = $5, webhook_next_at = CASE WHEN webhook_url IS NULL THEN NULL ELSE $2 END \
-         WHERE id = $6 AND state = 'pending'",
-    )
+         WHERE id = $6 AND state = 'pending'{device_active}"
+    )))
     .bind(finish.state.as_str())
     .bind(finish.now)
     .bind(finish.device_id)

@@ -64,6 +64,22 @@ impl Store {
     }
 }
 
+/// Reads a user inside `conn`'s write transaction and holds the row until it ends
+/// (see `super::for_update`): request creation takes it first, so the "one pending
+/// request" rule and the push backoff are judged one request at a time per user.
+pub(crate) async fn lock_user(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<UserRow>, StoreError> {
+    let lock = super::for_update(conn);
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM users WHERE id = $1{lock}"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
 /// Records a push for the rate limit.
 pub(crate) async fn note_push(
     conn: &mut AnyConnection,
