@@ -11,6 +11,7 @@ mod browser;
 mod connection;
 mod device_lifecycle;
 mod devices;
+mod net_hardening;
 mod openapi;
 mod outbox;
 mod robustness;
