@@ -102,13 +102,11 @@ mod tests {
                 .is_err()
         );
         assert_eq!(streams.count("dev-a"), 2);
+        // A superseded stream no longer counts, even before it has ended.
         drop((second, third));
-        assert_eq!(
-            streams.count("dev-a"),
-            1,
-            "only the superseded one, until it ends"
-        );
+        assert_eq!(streams.count("dev-a"), 0);
         drop(first);
         assert_eq!(streams.count("dev-a"), 0);
+        assert_eq!(streams.count("dev-b"), 1);
     }
 }
