@@ -110,7 +110,7 @@ struct LimitedServer {
 }
 
 impl LimitedServer {
-    async fn start(open_files: u32, extra: &[&str]) -> Self {
+    async fn start(open_files: u32, env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -140,7 +140,7 @@ impl LimitedServer {
                 "--listen",
                 &listen,
             ])
-            .args(extra)
+            .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -206,16 +206,14 @@ async fn still_open(streams: &mut [Option<TcpStream>]) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_flood_from_one_address_leaves_healthz_answering() {
+    // Set through the environment, as a service unit would.
     let server = LimitedServer::start(
         256,
         &[
-            "--max-connections-per-client",
-            "16",
-            "--trusted-proxy",
-            "127.0.0.3/32",
+            ("GODKEND_MAX_CONNECTIONS_PER_CLIENT", "16"),
+            ("GODKEND_TRUSTED_PROXIES", "127.0.0.3/32"),
             // Long enough that only the cap, not the timeout, can drop the flood.
-            "--header-read-timeout",
-            "120s",
+            ("GODKEND_HEADER_READ_TIMEOUT", "120s"),
         ],
     )
     .await;
