@@ -102,6 +102,41 @@ async fn stalled_body_is_dropped_within_the_body_timeout() {
     assert_eq!(ok.status(), 200);
 }
 
+/// The read timeouts bound what the client sends, not how long an answer may take:
+/// an event stream and the relying party's long poll outlive them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_and_long_polls_outlive_the_read_timeouts() {
+    let server = TestServer::start_with(
+        Db::Sqlite,
+        &["--header-read-timeout", "1s", "--body-read-timeout", "1s"],
+    )
+    .await;
+    server.add_user("alice");
+    let rp = server.add_rp("shop", "Shop");
+    let device = server.device("alice").await;
+    let mut events = Box::pin(device.client.events(None).await.unwrap());
+    crate::common::next_event(&mut events, 5, |e| {
+        matches!(e, PushEvent::Heartbeat(_)).then_some(())
+    })
+    .await;
+    let created = rp.login("alice").await;
+    // A long poll of 4 s, past both timeouts, answers `pending` at its end.
+    let started = Instant::now();
+    let waited = rp.wait(&created.request_id, 4).await;
+    assert!(started.elapsed() >= Duration::from_secs(3));
+    assert_eq!(
+        waited.status,
+        godkend_protocol::messages::RequestState::Pending
+    );
+    // The stream opened before the wait still delivers.
+    let request = crate::common::next_event(&mut events, 5, |e| match e {
+        PushEvent::Request(r) => Some(r.request.request_id.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(request, created.request_id);
+}
+
 /// A server started under a low open-file limit (soft and hard), killed on drop.
 struct LimitedServer {
     child: Child,
