@@ -42,7 +42,8 @@ use crate::store::{DeviceRow, EventRow};
 /// Without `Last-Event-ID` the stream starts with the pending requests as
 /// `request_created` events (without `id`), then a heartbeat whose `id` is the
 /// device's resume point; with it, the stored events after that id come first. SSE
-/// comment lines keep idle connections open.
+/// comment lines keep idle connections open. A device may hold a few streams per node
+/// (`--max-streams-per-device`, default 4); one more ends the oldest.
 #[utoipa::path(
     get,
     path = "/v1/device/events",
