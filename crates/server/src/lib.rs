@@ -5,7 +5,9 @@
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod device_streams;
 pub mod metrics;
+pub mod net;
 pub mod push;
 pub mod server_key;
 pub mod service;

@@ -25,6 +25,8 @@ struct Inner {
 #[derive(Default)]
 pub struct Hub {
     inner: Mutex<Inner>,
+    /// The per-device cap on streams (`--max-streams-per-device`).
+    pub streams: crate::device_streams::DeviceStreams,
 }
 
 impl std::fmt::Debug for Hub {

@@ -4,9 +4,10 @@
 //! page can send approval requests to any user.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
 use godkend_protocol::messages::{
     CreateRequest, CreatedRequest, RequestContext, RequestKind, RequestStatus, UserVerification,
 };
@@ -22,6 +23,52 @@ use crate::store::RpRow;
 pub const DEMO_RP: &str = "demo";
 
 const PAGE: &str = include_str!("../../assets/demo.html");
+
+/// Host names the demo answers to besides the public URL's: the loopback names.
+const LOOPBACK_HOSTS: [&str; 4] = ["localhost", "127.0.0.1", "[::1]", "::1"];
+
+/// Refuses a demo call whose `Host` is not ours (421): a page on another site that
+/// rebinds its DNS name to 127.0.0.1 must not drive the demo from the user's browser.
+pub async fn check_host(
+    State(service): State<SharedService>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| {
+            request
+                .uri()
+                .authority()
+                .map(axum::http::uri::Authority::as_str)
+        });
+    if host.is_some_and(|h| is_own_host(h, &service.settings.public_url)) {
+        return next.run(request).await;
+    }
+    let mut problem = Problem::new(
+        ErrorCode::BadRequest,
+        "the demo answers only on the server's own host name or a loopback name",
+    );
+    problem.status = StatusCode::MISDIRECTED_REQUEST.as_u16();
+    super::error::problem_response(&problem)
+}
+
+/// Whether `host` (a `Host` header: name or address, maybe with a port) is the public
+/// URL's host or a loopback name. The port does not matter: rebinding keeps the
+/// attacker's host name, whatever the port.
+fn is_own_host(host: &str, public_url: &url::Url) -> bool {
+    let Ok(authority) = host.parse::<axum::http::uri::Authority>() else {
+        return false;
+    };
+    let name = authority.host().to_ascii_lowercase();
+    let name = name.trim_end_matches('.');
+    LOOPBACK_HOSTS.contains(&name)
+        || public_url
+            .host_str()
+            .is_some_and(|own| own.eq_ignore_ascii_case(name))
+}
 
 pub async fn page() -> impl IntoResponse {
     (
@@ -88,4 +135,32 @@ pub async fn status(
 ) -> ApiResult<Json<RequestStatus>> {
     let rp = demo_rp(&service).await?;
     Ok(Json(service.request_status(&rp, &id).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_own_host;
+
+    #[test]
+    fn only_own_and_loopback_hosts_reach_the_demo() {
+        let url = url::Url::parse("http://demo.example:8420").unwrap();
+        for ok in [
+            "localhost:8420",
+            "127.0.0.1",
+            "[::1]:8420",
+            "DEMO.example:1",
+            "localhost.",
+        ] {
+            assert!(is_own_host(ok, &url), "{ok}");
+        }
+        for bad in [
+            "attacker.example:8420",
+            "127.0.0.1.nip.io",
+            "",
+            "localhost@evil",
+            "127.0.0.2",
+        ] {
+            assert!(!is_own_host(bad, &url), "{bad}");
+        }
+    }
 }

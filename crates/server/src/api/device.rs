@@ -15,12 +15,13 @@ use crate::service::SharedService;
 
 /// 401 answers of every device call: the signed header (PROTOCOL.md §3.1).
 pub(crate) const DEVICE_401: &str = "The `Authorization: Godkend ...` header failed: `unauthorized` \
-    (missing, unknown device, method, path or body hash mismatch), `invalid_signature`, \
-    `clock_skew` (with `server_time`), `replayed_nonce`.";
+    (missing, over 4096 bytes, malformed, a nonce outside 16 to 64 bytes; unknown device or \
+    bad signature, one answer for both; method, path or body hash mismatch), `clock_skew` \
+    (with `server_time`), `replayed_nonce`.";
 /// 401 answers of a device call with a signed body.
 pub(crate) const DEVICE_401_BODY: &str = "The `Authorization: Godkend ...` header failed \
-    (`unauthorized`, `invalid_signature`, `clock_skew` with `server_time`, `replayed_nonce`), \
-    or the body's signature does not verify (`invalid_signature`).";
+    (`unauthorized`, `clock_skew` with `server_time`, `replayed_nonce`), or the body's \
+    signature does not verify (`invalid_signature`).";
 /// 403 answers of a device call by a revoked or blocked device.
 pub(crate) const DEVICE_403: &str = "`device_revoked`, `device_blocked`: the device has ended; \
     the signed status is in `device_status`.";

@@ -20,6 +20,18 @@ pub struct DeviceCall {
 /// Largest signed body a device may send.
 pub const MAX_DEVICE_BODY: usize = 64 * 1024;
 
+/// Largest `Authorization` header a device may send (a real one is under 1 KiB).
+pub const MAX_DEVICE_HEADER: usize = 4096;
+
+/// The nonce's length in bytes, before base64url (PROTOCOL.md §3.1).
+pub const NONCE_BYTES: std::ops::RangeInclusive<usize> = 16..=64;
+
+/// The one answer for an unknown device and a bad signature, so a caller cannot
+/// learn which device ids exist.
+fn unknown_or_forged() -> Problem {
+    Problem::new(ErrorCode::Unauthorized, "unknown device or bad signature")
+}
+
 impl DeviceCall {
     /// The device, if it is still active; a revoked or blocked device gets its signed
     /// status in the problem so it can wipe itself.
@@ -45,6 +57,9 @@ impl FromRequest<SharedService> for DeviceCall {
                 unauthorized("device calls need a signed `Authorization: Godkend ...` header")
             })?
             .to_owned();
+        if value.len() > MAX_DEVICE_HEADER {
+            return Err(unauthorized("the Authorization header is too large").into());
+        }
         let method = req.method().as_str().to_owned();
         let prefix = service
             .settings
@@ -65,19 +80,19 @@ impl FromRequest<SharedService> for DeviceCall {
         let header: DeviceRequestHeader = envelope
             .peek()
             .map_err(|e| unauthorized(&format!("the header is not a device request: {e}")))?;
+        if !b64::decode(&header.nonce).is_ok_and(|n| NONCE_BYTES.contains(&n.len())) {
+            return Err(
+                unauthorized("the nonce must be 16 to 64 random bytes in base64url").into(),
+            );
+        }
         let device = service
             .store
             .device(&header.device_id)
             .await
             .map_err(ServiceError::from)?
-            .ok_or_else(|| unauthorized("unknown device"))?;
+            .ok_or_else(unknown_or_forged)?;
         let key = PublicKey::ed25519_b64(&device.device_key).map_err(ServiceError::from)?;
-        envelope.verify(&key).map_err(|_| {
-            Problem::new(
-                ErrorCode::InvalidSignature,
-                "the request signature does not verify",
-            )
-        })?;
+        envelope.verify(&key).map_err(|_| unknown_or_forged())?;
         let server_now = now();
         if !rules::header_time_ok(header.iat, server_now) {
             let mut p = Problem::new(

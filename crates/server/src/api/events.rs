@@ -42,7 +42,8 @@ use crate::store::{DeviceRow, EventRow};
 /// Without `Last-Event-ID` the stream starts with the pending requests as
 /// `request_created` events (without `id`), then a heartbeat whose `id` is the
 /// device's resume point; with it, the stored events after that id come first. SSE
-/// comment lines keep idle connections open.
+/// comment lines keep idle connections open. A device may hold a few streams per node
+/// (`--max-streams-per-device`, default 4); one more ends the oldest.
 #[utoipa::path(
     get,
     path = "/v1/device/events",
@@ -75,9 +76,19 @@ pub async fn events(
         .await
         .map_err(ServiceError::from)?;
     let (tx, rx) = mpsc::channel::<Event>(32);
+    let ticket = service
+        .hub
+        .streams
+        .open(&device.id, service.settings.net.max_streams_per_device);
     tokio::spawn(async move {
-        if let Err(e) = stream_device(&service, &device, resume_from, live, &tx).await {
-            tracing::warn!(error = %e, device = %device.id, "event stream ended with an error");
+        tokio::select! {
+            result = stream_device(&service, &device, resume_from, live, &tx) => {
+                if let Err(e) = result {
+                    tracing::warn!(error = %e, device = %device.id, "event stream ended with an error");
+                }
+            }
+            // Over the per-device cap: this, the oldest, ends; dropping `tx` closes it.
+            () = ticket.superseded() => {}
         }
     });
     let stream = ReceiverStream::new(rx).map(Ok);

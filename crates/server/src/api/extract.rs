@@ -117,18 +117,26 @@ impl FromRequestParts<SharedService> for Rp {
     }
 }
 
-/// The client's IP address as seen by this server (for the audit log).
+/// The client's IP address (for the audit log and per-client limits): the TCP
+/// peer, or from `X-Forwarded-For` when the peer is a trusted proxy (net::client_addr).
 pub struct ClientIp(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<SharedService> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        service: &SharedService,
+    ) -> Result<Self, Self::Rejection> {
         Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string()),
+            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| {
+                service
+                    .settings
+                    .net
+                    .trusted_proxies
+                    .client_ip(c.0.ip(), &parts.headers)
+                    .to_string()
+            }),
         ))
     }
 }

@@ -65,14 +65,25 @@ pub fn router(service: SharedService, demo: bool) -> Router {
         // Every route above is documented in openapi.rs (tests/api/openapi.rs checks it).
         .route("/openapi.json", get(openapi::openapi_json));
     if demo {
-        router = router
-            .route("/demo", get(demo::page))
-            .route("/demo/api/login", post(demo::login))
-            .route("/demo/api/requests/{id}", get(demo::status));
+        router = router.merge(
+            Router::new()
+                .route("/demo", get(demo::page))
+                .route("/demo/api/login", post(demo::login))
+                .route("/demo/api/requests/{id}", get(demo::status))
+                // DNS rebinding: only our own host names may reach the demo.
+                .route_layer(axum::middleware::from_fn_with_state(
+                    service.clone(),
+                    demo::check_host,
+                )),
+        );
     }
     router
         .fallback(device::not_found)
         .layer(DefaultBodyLimit::max(device_auth::MAX_DEVICE_BODY))
+        .layer(axum::middleware::from_fn_with_state(
+            service.clone(),
+            crate::net::body_deadline::limit_body_read,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(service)
 }

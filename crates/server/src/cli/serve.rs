@@ -59,6 +59,8 @@ pub struct ServeArgs {
     /// Log format: text or json.
     #[arg(long, env = "GODKEND_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
+    #[command(flatten)]
+    pub net: crate::net::NetArgs,
 }
 
 /// The public URL: as given, or `http(s)://LISTEN`.
@@ -112,6 +114,7 @@ pub(super) async fn open_service(
 pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Result<()> {
     init_logging(&args.log_format);
     crate::metrics::install();
+    let open_files = crate::net::fd_limit::raise_open_file_limit();
     if args.demo && !args.listen.ip().is_loopback() {
         // The demo page lets anyone who reaches it send requests to any user.
         anyhow::bail!(
@@ -144,6 +147,7 @@ pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Resu
     };
     service.settings.push_backoff_base_seconds = args.push_backoff_seconds;
     service.settings.admin_token_hash = admin_token_hash(args)?;
+    service.settings.net = args.net.policy();
     let service = Arc::new(service);
     if args.demo {
         ensure_demo_rp(&service).await?;
@@ -188,21 +192,9 @@ pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Resu
     });
     let app = crate::api::router(service.clone(), args.demo)
         .into_make_service_with_connect_info::<SocketAddr>();
-    match tls {
-        Some(config) => {
-            axum_server::from_tcp_rustls(listener, config)?
-                .handle(handle)
-                .serve(app)
-                .await
-        }
-        None => {
-            axum_server::from_tcp(listener)?
-                .handle(handle)
-                .serve(app)
-                .await
-        }
-    }
-    .context("the server failed")?;
+    crate::net::http_server::serve(listener, tls, app, handle, &args.net, open_files)
+        .await
+        .context("the server failed")?;
     let _ = tokio::join!(pump, upkeep, webhooks);
     service.store.close().await;
     tracing::info!("stopped");

@@ -39,6 +39,8 @@ pub struct Settings {
     pub push_backoff_max_seconds: i64,
     /// SHA-256 of the admin API token; `None` turns the admin API off.
     pub admin_token_hash: Option<String>,
+    /// Trusted proxies, body deadline and stream cap (`serve` options, net.rs).
+    pub net: crate::net::NetPolicy,
 }
 
 impl Settings {
@@ -58,6 +60,7 @@ impl Settings {
             push_backoff_base_seconds: 5,
             push_backoff_max_seconds: 15 * 60,
             admin_token_hash: None,
+            net: crate::net::NetPolicy::default(),
         }
     }
 }

@@ -12,6 +12,7 @@ mod concurrency;
 mod connection;
 mod device_lifecycle;
 mod devices;
+mod net_hardening;
 mod openapi;
 mod outbox;
 mod pin_race;
