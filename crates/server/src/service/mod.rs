@@ -38,6 +38,8 @@ pub struct Settings {
     pub push_backoff_max_seconds: i64,
     /// SHA-256 of the admin API token; `None` turns the admin API off.
     pub admin_token_hash: Option<String>,
+    /// Where webhooks may go, through what, and how many at once.
+    pub webhooks: crate::webhook::WebhookSettings,
 }
 
 impl Settings {
@@ -57,6 +59,7 @@ impl Settings {
             push_backoff_base_seconds: 5,
             push_backoff_max_seconds: 15 * 60,
             admin_token_hash: None,
+            webhooks: crate::webhook::WebhookSettings::default(),
         }
     }
 }

@@ -16,3 +16,4 @@ mod outbox;
 mod robustness;
 mod uv_key;
 mod webhook;
+mod webhook_hardening;
