@@ -173,4 +173,67 @@ mod tests {
         );
         assert_eq!(destination_of("http://127.0.0.1:8080/b"), "127.0.0.1:8080");
     }
+
+    /// Makes `count` final requests of `rp` whose webhooks fell due at `due_at`.
+    async fn due_results(store: &crate::store::Store, rp: &str, count: usize, due_at: i64) {
+        use crate::store::requests::{Finish, finish_request, insert_request};
+        let mut tx = store.begin().await.unwrap();
+        for i in 0..count {
+            let row = crate::store::RequestRow {
+                id: format!("req_{rp}_{i:03}"),
+                user_id: format!("user_{i}"),
+                rp_id: rp.into(),
+                envelope: "{}".into(),
+                request_hash: String::new(),
+                code: "000000".into(),
+                state: "pending".into(),
+                code_failures: 0,
+                created_at: due_at,
+                exp: due_at + 120,
+                decided_at: None,
+                decided_device_id: None,
+                decision_hash: None,
+                result: None,
+                webhook_url: Some(format!("https://{rp}.example/hook")),
+            };
+            insert_request(&mut tx, &row).await.unwrap();
+            let finish = Finish {
+                state: godkend_protocol::messages::RequestState::Superseded,
+                now: due_at + i64::try_from(i).unwrap(),
+                device_id: None,
+                decision_hash: None,
+                result: "{}",
+            };
+            assert!(finish_request(&mut tx, &row.id, &finish).await.unwrap());
+        }
+        tx.commit().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn due_deliveries_take_turns_across_relying_parties() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = crate::store::sqlite_url(&dir.path().join("godkend.db"));
+        let store = crate::store::Store::open(&url).await.unwrap();
+        // The busy RP's 40 deliveries all fell due before the others' few.
+        due_results(&store, "busy", 40, 100).await;
+        due_results(&store, "calm", 2, 500).await;
+        due_results(&store, "rare", 1, 900).await;
+
+        let due = store.due_webhooks(1000, 16, 10).await.unwrap();
+        let rps: Vec<&str> = due.iter().map(|d| d.rp_id.as_str()).collect();
+        assert_eq!(
+            rps,
+            [
+                "busy", "calm", "rare", "busy", "calm", "busy", "busy", "busy", "busy", "busy"
+            ],
+            "each RP's oldest first, then each one's second, ..."
+        );
+        assert_eq!(due[0].id, "req_busy_000", "oldest first within an RP");
+        let busy = store.due_webhooks(1000, 3, 100).await.unwrap();
+        assert_eq!(
+            busy.iter().filter(|d| d.rp_id == "busy").count(),
+            3,
+            "per-RP look"
+        );
+    }
 }
