@@ -164,11 +164,12 @@ async fn try_once(service: &Service, client: &WebhookClient, webhook: &DueWebhoo
                 .ok()
                 .and_then(|u| u.host_str().map(str::to_owned))
                 .unwrap_or_default();
+            // Recorded first, so the log line means the retry is already scheduled.
+            release(service, webhook, claimed_until, retry_at).await;
             tracing::warn!(
                 request = %webhook.id, rp = %webhook.rp_id, %host, %why,
                 retry = retry_at.is_some(), "webhook not delivered"
             );
-            release(service, webhook, claimed_until, retry_at).await;
         }
     }
 }
