@@ -19,6 +19,7 @@ use crate::common::{BIN, Db, PIN, TestServer};
 both_backends!(
     webhooks_to_loopback_need_the_operator_opt_in,
     a_silent_relying_party_does_not_hold_up_another_ones_webhooks,
+    a_hanging_try_is_not_sent_again_while_it_runs,
 );
 
 const ALLOW_LOOPBACK: &str = "--webhook-allow-loopback";
@@ -268,6 +269,27 @@ async fn a_silent_relying_party_does_not_hold_up_another_ones_webhooks(db: Db) {
     let result = &receiver.results(&key)[0];
     assert_eq!(result.request_id, created.request_id);
     assert_eq!(result.status, RequestState::Superseded);
+}
+
+async fn a_hanging_try_is_not_sent_again_while_it_runs(db: Db) {
+    let tarpit = Tarpit::default();
+    let hook = tarpit.start().await;
+    let first = TestServer::start_with(db, &[ALLOW_LOOPBACK]).await;
+    let second = first.second_node().await;
+    first.add_user("alice");
+    let rp = first.add_rp("shop", "Shop");
+    let _alice = first.device("alice").await;
+    rp.create(&request_with_hook("alice", &hook)).await;
+    rp.login("alice").await; // supersedes the first: its webhook is due
+    // The try hangs until the server's timeout closes it. A claim that lapsed
+    // before that would let the other node send the same result beside it.
+    let timed_out = eventually(40, || tarpit.closed() > 0).await;
+    assert!(timed_out, "{}{}", first.log(), second.log());
+    assert_eq!(
+        (tarpit.accepted(), tarpit.closed()),
+        (1, 1),
+        "one try at a time across both nodes"
+    );
 }
 
 /// A server process started by hand, for an environment the harness does not set.
