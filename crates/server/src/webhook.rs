@@ -39,6 +39,14 @@ pub async fn run_webhooks(service: Arc<Service>, mut stop: tokio::sync::watch::R
             return;
         }
     };
+    tracing::info!(
+        allow_loopback = settings.allow_loopback,
+        proxy = ?settings.proxy,
+        concurrency = settings.limits.total,
+        per_rp = settings.limits.per_rp,
+        per_destination = settings.limits.per_destination,
+        "webhook delivery ready"
+    );
     let in_flight = dispatch::InFlight::new(settings.limits);
     let finished = Arc::new(tokio::sync::Notify::new());
     let mut deliveries = tokio::task::JoinSet::new();
