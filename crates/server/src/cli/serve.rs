@@ -56,6 +56,8 @@ pub struct ServeArgs {
     /// TLS private key (PEM).
     #[arg(long, env = "GODKEND_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub webhooks: crate::webhook::WebhookArgs,
     /// Log format: text or json.
     #[arg(long, env = "GODKEND_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
@@ -148,6 +150,7 @@ pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Resu
     service.settings.push_backoff_base_seconds = args.push_backoff_seconds;
     service.settings.admin_token_hash = admin_token_hash(args)?;
     service.settings.net = args.net.policy();
+    service.settings.webhooks = args.webhooks.settings();
     let service = Arc::new(service);
     if args.demo {
         ensure_demo_rp(&service).await?;

@@ -18,7 +18,10 @@ const MAX_TITLE: usize = 120;
 const MAX_MESSAGE: usize = 1000;
 const MAX_CONTEXT_FIELD: usize = 200;
 
-fn check_create(body: &CreateRequest) -> Result<(u8, u32), Box<Problem>> {
+fn check_create(
+    body: &CreateRequest,
+    webhooks: &crate::webhook::WebhookSettings,
+) -> Result<(u8, u32), Box<Problem>> {
     let bad = |why: String| {
         Box::new(Problem::new(ErrorCode::BadRequest, "invalid request").with_detail(why))
     };
@@ -50,16 +53,8 @@ fn check_create(body: &CreateRequest) -> Result<(u8, u32), Box<Problem>> {
         amount.validate().map_err(|e| bad(e.to_string()))?;
     }
     if let Some(url) = &body.webhook_url {
-        let parsed = url::Url::parse(url).map_err(|e| bad(format!("webhook_url: {e}")))?;
-        rules::check_transport(&parsed).map_err(|why| bad(format!("webhook_url: {why}")))?;
-        let internal = match parsed.host() {
-            Some(url::Host::Ipv4(ip)) => !crate::webhook::reachable_for_webhooks(ip.into()),
-            Some(url::Host::Ipv6(ip)) => !crate::webhook::reachable_for_webhooks(ip.into()),
-            _ => false, // names are checked again when resolved at delivery
-        };
-        if internal {
-            return Err(bad("webhook_url: internal addresses are not allowed".into()));
-        }
+        crate::webhook::check_url(url, webhooks.allow_loopback)
+            .map_err(|why| bad(format!("webhook_url: {why}")))?;
     }
     let code_length = rules::code_length_or_default(body.code_length).map_err(bad)?;
     let ttl = rules::ttl_or_default(body.ttl_seconds).map_err(bad)?;
@@ -80,7 +75,7 @@ impl Service {
         rp: &RpRow,
         body: &CreateRequest,
     ) -> Result<CreatedRequest, ServiceError> {
-        let (code_length, ttl) = check_create(body)?;
+        let (code_length, ttl) = check_create(body, &self.settings.webhooks)?;
         let now = now();
 
         let code = random_digits(code_length);

@@ -41,6 +41,8 @@ pub struct Settings {
     pub admin_token_hash: Option<String>,
     /// Trusted proxies, body deadline and stream cap (`serve` options, net.rs).
     pub net: crate::net::NetPolicy,
+    /// Where webhooks may go, through what, and how many at once.
+    pub webhooks: crate::webhook::WebhookSettings,
 }
 
 impl Settings {
@@ -61,6 +63,7 @@ impl Settings {
             push_backoff_max_seconds: 15 * 60,
             admin_token_hash: None,
             net: crate::net::NetPolicy::default(),
+            webhooks: crate::webhook::WebhookSettings::default(),
         }
     }
 }

@@ -172,6 +172,7 @@ pub(crate) async fn count_code_failure(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DueWebhook {
     pub id: String,
+    pub rp_id: String,
     pub webhook_url: String,
     pub result: String,
     pub webhook_attempts: i64,
@@ -179,35 +180,67 @@ pub struct DueWebhook {
 }
 
 impl Store {
-    /// Results whose webhook delivery is due.
-    pub async fn due_webhooks(&self, now: i64) -> Result<Vec<DueWebhook>, StoreError> {
+    /// Results whose webhook delivery is due, taken in turns across relying
+    /// parties (each one's oldest first, then each one's second, ...), at most
+    /// `per_rp` of each and `limit` in all, so one relying party's backlog cannot
+    /// crowd the others out of the list.
+    pub async fn due_webhooks(
+        &self,
+        now: i64,
+        per_rp: i64,
+        limit: i64,
+    ) -> Result<Vec<DueWebhook>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT id, webhook_url, result, webhook_attempts, webhook_next_at FROM requests \
-             WHERE webhook_next_at IS NOT NULL AND webhook_next_at <= $1 \
-             AND webhook_url IS NOT NULL AND result IS NOT NULL ORDER BY webhook_next_at LIMIT 50",
+            "SELECT id, rp_id, webhook_url, result, webhook_attempts, webhook_next_at FROM ( \
+               SELECT id, rp_id, webhook_url, result, webhook_attempts, webhook_next_at, \
+                 ROW_NUMBER() OVER (PARTITION BY rp_id ORDER BY webhook_next_at, id) AS turn \
+               FROM requests WHERE webhook_next_at IS NOT NULL AND webhook_next_at <= $1 \
+               AND webhook_url IS NOT NULL AND result IS NOT NULL \
+             ) AS due WHERE turn <= $2 ORDER BY turn, webhook_next_at, id LIMIT $3",
         )
         .bind(now)
+        .bind(per_rp)
+        .bind(limit)
         .fetch_all(&self.pool)
         .await?)
     }
 
-    /// Claims a due delivery for this node until `retry_at`; `false` if another node
-    /// claimed it first.
+    /// Claims a due delivery for this node until `claimed_until` (then it is due
+    /// again, should this node die mid-try); `false` if another node claimed it first.
     pub async fn claim_webhook(
         &self,
         due: &DueWebhook,
-        retry_at: Option<i64>,
+        claimed_until: i64,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE requests SET webhook_next_at = $1, webhook_attempts = webhook_attempts + 1 \
              WHERE id = $2 AND webhook_next_at = $3",
         )
-        .bind(retry_at)
+        .bind(claimed_until)
         .bind(&due.id)
         .bind(due.webhook_next_at)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// After a failed try, makes the delivery due at `retry_at` (`None`: given up),
+    /// if this node's claim until `claimed_until` still holds.
+    pub async fn release_webhook(
+        &self,
+        id: &str,
+        claimed_until: i64,
+        retry_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE requests SET webhook_next_at = $1 WHERE id = $2 AND webhook_next_at = $3",
+        )
+        .bind(retry_at)
+        .bind(id)
+        .bind(claimed_until)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Marks a webhook delivered.

@@ -19,3 +19,4 @@ mod pin_race;
 mod robustness;
 mod uv_key;
 mod webhook;
+mod webhook_hardening;

@@ -35,7 +35,8 @@ async fn webhook_delivers_the_signed_result_and_retries(db: Db) {
     let hook = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let server = TestServer::start(db).await;
+    // Loopback destinations are an operator's opt-in.
+    let server = TestServer::start_with(db, &["--webhook-allow-loopback"]).await;
     server.add_user("alice");
     let rp = server.add_rp("shop", "Shop");
     let device = server.device("alice").await;
