@@ -4,8 +4,11 @@
 
 pub mod api;
 pub mod cli;
+pub mod code_seal;
 pub mod config;
+pub mod ids;
 pub mod metrics;
+pub mod private_files;
 pub mod push;
 pub mod server_key;
 pub mod service;

@@ -65,6 +65,8 @@ impl FromRequest<SharedService> for DeviceCall {
         let header: DeviceRequestHeader = envelope
             .peek()
             .map_err(|e| unauthorized(&format!("the header is not a device request: {e}")))?;
+        // A malformed id cannot name a device; it never reaches the database.
+        crate::ids::check_device(&header.device_id).map_err(|_| unauthorized("unknown device"))?;
         let device = service
             .store
             .device(&header.device_id)

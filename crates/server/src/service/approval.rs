@@ -81,6 +81,7 @@ impl Service {
         body: &CreateRequest,
     ) -> Result<CreatedRequest, ServiceError> {
         let (code_length, ttl) = check_create(body)?;
+        crate::ids::check_user(&body.user)?;
         let now = now();
         let Some(user) = self.store.user(&body.user).await? else {
             return Err(

@@ -6,6 +6,7 @@ mod admin;
 mod approval;
 mod decision;
 mod device;
+mod retention;
 
 use std::sync::Arc;
 
@@ -38,6 +39,16 @@ pub struct Settings {
     pub push_backoff_max_seconds: i64,
     /// SHA-256 of the admin API token; `None` turns the admin API off.
     pub admin_token_hash: Option<String>,
+    /// Most failed activations per client address (IPv6: per /64) per window.
+    pub activation_failures_per_source: i64,
+    /// Most failed activations per user id per window.
+    pub activation_failures_per_user: i64,
+    /// The window of the two limits above.
+    pub activation_failure_window_seconds: i64,
+    /// Decisions and finished requests older than this are deleted (0: kept).
+    pub request_retention_seconds: i64,
+    /// IP addresses in audit rows older than this are blanked (0: kept).
+    pub audit_ip_retention_seconds: i64,
 }
 
 impl Settings {
@@ -57,6 +68,11 @@ impl Settings {
             push_backoff_base_seconds: 5,
             push_backoff_max_seconds: 15 * 60,
             admin_token_hash: None,
+            activation_failures_per_source: 20,
+            activation_failures_per_user: 10,
+            activation_failure_window_seconds: 15 * 60,
+            request_retention_seconds: 30 * 86_400,
+            audit_ip_retention_seconds: 90 * 86_400,
         }
     }
 }

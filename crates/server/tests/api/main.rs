@@ -9,6 +9,7 @@ mod admin;
 mod approval;
 mod browser;
 mod connection;
+mod data_hardening;
 mod device_lifecycle;
 mod devices;
 mod openapi;
