@@ -81,6 +81,8 @@ fn activation_body(user: &str, code: &str, server_key: &str, device_name: &str) 
 
 /// A client whose connections come from `ip` (any 127.0.0.0/8 address).
 fn client_from(ip: [u8; 4]) -> reqwest::Client {
+    // Installs the TLS crypto provider every reqwest client needs here.
+    godkend_core::client::http_client().unwrap();
     reqwest::Client::builder()
         .local_address(std::net::IpAddr::from(ip))
         .build()
@@ -140,7 +142,7 @@ async fn serve(data_dir: &Path, extra: &[&str]) -> Result<std::process::Child, S
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
-    let http = reqwest::Client::new();
+    let http = godkend_core::client::http_client().unwrap();
     for _ in 0..200 {
         if let Some(status) = child.try_wait().unwrap() {
             let err = std::fs::read_to_string(&log).unwrap_or_default();
