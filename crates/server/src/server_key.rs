@@ -4,6 +4,11 @@
 //! server ever used, oldest first. The newest signs; each older key signs a rotation
 //! statement for its successor, so a device that pinned any of them can walk the
 //! chain to the current key.
+//!
+//! It also holds the data secret, a random value that is not a signing key: activation
+//! codes are sealed under a key derived from it (see `code_seal`), and it stays the
+//! same across rotations. A key file written before the secret existed gets one added
+//! on first load.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -13,6 +18,8 @@ use godkend_protocol::messages::KeyRotation;
 use godkend_protocol::{Envelope, ProtocolError, PublicKey, SignedObject, b64};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
+
+use crate::code_seal::CodeSeal;
 
 /// Why the key file cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +44,24 @@ pub enum KeyFileError {
 struct KeyFile {
     /// base64url ed25519 seeds, oldest first; the last one is current.
     keys: Vec<String>,
+    /// base64url of 32 random bytes sealing activation codes at rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    data_secret: Option<String>,
+}
+
+impl KeyFile {
+    fn with_new_key() -> Self {
+        let seed: [u8; 32] = rand::random();
+        KeyFile {
+            keys: vec![b64::encode(seed)],
+            data_secret: Some(new_data_secret()),
+        }
+    }
+}
+
+fn new_data_secret() -> String {
+    let secret: Zeroizing<[u8; 32]> = Zeroizing::new(rand::random());
+    b64::encode(secret.as_ref())
 }
 
 /// The server's keys: the current signing key and the rotation statements.
@@ -44,6 +69,7 @@ pub struct ServerKeys {
     current: SigningKey,
     public: PublicKey,
     rotations: Vec<Envelope>,
+    code_seal: CodeSeal,
 }
 
 impl std::fmt::Debug for ServerKeys {
@@ -58,16 +84,18 @@ impl ServerKeys {
     /// Loads the key file, creating it with a fresh key if it does not exist.
     pub fn load_or_create(path: &Path) -> Result<Self, KeyFileError> {
         if !path.exists() {
-            let seed: [u8; 32] = rand::random();
-            write_key_file(path, &[b64::encode(seed)])?;
+            write_key_file(path, &KeyFile::with_new_key())?;
         }
         Self::load(path)
     }
 
-    /// Loads an existing key file.
+    /// Loads an existing key file, adding a data secret if it has none.
     pub fn load(path: &Path) -> Result<Self, KeyFileError> {
         check_permissions(path)?;
-        let file = read_key_file(path)?;
+        let mut file = read_key_file(path)?;
+        if file.data_secret.is_none() {
+            file = add_data_secret(path)?;
+        }
         let malformed = |why: String| KeyFileError::Malformed {
             path: path.display().to_string(),
             why,
@@ -81,16 +109,30 @@ impl ServerKeys {
             })
             .collect::<Result<Vec<_>, ProtocolError>>()
             .map_err(|e| malformed(e.to_string()))?;
-        Self::from_keys(keys).map_err(|e| malformed(e.to_string()))
+        let secret = file
+            .data_secret
+            .as_deref()
+            .map(b64::decode_array::<32>)
+            .transpose()
+            .map_err(|e| malformed(format!("data_secret: {e}")))?
+            .map(Zeroizing::new)
+            .ok_or_else(|| malformed("no data_secret".into()))?;
+        let mut keys = Self::from_keys(keys).map_err(|e| malformed(e.to_string()))?;
+        keys.code_seal = CodeSeal::from_secret(&secret);
+        Ok(keys)
     }
 
     /// Adds a new key to the file; the old ones stay to vouch for it.
     pub fn rotate(path: &Path) -> Result<Self, KeyFileError> {
         check_permissions(path)?;
-        let mut file = read_key_file(path)?;
-        let seed: [u8; 32] = rand::random();
-        file.keys.push(b64::encode(seed));
-        write_key_file(path, &file.keys)?;
+        {
+            let _lock = lock_key_dir(path)?;
+            let mut file = read_key_file(path)?;
+            let seed: [u8; 32] = rand::random();
+            file.keys.push(b64::encode(seed));
+            // The data secret is kept: codes sealed before the rotation still open.
+            write_key_file(path, &file)?;
+        }
         Self::load(path)
     }
 
@@ -116,6 +158,8 @@ impl ServerKeys {
             public: PublicKey::from_signing_key(&current),
             current,
             rotations,
+            // Replaced by `load` with the seal from the key file's data secret.
+            code_seal: CodeSeal::from_secret(&rand::random()),
         })
     }
 
@@ -135,6 +179,46 @@ impl ServerKeys {
     pub fn rotations(&self) -> &[Envelope] {
         &self.rotations
     }
+
+    /// Seals and opens activation codes at rest.
+    pub fn code_seal(&self) -> &CodeSeal {
+        &self.code_seal
+    }
+}
+
+/// Adds a data secret to a key file that has none, under the key-dir lock so two
+/// processes upgrading the same file at once agree on one secret.
+fn add_data_secret(path: &Path) -> Result<KeyFile, KeyFileError> {
+    let _lock = lock_key_dir(path)?;
+    let mut file = read_key_file(path)?;
+    if file.data_secret.is_none() {
+        file.data_secret = Some(new_data_secret());
+        write_key_file(path, &file)?;
+        tracing::info!(path = %path.display(), "added a data secret to the key file");
+    }
+    Ok(file)
+}
+
+/// An exclusive lock on the key file's directory (the file itself is replaced by a
+/// rename, so a lock on it would not hold), released when dropped.
+#[cfg(unix)]
+fn lock_key_dir(path: &Path) -> Result<std::fs::File, KeyFileError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let err = |source| KeyFileError::Write {
+        path: path.display().to_string(),
+        source,
+    };
+    let handle = std::fs::File::open(dir).map_err(err)?;
+    handle.lock().map_err(err)?;
+    Ok(handle)
+}
+
+#[cfg(not(unix))]
+fn lock_key_dir(_path: &Path) -> Result<(), KeyFileError> {
+    Ok(())
 }
 
 /// Reads and parses the key file (the seeds stay in zeroized memory while text).
@@ -152,7 +236,7 @@ fn read_key_file(path: &Path) -> Result<KeyFile, KeyFileError> {
     })
 }
 
-fn write_key_file(path: &Path, keys: &[String]) -> Result<(), KeyFileError> {
+fn write_key_file(path: &Path, file: &KeyFile) -> Result<(), KeyFileError> {
     let shown = path.display().to_string();
     let err = |source| KeyFileError::Write {
         path: shown.clone(),
@@ -161,12 +245,7 @@ fn write_key_file(path: &Path, keys: &[String]) -> Result<(), KeyFileError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(err)?;
     }
-    let text = Zeroizing::new(
-        serde_json::to_string_pretty(&KeyFile {
-            keys: keys.to_vec(),
-        })
-        .unwrap_or_default(),
-    );
+    let text = Zeroizing::new(serde_json::to_string_pretty(file).unwrap_or_default());
     let tmp = path.with_extension("tmp");
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -226,5 +305,44 @@ mod tests {
         assert_ne!(rotated.kid(), first.kid());
         assert_eq!(rotated.rotations().len(), 1);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A key file from before the data secret gets one on load, stays 0600, and
+    /// keeps it across a rotation: a code sealed before opens after.
+    #[test]
+    fn old_key_file_gains_a_data_secret_that_survives_rotation() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server-key.json");
+        let seed: [u8; 32] = rand::random();
+        let old = KeyFile {
+            keys: vec![b64::encode(seed)],
+            data_secret: None,
+        };
+        write_key_file(&path, &old).unwrap();
+        assert!(
+            !std::fs::read_to_string(&path)
+                .unwrap()
+                .contains("data_secret")
+        );
+        let first = ServerKeys::load(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("data_secret"), "{text}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        let sealed = first.code_seal().seal("act_1", "alice", "ABCDEFGHJKMN");
+        let again = ServerKeys::load(&path).unwrap();
+        assert!(again.code_seal().open("act_1", "alice", &sealed).is_some());
+        let rotated = ServerKeys::rotate(&path).unwrap();
+        assert_ne!(rotated.kid(), first.kid());
+        assert!(
+            rotated
+                .code_seal()
+                .open("act_1", "alice", &sealed)
+                .is_some()
+        );
     }
 }

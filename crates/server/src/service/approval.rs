@@ -76,6 +76,7 @@ impl Service {
         body: &CreateRequest,
     ) -> Result<CreatedRequest, ServiceError> {
         let (code_length, ttl) = check_create(body, &self.settings.webhooks)?;
+        crate::ids::check_user(&body.user)?;
         let now = now();
 
         let code = random_digits(code_length);

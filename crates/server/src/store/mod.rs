@@ -4,12 +4,14 @@
 //! decision twice.
 
 pub(crate) mod activations;
+pub(crate) mod attempts;
 pub(crate) mod audit;
 pub(crate) mod decisions;
 pub(crate) mod devices;
 pub(crate) mod events;
 pub(crate) mod nonces;
 pub(crate) mod requests;
+pub(crate) mod retention;
 pub(crate) mod rps;
 pub(crate) mod users;
 
@@ -20,6 +22,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions as _, Executor as _};
 
 pub use activations::ActivationRow;
+pub use attempts::Limit;
 pub use audit::{AuditEntry, AuditEvent};
 pub use decisions::StoredOutcome;
 pub use devices::DeviceRow;

@@ -80,6 +80,22 @@ pub(crate) async fn lock_user(
     .await?)
 }
 
+/// Whether `user` exists and was created no later than `created_by` (a user removed
+/// and added again after an activation code was made is someone else).
+pub(crate) async fn is_same_user(
+    conn: &mut AnyConnection,
+    user: &str,
+    created_by: i64,
+) -> Result<bool, StoreError> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT created_at FROM users WHERE id = $1 AND created_at <= $2")
+            .bind(user)
+            .bind(created_by)
+            .fetch_optional(conn)
+            .await?;
+    Ok(found.is_some())
+}
+
 /// Records a push for the rate limit.
 pub(crate) async fn note_push(
     conn: &mut AnyConnection,

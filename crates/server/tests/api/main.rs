@@ -10,6 +10,7 @@ mod approval;
 mod browser;
 mod concurrency;
 mod connection;
+mod data_hardening;
 mod device_lifecycle;
 mod devices;
 mod net_hardening;
