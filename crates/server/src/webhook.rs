@@ -123,10 +123,14 @@ async fn deliver(service: &Service, http: &reqwest::Client, webhook: &DueWebhook
         tracing::warn!(request = %webhook.id, %why, "webhook not sent");
         return;
     }
+    // Re-signed if an older key signed it (a rotation since the request ended).
+    let body = service
+        .deliverable_json(&webhook.result)
+        .unwrap_or_else(|_| webhook.result.clone());
     let sent = http
         .post(&webhook.webhook_url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(webhook.result.clone())
+        .body(body)
         .send()
         .await;
     match sent {

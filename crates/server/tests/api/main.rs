@@ -11,6 +11,7 @@ mod browser;
 mod connection;
 mod device_lifecycle;
 mod devices;
+mod key_rotation;
 mod openapi;
 mod outbox;
 mod robustness;
