@@ -211,12 +211,11 @@ mod tests {
     fn pin_key_derivation_matches_the_protocol_vector() {
         let salt: Vec<u8> = (0u8..16).collect();
         let key = derive_pin_key("403917", &salt, KdfParams::MINIMUM, &[0x2a; 32]).unwrap();
-        let seed: String = key
-            .signing_key()
-            .to_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let mut seed = String::new();
+        for byte in key.signing_key().to_bytes() {
+            use std::fmt::Write as _;
+            let _ = write!(seed, "{byte:02x}");
+        }
         assert_eq!(
             seed,
             "09539ab4ee37fe2182d39a3ae8f0010f17c3f5de5f5ddae400106cab29c95150"

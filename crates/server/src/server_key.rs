@@ -97,7 +97,7 @@ impl ServerKeys {
             why,
         };
         let keys = signing_keys(&file).map_err(|e| malformed(e.to_string()))?;
-        Self::from_keys(&file.retired, keys).map_err(|e| malformed(e.to_string()))
+        Self::from_keys(&file.retired, &keys).map_err(|e| malformed(e.to_string()))
     }
 
     /// Adds a new key to the file; the old ones stay to vouch for it.
@@ -135,7 +135,7 @@ impl ServerKeys {
         Ok((Self::load(path)?, retiring))
     }
 
-    fn from_keys(retired: &[RetiredKey], keys: Vec<SigningKey>) -> Result<Self, ProtocolError> {
+    fn from_keys(retired: &[RetiredKey], keys: &[SigningKey]) -> Result<Self, ProtocolError> {
         let current = keys
             .last()
             .cloned()
@@ -159,7 +159,7 @@ impl ServerKeys {
             old_keys.push(key);
             rotations.push(entry.rotation.clone());
         }
-        rotations.extend(rotation_statements(&keys)?);
+        rotations.extend(rotation_statements(keys)?);
         old_keys.extend(
             keys[..keys.len() - 1]
                 .iter()
