@@ -54,6 +54,19 @@ pub async fn run(cli: &Cli, data_dir: &Path, command: &Command) -> anyhow::Resul
         });
         return Ok(());
     }
+    if let Command::Key(KeyCommand::Retire) = command {
+        let (keys, retired) =
+            crate::server_key::ServerKeys::retire(&crate::config::key_file(data_dir))?;
+        let out = json!({"server_kid": keys.kid(), "retired": retired});
+        print(cli.json, &out, |_| {
+            format!(
+                "dropped the private halves of {retired} old key(s); their rotation \
+                 statements stay, and key {} signs",
+                keys.kid()
+            )
+        });
+        return Ok(());
+    }
     let mut service = open_service(cli, data_dir, public_url(cli)?, false).await?;
     let result = dispatch(&mut service, cli.json, command).await;
     service.store.close().await;
@@ -77,7 +90,7 @@ async fn dispatch(service: &mut Service, json: bool, command: &Command) -> anyho
             });
             Ok(())
         }
-        Command::Key(KeyCommand::Rotate) | Command::Serve(_) => {
+        Command::Key(KeyCommand::Rotate | KeyCommand::Retire) | Command::Serve(_) => {
             unreachable!("handled by the caller")
         }
     }
@@ -118,6 +131,9 @@ async fn user(service: &Service, json: bool, command: &UserCommand) -> anyhow::R
 async fn rp(service: &Service, json: bool, command: &RpCommand) -> anyhow::Result<()> {
     match command {
         RpCommand::Add { rp_id, name } => {
+            // An RP name is at most 80 characters; an id may have up to 128.
+            let default_name: String = rp_id.chars().take(80).collect();
+            let name = name.as_deref().unwrap_or(&default_name);
             let added = service.add_rp(rp_id, name, ADMIN).await.map_err(plain)?;
             print(json, &added, |r| {
                 format!(

@@ -172,6 +172,17 @@ impl Service {
         Ok(self.keys.seal(object)?)
     }
 
+    /// A stored server-signed envelope as it is served: signed by the current key
+    /// (re-signed if an older key of this server signed it; PROTOCOL.md §4).
+    pub fn deliverable(&self, stored: &str) -> Result<Envelope, ServiceError> {
+        Ok(self.keys.resign(&Envelope::from_json(stored)?)?)
+    }
+
+    /// `deliverable` as JSON text (push events and webhook bodies).
+    pub fn deliverable_json(&self, stored: &str) -> Result<String, ServiceError> {
+        Ok(self.keys.resign_json(stored)?)
+    }
+
     /// The signed server info with the rotation chain.
     pub fn server_info(&self) -> Result<ServerInfoResponse, ServiceError> {
         let info = ServerInfo {

@@ -13,6 +13,7 @@ mod connection;
 mod data_hardening;
 mod device_lifecycle;
 mod devices;
+mod key_rotation;
 mod net_hardening;
 mod openapi;
 mod outbox;
