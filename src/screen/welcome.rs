@@ -1,12 +1,14 @@
 //! Welcome: activate this computer from a `godkend://activate` link or from server,
 //! user and code; choose the PIN twice, with the rules checked as it is typed; then
-//! show the serial number.
+//! show the serial number and the organisation the server signed. The server's host
+//! is shown from the moment a link is in the form, and a link that arrives while the
+//! user is filling in the form replaces nothing unless the user says so.
 
 use std::sync::Arc;
 
 use godkend_core::activation::ActivationInput;
 use godkend_core::device::Device;
-use iced::widget::{column, row, text, text_input};
+use iced::widget::{column, container, row, text, text_input};
 use iced::{Alignment, Element, Task};
 use zeroize::Zeroizing;
 
@@ -27,6 +29,9 @@ pub struct Welcome {
     stage: Stage,
     /// Why the screen is shown again: the device was revoked or blocked.
     device_ended: bool,
+    /// A link another launch handed over while the form was started: waits for the
+    /// user's Replace or Keep.
+    offered: Option<String>,
 }
 
 enum Stage {
@@ -48,6 +53,10 @@ pub enum Message {
     Activated(Result<Arc<Device>, String>),
     CopySerial,
     Continue,
+    /// Replace the started form with the offered link.
+    UseOffered,
+    /// Keep the started form; forget the offered link.
+    KeepForm,
 }
 
 /// The link (it holds the activation code), the code and the PINs never show in a
@@ -68,6 +77,8 @@ impl std::fmt::Debug for Message {
                 .finish(),
             Message::CopySerial => f.write_str("CopySerial"),
             Message::Continue => f.write_str("Continue"),
+            Message::UseOffered => f.write_str("UseOffered"),
+            Message::KeepForm => f.write_str("KeepForm"),
         }
     }
 }
@@ -93,6 +104,7 @@ impl Welcome {
             pin_again: Zeroizing::default(),
             stage: Stage::Form,
             device_ended: false,
+            offered: None,
         }
     }
 
@@ -116,16 +128,59 @@ impl Welcome {
             Message::Activated(result) => return self.activated(result),
             Message::CopySerial => return (self.copy_serial(), None),
             Message::Continue => return (Task::none(), self.finish()),
+            Message::UseOffered => self.use_offered(),
+            Message::KeepForm => self.offered = None,
         }
         (Task::none(), None)
     }
 
-    /// A link handed over by another launch of the app: it fills in the form,
-    /// unless activation is under way or done.
+    /// A link handed over by another launch of the app. It fills in a form nobody has
+    /// touched; a started form (a link, server details or a PIN in it) stays as it is
+    /// and the user is asked, so a link a web page opens cannot swap the server under
+    /// them. Ignored while activation is under way or done.
     pub fn use_link(&mut self, link: String) {
-        if matches!(self.stage, Stage::Form | Stage::Failed(_)) {
-            let _ = self.update(Message::LinkChanged(link));
+        if !matches!(self.stage, Stage::Form | Stage::Failed(_)) {
+            return;
         }
+        if self.is_untouched() {
+            self.offered = None;
+            let _ = self.update(Message::LinkChanged(link));
+            return;
+        }
+        let link = link.trim();
+        if link != self.link {
+            if link_host(link).is_none() {
+                tracing::warn!("ignored an invalid activation link from another launch");
+                return;
+            }
+            self.offered = Some(link.to_owned());
+        }
+    }
+
+    /// Whether nothing is typed or filled in yet.
+    fn is_untouched(&self) -> bool {
+        self.link.is_empty()
+            && self.server.trim().is_empty()
+            && self.user.trim().is_empty()
+            && self.code.trim().is_empty()
+            && self.pin.is_empty()
+            && self.pin_again.is_empty()
+    }
+
+    /// The user chose the offered link: it replaces the link and server details (the
+    /// PIN they chose stays theirs).
+    fn use_offered(&mut self) {
+        let Some(link) = self.offered.take() else {
+            return;
+        };
+        if !matches!(self.stage, Stage::Form | Stage::Failed(_)) {
+            return;
+        }
+        self.server.clear();
+        self.user.clear();
+        self.code = Zeroizing::default();
+        self.link = link;
+        self.stage = Stage::Form;
     }
 
     /// Clears both PIN fields (the window closed).
@@ -215,7 +270,7 @@ impl Welcome {
 
     pub fn view(&self) -> Element<'_, Message> {
         let content = match &self.stage {
-            Stage::Done(device) => done(device),
+            Stage::Done(device) => done(Enrolled::of(device)),
             _ => self.form(),
         };
         crate::widget::body(content)
@@ -226,8 +281,15 @@ impl Welcome {
             .padding([8, 24])
             .style(button::primary)
             .on_press_maybe(self.can_activate().then_some(Message::Activate));
+        let host = self
+            .input()
+            .map(|input| server_host(&input.server_url))
+            .unwrap_or_default();
         let status = match &self.stage {
-            Stage::Activating => Some(note(fl!("activating"), crate::widget::tone::muted)),
+            Stage::Activating => Some(note(
+                fl!("activating", host = host),
+                crate::widget::tone::muted,
+            )),
             Stage::Failed(reason) => Some(note(
                 fl!("activation-failed", reason = reason.clone()),
                 text::danger,
@@ -239,7 +301,8 @@ impl Welcome {
         if self.device_ended {
             page = page.push(note(fl!("device-ended"), text::danger));
         }
-        page.push(text(fl!("welcome-intro")).size(14))
+        page.push(self.offer())
+            .push(text(fl!("welcome-intro")).size(14))
             .push(self.activation_fields())
             .push(self.pin_fields())
             .push(activate)
@@ -275,7 +338,7 @@ impl Welcome {
                 fl!(
                     "link-used",
                     user = input.user,
-                    server = input.server_url.to_string()
+                    host = server_host(&input.server_url)
                 ),
                 crate::widget::tone::success,
             )),
@@ -336,6 +399,37 @@ impl Welcome {
         fields.into()
     }
 
+    /// The question about a link that arrived while the form was started.
+    fn offer(&self) -> Option<Element<'_, Message>> {
+        let host = link_host(self.offered.as_deref()?)?;
+        let choice = row![
+            button(text(fl!("link-replace-button")).size(14))
+                .padding([6, 16])
+                .style(button::secondary)
+                .on_press(Message::UseOffered),
+            button(text(fl!("link-keep-button")).size(14))
+                .padding([6, 16])
+                .style(button::primary)
+                .on_press(Message::KeepForm),
+        ]
+        .spacing(12);
+        let question = column![
+            text(fl!("link-offered", host = host)).size(16),
+            text(fl!("link-offered-note"))
+                .size(13)
+                .style(crate::widget::tone::muted),
+            choice,
+        ]
+        .spacing(10);
+        Some(
+            container(question)
+                .padding(16)
+                .width(iced::Length::Fill)
+                .style(container::bordered_box)
+                .into(),
+        )
+    }
+
     /// The new PIN twice, with the rules checked as it is typed.
     fn pin_fields(&self) -> Element<'_, Message> {
         let editable = !matches!(self.stage, Stage::Activating);
@@ -375,9 +469,57 @@ fn note<'a>(message: String, style: fn(&iced::Theme) -> text::Style) -> Element<
     text(message).size(13).style(style).into()
 }
 
-/// The end of activation: the serial number, for support.
-fn done(device: &Device) -> Element<'_, Message> {
-    let account = &device.config.account;
+/// The server's host (and port, when not the default) as the user should know it:
+/// the part of the address that says who they enrol with. International names stay
+/// in their ASCII form, so a look-alike name cannot pass for another.
+fn server_host(url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
+/// The server host a link names; `None` for a link that is not a valid one.
+fn link_host(link: &str) -> Option<String> {
+    ActivationInput::from_link(link, "")
+        .ok()
+        .map(|input| server_host(&input.server_url))
+}
+
+/// What the end of activation shows: the serial number, for support, and who the
+/// user enrolled with.
+struct Enrolled {
+    serial: String,
+    /// The organisation's name as the server signed it in its activation answer.
+    org: String,
+    host: String,
+}
+
+impl Enrolled {
+    fn of(device: &Device) -> Self {
+        let account = &device.config.account;
+        Enrolled {
+            serial: account.serial.to_string(),
+            org: account.org.name.clone(),
+            host: server_host(&account.server_url),
+        }
+    }
+}
+
+/// The end of activation as it looks for a device enrolled with `org` at `host`, for
+/// the screenshot gallery (a real `Device` needs a keyring and a server).
+#[cfg(test)]
+pub fn done_for_gallery(serial: &str, org: &str, host: &str) -> Element<'static, Message> {
+    crate::widget::body(done(Enrolled {
+        serial: serial.into(),
+        org: org.into(),
+        host: host.into(),
+    }))
+}
+
+/// The end of activation.
+fn done<'a>(enrolled: Enrolled) -> Element<'a, Message> {
     column![
         text(fl!("activated-title")).size(26),
         column![
@@ -385,7 +527,7 @@ fn done(device: &Device) -> Element<'_, Message> {
                 .size(14)
                 .style(crate::widget::tone::muted),
             row![
-                text(account.serial.to_string()).size(28),
+                text(enrolled.serial).size(28),
                 button(text(fl!("copy-button")).size(14))
                     .padding([4, 12])
                     .style(button::secondary)
@@ -395,13 +537,25 @@ fn done(device: &Device) -> Element<'_, Message> {
             .align_y(Alignment::Center),
         ]
         .spacing(4),
-        column![
-            text(fl!("activated-org"))
-                .size(14)
-                .style(crate::widget::tone::muted),
-            text(account.org.name.clone()).size(16),
+        // Who the user enrolled with: the organisation as the server signed it in its
+        // answer, and the server it came from.
+        row![
+            column![
+                text(fl!("activated-org"))
+                    .size(14)
+                    .style(crate::widget::tone::muted),
+                text(enrolled.org).size(16),
+            ]
+            .spacing(4),
+            column![
+                text(fl!("activated-server"))
+                    .size(14)
+                    .style(crate::widget::tone::muted),
+                text(enrolled.host).size(16),
+            ]
+            .spacing(4),
         ]
-        .spacing(4),
+        .spacing(40),
         text(fl!("activated-note")).size(14),
         button(text(fl!("continue-button")).size(16))
             .padding([8, 24])
@@ -549,6 +703,116 @@ mod tests {
         type_into(&mut welcome, &fl!("pin-again-placeholder"), "470913");
         assert!(shows(&welcome, &fl!("link-invalid")));
         assert!(!welcome.can_activate());
+    }
+
+    const LINK: &str = "godkend://activate?server=https%3A%2F%2Fgodkend.acme.example&user=alice&code=K7QM-3XPA-9TWD-M4RZ";
+    const OTHER_LINK: &str = "godkend://activate?server=https%3A%2F%2Fevil.example%3A8443&user=alice&code=ZZZZ-3XPA-9TWD-M4RZ";
+
+    /// Clicks the button labelled `label` and feeds its message back.
+    fn click(welcome: &mut Welcome, label: &str) {
+        let mut ui = simulator(welcome.view());
+        ui.click(label)
+            .unwrap_or_else(|e| panic!("no button {label:?}: {e}"));
+        for message in ui.into_messages().collect::<Vec<_>>() {
+            let _ = welcome.update(message);
+        }
+    }
+
+    fn asks_about(welcome: &Welcome, host: &str) -> bool {
+        shows(welcome, &fl!("link-offered", host = host))
+    }
+
+    fn link_for(user: &str, host: &str) -> String {
+        fl!("link-used", user = user, host = host)
+    }
+
+    #[test]
+    fn a_link_fills_in_a_form_nobody_has_touched() {
+        let mut welcome = Welcome::new(None);
+        welcome.use_link(LINK.into());
+        assert_eq!(welcome.link, LINK);
+        assert!(!asks_about(&welcome, "godkend.acme.example"));
+    }
+
+    #[test]
+    fn a_link_never_replaces_a_started_form_without_asking() {
+        // The user pasted a link and chose a PIN; then a web page opens another link.
+        let mut welcome = Welcome::new(None);
+        type_into(&mut welcome, &fl!("link-placeholder"), LINK);
+        type_into(&mut welcome, &fl!("pin-placeholder"), "470913");
+        welcome.use_link(OTHER_LINK.into());
+        assert_eq!(welcome.link, LINK, "the typed link stays");
+        assert!(asks_about(&welcome, "evil.example:8443"));
+        assert!(shows(&welcome, &link_for("alice", "godkend.acme.example")));
+
+        click(&mut welcome, &fl!("link-keep-button"));
+        assert!(!asks_about(&welcome, "evil.example:8443"));
+        assert_eq!(welcome.link, LINK);
+        assert_eq!(welcome.pin.as_str(), "470913", "the PIN stays too");
+
+        // Asked again, and this time the user wants the new one.
+        welcome.use_link(OTHER_LINK.into());
+        click(&mut welcome, &fl!("link-replace-button"));
+        assert_eq!(welcome.link, OTHER_LINK);
+        assert!(!asks_about(&welcome, "evil.example:8443"));
+        assert!(shows(&welcome, &link_for("alice", "evil.example:8443")));
+    }
+
+    #[test]
+    fn typed_server_details_or_a_pin_alone_are_a_started_form() {
+        let mut welcome = with_server_details();
+        welcome.use_link(LINK.into());
+        assert!(welcome.link.is_empty());
+        assert!(asks_about(&welcome, "godkend.acme.example"));
+
+        let mut welcome = Welcome::new(None);
+        type_into(&mut welcome, &fl!("pin-placeholder"), "4");
+        welcome.use_link(LINK.into());
+        assert!(welcome.link.is_empty());
+        assert!(asks_about(&welcome, "godkend.acme.example"));
+        // The same link again asks nothing new; an invalid one is not offered.
+        let mut welcome = Welcome::new(Some(LINK.into()));
+        welcome.use_link(LINK.into());
+        welcome.use_link("godkend://activate?nonsense".into());
+        assert!(welcome.offered.is_none());
+    }
+
+    #[test]
+    fn the_server_host_shows_as_soon_as_a_link_is_in_before_the_pin() {
+        let welcome = Welcome::new(Some(OTHER_LINK.into()));
+        assert!(welcome.pin.is_empty());
+        assert!(shows(&welcome, &link_for("alice", "evil.example:8443")));
+    }
+
+    #[test]
+    fn activation_names_the_host_while_it_runs() {
+        let mut welcome = Welcome::new(Some(LINK.into()));
+        type_into(&mut welcome, &fl!("pin-placeholder"), "470913");
+        type_into(&mut welcome, &fl!("pin-again-placeholder"), "470913");
+        let _ = welcome.update(Message::Activate);
+        assert!(matches!(welcome.stage, Stage::Activating));
+        assert!(shows(
+            &welcome,
+            &fl!("activating", host = "godkend.acme.example")
+        ));
+    }
+
+    #[test]
+    fn the_end_of_activation_names_the_signed_organisation_and_the_server() {
+        let enrolled = Enrolled {
+            serial: "1234-5678-9012".into(),
+            org: "Acme Corporation".into(),
+            host: "godkend.acme.example".into(),
+        };
+        let mut ui = simulator(done(enrolled));
+        for expected in [
+            fl!("activated-org"),
+            "Acme Corporation".into(),
+            fl!("activated-server"),
+            "godkend.acme.example".into(),
+        ] {
+            assert!(ui.find(expected.as_str()).is_ok(), "{expected:?} is shown");
+        }
     }
 
     #[test]
