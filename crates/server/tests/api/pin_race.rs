@@ -6,11 +6,11 @@
 //! it must count at most five wrong PINs in a row, block the device at the fifth, and
 //! never accept a PIN after that; no call may fail with a server error.
 
+use ed25519_dalek::SigningKey;
 use futures::future::join_all;
 use godkend_core::CoreError;
 use godkend_core::client::{DecisionAnswer, VerifiedRequest};
 use godkend_core::decision::SignedDecision;
-use ed25519_dalek::SigningKey;
 use godkend_protocol::messages::{
     Decision, DecisionKind, RequestState, UnlockChallenge, UnlockProof,
 };
@@ -84,7 +84,10 @@ fn sign_all(
     pins.iter()
         .map(|pin| {
             if pin == PIN {
-                return device.client.approve(request, code, &device.pin(PIN)).unwrap();
+                return device
+                    .client
+                    .approve(request, code, &device.pin(PIN))
+                    .unwrap();
             }
             let decision = Decision {
                 iat: device.client.server.server_now().max(request.request.iat),
