@@ -173,6 +173,27 @@ pub(crate) fn for_update(conn: &sqlx::AnyConnection) -> &'static str {
     }
 }
 
+/// Reads the row of `table` with this `id` inside `conn`'s write transaction and
+/// holds it until the transaction ends (`for_update`), so what the transaction
+/// judges from it stays true until it commits.
+pub(crate) async fn lock_by_id<T>(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    columns: &str,
+    id: &str,
+) -> Result<Option<T>, StoreError>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let lock = for_update(conn);
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {columns} FROM {table} WHERE id = $1{lock}"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
 /// The SQLite URL for a database file, creating it if missing.
 pub fn sqlite_url(path: &std::path::Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())

@@ -71,13 +71,7 @@ pub(crate) async fn lock_user(
     conn: &mut AnyConnection,
     id: &str,
 ) -> Result<Option<UserRow>, StoreError> {
-    let lock = super::for_update(conn);
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM users WHERE id = $1{lock}"
-    )))
-    .bind(id)
-    .fetch_optional(conn)
-    .await?)
+    super::lock_by_id(conn, "users", COLUMNS, id).await
 }
 
 /// Whether `user` exists and was created no later than `created_by` (a user removed
