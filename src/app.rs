@@ -228,8 +228,6 @@ impl App {
             Message::Settings(message) => self.settings(message),
             Message::Help(message) => self.help(message),
             Message::Unlock(message) => self.unlock(message),
-            // The auto-lock ran in `update_at`: the tick only wakes the app for it.
-            Message::SessionTick => Task::none(),
             Message::Activity(message) => self.activity(message),
             Message::Guide(message) => self.guide(message),
             Message::ChangePin(message) => self.change_pin(message),
@@ -244,7 +242,8 @@ impl App {
             Message::Tray(action) => self.tray_action(action),
             Message::Handover(handover) => self.handover(handover),
             Message::Notification(Some(action)) => self.notification(action),
-            Message::Notification(None) => Task::none(),
+            // The auto-lock ran in `update_at`: its tick only wakes the app for it.
+            Message::SessionTick | Message::Notification(None) => Task::none(),
             Message::WindowOpened(id) => self.window_opened(id),
             Message::WindowClosed(id) => self.window_closed(id),
         }

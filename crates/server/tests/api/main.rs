@@ -5,6 +5,7 @@
 #[macro_use]
 mod common;
 mod activation;
+mod activation_abuse;
 mod admin;
 mod approval;
 mod browser;
