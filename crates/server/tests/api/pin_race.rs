@@ -195,9 +195,17 @@ fn wrong_pin_counts(server: &TestServer) -> Vec<u32> {
         .collect()
 }
 
-fn device_status(server: &TestServer) -> String {
+/// The status of `device` in the admin's device list (by serial: a test may give
+/// alice a second device, listed in any order when both were made in one second).
+fn device_status(server: &TestServer, device: &Device) -> String {
     let list: Value = server.admin(&["device", "list", "alice"]).unwrap();
-    list[0]["status"].as_str().unwrap().to_owned()
+    let entry = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["serial"] == device.serial.as_str())
+        .expect("the device is listed");
+    entry["status"].as_str().unwrap().to_owned()
 }
 
 fn count(answers: &[Answer], pick: impl Fn(&Answer) -> bool) -> usize {
@@ -226,7 +234,7 @@ async fn burst_of_wrong_pins_blocks_and_the_right_pin_last_never_wins_after(db: 
         // request is then decided, and no later guess is judged or counted.
         assert_eq!(approvals, 1);
         assert!(counts.len() < 5, "approved after {counts:?}");
-        assert_eq!(device_status(&server), "active");
+        assert_eq!(device_status(&server, &device), "active");
         assert_eq!(status.status, RequestState::Approved);
     } else {
         assert_eq!(approvals, 0, "{answers:?}");
@@ -235,7 +243,7 @@ async fn burst_of_wrong_pins_blocks_and_the_right_pin_last_never_wins_after(db: 
             vec![1, 2, 3, 4, 5],
             "exactly five wrong PINs counted"
         );
-        assert_eq!(device_status(&server), "blocked");
+        assert_eq!(device_status(&server, &device), "blocked");
         assert_eq!(
             count(&answers, |a| *a
                 == Answer::Refused(ErrorCode::DeviceBlocked, Some(0))),
@@ -306,7 +314,7 @@ async fn burst_with_the_right_pin_first_approves_once_and_counts_no_more(db: Db)
         BURST - 10,
         "{answers:?}"
     );
-    assert_eq!(device_status(&server), "active");
+    assert_eq!(device_status(&server, &device), "active");
     let status = rp.status(&created.request_id).await;
     assert_eq!(status.status, RequestState::Approved);
     // The device still works: the next request is approved with the right PIN.
@@ -329,7 +337,7 @@ async fn burst_of_wrong_unlocks_counts_five_in_a_row_at_most(db: Db) {
     );
     // At most four before a right PIN (which clears the count) and five after it.
     assert!(counts.len() <= 9, "{counts:?}");
-    assert_eq!(device_status(&server), "blocked");
+    assert_eq!(device_status(&server, &device), "blocked");
     assert_eq!(counts.last(), Some(&5));
     let unlocked = count(&answers, |a| *a == Answer::Accepted);
     assert!(unlocked <= 1, "{answers:?}");
@@ -432,7 +440,7 @@ async fn pin_on_a_closed_request_or_a_blocked_device_tells_nothing(db: Db) {
     for pin in wrong_pins(8).iter().skip(4) {
         unlock(&device, pin).await;
     }
-    assert_eq!(device_status(&server), "blocked");
+    assert_eq!(device_status(&server, &device), "blocked");
     let right = unlock(&device, PIN).await;
     let guess = unlock(&device, &wrong[4]).await;
     assert_eq!(right, guess);
@@ -446,7 +454,7 @@ async fn only_device_blocked_fails_the_pending_request(db: Db) {
     for pin in wrong_pins(5) {
         unlock(&device, &pin).await;
     }
-    assert_eq!(device_status(&server), "blocked");
+    assert_eq!(device_status(&server, &device), "blocked");
     let status = rp.status(&created.request_id).await;
     assert_eq!(status.status, RequestState::Failed);
     let result = verify_result(&status, &server.server_key().await);
