@@ -405,6 +405,12 @@ impl App {
                 };
                 let request = request.clone();
                 let shown = self.request.as_ref().map(Request::request_id);
+        // A kept decision is sent again until it has a final answer or its deadline.
+        let retry = if message.kept() {
+            home.flush_outbox().map(Message::Home)
+        } else {
+            Task::none()
+        };
                 let mut focus = Task::none();
                 if shown != Some(id.as_str()) {
                     focus = self.open_request(request, now);
@@ -456,7 +462,7 @@ impl App {
             home.decided(id, kind);
         }
         let Some(request) = &mut self.request else {
-            return Task::none();
+            return retry;
         };
         let focus = if matches!(message, request::Message::NotMe) {
             iced::widget::operation::focus(request::NOT_ME_CONFIRM)
@@ -490,7 +496,7 @@ impl App {
                     home.wipe_if_ended(status).map(Message::Home)
                 }),
         };
-        Task::batch([task, followup, focus])
+        Task::batch([task, followup, focus, retry])
     }
 
     /// Countdowns on the home and request screens, and expiry.

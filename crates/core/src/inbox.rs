@@ -20,7 +20,8 @@ pub enum Standing {
     Expired,
     /// Decided on this device.
     Decided(DecisionKind),
-    /// The code was typed wrong too many times.
+    /// Failed at the server: the code was typed wrong too many times, or the user's
+    /// last device ended.
     Failed,
 }
 
@@ -73,7 +74,11 @@ impl Inbox {
                         CloseReason::Withdrawn => Standing::Withdrawn,
                         CloseReason::Superseded => Standing::Superseded,
                         CloseReason::Expired => Standing::Expired,
-                        CloseReason::Decided => Standing::Failed,
+                        CloseReason::Failed => Standing::Failed,
+                        // A reason newer than this build: closed by the server, which
+                        // is what withdrawn says too. Until the standings get a
+                        // "closed" of their own, the nearest one.
+                        CloseReason::Unknown => Standing::Withdrawn,
                     };
                     self.close(&closed.request_id, standing)
                 }
