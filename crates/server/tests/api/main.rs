@@ -15,6 +15,7 @@ mod devices;
 mod net_hardening;
 mod openapi;
 mod outbox;
+mod outbox_retry;
 mod pin_race;
 mod robustness;
 mod uv_key;
