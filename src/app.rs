@@ -405,12 +405,6 @@ impl App {
                 };
                 let request = request.clone();
                 let shown = self.request.as_ref().map(Request::request_id);
-        // A kept decision is sent again until it has a final answer or its deadline.
-        let retry = if message.kept() {
-            home.flush_outbox().map(Message::Home)
-        } else {
-            Task::none()
-        };
                 let mut focus = Task::none();
                 if shown != Some(id.as_str()) {
                     focus = self.open_request(request, now);
@@ -455,6 +449,12 @@ impl App {
             return Task::none();
         };
         let shown = self.request.as_ref().map(Request::request_id);
+        // A kept decision is sent again until it has a final answer or its deadline.
+        let retry = if message.kept() {
+            home.flush_outbox().map(Message::Home)
+        } else {
+            Task::none()
+        };
         if let Some((id, kind)) = message.accepted()
             && shown != Some(id)
         {

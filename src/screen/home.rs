@@ -10,8 +10,8 @@ use godkend_core::device::Device;
 use godkend_core::history::Entry;
 use godkend_core::inbox::{Change, Inbox, Standing};
 use godkend_core::outbox::Delivery;
-use godkend_core::retry::Backoff;
 use godkend_core::push::PushEvent;
+use godkend_core::retry::Backoff;
 use godkend_protocol::messages::{DecisionKind, RequestState, VersionVerdict};
 use godkend_protocol::{Envelope, ErrorCode};
 use iced::{Element, Task};
@@ -207,7 +207,11 @@ impl Home {
         let device = Arc::clone(&self.device);
         Task::perform(
             async move {
-                match device.outbox.settle(&device.client, Backoff::default()).await {
+                match device
+                    .outbox
+                    .settle(&device.client, Backoff::default())
+                    .await
+                {
                     Ok(results) => results
                         .into_iter()
                         .filter_map(|(id, delivery)| standing(&delivery).map(|s| (id, s)))
@@ -226,7 +230,8 @@ impl Home {
         tracing::info!(request = %id, ?standing, "a waiting decision was sent");
         let changes = self.inbox.closed_by_server(&id, standing);
         self.note(changes.clone());
-        self.event_for(changes).or(Some(Event::Closed(id, standing)))
+        self.event_for(changes)
+            .or(Some(Event::Closed(id, standing)))
     }
 
     /// What the app hears of inbox changes: a new request wins over the one it

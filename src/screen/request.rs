@@ -134,10 +134,10 @@ impl Outcome {
     fn from_delivery(delivery: Delivery) -> Self {
         match delivery {
             Delivery::Accepted(_) => Outcome::Accepted,
-            Delivery::Refused(error) => Outcome::refused(&error),
+            // A lapse (no final answer, past the deadline) ends the request as a
+            // refusal does; only a later try can lapse, a first one is in time.
+            Delivery::Refused(error) | Delivery::Lapsed(error) => Outcome::refused(&error),
             Delivery::Kept(error) => Outcome::Kept(error.to_string()),
-            // Only a later try can lapse; a first one is inside the deadline.
-            Delivery::Lapsed(error) => Outcome::refused(&error),
         }
     }
 

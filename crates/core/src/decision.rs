@@ -48,7 +48,11 @@ impl DeviceClient {
         pin: &PinKey,
     ) -> Result<SignedDecision, CoreError> {
         let decision = self.decision(request, DecisionKind::Approve, Some(code.trim().to_owned()));
-        seal(decision, request, &[self.key().signing_key(), pin.signing_key()])
+        seal(
+            decision,
+            request,
+            &[self.key().signing_key(), pin.signing_key()],
+        )
     }
 
     /// Approve with the typed code, signed by the device key and an ed25519

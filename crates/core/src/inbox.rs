@@ -71,14 +71,13 @@ impl Inbox {
                 PushEvent::Request(request) => self.add(request, server_now),
                 PushEvent::Closed(closed) => {
                     let standing = match closed.reason {
-                        CloseReason::Withdrawn => Standing::Withdrawn,
+                        // A reason newer than this build means closed by the server,
+                        // as withdrawn does too: until the standings get a "closed" of
+                        // their own, the nearest one.
+                        CloseReason::Withdrawn | CloseReason::Unknown => Standing::Withdrawn,
                         CloseReason::Superseded => Standing::Superseded,
                         CloseReason::Expired => Standing::Expired,
                         CloseReason::Failed => Standing::Failed,
-                        // A reason newer than this build: closed by the server, which
-                        // is what withdrawn says too. Until the standings get a
-                        // "closed" of their own, the nearest one.
-                        CloseReason::Unknown => Standing::Withdrawn,
                     };
                     self.close(&closed.request_id, standing)
                 }

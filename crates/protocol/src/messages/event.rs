@@ -96,10 +96,7 @@ mod tests {
 
     #[test]
     fn failed_has_its_own_name_and_an_older_server_s_decided_reads_as_failed() {
-        assert_eq!(
-            serde_json::to_value(CloseReason::Failed).unwrap(),
-            "failed"
-        );
+        assert_eq!(serde_json::to_value(CloseReason::Failed).unwrap(), "failed");
         assert_eq!(read("failed"), CloseReason::Failed);
         assert_eq!(read("decided"), CloseReason::Failed);
     }

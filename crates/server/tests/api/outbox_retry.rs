@@ -86,7 +86,11 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response 
     }
     let (parts, body) = request.into_parts();
     let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
-    let query = parts.uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    let query = parts
+        .uri
+        .query()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
     let mut upstream = proxy
         .http
         .request(parts.method, format!("{}{path}{query}", proxy.upstream))
@@ -141,7 +145,8 @@ async fn setup(db: Db) -> Setup {
     let rp = server.add_rp("shop", "Shop");
     let device = server.device("alice").await;
     let (proxy, url) = Proxy::start(&server.url).await;
-    let client = ServerClient::new(url.parse().unwrap(), device.client.server.server_key()).unwrap();
+    let client =
+        ServerClient::new(url.parse().unwrap(), device.client.server.server_key()).unwrap();
     client.observe_server_time(device.client.server.server_now());
     let via_proxy = DeviceClient::new(
         client,
@@ -205,7 +210,11 @@ async fn a_decision_kept_through_server_errors_is_delivered_once(db: Db) {
         }
         other => panic!("expected one accepted decision, got {other:?}"),
     }
-    assert_eq!(s.proxy.decisions(), 5, "four refused tries, then the one that went through");
+    assert_eq!(
+        s.proxy.decisions(),
+        5,
+        "four refused tries, then the one that went through"
+    );
     assert!(s.outbox.pending().unwrap().is_empty());
     assert_eq!(decisions_applied(&s.server, &created.request_id), 1);
     assert_eq!(
@@ -227,8 +236,17 @@ async fn a_final_refusal_is_not_retried(db: Db) {
         matches!(&delivery, Delivery::Refused(e) if e.code() == Some(ErrorCode::CodeMismatch)),
         "{delivery:?}"
     );
-    assert!(s.outbox.pending().unwrap().is_empty(), "a final refusal is removed");
-    assert!(s.outbox.settle(&s.via_proxy, quick()).await.unwrap().is_empty());
+    assert!(
+        s.outbox.pending().unwrap().is_empty(),
+        "a final refusal is removed"
+    );
+    assert!(
+        s.outbox
+            .settle(&s.via_proxy, quick())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(s.proxy.decisions(), 1, "sent once, never again");
 }
 
@@ -238,8 +256,15 @@ async fn every_queued_decision_reports(db: Db) {
     let first = s.rp.login("alice").await;
     let request = s.device.pending_one().await;
     let denied = s.via_proxy.refuse(&request, false).unwrap();
-    s.proxy.script([problem("retry_later", 503), problem("retry_later", 503)]);
-    assert!(s.outbox.send(&s.via_proxy, &denied).await.unwrap().is_kept());
+    s.proxy
+        .script([problem("retry_later", 503), problem("retry_later", 503)]);
+    assert!(
+        s.outbox
+            .send(&s.via_proxy, &denied)
+            .await
+            .unwrap()
+            .is_kept()
+    );
     // ... then a newer request replaces that one, and is approved while the server
     // still cannot take it.
     let second = s.rp.login("alice").await;
@@ -248,13 +273,22 @@ async fn every_queued_decision_reports(db: Db) {
         .via_proxy
         .approve(&request, &second.code, &s.device.pin(PIN))
         .unwrap();
-    assert!(s.outbox.send(&s.via_proxy, &approved).await.unwrap().is_kept());
+    assert!(
+        s.outbox
+            .send(&s.via_proxy, &approved)
+            .await
+            .unwrap()
+            .is_kept()
+    );
     assert_eq!(s.outbox.pending().unwrap().len(), 2);
 
     let mut settled = s.outbox.settle(&s.via_proxy, quick()).await.unwrap();
     settled.sort_by_key(|(id, _)| (id != &first.request_id, id.clone()));
     match &settled[..] {
-        [(a, Delivery::Refused(late)), (b, Delivery::Accepted(answer))] => {
+        [
+            (a, Delivery::Refused(late)),
+            (b, Delivery::Accepted(answer)),
+        ] => {
             assert_eq!(a, &first.request_id);
             assert_eq!(late.code(), Some(ErrorCode::RequestNotPending));
             assert_eq!(b, &second.request_id);
@@ -304,8 +338,15 @@ async fn a_kept_decision_is_dropped_once_its_deadline_passed(db: Db) {
     s.rp.login("alice").await;
     let request = s.device.pending_one().await;
     let denied = s.via_proxy.refuse(&request, false).unwrap();
-    s.proxy.script([problem("internal", 500), problem("internal", 500)]);
-    assert!(s.outbox.send(&s.via_proxy, &denied).await.unwrap().is_kept());
+    s.proxy
+        .script([problem("internal", 500), problem("internal", 500)]);
+    assert!(
+        s.outbox
+            .send(&s.via_proxy, &denied)
+            .await
+            .unwrap()
+            .is_kept()
+    );
     // Later than the request's exp plus the grace, as the device sees server time.
     s.via_proxy
         .server
