@@ -196,12 +196,23 @@ impl App {
     }
 
     fn update(&mut self, message: Message) -> Task<Message> {
+        self.update_at(message, Instant::now())
+    }
+
+    /// One message at `now`. The auto-lock comes first, as one explicit step: any
+    /// message (a heartbeat, a tick, a key) may be the first after the five minutes,
+    /// and whichever it is closes the panels that needed the PIN.
+    pub(super) fn update_at(&mut self, message: Message, now: Instant) -> Task<Message> {
+        if self.session.expire(now) {
+            tracing::info!("locked after five minutes without activity");
+            self.close_guarded();
+        }
         if message.is_user_activity() {
-            self.session.touch(Instant::now());
+            self.session.touch(now);
         }
         let task = self.dispatch(message);
         let notify = self.notify_changes();
-        let status = self.tray_status();
+        let status = self.tray_status(now);
         self.tray.show(status);
         Task::batch([task, notify])
     }
@@ -217,7 +228,6 @@ impl App {
             Message::Settings(message) => self.settings(message),
             Message::Help(message) => self.help(message),
             Message::Unlock(message) => self.unlock(message),
-            Message::SessionTick => self.session_tick(),
             Message::Activity(message) => self.activity(message),
             Message::Guide(message) => self.guide(message),
             Message::ChangePin(message) => self.change_pin(message),
@@ -232,7 +242,8 @@ impl App {
             Message::Tray(action) => self.tray_action(action),
             Message::Handover(handover) => self.handover(handover),
             Message::Notification(Some(action)) => self.notification(action),
-            Message::Notification(None) => Task::none(),
+            // The auto-lock ran in `update_at`: its tick only wakes the app for it.
+            Message::SessionTick | Message::Notification(None) => Task::none(),
             Message::WindowOpened(id) => self.window_opened(id),
             Message::WindowClosed(id) => self.window_closed(id),
         }

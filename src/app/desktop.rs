@@ -51,8 +51,8 @@ impl App {
     }
 
     /// What the tray shows: locked or not, online or not, and what waits.
-    pub(super) fn tray_status(&mut self) -> tray::Status {
-        let unlocked = self.session.is_unlocked(Instant::now());
+    pub(super) fn tray_status(&self, now: Instant) -> tray::Status {
+        let unlocked = self.session.is_unlocked(now);
         let Screen::Home(home) = &self.screen else {
             return tray::Status {
                 // Grey until there is a device: nothing will arrive yet.

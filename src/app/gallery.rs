@@ -208,6 +208,27 @@ fn app_screens(camera: &Camera) {
         "welcome-filled",
         framed(welcome.view().map(Message::Welcome)),
     );
+
+    // A link in the form (its host shown before the PIN), then another link arrives.
+    let mut welcome = Welcome::new(Some(
+        "godkend://activate?server=https%3A%2F%2Fgodkend.acme.example&user=alice&code=K7QM-3XPA-9TWD-M4RZ".into(),
+    ));
+    camera.shoot("welcome-link", framed(welcome.view().map(Message::Welcome)));
+    let _ = welcome.update(welcome::Message::PinChanged("470913".into()));
+    welcome.use_link(
+        "godkend://activate?server=https%3A%2F%2Fgodkend.other.example&user=alice&code=ZZZZ-3XPA-9TWD-M4RZ".into(),
+    );
+    camera.shoot(
+        "welcome-link-offered",
+        framed(welcome.view().map(Message::Welcome)),
+    );
+    camera.shoot(
+        "welcome-activated",
+        framed(
+            welcome::done_for_gallery("4821-0937-551", "Acme Corporation", "godkend.acme.example")
+                .map(Message::Welcome),
+        ),
+    );
 }
 
 fn home_screens(camera: &Camera) {

@@ -95,13 +95,4 @@ impl App {
             self.panel = None;
         }
     }
-
-    /// The auto-lock: five minutes without activity.
-    pub(super) fn session_tick(&mut self) -> Task<Message> {
-        if !self.session.is_unlocked(Instant::now()) {
-            tracing::info!("locked after five minutes without activity");
-            self.close_guarded();
-        }
-        Task::none()
-    }
 }

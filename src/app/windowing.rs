@@ -60,11 +60,9 @@ impl App {
         Task::none()
     }
 
-    /// Whether the app is unlocked now (without locking it: views cannot).
+    /// Whether the app is unlocked now.
     pub(super) fn is_unlocked(&self) -> bool {
-        self.session
-            .locks_at()
-            .is_some_and(|at| Instant::now() < at)
+        self.session.is_unlocked(Instant::now())
     }
 
     /// "Lock when the app closes" (on by default).

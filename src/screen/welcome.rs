@@ -1,12 +1,14 @@
 //! Welcome: activate this computer from a `godkend://activate` link or from server,
 //! user and code; choose the PIN twice, with the rules checked as it is typed; then
-//! show the serial number.
+//! show the serial number and the organisation the server signed. The server's host
+//! is shown from the moment a link is in the form, and a link that arrives while the
+//! user is filling in the form replaces nothing unless the user says so.
 
 use std::sync::Arc;
 
 use godkend_core::activation::ActivationInput;
 use godkend_core::device::Device;
-use iced::widget::{column, row, text, text_input};
+use iced::widget::{column, container, row, text, text_input};
 use iced::{Alignment, Element, Task};
 use zeroize::Zeroizing;
 
@@ -27,6 +29,9 @@ pub struct Welcome {
     stage: Stage,
     /// Why the screen is shown again: the device was revoked or blocked.
     device_ended: bool,
+    /// A link another launch handed over while the form was started: waits for the
+    /// user's Replace or Keep.
+    offered: Option<String>,
 }
 
 enum Stage {
@@ -48,6 +53,10 @@ pub enum Message {
     Activated(Result<Arc<Device>, String>),
     CopySerial,
     Continue,
+    /// Replace the started form with the offered link.
+    UseOffered,
+    /// Keep the started form; forget the offered link.
+    KeepForm,
 }
 
 /// The link (it holds the activation code), the code and the PINs never show in a
@@ -68,6 +77,8 @@ impl std::fmt::Debug for Message {
                 .finish(),
             Message::CopySerial => f.write_str("CopySerial"),
             Message::Continue => f.write_str("Continue"),
+            Message::UseOffered => f.write_str("UseOffered"),
+            Message::KeepForm => f.write_str("KeepForm"),
         }
     }
 }
@@ -93,6 +104,7 @@ impl Welcome {
             pin_again: Zeroizing::default(),
             stage: Stage::Form,
             device_ended: false,
+            offered: None,
         }
     }
 
@@ -116,16 +128,59 @@ impl Welcome {
             Message::Activated(result) => return self.activated(result),
             Message::CopySerial => return (self.copy_serial(), None),
             Message::Continue => return (Task::none(), self.finish()),
+            Message::UseOffered => self.use_offered(),
+            Message::KeepForm => self.offered = None,
         }
         (Task::none(), None)
     }
 
-    /// A link handed over by another launch of the app: it fills in the form,
-    /// unless activation is under way or done.
+    /// A link handed over by another launch of the app. It fills in a form nobody has
+    /// touched; a started form (a link, server details or a PIN in it) stays as it is
+    /// and the user is asked, so a link a web page opens cannot swap the server under
+    /// them. Ignored while activation is under way or done.
     pub fn use_link(&mut self, link: String) {
-        if matches!(self.stage, Stage::Form | Stage::Failed(_)) {
-            let _ = self.update(Message::LinkChanged(link));
+        if !matches!(self.stage, Stage::Form | Stage::Failed(_)) {
+            return;
         }
+        if self.is_untouched() {
+            self.offered = None;
+            let _ = self.update(Message::LinkChanged(link));
+            return;
+        }
+        let link = link.trim();
+        if link != self.link {
+            if link_host(link).is_none() {
+                tracing::warn!("ignored an invalid activation link from another launch");
+                return;
+            }
+            self.offered = Some(link.to_owned());
+        }
+    }
+
+    /// Whether nothing is typed or filled in yet.
+    fn is_untouched(&self) -> bool {
+        self.link.is_empty()
+            && self.server.trim().is_empty()
+            && self.user.trim().is_empty()
+            && self.code.trim().is_empty()
+            && self.pin.is_empty()
+            && self.pin_again.is_empty()
+    }
+
+    /// The user chose the offered link: it replaces the link and server details (the
+    /// PIN they chose stays theirs).
+    fn use_offered(&mut self) {
+        let Some(link) = self.offered.take() else {
+            return;
+        };
+        if !matches!(self.stage, Stage::Form | Stage::Failed(_)) {
+            return;
+        }
+        self.server.clear();
+        self.user.clear();
+        self.code = Zeroizing::default();
+        self.link = link;
+        self.stage = Stage::Form;
     }
 
     /// Clears both PIN fields (the window closed).
@@ -215,7 +270,7 @@ impl Welcome {
 
     pub fn view(&self) -> Element<'_, Message> {
         let content = match &self.stage {
-            Stage::Done(device) => done(device),
+            Stage::Done(device) => done(Enrolled::of(device)),
             _ => self.form(),
         };
         crate::widget::body(content)
@@ -226,8 +281,15 @@ impl Welcome {
             .padding([8, 24])
             .style(button::primary)
             .on_press_maybe(self.can_activate().then_some(Message::Activate));
+        let host = self
+            .input()
+            .map(|input| server_host(&input.server_url))
+            .unwrap_or_default();
         let status = match &self.stage {
-            Stage::Activating => Some(note(fl!("activating"), crate::widget::tone::muted)),
+            Stage::Activating => Some(note(
+                fl!("activating", host = host),
+                crate::widget::tone::muted,
+            )),
             Stage::Failed(reason) => Some(note(
                 fl!("activation-failed", reason = reason.clone()),
                 text::danger,
@@ -239,7 +301,8 @@ impl Welcome {
         if self.device_ended {
             page = page.push(note(fl!("device-ended"), text::danger));
         }
-        page.push(text(fl!("welcome-intro")).size(14))
+        page.push(self.offer())
+            .push(text(fl!("welcome-intro")).size(14))
             .push(self.activation_fields())
             .push(self.pin_fields())
             .push(activate)
@@ -275,7 +338,7 @@ impl Welcome {
                 fl!(
                     "link-used",
                     user = input.user,
-                    server = input.server_url.to_string()
+                    host = server_host(&input.server_url)
                 ),
                 crate::widget::tone::success,
             )),
@@ -336,6 +399,37 @@ impl Welcome {
         fields.into()
     }
 
+    /// The question about a link that arrived while the form was started.
+    fn offer(&self) -> Option<Element<'_, Message>> {
+        let host = link_host(self.offered.as_deref()?)?;
+        let choice = row![
+            button(text(fl!("link-replace-button")).size(14))
+                .padding([6, 16])
+                .style(button::secondary)
+                .on_press(Message::UseOffered),
+            button(text(fl!("link-keep-button")).size(14))
+                .padding([6, 16])
+                .style(button::primary)
+                .on_press(Message::KeepForm),
+        ]
+        .spacing(12);
+        let question = column![
+            text(fl!("link-offered", host = host)).size(16),
+            text(fl!("link-offered-note"))
+                .size(13)
+                .style(crate::widget::tone::muted),
+            choice,
+        ]
+        .spacing(10);
+        Some(
+            container(question)
+                .padding(16)
+                .width(iced::Length::Fill)
+                .style(container::bordered_box)
+                .into(),
+        )
+    }
+
     /// The new PIN twice, with the rules checked as it is typed.
     fn pin_fields(&self) -> Element<'_, Message> {
         let editable = !matches!(self.stage, Stage::Activating);
@@ -375,9 +469,57 @@ fn note<'a>(message: String, style: fn(&iced::Theme) -> text::Style) -> Element<
     text(message).size(13).style(style).into()
 }
 
-/// The end of activation: the serial number, for support.
-fn done(device: &Device) -> Element<'_, Message> {
-    let account = &device.config.account;
+/// The server's host (and port, when not the default) as the user should know it:
+/// the part of the address that says who they enrol with. International names stay
+/// in their ASCII form, so a look-alike name cannot pass for another.
+fn server_host(url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
+/// The server host a link names; `None` for a link that is not a valid one.
+fn link_host(link: &str) -> Option<String> {
+    ActivationInput::from_link(link, "")
+        .ok()
+        .map(|input| server_host(&input.server_url))
+}
+
+/// What the end of activation shows: the serial number, for support, and who the
+/// user enrolled with.
+struct Enrolled {
+    serial: String,
+    /// The organisation's name as the server signed it in its activation answer.
+    org: String,
+    host: String,
+}
+
+impl Enrolled {
+    fn of(device: &Device) -> Self {
+        let account = &device.config.account;
+        Enrolled {
+            serial: account.serial.to_string(),
+            org: account.org.name.clone(),
+            host: server_host(&account.server_url),
+        }
+    }
+}
+
+/// The end of activation as it looks for a device enrolled with `org` at `host`, for
+/// the screenshot gallery (a real `Device` needs a keyring and a server).
+#[cfg(test)]
+pub fn done_for_gallery(serial: &str, org: &str, host: &str) -> Element<'static, Message> {
+    crate::widget::body(done(Enrolled {
+        serial: serial.into(),
+        org: org.into(),
+        host: host.into(),
+    }))
+}
+
+/// The end of activation.
+fn done<'a>(enrolled: Enrolled) -> Element<'a, Message> {
     column![
         text(fl!("activated-title")).size(26),
         column![
@@ -385,7 +527,7 @@ fn done(device: &Device) -> Element<'_, Message> {
                 .size(14)
                 .style(crate::widget::tone::muted),
             row![
-                text(account.serial.to_string()).size(28),
+                text(enrolled.serial).size(28),
                 button(text(fl!("copy-button")).size(14))
                     .padding([4, 12])
                     .style(button::secondary)
@@ -395,13 +537,25 @@ fn done(device: &Device) -> Element<'_, Message> {
             .align_y(Alignment::Center),
         ]
         .spacing(4),
-        column![
-            text(fl!("activated-org"))
-                .size(14)
-                .style(crate::widget::tone::muted),
-            text(account.org.name.clone()).size(16),
+        // Who the user enrolled with: the organisation as the server signed it in its
+        // answer, and the server it came from.
+        row![
+            column![
+                text(fl!("activated-org"))
+                    .size(14)
+                    .style(crate::widget::tone::muted),
+                text(enrolled.org).size(16),
+            ]
+            .spacing(4),
+            column![
+                text(fl!("activated-server"))
+                    .size(14)
+                    .style(crate::widget::tone::muted),
+                text(enrolled.host).size(16),
+            ]
+            .spacing(4),
         ]
-        .spacing(4),
+        .spacing(40),
         text(fl!("activated-note")).size(14),
         button(text(fl!("continue-button")).size(16))
             .padding([8, 24])
@@ -414,151 +568,4 @@ fn done(device: &Device) -> Element<'_, Message> {
 }
 
 #[cfg(test)]
-mod tests {
-    use iced_test::simulator;
-
-    use godkend_core::pin::PinProblem;
-
-    use super::*;
-
-    /// Clicks the input with `placeholder`, types `typed` into it and feeds the
-    /// resulting messages back, as the app would.
-    fn type_into(welcome: &mut Welcome, placeholder: &str, typed: &str) {
-        let mut ui = simulator(welcome.view());
-        ui.click(placeholder)
-            .unwrap_or_else(|e| panic!("no input {placeholder:?}: {e}"));
-        ui.typewrite(typed);
-        let messages: Vec<Message> = ui.into_messages().collect();
-        assert!(
-            !messages.is_empty(),
-            "typing into {placeholder:?} did nothing"
-        );
-        for message in messages {
-            let _ = welcome.update(message);
-        }
-    }
-
-    /// Whether the screen shows `text` now.
-    fn shows(welcome: &Welcome, text: &str) -> bool {
-        simulator(welcome.view()).find(text).is_ok()
-    }
-
-    /// The messages a click on the Activate button sends.
-    fn click_activate(welcome: &Welcome) -> Vec<Message> {
-        let mut ui = simulator(welcome.view());
-        ui.click(fl!("activate-button").as_str())
-            .expect("the Activate button is shown");
-        ui.into_messages().collect()
-    }
-
-    fn with_server_details() -> Welcome {
-        let mut welcome = Welcome::new(None);
-        type_into(
-            &mut welcome,
-            &fl!("server-placeholder"),
-            "http://127.0.0.1:8420",
-        );
-        type_into(&mut welcome, &fl!("user-placeholder"), "demo");
-        type_into(&mut welcome, &fl!("code-placeholder"), "ABCD-1234");
-        welcome
-    }
-
-    #[test]
-    fn shows_the_rules_before_a_pin_is_typed() {
-        let welcome = Welcome::new(None);
-        assert_eq!(welcome.pin_feedback(), PinFeedback::Hint);
-        assert!(shows(&welcome, &fl!("pin-hint")));
-    }
-
-    #[test]
-    fn a_short_pin_is_called_too_short() {
-        let mut welcome = Welcome::new(None);
-        type_into(&mut welcome, &fl!("pin-placeholder"), "4711");
-        assert_eq!(
-            welcome.pin_feedback(),
-            PinFeedback::Problem(PinProblem::TooShort)
-        );
-        assert!(shows(&welcome, &fl!("pin-too-short")));
-    }
-
-    #[test]
-    fn an_easy_pin_is_called_too_easy() {
-        let mut welcome = Welcome::new(None);
-        type_into(&mut welcome, &fl!("pin-placeholder"), "123456");
-        assert_eq!(
-            welcome.pin_feedback(),
-            PinFeedback::Problem(PinProblem::TooSimple)
-        );
-        assert!(shows(&welcome, &fl!("pin-too-simple")));
-    }
-
-    #[test]
-    fn a_different_repetition_is_a_mismatch() {
-        let mut welcome = Welcome::new(None);
-        type_into(&mut welcome, &fl!("pin-placeholder"), "470913");
-        assert!(shows(&welcome, &fl!("pin-type-again")));
-        type_into(&mut welcome, &fl!("pin-again-placeholder"), "470931");
-        assert_eq!(
-            welcome.pin_feedback(),
-            PinFeedback::Problem(PinProblem::Mismatch)
-        );
-        assert!(shows(&welcome, &fl!("pin-mismatch")));
-    }
-
-    #[test]
-    fn the_same_good_pin_twice_is_ok() {
-        let mut welcome = Welcome::new(None);
-        type_into(&mut welcome, &fl!("pin-placeholder"), "470913");
-        type_into(&mut welcome, &fl!("pin-again-placeholder"), "470913");
-        assert_eq!(welcome.pin_feedback(), PinFeedback::Ok);
-        assert!(shows(&welcome, &fl!("pin-ok")));
-    }
-
-    #[test]
-    fn activate_is_disabled_until_details_and_pin_are_valid() {
-        let mut welcome = Welcome::new(None);
-        assert!(!welcome.can_activate());
-        assert!(click_activate(&welcome).is_empty(), "nothing typed yet");
-
-        type_into(&mut welcome, &fl!("pin-placeholder"), "470913");
-        type_into(&mut welcome, &fl!("pin-again-placeholder"), "470913");
-        assert!(!welcome.can_activate());
-        assert!(click_activate(&welcome).is_empty(), "no server details");
-
-        let mut welcome = with_server_details();
-        assert!(click_activate(&welcome).is_empty(), "no PIN");
-        type_into(&mut welcome, &fl!("pin-placeholder"), "470913");
-        type_into(&mut welcome, &fl!("pin-again-placeholder"), "470914");
-        assert!(click_activate(&welcome).is_empty(), "the PINs differ");
-
-        let mut welcome = with_server_details();
-        type_into(&mut welcome, &fl!("pin-placeholder"), "470913");
-        type_into(&mut welcome, &fl!("pin-again-placeholder"), "470913");
-        assert!(welcome.can_activate());
-        let messages = click_activate(&welcome);
-        assert!(
-            matches!(messages.as_slice(), [Message::Activate]),
-            "a valid form activates: {messages:?}"
-        );
-    }
-
-    #[test]
-    fn an_invalid_link_blocks_activation() {
-        let mut welcome = Welcome::new(Some("godkend://activate?nonsense".into()));
-        type_into(&mut welcome, &fl!("pin-placeholder"), "470913");
-        type_into(&mut welcome, &fl!("pin-again-placeholder"), "470913");
-        assert!(shows(&welcome, &fl!("link-invalid")));
-        assert!(!welcome.can_activate());
-    }
-
-    #[test]
-    fn a_plain_http_server_elsewhere_is_refused() {
-        let mut welcome = Welcome::new(None);
-        type_into(
-            &mut welcome,
-            &fl!("server-placeholder"),
-            "http://example.com",
-        );
-        assert!(welcome.server_problem().is_some());
-    }
-}
+mod tests;

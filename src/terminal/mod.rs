@@ -165,8 +165,9 @@ fn print_banner() {
         env!("CARGO_PKG_VERSION")
     );
     println!("================================================================");
-    println!(" The Godkend desktop app (`godkend` without --terminal) cannot");
-    println!(" approve requests yet. Until it can, this program does its job here.");
+    println!(" For computers without a graphical session (a server, SSH, the");
+    println!(" demo in a plain terminal). On a desktop, run `godkend` without");
+    println!(" --terminal: the tray app approves requests the same way.");
     println!();
     println!(" It keeps NO state on disk and NO keys anywhere but in memory:");
     println!(" the device key, PIN salt and pepper vanish when it exits, and");

@@ -35,7 +35,11 @@ pub struct Rp(String);
 
 impl Server {
     pub async fn start() -> Server {
-        let dir = tempfile::tempdir().expect("a temp dir");
+        // The server refuses a data dir that others can enter.
+        let dir = tempfile::Builder::new()
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .tempdir()
+            .expect("a temp dir");
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")

@@ -312,11 +312,22 @@ impl DeviceClient {
         let pending: Pending = self
             .call_json(Method::GET, "/v1/device/requests", None)
             .await?;
-        pending
-            .requests
-            .into_iter()
-            .map(|e| self.verify_request(e))
-            .collect()
+        let verify_all = || -> Result<Vec<VerifiedRequest>, CoreError> {
+            pending
+                .requests
+                .iter()
+                .map(|e| self.verify_request(e.clone()))
+                .collect()
+        };
+        match verify_all() {
+            // Perhaps signed by a newer key: follow the signed rotation chain (only
+            // from the pinned key), then verify once more.
+            Err(CoreError::BadServerSignature(_)) => {
+                self.server.server_info().await?;
+                verify_all()
+            }
+            other => other,
+        }
     }
 
     /// Unlock: signs a fresh server challenge with the device and PIN keys.

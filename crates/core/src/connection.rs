@@ -164,6 +164,14 @@ async fn stream_session(
     updates: &mpsc::Sender<PushUpdate>,
     last_id: &mut Option<i64>,
 ) -> Ended {
+    // Each connection starts from the signed server info: it follows a key rotation
+    // (a restart after `key rotate` drops the stream) and sets the clock offset.
+    if let Err(e) = client.server.server_info().await {
+        if matches!(e, CoreError::BadServerSignature(_)) {
+            tracing::warn!(error = %e, "the server info does not verify from the pinned key");
+        }
+        return Ended::Failed(e);
+    }
     let stream = match client.events(*last_id).await {
         Ok(stream) => stream,
         Err(e) => {

@@ -101,3 +101,47 @@ fn seal(
         deadline: request.request.exp + godkend_protocol::rules::DECISION_GRACE_SECONDS,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use godkend_protocol::PublicKey;
+    use godkend_protocol::messages::RequestKind;
+
+    use super::*;
+    use crate::client::{ServerClient, local_now};
+    use crate::keys::DeviceKey;
+
+    /// A device whose clock runs an hour behind the server's, with no offset learnt.
+    fn slow_device() -> DeviceClient {
+        let server_key =
+            PublicKey::from_signing_key(&ed25519_dalek::SigningKey::from_bytes(&[1; 32]));
+        let server = ServerClient::new("http://127.0.0.1:9".parse().unwrap(), server_key).unwrap();
+        server.set_local_clock_skew(-3600);
+        DeviceClient::new(
+            server,
+            "dev-1".into(),
+            "alice".into(),
+            DeviceKey::generate(),
+        )
+    }
+
+    #[test]
+    fn decision_time_is_never_before_the_request_time() {
+        let device = slow_device();
+        let request =
+            crate::test_support::signed_request("req_1", local_now(), RequestKind::Login, "m");
+        for signed in [
+            device.refuse(&request, false).unwrap(),
+            device
+                .approve_with_uv(
+                    &request,
+                    "123456",
+                    &ed25519_dalek::SigningKey::from_bytes(&[2; 32]),
+                )
+                .unwrap(),
+        ] {
+            let decision: Decision = signed.envelope.peek().unwrap();
+            assert_eq!(decision.iat, request.request.iat);
+        }
+    }
+}

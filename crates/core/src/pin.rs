@@ -205,6 +205,28 @@ mod tests {
         );
     }
 
+    /// The test vector of PROTOCOL.md §5.4, computed independently (Python
+    /// `cryptography`): doc and code must not drift apart.
+    #[test]
+    fn pin_key_derivation_matches_the_protocol_vector() {
+        let salt: Vec<u8> = (0u8..16).collect();
+        let key = derive_pin_key("403917", &salt, KdfParams::MINIMUM, &[0x2a; 32]).unwrap();
+        let mut seed = String::new();
+        for byte in key.signing_key().to_bytes() {
+            use std::fmt::Write as _;
+            let _ = write!(seed, "{byte:02x}");
+        }
+        assert_eq!(
+            seed,
+            "09539ab4ee37fe2182d39a3ae8f0010f17c3f5de5f5ddae400106cab29c95150"
+        );
+        assert_eq!(
+            key.public().to_b64(),
+            "MkX-h_9MVus-lGd8G5R5f056msI5StmnwT5CejNdIH4"
+        );
+        assert_eq!(key.public().kid(), "wzSkGBvSNbv-FNkH");
+    }
+
     #[test]
     fn weak_parameters_are_refused() {
         let weak = KdfParams {

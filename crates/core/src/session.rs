@@ -30,19 +30,25 @@ impl Session {
         self.last_activity = Some(now);
     }
 
-    /// Is the app unlocked at `now`? Locks itself after `AUTO_LOCK` without activity.
-    pub fn is_unlocked(&mut self, now: Instant) -> bool {
-        match self.last_activity {
-            Some(at) if now.saturating_duration_since(at) < AUTO_LOCK => true,
-            Some(_) => {
-                self.last_activity = None;
-                false
-            }
-            None => false,
-        }
+    /// Is the app unlocked at `now`? Pure: asking never locks (the app locks in one
+    /// explicit step, [`Session::expire`], so it can close what needed the PIN).
+    pub fn is_unlocked(&self, now: Instant) -> bool {
+        self.last_activity
+            .is_some_and(|at| now.saturating_duration_since(at) < AUTO_LOCK)
     }
 
-    /// The user did something in the window: restart the auto-lock timer.
+    /// The auto-lock: locks once `AUTO_LOCK` has passed without activity. `true` if
+    /// this call locked it, so the caller closes the panels that needed the PIN.
+    pub fn expire(&mut self, now: Instant) -> bool {
+        if self.last_activity.is_some() && !self.is_unlocked(now) {
+            self.last_activity = None;
+            return true;
+        }
+        false
+    }
+
+    /// The user did something in the window: restart the auto-lock timer, if still
+    /// unlocked (activity after the time is up does not unlock again).
     pub fn touch(&mut self, now: Instant) {
         if self.is_unlocked(now) {
             self.last_activity = Some(now);
@@ -84,6 +90,22 @@ mod tests {
         // Activity after the lock does not unlock again.
         s.touch(t0 + Duration::from_secs(501));
         assert!(!s.is_unlocked(t0 + Duration::from_secs(502)));
+    }
+
+    #[test]
+    fn asking_never_locks_and_expire_locks_once() {
+        let t0 = Instant::now();
+        let mut s = Session::locked();
+        assert!(!s.expire(t0), "a locked session does not lock again");
+        s.proved(t0);
+        let late = t0 + AUTO_LOCK;
+        assert!(!s.is_unlocked(late));
+        // Asking did not lock: the app still learns it from `expire`.
+        assert_eq!(s.locks_at(), Some(late));
+        assert!(!s.expire(t0 + Duration::from_secs(299)));
+        assert!(s.expire(late), "expire reports the lock");
+        assert!(!s.expire(late), "and only once");
+        assert_eq!(s.locks_at(), None);
     }
 
     #[test]

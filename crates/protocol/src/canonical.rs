@@ -1,10 +1,41 @@
 //! RFC 8785 (JCS) canonical JSON: the exact bytes every signature and hash covers.
 //! The canonicaliser is `serde_json_canonicalizer`, which implements the RFC's number
 //! serialisation (ECMAScript `Number.prototype.toString`) and UTF-16 key ordering.
+//!
+//! That serialisation goes through an f64, so `1`, `1.0` and `1e0` (and any two
+//! integers that round to the same f64 above 2^53) share one canonical form. Signed
+//! payloads therefore may hold only integers of absolute value below 2^53
+//! (`check_numbers`), where the canonical form is one-to-one.
 
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::ProtocolError;
+
+/// 2^53: integers of smaller absolute value are exact in an f64.
+pub const SAFE_INTEGER_BOUND: u64 = 1 << 53;
+
+/// Refuses `value` if any number in it is not an integer of absolute value below
+/// 2^53 (a fraction, an exponent form, or a large integer).
+pub fn check_numbers(value: &Value) -> Result<(), ProtocolError> {
+    match value {
+        Value::Number(n) => {
+            let safe = n
+                .as_u64()
+                .map(|u| u < SAFE_INTEGER_BOUND)
+                .or_else(|| n.as_i64().map(|i| i.unsigned_abs() < SAFE_INTEGER_BOUND))
+                .unwrap_or(false);
+            if safe {
+                Ok(())
+            } else {
+                Err(ProtocolError::UnsafeNumber(n.to_string()))
+            }
+        }
+        Value::Array(items) => items.iter().try_for_each(check_numbers),
+        Value::Object(members) => members.values().try_for_each(check_numbers),
+        Value::Null | Value::Bool(_) | Value::String(_) => Ok(()),
+    }
+}
 
 /// The canonical UTF-8 bytes of `value`.
 pub fn to_vec<T: Serialize>(value: &T) -> Result<Vec<u8>, ProtocolError> {
@@ -41,6 +72,53 @@ mod tests {
             to_string(&value).unwrap(),
             "[1,1e+21,1e-7,0.1,0,100,123456789012]"
         );
+    }
+
+    #[test]
+    fn only_integers_below_two_to_the_53_are_safe() {
+        let bound = SAFE_INTEGER_BOUND;
+        for ok in [
+            json!(0),
+            json!(-1),
+            json!(bound - 1),
+            json!(-(i64::try_from(bound).unwrap() - 1)),
+            json!({"a": [1, {"b": 2}], "s": "1.5"}),
+        ] {
+            assert_eq!(check_numbers(&ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            json!(bound),
+            json!(bound + 1),
+            json!(-i64::try_from(bound).unwrap()),
+            json!(u64::MAX),
+            json!(i64::MIN),
+            json!(1.0),
+            json!(0.5),
+            json!(-0.0),
+            json!({"deep": [[{"x": 1e3}]]}),
+        ] {
+            assert!(check_numbers(&bad).is_err(), "{bad}");
+        }
+        // Parsed text: the exponent and fraction forms are floats, never integers.
+        for text in ["1.0", "1e0", "1E2", "9007199254740993", "-9007199254740993"] {
+            let value: Value = serde_json::from_str(text).unwrap();
+            assert!(check_numbers(&value).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn distinct_unsafe_numbers_share_canonical_bytes() {
+        // Why the check exists: the canonical form alone cannot tell these apart.
+        let pairs = [("1", "1.0"), ("9007199254740992", "9007199254740993")];
+        for (a, b) in pairs {
+            let (a, b): (Value, Value) = (
+                serde_json::from_str(a).unwrap(),
+                serde_json::from_str(b).unwrap(),
+            );
+            assert_ne!(a, b);
+            assert_eq!(to_vec(&a).unwrap(), to_vec(&b).unwrap());
+            assert!(check_numbers(&a).is_err() || check_numbers(&b).is_err());
+        }
     }
 
     #[test]

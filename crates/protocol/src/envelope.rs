@@ -104,8 +104,11 @@ impl Envelope {
         self.signatures.push(entry);
     }
 
-    /// The signed bytes: the payload's RFC 8785 form.
+    /// The signed bytes: the payload's RFC 8785 form. A payload with a number that is
+    /// not an integer below 2^53 in absolute value has none (it is refused before any
+    /// signature is made or checked): its canonical form could be another payload's.
     pub fn canonical_payload(&self) -> Result<Vec<u8>, ProtocolError> {
+        canonical::check_numbers(&self.payload)?;
         canonical::to_vec(&self.payload)
     }
 
@@ -245,6 +248,42 @@ mod tests {
         assert!(matches!(
             env.open::<Other>(&[&PublicKey::from_signing_key(&a)]),
             Err(ProtocolError::WrongType { .. })
+        ));
+    }
+
+    #[test]
+    fn a_payload_with_an_unsafe_number_is_refused_before_verifying() {
+        let a = key(1);
+        let sealed = Envelope::seal(
+            &Note {
+                iat: 1,
+                text: "x".into(),
+            },
+            &[&a],
+        )
+        .unwrap();
+        let public = PublicKey::from_signing_key(&a);
+        // `1.0` canonicalises like `1`, so the signature would verify over it.
+        for iat in ["1.0", "1e0"] {
+            let mut forged = sealed.clone();
+            forged.payload["iat"] = serde_json::from_str(iat).unwrap();
+            assert_eq!(
+                forged.canonical_payload().map_err(|_| ()),
+                Err(()),
+                "{iat} has no signed bytes"
+            );
+            assert!(matches!(
+                forged.open::<Note>(&[&public]),
+                Err(ProtocolError::UnsafeNumber(_))
+            ));
+        }
+        let big = Note {
+            iat: 1 << 53,
+            text: "x".into(),
+        };
+        assert!(matches!(
+            Envelope::seal(&big, &[&a]),
+            Err(ProtocolError::UnsafeNumber(_))
         ));
     }
 

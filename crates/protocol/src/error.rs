@@ -11,6 +11,10 @@ pub enum ProtocolError {
     Json(String),
     #[error("cannot canonicalise: {0}")]
     Canonical(String),
+    #[error(
+        "a signed payload holds the number {0}; only integers of absolute value below 2^53 are allowed"
+    )]
+    UnsafeNumber(String),
     #[error("invalid {alg} public key")]
     BadKey { alg: &'static str },
     #[error("the object carries no signature by key {kid}")]

@@ -55,7 +55,7 @@ fn json_key() -> impl Strategy<Value = String> {
 /// A decision with arbitrary field values, sealed by a device key and a PIN key.
 fn signed_decision() -> impl Strategy<Value = Envelope> {
     (
-        any::<i64>(),
+        (1 - (1_i64 << 53))..(1_i64 << 53),
         "[a-z0-9-]{1,16}",
         any::<String>(),
         any::<String>(),
@@ -184,8 +184,9 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ]
 }
 
-/// Applies `mutation`; `None` when it would not change the signed bytes (a value equal
-/// under RFC 8785, a field that already exists, the same type).
+/// Applies `mutation`; `None` when it would not change the object (the same value, a
+/// field that already exists, the same type). A value with the same RFC 8785 form but
+/// other JSON (`5.0` for `5`) is a change, and must be refused like any other.
 fn apply(envelope: &Envelope, mutation: &Mutation) -> Option<Envelope> {
     let mut out = envelope.clone();
     let map: &mut Map<String, Value> = out.payload.as_object_mut()?;
@@ -193,8 +194,7 @@ fn apply(envelope: &Envelope, mutation: &Mutation) -> Option<Envelope> {
     match mutation {
         Mutation::Change { field, value } => {
             let name = field_name(*field)?;
-            let old = canonical::to_string(&map[&name]).ok()?;
-            if canonical::to_string(value).ok()? == old {
+            if &map[&name] == value {
                 return None;
             }
             map.insert(name, value.clone());
@@ -272,6 +272,41 @@ proptest! {
             let key = &signed.keys[which % signed.keys.len()];
             prop_assert!(mutated.verify(key).is_err(), "{:?} flip survived", key.alg());
         }
+    }
+
+    #[test]
+    fn a_number_with_the_same_canonical_form_but_other_json_is_refused(
+        envelope in signed_decision(),
+        fraction in prop_oneof![Just(None), (1_u32..1000).prop_map(Some)],
+    ) {
+        // `iat` as a float (same canonical bytes when integral), or a fraction of it.
+        let iat = envelope.payload["iat"].as_i64().unwrap();
+        #[allow(clippy::cast_precision_loss, reason = "|iat| < 2^53: exact")]
+        let float = iat as f64 + fraction.map_or(0.0, |f| f64::from(f) / 1000.0);
+        let mut forged = envelope.clone();
+        forged.payload["iat"] = Value::from(float);
+        prop_assert!(!accepted("decision", &forged, &decision_keys()));
+        prop_assert!(forged.canonical_payload().is_err());
+    }
+
+    #[test]
+    fn an_integer_beyond_two_to_the_53_is_refused(
+        envelope in signed_decision(),
+        big in prop_oneof![
+            ((1_u64 << 53)..=u64::MAX).prop_map(Value::from),
+            (i64::MIN..=-(1_i64 << 53)).prop_map(Value::from),
+        ],
+    ) {
+        // Signed over its canonical bytes by the right keys (as a careless signer
+        // would): the number alone must get it refused.
+        use ed25519_dalek::Signer as _;
+        let mut forged = envelope.clone();
+        forged.payload["iat"] = big;
+        let bytes = canonical::to_vec(&forged.payload).unwrap();
+        for (entry, seed) in forged.signatures.iter_mut().zip([3, 4]) {
+            entry.sig = b64::encode(signing_key(seed).sign(&bytes).to_bytes());
+        }
+        prop_assert!(!accepted("decision", &forged, &decision_keys()));
     }
 
     #[test]

@@ -165,6 +165,7 @@ fn check_file<T: SignedObject>(name: &str, extra: Extra<T>) {
         let key_refs: Vec<&PublicKey> = keys.iter().collect();
         let outcome = match envelope_of(vector).open::<T>(&key_refs) {
             Err(ProtocolError::WrongType { .. }) => Err("type"),
+            Err(ProtocolError::UnsafeNumber(_)) => Err("number"),
             Err(ProtocolError::BadSignature { .. } | ProtocolError::MissingSignature { .. }) => {
                 Err("signature")
             }
@@ -352,14 +353,15 @@ fn decision_vectors() {
             .expect("decision vectors carry their request");
         let request: ApprovalRequest = object_from_payload(payload).unwrap();
         let now = v.now.expect("decision vectors are judged at a `now`");
-        if rules::check_decision_timing(&request, decision.iat, now).is_err() {
-            return Err("time");
-        }
+        // The server's order (PROTOCOL.md §7.2): the match (step 5), then timing (6).
         let seen_hash = b64::sha256_b64(canonical::to_vec(payload).unwrap());
         if decision.request_hash != seen_hash
             || !rules::decision_matches_request(decision, &request)
         {
             return Err("request");
+        }
+        if rules::check_decision_timing(&request, decision.iat, now).is_err() {
+            return Err("time");
         }
         Ok(())
     });

@@ -41,7 +41,11 @@ struct Bench {
 
 impl Bench {
     async fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        // The server refuses a data dir that others can enter.
+        let dir = tempfile::Builder::new()
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .tempdir()
+            .unwrap();
         let db = std::env::var("GODKEND_BENCH_DATABASE_URL").unwrap_or_else(|_| {
             format!(
                 "sqlite://{}?mode=rwc",

@@ -4,10 +4,13 @@
 
 pub mod api;
 pub mod cli;
+pub mod code_seal;
 pub mod config;
 pub mod device_streams;
+pub mod ids;
 pub mod metrics;
 pub mod net;
+pub mod private_files;
 pub mod push;
 pub mod server_key;
 pub mod service;

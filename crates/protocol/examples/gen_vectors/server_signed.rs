@@ -456,11 +456,32 @@ pub fn heartbeat(k: &Keys) -> Result<Vec<Vector>> {
         signed("signed by another key", beat.clone(), &[&k.device])?.claimed_by(0, &k.server),
         signed(
             "signed as a `request_closed`",
-            retyped(beat, RequestClosed::TYPE),
+            retyped(beat.clone(), RequestClosed::TYPE),
             &[&k.server],
         )?
         .invalid("type"),
+        // Numbers a verifier must refuse before checking any signature (§1): their
+        // canonical form is not one-to-one, though the signatures here do verify.
+        signed(
+            "iat with a fraction: not an integer",
+            with_number(&beat, "iat", Value::from(1_767_225_615.5_f64)), // T0 + 15.5
+            &[&k.server],
+        )?
+        .invalid("number"),
+        signed(
+            "iat 2^53 + 1: canonicalises as 2^53, so the signature covers two numbers",
+            with_number(&beat, "iat", Value::from((1_u64 << 53) + 1)),
+            &[&k.server],
+        )?
+        .invalid("number"),
     ])
+}
+
+/// `object` with `field` set to `value` before signing.
+fn with_number(object: &Value, field: &str, value: Value) -> Value {
+    let mut object = object.clone();
+    object[field] = value;
+    object
 }
 
 pub fn unlock_challenge(k: &Keys) -> Result<Vec<Vector>> {

@@ -112,7 +112,7 @@ pub async fn users(State(s): State<SharedService>, _: Admin) -> ApiResult<Json<V
 
 /// Remove a user
 ///
-/// Revokes the user's devices too.
+/// Deletes the user's activation codes and revokes the user's devices too.
 #[utoipa::path(
     delete,
     path = "/v1/admin/users/{user}",

@@ -65,10 +65,10 @@ pub struct DecisionAccepted {
     request_body = ActivationRequest,
     responses(
         (status = 200, description = "Activated: an `activation` envelope signed by the server key.", body = ActivationResponse),
-        (status = 400, description = "`bad_request`, `malformed_json`.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`activation_invalid` (wrong proof or no activation for the user), with `attempts_left`.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`bad_request` (also a user id outside the id rules), `malformed_json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`activation_invalid`: one answer for every failure (unknown user, no open code, wrong proof, used, expired or burnt code), without `attempts_left`.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`device_limit`: the user already has the most active devices allowed.", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "`activation_expired`, `activation_burnt`.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: too many failed activations from this address or for this user, with `retry_after`.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`payload_too_large`.", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
     ),

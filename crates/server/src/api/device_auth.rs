@@ -85,6 +85,8 @@ impl FromRequest<SharedService> for DeviceCall {
                 unauthorized("the nonce must be 16 to 64 random bytes in base64url").into(),
             );
         }
+        // A malformed id cannot name a device; it never reaches the database.
+        crate::ids::check_device(&header.device_id).map_err(|_| unauthorized("unknown device"))?;
         let device = service
             .store
             .device(&header.device_id)

@@ -96,11 +96,21 @@ pub async fn events(
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(30))))
 }
 
-fn sse_event(row: &EventRow) -> Event {
-    Event::default()
-        .event(row.kind.clone())
-        .id(row.id.to_string())
-        .data(row.data.clone())
+/// The SSE event for a stored row, signed by the current key (stored events may
+/// predate a key rotation). A row that cannot be re-signed is skipped and logged.
+fn sse_event(service: &SharedService, row: &EventRow) -> Option<Event> {
+    match service.deliverable_json(&row.data) {
+        Ok(data) => Some(
+            Event::default()
+                .event(row.kind.clone())
+                .id(row.id.to_string())
+                .data(data),
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, event = row.id, "skipped a stored event that no key of this server signed");
+            None
+        }
+    }
 }
 
 async fn stream_device(
@@ -117,7 +127,9 @@ async fn stream_device(
             for row in service.store.events_after(&device.id, after).await? {
                 last = last.max(row.id);
                 sent.insert(row.id);
-                if tx.send(sse_event(&row)).await.is_err() {
+                if let Some(event) = sse_event(service, &row)
+                    && tx.send(event).await.is_err()
+                {
                     return Ok(());
                 }
             }
@@ -162,7 +174,9 @@ async fn stream_device(
                 continue;
             }
             last = last.max(row.id);
-            if tx.send(sse_event(&row)).await.is_err() {
+            if let Some(event) = sse_event(service, &row)
+                && tx.send(event).await.is_err()
+            {
                 return Ok(());
             }
             if row.kind == EventKind::DeviceStatus.as_str() {

@@ -10,7 +10,7 @@ use qrcode::QrCode;
 use qrcode::render::unicode::Dense1x2;
 use serde_json::json;
 
-use super::output::{print, time};
+use super::output::{clean, clean_or_dash, print, time};
 use super::serve::open_service;
 use super::{ActivationCommand, Cli, Command, DeviceCommand, KeyCommand, RpCommand, UserCommand};
 use crate::service::{Service, ServiceError, now};
@@ -30,10 +30,10 @@ fn public_url(cli: &Cli) -> anyhow::Result<url::Url> {
     Ok(url::Url::parse("http://127.0.0.1:8420")?)
 }
 
-/// Service errors as one readable line.
+/// Service errors as one readable line (escaped: a message may quote stored text).
 fn plain(e: ServiceError) -> anyhow::Error {
     match e {
-        ServiceError::Problem(p) => anyhow::Error::msg(p.to_string()),
+        ServiceError::Problem(p) => anyhow::Error::msg(clean(&p.to_string()).into_owned()),
         other => anyhow::Error::new(other),
     }
 }
@@ -49,6 +49,19 @@ pub async fn run(cli: &Cli, data_dir: &Path, command: &Command) -> anyhow::Resul
         print(cli.json, &out, |_| {
             format!(
                 "now signing with key {}; restart every node with the new key file",
+                keys.kid()
+            )
+        });
+        return Ok(());
+    }
+    if let Command::Key(KeyCommand::Retire) = command {
+        let (keys, retired) =
+            crate::server_key::ServerKeys::retire(&crate::config::key_file(data_dir))?;
+        let out = json!({"server_kid": keys.kid(), "retired": retired});
+        print(cli.json, &out, |_| {
+            format!(
+                "dropped the private halves of {retired} old key(s); their rotation \
+                 statements stay, and key {} signs",
                 keys.kid()
             )
         });
@@ -77,7 +90,7 @@ async fn dispatch(service: &mut Service, json: bool, command: &Command) -> anyho
             });
             Ok(())
         }
-        Command::Key(KeyCommand::Rotate) | Command::Serve(_) => {
+        Command::Key(KeyCommand::Rotate | KeyCommand::Retire) | Command::Serve(_) => {
             unreachable!("handled by the caller")
         }
     }
@@ -90,20 +103,25 @@ async fn user(service: &Service, json: bool, command: &UserCommand) -> anyhow::R
                 .add_user(user, name.as_deref(), ADMIN)
                 .await
                 .map_err(plain)?;
-            print(json, &added, |u| format!("added user {}", u.user));
+            print(json, &added, |u| format!("added user {}", clean(&u.user)));
         }
         UserCommand::List => {
             let users = service.list_users().await.map_err(plain)?;
             print(json, &users, |users| {
                 lines(users, |u| {
-                    format!("{:<24} {:<24} {}", u.user, u.name, time(u.created_at))
+                    format!(
+                        "{:<24} {:<24} {}",
+                        clean(&u.user),
+                        clean(&u.name),
+                        time(u.created_at)
+                    )
                 })
             });
         }
         UserCommand::Remove { user } => {
             service.remove_user(user, ADMIN).await.map_err(plain)?;
             print(json, &json!({"removed": user}), |_| {
-                format!("removed user {user} and revoked their devices")
+                format!("removed user {} and revoked their devices", clean(user))
             });
         }
     }
@@ -113,11 +131,16 @@ async fn user(service: &Service, json: bool, command: &UserCommand) -> anyhow::R
 async fn rp(service: &Service, json: bool, command: &RpCommand) -> anyhow::Result<()> {
     match command {
         RpCommand::Add { rp_id, name } => {
+            // An RP name is at most 80 characters; an id may have up to 128.
+            let default_name: String = rp_id.chars().take(80).collect();
+            let name = name.as_deref().unwrap_or(&default_name);
             let added = service.add_rp(rp_id, name, ADMIN).await.map_err(plain)?;
             print(json, &added, |r| {
                 format!(
                     "added relying party {} ({})\nAPI key (shown once, store it now): {}",
-                    r.rp_id, r.name, r.api_key
+                    clean(&r.rp_id),
+                    clean(&r.name),
+                    r.api_key
                 )
             });
         }
@@ -125,14 +148,19 @@ async fn rp(service: &Service, json: bool, command: &RpCommand) -> anyhow::Resul
             let rps = service.list_rps().await.map_err(plain)?;
             print(json, &rps, |rps| {
                 lines(rps, |r| {
-                    format!("{:<24} {:<32} {}", r.rp_id, r.name, time(r.created_at))
+                    format!(
+                        "{:<24} {:<32} {}",
+                        clean(&r.rp_id),
+                        clean(&r.name),
+                        time(r.created_at)
+                    )
                 })
             });
         }
         RpCommand::Remove { rp_id } => {
             service.remove_rp(rp_id, ADMIN).await.map_err(plain)?;
             print(json, &json!({"removed": rp_id}), |_| {
-                format!("removed relying party {rp_id}")
+                format!("removed relying party {}", clean(rp_id))
             });
         }
     }
@@ -150,7 +178,7 @@ async fn activation(service: &Service, json: bool, user: &str) -> anyhow::Result
             .unwrap_or_default();
         format!(
             "activation code for {}: {}\nexpires: {}\nserver key: {}\nlink: {}\n{qr}",
-            a.user,
+            clean(&a.user),
             a.code,
             time(a.expires_at),
             a.server_kid,
@@ -168,10 +196,10 @@ async fn device(service: &Service, json: bool, command: &DeviceCommand) -> anyho
                 lines(devices, |d| {
                     format!(
                         "{}  {:<16} {:<8} {:<24} {}",
-                        d.serial,
-                        d.user,
-                        d.status,
-                        d.name,
+                        clean(&d.serial),
+                        clean(&d.user),
+                        clean(&d.status),
+                        clean(&d.name),
                         time(d.created_at)
                     )
                 })
@@ -181,9 +209,16 @@ async fn device(service: &Service, json: bool, command: &DeviceCommand) -> anyho
             let revoked = service.revoke_serial(serial, ADMIN).await.map_err(plain)?;
             print(json, &revoked, |r| {
                 if r.changed {
-                    format!("revoked {}; the device is told and wipes itself", r.serial)
+                    format!(
+                        "revoked {}; the device is told and wipes itself",
+                        clean(&r.serial)
+                    )
                 } else {
-                    format!("{} was already {}", r.serial, r.status_before)
+                    format!(
+                        "{} was already {}",
+                        clean(&r.serial),
+                        clean(&r.status_before)
+                    )
                 }
             });
         }
@@ -202,12 +237,12 @@ async fn audit(service: &Service, json: bool, since: Option<&str>) -> anyhow::Re
             format!(
                 "{}  {:<20} {:<28} user={} device={} ip={} {}",
                 time(e.at),
-                e.event,
-                e.actor,
-                e.user_id.as_deref().unwrap_or("-"),
-                e.device_id.as_deref().unwrap_or("-"),
-                e.ip.as_deref().unwrap_or("-"),
-                e.detail.as_deref().unwrap_or("")
+                clean(&e.event),
+                clean(&e.actor),
+                clean_or_dash(e.user_id.as_deref()),
+                clean_or_dash(e.device_id.as_deref()),
+                clean_or_dash(e.ip.as_deref()),
+                clean(e.detail.as_deref().unwrap_or(""))
             )
         })
     });

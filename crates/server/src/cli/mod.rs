@@ -78,9 +78,10 @@ pub enum RpCommand {
     /// Add a relying party; prints its API key once.
     Add {
         rp_id: String,
-        /// The name users see in notifications and on the request screen.
+        /// The name users see in notifications and on the request screen (defaults
+        /// to the first 80 characters of the id).
         #[arg(long)]
-        name: String,
+        name: Option<String>,
     },
     /// List relying parties.
     List,
@@ -113,6 +114,8 @@ pub enum KeyCommand {
     Show,
     /// Start signing with a new key; the old one vouches for it.
     Rotate,
+    /// Drop the old keys' private halves; their signed rotation statements stay.
+    Retire,
 }
 
 fn parse_ttl(text: &str) -> Result<std::time::Duration, String> {

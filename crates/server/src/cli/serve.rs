@@ -58,11 +58,43 @@ pub struct ServeArgs {
     pub tls_key: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub webhooks: crate::webhook::WebhookArgs,
+    /// Most failed activations from one client address (IPv6: one /64) per window.
+    #[arg(
+        long,
+        env = "GODKEND_ACTIVATION_FAILURES_PER_SOURCE",
+        default_value_t = 20
+    )]
+    pub activation_failures_per_source: i64,
+    /// Most failed activations for one user id per window.
+    #[arg(
+        long,
+        env = "GODKEND_ACTIVATION_FAILURES_PER_USER",
+        default_value_t = 10
+    )]
+    pub activation_failures_per_user: i64,
+    /// The window of the failed-activation limits: 15m, 1h, ...
+    #[arg(long, env = "GODKEND_ACTIVATION_FAILURE_WINDOW", default_value = "15m", value_parser = parse_age)]
+    pub activation_failure_window: i64,
+    /// Delete decisions and finished requests older than this (30d, 12h, ...; 0 keeps them).
+    #[arg(long, env = "GODKEND_REQUEST_RETENTION", default_value = "30d", value_parser = parse_age)]
+    pub request_retention: i64,
+    /// Blank IP addresses in audit rows older than this (90d, ...; 0 keeps them).
+    #[arg(long, env = "GODKEND_AUDIT_IP_RETENTION", default_value = "90d", value_parser = parse_age)]
+    pub audit_ip_retention: i64,
     /// Log format: text or json.
     #[arg(long, env = "GODKEND_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
     #[command(flatten)]
     pub net: crate::net::NetArgs,
+}
+
+/// A duration such as `90d` or `15m` in seconds; `0` for none.
+fn parse_age(text: &str) -> Result<i64, String> {
+    if text == "0" {
+        return Ok(0);
+    }
+    let age = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    i64::try_from(age.as_secs()).map_err(|e| e.to_string())
 }
 
 /// The public URL: as given, or `http(s)://LISTEN`.
@@ -89,12 +121,12 @@ pub(super) async fn open_service(
     public_url: url::Url,
     create_key: bool,
 ) -> anyhow::Result<Service> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    crate::private_files::prepare_data_dir(data_dir)?;
     let database_url = cli
         .database_url
         .clone()
         .unwrap_or_else(|| crate::store::sqlite_url(&crate::config::sqlite_file(data_dir)));
+    crate::private_files::prepare_sqlite_file(&database_url)?;
     let store = crate::store::Store::open(&database_url)
         .await
         .with_context(|| "cannot open the database")?;
@@ -151,6 +183,11 @@ pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Resu
     service.settings.admin_token_hash = admin_token_hash(args)?;
     service.settings.net = args.net.policy();
     service.settings.webhooks = args.webhooks.settings();
+    service.settings.activation_failures_per_source = args.activation_failures_per_source;
+    service.settings.activation_failures_per_user = args.activation_failures_per_user;
+    service.settings.activation_failure_window_seconds = args.activation_failure_window.max(1);
+    service.settings.request_retention_seconds = args.request_retention;
+    service.settings.audit_ip_retention_seconds = args.audit_ip_retention;
     let service = Arc::new(service);
     if args.demo {
         ensure_demo_rp(&service).await?;
@@ -206,13 +243,17 @@ pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Resu
 
 /// Reads the admin token from its file or from `GODKEND_ADMIN_TOKEN`; keeps only its hash.
 fn admin_token_hash(args: &ServeArgs) -> anyhow::Result<Option<String>> {
-    let token = match &args.admin_token_file {
-        Some(path) => Some(
-            std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the admin token file {}", path.display()))?,
-        ),
-        None => std::env::var("GODKEND_ADMIN_TOKEN").ok(),
-    };
+    let token =
+        match &args.admin_token_file {
+            Some(path) => {
+                // Like the key file: a token others can read is a token others can use.
+                crate::private_files::check_private(path, "the admin token file", 0o600)?;
+                Some(std::fs::read_to_string(path).with_context(|| {
+                    format!("cannot read the admin token file {}", path.display())
+                })?)
+            }
+            None => std::env::var("GODKEND_ADMIN_TOKEN").ok(),
+        };
     let Some(token) = token else { return Ok(None) };
     let token = token.trim();
     if token.len() < 32 {
@@ -221,7 +262,8 @@ fn admin_token_hash(args: &ServeArgs) -> anyhow::Result<Option<String>> {
     Ok(Some(crate::service::api_key_hash(token)))
 }
 
-/// Expires requests every second; prunes nonces and old events now and then.
+/// Expires requests every second; prunes nonces and old events now and then; applies
+/// the retention settings at start and then hourly.
 async fn run_upkeep(service: Arc<Service>, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut round: u64 = 0;
@@ -234,6 +276,11 @@ async fn run_upkeep(service: Arc<Service>, mut stop: tokio::sync::watch::Receive
         if let Err(e) = service.expire_overdue().await {
             tracing::warn!(error = %e, "could not expire requests");
         }
+        if round % 3600 == 1
+            && let Err(e) = service.sweep_retention(now()).await
+        {
+            tracing::warn!(error = %e, "could not apply the retention settings");
+        }
         if round.is_multiple_of(60) {
             let now = now();
             if let Err(e) = service.store.prune_nonces(now).await {
@@ -245,6 +292,10 @@ async fn run_upkeep(service: Arc<Service>, mut stop: tokio::sync::watch::Receive
             let burnt = i64::from(godkend_protocol::rules::MAX_ACTIVATION_FAILURES);
             if let Err(e) = service.store.prune_activations(now, burnt).await {
                 tracing::warn!(error = %e, "could not prune activation codes");
+            }
+            let window = service.settings.activation_failure_window_seconds;
+            if let Err(e) = service.store.prune_attempt_limits(now, window).await {
+                tracing::warn!(error = %e, "could not prune attempt limits");
             }
         }
     }

@@ -5,6 +5,7 @@ use godkend_protocol::{ErrorCode, Problem, Serial};
 use serde::{Deserialize, Serialize};
 
 use super::{Service, ServiceError, now, random_id};
+use crate::ids;
 use crate::store::{AuditEntry, AuditEvent};
 
 /// A user as listed.
@@ -58,23 +59,6 @@ pub fn api_key_hash(key: &str) -> String {
     godkend_protocol::b64::sha256_b64(key.as_bytes())
 }
 
-/// Ids appear in links, logs and URLs: printable and short.
-fn check_id(what: &str, id: &str) -> Result<(), Box<Problem>> {
-    let ok = !id.is_empty()
-        && id.len() <= 128
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "@._-+".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(Box::new(Problem::new(
-            ErrorCode::BadRequest,
-            format!("a {what} id is 1 to 128 characters of letters, digits and @ . _ - +"),
-        )))
-    }
-}
-
 impl Service {
     pub async fn add_user(
         &self,
@@ -82,7 +66,7 @@ impl Service {
         name: Option<&str>,
         actor: &str,
     ) -> Result<UserInfo, ServiceError> {
-        check_id("user", user)?;
+        ids::check_user(user)?;
         let name = name.unwrap_or(user).to_owned();
         let now = now();
         if !self.store.add_user(user, &name, now).await? {
@@ -116,8 +100,13 @@ impl Service {
             .collect())
     }
 
-    /// Removes a user after revoking their devices (each device is told).
+    /// Removes a user: first their activation codes (so none can enrol a device
+    /// for whoever gets this id next, and an activation racing with this removal
+    /// either finishes before it, and its device is revoked below, or finds its code
+    /// gone), then their devices (each device is told), then the user.
     pub async fn remove_user(&self, user: &str, actor: &str) -> Result<(), ServiceError> {
+        ids::check_user(user)?;
+        self.store.remove_activations(user).await?;
         for device in self.store.devices(Some(user)).await? {
             self.revoke_device(&device, actor, "user removed").await?;
         }
@@ -136,7 +125,7 @@ impl Service {
         name: &str,
         actor: &str,
     ) -> Result<NewRp, ServiceError> {
-        check_id("relying party", rp_id)?;
+        ids::check_rp(rp_id)?;
         if name.trim().is_empty() || name.chars().count() > 80 {
             return Err(
                 Problem::new(ErrorCode::BadRequest, "the name must be 1 to 80 characters").into(),
@@ -179,6 +168,7 @@ impl Service {
     }
 
     pub async fn remove_rp(&self, rp_id: &str, actor: &str) -> Result<(), ServiceError> {
+        ids::check_rp(rp_id)?;
         if !self.store.remove_rp(rp_id).await? {
             return Err(
                 Problem::new(ErrorCode::NotFound, format!("no relying party `{rp_id}`")).into(),
@@ -191,6 +181,9 @@ impl Service {
     }
 
     pub async fn list_devices(&self, user: Option<&str>) -> Result<Vec<DeviceInfo>, ServiceError> {
+        if let Some(user) = user {
+            ids::check_user(user)?;
+        }
         Ok(self
             .store
             .devices(user)

@@ -76,6 +76,7 @@ impl Service {
         body: &CreateRequest,
     ) -> Result<CreatedRequest, ServiceError> {
         let (code_length, ttl) = check_create(body, &self.settings.webhooks)?;
+        crate::ids::check_user(&body.user)?;
         let now = now();
 
         let code = random_digits(code_length);
@@ -356,7 +357,11 @@ impl Service {
             self.expire_overdue().await?;
             row = self.store.request(id).await?.ok_or_else(not_found)?;
         }
-        let result = row.result.as_deref().map(Envelope::from_json).transpose()?;
+        let result = row
+            .result
+            .as_deref()
+            .map(|stored| self.deliverable(stored))
+            .transpose()?;
         Ok(RequestStatus {
             request_id: row.id.clone(),
             status: row.state(),

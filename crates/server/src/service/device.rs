@@ -379,7 +379,7 @@ impl Service {
             .await?
             .iter()
             .filter(|r| !rules::is_expired(r.exp, now))
-            .map(|r| Ok(Envelope::from_json(&r.envelope)?))
+            .map(|r| self.deliverable(&r.envelope))
             .collect()
     }
 }

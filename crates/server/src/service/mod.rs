@@ -6,6 +6,7 @@ mod admin;
 mod approval;
 mod decision;
 mod device;
+mod retention;
 mod second_factor;
 
 use std::sync::Arc;
@@ -43,6 +44,16 @@ pub struct Settings {
     pub net: crate::net::NetPolicy,
     /// Where webhooks may go, through what, and how many at once.
     pub webhooks: crate::webhook::WebhookSettings,
+    /// Most failed activations per client address (IPv6: per /64) per window.
+    pub activation_failures_per_source: i64,
+    /// Most failed activations per user id per window.
+    pub activation_failures_per_user: i64,
+    /// The window of the two limits above.
+    pub activation_failure_window_seconds: i64,
+    /// Decisions and finished requests older than this are deleted (0: kept).
+    pub request_retention_seconds: i64,
+    /// IP addresses in audit rows older than this are blanked (0: kept).
+    pub audit_ip_retention_seconds: i64,
 }
 
 impl Settings {
@@ -64,6 +75,11 @@ impl Settings {
             admin_token_hash: None,
             net: crate::net::NetPolicy::default(),
             webhooks: crate::webhook::WebhookSettings::default(),
+            activation_failures_per_source: 20,
+            activation_failures_per_user: 10,
+            activation_failure_window_seconds: 15 * 60,
+            request_retention_seconds: 30 * 86_400,
+            audit_ip_retention_seconds: 90 * 86_400,
         }
     }
 }
@@ -154,6 +170,17 @@ impl Service {
     /// Signs a server object.
     pub fn seal<T: SignedObject>(&self, object: &T) -> Result<Envelope, ServiceError> {
         Ok(self.keys.seal(object)?)
+    }
+
+    /// A stored server-signed envelope as it is served: signed by the current key
+    /// (re-signed if an older key of this server signed it; PROTOCOL.md §4).
+    pub fn deliverable(&self, stored: &str) -> Result<Envelope, ServiceError> {
+        Ok(self.keys.resign(&Envelope::from_json(stored)?)?)
+    }
+
+    /// `deliverable` as JSON text (push events and webhook bodies).
+    pub fn deliverable_json(&self, stored: &str) -> Result<String, ServiceError> {
+        Ok(self.keys.resign_json(stored)?)
     }
 
     /// The signed server info with the rotation chain.

@@ -1,5 +1,8 @@
 //! One-time activation codes. The server needs the code itself to check the device's
-//! HMAC proof, so it is kept only until used, expired or burnt.
+//! HMAC proof, so it is kept, sealed (see `code_seal`), only until used, expired or
+//! burnt. A code works while it is unused, unexpired and has fewer than the allowed
+//! wrong proofs; every statement that counts or uses one checks all three itself, so
+//! concurrent calls cannot count past the limit or use a burnt code.
 
 use super::{Store, StoreError};
 
@@ -7,6 +10,7 @@ use super::{Store, StoreError};
 pub struct ActivationRow {
     pub id: String,
     pub user_id: String,
+    /// The code sealed by `CodeSeal` (empty once used).
     pub code: String,
     pub created_at: i64,
     pub expires_at: i64,
@@ -30,20 +34,33 @@ impl Store {
         Ok(())
     }
 
-    /// The user's activations that are neither used nor burnt, newest first.
+    /// The user's activations that still work (unused, unexpired, not burnt), newest
+    /// first.
     pub async fn open_activations(
         &self,
         user: &str,
         max_failures: i64,
+        now: i64,
     ) -> Result<Vec<ActivationRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT id, user_id, code, created_at, expires_at, failures, used_at FROM activations \
-             WHERE user_id = $1 AND used_at IS NULL AND failures < $2 ORDER BY created_at DESC",
+             WHERE user_id = $1 AND used_at IS NULL AND failures < $2 AND expires_at > $3 \
+             ORDER BY created_at DESC",
         )
         .bind(user)
         .bind(max_failures)
+        .bind(now)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// Deletes every activation of a user (on `user remove`).
+    pub async fn remove_activations(&self, user: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM activations WHERE user_id = $1")
+            .bind(user)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     /// Deletes activations that can no longer be used (used, expired or burnt), so
@@ -59,30 +76,45 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// Counts a wrong proof against every open activation of the user.
-    pub async fn count_activation_failure(&self, user: &str) -> Result<(), StoreError> {
+    /// Counts a wrong proof against every working activation of the user; one past
+    /// the limit is never counted, and a burnt code stays burnt.
+    pub async fn count_activation_failure(
+        &self,
+        user: &str,
+        max_failures: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE activations SET failures = failures + 1 WHERE user_id = $1 AND used_at IS NULL",
+            "UPDATE activations SET failures = failures + 1 \
+             WHERE user_id = $1 AND used_at IS NULL AND failures < $2 AND expires_at > $3",
         )
         .bind(user)
+        .bind(max_failures)
+        .bind(now)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 }
 
-/// Marks an activation used; `false` if another call used it first.
+/// Marks an activation used if it still works; `false` if another call used it
+/// first, or it expired or was burnt since it was read. On PostgreSQL the update
+/// waits for a concurrent failure count and re-checks the row; on SQLite the caller's
+/// `BEGIN IMMEDIATE` serialises it with them.
 pub(crate) async fn use_activation(
     conn: &mut sqlx::AnyConnection,
     id: &str,
+    max_failures: i64,
     now: i64,
 ) -> Result<bool, StoreError> {
     // The code is erased at once: a used code is worth nothing to anyone.
     let done = sqlx::query(
-        "UPDATE activations SET used_at = $1, code = '' WHERE id = $2 AND used_at IS NULL",
+        "UPDATE activations SET used_at = $1, code = '' \
+         WHERE id = $2 AND used_at IS NULL AND failures < $3 AND expires_at > $1",
     )
     .bind(now)
     .bind(id)
+    .bind(max_failures)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -110,18 +110,35 @@ impl AuditEntry {
     }
 }
 
+/// Longest text kept in one audit field, in characters. Callers validate ids before
+/// they get here; this bounds whatever else reaches the append-only log.
+pub const MAX_AUDIT_FIELD: usize = 512;
+
+/// `text` cut to `MAX_AUDIT_FIELD` characters (marked with `…` when cut).
+fn capped(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MAX_AUDIT_FIELD) {
+        None => text.into(),
+        Some((end, _)) => {
+            let mut cut: String = text[..end].chars().take(MAX_AUDIT_FIELD - 1).collect();
+            cut.push('…');
+            cut.into()
+        }
+    }
+}
+
 pub(crate) async fn append(conn: &mut AnyConnection, entry: &AuditEntry) -> Result<(), StoreError> {
+    let cap = |field: &Option<String>| field.as_deref().map(|t| capped(t).into_owned());
     sqlx::query(
         "INSERT INTO audit (at, event, actor, user_id, device_id, ip, detail) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(entry.at)
-    .bind(&entry.event)
-    .bind(&entry.actor)
-    .bind(&entry.user_id)
-    .bind(&entry.device_id)
-    .bind(&entry.ip)
-    .bind(&entry.detail)
+    .bind(capped(&entry.event).into_owned())
+    .bind(capped(&entry.actor).into_owned())
+    .bind(cap(&entry.user_id))
+    .bind(cap(&entry.device_id))
+    .bind(cap(&entry.ip))
+    .bind(cap(&entry.detail))
     .execute(conn)
     .await?;
     Ok(())
@@ -141,5 +158,17 @@ impl Store {
         .bind(since)
         .fetch_all(&self.pool)
         .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn caps_long_fields_on_a_char_boundary() {
+        assert_eq!(super::capped("short"), "short");
+        let long = "æ".repeat(60_000);
+        let cut = super::capped(&long);
+        assert_eq!(cut.chars().count(), super::MAX_AUDIT_FIELD);
+        assert!(cut.ends_with('…'));
     }
 }

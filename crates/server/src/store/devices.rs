@@ -97,13 +97,7 @@ pub(crate) async fn lock_device(
     conn: &mut AnyConnection,
     id: &str,
 ) -> Result<Option<DeviceRow>, StoreError> {
-    let lock = super::for_update(conn);
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM devices WHERE id = $1{lock}"
-    )))
-    .bind(id)
-    .fetch_optional(conn)
-    .await?)
+    super::lock_by_id(conn, "devices", COLUMNS, id).await
 }
 
 /// Replaces an active device's PIN key and clears its failure count; `false` if the

@@ -4,12 +4,14 @@
 //! decision twice.
 
 pub(crate) mod activations;
+pub(crate) mod attempts;
 pub(crate) mod audit;
 pub(crate) mod decisions;
 pub(crate) mod devices;
 pub(crate) mod events;
 pub(crate) mod nonces;
 pub(crate) mod requests;
+pub(crate) mod retention;
 pub(crate) mod rps;
 pub(crate) mod users;
 
@@ -20,6 +22,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions as _, Executor as _};
 
 pub use activations::ActivationRow;
+pub use attempts::Limit;
 pub use audit::{AuditEntry, AuditEvent};
 pub use decisions::StoredOutcome;
 pub use devices::DeviceRow;
@@ -168,6 +171,27 @@ pub(crate) fn for_update(conn: &sqlx::AnyConnection) -> &'static str {
     } else {
         ""
     }
+}
+
+/// Reads the row of `table` with this `id` inside `conn`'s write transaction and
+/// holds it until the transaction ends (`for_update`), so what the transaction
+/// judges from it stays true until it commits.
+pub(crate) async fn lock_by_id<T>(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    columns: &str,
+    id: &str,
+) -> Result<Option<T>, StoreError>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let lock = for_update(conn);
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {columns} FROM {table} WHERE id = $1{lock}"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// The SQLite URL for a database file, creating it if missing.

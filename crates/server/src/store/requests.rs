@@ -85,13 +85,7 @@ pub(crate) async fn lock_request(
     conn: &mut AnyConnection,
     id: &str,
 ) -> Result<Option<RequestRow>, StoreError> {
-    let lock = super::for_update(conn);
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM requests WHERE id = $1{lock}"
-    )))
-    .bind(id)
-    .fetch_optional(conn)
-    .await?)
+    super::lock_by_id(conn, "requests", COLUMNS, id).await
 }
 
 pub(crate) async fn insert_request(

@@ -71,13 +71,23 @@ pub(crate) async fn lock_user(
     conn: &mut AnyConnection,
     id: &str,
 ) -> Result<Option<UserRow>, StoreError> {
-    let lock = super::for_update(conn);
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM users WHERE id = $1{lock}"
-    )))
-    .bind(id)
-    .fetch_optional(conn)
-    .await?)
+    super::lock_by_id(conn, "users", COLUMNS, id).await
+}
+
+/// Whether `user` exists and was created no later than `created_by` (a user removed
+/// and added again after an activation code was made is someone else).
+pub(crate) async fn is_same_user(
+    conn: &mut AnyConnection,
+    user: &str,
+    created_by: i64,
+) -> Result<bool, StoreError> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT created_at FROM users WHERE id = $1 AND created_at <= $2")
+            .bind(user)
+            .bind(created_by)
+            .fetch_optional(conn)
+            .await?;
+    Ok(found.is_some())
 }
 
 /// Records a push for the rate limit.

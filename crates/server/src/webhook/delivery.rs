@@ -146,12 +146,13 @@ async fn try_once(service: &Service, client: &WebhookClient, webhook: &DueWebhoo
         release(service, webhook, claimed_until, None).await;
         return;
     }
-    let sent = tokio::time::timeout(
-        TOTAL_TIMEOUT,
-        client.send(&webhook.webhook_url, webhook.result.clone()),
-    )
-    .await
-    .unwrap_or(Err(TryError::Timeout));
+    // Re-signed if an older key signed it (a rotation since the request ended).
+    let body = service
+        .deliverable_json(&webhook.result)
+        .unwrap_or_else(|_| webhook.result.clone());
+    let sent = tokio::time::timeout(TOTAL_TIMEOUT, client.send(&webhook.webhook_url, body))
+        .await
+        .unwrap_or(Err(TryError::Timeout));
     match sent {
         Ok(()) => {
             if let Err(e) = service.store.webhook_delivered(&webhook.id, now()).await {

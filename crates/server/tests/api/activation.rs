@@ -99,9 +99,13 @@ async fn five_wrong_proofs_burn_the_code(db: Db) {
         let problem = err.problem().expect("a problem answer").clone();
         lefts.push((problem.code, problem.attempts_left));
     }
-    assert_eq!(lefts[0], (ErrorCode::ActivationInvalid, Some(4)));
-    assert_eq!(lefts[3], (ErrorCode::ActivationInvalid, Some(1)));
-    assert_eq!(lefts[4].0, ErrorCode::ActivationBurnt);
+    // One answer for every failure: nothing tells whether a code is open.
+    assert!(
+        lefts
+            .iter()
+            .all(|l| *l == (ErrorCode::ActivationInvalid, None)),
+        "{lefts:?}"
+    );
     // Now even the right code no longer works.
     let err = activate_with_key(&input, &pin, key, DeviceKey::generate())
         .await
@@ -135,7 +139,8 @@ async fn expired_code_is_refused(db: Db) {
     )
     .await
     .unwrap_err();
-    assert_eq!(err.code(), Some(ErrorCode::ActivationExpired), "{err}");
+    // The same answer as a wrong code: nothing tells whether a code was open.
+    assert_eq!(err.code(), Some(ErrorCode::ActivationInvalid), "{err}");
 }
 
 async fn proof_over_another_server_key_is_rejected(db: Db) {

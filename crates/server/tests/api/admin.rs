@@ -25,6 +25,9 @@ async fn admin_api_needs_its_token_and_manages_users_rps_and_devices(db: Db) {
     let dir = tempfile::tempdir().unwrap();
     let token_file = dir.path().join("admin-token");
     std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
+    // The server refuses a token file others can read.
+    let private = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o600);
+    std::fs::set_permissions(&token_file, private).unwrap();
     let server =
         TestServer::start_with(db, &["--admin-token-file", token_file.to_str().unwrap()]).await;
     let url = |path: &str| format!("{}/v1/admin/{path}", server.url);

@@ -5,13 +5,16 @@
 #[macro_use]
 mod common;
 mod activation;
+mod activation_abuse;
 mod admin;
 mod approval;
 mod browser;
 mod concurrency;
 mod connection;
+mod data_hardening;
 mod device_lifecycle;
 mod devices;
+mod key_rotation;
 mod net_hardening;
 mod openapi;
 mod outbox;

@@ -146,7 +146,7 @@ struct LimitedServer {
 
 impl LimitedServer {
     async fn start(open_files: u32, env: &[(&str, &str)]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = crate::common::private_tempdir();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()

@@ -103,7 +103,7 @@ async fn malformed_input_gets_a_clear_4xx(db: Db) {
     assert_eq!(r.status(), 400);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     // An admin command on a data dir without a server key refuses instead of minting one.
-    let empty = tempfile::tempdir().unwrap();
+    let empty = crate::common::private_tempdir();
     let out = std::process::Command::new(crate::common::BIN)
         .arg("--data-dir")
         .arg(empty.path())
@@ -329,7 +329,7 @@ async fn expired_request_is_refused_and_reported(db: Db) {
 /// and the public URL defaults to https.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_https_with_the_given_certificate() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::private_tempdir();
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let (cert_file, key_file) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     std::fs::write(&cert_file, cert.cert.pem()).unwrap();
@@ -436,7 +436,7 @@ async fn postgres_connections_can_use_tls() {
             .unwrap();
     assert!(ssl, "the connection is encrypted");
     // The server runs on the same URL.
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::private_tempdir();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

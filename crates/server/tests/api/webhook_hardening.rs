@@ -264,7 +264,12 @@ async fn a_silent_relying_party_does_not_hold_up_another_ones_webhooks(db: Db) {
     assert_eq!(receiver.count(), 1, "{}", server.log());
     assert_eq!(closed(), 0, "delivered before any slow try timed out");
     assert_eq!(accepted(), 3, "the slow RP never had more than 3 in flight");
-    assert_eq!(tarpits[0].accepted(), 1, "one at a time to one destination");
+    // Which three of the five due tries go first depends on timing; the one tarpit
+    // that two of them share never gets both at once.
+    assert!(
+        tarpits[0].accepted() <= 1,
+        "one at a time to one destination"
+    );
     let key = server.server_key().await;
     let result = &receiver.results(&key)[0];
     assert_eq!(result.request_id, created.request_id);

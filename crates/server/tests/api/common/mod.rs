@@ -75,6 +75,15 @@ pub async fn database_url(db: Db, dir: &Path) -> String {
     }
 }
 
+/// A temp dir only its owner can enter: the server refuses a data dir others can.
+pub fn private_tempdir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt as _;
+    tempfile::Builder::new()
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+        .unwrap()
+}
+
 fn rand_bytes() -> [u8; 12] {
     rand::random()
 }
@@ -104,7 +113,7 @@ impl TestServer {
     }
 
     pub async fn start_with(db: Db, extra: &[&str]) -> Self {
-        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let dir = Arc::new(private_tempdir());
         let database_url = database_url(db, dir.path()).await;
         Self::launch(
             dir,
