@@ -460,6 +460,12 @@ impl App {
             return Task::none();
         };
         let shown = self.request.as_ref().map(Request::request_id);
+        // A kept decision is sent again until it has a final answer or its deadline.
+        let retry = if message.kept() {
+            home.flush_outbox().map(Message::Home)
+        } else {
+            Task::none()
+        };
         if let Some((id, kind)) = message.accepted()
             && shown != Some(id)
         {
@@ -467,7 +473,7 @@ impl App {
             home.decided(id, kind);
         }
         let Some(request) = &mut self.request else {
-            return Task::none();
+            return retry;
         };
         let focus = if matches!(message, request::Message::NotMe) {
             iced::widget::operation::focus(request::NOT_ME_CONFIRM)
@@ -501,7 +507,7 @@ impl App {
                     home.wipe_if_ended(status).map(Message::Home)
                 }),
         };
-        Task::batch([task, followup, focus])
+        Task::batch([task, followup, focus, retry])
     }
 
     /// Countdowns on the home and request screens, and expiry.

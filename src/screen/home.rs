@@ -11,6 +11,7 @@ use godkend_core::history::Entry;
 use godkend_core::inbox::{Change, Inbox, Standing};
 use godkend_core::outbox::Delivery;
 use godkend_core::push::PushEvent;
+use godkend_core::retry::Backoff;
 use godkend_protocol::messages::{DecisionKind, RequestState, VersionVerdict};
 use godkend_protocol::{Envelope, ErrorCode};
 use iced::{Element, Task};
@@ -88,7 +89,17 @@ impl Home {
                 self.note(changes);
             }
             Message::Wiped(result) => return (Task::none(), self.wiped(result)),
-            Message::Flushed(sent) => return (Task::none(), self.flushed(sent)),
+            Message::Flushed(mut sent) => {
+                // One event per decision: the first now, the rest as a follow-up
+                // message, so none is lost behind another.
+                let rest = sent.split_off(sent.len().min(1));
+                let more = if rest.is_empty() {
+                    Task::none()
+                } else {
+                    Task::done(Message::Flushed(rest))
+                };
+                return (more, sent.pop().and_then(|(id, s)| self.flushed(id, s)));
+            }
             Message::Review => {
                 let current = self.inbox.current().map(|t| t.request.clone());
                 return (Task::none(), current.map(Event::Review));
@@ -190,12 +201,17 @@ impl Home {
         )
     }
 
-    /// Sends the decisions that waited in the outbox while offline.
-    fn flush_outbox(&self) -> Task<Message> {
+    /// Sends the decisions waiting in the outbox until each has a final answer or
+    /// its request's deadline passes (after reconnecting, or when one was kept).
+    pub fn flush_outbox(&self) -> Task<Message> {
         let device = Arc::clone(&self.device);
         Task::perform(
             async move {
-                match device.outbox.flush(&device.client).await {
+                match device
+                    .outbox
+                    .settle(&device.client, Backoff::default())
+                    .await
+                {
                     Ok(results) => results
                         .into_iter()
                         .filter_map(|(id, delivery)| standing(&delivery).map(|s| (id, s)))
@@ -210,17 +226,12 @@ impl Home {
         )
     }
 
-    fn flushed(&mut self, sent: Vec<(String, Standing)>) -> Option<Event> {
-        let mut event = None;
-        for (id, standing) in sent {
-            tracing::info!(request = %id, ?standing, "a waiting decision was sent");
-            let changes = self.inbox.closed_by_server(&id, standing);
-            self.note(changes.clone());
-            event = self
-                .event_for(changes)
-                .or(Some(Event::Closed(id, standing)));
-        }
-        event
+    fn flushed(&mut self, id: String, standing: Standing) -> Option<Event> {
+        tracing::info!(request = %id, ?standing, "a waiting decision was sent");
+        let changes = self.inbox.closed_by_server(&id, standing);
+        self.note(changes.clone());
+        self.event_for(changes)
+            .or(Some(Event::Closed(id, standing)))
     }
 
     /// What the app hears of inbox changes: a new request wins over the one it
@@ -299,6 +310,8 @@ fn standing(delivery: &Delivery) -> Option<Standing> {
             Some(ErrorCode::RequestExpired) => Standing::Expired,
             _ => Standing::Withdrawn,
         }),
+        // The request's deadline passed with the server unable to take it.
+        Delivery::Lapsed(_) => Some(Standing::Expired),
         Delivery::Kept(_) => None,
     }
 }

@@ -134,7 +134,9 @@ impl Outcome {
     fn from_delivery(delivery: Delivery) -> Self {
         match delivery {
             Delivery::Accepted(_) => Outcome::Accepted,
-            Delivery::Refused(error) => Outcome::refused(&error),
+            // A lapse (no final answer, past the deadline) ends the request as a
+            // refusal does; only a later try can lapse, a first one is in time.
+            Delivery::Refused(error) | Delivery::Lapsed(error) => Outcome::refused(&error),
             Delivery::Kept(error) => Outcome::Kept(error.to_string()),
         }
     }
@@ -441,6 +443,11 @@ pub fn deny(request: VerifiedRequest, device: &Arc<Device>) -> Task<Message> {
 }
 
 impl Message {
+    /// Whether this message says a decision was kept in the outbox for another try.
+    pub fn kept(&self) -> bool {
+        matches!(self, Message::Sent(_, _, Outcome::Kept(_)))
+    }
+
     /// The request and decision the server accepted, if this message says so.
     pub fn accepted(&self) -> Option<(&str, DecisionKind)> {
         match self {

@@ -446,7 +446,8 @@ fn close_text(reason: CloseReason) -> &'static str {
         CloseReason::Withdrawn => "withdrawn: it was answered on another device",
         CloseReason::Superseded => "superseded: a newer request replaced it",
         CloseReason::Expired => "expired",
-        CloseReason::Decided => "closed: it has already been decided",
+        CloseReason::Failed => "failed: the code was typed wrong too many times",
+        CloseReason::Unknown => "closed by the server",
     }
 }
 

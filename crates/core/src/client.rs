@@ -147,9 +147,13 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
 
 pub(crate) fn problem_from(status: StatusCode, bytes: &[u8]) -> CoreError {
     match serde_json::from_slice::<Problem>(bytes) {
-        Ok(problem) => CoreError::Server(Box::new(problem)),
-        Err(_) if status.is_server_error() => {
-            CoreError::Offline(format!("the server failed ({status})"))
+        Ok(mut problem) => {
+            // The HTTP status is what a client judges an answer by (PROTOCOL.md §10).
+            problem.status = status.as_u16();
+            CoreError::Server(Box::new(problem))
+        }
+        Err(_) if !godkend_protocol::problem::is_final_status(status.as_u16()) => {
+            CoreError::Offline(format!("the server cannot answer now ({status})"))
         }
         Err(_) => CoreError::Malformed(format!("unexpected answer {status}")),
     }

@@ -16,6 +16,9 @@ pub struct SignedDecision {
     pub kind: DecisionKind,
     pub envelope: Envelope,
     pub bytes: Vec<u8>,
+    /// Server time after which the server no longer accepts it (the request's `exp`
+    /// plus the grace): the outbox stops trying then.
+    pub deadline: i64,
 }
 
 impl DeviceClient {
@@ -45,7 +48,11 @@ impl DeviceClient {
         pin: &PinKey,
     ) -> Result<SignedDecision, CoreError> {
         let decision = self.decision(request, DecisionKind::Approve, Some(code.trim().to_owned()));
-        seal(decision, &[self.key().signing_key(), pin.signing_key()])
+        seal(
+            decision,
+            request,
+            &[self.key().signing_key(), pin.signing_key()],
+        )
     }
 
     /// Approve with the typed code, signed by the device key and an ed25519
@@ -57,7 +64,7 @@ impl DeviceClient {
         uv_key: &ed25519_dalek::SigningKey,
     ) -> Result<SignedDecision, CoreError> {
         let decision = self.decision(request, DecisionKind::Approve, Some(code.trim().to_owned()));
-        seal(decision, &[self.key().signing_key(), uv_key])
+        seal(decision, request, &[self.key().signing_key(), uv_key])
     }
 
     /// Deny, or report "this was not me"; the device key alone signs.
@@ -73,6 +80,7 @@ impl DeviceClient {
         };
         seal(
             self.decision(request, kind, None),
+            request,
             &[self.key().signing_key()],
         )
     }
@@ -80,6 +88,7 @@ impl DeviceClient {
 
 fn seal(
     decision: Decision,
+    request: &VerifiedRequest,
     keys: &[&ed25519_dalek::SigningKey],
 ) -> Result<SignedDecision, CoreError> {
     let envelope = Envelope::seal(&decision, keys)?;
@@ -89,6 +98,7 @@ fn seal(
         kind: decision.decision,
         envelope,
         bytes,
+        deadline: request.request.exp + godkend_protocol::rules::DECISION_GRACE_SECONDS,
     })
 }
 

@@ -30,6 +30,14 @@ impl CoreError {
         }
     }
 
+    /// Whether this is the server's final refusal, which sending the same bytes again
+    /// cannot change (PROTOCOL.md §10). Anything else (offline, a 5xx, 408, 429, a
+    /// clock the server keeps refusing, an answer that could not be read) is not
+    /// final: a decision is kept and sent again.
+    pub fn is_final(&self) -> bool {
+        matches!(self, CoreError::Server(p) if p.is_final())
+    }
+
     /// The problem the server answered with, if any.
     pub fn problem(&self) -> Option<&Problem> {
         match self {

@@ -20,7 +20,8 @@ pub enum Standing {
     Expired,
     /// Decided on this device.
     Decided(DecisionKind),
-    /// The code was typed wrong too many times.
+    /// Failed at the server: the code was typed wrong too many times, or the user's
+    /// last device ended.
     Failed,
 }
 
@@ -70,10 +71,13 @@ impl Inbox {
                 PushEvent::Request(request) => self.add(request, server_now),
                 PushEvent::Closed(closed) => {
                     let standing = match closed.reason {
-                        CloseReason::Withdrawn => Standing::Withdrawn,
+                        // A reason newer than this build means closed by the server,
+                        // as withdrawn does too: until the standings get a "closed" of
+                        // their own, the nearest one.
+                        CloseReason::Withdrawn | CloseReason::Unknown => Standing::Withdrawn,
                         CloseReason::Superseded => Standing::Superseded,
                         CloseReason::Expired => Standing::Expired,
-                        CloseReason::Decided => Standing::Failed,
+                        CloseReason::Failed => Standing::Failed,
                     };
                     self.close(&closed.request_id, standing)
                 }

@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod pin;
 pub mod profile;
 pub mod push;
+pub mod retry;
 pub mod session;
 pub mod settings;
 #[cfg(test)]

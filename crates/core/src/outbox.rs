@@ -4,6 +4,11 @@
 //! it twice). Entries are encrypted with XChaCha20-Poly1305 under a key held in the
 //! OS keyring: an approval carries a PIN signature, and nothing on disk may let a
 //! thief test PIN guesses (design.md §3).
+//!
+//! A decision leaves the outbox only on a final answer: accepted, or a final refusal
+//! (PROTOCOL.md §10). Anything else (offline, a 5xx, 408, 429, an unknown code with
+//! such a status) keeps it, and [`Outbox::settle`] sends it again with growing delays
+//! until its request's deadline has passed, when the server could no longer take it.
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +20,7 @@ use zeroize::Zeroizing;
 
 use crate::client::{DecisionAnswer, DeviceClient};
 use crate::decision::SignedDecision;
+use crate::retry::Backoff;
 use crate::{CoreError, files};
 
 /// Why the outbox failed.
@@ -34,6 +40,10 @@ struct Sealed {
     request_id: String,
     nonce: String,
     ciphertext: String,
+    /// Server time after which the server refuses it; absent in files written before
+    /// it was kept (such entries are tried at each flush, not retried in a loop).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    deadline: Option<i64>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -48,17 +58,30 @@ pub struct Pending {
     pub request_id: String,
     /// The exact bytes that were signed and sent.
     pub bytes: Zeroizing<Vec<u8>>,
+    /// Server time after which it is no use sending it.
+    pub deadline: Option<i64>,
 }
 
-/// The result of trying to send one waiting decision.
+/// The result of trying to send one waiting decision: the one classification of a
+/// decision's answer.
 #[derive(Debug)]
 pub enum Delivery {
-    /// The server accepted it.
+    /// The server accepted it: removed.
     Accepted(DecisionAnswer),
-    /// The server refused it (wrong code, expired, ...): final, removed.
+    /// The server's final refusal (wrong code, expired, ...): removed.
     Refused(CoreError),
-    /// Not sent (offline): kept for the next try.
+    /// No final answer (offline, "try again later"): kept and sent again.
     Kept(CoreError),
+    /// No final answer, and the request's deadline has passed, so the server can no
+    /// longer take it: removed. Carries the last error.
+    Lapsed(CoreError),
+}
+
+impl Delivery {
+    /// Whether the decision is still waiting in the outbox.
+    pub fn is_kept(&self) -> bool {
+        matches!(self, Delivery::Kept(_))
+    }
 }
 
 /// The encrypted outbox file.
@@ -133,6 +156,7 @@ impl Outbox {
             request_id: decision.request_id.clone(),
             nonce: godkend_protocol::b64::encode(nonce),
             ciphertext: godkend_protocol::b64::encode(ciphertext),
+            deadline: Some(decision.deadline),
         });
         self.write(&file)
     }
@@ -160,6 +184,7 @@ impl Outbox {
                 Ok(Pending {
                     request_id: e.request_id.clone(),
                     bytes: Zeroizing::new(bytes),
+                    deadline: e.deadline,
                 })
             })
             .collect()
@@ -179,11 +204,16 @@ impl Outbox {
         decision: &SignedDecision,
     ) -> Result<Delivery, OutboxError> {
         self.put(decision)?;
-        self.deliver(client, &decision.request_id, &decision.bytes)
-            .await
+        self.deliver(
+            client,
+            &decision.request_id,
+            &decision.bytes,
+            Some(decision.deadline),
+        )
+        .await
     }
 
-    /// Re-sends everything waiting (at start-up and after reconnecting).
+    /// Sends everything waiting once (at start-up and after reconnecting).
     pub async fn flush(
         &self,
         client: &DeviceClient,
@@ -191,11 +221,55 @@ impl Outbox {
         let mut results = Vec::new();
         for pending in self.pending()? {
             let delivery = self
-                .deliver(client, &pending.request_id, &pending.bytes)
+                .deliver(
+                    client,
+                    &pending.request_id,
+                    &pending.bytes,
+                    pending.deadline,
+                )
                 .await?;
             results.push((pending.request_id, delivery));
         }
         Ok(results)
+    }
+
+    /// Sends everything waiting until each decision is accepted, finally refused or
+    /// past its deadline, waiting `backoff`'s growing delays between rounds. Returns
+    /// every decision that left the outbox, each once, in the order they did.
+    /// Decisions stored meanwhile are picked up by the next round.
+    pub async fn settle(
+        &self,
+        client: &DeviceClient,
+        mut backoff: Backoff,
+    ) -> Result<Vec<(String, Delivery)>, OutboxError> {
+        let mut settled = Vec::new();
+        loop {
+            let mut again = false;
+            let mut asked = None;
+            for pending in self.pending()? {
+                let delivery = self
+                    .deliver(
+                        client,
+                        &pending.request_id,
+                        &pending.bytes,
+                        pending.deadline,
+                    )
+                    .await?;
+                if let Delivery::Kept(error) = &delivery {
+                    // Without a deadline there is no end to a loop: the next flush
+                    // tries it again.
+                    again |= pending.deadline.is_some();
+                    let after = error.problem().and_then(|p| p.retry_after);
+                    asked = asked.max(after.map(std::time::Duration::from_secs));
+                } else {
+                    settled.push((pending.request_id, delivery));
+                }
+            }
+            if !again {
+                return Ok(settled);
+            }
+            tokio::time::sleep(backoff.next_delay(asked)).await;
+        }
     }
 
     async fn deliver(
@@ -203,11 +277,15 @@ impl Outbox {
         client: &DeviceClient,
         request_id: &str,
         bytes: &[u8],
+        deadline: Option<i64>,
     ) -> Result<Delivery, OutboxError> {
         let delivery = match client.send_decision(request_id, bytes).await {
             Ok(answer) => Delivery::Accepted(answer),
-            Err(e @ CoreError::Offline(_)) => return Ok(Delivery::Kept(e)),
-            Err(e) => Delivery::Refused(e),
+            Err(e) if e.is_final() => Delivery::Refused(e),
+            Err(e) if deadline.is_some_and(|d| client.server.server_now() > d) => {
+                Delivery::Lapsed(e)
+            }
+            Err(e) => return Ok(Delivery::Kept(e)),
         };
         self.remove(request_id)?;
         Ok(delivery)
@@ -243,6 +321,7 @@ mod tests {
             kind: DecisionKind::Deny,
             envelope: godkend_protocol::Envelope::seal(&d, &[&key]).unwrap(),
             bytes: bytes.to_vec(),
+            deadline: 100,
         }
     }
 

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::Envelope;
 
 /// Every error code the server answers with. Stable: clients match on these.
+/// A code this build does not know reads as [`ErrorCode::Unknown`] and is judged by
+/// the answer's HTTP status (PROTOCOL.md §10, [`is_final_status`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -36,6 +38,12 @@ pub enum ErrorCode {
     RateLimited,
     PushesBlocked,
     Internal,
+    /// The server is busy with this very call (a resend of a decision it is still
+    /// judging): send the same bytes again after `retry_after`.
+    RetryLater,
+    /// A code newer than this build. Never sent; judged by the HTTP status.
+    #[serde(other)]
+    Unknown,
 }
 
 impl ErrorCode {
@@ -69,6 +77,8 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::PushesBlocked => "pushes_blocked",
             ErrorCode::Internal => "internal",
+            ErrorCode::RetryLater => "retry_later",
+            ErrorCode::Unknown => "unknown",
         }
     }
 
@@ -97,9 +107,19 @@ impl ErrorCode {
             | ErrorCode::RequestExpired => 410,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::RateLimited | ErrorCode::PushesBlocked => 429,
-            ErrorCode::Internal => 500,
+            // Unknown is never sent; a received one keeps the status it came with.
+            ErrorCode::Internal | ErrorCode::Unknown => 500,
+            ErrorCode::RetryLater => 503,
         }
     }
+}
+
+/// Whether an answer with this HTTP status is final: a 4xx other than 408 (request
+/// timeout) and 429 (too many requests). A 5xx, 408 or 429 says "not now", so the
+/// same request may be sent again. This is how a client judges a problem whose code
+/// it does not know (PROTOCOL.md §10).
+pub fn is_final_status(status: u16) -> bool {
+    (400..500).contains(&status) && status != 408 && status != 429
 }
 
 /// An `application/problem+json` body.
@@ -149,6 +169,13 @@ impl Problem {
         }
     }
 
+    /// Whether this refusal is final, so sending the same request again cannot
+    /// change it. Judged by the status, except `clock_skew` (401): the device corrects
+    /// its clock from `server_time` and signs a fresh header, so it is not final.
+    pub fn is_final(&self) -> bool {
+        self.code != ErrorCode::ClockSkew && is_final_status(self.status)
+    }
+
     #[must_use]
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
@@ -185,5 +212,32 @@ mod tests {
         ] {
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
         }
+    }
+
+    #[test]
+    fn an_unknown_code_parses_and_is_judged_by_its_status() {
+        let later = r#"{"type":"https://godkend.dev/problems/overloaded","title":"t",
+            "status":503,"code":"overloaded"}"#;
+        let problem: Problem = serde_json::from_str(later).unwrap();
+        assert_eq!(problem.code, ErrorCode::Unknown);
+        assert!(!problem.is_final());
+        let gone = later.replace("503", "422");
+        let problem: Problem = serde_json::from_str(&gone).unwrap();
+        assert_eq!(problem.code, ErrorCode::Unknown);
+        assert!(problem.is_final());
+    }
+
+    #[test]
+    fn finality_follows_the_status_and_clock_skew_is_retried() {
+        for (status, is_final) in [(400, true), (403, true), (408, false), (409, true)] {
+            assert_eq!(is_final_status(status), is_final, "{status}");
+        }
+        for (status, is_final) in [(410, true), (429, false), (500, false), (503, false)] {
+            assert_eq!(is_final_status(status), is_final, "{status}");
+        }
+        assert!(!Problem::new(ErrorCode::ClockSkew, "skew").is_final());
+        assert!(!Problem::new(ErrorCode::RetryLater, "busy").is_final());
+        assert!(!Problem::new(ErrorCode::RateLimited, "slow").is_final());
+        assert!(Problem::new(ErrorCode::CodeMismatch, "code").is_final());
     }
 }

@@ -327,7 +327,11 @@ pub fn request_closed(k: &Keys) -> Result<Vec<Vector>> {
         )?,
         signed("superseded", closed(CloseReason::Superseded)?, &[&k.server])?,
         signed("expired", closed(CloseReason::Expired)?, &[&k.server])?,
-        signed("decided", closed(CloseReason::Decided)?, &[&k.server])?,
+        signed(
+            "failed: 3 wrong codes, or the last device ended",
+            closed(CloseReason::Failed)?,
+            &[&k.server],
+        )?,
         signed(
             "reason changed after signing",
             withdrawn.clone(),

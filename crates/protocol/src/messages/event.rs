@@ -50,8 +50,14 @@ pub enum CloseReason {
     /// A newer request for the same user replaced it.
     Superseded,
     Expired,
-    /// Decided (on this device, or failed after too many wrong codes).
-    Decided,
+    /// The request failed: 3 wrong codes, or the user's last device ended. Older
+    /// servers sent this as `decided`, which is read as `failed`.
+    #[serde(alias = "decided")]
+    Failed,
+    /// A reason newer than this build: the request is closed, for a reason it cannot
+    /// name.
+    #[serde(other)]
+    Unknown,
 }
 
 /// Server-signed: a request is no longer pending.
@@ -78,4 +84,26 @@ pub struct Heartbeat {
 
 impl SignedObject for Heartbeat {
     const TYPE: &'static str = "heartbeat";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CloseReason;
+
+    fn read(name: &str) -> CloseReason {
+        serde_json::from_value(serde_json::Value::from(name)).unwrap()
+    }
+
+    #[test]
+    fn failed_has_its_own_name_and_an_older_server_s_decided_reads_as_failed() {
+        assert_eq!(serde_json::to_value(CloseReason::Failed).unwrap(), "failed");
+        assert_eq!(read("failed"), CloseReason::Failed);
+        assert_eq!(read("decided"), CloseReason::Failed);
+    }
+
+    #[test]
+    fn an_unknown_reason_parses() {
+        assert_eq!(read("cancelled_by_admin"), CloseReason::Unknown);
+        assert_eq!(read("withdrawn"), CloseReason::Withdrawn);
+    }
 }

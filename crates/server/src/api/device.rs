@@ -180,6 +180,8 @@ pub async fn unlock(
         (status = 410, description = "`request_expired`.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`payload_too_large`.", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`retry_later`: a byte-identical copy of this decision is still being judged; send the same bytes again after `retry_after`.", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before sending the same bytes again."))),
     ),
 )]
 pub async fn decide(

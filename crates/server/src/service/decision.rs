@@ -106,11 +106,14 @@ impl Service {
             if let Some(stored) = self.store.decision_outcome(&device.id, &hash).await? {
                 return Ok(stored.into());
             }
-            return Err(Problem::new(
-                ErrorCode::Internal,
+            // Not a fault: the first copy is still being judged. A 503 with a code of
+            // its own tells the device to keep the decision and send it again.
+            let mut busy = Problem::new(
+                ErrorCode::RetryLater,
                 "the decision is being processed; try again",
-            )
-            .into());
+            );
+            busy.retry_after = Some(1);
+            return Err(busy.into());
         }
         let case = Case {
             device: &device,
@@ -297,7 +300,7 @@ impl Service {
             return Ok(Judged::Rejected(problem, Vec::new()));
         }
         let events = self
-            .close_request(tx, row, RequestState::Failed, CloseReason::Decided, now)
+            .close_request(tx, row, RequestState::Failed, CloseReason::Failed, now)
             .await?;
         let problem = Problem::new(
             ErrorCode::CodeMismatch,

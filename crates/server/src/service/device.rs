@@ -93,7 +93,7 @@ impl Service {
         // left to tell.
         if store::devices::count_active_devices(tx, &device.user_id).await? == 0 {
             for row in store::requests::pending_for_user(tx, &device.user_id).await? {
-                self.close_request(tx, &row, RequestState::Failed, CloseReason::Decided, now)
+                self.close_request(tx, &row, RequestState::Failed, CloseReason::Failed, now)
                     .await?;
             }
         }

@@ -18,6 +18,7 @@ mod key_rotation;
 mod net_hardening;
 mod openapi;
 mod outbox;
+mod outbox_retry;
 mod pin_race;
 mod robustness;
 mod uv_key;

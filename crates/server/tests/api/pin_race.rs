@@ -103,6 +103,7 @@ fn sign_all(
             SignedDecision {
                 request_id: decision.request_id.clone(),
                 kind: DecisionKind::Approve,
+                deadline: request.request.exp + godkend_protocol::rules::DECISION_GRACE_SECONDS,
                 bytes: envelope.to_json().unwrap().into_bytes(),
                 envelope,
             }
