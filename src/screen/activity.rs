@@ -2,8 +2,9 @@
 //! Read from the device's activity log when the screen opens; the app refreshes it
 //! when a request arrives or closes meanwhile.
 
-use godkend_core::history::{Entry, Outcome};
-use godkend_protocol::messages::RequestKind;
+use godkend_core::history::Entry;
+use godkend_core::standing::Standing;
+use godkend_protocol::messages::{DecisionKind, RequestKind};
 use iced::widget::{column, container, row, space, text};
 use iced::{Alignment, Element, Length, Theme};
 
@@ -95,17 +96,19 @@ pub fn entry<'a, Message: 'a>(entry: &Entry, now: i64) -> Element<'a, Message> {
 
 /// What became of a request: a mark and a colour, and always the words, since
 /// neither colour nor mark alone is readable by everyone.
-fn outcome<'a, Message: 'a>(outcome: Outcome) -> Element<'a, Message> {
+fn outcome<'a, Message: 'a>(outcome: Standing) -> Element<'a, Message> {
     type Style = fn(&Theme) -> text::Style;
     let (mark, words, style): (&str, String, Style) = match outcome {
-        Outcome::Pending => ("●", fl!("activity-pending"), text::primary),
-        Outcome::Approved => ("✓", fl!("activity-approved"), crate::widget::tone::success),
-        Outcome::Denied => ("✕", fl!("activity-denied"), text::default),
-        Outcome::NotMe => ("!", fl!("activity-not-me"), text::danger),
-        Outcome::Withdrawn => ("→", fl!("activity-withdrawn"), crate::widget::tone::muted),
-        Outcome::Superseded => ("↻", fl!("activity-superseded"), crate::widget::tone::muted),
-        Outcome::Expired => ("–", fl!("activity-expired"), crate::widget::tone::muted),
-        Outcome::Failed => ("!", fl!("activity-failed"), text::danger),
+        Standing::Pending => ("●", fl!("activity-pending"), text::primary),
+        Standing::Decided(DecisionKind::Approve) => {
+            ("✓", fl!("activity-approved"), crate::widget::tone::success)
+        }
+        Standing::Decided(DecisionKind::Deny) => ("✕", fl!("activity-denied"), text::default),
+        Standing::Decided(DecisionKind::NotMe) => ("!", fl!("activity-not-me"), text::danger),
+        Standing::Withdrawn => ("→", fl!("activity-withdrawn"), crate::widget::tone::muted),
+        Standing::Superseded => ("↻", fl!("activity-superseded"), crate::widget::tone::muted),
+        Standing::Expired => ("–", fl!("activity-expired"), crate::widget::tone::muted),
+        Standing::Failed => ("!", fl!("activity-failed"), text::danger),
     };
     row![
         text(mark).size(14).style(style),

@@ -3,10 +3,11 @@
 
 use godkend_core::DeviceKey;
 use godkend_core::client::VerifiedRequest;
-use godkend_core::history::{Entry, Outcome};
+use godkend_core::history::Entry;
+use godkend_core::standing::Standing;
 use godkend_protocol::Envelope;
 use godkend_protocol::messages::{
-    Amount, ApprovalRequest, RequestContext, RequestKind, UserVerification,
+    Amount, ApprovalRequest, DecisionKind, RequestContext, RequestKind, UserVerification,
 };
 
 /// When the test request was made (server time): 2026-11-27 12:00 UTC.
@@ -89,7 +90,7 @@ pub fn history() -> Vec<Entry> {
             RequestKind::Payment,
             "Pay for your order",
             0,
-            Outcome::Pending,
+            Standing::Pending,
         ),
         entry(
             "h2",
@@ -97,7 +98,7 @@ pub fn history() -> Vec<Entry> {
             RequestKind::Login,
             "Sign in to the intranet",
             300,
-            Outcome::Approved,
+            Standing::Decided(DecisionKind::Approve),
         ),
         entry(
             "h3",
@@ -105,7 +106,7 @@ pub fn history() -> Vec<Entry> {
             RequestKind::Action,
             "Add a new payee",
             3 * 3600,
-            Outcome::Denied,
+            Standing::Decided(DecisionKind::Deny),
         ),
         entry(
             "h4",
@@ -113,7 +114,7 @@ pub fn history() -> Vec<Entry> {
             RequestKind::Login,
             "Sign in to the intranet",
             86_400,
-            Outcome::NotMe,
+            Standing::Decided(DecisionKind::NotMe),
         ),
         entry(
             "h5",
@@ -121,7 +122,7 @@ pub fn history() -> Vec<Entry> {
             RequestKind::Payment,
             "Pay for your order",
             2 * 86_400,
-            Outcome::Withdrawn,
+            Standing::Withdrawn,
         ),
         entry(
             "h6",
@@ -129,7 +130,7 @@ pub fn history() -> Vec<Entry> {
             RequestKind::Login,
             "Sign in to mail",
             3 * 86_400,
-            Outcome::Superseded,
+            Standing::Superseded,
         ),
         entry(
             "h7",
@@ -137,7 +138,7 @@ pub fn history() -> Vec<Entry> {
             RequestKind::Login,
             "Sign in to mail",
             5 * 86_400,
-            Outcome::Expired,
+            Standing::Expired,
         ),
         entry(
             "h8",
@@ -145,7 +146,7 @@ pub fn history() -> Vec<Entry> {
             RequestKind::Action,
             "Change your address",
             40 * 86_400,
-            Outcome::Failed,
+            Standing::Failed,
         ),
     ]
 }

@@ -7,44 +7,13 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use godkend_protocol::messages::{Amount, DecisionKind};
+use godkend_protocol::messages::Amount;
 
 use crate::client::VerifiedRequest;
 use crate::inbox::{Change, Inbox, Standing};
 
 /// Entries kept; older ones are pruned.
 pub const MAX_ENTRIES: usize = 500;
-
-/// What became of a request, as this device saw it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Pending,
-    Approved,
-    Denied,
-    NotMe,
-    /// Decided on another of the user's devices.
-    Withdrawn,
-    Superseded,
-    Expired,
-    /// The code was wrong too many times.
-    Failed,
-}
-
-impl From<Standing> for Outcome {
-    fn from(standing: Standing) -> Self {
-        match standing {
-            Standing::Pending => Outcome::Pending,
-            Standing::Decided(DecisionKind::Approve) => Outcome::Approved,
-            Standing::Decided(DecisionKind::Deny) => Outcome::Denied,
-            Standing::Decided(DecisionKind::NotMe) => Outcome::NotMe,
-            Standing::Withdrawn => Outcome::Withdrawn,
-            Standing::Superseded => Outcome::Superseded,
-            Standing::Expired => Outcome::Expired,
-            Standing::Failed => Outcome::Failed,
-        }
-    }
-}
 
 /// One line of the activity screen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,7 +28,7 @@ pub struct Entry {
     pub amount: Option<Amount>,
     /// Server time the request was made.
     pub requested_at: i64,
-    pub outcome: Outcome,
+    pub outcome: Standing,
     /// Server time of the last change.
     pub updated_at: i64,
 }
@@ -83,7 +52,8 @@ pub enum HistoryError {
 /// The activity log file.
 #[derive(Debug)]
 pub struct History {
-    path: PathBuf,
+    /// `None` for a log kept in memory only (the terminal stand-in saves nothing).
+    path: Option<PathBuf>,
     entries: Vec<Entry>,
 }
 
@@ -102,8 +72,16 @@ impl History {
             })
             .unwrap_or_default();
         History {
-            path: path.to_owned(),
+            path: Some(path.to_owned()),
             entries,
+        }
+    }
+
+    /// A log that lives only as long as the process.
+    pub fn in_memory() -> Self {
+        History {
+            path: None,
+            entries: Vec::new(),
         }
     }
 
@@ -127,7 +105,7 @@ impl History {
                 title: r.title.clone(),
                 amount: r.amount.clone(),
                 requested_at: r.iat,
-                outcome: Outcome::Pending,
+                outcome: Standing::Pending,
                 updated_at: r.iat,
             },
         );
@@ -139,7 +117,7 @@ impl History {
     pub fn set_outcome(
         &mut self,
         request_id: &str,
-        outcome: Outcome,
+        outcome: Standing,
         at: i64,
     ) -> Result<(), HistoryError> {
         let Some(entry) = self.entries.iter_mut().find(|e| e.request_id == request_id) else {
@@ -166,7 +144,7 @@ impl History {
                     Some(tracked) => self.record_request(&tracked.request),
                     None => Ok(()),
                 },
-                Change::Closed(id, standing) => self.set_outcome(id, Outcome::from(*standing), at),
+                Change::Closed(id, standing) => self.set_outcome(id, *standing, at),
             };
             if let Err(e) = written {
                 first_error.get_or_insert(e);
@@ -177,15 +155,21 @@ impl History {
 
     /// Deletes the log file (revoke/wipe).
     pub fn wipe(self) -> std::io::Result<()> {
-        match std::fs::remove_file(&self.path) {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        match std::fs::remove_file(path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         }
     }
 
     fn save(&self) -> Result<(), HistoryError> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
         let err = |source| HistoryError::Write {
-            path: self.path.display().to_string(),
+            path: path.display().to_string(),
             source,
         };
         let file = File {
@@ -193,14 +177,14 @@ impl History {
             entries: self.entries.clone(),
         };
         let bytes = serde_json::to_vec_pretty(&file).map_err(|e| err(std::io::Error::other(e)))?;
-        crate::files::write_private(&self.path, &bytes).map_err(err)
+        crate::files::write_private(path, &bytes).map_err(err)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use godkend_protocol::messages::RequestKind;
+    use godkend_protocol::messages::{DecisionKind, RequestKind};
 
     fn request(id: &str, iat: i64) -> VerifiedRequest {
         crate::test_support::signed_request(id, iat, RequestKind::Payment, "secret-ish details")
@@ -219,12 +203,19 @@ mod tests {
         }
         history.record_request(&request("r3", 0)).unwrap(); // already pruned: comes back as new
         history
-            .set_outcome(&format!("r{}", MAX_ENTRIES + 4), Outcome::Approved, 5000)
+            .set_outcome(
+                &format!("r{}", MAX_ENTRIES + 4),
+                Standing::Decided(DecisionKind::Approve),
+                5000,
+            )
             .unwrap();
         let reopened = History::open(&path);
         assert_eq!(reopened.entries().len(), MAX_ENTRIES);
         assert_eq!(reopened.entries()[0].request_id, "r3");
-        assert_eq!(reopened.entries()[1].outcome, Outcome::Approved);
+        assert_eq!(
+            reopened.entries()[1].outcome,
+            Standing::Decided(DecisionKind::Approve)
+        );
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
             !text.contains("secret-ish details"),
@@ -253,21 +244,20 @@ mod tests {
         let history = History::open(&path);
         assert_eq!(history.entries().len(), 1);
         assert_eq!(history.entries()[0].amount, None);
-        assert_eq!(history.entries()[0].outcome, Outcome::Denied);
+        assert_eq!(
+            history.entries()[0].outcome,
+            Standing::Decided(DecisionKind::Deny)
+        );
     }
 
     #[test]
-    fn standings_map_to_outcomes_and_unknown_ids_are_ignored() {
-        assert_eq!(
-            Outcome::from(Standing::Decided(DecisionKind::NotMe)),
-            Outcome::NotMe
-        );
-        assert_eq!(Outcome::from(Standing::Withdrawn), Outcome::Withdrawn);
-        assert_eq!(Outcome::from(Standing::Failed), Outcome::Failed);
+    fn unknown_ids_are_ignored() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("history.json");
         let mut history = History::open(&path);
-        history.set_outcome("nobody", Outcome::Approved, 5).unwrap();
+        history
+            .set_outcome("nobody", Standing::Decided(DecisionKind::Approve), 5)
+            .unwrap();
         assert!(history.entries().is_empty());
         assert!(!path.exists(), "nothing to record, nothing written");
     }
@@ -282,7 +272,7 @@ mod tests {
         let mut inbox = Inbox::default();
         let changes = inbox.apply(&PushUpdate::Polled(vec![request("a", 100)]), 100);
         history.follow(&inbox, &changes, 100).unwrap();
-        assert_eq!(history.entries()[0].outcome, Outcome::Pending);
+        assert_eq!(history.entries()[0].outcome, Standing::Pending);
 
         // A newer request replaces it; then this device denies the newer one.
         let changes = inbox.apply(&PushUpdate::Polled(vec![request("b", 110)]), 110);
@@ -298,7 +288,10 @@ mod tests {
             .collect();
         assert_eq!(
             outcomes,
-            [("b", Outcome::Denied, 115), ("a", Outcome::Superseded, 110)]
+            [
+                ("b", Standing::Decided(DecisionKind::Deny), 115),
+                ("a", Standing::Superseded, 110)
+            ]
         );
     }
 

@@ -3,27 +3,13 @@
 //! verified push events and polls; judged on server time. The request screen and the
 //! notifications follow it.
 
-use godkend_protocol::messages::{CloseReason, DecisionKind};
+use godkend_protocol::messages::DecisionKind;
 use godkend_protocol::rules;
 
 use crate::client::VerifiedRequest;
 use crate::connection::PushUpdate;
 use crate::push::PushEvent;
-
-/// Where a request stands on this device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Standing {
-    Pending,
-    Superseded,
-    /// Decided on another of the user's devices.
-    Withdrawn,
-    Expired,
-    /// Decided on this device.
-    Decided(DecisionKind),
-    /// Failed at the server: the code was typed wrong too many times, or the user's
-    /// last device ended.
-    Failed,
-}
+pub use crate::standing::Standing;
 
 /// A request and its standing.
 #[derive(Debug, Clone)]
@@ -70,16 +56,7 @@ impl Inbox {
             PushUpdate::Event(event) => match &**event {
                 PushEvent::Request(request) => self.add(request, server_now),
                 PushEvent::Closed(closed) => {
-                    let standing = match closed.reason {
-                        // A reason newer than this build means closed by the server,
-                        // as withdrawn does too: until the standings get a "closed" of
-                        // their own, the nearest one.
-                        CloseReason::Withdrawn | CloseReason::Unknown => Standing::Withdrawn,
-                        CloseReason::Superseded => Standing::Superseded,
-                        CloseReason::Expired => Standing::Expired,
-                        CloseReason::Failed => Standing::Failed,
-                    };
-                    self.close(&closed.request_id, standing)
+                    self.close(&closed.request_id, Standing::from(closed.reason))
                 }
                 _ => Vec::new(),
             },
@@ -198,7 +175,7 @@ impl Inbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use godkend_protocol::messages::{RequestClosed, RequestKind};
+    use godkend_protocol::messages::{CloseReason, RequestClosed, RequestKind};
 
     fn request(id: &str, iat: i64) -> VerifiedRequest {
         crate::test_support::signed_request(id, iat, RequestKind::Login, "m")

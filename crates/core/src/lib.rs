@@ -3,6 +3,8 @@
 //! plain async library that the GUI and the tests drive.
 
 pub mod activation;
+pub mod agent;
+pub mod answer;
 pub mod autostart;
 pub mod client;
 pub mod config;
@@ -21,6 +23,7 @@ pub mod push;
 pub mod retry;
 pub mod session;
 pub mod settings;
+pub mod standing;
 #[cfg(test)]
 mod test_support;
 pub mod vault;

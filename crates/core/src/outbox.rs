@@ -11,6 +11,7 @@
 //! until its request's deadline has passed, when the server could no longer take it.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use chacha20poly1305::aead::{Aead as _, KeyInit as _, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -86,14 +87,22 @@ impl Delivery {
 
 /// The encrypted outbox file.
 pub struct Outbox {
-    path: PathBuf,
+    store: Store,
     cipher: XChaCha20Poly1305,
+}
+
+/// Where the sealed entries live.
+enum Store {
+    File(PathBuf),
+    /// Only as long as the process (the terminal stand-in saves nothing); still
+    /// sealed, so the one code path is the one that is tested.
+    Memory(Mutex<Vec<u8>>),
 }
 
 impl std::fmt::Debug for Outbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Outbox")
-            .field("path", &self.path)
+            .field("path", &self.shown_path())
             .finish_non_exhaustive()
     }
 }
@@ -102,36 +111,72 @@ impl Outbox {
     /// Opens the outbox at `path` with the 32-byte key from the keyring.
     pub fn open(path: &Path, key: &[u8; 32]) -> Self {
         Outbox {
-            path: path.to_owned(),
+            store: Store::File(path.to_owned()),
             cipher: XChaCha20Poly1305::new(key.into()),
         }
     }
 
-    fn read(&self) -> Result<File, OutboxError> {
-        match std::fs::read(&self.path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|_| self.damaged()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(File::default()),
-            Err(source) => Err(OutboxError::Write {
-                path: self.path.display().to_string(),
-                source,
-            }),
+    /// An outbox in memory, under a fresh random key.
+    pub fn in_memory() -> Self {
+        let key: Zeroizing<[u8; 32]> = Zeroizing::new(rand::rng().random());
+        Outbox {
+            store: Store::Memory(Mutex::new(Vec::new())),
+            cipher: XChaCha20Poly1305::new((&*key).into()),
         }
+    }
+
+    fn shown_path(&self) -> String {
+        match &self.store {
+            Store::File(path) => path.display().to_string(),
+            Store::Memory(_) => "(memory)".into(),
+        }
+    }
+
+    fn read(&self) -> Result<File, OutboxError> {
+        let bytes = match &self.store {
+            Store::File(path) => match std::fs::read(path) {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(File::default()),
+                Err(source) => {
+                    return Err(OutboxError::Write {
+                        path: self.shown_path(),
+                        source,
+                    });
+                }
+            },
+            Store::Memory(bytes) => {
+                let bytes = bytes.lock().unwrap_or_else(PoisonError::into_inner);
+                if bytes.is_empty() {
+                    return Ok(File::default());
+                }
+                bytes.clone()
+            }
+        };
+        serde_json::from_slice(&bytes).map_err(|_| self.damaged())
     }
 
     fn write(&self, file: &File) -> Result<(), OutboxError> {
         let bytes = serde_json::to_vec(file).map_err(|e| OutboxError::Write {
-            path: self.path.display().to_string(),
+            path: self.shown_path(),
             source: std::io::Error::other(e),
         })?;
-        files::write_private(&self.path, &bytes).map_err(|source| OutboxError::Write {
-            path: self.path.display().to_string(),
-            source,
-        })
+        match &self.store {
+            Store::File(path) => {
+                files::write_private(path, &bytes).map_err(|source| OutboxError::Write {
+                    path: self.shown_path(),
+                    source,
+                })
+            }
+            Store::Memory(kept) => {
+                *kept.lock().unwrap_or_else(PoisonError::into_inner) = bytes;
+                Ok(())
+            }
+        }
     }
 
     fn damaged(&self) -> OutboxError {
         OutboxError::Damaged {
-            path: self.path.display().to_string(),
+            path: self.shown_path(),
         }
     }
 
@@ -293,7 +338,10 @@ impl Outbox {
 
     /// Deletes the outbox file (revoke/wipe).
     pub fn wipe(&self) -> std::io::Result<()> {
-        match std::fs::remove_file(&self.path) {
+        let Store::File(path) = &self.store else {
+            return self.write(&File::default()).map_err(std::io::Error::other);
+        };
+        match std::fs::remove_file(path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         }
