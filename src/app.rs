@@ -8,11 +8,12 @@ use std::io::IsTerminal as _;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use godkend_core::agent::{Agent, Choice, Effects, Notice, Work};
+use godkend_core::answer::Answer;
 use godkend_core::client::{DeviceClient, VerifiedRequest};
 use godkend_core::connection::{self, ConnectionPolicy, PushUpdate};
 use godkend_core::device::Device;
-use godkend_core::inbox::{Change, Standing};
-use godkend_core::session::Session;
+use godkend_core::standing::Standing;
 use iced::futures::{SinkExt as _, Stream};
 use iced::{Size, Subscription, Task, keyboard, window};
 use tokio::sync::{Notify, mpsc};
@@ -25,7 +26,7 @@ use crate::screen::change_pin::{self, ChangePin};
 use crate::screen::devices::{self, Devices};
 use crate::screen::guide::{self, Guide};
 use crate::screen::help::{self, Help, Topic};
-use crate::screen::home::{self, Home};
+use crate::screen::home;
 use crate::screen::problem::{self, Problem};
 use crate::screen::removed::{self, Removed};
 use crate::screen::request::{self, Request};
@@ -79,7 +80,8 @@ enum Screen {
     /// The device could not be loaded; the reason, for the user to act on.
     Problem(Problem),
     Welcome(Welcome),
-    Home(Home),
+    /// The activated device's home screen; the app's agent has the device.
+    Home,
 }
 
 /// A screen opened from the header over the main screen, which keeps its state.
@@ -124,8 +126,9 @@ pub struct App {
     tray_only: bool,
     /// The OS notifications of pending requests.
     notifier: Notifier,
-    /// Unlocked or not, and until when.
-    session: Session,
+    /// The activated device, live: its requests, connection and unlock session.
+    /// Present exactly while the main screen is home.
+    agent: Option<Agent>,
     tray: Tray,
     /// Where other launches hand over (taken by its subscription).
     instance: Arc<Mutex<Option<instance::Listener>>>,
@@ -139,6 +142,12 @@ pub enum Message {
     Welcome(welcome::Message),
     Problem(problem::Message),
     Home(home::Message),
+    /// From the push connection of the agent's device.
+    Push(PushUpdate),
+    /// Decisions that waited in the outbox were sent: the answer to each.
+    Flushed(Vec<(String, Answer)>),
+    /// The local wipe after a signed "revoked"/"blocked": whether it wiped.
+    Wiped(Result<bool, String>),
     Request(request::Message),
     /// Once a second while a request is pending: countdowns and expiry.
     Tick,
@@ -185,7 +194,7 @@ impl App {
             link,
             tray_only,
             notifier: Notifier::default(),
-            session: Session::locked(),
+            agent: None,
             tray: Tray::spawn(),
             instance: Arc::new(Mutex::new(listener)),
             user_settings,
@@ -203,18 +212,17 @@ impl App {
     /// message (a heartbeat, a tick, a key) may be the first after the five minutes,
     /// and whichever it is closes the panels that needed the PIN.
     pub(super) fn update_at(&mut self, message: Message, now: Instant) -> Task<Message> {
-        if self.session.expire(now) {
-            tracing::info!("locked after five minutes without activity");
-            self.close_guarded();
-        }
-        if message.is_user_activity() {
-            self.session.touch(now);
+        let locked = self.agent.as_mut().map(|agent| agent.expire(now));
+        let locked = self.apply(locked.unwrap_or_default());
+        if message.is_user_activity()
+            && let Some(agent) = &mut self.agent
+        {
+            agent.touch(now);
         }
         let task = self.dispatch(message);
-        let notify = self.notify_changes();
         let status = self.tray_status(now);
         self.tray.show(status);
-        Task::batch([task, notify])
+        Task::batch([locked, task])
     }
 
     fn dispatch(&mut self, message: Message) -> Task<Message> {
@@ -222,7 +230,10 @@ impl App {
             Message::Loaded(result) => self.loaded(result),
             Message::Welcome(message) => self.welcome(message),
             Message::Problem(message) => self.problem(message),
-            Message::Home(message) => self.home(message),
+            Message::Home(message) => self.home(&message),
+            Message::Push(update) => self.feed(|agent| agent.push(&update)),
+            Message::Flushed(answers) => self.feed(|agent| agent.flushed(answers)),
+            Message::Wiped(result) => self.feed(|agent| agent.wiped(result)),
             Message::Request(message) => self.request(message),
             Message::Tick => self.tick(),
             Message::Settings(message) => self.settings(message),
@@ -253,7 +264,8 @@ impl App {
         self.screen = match result {
             Ok(Some(device)) => {
                 tracing::info!("device loaded");
-                Screen::Home(Home::new(device))
+                self.agent = Some(Agent::new(device));
+                Screen::Home
             }
             Ok(None) => {
                 tracing::info!("not activated yet");
@@ -266,7 +278,7 @@ impl App {
         };
         // Activation and problems need the window; an activated app started at
         // login waits in the tray.
-        if self.tray_only && matches!(self.screen, Screen::Home(_)) {
+        if self.tray_only && matches!(self.screen, Screen::Home) {
             return Task::none();
         }
         self.open_window()
@@ -316,102 +328,148 @@ impl App {
     /// The device goes live at once (push connection, notifications); the welcome
     /// screen's last page stays on top until the user goes on.
     fn activated(&mut self, device: Arc<Device>) {
-        let screen = std::mem::replace(&mut self.screen, Screen::Home(Home::new(device)));
+        let mut agent = Agent::new(device);
+        // The user has just chosen the PIN and the server registered its key: as good
+        // a proof as an unlock.
+        agent.proved(Instant::now());
+        self.agent = Some(agent);
+        let screen = std::mem::replace(&mut self.screen, Screen::Home);
         if let Screen::Welcome(welcome) = screen {
             self.panel = Some(Panel::Activated(welcome));
         }
         self.user_settings.activated();
-        // The user has just chosen the PIN and the server registered its key: as good
-        // a proof as an unlock.
-        self.session.proved(Instant::now());
     }
 
-    fn home(&mut self, message: home::Message) -> Task<Message> {
-        let Screen::Home(home) = &mut self.screen else {
-            return Task::none();
-        };
-        let (task, event) = home.update(message);
-        let now = home.server_now();
-        match event {
-            // The user's own revocation: the server's signed "revoked" can come down
-            // the push stream before the answer to the revoke call itself.
-            Some(home::Event::DeviceEnded) if matches!(self.panel, Some(Panel::Revoke(_))) => {
-                self.session.lock();
-                return Task::batch([task.map(Message::Home), self.revoked()]);
-            }
-            Some(home::Event::DeviceEnded) => {
-                self.request = None;
-                self.panel = None;
-                self.session.lock();
-                let mut welcome = Welcome::after_device_ended();
-                // A link given at start for a device that turned out to be gone.
-                if let Some(link) = self.link.take() {
-                    welcome.use_link(link);
-                }
-                self.screen = Screen::Welcome(welcome);
-            }
-            Some(home::Event::Review(pending)) => {
-                return Task::batch([task.map(Message::Home), self.open_request(pending, now)]);
-            }
-            // Shown at once when the window is open; otherwise home lists it.
-            Some(home::Event::Arrived(pending)) if self.window.is_some() => {
-                return Task::batch([task.map(Message::Home), self.open_request(pending, now)]);
-            }
-            Some(home::Event::Closed(id, standing)) => {
-                if let Some(request) = self.request.as_mut().filter(|r| r.request_id() == id) {
-                    request.closed(standing);
-                }
-            }
-            Some(home::Event::SeeAll) => {
-                return Task::batch([
-                    task.map(Message::Home),
-                    self.open_guarded(Guarded::Activity),
-                ]);
-            }
-            Some(home::Event::Arrived(_)) | None => {}
+    fn home(&mut self, message: &home::Message) -> Task<Message> {
+        match home::update(message) {
+            home::Event::Review => self.review(),
+            home::Event::SeeAll => self.open_guarded(Guarded::Activity),
         }
-        task.map(Message::Home)
     }
 
-    /// Shows a notification for each new request and withdraws those of requests
-    /// that closed; all of them when there is no device any more. An open activity
-    /// screen follows the same changes.
-    fn notify_changes(&mut self) -> Task<Message> {
-        let Screen::Home(home) = &mut self.screen else {
-            self.notifier.withdraw_all();
+    /// Opens the pending request, if any.
+    pub(super) fn review(&mut self) -> Task<Message> {
+        let Some(agent) = &self.agent else {
             return Task::none();
         };
+        let now = agent.server_now();
+        match agent.pending().cloned() {
+            Some(pending) => self.open_request(pending, now),
+            None => Task::none(),
+        }
+    }
+
+    /// Gives one input to the agent and acts on what it led to.
+    fn feed(&mut self, input: impl FnOnce(&mut Agent) -> Effects) -> Task<Message> {
+        match &mut self.agent {
+            Some(agent) => {
+                let effects = input(agent);
+                self.apply(effects)
+            }
+            None => Task::none(),
+        }
+    }
+
+    /// Acts on what the agent says: notifications shown and withdrawn, the request
+    /// screen and the activity screen kept current, panels closed on lock, the
+    /// welcome screen after the device ended; and runs the agent's work.
+    fn apply(&mut self, effects: Effects) -> Task<Message> {
         let mut tasks = Vec::new();
-        let changes = home.take_changes();
-        let log_changed = !changes.is_empty();
-        for change in changes {
-            match change {
-                Change::New(id) => {
-                    if self.user_settings.current().notifications
-                        && let Some((request, Standing::Pending)) = home.tracked(&id)
-                    {
-                        tasks.push(self.notifier.show(request).map(Message::Notification));
+        let mut log_changed = false;
+        for notice in effects.notices {
+            match notice {
+                Notice::Arrived(request) => {
+                    log_changed = true;
+                    tasks.push(self.arrived(request));
+                }
+                Notice::Closed(id, standing) => {
+                    log_changed = true;
+                    self.closed(&id, standing);
+                }
+                Notice::Answered(id, answer) => {
+                    if let Some(standing) = answer.standing() {
+                        self.closed(&id, standing);
                     }
                 }
-                Change::Closed(id, _) => self.notifier.withdraw(&id),
+                Notice::Queued(id, reason) => {
+                    tracing::info!(request = %id, %reason, "a decision waits in the outbox");
+                }
+                Notice::Locked => self.close_guarded(),
+                Notice::DeviceEnded => tasks.push(self.device_ended_here()),
             }
         }
         if log_changed {
             self.refresh_activity();
         }
+        if let Some(agent) = &self.agent {
+            for work in effects.work {
+                tasks.push(match work {
+                    Work::Flush => Task::perform(agent.flush(), Message::Flushed),
+                    Work::Wipe(status) => Task::perform(agent.wipe(status), Message::Wiped),
+                });
+            }
+        }
         Task::batch(tasks)
+    }
+
+    /// A new request: a notification, and the request screen at once when the
+    /// window is open (otherwise home lists it).
+    fn arrived(&mut self, request: VerifiedRequest) -> Task<Message> {
+        let notify = if self.user_settings.current().notifications {
+            self.notifier.show(&request).map(Message::Notification)
+        } else {
+            Task::none()
+        };
+        let open = match (&self.agent, self.window.is_some()) {
+            (Some(agent), true) => {
+                let now = agent.server_now();
+                self.open_request(request, now)
+            }
+            _ => Task::none(),
+        };
+        Task::batch([notify, open])
+    }
+
+    /// A request is no longer pending: its notification goes, and its screen says
+    /// what became of it.
+    fn closed(&mut self, id: &str, standing: Standing) {
+        self.notifier.withdraw(id);
+        if let Some(request) = self.request.as_mut().filter(|r| r.request_id() == id) {
+            request.closed(standing);
+        }
+    }
+
+    /// The server ended this device and it is wiped: back to the welcome screen
+    /// (or, after the user's own revocation, to the uninstall screen).
+    fn device_ended_here(&mut self) -> Task<Message> {
+        // The user's own revocation: the server's signed "revoked" can come down the
+        // push stream before the answer to the revoke call itself.
+        if matches!(self.panel, Some(Panel::Revoke(_))) {
+            return self.revoked();
+        }
+        self.agent = None;
+        self.notifier.withdraw_all();
+        self.request = None;
+        self.panel = None;
+        let mut welcome = Welcome::after_device_ended();
+        // A link given at start for a device that turned out to be gone.
+        if let Some(link) = self.link.take() {
+            welcome.use_link(link);
+        }
+        self.screen = Screen::Welcome(welcome);
+        Task::none()
     }
 
     /// Review opens the window on the request (or what became of it); Deny denies
     /// it with the device key, as the request screen's Deny does.
     fn notification(&mut self, action: notification::Action) -> Task<Message> {
-        let Screen::Home(home) = &mut self.screen else {
+        let Some(agent) = &self.agent else {
             return Task::none();
         };
-        let now = home.server_now();
+        let now = agent.server_now();
         match action {
             notification::Action::Review(id) => {
-                let Some((request, standing)) = home.tracked(&id) else {
+                let Some((request, standing)) = agent.tracked(&id) else {
                     return self.open_window();
                 };
                 let request = request.clone();
@@ -434,12 +492,12 @@ impl App {
                 {
                     return self.request(request::Message::Deny);
                 }
-                match home.tracked(&id) {
+                match agent.tracked(&id) {
                     Some((request, Standing::Pending))
                         if !godkend_protocol::rules::is_expired(request.request.exp, now) =>
                     {
                         tracing::info!(request = %id, "denied from the notification");
-                        request::deny(request.clone(), home.device()).map(Message::Request)
+                        decide(agent, request, Choice::Deny)
                     }
                     _ => Task::none(),
                 }
@@ -456,24 +514,17 @@ impl App {
     }
 
     fn request(&mut self, message: request::Message) -> Task<Message> {
-        let Screen::Home(home) = &mut self.screen else {
-            return Task::none();
+        // The agent hears every answer, also one for a screen that has closed or
+        // moved on: it closes the request, retries a kept decision, wipes a blocked
+        // device.
+        let heard = match &message {
+            request::Message::Sent(id, kind, answer) => {
+                self.feed(|agent| agent.answered(id, *kind, answer, Instant::now()))
+            }
+            _ => Task::none(),
         };
-        let shown = self.request.as_ref().map(Request::request_id);
-        // A kept decision is sent again until it has a final answer or its deadline.
-        let retry = if message.kept() {
-            home.flush_outbox().map(Message::Home)
-        } else {
-            Task::none()
-        };
-        if let Some((id, kind)) = message.accepted()
-            && shown != Some(id)
-        {
-            // Accepted after its screen closed or was replaced: home still learns it.
-            home.decided(id, kind);
-        }
-        let Some(request) = &mut self.request else {
-            return retry;
+        let (Some(request), Some(agent)) = (&mut self.request, &self.agent) else {
+            return heard;
         };
         let focus = if matches!(message, request::Message::NotMe) {
             iced::widget::operation::focus(request::NOT_ME_CONFIRM)
@@ -481,51 +532,29 @@ impl App {
             Task::none()
         };
         let (work, event) = request.update(message);
-        let task = work.map_or_else(Task::none, |work| {
-            request.start(work, home.device()).map(Message::Request)
+        let task = work.map_or_else(Task::none, |work| match work {
+            request::Work::DerivePinKey(pin) => derive_pin_key(agent, request.request_id(), pin),
+            request::Work::Decide(choice) => decide(agent, request.verified(), choice),
         });
-        let followup = match event {
-            None => Task::none(),
-            Some(request::Event::Closed) => {
-                self.request = None;
-                Task::none()
-            }
-            Some(request::Event::Decided(id, kind)) => {
-                home.decided(&id, kind);
-                if kind == godkend_protocol::messages::DecisionKind::Approve {
-                    // The server checked the PIN with the approval: that unlocks too.
-                    self.session.proved(Instant::now());
-                }
-                Task::none()
-            }
-            Some(request::Event::Ended(id, standing)) => {
-                home.closed_by_server(&id, standing);
-                Task::none()
-            }
-            Some(request::Event::DeviceBlocked(status)) => status
-                .map_or_else(Task::none, |status| {
-                    home.wipe_if_ended(status).map(Message::Home)
-                }),
-        };
-        Task::batch([task, followup, focus, retry])
+        if let Some(request::Event::Closed) = event {
+            self.request = None;
+        }
+        Task::batch([heard, task, focus])
     }
 
     /// Countdowns on the home and request screens, and expiry.
     fn tick(&mut self) -> Task<Message> {
-        let Screen::Home(home) = &mut self.screen else {
-            return Task::none();
-        };
-        if let Some(request) = &mut self.request {
-            request.tick(home.server_now());
+        if let (Some(request), Some(agent)) = (&mut self.request, &self.agent) {
+            request.tick(agent.server_now());
         }
-        self.home(home::Message::Tick)
+        self.feed(Agent::tick)
     }
 
     fn open_help(&mut self) -> Task<Message> {
         let topic = match &self.screen {
             Screen::Welcome(_) => Topic::Welcome,
-            Screen::Home(_) if self.request.is_some() => Topic::Request,
-            Screen::Home(_) => Topic::Home,
+            Screen::Home if self.request.is_some() => Topic::Request,
+            Screen::Home => Topic::Home,
             Screen::Starting | Screen::Problem(_) => Topic::General,
         };
         self.panel = Some(Panel::Help(Help::new(topic)));
@@ -556,6 +585,36 @@ impl Message {
     }
 }
 
+/// Derives the PIN key for the request screen of `request_id`, off the UI thread.
+fn derive_pin_key(
+    agent: &Agent,
+    request_id: &str,
+    pin: zeroize::Zeroizing<String>,
+) -> Task<Message> {
+    let device = Arc::clone(agent.device());
+    let id = request_id.to_owned();
+    Task::perform(
+        async move {
+            device
+                .pin_key(&pin)
+                .await
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
+        },
+        move |result| Message::Request(request::Message::Derived(id.clone(), result)),
+    )
+}
+
+/// Signs and sends `choice` on `request` through the agent; the answer comes back
+/// as the request screen's `Sent`, which the agent hears too.
+fn decide(agent: &Agent, request: &VerifiedRequest, choice: Choice) -> Task<Message> {
+    let id = request.request.request_id.clone();
+    let kind = choice.kind();
+    Task::perform(agent.decide(request, choice), move |answer| {
+        Message::Request(request::Message::Sent(id.clone(), kind, answer))
+    })
+}
+
 mod desktop;
 mod panels;
 mod session;
@@ -564,6 +623,8 @@ mod windowing;
 
 use subscriptions::take;
 
+#[cfg(test)]
+mod agent_tests;
 #[cfg(test)]
 mod gallery;
 #[cfg(test)]

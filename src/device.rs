@@ -58,16 +58,6 @@ pub async fn forget() -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// Wipes the device if `envelope` is a server-signed status saying it is revoked or
-/// blocked. Returns whether it wiped.
-pub async fn wipe_if_ended(device: Arc<Device>, envelope: Envelope) -> Result<bool, String> {
-    // The keyring calls block.
-    tokio::task::spawn_blocking(move || device.wipe_if_ended(&envelope))
-        .await
-        .map_err(|e| format!("the local data could not be removed: {e}"))?
-        .map_err(|e| e.to_string())
-}
-
 async fn open_vault(profile: Profile) -> Result<Vault, String> {
     // Opening the keyring is a D-Bus round trip and may show an unlock prompt.
     tokio::task::spawn_blocking(move || Vault::open(profile.vault_account()))

@@ -1,33 +1,22 @@
 //! What comes from the desktop around the window: the tray's menu and what it
 //! shows, and other launches of the app.
 
-use super::{App, Guarded, Instant, Message, Screen, Task, fl, home, instance, tray};
+use super::{App, Guarded, Instant, Message, Screen, Task, fl, instance, tray};
 
 impl App {
     pub(super) fn tray_action(&mut self, action: tray::Action) -> Task<Message> {
         match action {
             tray::Action::Open => self.open_window(),
             tray::Action::Quit => iced::exit(),
-            tray::Action::Lock => {
-                self.lock();
-                Task::none()
-            }
+            tray::Action::Lock => self.lock(),
             tray::Action::Settings => {
                 let open = self.open_window();
                 Task::batch([open, self.open_guarded(Guarded::Settings)])
             }
-            tray::Action::Review => match &mut self.screen {
-                Screen::Home(home) => {
-                    let (task, event) = home.update(home::Message::Review);
-                    let now = home.server_now();
-                    let focus = match event {
-                        Some(home::Event::Review(pending)) => self.open_request(pending, now),
-                        _ => Task::none(),
-                    };
-                    Task::batch([self.open_window(), task.map(Message::Home), focus])
-                }
-                _ => self.open_window(),
-            },
+            tray::Action::Review => {
+                let focus = self.review();
+                Task::batch([self.open_window(), focus])
+            }
             tray::Action::NoHost => {
                 crate::notification::tell(fl!("tray-no-host-title"), fl!("tray-no-host-body"));
                 Task::none()
@@ -52,8 +41,7 @@ impl App {
 
     /// What the tray shows: locked or not, online or not, and what waits.
     pub(super) fn tray_status(&self, now: Instant) -> tray::Status {
-        let unlocked = self.session.is_unlocked(now);
-        let Screen::Home(home) = &self.screen else {
+        let Some(agent) = &self.agent else {
             return tray::Status {
                 // Grey until there is a device: nothing will arrive yet.
                 look: tray::Look {
@@ -65,7 +53,8 @@ impl App {
                 activated: false,
             };
         };
-        let pending_from = home.pending().map(|p| p.request.rp_name.clone());
+        let unlocked = agent.is_unlocked(now);
+        let pending_from = agent.pending().map(|p| p.request.rp_name.clone());
         tray::Status {
             look: tray::Look {
                 mark: if unlocked {
@@ -73,7 +62,7 @@ impl App {
                 } else {
                     tray::Mark::Padlock
                 },
-                online: home.is_online(),
+                online: agent.is_online(),
                 pending: pending_from.is_some(),
             },
             pending_from,

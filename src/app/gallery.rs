@@ -11,7 +11,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use godkend_core::answer::Answer;
 use godkend_core::connection::ConnectionState;
+use godkend_core::standing::Standing;
 use godkend_protocol::messages::DecisionKind;
 use godkend_protocol::{ErrorCode, Serial};
 use iced::widget::column;
@@ -24,7 +26,7 @@ use crate::screen::fixtures::{IAT, history, login_request, payment_request};
 use crate::screen::guide::Guide;
 use crate::screen::help::{Help, Topic};
 use crate::screen::home::{self, view::Shown};
-use crate::screen::request::{self, Outcome, Request};
+use crate::screen::request::{self, Request};
 use crate::screen::settings::Settings;
 use crate::screen::welcome::{self, Welcome};
 use crate::widget::header::header;
@@ -313,12 +315,12 @@ fn request_screens(camera: &Camera) {
         request::Message::Sent(
             "r1".into(),
             DecisionKind::Approve,
-            Outcome::Refused {
+            Answer::Refused(godkend_core::answer::Refusal {
                 code: Some(code),
                 attempts_left: Some(left),
                 device_status: None,
                 reason: String::new(),
-            },
+            }),
         )
     };
     let mut wrong_code = payment();
@@ -339,14 +341,14 @@ fn request_screens(camera: &Camera) {
     let _ = queued.update(request::Message::Sent(
         "r1".into(),
         DecisionKind::Deny,
-        Outcome::Kept("no route to host".into()),
+        Answer::Kept("no route to host".into()),
     ));
     shoot("request-queued-offline", &queued);
     let mut approved = payment();
     let _ = approved.update(request::Message::Sent(
         "r1".into(),
         DecisionKind::Approve,
-        Outcome::Accepted,
+        Answer::Accepted(Standing::Decided(DecisionKind::Approve)),
     ));
     shoot("request-approved", &approved);
 }

@@ -53,13 +53,12 @@ impl App {
     }
 
     pub(super) fn change_pin(&mut self, message: change_pin::Message) -> Task<Message> {
-        let (Some(Panel::ChangePin(screen)), Screen::Home(home)) = (&mut self.panel, &self.screen)
-        else {
+        let (Some(Panel::ChangePin(screen)), Some(agent)) = (&mut self.panel, &self.agent) else {
             return Task::none();
         };
         let (work, event) = screen.update(message);
         let task = work.map_or_else(Task::none, |work| {
-            ChangePin::start(work, home.device()).map(Message::ChangePin)
+            ChangePin::start(work, agent.device()).map(Message::ChangePin)
         });
         let followup = match event {
             None => Task::none(),
@@ -70,22 +69,21 @@ impl App {
     }
 
     pub(super) fn open_devices(&mut self) -> Task<Message> {
-        let Screen::Home(home) = &self.screen else {
+        let Some(agent) = &self.agent else {
             return Task::none();
         };
-        let (screen, load) = Devices::new(home.device().client.device_id.clone());
+        let (screen, load) = Devices::new(agent.client().device_id.clone());
         self.panel = Some(Panel::Devices(screen));
-        Devices::start(load, home.device()).map(Message::Devices)
+        Devices::start(load, agent.device()).map(Message::Devices)
     }
 
     pub(super) fn devices(&mut self, message: devices::Message) -> Task<Message> {
-        let (Some(Panel::Devices(screen)), Screen::Home(home)) = (&mut self.panel, &self.screen)
-        else {
+        let (Some(Panel::Devices(screen)), Some(agent)) = (&mut self.panel, &self.agent) else {
             return Task::none();
         };
         let (work, event) = screen.update(message);
         let task = work.map_or_else(Task::none, |work| {
-            Devices::start(work, home.device()).map(Message::Devices)
+            Devices::start(work, agent.device()).map(Message::Devices)
         });
         let followup = match event {
             None => Task::none(),
@@ -96,13 +94,12 @@ impl App {
     }
 
     pub(super) fn revoke(&mut self, message: revoke::Message) -> Task<Message> {
-        let (Some(Panel::Revoke(screen)), Screen::Home(home)) = (&mut self.panel, &self.screen)
-        else {
+        let (Some(Panel::Revoke(screen)), Some(agent)) = (&mut self.panel, &self.agent) else {
             return Task::none();
         };
         let (work, event) = screen.update(message);
         let task = work.map_or_else(Task::none, |work| {
-            Revoke::start(work, home.device()).map(Message::Revoke)
+            Revoke::start(work, agent.device()).map(Message::Revoke)
         });
         let followup = match event {
             None => Task::none(),
@@ -117,6 +114,8 @@ impl App {
     /// uninstall screen over it. The settings file went with the wipe.
     pub(super) fn revoked(&mut self) -> Task<Message> {
         tracing::info!("this computer was revoked by its user");
+        self.agent = None;
+        self.notifier.withdraw_all();
         self.request = None;
         self.user_settings.reset();
         self.screen = Screen::Welcome(Welcome::new(None));
@@ -142,8 +141,8 @@ impl App {
         status: Option<godkend_protocol::Envelope>,
     ) -> Task<Message> {
         self.panel = None;
-        match (&self.screen, status) {
-            (Screen::Home(home), Some(status)) => home.wipe_if_ended(status).map(Message::Home),
+        match (&self.agent, status) {
+            (Some(agent), Some(status)) => Task::perform(agent.wipe(status), Message::Wiped),
             _ => Task::none(),
         }
     }
@@ -164,10 +163,7 @@ impl App {
 
     /// The settings panel, with the support contacts fetched afresh.
     pub(super) fn open_settings(&mut self) -> Task<Message> {
-        let device = match &self.screen {
-            Screen::Home(home) => Some(Arc::clone(home.device())),
-            _ => None,
-        };
+        let device = self.agent.as_ref().map(|agent| Arc::clone(agent.device()));
         let account = device.as_ref().map(|d| &d.config.account);
         self.panel = Some(Panel::Settings(Settings::new(account, BIOMETRIC_AVAILABLE)));
         // The support contacts may have changed since activation.
@@ -180,18 +176,16 @@ impl App {
 
     /// The activity screen over home, with the activity log as it is now.
     pub(super) fn open_activity(&mut self) {
-        if let Screen::Home(home) = &self.screen {
-            let activity = Activity::new(home.activity(), home.server_now());
+        if let Some(agent) = &self.agent {
+            let activity = Activity::new(agent.activity(), agent.server_now());
             self.panel = Some(Panel::Activity(activity));
         }
     }
 
     /// A request arrived or closed: an open activity screen shows it.
     pub(super) fn refresh_activity(&mut self) {
-        if let (Screen::Home(home), Some(Panel::Activity(activity))) =
-            (&self.screen, &mut self.panel)
-        {
-            activity.refresh(home.activity(), home.server_now());
+        if let (Some(agent), Some(Panel::Activity(activity))) = (&self.agent, &mut self.panel) {
+            activity.refresh(agent.activity(), agent.server_now());
         }
     }
 

@@ -1,15 +1,16 @@
 //! Locked or unlocked: the panels that need the PIN, the unlock screen, Lock now,
 //! the auto-lock, and Escape.
 
-use super::{
-    App, Guarded, Instant, Message, Panel, Request, Screen, Task, Unlock, request, unlock,
-};
+use super::{App, Guarded, Instant, Message, Panel, Request, Task, Unlock, request, unlock};
 
 impl App {
     /// Opens `panel`, after the PIN when there is a device and the app is locked.
     pub(super) fn open_guarded(&mut self, panel: Guarded) -> Task<Message> {
-        let activated = matches!(self.screen, Screen::Home(_));
-        if activated && !self.session.is_unlocked(Instant::now()) {
+        let locked = self
+            .agent
+            .as_ref()
+            .is_some_and(|agent| !agent.is_unlocked(Instant::now()));
+        if locked {
             self.panel = Some(Panel::Unlock(Unlock::new(), panel));
             return Unlock::focus().map(Message::Unlock);
         }
@@ -27,29 +28,23 @@ impl App {
     }
 
     pub(super) fn unlock(&mut self, message: unlock::Message) -> Task<Message> {
-        let (Some(Panel::Unlock(screen, then)), Screen::Home(home)) =
-            (&mut self.panel, &mut self.screen)
+        let (Some(Panel::Unlock(screen, then)), Some(agent)) = (&mut self.panel, &mut self.agent)
         else {
             return Task::none();
         };
         let then = *then;
-        let (task, event) = screen.update(message, home.device());
+        let (task, event) = screen.update(message, agent.device());
         let followup = match event {
             None => Task::none(),
             Some(unlock::Event::Unlocked) => {
-                self.session.proved(Instant::now());
+                agent.proved(Instant::now());
                 self.show_guarded(then)
             }
             Some(unlock::Event::Cancelled) => {
                 self.panel = None;
                 Task::none()
             }
-            Some(unlock::Event::Blocked(status)) => {
-                self.panel = None;
-                status.map_or_else(Task::none, |status| {
-                    home.wipe_if_ended(status).map(Message::Home)
-                })
-            }
+            Some(unlock::Event::Blocked(status)) => self.device_ended(status),
         };
         Task::batch([task.map(Message::Unlock), followup])
     }
@@ -73,10 +68,10 @@ impl App {
     }
 
     /// Locks the app now (tray, settings): the guarded panels close.
-    pub(super) fn lock(&mut self) {
-        self.session.lock();
-        self.close_guarded();
+    pub(super) fn lock(&mut self) -> Task<Message> {
         tracing::info!("locked");
+        self.close_guarded();
+        self.feed(|agent| agent.lock(Instant::now()))
     }
 
     /// Closes a panel that needs the app unlocked, once it is locked.

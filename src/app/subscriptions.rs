@@ -12,14 +12,14 @@ impl App {
             window::close_events().map(Message::WindowClosed),
             keyboard::listen().filter_map(focus_key),
         ];
-        if let Screen::Home(home) = &self.screen {
-            let client = Push(Arc::clone(&home.device().client));
-            subscriptions.push(Subscription::run_with(client, Push::updates).map(home_push));
-            if home.has_pending() || self.request.as_ref().is_some_and(Request::is_open) {
+        if let Some(agent) = &self.agent {
+            let client = Push(Arc::clone(agent.client()));
+            subscriptions.push(Subscription::run_with(client, Push::updates).map(Message::Push));
+            if agent.pending().is_some() || self.request.as_ref().is_some_and(Request::is_open) {
                 subscriptions
                     .push(iced::time::every(Duration::from_secs(1)).map(|_| Message::Tick));
             }
-            if self.session.locks_at().is_some() {
+            if agent.locks_at().is_some() {
                 subscriptions
                     .push(iced::time::every(AUTO_LOCK_CHECK).map(|_| Message::SessionTick));
             }
@@ -73,10 +73,6 @@ pub(super) fn take(listener: &Mutex<Option<instance::Listener>>) -> Option<insta
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .take()
-}
-
-fn home_push(update: PushUpdate) -> Message {
-    Message::Home(home::Message::Push(update))
 }
 
 /// The push connection of one device, as a subscription: it runs as long as that

@@ -235,38 +235,10 @@ impl App {
             link: None,
             tray_only: false,
             notifier: Notifier::default(),
-            session: Session::locked(),
+            agent: None,
             tray: Tray::none(),
             instance: Arc::new(Mutex::new(None)),
             user_settings: UserSettings::load(None, |_| Ok(())),
         }
     }
-}
-
-#[test]
-fn auto_lock_closes_the_settings_on_whatever_message_comes_first() {
-    use godkend_core::session::AUTO_LOCK;
-    use std::time::Duration;
-
-    let mut app = showing(Screen::Welcome(Welcome::new(None)));
-    let t0 = Instant::now();
-    app.session.proved(t0);
-    let _ = app.update_at(Message::OpenSettings, t0);
-    assert!(matches!(app.panel, Some(Panel::Settings(_))));
-    // Ticks (and heartbeats, which are no user activity either) neither keep the app
-    // unlocked nor lock it early.
-    for minute in 1..5 {
-        let _ = app.update_at(Message::Tick, t0 + Duration::from_secs(60 * minute));
-        assert!(
-            matches!(app.panel, Some(Panel::Settings(_))),
-            "minute {minute}"
-        );
-    }
-    // The first message after five minutes, whatever it is, locks and closes.
-    let _ = app.update_at(Message::Tick, t0 + AUTO_LOCK);
-    assert!(
-        app.panel.is_none(),
-        "the settings closed with the auto-lock"
-    );
-    assert!(!app.session.is_unlocked(t0 + AUTO_LOCK));
 }

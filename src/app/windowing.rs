@@ -6,7 +6,7 @@ use iced::widget::{center, column, text};
 use iced::{Element, Size, Task, window};
 
 use super::{App, Message, Panel, Screen, WINDOW_SIZE};
-use crate::screen::{request, unlock, welcome};
+use crate::screen::{home, request, unlock, welcome};
 use crate::widget::header::header;
 use crate::{fl, tray};
 
@@ -51,7 +51,10 @@ impl App {
             self.panel = None;
             // The request screen takes its PIN and PIN key with it.
             self.request = None;
-            self.session.window_closed(self.lock_on_close());
+            let lock_on_close = self.lock_on_close();
+            if let Some(agent) = &mut self.agent {
+                agent.window_closed(lock_on_close);
+            }
             // A half-typed PIN does not outlive the window it was typed in.
             if let Screen::Welcome(welcome) = &mut self.screen {
                 welcome.forget_pin();
@@ -62,7 +65,9 @@ impl App {
 
     /// Whether the app is unlocked now.
     pub(super) fn is_unlocked(&self) -> bool {
-        self.session.is_unlocked(Instant::now())
+        self.agent
+            .as_ref()
+            .is_some_and(|agent| agent.is_unlocked(Instant::now()))
     }
 
     /// "Lock when the app closes" (on by default).
@@ -94,11 +99,14 @@ impl App {
             Screen::Starting => center(text(fl!("starting")).style(text::secondary)).into(),
             Screen::Problem(problem) => problem.view().map(Message::Problem),
             Screen::Welcome(welcome) => welcome.view().map(Message::Welcome),
-            Screen::Home(_) if self.request.is_some() => self
+            Screen::Home if self.request.is_some() => self
                 .request
                 .as_ref()
                 .map_or_else(|| text("").into(), |r| r.view().map(Message::Request)),
-            Screen::Home(home) => home.view(self.is_unlocked()).map(Message::Home),
+            Screen::Home => match &self.agent {
+                Some(agent) => home::view(agent, self.is_unlocked()).map(Message::Home),
+                None => iced::widget::space().into(),
+            },
         }
     }
 }

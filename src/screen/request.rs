@@ -7,16 +7,15 @@
 
 use std::sync::Arc;
 
+use godkend_core::agent::Choice;
+use godkend_core::answer::Answer;
 use godkend_core::client::VerifiedRequest;
-use godkend_core::device::Device;
-use godkend_core::inbox::Standing;
 use godkend_core::keys::PinKey;
-use godkend_core::outbox::Delivery;
-use godkend_core::{CoreError, decision::SignedDecision};
+use godkend_core::standing::Standing;
 use godkend_protocol::messages::{DecisionKind, RequestKind};
-use godkend_protocol::{Envelope, ErrorCode, rules};
+use godkend_protocol::{ErrorCode, rules};
 use iced::widget::{column, container, row, text, text_input};
-use iced::{Alignment, Element, Length, Task};
+use iced::{Alignment, Element, Length};
 use zeroize::Zeroizing;
 
 use crate::fl;
@@ -62,12 +61,10 @@ enum Stage {
 /// What became of the request, as far as this screen knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ending {
-    Decided(DecisionKind),
-    /// Signed and in the outbox, not sent yet (offline).
-    Queued(DecisionKind),
+    /// Closed, here or elsewhere: how it stands.
     Closed(Standing),
-    /// The code was wrong too many times.
-    Failed,
+    /// Signed and in the outbox, not delivered yet (offline, or "try again later").
+    Queued(DecisionKind),
     /// Wrong PIN too many times: the device is blocked.
     Blocked,
     /// The server refused the decision for another reason.
@@ -87,7 +84,7 @@ pub enum Message {
     /// The PIN key for the request with this id, derived off the UI thread.
     Derived(String, Result<Arc<PinKey>, String>),
     /// A decision on the request with this id went through the outbox.
-    Sent(String, DecisionKind, Outcome),
+    Sent(String, DecisionKind, Answer),
 }
 
 /// The typed PIN (and the code) never show in a debug print.
@@ -104,61 +101,22 @@ impl std::fmt::Debug for Message {
             Message::Close => f.write_str("Close"),
             // The PIN key's own Debug is redacted.
             Message::Derived(id, key) => f.debug_tuple("Derived").field(id).field(key).finish(),
-            Message::Sent(id, kind, outcome) => f
+            Message::Sent(id, kind, answer) => f
                 .debug_tuple("Sent")
                 .field(id)
                 .field(kind)
-                .field(outcome)
+                .field(answer)
                 .finish(),
         }
     }
 }
 
-/// The outbox's answer to one decision, in a form messages can carry.
-#[derive(Debug, Clone)]
-pub enum Outcome {
-    Accepted,
-    Refused {
-        code: Option<ErrorCode>,
-        attempts_left: Option<u32>,
-        device_status: Option<Envelope>,
-        reason: String,
-    },
-    /// Offline: kept in the outbox for the next try.
-    Kept(String),
-    /// Signing or the outbox file failed.
-    Failed(String),
-}
-
-impl Outcome {
-    fn from_delivery(delivery: Delivery) -> Self {
-        match delivery {
-            Delivery::Accepted(_) => Outcome::Accepted,
-            // A lapse (no final answer, past the deadline) ends the request as a
-            // refusal does; only a later try can lapse, a first one is in time.
-            Delivery::Refused(error) | Delivery::Lapsed(error) => Outcome::refused(&error),
-            Delivery::Kept(error) => Outcome::Kept(error.to_string()),
-        }
-    }
-
-    fn refused(error: &CoreError) -> Self {
-        let problem = error.problem();
-        Outcome::Refused {
-            code: error.code(),
-            attempts_left: problem.and_then(|p| p.attempts_left),
-            device_status: problem.and_then(|p| p.device_status.clone()),
-            reason: error.to_string(),
-        }
-    }
-}
-
-/// Work that needs the device (keys, outbox, network); the app runs it with
-/// [`Request::start`].
+/// Work that needs the device (keys, outbox, network); the app runs it against the
+/// agent.
 #[derive(Debug)]
 pub enum Work {
     DerivePinKey(Zeroizing<String>),
-    Approve { code: String, pin_key: Arc<PinKey> },
-    Refuse { not_me: bool },
+    Decide(Choice),
 }
 
 /// What the request screen tells the app.
@@ -166,13 +124,6 @@ pub enum Work {
 pub enum Event {
     /// Back to the home screen.
     Closed,
-    /// The server accepted this device's decision.
-    Decided(String, DecisionKind),
-    /// The server says the request is no longer pending.
-    Ended(String, Standing),
-    /// Too many wrong PINs: the server blocked this device; the signed status, to
-    /// wipe it.
-    DeviceBlocked(Option<Envelope>),
 }
 
 impl Request {
@@ -188,6 +139,11 @@ impl Request {
             confirming_not_me: false,
             notice: None,
         }
+    }
+
+    /// The request this screen shows, as the server signed it.
+    pub fn verified(&self) -> &VerifiedRequest {
+        &self.verified
     }
 
     pub fn request_id(&self) -> &str {
@@ -207,16 +163,13 @@ impl Request {
     /// The request was closed elsewhere (another device, a newer request, expiry),
     /// or a decision that waited in the outbox was sent.
     pub fn closed(&mut self, standing: Standing) {
-        let ending = match standing {
-            Standing::Decided(kind) => Ending::Decided(kind),
-            Standing::Failed => Ending::Failed,
-            Standing::Pending => return,
-            other => Ending::Closed(other),
-        };
+        if standing == Standing::Pending {
+            return;
+        }
         // While a decision is on its way, the server's answer to it says what
         // became of the request.
         if matches!(self.stage, Stage::Open | Stage::Final(Ending::Queued(_))) {
-            self.finish(ending);
+            self.finish(Ending::Closed(standing));
         }
     }
 
@@ -268,7 +221,7 @@ impl Request {
             // are not this screen's to show.
             Message::Derived(id, _) | Message::Sent(id, ..) if id != self.request_id() => {}
             Message::Derived(_, result) => return (self.derived(result), None),
-            Message::Sent(_, kind, outcome) => return (None, self.sent(kind, outcome)),
+            Message::Sent(_, kind, answer) => self.sent(kind, answer),
         }
         (None, None)
     }
@@ -284,10 +237,10 @@ impl Request {
         self.stage = Stage::Working;
         self.notice = None;
         Some(match &self.pin_key {
-            Some(pin_key) => Work::Approve {
+            Some(pin_key) => Work::Decide(Choice::Approve {
                 code: self.code.clone(),
                 pin_key: Arc::clone(pin_key),
-            },
+            }),
             None => Work::DerivePinKey(self.pin.clone()),
         })
     }
@@ -299,10 +252,10 @@ impl Request {
         match result {
             Ok(pin_key) => {
                 self.pin_key = Some(Arc::clone(&pin_key));
-                Some(Work::Approve {
+                Some(Work::Decide(Choice::Approve {
                     code: self.code.clone(),
                     pin_key,
-                })
+                }))
             }
             Err(reason) => {
                 self.stage = Stage::Open;
@@ -319,69 +272,51 @@ impl Request {
         }
         self.stage = Stage::Working;
         self.notice = None;
-        Some(Work::Refuse { not_me })
+        Some(Work::Decide(if not_me {
+            Choice::NotMe
+        } else {
+            Choice::Deny
+        }))
     }
 
-    fn sent(&mut self, kind: DecisionKind, outcome: Outcome) -> Option<Event> {
-        let id = self.request_id().to_owned();
+    /// The answer to this screen's decision. The agent hears it too, and closes
+    /// the request or wipes a blocked device; this only shows it.
+    fn sent(&mut self, kind: DecisionKind, answer: Answer) {
         self.stage = Stage::Open;
-        let (attempts_left, device_status, reason, code) = match outcome {
-            Outcome::Accepted => {
-                tracing::info!(request = %id, ?kind, "decision accepted");
-                self.finish(Ending::Decided(kind));
-                return Some(Event::Decided(id, kind));
+        let refusal = match answer {
+            Answer::Accepted(standing) => {
+                tracing::info!(request = %self.request_id(), ?kind, "decision accepted");
+                return self.finish(Ending::Closed(standing));
             }
-            Outcome::Kept(reason) => {
-                tracing::info!(%reason, "decision kept in the outbox until the server is reachable");
-                self.finish(Ending::Queued(kind));
-                return None;
+            Answer::Kept(reason) => {
+                tracing::info!(%reason, "decision kept in the outbox until the server takes it");
+                return self.finish(Ending::Queued(kind));
             }
-            Outcome::Failed(reason) => {
+            Answer::Lapsed(_) => return self.finish(Ending::Closed(Standing::Expired)),
+            Answer::NotSent(reason) => {
                 self.notice = Some(fl!("request-failed", reason = reason));
-                return None;
+                return;
             }
-            Outcome::Refused {
-                code,
-                attempts_left,
-                device_status,
-                reason,
-            } => (attempts_left, device_status, reason, code),
+            Answer::Refused(refusal) => refusal,
         };
-        let left = attempts_left.unwrap_or(0);
-        match code {
+        let left = refusal.attempts_left.unwrap_or(0);
+        match refusal.code {
             Some(ErrorCode::CodeMismatch) if left > 0 => {
                 tracing::info!(attempts_left = left, "approval refused: wrong code");
                 // The PIN key stays: only the code is typed again.
                 self.code.clear();
                 self.notice = Some(fl!("request-wrong-code", left = left));
-                None
-            }
-            Some(ErrorCode::CodeMismatch) => {
-                self.finish(Ending::Failed);
-                Some(Event::Ended(id, Standing::Failed))
             }
             Some(ErrorCode::WrongPin) => {
                 tracing::info!(attempts_left = left, "approval refused: wrong PIN");
                 self.forget_secrets();
                 self.notice = Some(fl!("request-wrong-pin", left = left));
-                None
             }
-            Some(ErrorCode::DeviceBlocked) => {
-                self.finish(Ending::Blocked);
-                Some(Event::DeviceBlocked(device_status))
-            }
-            Some(ErrorCode::RequestExpired) => {
-                self.finish(Ending::Closed(Standing::Expired));
-                Some(Event::Ended(id, Standing::Expired))
-            }
-            Some(ErrorCode::RequestNotPending | ErrorCode::DecisionConflict) => {
-                self.finish(Ending::Closed(Standing::Withdrawn));
-                Some(Event::Ended(id, Standing::Withdrawn))
-            }
-            _ => {
-                self.finish(Ending::Refused(reason));
-                None
-            }
+            Some(ErrorCode::DeviceBlocked) => self.finish(Ending::Blocked),
+            _ => match refusal.standing() {
+                Some(standing) => self.finish(Ending::Closed(standing)),
+                None => self.finish(Ending::Refused(refusal.reason)),
+            },
         }
     }
 
@@ -390,82 +325,6 @@ impl Request {
         self.confirming_not_me = false;
         self.notice = None;
         self.stage = Stage::Final(ending);
-    }
-
-    /// Runs `work` with `device`, off the UI thread.
-    pub fn start(&self, work: Work, device: &Arc<Device>) -> Task<Message> {
-        let device = Arc::clone(device);
-        let request = self.verified.clone();
-        let id = self.request_id().to_owned();
-        match work {
-            Work::DerivePinKey(pin) => Task::perform(
-                async move {
-                    device
-                        .pin_key(&pin)
-                        .await
-                        .map(Arc::new)
-                        .map_err(|e| e.to_string())
-                },
-                move |result| Message::Derived(id.clone(), result),
-            ),
-            Work::Approve { code, pin_key } => Task::perform(
-                async move {
-                    let signed = device.client.approve(&request, &code, &pin_key);
-                    send(&device, signed).await
-                },
-                move |outcome| Message::Sent(id.clone(), DecisionKind::Approve, outcome),
-            ),
-            Work::Refuse { not_me } => Task::perform(
-                async move { send(&device, device.client.refuse(&request, not_me)).await },
-                move |outcome| {
-                    let kind = if not_me {
-                        DecisionKind::NotMe
-                    } else {
-                        DecisionKind::Deny
-                    };
-                    Message::Sent(id.clone(), kind, outcome)
-                },
-            ),
-        }
-    }
-}
-
-/// Denies `request` with the device key through the outbox, as the Deny button
-/// does, without a request screen (the notification's Deny). The answer comes back
-/// as [`Message::Sent`].
-pub fn deny(request: VerifiedRequest, device: &Arc<Device>) -> Task<Message> {
-    let device = Arc::clone(device);
-    let id = request.request.request_id.clone();
-    Task::perform(
-        async move { send(&device, device.client.refuse(&request, false)).await },
-        move |outcome| Message::Sent(id.clone(), DecisionKind::Deny, outcome),
-    )
-}
-
-impl Message {
-    /// Whether this message says a decision was kept in the outbox for another try.
-    pub fn kept(&self) -> bool {
-        matches!(self, Message::Sent(_, _, Outcome::Kept(_)))
-    }
-
-    /// The request and decision the server accepted, if this message says so.
-    pub fn accepted(&self) -> Option<(&str, DecisionKind)> {
-        match self {
-            Message::Sent(id, kind, Outcome::Accepted) => Some((id, *kind)),
-            _ => None,
-        }
-    }
-}
-
-/// Sends a signed decision through the outbox.
-async fn send(device: &Device, signed: Result<SignedDecision, CoreError>) -> Outcome {
-    let signed = match signed {
-        Ok(signed) => signed,
-        Err(e) => return Outcome::Failed(e.to_string()),
-    };
-    match device.outbox.send(&device.client, &signed).await {
-        Ok(delivery) => Outcome::from_delivery(delivery),
-        Err(e) => Outcome::Failed(e.to_string()),
     }
 }
 

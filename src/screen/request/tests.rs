@@ -143,7 +143,7 @@ fn not_me_asks_for_confirmation_first() {
     assert!(matches!(confirm.as_slice(), [Message::ConfirmNotMe]));
     assert!(matches!(
         screen.update(Message::ConfirmNotMe),
-        (Some(Work::Refuse { not_me: true }), None)
+        (Some(Work::Decide(Choice::NotMe)), None)
     ));
 }
 
@@ -171,12 +171,12 @@ fn refused(code: ErrorCode, attempts_left: u32) -> Message {
     Message::Sent(
         "r1".into(),
         DecisionKind::Approve,
-        Outcome::Refused {
+        Answer::Refused(godkend_core::answer::Refusal {
             code: Some(code),
             attempts_left: Some(attempts_left),
             device_status: None,
             reason: code.as_str().into(),
-        },
+        }),
     )
 }
 
@@ -199,7 +199,9 @@ fn a_wrong_code_keeps_the_pin_key_and_a_wrong_pin_forgets_it() {
     pin(&mut screen, "470913");
     let _ = screen.update(Message::Approve);
     let (work, _) = screen.update(Message::Derived("r1".into(), Ok(pin_key())));
-    assert!(matches!(work, Some(Work::Approve { ref code, .. }) if code == "123456"));
+    assert!(
+        matches!(work, Some(Work::Decide(Choice::Approve { ref code, .. })) if code == "123456")
+    );
 
     let _ = screen.update(refused(ErrorCode::CodeMismatch, 2));
     assert!(shows(&screen, &fl!("request-wrong-code", left = 2)));
@@ -208,7 +210,7 @@ fn a_wrong_code_keeps_the_pin_key_and_a_wrong_pin_forgets_it() {
     assert!(screen.can_approve(), "the code alone is enough now");
     assert!(matches!(
         screen.update(Message::Approve).0,
-        Some(Work::Approve { ref code, .. }) if code == "654321"
+        Some(Work::Decide(Choice::Approve { ref code, .. })) if code == "654321"
     ));
 
     let _ = screen.update(refused(ErrorCode::WrongPin, 3));
@@ -219,7 +221,7 @@ fn a_wrong_code_keeps_the_pin_key_and_a_wrong_pin_forgets_it() {
 }
 
 #[test]
-fn an_accepted_approval_says_so_and_tells_the_app() {
+fn an_accepted_approval_says_so() {
     let mut screen = open(0);
     code(&mut screen, "123456");
     pin(&mut screen, "470913");
@@ -228,12 +230,12 @@ fn an_accepted_approval_says_so_and_tells_the_app() {
     let (_, event) = screen.update(Message::Sent(
         "r1".into(),
         DecisionKind::Approve,
-        Outcome::Accepted,
+        Answer::Accepted(Standing::Decided(DecisionKind::Approve)),
     ));
-    assert!(matches!(
-        event,
-        Some(Event::Decided(ref id, DecisionKind::Approve)) if id == "r1"
-    ));
+    assert!(
+        event.is_none(),
+        "the agent hears the answer; the screen only shows it"
+    );
     assert!(
         screen.pin_key.is_none(),
         "the PIN key goes with the decision"
@@ -249,7 +251,7 @@ fn offline_keeps_the_decision_for_later() {
     let (_, event) = screen.update(Message::Sent(
         "r1".into(),
         DecisionKind::Deny,
-        Outcome::Kept("no route".into()),
+        Answer::Kept("no route".into()),
     ));
     assert!(event.is_none());
     assert!(shows(&screen, &fl!("request-queued")));
@@ -262,7 +264,7 @@ fn a_queued_decision_is_shown_as_decided_once_sent() {
     let _ = screen.update(Message::Sent(
         "r1".into(),
         DecisionKind::Deny,
-        Outcome::Kept("no route".into()),
+        Answer::Kept("no route".into()),
     ));
     screen.closed(Standing::Decided(DecisionKind::Deny));
     assert!(shows(&screen, &fl!("request-denied")));
@@ -284,7 +286,7 @@ fn answers_about_another_request_are_ignored() {
     let (_, event) = screen.update(Message::Sent(
         "r0".into(),
         DecisionKind::Approve,
-        Outcome::Accepted,
+        Answer::Accepted(Standing::Decided(DecisionKind::Approve)),
     ));
     assert!(event.is_none());
     assert!(screen.is_open(), "still waiting for the answer about r1");

@@ -213,22 +213,24 @@ impl Request {
 /// What became of the request, in words.
 fn ending_view<'a>(ending: &Ending) -> Element<'a, Message> {
     let (message, style): (String, fn(&iced::Theme) -> text::Style) = match ending {
-        Ending::Decided(DecisionKind::Approve) => {
+        Ending::Closed(Standing::Decided(DecisionKind::Approve)) => {
             (fl!("request-approved"), crate::widget::tone::success)
         }
-        Ending::Decided(DecisionKind::Deny) => (fl!("request-denied"), text::default),
-        Ending::Decided(DecisionKind::NotMe) => (fl!("request-reported"), text::default),
+        Ending::Closed(Standing::Decided(DecisionKind::Deny)) => {
+            (fl!("request-denied"), text::default)
+        }
+        Ending::Closed(Standing::Decided(DecisionKind::NotMe)) => {
+            (fl!("request-reported"), text::default)
+        }
         Ending::Queued(_) => (fl!("request-queued"), crate::widget::tone::muted),
         Ending::Closed(Standing::Expired) => (fl!("request-expired"), text::danger),
         Ending::Closed(Standing::Superseded) => {
             (fl!("request-superseded"), crate::widget::tone::muted)
         }
-        Ending::Closed(Standing::Withdrawn | Standing::Decided(_) | Standing::Pending) => {
+        Ending::Closed(Standing::Withdrawn | Standing::Pending) => {
             (fl!("request-not-pending"), crate::widget::tone::muted)
         }
-        Ending::Closed(Standing::Failed) | Ending::Failed => {
-            (fl!("request-code-failed"), text::danger)
-        }
+        Ending::Closed(Standing::Failed) => (fl!("request-code-failed"), text::danger),
         Ending::Blocked => (fl!("request-blocked"), text::danger),
         Ending::Refused(reason) => (
             fl!("request-refused", reason = reason.clone()),
