@@ -1,32 +1,26 @@
-//! Waiting for approval requests and answering them in the terminal. A background
-//! task keeps the signed event stream open (reconnecting with backoff, resuming after
-//! the last event id); the foreground shows one request at a time and asks for the
-//! code and PIN, while still watching the stream for the request being withdrawn,
-//! superseded or expired, or the device being revoked or blocked.
+//! Waiting for approval requests and answering them in the terminal, on the same
+//! approval agent as the desktop app: core's connection loop keeps the signed event
+//! stream open (reconnecting with backoff, resuming after the last event id, polling
+//! when streams fail), the agent keeps the inbox, the outbox and the device's end,
+//! and this file only prints what the agent says and asks for the code and PIN.
 
-use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use futures::StreamExt as _;
+use godkend_core::PinKey;
+use godkend_core::agent::{Agent, Choice, Effects, MemoryDevice, Notice, Work};
+use godkend_core::answer::{Answer, Refusal};
 use godkend_core::client::{DeviceClient, VerifiedRequest};
-use godkend_core::push::PushEvent;
-use godkend_core::{CoreError, PinKey};
-use godkend_protocol::messages::event::HEARTBEAT_SECONDS;
-use godkend_protocol::messages::{
-    CloseReason, DeviceState, DeviceStatus, RequestKind, RequestState,
-};
-use godkend_protocol::{ErrorCode, Problem};
-use rand::RngExt as _;
-use tokio::sync::mpsc;
+use godkend_core::connection::{self, ConnectionPolicy, ConnectionState, PushUpdate};
+use godkend_core::standing::Standing;
+use godkend_protocol::ErrorCode;
+use godkend_protocol::messages::{DecisionKind, DeviceState, DeviceStatus, RequestKind};
+use tokio::sync::{Notify, mpsc};
 
 use super::console::{Terminal, clean};
-use super::{PinSecrets, attempts_left, describe};
-
-/// The first wait before reconnecting; it doubles up to 30 s while the server is away.
-const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+use super::{PinSecrets, attempts_left};
 
 /// Exit code when the device got blocked by wrong PINs.
 const EXIT_BLOCKED: u8 = 2;
@@ -36,150 +30,229 @@ const CODE_PROMPT: &str =
 
 /// Shows requests as they arrive until the device ends; returns the exit code.
 pub async fn serve(
-    device: Arc<DeviceClient>,
+    client: Arc<DeviceClient>,
     secrets: &Arc<PinSecrets>,
     term: &mut Terminal,
 ) -> anyhow::Result<u8> {
-    let (tx, mut events) = mpsc::channel(64);
-    let pump = tokio::spawn(pump(Arc::clone(&device), tx));
-    // Requests already answered or closed: a resumed stream may replay them.
-    let mut done: HashSet<String> = HashSet::new();
+    let mut live = Live::start(client);
     let mut next: Option<VerifiedRequest> = None;
-    let mut announce_wait = false;
     let code = loop {
-        if next.is_none() {
-            term.absorb_typing()?;
-            if std::mem::take(&mut announce_wait) {
-                println!("\nWaiting for requests... (Ctrl-C to quit)");
-            }
-        }
         let request = match next.take() {
             Some(request) => request,
-            None => match events
-                .recv()
-                .await
-                .context("the event stream task stopped")?
-            {
-                PushEvent::Request(request) => request,
-                PushEvent::Closed(closed) => {
-                    done.insert(closed.request_id);
-                    continue;
+            None => {
+                term.absorb_typing()?;
+                match live.next_request().await? {
+                    Ok(request) => request,
+                    Err(code) => break code,
                 }
-                PushEvent::Ended(status, _) => break ended(&status),
-                PushEvent::Policy(_) | PushEvent::Heartbeat(_) => continue,
-            },
+            }
         };
-        let id = request.request.request_id.clone();
-        if done.contains(&id) {
-            continue;
-        }
-        if request.request.exp <= device.server.server_now() {
-            println!(
-                "(A request from {} arrived after it had expired.)",
-                clean(&request.request.rp_name)
-            );
-            done.insert(id);
-            continue;
-        }
         let mut prompt = Prompt {
-            device: &device,
+            live: &mut live,
             secrets,
             term: &mut *term,
-            events: &mut events,
             request,
             pin: None,
         };
-        let step = prompt.run().await?;
-        done.insert(id);
-        match step {
-            Step::Done => announce_wait = true,
+        match prompt.run().await? {
+            Step::Done => println!("\nWaiting for requests... (Ctrl-C to quit)"),
             Step::Newer(request) => next = Some(*request),
             Step::Exit(code) => break code,
         }
     };
-    pump.abort();
+    live.stop();
     Ok(code)
 }
 
-/// Keeps the event stream open and forwards verified events. Ends after the
-/// device's end, which it forwards as `PushEvent::Ended`.
-async fn pump(device: Arc<DeviceClient>, tx: mpsc::Sender<PushEvent>) {
-    let mut last_id: Option<i64> = None;
-    let mut backoff = FIRST_BACKOFF;
-    let mut connected_before = false;
-    // Two missed heartbeats mean the connection is dead even if TCP has not noticed.
-    let silence = Duration::from_secs(HEARTBEAT_SECONDS * 3);
-    loop {
-        let why = match device.events(last_id).await {
-            Ok(stream) => {
-                println!(
-                    "{}",
-                    if connected_before {
-                        "Reconnected to the server."
-                    } else {
-                        "Connected to the server. Waiting for requests... (Ctrl-C to quit)"
-                    }
-                );
-                connected_before = true;
-                backoff = FIRST_BACKOFF;
-                let mut stream = std::pin::pin!(stream);
-                loop {
-                    match tokio::time::timeout(silence, stream.next()).await {
-                        Err(_) => break "no heartbeat from the server".to_owned(),
-                        Ok(None) => break "the server closed the connection".to_owned(),
-                        Ok(Some(Ok(received))) => {
-                            last_id = received.id.or(last_id);
-                            let end = matches!(received.event, PushEvent::Ended(..));
-                            if tx.send(received.event).await.is_err() || end {
-                                return;
-                            }
-                        }
-                        Ok(Some(Err(CoreError::Offline(e)))) => break e,
-                        Ok(Some(Err(e))) => {
-                            println!("(Dropped an event that failed verification: {e})");
-                        }
-                    }
-                }
-            }
-            Err(e) => {
-                if let Some(status) = ended_status(&device, e.problem()) {
-                    let _ = tx.send(status).await;
-                    return;
-                }
-                describe(&e)
-            }
-        };
-        let jitter = Duration::from_millis(rand::rng().random_range(0..500));
-        if backoff == FIRST_BACKOFF {
-            println!("(Lost the connection to the server: {why}. Reconnecting...)");
-        } else {
-            println!(
-                "(Still no connection; retrying in {} s.)",
-                backoff.as_secs()
-            );
+/// The agent and what feeds it: the push connection, the outbox's retries, a clock.
+struct Live {
+    agent: Agent<MemoryDevice>,
+    updates: mpsc::Receiver<PushUpdate>,
+    connection: tokio::task::JoinHandle<()>,
+    /// Answers to decisions that waited in the outbox, from their flush tasks.
+    flushed: mpsc::Sender<Vec<(String, Answer)>>,
+    flushes: mpsc::Receiver<Vec<(String, Answer)>>,
+    connected_before: bool,
+    /// How the device ended, once the server said so (for the exit code).
+    ended: Option<DeviceState>,
+}
+
+impl Live {
+    fn start(client: Arc<DeviceClient>) -> Self {
+        let agent = Agent::new(Arc::new(MemoryDevice::new(Arc::clone(&client))));
+        let (tx, updates) = mpsc::channel(64);
+        let wake = Arc::new(Notify::new());
+        let connection = tokio::spawn(connection::run(
+            client,
+            ConnectionPolicy::default(),
+            tx,
+            wake,
+        ));
+        let (flushed, flushes) = mpsc::channel(8);
+        Live {
+            agent,
+            updates,
+            connection,
+            flushed,
+            flushes,
+            connected_before: false,
+            ended: None,
         }
-        tokio::time::sleep(backoff + jitter).await;
-        backoff = (backoff * 2).min(Duration::from_secs(30));
     }
-}
 
-/// A refused connection carrying a signed revoked/blocked status for this device.
-/// An unsigned refusal is only retried: it must never end the device.
-fn ended_status(device: &DeviceClient, problem: Option<&Problem>) -> Option<PushEvent> {
-    let envelope = problem?.device_status.clone()?;
-    let status: DeviceStatus = device.server.open(&envelope).ok()?;
-    (status.device_id == device.device_id && status.status != DeviceState::Active)
-        .then_some(PushEvent::Ended(status, envelope))
-}
+    fn stop(&self) {
+        self.connection.abort();
+    }
 
-/// Prints why the device ended; the stand-in has nothing to wipe, so it exits.
-fn ended(status: &DeviceStatus) -> u8 {
-    let what = match status.status {
-        DeviceState::Blocked => "blocked (too many wrong PINs)",
-        _ => "revoked",
-    };
-    println!("\nThis device has been {what} at the server. It must be activated again.");
-    0
+    /// Waits for the next new request; `Err(exit code)` once the device ended.
+    async fn next_request(&mut self) -> anyhow::Result<Result<VerifiedRequest, u8>> {
+        loop {
+            for notice in self.next().await? {
+                match notice {
+                    Notice::Arrived(request) => return Ok(Ok(request)),
+                    Notice::DeviceEnded => return Ok(Err(self.ended())),
+                    other => self.report(&other),
+                }
+            }
+        }
+    }
+
+    /// Feeds the agent the next thing that happens (a push update, a flush's
+    /// answers, or a second passing) and runs the work it asks for; its notices.
+    async fn next(&mut self) -> anyhow::Result<Vec<Notice>> {
+        let effects = tokio::select! {
+            update = self.updates.recv() => {
+                let update = update.context("the connection to the server stopped")?;
+                self.connected(&update);
+                self.agent.push(&update)
+            }
+            Some(answers) = self.flushes.recv() => self.agent.flushed(answers),
+            () = tokio::time::sleep(Duration::from_secs(1)) => self.agent.tick(),
+        };
+        Ok(self.run(effects).await)
+    }
+
+    /// Runs the agent's work: flushes in the background (they retry until the
+    /// request's deadline), the wipe check at once (nothing on disk to wipe).
+    async fn run(&mut self, effects: Effects) -> Vec<Notice> {
+        let mut notices = effects.notices;
+        for work in effects.work {
+            match work {
+                Work::Flush => {
+                    let flush = self.agent.flush();
+                    let flushed = self.flushed.clone();
+                    tokio::spawn(async move {
+                        let _ = flushed.send(flush.await).await;
+                    });
+                }
+                Work::Wipe(envelope) => {
+                    // Which end it was, for the exit code; the agent checks the
+                    // signature and the device id itself.
+                    let server = &self.agent.client().server;
+                    if let Ok(status) = server.open::<DeviceStatus>(&envelope) {
+                        self.ended = Some(status.status);
+                    }
+                    let wiped = self.agent.wipe(envelope).await;
+                    notices.extend(self.agent.wiped(wiped).notices);
+                }
+            }
+        }
+        notices
+    }
+
+    /// Prints how the connection changed.
+    fn connected(&mut self, update: &PushUpdate) {
+        let PushUpdate::State(state) = update else {
+            return;
+        };
+        let was_online = self.agent.is_online();
+        match state {
+            ConnectionState::Connected | ConnectionState::Polling if !was_online => {
+                if self.connected_before {
+                    println!("Reconnected to the server.");
+                } else {
+                    println!("Connected to the server. Waiting for requests... (Ctrl-C to quit)");
+                }
+                self.connected_before = true;
+            }
+            ConnectionState::Offline { reason, retry_in } => println!(
+                "(No connection to the server: {reason}. Retrying in {} s.)",
+                retry_in.as_secs().max(1)
+            ),
+            _ => {}
+        }
+    }
+
+    /// Prints a notice that is not about the request on screen.
+    fn report(&self, notice: &Notice) {
+        match notice {
+            Notice::Answered(_, answer) => {
+                println!("(An answer that waited was sent: {})", answer_text(answer))
+            }
+            Notice::Queued(_, reason) => println!(
+                "(Not delivered yet: {reason}. It waits and is sent again until the request expires.)"
+            ),
+            Notice::Arrived(_) | Notice::Closed(..) | Notice::Locked | Notice::DeviceEnded => {}
+        }
+    }
+
+    /// The user's decision, signed and sent through the agent; the agent hears the
+    /// answer too (it closes the request, keeps and retries, or ends the device).
+    async fn decide(&mut self, request: &VerifiedRequest, choice: Choice) -> (Answer, Vec<Notice>) {
+        let kind = choice.kind();
+        let answer = self.agent.decide(request, choice).await;
+        let id = &request.request.request_id;
+        let effects = self.agent.answered(id, kind, &answer, Instant::now());
+        let notices = self.run(effects).await;
+        (answer, notices)
+    }
+
+    /// The exit code for how the device ended.
+    fn ended(&self) -> u8 {
+        if self.ended == Some(DeviceState::Blocked) {
+            println!(
+                "\nThis device has been blocked at the server (too many wrong PINs). It must be activated again."
+            );
+            EXIT_BLOCKED
+        } else {
+            println!("\nThis device has been revoked at the server. It must be activated again.");
+            0
+        }
+    }
+
+    /// Runs `work` (a prompt) while the agent follows the server: stops when this
+    /// request closes (decided elsewhere, replaced, expired), a newer one arrives,
+    /// or the device ends.
+    async fn watch<T>(
+        &mut self,
+        request: &VerifiedRequest,
+        work: impl Future<Output = T>,
+    ) -> anyhow::Result<Result<T, Step>> {
+        let id = &request.request.request_id;
+        let mut work = std::pin::pin!(work);
+        loop {
+            let notices = tokio::select! {
+                out = &mut work => return Ok(Ok(out)),
+                notices = self.next() => notices?,
+            };
+            for notice in notices {
+                match notice {
+                    Notice::Closed(closed, standing) if &closed == id => {
+                        println!("\nThe request {}.", standing_text(standing));
+                        return Ok(Err(Step::Done));
+                    }
+                    // At most one request per user is pending: the agent says when a
+                    // newer one replaces this.
+                    Notice::Arrived(newer) => {
+                        println!("\nA newer request arrived and replaces this one.");
+                        return Ok(Err(Step::Newer(Box::new(newer))));
+                    }
+                    Notice::DeviceEnded => return Ok(Err(Step::Exit(self.ended()))),
+                    other => self.report(&other),
+                }
+            }
+        }
+    }
 }
 
 /// What became of a request prompt.
@@ -202,12 +275,11 @@ enum Typed {
 /// One request on screen. The PIN key lives only as long as this prompt, so a
 /// mistyped code can be retried without retyping the PIN.
 struct Prompt<'a> {
-    device: &'a DeviceClient,
+    live: &'a mut Live,
     secrets: &'a Arc<PinSecrets>,
     term: &'a mut Terminal,
-    events: &'a mut mpsc::Receiver<PushEvent>,
     request: VerifiedRequest,
-    pin: Option<PinKey>,
+    pin: Option<Arc<PinKey>>,
 }
 
 impl Prompt<'_> {
@@ -223,57 +295,90 @@ impl Prompt<'_> {
                     Err(step) => return Ok(step),
                 },
             };
-            if matches!(typed, Typed::Code(_)) && self.pin.is_none() {
-                let secret = self.term.secret("PIN: ");
-                let secret = match watch(self.events, self.device, &self.request, secret).await {
-                    Ok(secret) => secret?,
-                    Err(step) => return Ok(step),
-                };
-                let Some(secret) = secret else {
-                    println!("No PIN entered.");
-                    continue;
-                };
-                self.pin = Some(self.secrets.derive(secret).await?);
-            }
-            let signed = match (&typed, &self.pin) {
-                (Typed::Code(code), Some(pin)) => self.device.approve(&self.request, code, pin),
-                (Typed::Deny, _) => self.device.refuse(&self.request, false),
-                (Typed::NotMe, _) => self.device.refuse(&self.request, true),
-                (Typed::Code(_), None) => continue,
-            }
-            .map_err(|e| anyhow::anyhow!("could not sign the answer: {e}"))?;
-            let error = match self.send(&signed.request_id, &signed.bytes).await {
-                Ok(state) => {
-                    println!("{}", state_text(state));
-                    return Ok(Step::Done);
-                }
-                Err(error) => error,
-            };
-            match error.code() {
-                Some(ErrorCode::CodeMismatch) => {
-                    let left = attempts(&error);
-                    if left == 0 {
-                        println!("Wrong code three times: the request failed.");
-                        return Ok(Step::Done);
+            let choice = match &typed {
+                Typed::Code(code) => {
+                    let pin_key = match self.pin_key().await? {
+                        Ok(Some(pin_key)) => pin_key,
+                        Ok(None) => continue,
+                        Err(step) => return Ok(step),
+                    };
+                    Choice::Approve {
+                        code: code.clone(),
+                        pin_key,
                     }
-                    println!(
-                        "That code does not match the login screen ({}).",
-                        attempts_left(left)
-                    );
                 }
-                Some(ErrorCode::WrongPin) => {
-                    println!(
-                        "Wrong PIN ({} before this device is blocked).",
-                        attempts_left(attempts(&error))
-                    );
+                Typed::Deny => Choice::Deny,
+                Typed::NotMe => Choice::NotMe,
+            };
+            let (answer, notices) = self.live.decide(&self.request, choice).await;
+            if notices.iter().any(|n| matches!(n, Notice::DeviceEnded)) {
+                print_refusal_of_device(&answer);
+                return Ok(Step::Exit(self.live.ended()));
+            }
+            match self.answered(&answer) {
+                Some(step) => return Ok(step),
+                None if matches!(
+                    &answer,
+                    Answer::Refused(Refusal {
+                        code: Some(ErrorCode::WrongPin),
+                        ..
+                    })
+                ) =>
+                {
                     self.pin = None;
                     retry = Some(typed);
                 }
-                // The request may still be pending: let the user try again.
-                None if matches!(error, CoreError::Offline(_)) => {
-                    println!("Not sent ({error}). Try again.");
-                }
-                _ => return Ok(failed(&error)),
+                None => {}
+            }
+        }
+    }
+
+    /// The PIN key for this prompt, asked for once: `None` when nothing was typed,
+    /// `Err` with the step when the prompt was interrupted.
+    async fn pin_key(&mut self) -> anyhow::Result<Result<Option<Arc<PinKey>>, Step>> {
+        if let Some(pin) = &self.pin {
+            return Ok(Ok(Some(Arc::clone(pin))));
+        }
+        let secret = self.term.secret("PIN: ");
+        let secret = match self.live.watch(&self.request, secret).await? {
+            Ok(secret) => secret?,
+            Err(step) => return Ok(Err(step)),
+        };
+        let Some(secret) = secret else {
+            println!("No PIN entered.");
+            return Ok(Ok(None));
+        };
+        let key = Arc::new(self.secrets.derive(secret).await?);
+        self.pin = Some(Arc::clone(&key));
+        Ok(Ok(Some(key)))
+    }
+
+    /// Prints the answer to a decision; the step it ends the prompt with, or `None`
+    /// to ask again (a wrong code or PIN with tries left).
+    fn answered(&self, answer: &Answer) -> Option<Step> {
+        let Answer::Refused(refusal) = answer else {
+            println!("{}", answer_text(answer));
+            return Some(Step::Done);
+        };
+        let left = refusal.attempts_left.unwrap_or(0);
+        match refusal.code {
+            Some(ErrorCode::CodeMismatch) if left > 0 => {
+                println!(
+                    "That code does not match the login screen ({}).",
+                    attempts_left(left)
+                );
+                None
+            }
+            Some(ErrorCode::WrongPin) => {
+                println!(
+                    "Wrong PIN ({} before this device is blocked).",
+                    attempts_left(left)
+                );
+                None
+            }
+            _ => {
+                println!("{}", answer_text(answer));
+                Some(Step::Done)
             }
         }
     }
@@ -313,7 +418,7 @@ impl Prompt<'_> {
                 println!("  {label:<12} {}", clean(value));
             }
         }
-        let left = r.exp - self.device.server.server_now();
+        let left = r.exp - self.live.agent.server_now();
         println!("  Expires in:  {} s", left.max(0));
         println!("----------------------------------------------------------------");
     }
@@ -323,7 +428,7 @@ impl Prompt<'_> {
     async fn ask_code(&mut self) -> anyhow::Result<Result<Typed, Step>> {
         loop {
             let line = self.term.line(CODE_PROMPT);
-            let answer = match watch(self.events, self.device, &self.request, line).await {
+            let answer = match self.live.watch(&self.request, line).await? {
                 Ok(answer) => answer?,
                 Err(step) => return Ok(Err(step)),
             };
@@ -353,114 +458,55 @@ impl Prompt<'_> {
         println!("The code has {length} digits. Type it as shown on the login screen, or d or n.");
         None
     }
+}
 
-    /// Sends a decision. Not interruptible by events: its answer is the final word.
-    async fn send(&self, request_id: &str, body: &[u8]) -> Result<RequestState, CoreError> {
-        let send = self.device.send_decision(request_id, body);
-        match tokio::time::timeout(Duration::from_secs(30), send).await {
-            Ok(answer) => answer.map(|a| a.status),
-            Err(_) => Err(CoreError::Offline(
-                "the server did not answer in time".into(),
-            )),
-        }
+/// A refusal that ended the device (blocked or revoked).
+fn print_refusal_of_device(answer: &Answer) {
+    if let Answer::Refused(Refusal {
+        code: Some(ErrorCode::DeviceBlocked),
+        ..
+    }) = answer
+    {
+        println!("Wrong PIN five times.");
     }
 }
 
-/// Runs `work` (a prompt) while watching the stream for this request's end, a newer
-/// request, or the device's end; also stops at the request's expiry.
-async fn watch<T>(
-    events: &mut mpsc::Receiver<PushEvent>,
-    device: &DeviceClient,
-    request: &VerifiedRequest,
-    work: impl Future<Output = T>,
-) -> Result<T, Step> {
-    let r = &request.request;
-    let left = u64::try_from(r.exp - device.server.server_now()).unwrap_or(0);
-    // A second of grace: the server, not this clock, decides expiry.
-    let expiry = tokio::time::sleep(Duration::from_secs(left + 1));
-    let mut work = std::pin::pin!(work);
-    let mut expiry = std::pin::pin!(expiry);
-    loop {
-        tokio::select! {
-            out = &mut work => return Ok(out),
-            () = &mut expiry => {
-                println!("\nThe request has expired.");
-                return Err(Step::Done);
-            }
-            event = events.recv() => match event {
-                None => {
-                    println!("\nThe event stream stopped.");
-                    return Err(Step::Exit(1));
-                }
-                Some(PushEvent::Closed(closed)) if closed.request_id == r.request_id => {
-                    println!("\nThe request was {}.", close_text(closed.reason));
-                    return Err(Step::Done);
-                }
-                // At most one request per user is pending, so a later one replaces
-                // this; an older one can only be a replay and is ignored.
-                Some(PushEvent::Request(newer))
-                    if newer.request.request_id != r.request_id && newer.request.iat >= r.iat =>
-                {
-                    println!("\nA newer request arrived and replaces this one.");
-                    return Err(Step::Newer(Box::new(newer)));
-                }
-                Some(PushEvent::Ended(status, _)) => return Err(Step::Exit(ended(&status))),
-                Some(_) => {}
-            }
+/// What an answer to a decision means, in words.
+fn answer_text(answer: &Answer) -> String {
+    match answer {
+        Answer::Accepted(Standing::Decided(DecisionKind::Approve)) => {
+            "Approved. The relying party has been told.".into()
         }
+        Answer::Accepted(Standing::Decided(DecisionKind::Deny)) => {
+            "Denied. The relying party has been told.".into()
+        }
+        Answer::Accepted(Standing::Decided(DecisionKind::NotMe)) => {
+            "Reported as not you and denied. New requests are paused for a while.".into()
+        }
+        Answer::Accepted(Standing::Pending) => {
+            "The server still shows the request as pending.".into()
+        }
+        Answer::Accepted(standing) => format!("The request {}.", standing_text(*standing)),
+        Answer::Kept(reason) => format!(
+            "Not delivered yet ({reason}). The answer waits and is sent again until the request expires."
+        ),
+        Answer::Refused(refusal) => match refusal.standing() {
+            Some(standing) => format!("The request {}.", standing_text(standing)),
+            None => format!("The server refused the answer: {}", refusal.reason),
+        },
+        Answer::Lapsed(_) => "The request expired before the server could take the answer.".into(),
+        Answer::NotSent(reason) => format!("Could not send the answer: {reason}"),
     }
 }
 
-/// Any other refusal of a decision: say why; blocked exits.
-fn failed(e: &CoreError) -> Step {
-    match e.code() {
-        Some(ErrorCode::DeviceBlocked) => {
-            println!("Wrong PIN five times: this device is blocked and must be activated again.");
-            Step::Exit(EXIT_BLOCKED)
-        }
-        Some(ErrorCode::DeviceRevoked) => {
-            println!("This device has been revoked at the server.");
-            Step::Exit(0)
-        }
-        Some(ErrorCode::RequestExpired) => {
-            println!("The request has expired.");
-            Step::Done
-        }
-        Some(ErrorCode::RequestNotPending | ErrorCode::DecisionConflict) => {
-            println!("The request is no longer pending: {}", describe(e));
-            Step::Done
-        }
-        _ => {
-            println!("Could not send the answer: {}", describe(e));
-            Step::Done
-        }
-    }
-}
-
-fn attempts(e: &CoreError) -> u32 {
-    e.problem().and_then(|p| p.attempts_left).unwrap_or(0)
-}
-
-fn close_text(reason: CloseReason) -> &'static str {
-    match reason {
-        CloseReason::Withdrawn => "withdrawn: it was answered on another device",
-        CloseReason::Superseded => "superseded: a newer request replaced it",
-        CloseReason::Expired => "expired",
-        CloseReason::Failed => "failed: the code was typed wrong too many times",
-        CloseReason::Unknown => "closed by the server",
-    }
-}
-
-fn state_text(state: RequestState) -> &'static str {
-    match state {
-        RequestState::Approved => "Approved. The relying party has been told.",
-        RequestState::Denied => "Denied. The relying party has been told.",
-        RequestState::NotMe => {
-            "Reported as not you and denied. New requests are paused for a while."
-        }
-        RequestState::Pending => "The server still shows the request as pending.",
-        RequestState::Expired => "The request had expired.",
-        RequestState::Superseded => "A newer request had replaced this one.",
-        RequestState::Failed => "The request failed.",
+/// How a closed request stands, after "The request ".
+fn standing_text(standing: Standing) -> &'static str {
+    match standing {
+        Standing::Withdrawn => "was answered on another device",
+        Standing::Superseded => "was replaced by a newer request",
+        Standing::Expired => "has expired",
+        Standing::Failed => "failed: the code was typed wrong too many times",
+        Standing::Decided(_) => "was decided here",
+        Standing::Pending => "is still pending",
     }
 }

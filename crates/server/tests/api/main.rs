@@ -7,6 +7,7 @@ mod common;
 mod activation;
 mod activation_abuse;
 mod admin;
+mod agent;
 mod approval;
 mod browser;
 mod concurrency;

@@ -33,7 +33,7 @@ type Canned = (u16, String);
 
 /// Answers decision calls from its script while it lasts, then forwards them; every
 /// other call is forwarded at once.
-struct Proxy {
+pub(crate) struct Proxy {
     upstream: String,
     script: Mutex<VecDeque<Canned>>,
     /// Decision calls seen, canned or forwarded.
@@ -42,7 +42,7 @@ struct Proxy {
 }
 
 impl Proxy {
-    async fn start(upstream: &str) -> (Arc<Proxy>, String) {
+    pub(crate) async fn start(upstream: &str) -> (Arc<Proxy>, String) {
         let proxy = Arc::new(Proxy {
             upstream: upstream.trim_end_matches('/').to_owned(),
             script: Mutex::default(),
@@ -58,11 +58,11 @@ impl Proxy {
         (proxy, url)
     }
 
-    fn script(&self, answers: impl IntoIterator<Item = Canned>) {
+    pub(crate) fn script(&self, answers: impl IntoIterator<Item = Canned>) {
         self.script.lock().unwrap().extend(answers);
     }
 
-    fn decisions(&self) -> u32 {
+    pub(crate) fn decisions(&self) -> u32 {
         *self.decisions.lock().unwrap()
     }
 }
@@ -111,7 +111,7 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response 
 }
 
 /// A problem body as a server (possibly a newer one) would send it.
-fn problem(code: &str, status: u16) -> Canned {
+pub(crate) fn problem(code: &str, status: u16) -> Canned {
     let body = serde_json::json!({
         "type": format!("https://godkend.dev/problems/{code}"),
         "title": "scripted",
@@ -168,7 +168,7 @@ async fn setup(db: Db) -> Setup {
 }
 
 /// How many decisions the server's audit log records for `request_id`.
-fn decisions_applied(server: &TestServer, request_id: &str) -> usize {
+pub(crate) fn decisions_applied(server: &TestServer, request_id: &str) -> usize {
     let audit = server.admin(&["audit"]).unwrap();
     audit
         .as_array()
