@@ -19,6 +19,7 @@ pub mod pin;
 pub mod profile;
 pub mod push;
 pub mod retry;
+pub mod secret;
 pub mod session;
 pub mod settings;
 #[cfg(test)]
