@@ -589,14 +589,14 @@ impl Message {
 fn derive_pin_key(
     agent: &Agent,
     request_id: &str,
-    pin: zeroize::Zeroizing<String>,
+    pin: godkend_core::secret::SecretText,
 ) -> Task<Message> {
     let device = Arc::clone(agent.device());
     let id = request_id.to_owned();
     Task::perform(
         async move {
             device
-                .pin_key(&pin)
+                .pin_key(pin.as_str())
                 .await
                 .map(Arc::new)
                 .map_err(|e| e.to_string())

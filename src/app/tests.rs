@@ -163,7 +163,9 @@ fn no_pin_code_or_activation_link_in_a_debug_print() {
         Message::Welcome(welcome::Message::CodeChanged("K7QM-3XPA".into())),
         Message::Welcome(welcome::Message::LinkChanged(link.into())),
         Message::Unlock(unlock::Message::PinChanged("470913".into())),
-        Message::Unlock(unlock::Message::Digit(7)),
+        Message::Unlock(unlock::Message::Digit(godkend_core::secret::Redacted::new(
+            7,
+        ))),
         Message::Request(request::Message::PinChanged("470913".into())),
         Message::Handover(instance::Handover::Activate(link.into())),
     ];

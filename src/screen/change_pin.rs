@@ -2,12 +2,12 @@
 //! same live rule feedback as activation. The server swaps the PIN key, authorised
 //! by the current one, so a wrong current PIN counts toward the five like any other.
 
-use std::fmt;
 use std::sync::Arc;
 
 use godkend_core::device::Device;
+use godkend_core::secret::SecretText;
 use godkend_protocol::Envelope;
-use iced::widget::{column, text, text_input};
+use iced::widget::{column, text};
 use iced::{Element, Task};
 use zeroize::Zeroizing;
 
@@ -16,18 +16,16 @@ use crate::fl;
 use crate::widget::button;
 use crate::widget::field::labelled;
 use crate::widget::new_pin::{NewPinMessages, PinFeedback, new_pin_fields};
+use crate::widget::pin_field::PinField;
 
-/// Shortest and longest PIN (the PIN rules of activation).
-const PIN_LENGTH: std::ops::RangeInclusive<usize> = 6..=12;
-
-/// The change PIN screen's state. The PINs are cleared when it closes (dropped).
 /// The current-PIN field's id: focused when the screen opens.
 pub const CURRENT_FIELD: &str = "change-pin-current";
 
+/// The change PIN screen's state. The PINs are cleared when it closes (dropped).
 pub struct ChangePin {
-    current: Zeroizing<String>,
-    new: Zeroizing<String>,
-    again: Zeroizing<String>,
+    current: PinField,
+    new: PinField,
+    again: PinField,
     stage: Stage,
     /// Why the last try did not go through.
     notice: Option<String>,
@@ -40,28 +38,14 @@ enum Stage {
     Done,
 }
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub enum Message {
-    CurrentChanged(String),
-    NewChanged(String),
-    AgainChanged(String),
+    CurrentChanged(SecretText),
+    NewChanged(SecretText),
+    AgainChanged(SecretText),
     Submit,
     Answered(PinVerdict),
     Back,
-}
-
-/// The PINs typed never show in a debug print.
-impl fmt::Debug for Message {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Message::CurrentChanged(_) => f.write_str("CurrentChanged(..)"),
-            Message::NewChanged(_) => f.write_str("NewChanged(..)"),
-            Message::AgainChanged(_) => f.write_str("AgainChanged(..)"),
-            Message::Submit => f.write_str("Submit"),
-            Message::Answered(verdict) => f.debug_tuple("Answered").field(verdict).finish(),
-            Message::Back => f.write_str("Back"),
-        }
-    }
 }
 
 /// The change the app runs with [`ChangePin::start`]: the current and new PIN.
@@ -82,9 +66,9 @@ pub enum Event {
 impl ChangePin {
     pub fn new() -> Self {
         ChangePin {
-            current: Zeroizing::default(),
-            new: Zeroizing::default(),
-            again: Zeroizing::default(),
+            current: PinField::default(),
+            new: PinField::default(),
+            again: PinField::default(),
             stage: Stage::Form,
             notice: None,
         }
@@ -92,9 +76,9 @@ impl ChangePin {
 
     pub fn update(&mut self, message: Message) -> (Option<Work>, Option<Event>) {
         match message {
-            Message::CurrentChanged(pin) => self.current = Zeroizing::new(pin),
-            Message::NewChanged(pin) => self.new = Zeroizing::new(pin),
-            Message::AgainChanged(pin) => self.again = Zeroizing::new(pin),
+            Message::CurrentChanged(typed) => self.current.typed(&typed),
+            Message::NewChanged(typed) => self.new.typed(&typed),
+            Message::AgainChanged(typed) => self.again.typed(&typed),
             Message::Submit => return (self.submit(), None),
             Message::Answered(verdict) => return (None, self.answered(verdict)),
             Message::Back => return (None, Some(Event::Closed)),
@@ -104,8 +88,8 @@ impl ChangePin {
 
     /// What the new PIN fields say, and whether the new PIN is just the current one.
     fn feedback(&self) -> Result<PinFeedback, String> {
-        let feedback = PinFeedback::of(&self.new, &self.again);
-        if feedback == PinFeedback::Ok && self.new == self.current {
+        let feedback = PinFeedback::of(self.new.as_str(), self.again.as_str());
+        if feedback == PinFeedback::Ok && self.new.as_str() == self.current.as_str() {
             return Err(fl!("change-pin-same"));
         }
         Ok(feedback)
@@ -114,7 +98,7 @@ impl ChangePin {
     /// Whether the Change PIN button is enabled.
     pub fn can_submit(&self) -> bool {
         self.stage == Stage::Form
-            && PIN_LENGTH.contains(&self.current.len())
+            && self.current.is_ready()
             && self.feedback() == Ok(PinFeedback::Ok)
     }
 
@@ -125,8 +109,8 @@ impl ChangePin {
         self.stage = Stage::Working;
         self.notice = None;
         Some(Work {
-            current: self.current.clone(),
-            new: self.new.clone(),
+            current: self.current.secret(),
+            new: self.new.secret(),
         })
     }
 
@@ -139,7 +123,7 @@ impl ChangePin {
                 None
             }
             PinVerdict::WrongPin { attempts_left } => {
-                self.current = Zeroizing::default();
+                self.current.clear();
                 Some(fl!("change-pin-wrong", left = attempts_left))
             }
             PinVerdict::Ended(status) => {
@@ -153,9 +137,9 @@ impl ChangePin {
     }
 
     fn forget_pins(&mut self) {
-        self.current = Zeroizing::default();
-        self.new = Zeroizing::default();
-        self.again = Zeroizing::default();
+        self.current.clear();
+        self.new.clear();
+        self.again.clear();
     }
 
     /// Runs `work` with `device`, off the UI thread.
@@ -170,14 +154,16 @@ impl ChangePin {
             return super::page(fl!("change-pin-title"), done.into(), Message::Back);
         }
         let editable = self.stage == Stage::Form;
-        let current = text_input(&fl!("change-pin-current-placeholder"), &self.current)
-            .id(CURRENT_FIELD)
-            .secure(true)
-            .padding(8)
-            .on_input_maybe(editable.then_some(Message::CurrentChanged as fn(String) -> Message));
+        let current = self
+            .current
+            .input(
+                &fl!("change-pin-current-placeholder"),
+                editable.then_some(Message::CurrentChanged as fn(SecretText) -> Message),
+            )
+            .id(CURRENT_FIELD);
         let messages = NewPinMessages {
-            pin: editable.then_some(Message::NewChanged as fn(String) -> Message),
-            again: editable.then_some(Message::AgainChanged as fn(String) -> Message),
+            pin: editable.then_some(Message::NewChanged as fn(SecretText) -> Message),
+            again: editable.then_some(Message::AgainChanged as fn(SecretText) -> Message),
             submit: Message::Submit,
         };
         let mut form = column![

@@ -3,13 +3,13 @@
 //! the PIN; this computer is revoked from its own screen (revoke.rs), which also
 //! deletes its local data.
 
-use std::fmt;
 use std::sync::Arc;
 
 use godkend_core::device::Device;
+use godkend_core::secret::SecretText;
 use godkend_protocol::Envelope;
 use godkend_protocol::messages::{DeviceState, DeviceSummary};
-use iced::widget::{Column, column, container, row, space, text, text_input};
+use iced::widget::{Column, column, container, row, space, text};
 use iced::{Alignment, Element, Length, Task};
 use zeroize::Zeroizing;
 
@@ -17,6 +17,7 @@ use crate::clock::utc_time;
 use crate::device::PinVerdict;
 use crate::fl;
 use crate::widget::button;
+use crate::widget::pin_field::PinField;
 
 /// The devices screen's state.
 pub struct Devices {
@@ -39,41 +40,23 @@ enum List {
 struct Confirmation {
     device_id: String,
     name: String,
-    pin: Zeroizing<String>,
+    pin: PinField,
     working: bool,
     notice: Option<String>,
 }
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub enum Message {
     Loaded(Result<Vec<DeviceSummary>, String>),
     Reload,
     /// Revoke the device with this id: asks for confirmation first.
     AskRevoke(String),
-    PinChanged(String),
+    PinChanged(SecretText),
     ConfirmRevoke,
     CancelRevoke,
     /// The server's answer to revoking the device with this id.
     Revoked(String, PinVerdict),
     Back,
-}
-
-/// The typed PIN never shows in a debug print.
-impl fmt::Debug for Message {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Message::Loaded(list) => f.debug_tuple("Loaded").field(list).finish(),
-            Message::Reload => f.write_str("Reload"),
-            Message::AskRevoke(id) => f.debug_tuple("AskRevoke").field(id).finish(),
-            Message::PinChanged(_) => f.write_str("PinChanged(..)"),
-            Message::ConfirmRevoke => f.write_str("ConfirmRevoke"),
-            Message::CancelRevoke => f.write_str("CancelRevoke"),
-            Message::Revoked(id, verdict) => {
-                f.debug_tuple("Revoked").field(id).field(verdict).finish()
-            }
-            Message::Back => f.write_str("Back"),
-        }
-    }
 }
 
 /// Network work the app runs with [`Devices::start`].
@@ -94,9 +77,6 @@ pub enum Event {
     /// status, to wipe.
     DeviceEnded(Option<Envelope>),
 }
-
-/// Shortest and longest PIN (the PIN rules of activation).
-const PIN_LENGTH: std::ops::RangeInclusive<usize> = 6..=12;
 
 impl Devices {
     /// The screen, loading; the app runs [`Work::Load`] to fill it.
@@ -123,9 +103,9 @@ impl Devices {
                 return (Some(Work::Load), None);
             }
             Message::AskRevoke(id) => self.ask_revoke(&id),
-            Message::PinChanged(pin) => {
+            Message::PinChanged(typed) => {
                 if let Some(confirmation) = &mut self.confirming {
-                    confirmation.pin = Zeroizing::new(pin);
+                    confirmation.pin.typed(&typed);
                 }
             }
             Message::ConfirmRevoke => return (self.confirm(), None),
@@ -162,7 +142,7 @@ impl Devices {
         self.confirming = Some(Confirmation {
             device_id: device.device_id.clone(),
             name: device.name.clone(),
-            pin: Zeroizing::default(),
+            pin: PinField::default(),
             working: false,
             notice: None,
         });
@@ -175,14 +155,14 @@ impl Devices {
 
     fn confirm(&mut self) -> Option<Work> {
         let confirmation = self.confirming.as_mut()?;
-        if confirmation.working || !PIN_LENGTH.contains(&confirmation.pin.len()) {
+        if confirmation.working || !confirmation.pin.is_ready() {
             return None;
         }
         confirmation.working = true;
         confirmation.notice = None;
         Some(Work::Revoke {
             device_id: confirmation.device_id.clone(),
-            pin: confirmation.pin.clone(),
+            pin: confirmation.pin.secret(),
         })
     }
 
@@ -191,7 +171,7 @@ impl Devices {
             return (None, None);
         };
         confirmation.working = false;
-        confirmation.pin = Zeroizing::default();
+        confirmation.pin.clear();
         confirmation.notice = match verdict {
             PinVerdict::Accepted => {
                 self.revoked = self.confirming.take().map(|c| c.name);
@@ -316,12 +296,12 @@ impl Devices {
 
 /// "Revoke <name>?": the PIN, Revoke and Cancel.
 fn confirmation_view(confirmation: &Confirmation) -> Element<'_, Message> {
-    let ready = !confirmation.working && PIN_LENGTH.contains(&confirmation.pin.len());
-    let pin = text_input(&fl!("devices-pin-placeholder"), &confirmation.pin)
-        .secure(true)
-        .padding(8)
-        .on_input_maybe(
-            (!confirmation.working).then_some(Message::PinChanged as fn(String) -> Message),
+    let ready = !confirmation.working && confirmation.pin.is_ready();
+    let pin = confirmation
+        .pin
+        .input(
+            &fl!("devices-pin-placeholder"),
+            (!confirmation.working).then_some(Message::PinChanged as fn(SecretText) -> Message),
         )
         .on_submit(Message::ConfirmRevoke);
     let mut confirm = column![

@@ -11,19 +11,17 @@ use godkend_core::agent::Choice;
 use godkend_core::answer::Answer;
 use godkend_core::client::VerifiedRequest;
 use godkend_core::keys::PinKey;
+use godkend_core::secret::SecretText;
 use godkend_core::standing::Standing;
 use godkend_protocol::messages::{DecisionKind, RequestKind};
 use godkend_protocol::{ErrorCode, rules};
 use iced::widget::{column, container, row, text, text_input};
 use iced::{Alignment, Element, Length};
-use zeroize::Zeroizing;
 
 use crate::fl;
 use crate::widget::button;
 use crate::widget::field::labelled;
-
-/// Shortest and longest PIN (the PIN rules of activation).
-const PIN_LENGTH: std::ops::RangeInclusive<usize> = 6..=12;
+use crate::widget::pin_field::PinField;
 
 /// The code field's id: focused when the screen opens, for typing straight away.
 pub const CODE_FIELD: &str = "request-code";
@@ -37,7 +35,7 @@ pub struct Request {
     /// Server time, in seconds, as of the last tick.
     now: i64,
     code: String,
-    pin: Zeroizing<String>,
+    pin: PinField,
     /// The PIN key derived for this request: kept after a wrong code, so only the
     /// code needs retyping. Never stored anywhere else.
     pin_key: Option<Arc<PinKey>>,
@@ -71,10 +69,12 @@ pub enum Ending {
     Refused(String),
 }
 
-#[derive(Clone)]
+/// The typed PIN and code are [`SecretText`]: they never show in a debug print (the
+/// PIN key's own `Debug` is redacted too).
+#[derive(Debug, Clone)]
 pub enum Message {
-    CodeChanged(String),
-    PinChanged(String),
+    CodeChanged(SecretText),
+    PinChanged(SecretText),
     Approve,
     Deny,
     NotMe,
@@ -87,35 +87,11 @@ pub enum Message {
     Sent(String, DecisionKind, Answer),
 }
 
-/// The typed PIN (and the code) never show in a debug print.
-impl std::fmt::Debug for Message {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Message::CodeChanged(_) => f.write_str("CodeChanged(..)"),
-            Message::PinChanged(_) => f.write_str("PinChanged(..)"),
-            Message::Approve => f.write_str("Approve"),
-            Message::Deny => f.write_str("Deny"),
-            Message::NotMe => f.write_str("NotMe"),
-            Message::ConfirmNotMe => f.write_str("ConfirmNotMe"),
-            Message::CancelNotMe => f.write_str("CancelNotMe"),
-            Message::Close => f.write_str("Close"),
-            // The PIN key's own Debug is redacted.
-            Message::Derived(id, key) => f.debug_tuple("Derived").field(id).field(key).finish(),
-            Message::Sent(id, kind, answer) => f
-                .debug_tuple("Sent")
-                .field(id)
-                .field(kind)
-                .field(answer)
-                .finish(),
-        }
-    }
-}
-
 /// Work that needs the device (keys, outbox, network); the app runs it against the
 /// agent.
 #[derive(Debug)]
 pub enum Work {
-    DerivePinKey(Zeroizing<String>),
+    DerivePinKey(SecretText),
     Decide(Choice),
 }
 
@@ -133,7 +109,7 @@ impl Request {
             verified: request,
             now,
             code: String::new(),
-            pin: Zeroizing::default(),
+            pin: PinField::default(),
             pin_key: None,
             stage: Stage::Open,
             confirming_not_me: false,
@@ -186,10 +162,6 @@ impl Request {
         self.code.len() == usize::from(self.verified.request.code_length)
     }
 
-    fn pin_is_complete(&self) -> bool {
-        PIN_LENGTH.contains(&self.pin.len())
-    }
-
     /// Whether the request can still be decided here.
     fn can_decide(&self) -> bool {
         self.stage == Stage::Open && !self.is_expired()
@@ -199,18 +171,18 @@ impl Request {
     pub fn can_approve(&self) -> bool {
         self.can_decide()
             && self.code_is_complete()
-            && (self.pin_key.is_some() || self.pin_is_complete())
+            && (self.pin_key.is_some() || self.pin.is_ready())
     }
 
     fn forget_secrets(&mut self) {
-        self.pin = Zeroizing::default();
+        self.pin.clear();
         self.pin_key = None;
     }
 
     pub fn update(&mut self, message: Message) -> (Option<Work>, Option<Event>) {
         match message {
-            Message::CodeChanged(code) => self.code = digits(&code, self.code_length()),
-            Message::PinChanged(pin) => self.pin = Zeroizing::new(digits(&pin, *PIN_LENGTH.end())),
+            Message::CodeChanged(code) => self.code = digits(code.as_str(), self.code_length()),
+            Message::PinChanged(typed) => self.pin.typed(&typed),
             Message::Approve => return (self.approve(), None),
             Message::Deny => return (self.refuse(false), None),
             Message::NotMe => self.confirming_not_me = self.can_decide(),
@@ -238,10 +210,10 @@ impl Request {
         self.notice = None;
         Some(match &self.pin_key {
             Some(pin_key) => Work::Decide(Choice::Approve {
-                code: self.code.clone(),
+                code: self.code.as_str().into(),
                 pin_key: Arc::clone(pin_key),
             }),
-            None => Work::DerivePinKey(self.pin.clone()),
+            None => Work::DerivePinKey(SecretText::new(self.pin.secret())),
         })
     }
 
@@ -253,7 +225,7 @@ impl Request {
             Ok(pin_key) => {
                 self.pin_key = Some(Arc::clone(&pin_key));
                 Some(Work::Decide(Choice::Approve {
-                    code: self.code.clone(),
+                    code: self.code.as_str().into(),
                     pin_key,
                 }))
             }

@@ -2,12 +2,12 @@
 //! deregisters this computer at the server and deletes its keys and data. Cannot
 //! be undone, so the button stays off until a PIN is typed.
 
-use std::fmt;
 use std::sync::Arc;
 
 use godkend_core::device::Device;
+use godkend_core::secret::SecretText;
 use godkend_protocol::Envelope;
-use iced::widget::{column, text, text_input};
+use iced::widget::{column, text};
 use iced::{Element, Task};
 use zeroize::Zeroizing;
 
@@ -15,39 +15,25 @@ use crate::device::PinVerdict;
 use crate::fl;
 use crate::widget::button;
 use crate::widget::field::labelled;
+use crate::widget::pin_field::PinField;
 
-/// Shortest and longest PIN (the PIN rules of activation).
-const PIN_LENGTH: std::ops::RangeInclusive<usize> = 6..=12;
-
-/// The revoke screen's state. The PIN goes with it.
 /// The PIN field's id: focused when the screen opens.
 pub const PIN_FIELD: &str = "revoke-pin";
 
+/// The revoke screen's state. The PIN goes with it.
 pub struct Revoke {
-    pin: Zeroizing<String>,
+    pin: PinField,
     working: bool,
     /// Why the last try did not go through.
     notice: Option<String>,
 }
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub enum Message {
-    PinChanged(String),
+    PinChanged(SecretText),
     Confirm,
     Answered(PinVerdict),
     Back,
-}
-
-/// The typed PIN never shows in a debug print.
-impl fmt::Debug for Message {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Message::PinChanged(_) => f.write_str("PinChanged(..)"),
-            Message::Confirm => f.write_str("Confirm"),
-            Message::Answered(verdict) => f.debug_tuple("Answered").field(verdict).finish(),
-            Message::Back => f.write_str("Back"),
-        }
-    }
 }
 
 /// The revocation the app runs with [`Revoke::start`]: the PIN.
@@ -67,7 +53,7 @@ pub enum Event {
 impl Revoke {
     pub fn new() -> Self {
         Revoke {
-            pin: Zeroizing::default(),
+            pin: PinField::default(),
             working: false,
             notice: None,
         }
@@ -75,7 +61,7 @@ impl Revoke {
 
     pub fn update(&mut self, message: Message) -> (Option<Work>, Option<Event>) {
         match message {
-            Message::PinChanged(pin) => self.pin = Zeroizing::new(pin),
+            Message::PinChanged(typed) => self.pin.typed(&typed),
             Message::Confirm => return (self.confirm(), None),
             Message::Answered(verdict) => return (None, self.answered(verdict)),
             Message::Back if !self.working => return (None, Some(Event::Closed)),
@@ -86,7 +72,7 @@ impl Revoke {
 
     /// Whether the confirm button is enabled.
     pub fn can_confirm(&self) -> bool {
-        !self.working && PIN_LENGTH.contains(&self.pin.len())
+        !self.working && self.pin.is_ready()
     }
 
     fn confirm(&mut self) -> Option<Work> {
@@ -95,12 +81,12 @@ impl Revoke {
         }
         self.working = true;
         self.notice = None;
-        Some(Work(self.pin.clone()))
+        Some(Work(self.pin.secret()))
     }
 
     fn answered(&mut self, verdict: PinVerdict) -> Option<Event> {
         self.working = false;
-        self.pin = Zeroizing::default();
+        self.pin.clear();
         self.notice = match verdict {
             PinVerdict::Accepted => return Some(Event::Revoked),
             PinVerdict::Ended(status) => return Some(Event::DeviceEnded(status)),
@@ -125,11 +111,13 @@ impl Revoke {
     }
 
     pub fn view(&self) -> Element<'_, Message> {
-        let pin = text_input(&fl!("revoke-pin-placeholder"), &self.pin)
+        let pin = self
+            .pin
+            .input(
+                &fl!("revoke-pin-placeholder"),
+                (!self.working).then_some(Message::PinChanged as fn(SecretText) -> Message),
+            )
             .id(PIN_FIELD)
-            .secure(true)
-            .padding(8)
-            .on_input_maybe((!self.working).then_some(Message::PinChanged as fn(String) -> Message))
             .on_submit(Message::Confirm);
         let mut content = column![
             text(fl!("revoke-explained")),
@@ -194,6 +182,34 @@ mod tests {
             press_revoke(&mut screen).is_none(),
             "one revocation at a time"
         );
+    }
+
+    #[test]
+    fn the_pin_field_keeps_digits_only_and_at_most_twelve() {
+        let mut screen = Revoke::new();
+        type_pin(&mut screen, "47a0 9x1");
+        assert_eq!(
+            screen.pin.as_str(),
+            "47091",
+            "letters and spaces are refused"
+        );
+        assert!(press_revoke(&mut screen).is_none(), "five digits");
+
+        let mut screen = Revoke::new();
+        type_pin(&mut screen, "4709134709135");
+        assert_eq!(
+            screen.pin.as_str(),
+            "470913470913",
+            "a 13th digit is refused"
+        );
+        let work = press_revoke(&mut screen).expect("twelve digits are a PIN");
+        assert_eq!(work.0.as_str(), "470913470913");
+    }
+
+    #[test]
+    fn a_typed_pin_never_shows_in_a_debug_print() {
+        let printed = format!("{:?}", Message::PinChanged("470913".into()));
+        assert!(!printed.contains("470913"), "{printed}");
     }
 
     #[test]

@@ -7,16 +7,14 @@ use std::sync::Arc;
 
 use godkend_core::CoreError;
 use godkend_core::device::Device;
+use godkend_core::secret::{Redacted, SecretText};
 use godkend_protocol::{Envelope, ErrorCode};
-use iced::widget::{column, row, text, text_input};
+use iced::widget::{column, row, text};
 use iced::{Alignment, Element, Length, Task};
-use zeroize::Zeroizing;
 
 use crate::fl;
 use crate::widget::button;
-
-/// Longest PIN (the PIN rules of activation); the shortest is six digits.
-const PIN_LENGTH: std::ops::RangeInclusive<usize> = 6..=12;
+use crate::widget::pin_field::PinField;
 
 /// The PIN field's id, focused when the screen opens.
 pub const PIN_FIELD: &str = "unlock-pin";
@@ -24,7 +22,7 @@ pub const PIN_FIELD: &str = "unlock-pin";
 /// The unlock screen's state.
 #[derive(Default)]
 pub struct Unlock {
-    pin: Zeroizing<String>,
+    pin: PinField,
     checking: bool,
     problem: Option<Problem>,
 }
@@ -40,30 +38,18 @@ pub enum Problem {
     Failed(String),
 }
 
-#[derive(Clone)]
+/// The PIN, typed or tapped digit by digit, is redacted: it never shows in a debug
+/// print.
+#[derive(Debug, Clone)]
 pub enum Message {
-    PinChanged(String),
+    PinChanged(SecretText),
     /// A digit from the pad.
-    Digit(u8),
+    Digit(Redacted<u8>),
     Erase,
     Unlock,
     Cancel,
     /// The server's answer.
     Checked(Result<(), Refusal>),
-}
-
-/// The PIN, typed or tapped digit by digit, never shows in a debug print.
-impl std::fmt::Debug for Message {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Message::PinChanged(_) => f.write_str("PinChanged(..)"),
-            Message::Digit(_) => f.write_str("Digit(..)"),
-            Message::Erase => f.write_str("Erase"),
-            Message::Unlock => f.write_str("Unlock"),
-            Message::Cancel => f.write_str("Cancel"),
-            Message::Checked(result) => f.debug_tuple("Checked").field(result).finish(),
-        }
-    }
 }
 
 /// The server's refusal, in a form messages can carry.
@@ -108,7 +94,7 @@ impl Unlock {
     }
 
     fn can_unlock(&self) -> bool {
-        !self.checking && PIN_LENGTH.contains(&self.pin.len())
+        !self.checking && self.pin.is_ready()
     }
 
     /// `device` checks the PIN with its server when the user asks to unlock.
@@ -119,10 +105,8 @@ impl Unlock {
     ) -> (Task<Message>, Option<Event>) {
         match message {
             Message::PinChanged(typed) => self.typed(&typed),
-            Message::Digit(digit) => self.digit(digit),
-            Message::Erase => {
-                self.pin.pop();
-            }
+            Message::Digit(digit) => self.digit(*digit.expose()),
+            Message::Erase => self.pin.erase(),
             Message::Unlock => return (self.unlock(device), None),
             Message::Cancel => return (Task::none(), Some(Event::Cancelled)),
             Message::Checked(result) => return (Task::none(), self.checked(result)),
@@ -130,19 +114,15 @@ impl Unlock {
         (Task::none(), None)
     }
 
-    fn typed(&mut self, typed: &str) {
+    fn typed(&mut self, typed: &SecretText) {
         if !self.checking {
-            *self.pin = typed
-                .chars()
-                .filter(char::is_ascii_digit)
-                .take(*PIN_LENGTH.end())
-                .collect();
+            self.pin.typed(typed);
         }
     }
 
     fn digit(&mut self, digit: u8) {
-        if !self.checking && self.pin.len() < *PIN_LENGTH.end() && digit <= 9 {
-            self.pin.push(char::from(b'0' + digit));
+        if !self.checking {
+            self.pin.push_digit(digit);
         }
     }
 
@@ -153,7 +133,7 @@ impl Unlock {
         self.checking = true;
         self.problem = None;
         // The PIN leaves the screen now: it is needed only to derive the key.
-        let pin = std::mem::take(&mut self.pin);
+        let pin = self.pin.take();
         let device = Arc::clone(device);
         Task::perform(
             async move {
@@ -201,16 +181,18 @@ impl Unlock {
     }
 
     pub fn view(&self) -> Element<'_, Message> {
-        let mut field = text_input(&fl!("unlock-pin-placeholder"), &self.pin)
+        let mut field = self
+            .pin
+            .input(
+                &fl!("unlock-pin-placeholder"),
+                (!self.checking).then_some(Message::PinChanged as fn(SecretText) -> Message),
+            )
             .id(PIN_FIELD)
-            .secure(true)
             .padding(10)
             .size(20)
             .width(Length::Fixed(PAD_WIDTH));
         if !self.checking {
-            field = field
-                .on_input(Message::PinChanged)
-                .on_submit(Message::Unlock);
+            field = field.on_submit(Message::Unlock);
         }
         let status = if self.checking {
             Some(text(fl!("unlock-checking")).style(text::secondary))
@@ -267,7 +249,7 @@ impl Unlock {
                 d.to_string(),
                 20.0,
                 button::secondary,
-                Some(Message::Digit(d)),
+                Some(Message::Digit(Redacted::new(d))),
             )
         };
         let mut rows = column![].spacing(KEY_GAP);
@@ -323,10 +305,8 @@ mod tests {
     fn apply(screen: &mut Unlock, message: Message) -> Option<Event> {
         match message {
             Message::PinChanged(typed) => screen.typed(&typed),
-            Message::Digit(d) => screen.digit(d),
-            Message::Erase => {
-                screen.pin.pop();
-            }
+            Message::Digit(d) => screen.digit(*d.expose()),
+            Message::Erase => screen.pin.erase(),
             Message::Checked(result) => return screen.checked(result),
             Message::Cancel => return Some(Event::Cancelled),
             Message::Unlock => panic!("unlock needs a device"),
@@ -363,7 +343,7 @@ mod tests {
         let mut screen = Unlock::new();
         apply(&mut screen, Message::PinChanged("12345".into()));
         assert!(click(&screen, &fl!("unlock-button")).is_empty());
-        apply(&mut screen, Message::Digit(6));
+        apply(&mut screen, Message::Digit(Redacted::new(6)));
         assert!(matches!(
             click(&screen, &fl!("unlock-button")).as_slice(),
             [Message::Unlock]

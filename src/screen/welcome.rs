@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use godkend_core::activation::ActivationInput;
 use godkend_core::device::Device;
+use godkend_core::secret::SecretText;
 use iced::widget::{column, container, row, text, text_input};
 use iced::{Alignment, Element, Task};
 use zeroize::Zeroizing;
@@ -17,6 +18,7 @@ use crate::widget::button;
 use crate::widget::field::labelled;
 pub use crate::widget::new_pin::PinFeedback;
 use crate::widget::new_pin::{NewPinMessages, new_pin_fields};
+use crate::widget::pin_field::PinField;
 
 /// The welcome screen's state.
 pub struct Welcome {
@@ -24,8 +26,11 @@ pub struct Welcome {
     server: String,
     user: String,
     code: Zeroizing<String>,
-    pin: Zeroizing<String>,
-    pin_again: Zeroizing<String>,
+    pin: PinField,
+    pin_again: PinField,
+    /// This computer's name for the user's device list, read once when the screen
+    /// is made (the form asks for it on every redraw).
+    device_name: String,
     stage: Stage,
     /// Why the screen is shown again: the device was revoked or blocked.
     device_ended: bool,
@@ -41,14 +46,16 @@ enum Stage {
     Done(Arc<Device>),
 }
 
-#[derive(Clone)]
+/// The link (it holds the activation code), the code and the PINs are
+/// [`SecretText`], so they never show in a debug print.
+#[derive(Debug, Clone)]
 pub enum Message {
-    LinkChanged(String),
+    LinkChanged(SecretText),
     ServerChanged(String),
     UserChanged(String),
-    CodeChanged(String),
-    PinChanged(String),
-    PinAgainChanged(String),
+    CodeChanged(SecretText),
+    PinChanged(SecretText),
+    PinAgainChanged(SecretText),
     Activate,
     Activated(Result<Arc<Device>, String>),
     CopySerial,
@@ -57,30 +64,6 @@ pub enum Message {
     UseOffered,
     /// Keep the started form; forget the offered link.
     KeepForm,
-}
-
-/// The link (it holds the activation code), the code and the PINs never show in a
-/// debug print.
-impl std::fmt::Debug for Message {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Message::LinkChanged(_) => f.write_str("LinkChanged(..)"),
-            Message::ServerChanged(server) => f.debug_tuple("ServerChanged").field(server).finish(),
-            Message::UserChanged(user) => f.debug_tuple("UserChanged").field(user).finish(),
-            Message::CodeChanged(_) => f.write_str("CodeChanged(..)"),
-            Message::PinChanged(_) => f.write_str("PinChanged(..)"),
-            Message::PinAgainChanged(_) => f.write_str("PinAgainChanged(..)"),
-            Message::Activate => f.write_str("Activate"),
-            Message::Activated(result) => f
-                .debug_tuple("Activated")
-                .field(&result.as_ref().map(|_| "Device"))
-                .finish(),
-            Message::CopySerial => f.write_str("CopySerial"),
-            Message::Continue => f.write_str("Continue"),
-            Message::UseOffered => f.write_str("UseOffered"),
-            Message::KeepForm => f.write_str("KeepForm"),
-        }
-    }
 }
 
 /// What the welcome screen tells the app.
@@ -100,8 +83,9 @@ impl Welcome {
             server: String::new(),
             user: String::new(),
             code: Zeroizing::default(),
-            pin: Zeroizing::default(),
-            pin_again: Zeroizing::default(),
+            pin: PinField::default(),
+            pin_again: PinField::default(),
+            device_name: crate::device::host_name(),
             stage: Stage::Form,
             device_ended: false,
             offered: None,
@@ -118,12 +102,12 @@ impl Welcome {
 
     pub fn update(&mut self, message: Message) -> (Task<Message>, Option<Event>) {
         match message {
-            Message::LinkChanged(link) => link.trim().clone_into(&mut self.link),
+            Message::LinkChanged(link) => link.as_str().trim().clone_into(&mut self.link),
             Message::ServerChanged(server) => self.server = server,
             Message::UserChanged(user) => self.user = user,
-            Message::CodeChanged(code) => self.code = Zeroizing::new(code),
-            Message::PinChanged(pin) => self.pin = Zeroizing::new(pin),
-            Message::PinAgainChanged(pin) => self.pin_again = Zeroizing::new(pin),
+            Message::CodeChanged(code) => self.code = code.into_inner(),
+            Message::PinChanged(typed) => self.pin.typed(&typed),
+            Message::PinAgainChanged(typed) => self.pin_again.typed(&typed),
             Message::Activate => return (self.activate(), None),
             Message::Activated(result) => return self.activated(result),
             Message::CopySerial => return (self.copy_serial(), None),
@@ -144,7 +128,7 @@ impl Welcome {
         }
         if self.is_untouched() {
             self.offered = None;
-            let _ = self.update(Message::LinkChanged(link));
+            let _ = self.update(Message::LinkChanged(link.into()));
             return;
         }
         let link = link.trim();
@@ -185,18 +169,18 @@ impl Welcome {
 
     /// Clears both PIN fields (the window closed).
     pub fn forget_pin(&mut self) {
-        self.pin = Zeroizing::default();
-        self.pin_again = Zeroizing::default();
+        self.pin.clear();
+        self.pin_again.clear();
     }
 
     /// What the PIN fields show now.
     pub fn pin_feedback(&self) -> PinFeedback {
-        PinFeedback::of(&self.pin, &self.pin_again)
+        PinFeedback::of(self.pin.as_str(), self.pin_again.as_str())
     }
 
     /// The activation input, when the form holds a usable one.
     fn input(&self) -> Result<ActivationInput, String> {
-        let name = crate::device::host_name();
+        let name = self.device_name.clone();
         if !self.link.is_empty() {
             return ActivationInput::from_link(&self.link, &name).map_err(|_| fl!("link-invalid"));
         }
@@ -229,7 +213,7 @@ impl Welcome {
             return Task::none();
         };
         self.stage = Stage::Activating;
-        let pin = self.pin.clone();
+        let pin = self.pin.secret();
         Task::perform(crate::device::activate(input, pin), Message::Activated)
     }
 
@@ -239,8 +223,8 @@ impl Welcome {
             Ok(device) => {
                 tracing::info!("activated");
                 // The PIN is not needed again until a request is approved.
-                self.pin = Zeroizing::default();
-                self.pin_again = Zeroizing::default();
+                self.pin.clear();
+                self.pin_again.clear();
                 self.code = Zeroizing::default();
                 self.stage = Stage::Done(Arc::clone(&device));
                 (
@@ -325,7 +309,7 @@ impl Welcome {
 
     /// The link, or server, user and code.
     fn activation_fields(&self) -> Element<'_, Message> {
-        let editable = |input, on_input| self.editable(input, on_input);
+        let editable = |input, on_input: fn(String) -> Message| self.editable(input, on_input);
         let from_link = if self.link.is_empty() {
             None
         } else {
@@ -350,7 +334,7 @@ impl Welcome {
                 text_input(&fl!("link-placeholder"), &self.link)
                     .id(LINK_FIELD)
                     .padding(8),
-                Message::LinkChanged,
+                |link| Message::LinkChanged(link.into()),
             ),
             link_note,
         );
@@ -381,7 +365,7 @@ impl Welcome {
                     fl!("code-label"),
                     editable(
                         text_input(&fl!("code-placeholder"), &self.code).padding(8),
-                        Message::CodeChanged,
+                        |code| Message::CodeChanged(code.into()),
                     ),
                     None,
                 ),
@@ -434,8 +418,8 @@ impl Welcome {
     fn pin_fields(&self) -> Element<'_, Message> {
         let editable = !matches!(self.stage, Stage::Activating);
         let messages = NewPinMessages {
-            pin: editable.then_some(Message::PinChanged as fn(String) -> Message),
-            again: editable.then_some(Message::PinAgainChanged as fn(String) -> Message),
+            pin: editable.then_some(Message::PinChanged as fn(SecretText) -> Message),
+            again: editable.then_some(Message::PinAgainChanged as fn(SecretText) -> Message),
             submit: Message::Activate,
         };
         column![

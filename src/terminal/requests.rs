@@ -303,7 +303,7 @@ impl Prompt<'_> {
                         Err(step) => return Ok(step),
                     };
                     Choice::Approve {
-                        code: code.clone(),
+                        code: code.as_str().into(),
                         pin_key,
                     }
                 }

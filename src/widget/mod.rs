@@ -5,6 +5,7 @@ pub mod field;
 pub mod focus;
 pub mod header;
 pub mod new_pin;
+pub mod pin_field;
 pub mod tone;
 
 pub use button::button;

@@ -1,12 +1,15 @@
 //! Choosing a PIN: the new PIN twice, with the rules checked as it is typed. Used
 //! where a PIN is chosen (activation) and where it is changed, so both say the same.
+//! Both fields are [`PinField`]s, digits only like every other PIN field.
 
 use godkend_core::pin::{PinProblem, check_new_pin, check_pin_rules};
-use iced::widget::{column, row, text, text_input};
+use godkend_core::secret::SecretText;
+use iced::widget::{column, row, text};
 use iced::{Element, Theme};
 
 use crate::fl;
 use crate::widget::field::labelled;
+use crate::widget::pin_field::PinField;
 
 /// What the PIN fields say about what has been typed so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,8 +65,8 @@ impl PinFeedback {
 
 /// What the two fields send; with `None` a field does not take typing (work under way).
 pub struct NewPinMessages<Message> {
-    pub pin: Option<fn(String) -> Message>,
-    pub again: Option<fn(String) -> Message>,
+    pub pin: Option<fn(SecretText) -> Message>,
+    pub again: Option<fn(SecretText) -> Message>,
     /// Enter in the second field.
     pub submit: Message,
 }
@@ -71,19 +74,14 @@ pub struct NewPinMessages<Message> {
 /// The new PIN and its repetition side by side (secure inputs), and the feedback
 /// under them.
 pub fn new_pin_fields<'a, Message: Clone + 'a>(
-    pin: &str,
-    again: &str,
+    pin: &PinField,
+    again: &PinField,
     messages: NewPinMessages<Message>,
 ) -> Element<'a, Message> {
-    let feedback = PinFeedback::of(pin, again);
-    let first = text_input(&fl!("pin-placeholder"), pin)
-        .secure(true)
-        .padding(8)
-        .on_input_maybe(messages.pin);
-    let second = text_input(&fl!("pin-again-placeholder"), again)
-        .secure(true)
-        .padding(8)
-        .on_input_maybe(messages.again)
+    let feedback = PinFeedback::of(pin.as_str(), again.as_str());
+    let first = pin.input(&fl!("pin-placeholder"), messages.pin);
+    let second = again
+        .input(&fl!("pin-again-placeholder"), messages.again)
         .on_submit(messages.submit);
     column![
         row![

@@ -22,6 +22,7 @@ use crate::inbox::{Change, Inbox};
 use crate::keys::PinKey;
 use crate::push::PushEvent;
 use crate::retry::Backoff;
+use crate::secret::SecretText;
 use crate::session::Session;
 use crate::standing::Standing;
 
@@ -86,7 +87,8 @@ impl Effects {
 pub enum Choice {
     /// Approve with the code from the login screen and the PIN's key.
     Approve {
-        code: String,
+        /// Kept out of `Debug` prints.
+        code: SecretText,
         pin_key: Arc<PinKey>,
     },
     Deny,
@@ -221,7 +223,9 @@ impl<D: DeviceParts> Agent<D> {
         async move {
             let client = device.client();
             let signed = match &choice {
-                Choice::Approve { code, pin_key } => client.approve(&request, code, pin_key),
+                Choice::Approve { code, pin_key } => {
+                    client.approve(&request, code.as_str(), pin_key)
+                }
                 Choice::Deny => client.refuse(&request, false),
                 Choice::NotMe => client.refuse(&request, true),
             };

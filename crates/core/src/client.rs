@@ -8,8 +8,8 @@ use std::sync::{Arc, RwLock};
 
 use godkend_protocol::messages::device_request::{self, DeviceRequestHeader};
 use godkend_protocol::messages::{
-    ApprovalRequest, DeviceList, DeviceRevocation, DeviceStatus, PinChange, ServerInfo,
-    ServerInfoResponse, UnlockChallenge, UnlockProof,
+    ApprovalRequest, DecisionAccepted, DeviceList, DeviceRevocation, DeviceStatus, PendingRequests,
+    PinChange, ServerInfo, ServerInfoResponse, UnlockChallenge, UnlockProof, Unlocked,
 };
 use godkend_protocol::rules::ClockOffset;
 use godkend_protocol::{Envelope, ErrorCode, Problem, PublicKey, SignedObject, b64};
@@ -305,11 +305,7 @@ impl DeviceClient {
 
     /// Pending requests (the polling fallback), each verified.
     pub async fn pending(&self) -> Result<Vec<VerifiedRequest>, CoreError> {
-        #[derive(serde::Deserialize)]
-        struct Pending {
-            requests: Vec<Envelope>,
-        }
-        let pending: Pending = self
+        let pending: PendingRequests = self
             .call_json(Method::GET, "/v1/device/requests", None)
             .await?;
         let verify_all = || -> Result<Vec<VerifiedRequest>, CoreError> {
@@ -343,12 +339,19 @@ impl DeviceClient {
             challenge: challenge.challenge,
         };
         let signed = Envelope::seal(&proof, &[self.key.signing_key(), pin.signing_key()])?;
-        self.call_empty(
-            Method::POST,
-            "/v1/device/unlock",
-            Some(signed.to_json()?.into_bytes()),
-        )
-        .await
+        let answer: Unlocked = self
+            .call_json(
+                Method::POST,
+                "/v1/device/unlock",
+                Some(signed.to_json()?.into_bytes()),
+            )
+            .await?;
+        if !answer.unlocked {
+            return Err(CoreError::Malformed(
+                "the server answered the unlock without unlocking".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Sends a decision envelope's exact bytes. Resending the same bytes gets the
@@ -443,9 +446,6 @@ impl DeviceClient {
     }
 }
 
-/// The server's answer to an accepted decision.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct DecisionAnswer {
-    pub request_id: String,
-    pub status: godkend_protocol::messages::RequestState,
-}
+/// The server's answer to an accepted decision (the protocol's type, under the name
+/// the outbox has always used).
+pub type DecisionAnswer = DecisionAccepted;

@@ -21,6 +21,7 @@ pub mod pin;
 pub mod profile;
 pub mod push;
 pub mod retry;
+pub mod secret;
 pub mod session;
 pub mod settings;
 pub mod standing;

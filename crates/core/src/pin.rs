@@ -16,6 +16,14 @@ pub const MIN_PIN_LENGTH: usize = 6;
 /// Longest PIN accepted.
 pub const MAX_PIN_LENGTH: usize = 12;
 
+/// Whether `pin` can be a PIN at all: digits only, `MIN_PIN_LENGTH` to
+/// `MAX_PIN_LENGTH` of them. What a PIN field waits for before it offers to send
+/// (only the server can tell a right PIN; a new PIN is judged by [`check_pin_rules`]).
+pub fn pin_ready(pin: &str) -> bool {
+    (MIN_PIN_LENGTH..=MAX_PIN_LENGTH).contains(&pin.len())
+        && pin.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Argon2id parameters, stored in the config with the salt. Fails closed: the app
 /// refuses parameters weaker than the minimum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,6 +179,16 @@ mod tests {
         assert_eq!(check_pin_rules("40391a"), Err(PinProblem::NotDigits));
         assert_eq!(check_pin_rules("4039174039174"), Err(PinProblem::TooLong));
         assert_eq!(check_new_pin("403917", "403918"), Err(PinProblem::Mismatch));
+    }
+
+    #[test]
+    fn a_pin_is_ready_at_six_to_twelve_digits() {
+        assert!(!pin_ready(""));
+        assert!(!pin_ready("40391"));
+        assert!(pin_ready("403917"));
+        assert!(pin_ready("403917403917"));
+        assert!(!pin_ready("4039174039174"));
+        assert!(!pin_ready("40391a"));
     }
 
     #[test]

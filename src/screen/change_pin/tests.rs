@@ -107,6 +107,40 @@ fn a_blocked_device_ends_and_success_forgets_the_pins() {
 
 #[test]
 fn a_typed_pin_never_shows_in_a_debug_print() {
-    let printed = format!("{:?}", Message::CurrentChanged("470913".into()));
-    assert!(!printed.contains("470913"), "{printed}");
+    for message in [
+        Message::CurrentChanged("470913".into()),
+        Message::NewChanged("470913".into()),
+        Message::AgainChanged("470913".into()),
+    ] {
+        let printed = format!("{message:?}");
+        assert!(!printed.contains("470913"), "{printed}");
+    }
+}
+
+#[test]
+fn every_pin_field_keeps_digits_only_and_at_most_twelve() {
+    let screen = fill("47a0-913", "58 2o046", "582046x");
+    assert_eq!(screen.current.as_str(), "470913");
+    assert_eq!(screen.new.as_str(), "582046");
+    assert_eq!(screen.again.as_str(), "582046");
+    assert!(screen.can_submit());
+
+    let mut screen = fill("4709134709135", "5820465820461", "5820465820469");
+    assert_eq!(
+        screen.current.as_str(),
+        "470913470913",
+        "a 13th digit is refused"
+    );
+    assert_eq!(screen.new.as_str(), "582046582046");
+    assert_eq!(screen.again.as_str(), "582046582046");
+    let work = press_change(&mut screen).expect("twelve digits are a PIN");
+    assert_eq!(work.current.as_str(), "470913470913");
+}
+
+#[test]
+fn the_button_waits_for_six_digits_of_the_current_pin() {
+    let mut screen = fill("47091", "582046", "582046");
+    assert!(press_change(&mut screen).is_none(), "five digits");
+    let mut screen = fill("470913", "582046", "582046");
+    assert!(press_change(&mut screen).is_some(), "six digits");
 }

@@ -91,6 +91,35 @@ fn revoking_another_device_asks_for_confirmation_and_the_pin_first() {
 }
 
 #[test]
+fn the_confirmation_pin_keeps_digits_only_and_at_most_twelve() {
+    let mut screen = loaded();
+    let pin = |screen: &Devices| screen.confirming.as_ref().unwrap().pin.as_str().to_owned();
+    let _ = screen.update(Message::AskRevoke("laptop".into()));
+    type_pin(&mut screen, "47o9 1-3");
+    assert_eq!(pin(&screen), "47913", "letters and signs are refused");
+    assert!(
+        click(&mut screen, &fl!("devices-confirm-button")).is_empty(),
+        "five digits are not a PIN"
+    );
+
+    let _ = click(&mut screen, &fl!("devices-cancel"));
+    let _ = screen.update(Message::AskRevoke("laptop".into()));
+    type_pin(&mut screen, "4791334709138");
+    assert_eq!(pin(&screen), "479133470913", "a 13th digit is refused");
+    let work = click(&mut screen, &fl!("devices-confirm-button"));
+    assert!(
+        matches!(work.as_slice(), [Work::Revoke { pin, .. }] if pin.as_str() == "479133470913"),
+        "twelve digits are a PIN"
+    );
+}
+
+#[test]
+fn a_typed_pin_never_shows_in_a_debug_print() {
+    let printed = format!("{:?}", Message::PinChanged("470913".into()));
+    assert!(!printed.contains("470913"), "{printed}");
+}
+
+#[test]
 fn a_wrong_pin_keeps_the_confirmation_open_and_says_how_many_tries_are_left() {
     let mut screen = loaded();
     let _ = screen.update(Message::AskRevoke("laptop".into()));

@@ -121,6 +121,33 @@ fn the_code_field_takes_digits_only_and_at_most_the_code_length() {
 }
 
 #[test]
+fn the_pin_field_refuses_a_thirteenth_digit() {
+    let mut screen = open(0);
+    code(&mut screen, "123456");
+    pin(&mut screen, "4709134709135");
+    assert_eq!(screen.pin.as_str(), "470913470913");
+    assert!(screen.can_approve(), "twelve digits are a PIN");
+}
+
+#[test]
+fn neither_messages_nor_work_print_the_pin_or_the_code() {
+    let printed = format!(
+        "{:?} {:?} {:?} {:?}",
+        Message::PinChanged("470913".into()),
+        Message::CodeChanged("123456".into()),
+        Work::DerivePinKey("470913".into()),
+        Work::Decide(Choice::Approve {
+            code: "123456".into(),
+            pin_key: pin_key(),
+        }),
+    );
+    assert!(
+        !printed.contains("470913") && !printed.contains("123456"),
+        "{printed}"
+    );
+}
+
+#[test]
 fn not_me_asks_for_confirmation_first() {
     let mut screen = open(0);
     let messages = click(&screen, &fl!("request-not-me"));
@@ -200,7 +227,7 @@ fn a_wrong_code_keeps_the_pin_key_and_a_wrong_pin_forgets_it() {
     let _ = screen.update(Message::Approve);
     let (work, _) = screen.update(Message::Derived("r1".into(), Ok(pin_key())));
     assert!(
-        matches!(work, Some(Work::Decide(Choice::Approve { ref code, .. })) if code == "123456")
+        matches!(work, Some(Work::Decide(Choice::Approve { ref code, .. })) if code.as_str() == "123456")
     );
 
     let _ = screen.update(refused(ErrorCode::CodeMismatch, 2));
@@ -210,7 +237,7 @@ fn a_wrong_code_keeps_the_pin_key_and_a_wrong_pin_forgets_it() {
     assert!(screen.can_approve(), "the code alone is enough now");
     assert!(matches!(
         screen.update(Message::Approve).0,
-        Some(Work::Decide(Choice::Approve { ref code, .. })) if code == "654321"
+        Some(Work::Decide(Choice::Approve { ref code, .. })) if code.as_str() == "654321"
     ));
 
     let _ = screen.update(refused(ErrorCode::WrongPin, 3));

@@ -2,8 +2,8 @@
 //! code and PIN fields and the decision buttons, or what became of the request.
 
 use super::{
-    Alignment, DecisionKind, Element, Ending, Length, Message, Request, RequestKind, Stage,
-    Standing, button, column, container, fl, labelled, row, text, text_input,
+    Alignment, DecisionKind, Element, Ending, Length, Message, Request, RequestKind, SecretText,
+    Stage, Standing, button, column, container, fl, labelled, row, text, text_input,
 };
 
 impl Request {
@@ -121,7 +121,7 @@ impl Request {
             .padding(8);
         if editable {
             code = code
-                .on_input(Message::CodeChanged)
+                .on_input(|code| Message::CodeChanged(code.into()))
                 .on_submit(Message::Approve);
         }
         let pin: Element<'_, Message> = if self.pin_key.is_some() {
@@ -131,13 +131,12 @@ impl Request {
                 None,
             )
         } else {
-            let mut pin = text_input(&fl!("request-pin-placeholder"), &self.pin)
-                .secure(true)
-                .padding(8);
+            let mut pin = self.pin.input(
+                &fl!("request-pin-placeholder"),
+                editable.then_some(Message::PinChanged as fn(SecretText) -> Message),
+            );
             if editable {
-                pin = pin
-                    .on_input(Message::PinChanged)
-                    .on_submit(Message::Approve);
+                pin = pin.on_submit(Message::Approve);
             }
             labelled(fl!("request-pin-label"), pin, None)
         };

@@ -256,3 +256,19 @@ fn a_plain_http_server_elsewhere_is_refused() {
     );
     assert!(welcome.server_problem().is_some());
 }
+
+#[test]
+fn the_device_name_is_read_once_when_the_screen_is_made() {
+    let mut welcome = with_server_details();
+    assert_eq!(welcome.device_name, crate::device::host_name());
+    // Activation names the device with what the screen kept: the form asks for its
+    // input several times per redraw, and none of them reads /etc/hostname again.
+    welcome.device_name = "desk-under-test".into();
+    let input = welcome.input().expect("the details are complete");
+    assert_eq!(input.device_name, "desk-under-test");
+    let mut from_link = Welcome::new(Some(
+        "godkend://activate?server=https%3A%2F%2Fa.example&user=alice&code=K7QM-3XPA".into(),
+    ));
+    from_link.device_name = "desk-under-test".into();
+    assert_eq!(from_link.input().unwrap().device_name, "desk-under-test");
+}

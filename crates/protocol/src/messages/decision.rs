@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::SignedObject;
+use crate::messages::rp::RequestState;
 
 /// What the user chose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -44,4 +45,35 @@ pub struct Decision {
 
 impl SignedObject for Decision {
     const TYPE: &'static str = "decision";
+}
+
+/// `POST /v1/device/requests/{id}/decision` answer to an accepted decision. The server
+/// stores these bytes and answers a resent decision with them unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DecisionAccepted {
+    pub request_id: String,
+    /// The request's new state.
+    pub status: RequestState,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The wire form PROTOCOL.md §3 gives, `{"request_id", "status"}`, byte for byte:
+    /// stored answers of older servers replay in this form.
+    #[test]
+    fn decision_accepted_wire_form() {
+        let accepted = DecisionAccepted {
+            request_id: "req_1".into(),
+            status: RequestState::NotMe,
+        };
+        let json = serde_json::to_string(&accepted).unwrap();
+        assert_eq!(json, r#"{"request_id":"req_1","status":"not_me"}"#);
+        assert_eq!(
+            serde_json::from_str::<DecisionAccepted>(&json).unwrap(),
+            accepted
+        );
+    }
 }

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::SignedObject;
 use crate::keys::Algorithm;
+use crate::{Envelope, SignedObject};
 
 /// Where a device stands at the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -59,6 +59,24 @@ pub struct UnlockProof {
 
 impl SignedObject for UnlockProof {
     const TYPE: &'static str = "unlock";
+}
+
+/// `POST /v1/device/unlock` answer: `{"unlocked": true}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Unlocked {
+    /// Always `true`: a refused unlock is a problem+json answer.
+    pub unlocked: bool,
+}
+
+/// `GET /v1/device/requests` answer: the polling fallback while the event stream is
+/// unavailable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PendingRequests {
+    /// `approval_request` envelopes signed by the server key (payload:
+    /// `ApprovalRequest`), oldest first.
+    pub requests: Vec<Envelope>,
 }
 
 /// Replace the PIN key; signed by the device key and the old PIN key.

@@ -10,10 +10,10 @@ pub mod rp;
 pub mod server;
 
 pub use activation::{Activation, ActivationLink, ActivationRequest, ActivationResponse};
-pub use decision::{Decision, DecisionKind};
+pub use decision::{Decision, DecisionAccepted, DecisionKind};
 pub use device::{
-    DeviceList, DeviceRevocation, DeviceState, DeviceStatus, DeviceSummary, PinChange,
-    UnlockChallenge, UnlockProof, UserVerificationKey, UvKind,
+    DeviceList, DeviceRevocation, DeviceState, DeviceStatus, DeviceSummary, PendingRequests,
+    PinChange, UnlockChallenge, UnlockProof, Unlocked, UserVerificationKey, UvKind,
 };
 pub use device_request::DeviceRequestHeader;
 pub use event::{CloseReason, EventKind, Heartbeat, RequestClosed};

@@ -4,9 +4,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use godkend_protocol::messages::{ActivationRequest, ActivationResponse, DeviceList, RequestState};
+use godkend_protocol::messages::{
+    ActivationRequest, ActivationResponse, DecisionAccepted, DeviceList, PendingRequests, Unlocked,
+};
 use godkend_protocol::{Envelope, ErrorCode, Problem};
-use serde::Serialize;
 
 use super::device_auth::DeviceCall;
 use super::error::ApiResult;
@@ -29,29 +30,6 @@ pub(crate) const DEVICE_403: &str = "`device_revoked`, `device_blocked`: the dev
 pub(crate) const DEVICE_403_PIN: &str = "`wrong_pin` (with `attempts_left`; the 5th in a row \
     blocks the device), `user_verification_insufficient`, `device_revoked`, `device_blocked` \
     (with the signed `device_status`).";
-
-/// `POST /v1/device/unlock` answer.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Unlocked {
-    /// Always `true`.
-    pub unlocked: bool,
-}
-
-/// `GET /v1/device/requests` answer.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct PendingRequests {
-    /// `approval_request` envelopes signed by the server key (payload: `ApprovalRequest`),
-    /// newest last.
-    pub requests: Vec<Envelope>,
-}
-
-/// The answer to an accepted decision.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct DecisionAccepted {
-    pub request_id: String,
-    /// The request's new state.
-    pub status: RequestState,
-}
 
 /// Activate a device
 ///

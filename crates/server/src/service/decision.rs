@@ -7,11 +7,11 @@
 //! same answer and is never counted twice.
 
 use godkend_protocol::messages::{
-    ApprovalRequest, CloseReason, Decision, DecisionKind, RequestState, UserVerification, UvKind,
+    ApprovalRequest, CloseReason, Decision, DecisionAccepted, DecisionKind, RequestState,
+    UserVerification, UvKind,
 };
 use godkend_protocol::rules::{self, MAX_CODE_FAILURES};
 use godkend_protocol::{Envelope, ErrorCode, Problem, PublicKey, b64, canonical};
-use serde_json::json;
 
 use super::second_factor::Accept;
 use super::{Service, ServiceError, now};
@@ -272,7 +272,11 @@ impl Service {
             let detail = format!("{} from rp {}; pushes paused", row.id, row.rp_id);
             store::audit::append(tx, &entry(AuditEvent::NotMeReported).detail(detail)).await?;
         }
-        let body = json!({"request_id": row.id, "status": state.as_str()}).to_string();
+        // Stored, and replayed byte for byte to a resent decision.
+        let body = serde_json::to_string(&DecisionAccepted {
+            request_id: row.id.clone(),
+            status: state,
+        })?;
         Ok(Judged::Final(
             StoredOutcome {
                 http_status: 200,

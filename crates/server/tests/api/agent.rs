@@ -129,7 +129,7 @@ async fn every_way_a_request_closes_reaches_the_agent(db: Db) {
     let third = rp.login("alice").await;
     let request = live.arrival(&third.request_id).await;
     let choice = Choice::Approve {
-        code: third.code.clone(),
+        code: third.code.as_str().into(),
         pin_key: Arc::clone(&key),
     };
     let answer = live.agent.decide(&request, choice).await;

@@ -201,6 +201,29 @@ async fn openapi_document_covers_every_route() {
             .unwrap_or_else(|| panic!("unexpected $ref {r}"));
         assert!(schemas.contains_key(name), "dangling $ref {r}");
     }
+    // The device API's plain JSON answers are the protocol's types, named as such.
+    for (method, path, schema) in [
+        (
+            "post",
+            "/v1/device/requests/{id}/decision",
+            "DecisionAccepted",
+        ),
+        ("get", "/v1/device/requests", "PendingRequests"),
+        ("post", "/v1/device/unlock", "Unlocked"),
+    ] {
+        let body = &paths[path][method]["responses"]["200"]["content"]["application/json"];
+        assert_eq!(
+            body["schema"]["$ref"],
+            format!("#/components/schemas/{schema}"),
+            "{method} {path}"
+        );
+    }
+    let accepted = &schemas["DecisionAccepted"]["properties"];
+    assert_eq!(
+        accepted["status"]["$ref"],
+        "#/components/schemas/RequestState"
+    );
+    assert!(accepted["request_id"].is_object());
     for name in [
         "Problem",
         "ErrorCode",
