@@ -380,7 +380,7 @@ impl App {
             match notice {
                 Notice::Arrived(request) => {
                     log_changed = true;
-                    tasks.push(self.arrived(request));
+                    tasks.push(self.arrived(*request));
                 }
                 Notice::Closed(id, standing) => {
                     log_changed = true;

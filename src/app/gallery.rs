@@ -21,6 +21,7 @@ use iced::{Element, Theme};
 use iced_test::Simulator;
 
 use super::{App, Message, Panel, Screen, WINDOW_SIZE};
+use crate::screen::DeviceScreen as _;
 use crate::screen::activity::Activity;
 use crate::screen::fixtures::{IAT, history, login_request, payment_request};
 use crate::screen::guide::Guide;

@@ -1,6 +1,8 @@
 //! The panels over the main screen: settings and its sub-screens (change PIN, my
 //! devices, revoke, the uninstall screen), activity, the guide and help.
 
+use crate::screen::{DeviceScreen, Leave};
+
 use super::{
     Activity, App, Arc, BIOMETRIC_AVAILABLE, ChangePin, Devices, Guide, Help, Message, Panel,
     Removed, Revoke, Screen, Settings, Task, Welcome, activity, change_pin, devices, guide, help,
@@ -53,19 +55,10 @@ impl App {
     }
 
     pub(super) fn change_pin(&mut self, message: change_pin::Message) -> Task<Message> {
-        let (Some(Panel::ChangePin(screen)), Some(agent)) = (&mut self.panel, &self.agent) else {
-            return Task::none();
-        };
-        let (work, event) = screen.update(message);
-        let task = work.map_or_else(Task::none, |work| {
-            ChangePin::start(work, agent.device()).map(Message::ChangePin)
-        });
-        let followup = match event {
-            None => Task::none(),
-            Some(change_pin::Event::Closed) => self.open_settings(),
-            Some(change_pin::Event::DeviceEnded(status)) => self.device_ended(status),
-        };
-        Task::batch([task, followup])
+        self.settings_page(message, Message::ChangePin, |panel| match panel {
+            Panel::ChangePin(screen) => Some(screen),
+            _ => None,
+        })
     }
 
     pub(super) fn open_devices(&mut self) -> Task<Message> {
@@ -78,34 +71,42 @@ impl App {
     }
 
     pub(super) fn devices(&mut self, message: devices::Message) -> Task<Message> {
-        let (Some(Panel::Devices(screen)), Some(agent)) = (&mut self.panel, &self.agent) else {
-            return Task::none();
-        };
-        let (work, event) = screen.update(message);
-        let task = work.map_or_else(Task::none, |work| {
-            Devices::start(work, agent.device()).map(Message::Devices)
-        });
-        let followup = match event {
-            None => Task::none(),
-            Some(devices::Event::Closed) => self.open_settings(),
-            Some(devices::Event::DeviceEnded(status)) => self.device_ended(status),
-        };
-        Task::batch([task, followup])
+        self.settings_page(message, Message::Devices, |panel| match panel {
+            Panel::Devices(screen) => Some(screen),
+            _ => None,
+        })
     }
 
     pub(super) fn revoke(&mut self, message: revoke::Message) -> Task<Message> {
-        let (Some(Panel::Revoke(screen)), Some(agent)) = (&mut self.panel, &self.agent) else {
+        self.settings_page(message, Message::Revoke, |panel| match panel {
+            Panel::Revoke(screen) => Some(screen),
+            _ => None,
+        })
+    }
+
+    /// One handler for the settings pages that need the PIN: the page updates, the
+    /// app runs its work against the agent's device, and how the page is left
+    /// decides what shows next.
+    fn settings_page<S>(
+        &mut self,
+        message: S::Message,
+        wrap: fn(S::Message) -> Message,
+        page: fn(&mut Panel) -> Option<&mut S>,
+    ) -> Task<Message>
+    where
+        S: DeviceScreen<Event = Leave>,
+        S::Message: Send + 'static,
+    {
+        let (Some(screen), Some(agent)) = (self.panel.as_mut().and_then(page), &self.agent) else {
             return Task::none();
         };
-        let (work, event) = screen.update(message);
-        let task = work.map_or_else(Task::none, |work| {
-            Revoke::start(work, agent.device()).map(Message::Revoke)
-        });
-        let followup = match event {
+        let (work, leave) = screen.update(message);
+        let task = work.map_or_else(Task::none, |work| S::start(work, agent.device()).map(wrap));
+        let followup = match leave {
             None => Task::none(),
-            Some(revoke::Event::Closed) => self.open_settings(),
-            Some(revoke::Event::Revoked) => self.revoked(),
-            Some(revoke::Event::DeviceEnded(status)) => self.device_ended(status),
+            Some(Leave::Back) => self.open_settings(),
+            Some(Leave::Revoked) => self.revoked(),
+            Some(Leave::DeviceEnded(status)) => self.device_ended(status),
         };
         Task::batch([task, followup])
     }

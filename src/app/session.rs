@@ -1,6 +1,8 @@
 //! Locked or unlocked: the panels that need the PIN, the unlock screen, Lock now,
 //! the auto-lock, and Escape.
 
+use crate::screen::DeviceScreen as _;
+
 use super::{App, Guarded, Instant, Message, Panel, Request, Task, Unlock, request, unlock};
 
 impl App {
@@ -33,7 +35,8 @@ impl App {
             return Task::none();
         };
         let then = *then;
-        let (task, event) = screen.update(message, agent.device());
+        let (work, event) = screen.update(message);
+        let task = work.map_or_else(Task::none, |work| Unlock::start(work, agent.device()));
         let followup = match event {
             None => Task::none(),
             Some(unlock::Event::Unlocked) => {

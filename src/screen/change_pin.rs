@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use godkend_core::device::Device;
 use godkend_core::secret::SecretText;
-use godkend_protocol::Envelope;
 use iced::widget::{column, text};
 use iced::{Element, Task};
 use zeroize::Zeroizing;
 
+use super::{DeviceScreen, Leave};
 use crate::device::PinVerdict;
 use crate::fl;
 use crate::widget::button;
@@ -54,13 +54,28 @@ pub struct Work {
     new: Zeroizing<String>,
 }
 
-/// What the change PIN screen tells the app.
-#[derive(Debug)]
-pub enum Event {
-    /// Back to settings.
-    Closed,
-    /// Too many wrong PINs (or revoked meanwhile): the signed status, to wipe.
-    DeviceEnded(Option<Envelope>),
+impl DeviceScreen for ChangePin {
+    type Message = Message;
+    type Work = Work;
+    type Event = Leave;
+
+    fn update(&mut self, message: Message) -> (Option<Work>, Option<Leave>) {
+        match message {
+            Message::CurrentChanged(typed) => self.current.typed(&typed),
+            Message::NewChanged(typed) => self.new.typed(&typed),
+            Message::AgainChanged(typed) => self.again.typed(&typed),
+            Message::Submit => return (self.submit(), None),
+            Message::Answered(verdict) => return (None, self.answered(verdict)),
+            Message::Back => return (None, Some(Leave::Back)),
+        }
+        (None, None)
+    }
+
+    /// Runs `work` with `device`, off the UI thread.
+    fn start(work: Work, device: &Arc<Device>) -> Task<Message> {
+        let change = crate::device::change_pin(Arc::clone(device), work.current, work.new);
+        Task::perform(change, Message::Answered)
+    }
 }
 
 impl ChangePin {
@@ -72,18 +87,6 @@ impl ChangePin {
             stage: Stage::Form,
             notice: None,
         }
-    }
-
-    pub fn update(&mut self, message: Message) -> (Option<Work>, Option<Event>) {
-        match message {
-            Message::CurrentChanged(typed) => self.current.typed(&typed),
-            Message::NewChanged(typed) => self.new.typed(&typed),
-            Message::AgainChanged(typed) => self.again.typed(&typed),
-            Message::Submit => return (self.submit(), None),
-            Message::Answered(verdict) => return (None, self.answered(verdict)),
-            Message::Back => return (None, Some(Event::Closed)),
-        }
-        (None, None)
     }
 
     /// What the new PIN fields say, and whether the new PIN is just the current one.
@@ -114,7 +117,7 @@ impl ChangePin {
         })
     }
 
-    fn answered(&mut self, verdict: PinVerdict) -> Option<Event> {
+    fn answered(&mut self, verdict: PinVerdict) -> Option<Leave> {
         self.stage = Stage::Form;
         self.notice = match verdict {
             PinVerdict::Accepted => {
@@ -128,7 +131,7 @@ impl ChangePin {
             }
             PinVerdict::Ended(status) => {
                 self.forget_pins();
-                return Some(Event::DeviceEnded(status));
+                return Some(Leave::DeviceEnded(status));
             }
             PinVerdict::Offline(_) => Some(fl!("change-pin-offline")),
             PinVerdict::Failed(reason) => Some(fl!("change-pin-failed", reason = reason)),
@@ -140,12 +143,6 @@ impl ChangePin {
         self.current.clear();
         self.new.clear();
         self.again.clear();
-    }
-
-    /// Runs `work` with `device`, off the UI thread.
-    pub fn start(work: Work, device: &Arc<Device>) -> Task<Message> {
-        let change = crate::device::change_pin(Arc::clone(device), work.current, work.new);
-        Task::perform(change, Message::Answered)
     }
 
     pub fn view(&self) -> Element<'_, Message> {

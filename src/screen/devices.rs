@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 use godkend_core::device::Device;
 use godkend_core::secret::SecretText;
-use godkend_protocol::Envelope;
 use godkend_protocol::messages::{DeviceState, DeviceSummary};
 use iced::widget::{Column, column, container, row, space, text};
 use iced::{Alignment, Element, Length, Task};
 use zeroize::Zeroizing;
 
+use super::{DeviceScreen, Leave};
 use crate::clock::utc_time;
 use crate::device::PinVerdict;
 use crate::fl;
@@ -68,29 +68,12 @@ pub enum Work {
     },
 }
 
-/// What the devices screen tells the app.
-#[derive(Debug)]
-pub enum Event {
-    /// Back to settings.
-    Closed,
-    /// Too many wrong PINs (or this computer was revoked meanwhile): the signed
-    /// status, to wipe.
-    DeviceEnded(Option<Envelope>),
-}
+impl DeviceScreen for Devices {
+    type Message = Message;
+    type Work = Work;
+    type Event = Leave;
 
-impl Devices {
-    /// The screen, loading; the app runs [`Work::Load`] to fill it.
-    pub fn new(this_device: String) -> (Self, Work) {
-        let screen = Devices {
-            this_device,
-            list: List::Loading,
-            confirming: None,
-            revoked: None,
-        };
-        (screen, Work::Load)
-    }
-
-    pub fn update(&mut self, message: Message) -> (Option<Work>, Option<Event>) {
+    fn update(&mut self, message: Message) -> (Option<Work>, Option<Leave>) {
         match message {
             Message::Loaded(result) => {
                 self.list = match result {
@@ -113,9 +96,37 @@ impl Devices {
                 self.cancel();
             }
             Message::Revoked(id, verdict) => return self.revoked(&id, verdict),
-            Message::Back => return (None, Some(Event::Closed)),
+            Message::Back => return (None, Some(Leave::Back)),
         }
         (None, None)
+    }
+
+    /// Runs `work` with `device`, off the UI thread.
+    fn start(work: Work, device: &Arc<Device>) -> Task<Message> {
+        let device = Arc::clone(device);
+        match work {
+            Work::Load => Task::perform(crate::device::devices(device), Message::Loaded),
+            Work::Revoke { device_id, pin } => {
+                let id = device_id.clone();
+                Task::perform(
+                    crate::device::revoke_other(device, device_id, pin),
+                    move |verdict| Message::Revoked(id.clone(), verdict),
+                )
+            }
+        }
+    }
+}
+
+impl Devices {
+    /// The screen, loading; the app runs [`Work::Load`] to fill it.
+    pub fn new(this_device: String) -> (Self, Work) {
+        let screen = Devices {
+            this_device,
+            list: List::Loading,
+            confirming: None,
+            revoked: None,
+        };
+        (screen, Work::Load)
     }
 
     /// Escape: closes the confirmation, if one is open. Whether it did.
@@ -166,7 +177,7 @@ impl Devices {
         })
     }
 
-    fn revoked(&mut self, id: &str, verdict: PinVerdict) -> (Option<Work>, Option<Event>) {
+    fn revoked(&mut self, id: &str, verdict: PinVerdict) -> (Option<Work>, Option<Leave>) {
         let Some(confirmation) = self.confirming.as_mut().filter(|c| c.device_id == id) else {
             return (None, None);
         };
@@ -180,7 +191,7 @@ impl Devices {
             }
             PinVerdict::Ended(status) => {
                 self.confirming = None;
-                return (None, Some(Event::DeviceEnded(status)));
+                return (None, Some(Leave::DeviceEnded(status)));
             }
             PinVerdict::WrongPin { attempts_left } => {
                 Some(fl!("devices-wrong-pin", left = attempts_left))
@@ -192,21 +203,6 @@ impl Devices {
             PinVerdict::Failed(reason) => Some(fl!("devices-revoke-failed", reason = reason)),
         };
         (None, None)
-    }
-
-    /// Runs `work` with `device`, off the UI thread.
-    pub fn start(work: Work, device: &Arc<Device>) -> Task<Message> {
-        let device = Arc::clone(device);
-        match work {
-            Work::Load => Task::perform(crate::device::devices(device), Message::Loaded),
-            Work::Revoke { device_id, pin } => {
-                let id = device_id.clone();
-                Task::perform(
-                    crate::device::revoke_other(device, device_id, pin),
-                    move |verdict| Message::Revoked(id.clone(), verdict),
-                )
-            }
-        }
     }
 
     pub fn view(&self) -> Element<'_, Message> {

@@ -18,12 +18,43 @@ pub mod welcome;
 #[cfg(test)]
 pub mod fixtures;
 
-use iced::Element;
+use std::sync::Arc;
+
+use godkend_core::device::Device;
+use godkend_protocol::Envelope;
 use iced::widget::{column, text};
+use iced::{Element, Task};
 
 use crate::widget::button;
 
 use crate::fl;
+
+/// The one shape of a screen that works with the device (unlock, change PIN, my
+/// devices, revoke, the request): `update` is pure, so tests drive it without a
+/// device; it changes the screen and says what work to run and what to tell the
+/// app. The app runs the work against its agent's device with `start`.
+pub trait DeviceScreen {
+    type Message;
+    type Work;
+    type Event;
+
+    fn update(&mut self, message: Self::Message) -> (Option<Self::Work>, Option<Self::Event>);
+
+    /// Runs `work` with `device`, off the UI thread; its answer comes back as a message.
+    fn start(work: Self::Work, device: &Arc<Device>) -> Task<Self::Message>;
+}
+
+/// How a settings page that needs the PIN (change PIN, my devices, revoke) is left.
+#[derive(Debug)]
+pub enum Leave {
+    /// Back to settings.
+    Back,
+    /// This computer is deregistered and its local data deleted.
+    Revoked,
+    /// Too many wrong PINs (or revoked meanwhile): the server's signed status, to
+    /// wipe this device with.
+    DeviceEnded(Option<Envelope>),
+}
 
 /// A simple page: a title, some content and a Back button.
 fn page<'a, Message: Clone + 'a>(

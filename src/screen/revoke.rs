@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use godkend_core::device::Device;
 use godkend_core::secret::SecretText;
-use godkend_protocol::Envelope;
 use iced::widget::{column, text};
 use iced::{Element, Task};
 use zeroize::Zeroizing;
 
+use super::{DeviceScreen, Leave};
 use crate::device::PinVerdict;
 use crate::fl;
 use crate::widget::button;
@@ -39,15 +39,29 @@ pub enum Message {
 /// The revocation the app runs with [`Revoke::start`]: the PIN.
 pub struct Work(Zeroizing<String>);
 
-/// What the revoke screen tells the app.
-#[derive(Debug)]
-pub enum Event {
-    /// Back to settings.
-    Closed,
-    /// This computer is deregistered and its local data deleted.
-    Revoked,
-    /// Too many wrong PINs (or revoked meanwhile): the signed status, to wipe.
-    DeviceEnded(Option<Envelope>),
+impl DeviceScreen for Revoke {
+    type Message = Message;
+    type Work = Work;
+    type Event = Leave;
+
+    fn update(&mut self, message: Message) -> (Option<Work>, Option<Leave>) {
+        match message {
+            Message::PinChanged(typed) => self.pin.typed(&typed),
+            Message::Confirm => return (self.confirm(), None),
+            Message::Answered(verdict) => return (None, self.answered(verdict)),
+            Message::Back if !self.working => return (None, Some(Leave::Back)),
+            Message::Back => {}
+        }
+        (None, None)
+    }
+
+    /// Runs `work` with `device`, off the UI thread.
+    fn start(work: Work, device: &Arc<Device>) -> Task<Message> {
+        Task::perform(
+            crate::device::revoke(Arc::clone(device), work.0),
+            Message::Answered,
+        )
+    }
 }
 
 impl Revoke {
@@ -57,17 +71,6 @@ impl Revoke {
             working: false,
             notice: None,
         }
-    }
-
-    pub fn update(&mut self, message: Message) -> (Option<Work>, Option<Event>) {
-        match message {
-            Message::PinChanged(typed) => self.pin.typed(&typed),
-            Message::Confirm => return (self.confirm(), None),
-            Message::Answered(verdict) => return (None, self.answered(verdict)),
-            Message::Back if !self.working => return (None, Some(Event::Closed)),
-            Message::Back => {}
-        }
-        (None, None)
     }
 
     /// Whether the confirm button is enabled.
@@ -84,12 +87,12 @@ impl Revoke {
         Some(Work(self.pin.secret()))
     }
 
-    fn answered(&mut self, verdict: PinVerdict) -> Option<Event> {
+    fn answered(&mut self, verdict: PinVerdict) -> Option<Leave> {
         self.working = false;
         self.pin.clear();
         self.notice = match verdict {
-            PinVerdict::Accepted => return Some(Event::Revoked),
-            PinVerdict::Ended(status) => return Some(Event::DeviceEnded(status)),
+            PinVerdict::Accepted => return Some(Leave::Revoked),
+            PinVerdict::Ended(status) => return Some(Leave::DeviceEnded(status)),
             PinVerdict::WrongPin { attempts_left } => {
                 Some(fl!("revoke-wrong-pin", left = attempts_left))
             }
@@ -100,14 +103,6 @@ impl Revoke {
             PinVerdict::Failed(reason) => Some(fl!("revoke-failed", reason = reason)),
         };
         None
-    }
-
-    /// Runs `work` with `device`, off the UI thread.
-    pub fn start(work: Work, device: &Arc<Device>) -> Task<Message> {
-        Task::perform(
-            crate::device::revoke(Arc::clone(device), work.0),
-            Message::Answered,
-        )
     }
 
     pub fn view(&self) -> Element<'_, Message> {
@@ -241,11 +236,11 @@ mod tests {
         type_pin(&mut screen, "470913");
         assert!(press_revoke(&mut screen).is_some());
         let (_, event) = screen.update(Message::Answered(PinVerdict::Accepted));
-        assert!(matches!(event, Some(Event::Revoked)));
+        assert!(matches!(event, Some(Leave::Revoked)));
 
         let mut screen = Revoke::new();
         let (_, event) = screen.update(Message::Answered(PinVerdict::Ended(None)));
-        assert!(matches!(event, Some(Event::DeviceEnded(None))));
+        assert!(matches!(event, Some(Leave::DeviceEnded(None))));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use godkend_protocol::{Envelope, ErrorCode};
 use iced::widget::{column, row, text};
 use iced::{Alignment, Element, Length, Task};
 
+use super::DeviceScreen;
 use crate::fl;
 use crate::widget::button;
 use crate::widget::pin_field::PinField;
@@ -88,6 +89,47 @@ pub enum Event {
     Blocked(Option<Envelope>),
 }
 
+/// The PIN, to check with the server; the app runs it with [`DeviceScreen::start`].
+#[derive(Debug)]
+pub struct Work(SecretText);
+
+impl DeviceScreen for Unlock {
+    type Message = Message;
+    type Work = Work;
+    type Event = Event;
+
+    fn update(&mut self, message: Message) -> (Option<Work>, Option<Event>) {
+        match message {
+            Message::PinChanged(typed) => self.typed(&typed),
+            Message::Digit(digit) => self.digit(*digit.expose()),
+            Message::Erase => self.pin.erase(),
+            Message::Unlock => return (self.unlock(), None),
+            Message::Cancel => return (None, Some(Event::Cancelled)),
+            Message::Checked(result) => return (None, self.checked(result)),
+        }
+        (None, None)
+    }
+
+    /// Derives the PIN key and asks the server whether it is right.
+    fn start(work: Work, device: &Arc<Device>) -> Task<Message> {
+        let device = Arc::clone(device);
+        Task::perform(
+            async move {
+                let pin_key = device
+                    .pin_key(work.0.as_str())
+                    .await
+                    .map_err(|e| Refusal::Failed(e.to_string()))?;
+                device
+                    .client
+                    .unlock(&pin_key)
+                    .await
+                    .map_err(|e| Refusal::from_error(&e))
+            },
+            Message::Checked,
+        )
+    }
+}
+
 impl Unlock {
     pub fn new() -> Self {
         Unlock::default()
@@ -95,23 +137,6 @@ impl Unlock {
 
     fn can_unlock(&self) -> bool {
         !self.checking && self.pin.is_ready()
-    }
-
-    /// `device` checks the PIN with its server when the user asks to unlock.
-    pub fn update(
-        &mut self,
-        message: Message,
-        device: &Arc<Device>,
-    ) -> (Task<Message>, Option<Event>) {
-        match message {
-            Message::PinChanged(typed) => self.typed(&typed),
-            Message::Digit(digit) => self.digit(*digit.expose()),
-            Message::Erase => self.pin.erase(),
-            Message::Unlock => return (self.unlock(device), None),
-            Message::Cancel => return (Task::none(), Some(Event::Cancelled)),
-            Message::Checked(result) => return (Task::none(), self.checked(result)),
-        }
-        (Task::none(), None)
     }
 
     fn typed(&mut self, typed: &SecretText) {
@@ -126,29 +151,14 @@ impl Unlock {
         }
     }
 
-    fn unlock(&mut self, device: &Arc<Device>) -> Task<Message> {
+    fn unlock(&mut self) -> Option<Work> {
         if !self.can_unlock() {
-            return Task::none();
+            return None;
         }
         self.checking = true;
         self.problem = None;
         // The PIN leaves the screen now: it is needed only to derive the key.
-        let pin = self.pin.take();
-        let device = Arc::clone(device);
-        Task::perform(
-            async move {
-                let pin_key = device
-                    .pin_key(&pin)
-                    .await
-                    .map_err(|e| Refusal::Failed(e.to_string()))?;
-                device
-                    .client
-                    .unlock(&pin_key)
-                    .await
-                    .map_err(|e| Refusal::from_error(&e))
-            },
-            Message::Checked,
-        )
+        Some(Work(Redacted::new(self.pin.take())))
     }
 
     fn checked(&mut self, result: Result<(), Refusal>) -> Option<Event> {
@@ -301,17 +311,9 @@ mod tests {
         simulator(screen.view()).find(text).is_ok()
     }
 
-    /// Applies `message` without a device: only messages that need none.
+    /// Applies `message`; what it tells the app.
     fn apply(screen: &mut Unlock, message: Message) -> Option<Event> {
-        match message {
-            Message::PinChanged(typed) => screen.typed(&typed),
-            Message::Digit(d) => screen.digit(*d.expose()),
-            Message::Erase => screen.pin.erase(),
-            Message::Checked(result) => return screen.checked(result),
-            Message::Cancel => return Some(Event::Cancelled),
-            Message::Unlock => panic!("unlock needs a device"),
-        }
-        None
+        screen.update(message).1
     }
 
     #[test]
@@ -348,6 +350,15 @@ mod tests {
             click(&screen, &fl!("unlock-button")).as_slice(),
             [Message::Unlock]
         ));
+        // The PIN leaves the screen with the work; a second press while it is
+        // checked asks for nothing.
+        let (work, _) = screen.update(Message::Unlock);
+        assert_eq!(
+            work.map(|w| w.0.as_str().to_owned()).as_deref(),
+            Some("123456")
+        );
+        assert_eq!(screen.pin.as_str(), "");
+        assert!(screen.update(Message::Unlock).0.is_none());
     }
 
     #[test]

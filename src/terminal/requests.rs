@@ -37,14 +37,13 @@ pub async fn serve(
     let mut live = Live::start(client);
     let mut next: Option<VerifiedRequest> = None;
     let code = loop {
-        let request = match next.take() {
-            Some(request) => request,
-            None => {
-                term.absorb_typing()?;
-                match live.next_request().await? {
-                    Ok(request) => request,
-                    Err(code) => break code,
-                }
+        let request = if let Some(request) = next.take() {
+            request
+        } else {
+            term.absorb_typing()?;
+            match live.next_request().await? {
+                Ok(request) => request,
+                Err(code) => break code,
             }
         };
         let mut prompt = Prompt {
@@ -88,13 +87,13 @@ impl Live {
             tx,
             wake,
         ));
-        let (flushed, flushes) = mpsc::channel(8);
+        let (answers_out, answers_in) = mpsc::channel(8);
         Live {
             agent,
             updates,
             connection,
-            flushed,
-            flushes,
+            flushed: answers_out,
+            flushes: answers_in,
             connected_before: false,
             ended: None,
         }
@@ -109,9 +108,9 @@ impl Live {
         loop {
             for notice in self.next().await? {
                 match notice {
-                    Notice::Arrived(request) => return Ok(Ok(request)),
+                    Notice::Arrived(request) => return Ok(Ok(*request)),
                     Notice::DeviceEnded => return Ok(Err(self.ended())),
-                    other => self.report(&other),
+                    other => Self::report(&other),
                 }
             }
         }
@@ -184,10 +183,10 @@ impl Live {
     }
 
     /// Prints a notice that is not about the request on screen.
-    fn report(&self, notice: &Notice) {
+    fn report(notice: &Notice) {
         match notice {
             Notice::Answered(_, answer) => {
-                println!("(An answer that waited was sent: {})", answer_text(answer))
+                println!("(An answer that waited was sent: {})", answer_text(answer));
             }
             Notice::Queued(_, reason) => println!(
                 "(Not delivered yet: {reason}. It waits and is sent again until the request expires.)"
@@ -245,10 +244,10 @@ impl Live {
                     // newer one replaces this.
                     Notice::Arrived(newer) => {
                         println!("\nA newer request arrived and replaces this one.");
-                        return Ok(Err(Step::Newer(Box::new(newer))));
+                        return Ok(Err(Step::Newer(newer)));
                     }
                     Notice::DeviceEnded => return Ok(Err(Step::Exit(self.ended()))),
-                    other => self.report(&other),
+                    other => Self::report(&other),
                 }
             }
         }
@@ -315,7 +314,7 @@ impl Prompt<'_> {
                 print_refusal_of_device(&answer);
                 return Ok(Step::Exit(self.live.ended()));
             }
-            match self.answered(&answer) {
+            match Self::answered(&answer) {
                 Some(step) => return Ok(step),
                 None if matches!(
                     &answer,
@@ -355,7 +354,7 @@ impl Prompt<'_> {
 
     /// Prints the answer to a decision; the step it ends the prompt with, or `None`
     /// to ask again (a wrong code or PIN with tries left).
-    fn answered(&self, answer: &Answer) -> Option<Step> {
+    fn answered(answer: &Answer) -> Option<Step> {
         let Answer::Refused(refusal) = answer else {
             println!("{}", answer_text(answer));
             return Some(Step::Done);

@@ -34,8 +34,9 @@ pub const RECENT: usize = 5;
 /// What changed, for the front end to show.
 #[derive(Debug, Clone)]
 pub enum Notice {
-    /// A verified request arrived and waits for a decision.
-    Arrived(VerifiedRequest),
+    /// A verified request arrived and waits for a decision (boxed: a request with
+    /// its envelope is large).
+    Arrived(Box<VerifiedRequest>),
     /// A request is no longer pending, and how it stands now.
     Closed(String, Standing),
     /// A decision that waited in the outbox got an answer (or none in time).
@@ -372,7 +373,7 @@ impl<D: DeviceParts> Agent<D> {
                 Change::New(id) => self
                     .inbox
                     .get(&id)
-                    .map(|t| Notice::Arrived(t.request.clone())),
+                    .map(|t| Notice::Arrived(Box::new(t.request.clone()))),
                 Change::Closed(id, standing) => Some(Notice::Closed(id, standing)),
             })
             .collect();

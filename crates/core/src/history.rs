@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use godkend_protocol::messages::Amount;
 
 use crate::client::VerifiedRequest;
-use crate::inbox::{Change, Inbox, Standing};
+use crate::inbox::{Change, Inbox};
+use crate::standing::Standing;
 
 /// Entries kept; older ones are pruned.
 pub const MAX_ENTRIES: usize = 500;

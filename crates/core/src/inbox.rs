@@ -9,7 +9,7 @@ use godkend_protocol::rules;
 use crate::client::VerifiedRequest;
 use crate::connection::PushUpdate;
 use crate::push::PushEvent;
-pub use crate::standing::Standing;
+use crate::standing::Standing;
 
 /// A request and its standing.
 #[derive(Debug, Clone)]

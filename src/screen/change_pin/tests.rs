@@ -95,7 +95,7 @@ fn offline_keeps_the_form_and_says_so() {
 fn a_blocked_device_ends_and_success_forgets_the_pins() {
     let mut screen = fill("470913", "582046", "582046");
     let (_, event) = screen.update(Message::Answered(PinVerdict::Ended(None)));
-    assert!(matches!(event, Some(Event::DeviceEnded(None))));
+    assert!(matches!(event, Some(Leave::DeviceEnded(None))));
     assert!(screen.current.is_empty() && screen.new.is_empty());
 
     let mut screen = fill("470913", "582046", "582046");

@@ -74,7 +74,7 @@ impl Live {
             )
             .await
         {
-            Notice::Arrived(request) => request,
+            Notice::Arrived(request) => *request,
             _ => unreachable!(),
         }
     }
