@@ -359,107 +359,6 @@ impl App {
         }
     }
 
-    /// Gives one input to the agent and acts on what it led to.
-    fn feed(&mut self, input: impl FnOnce(&mut Agent) -> Effects) -> Task<Message> {
-        match &mut self.agent {
-            Some(agent) => {
-                let effects = input(agent);
-                self.apply(effects)
-            }
-            None => Task::none(),
-        }
-    }
-
-    /// Acts on what the agent says: notifications shown and withdrawn, the request
-    /// screen and the activity screen kept current, panels closed on lock, the
-    /// welcome screen after the device ended; and runs the agent's work.
-    fn apply(&mut self, effects: Effects) -> Task<Message> {
-        let mut tasks = Vec::new();
-        let mut log_changed = false;
-        for notice in effects.notices {
-            match notice {
-                Notice::Arrived(request) => {
-                    log_changed = true;
-                    tasks.push(self.arrived(*request));
-                }
-                Notice::Closed(id, standing) => {
-                    log_changed = true;
-                    self.closed(&id, standing);
-                }
-                Notice::Answered(id, answer) => {
-                    if let Some(standing) = answer.standing() {
-                        self.closed(&id, standing);
-                    }
-                }
-                Notice::Queued(id, reason) => {
-                    tracing::info!(request = %id, %reason, "a decision waits in the outbox");
-                }
-                Notice::Locked => self.close_guarded(),
-                Notice::DeviceEnded => tasks.push(self.device_ended_here()),
-            }
-        }
-        if log_changed {
-            self.refresh_activity();
-        }
-        if let Some(agent) = &self.agent {
-            for work in effects.work {
-                tasks.push(match work {
-                    Work::Flush => Task::perform(agent.flush(), Message::Flushed),
-                    Work::Wipe(status) => Task::perform(agent.wipe(status), Message::Wiped),
-                });
-            }
-        }
-        Task::batch(tasks)
-    }
-
-    /// A new request: a notification, and the request screen at once when the
-    /// window is open (otherwise home lists it).
-    fn arrived(&mut self, request: VerifiedRequest) -> Task<Message> {
-        let notify = if self.user_settings.current().notifications {
-            self.notifier.show(&request).map(Message::Notification)
-        } else {
-            Task::none()
-        };
-        let open = match (&self.agent, self.window.is_some()) {
-            (Some(agent), true) => {
-                let now = agent.server_now();
-                self.open_request(request, now)
-            }
-            _ => Task::none(),
-        };
-        Task::batch([notify, open])
-    }
-
-    /// A request is no longer pending: its notification goes, and its screen says
-    /// what became of it.
-    fn closed(&mut self, id: &str, standing: Standing) {
-        self.notifier.withdraw(id);
-        if let Some(request) = self.request.as_mut().filter(|r| r.request_id() == id) {
-            request.closed(standing);
-        }
-    }
-
-    /// The server ended this device and it is wiped: back to the welcome screen
-    /// (or, after the user's own revocation, to the uninstall screen).
-    fn device_ended_here(&mut self) -> Task<Message> {
-        // The user's own revocation: the server's signed "revoked" can come down the
-        // push stream before the answer to the revoke call itself.
-        if matches!(self.panel, Some(Panel::Revoke(_))) {
-            return self.revoked();
-        }
-        self.agent = None;
-        self.notifier.withdraw_all();
-        self.request = None;
-        self.panel = None;
-        let mut welcome = Welcome::after_device_ended();
-        // A link given at start for a device that turned out to be gone.
-        if let Some(link) = self.link.take() {
-            welcome.use_link(link);
-        }
-        self.screen = Screen::Welcome(welcome);
-        Task::none()
-    }
-
     /// Review opens the window on the request (or what became of it); Deny denies
     /// it with the device key, as the request screen's Deny does.
     fn notification(&mut self, action: notification::Action) -> Task<Message> {
@@ -585,42 +484,14 @@ impl Message {
     }
 }
 
-/// Derives the PIN key for the request screen of `request_id`, off the UI thread.
-fn derive_pin_key(
-    agent: &Agent,
-    request_id: &str,
-    pin: godkend_core::secret::SecretText,
-) -> Task<Message> {
-    let device = Arc::clone(agent.device());
-    let id = request_id.to_owned();
-    Task::perform(
-        async move {
-            device
-                .pin_key(pin.as_str())
-                .await
-                .map(Arc::new)
-                .map_err(|e| e.to_string())
-        },
-        move |result| Message::Request(request::Message::Derived(id.clone(), result)),
-    )
-}
-
-/// Signs and sends `choice` on `request` through the agent; the answer comes back
-/// as the request screen's `Sent`, which the agent hears too.
-fn decide(agent: &Agent, request: &VerifiedRequest, choice: Choice) -> Task<Message> {
-    let id = request.request.request_id.clone();
-    let kind = choice.kind();
-    Task::perform(agent.decide(request, choice), move |answer| {
-        Message::Request(request::Message::Sent(id.clone(), kind, answer))
-    })
-}
-
 mod desktop;
+mod live;
 mod panels;
 mod session;
 mod subscriptions;
 mod windowing;
 
+use live::{decide, derive_pin_key};
 use subscriptions::take;
 
 #[cfg(test)]
