@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 
 use godkend_core::agent::{Agent, Choice, MemoryDevice, Notice, Work};
 use godkend_core::answer::Answer;
-use godkend_core::client::{DeviceClient, ServerClient, VerifiedRequest};
+use godkend_core::client::{DeviceClient, VerifiedRequest};
 use godkend_core::connection::{self, ConnectionPolicy, PushUpdate};
-use godkend_core::keys::DeviceKey;
 use godkend_core::standing::Standing;
 use godkend_protocol::messages::DecisionKind;
 use serde_json::json;
@@ -88,19 +87,6 @@ impl Live {
     }
 }
 
-/// Another client of the same device (same server, id and key).
-fn same_device(client: &DeviceClient) -> DeviceClient {
-    let server =
-        ServerClient::new(client.server.base().clone(), client.server.server_key()).unwrap();
-    server.observe_server_time(client.server.server_now());
-    DeviceClient::new(
-        server,
-        client.device_id.clone(),
-        client.user.clone(),
-        DeviceKey::from_seed(&client.key().seed()),
-    )
-}
-
 fn pin_key(device: &crate::common::Device) -> Arc<godkend_core::PinKey> {
     Arc::new(device.pin(PIN))
 }
@@ -112,7 +98,7 @@ async fn every_way_a_request_closes_reaches_the_agent(db: Db) {
     let device = server.device("alice").await;
     let other = server.device("alice").await;
     let key = pin_key(&device);
-    let mut live = Live::start(same_device(&device.client));
+    let mut live = Live::start(device.client_at(&server.url));
 
     // Superseded: a newer request replaces the pending one.
     let first = rp.login("alice").await;
@@ -216,15 +202,7 @@ async fn setup(db: Db) -> Setup {
     let rp = server.add_rp("shop", "Shop");
     let device = server.device("alice").await;
     let (proxy, url) = Proxy::start(&server.url).await;
-    let client =
-        ServerClient::new(url.parse().unwrap(), device.client.server.server_key()).unwrap();
-    client.observe_server_time(device.client.server.server_now());
-    let via_proxy = DeviceClient::new(
-        client,
-        device.client.device_id.clone(),
-        device.client.user.clone(),
-        DeviceKey::from_seed(&device.client.key().seed()),
-    );
+    let via_proxy = device.client_at(&url);
     let agent = Agent::new(Arc::new(MemoryDevice::new(Arc::new(via_proxy))));
     Setup {
         server,

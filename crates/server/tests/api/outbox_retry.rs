@@ -11,8 +11,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use godkend_core::client::{DeviceClient, ServerClient};
-use godkend_core::keys::DeviceKey;
+use godkend_core::client::DeviceClient;
 use godkend_core::outbox::{Delivery, Outbox};
 use godkend_core::retry::Backoff;
 use godkend_protocol::ErrorCode;
@@ -145,15 +144,7 @@ async fn setup(db: Db) -> Setup {
     let rp = server.add_rp("shop", "Shop");
     let device = server.device("alice").await;
     let (proxy, url) = Proxy::start(&server.url).await;
-    let client =
-        ServerClient::new(url.parse().unwrap(), device.client.server.server_key()).unwrap();
-    client.observe_server_time(device.client.server.server_now());
-    let via_proxy = DeviceClient::new(
-        client,
-        device.client.device_id.clone(),
-        device.client.user.clone(),
-        DeviceKey::from_seed(&device.client.key().seed()),
-    );
+    let via_proxy = device.client_at(&url);
     let dir = tempfile::tempdir().unwrap();
     let outbox = Outbox::open(&dir.path().join("outbox.json"), &[9; 32]);
     Setup {

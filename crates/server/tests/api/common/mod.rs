@@ -380,6 +380,20 @@ impl Device {
         }
     }
 
+    /// Another client of this same device (its id and key), talking to the server
+    /// at `url` (a proxy in front of it, or the server itself).
+    pub fn client_at(&self, url: &str) -> DeviceClient {
+        let server =
+            ServerClient::new(url.parse().unwrap(), self.client.server.server_key()).unwrap();
+        server.observe_server_time(self.client.server.server_now());
+        DeviceClient::new(
+            server,
+            self.client.device_id.clone(),
+            self.client.user.clone(),
+            godkend_core::keys::DeviceKey::from_seed(&self.client.key().seed()),
+        )
+    }
+
     pub fn pin(&self, pin: &str) -> PinKey {
         derive_pin_key(pin, &self.salt, KdfParams::MINIMUM, &self.pepper).unwrap()
     }
