@@ -216,3 +216,126 @@ fn a_signed_end_of_another_server_is_ignored_and_the_device_stays() {
     assert!(app.agent.is_some());
     assert!(dir.path().join("config").exists());
 }
+
+/// The real server (tests/desktop/server.rs, shared with the desktop end-to-end
+/// test, which uses the rest of it).
+#[allow(dead_code, reason = "the desktop end-to-end test uses the rest of it")]
+#[path = "../../tests/desktop/server.rs"]
+mod server;
+
+/// Runs `task` as the iced runtime would, feeding every message it produces back
+/// into the app (and the tasks those return), until nothing is left.
+fn run(app: &mut App, task: Task<Message>, runtime: &tokio::runtime::Runtime) {
+    use iced::futures::StreamExt as _;
+    let mut pending = vec![task];
+    while let Some(task) = pending.pop() {
+        let Some(stream) = iced_runtime::task::into_stream(task) else {
+            continue;
+        };
+        let actions: Vec<_> = runtime.block_on(async {
+            tokio::time::timeout(Duration::from_secs(60), stream.collect::<Vec<_>>())
+                .await
+                .expect("the task finished")
+        });
+        for action in actions {
+            if let iced_runtime::Action::Output(message) = action {
+                pending.push(app.update(message));
+            }
+        }
+    }
+}
+
+/// Types `typed` into the field with `placeholder` and hands the app what it sent.
+fn type_into(app: &mut App, placeholder: &str, typed: &str, runtime: &tokio::runtime::Runtime) {
+    let mut ui = simulator(app.view(window::Id::unique()));
+    ui.click(placeholder)
+        .unwrap_or_else(|e| panic!("no field {placeholder:?}: {e}"));
+    ui.typewrite(typed);
+    let messages: Vec<Message> = ui.into_messages().collect();
+    for message in messages {
+        let task = app.update(message);
+        run(app, task, runtime);
+    }
+}
+
+fn press(app: &mut App, label: &str, runtime: &tokio::runtime::Runtime) {
+    let mut ui = simulator(app.view(window::Id::unique()));
+    ui.click(label)
+        .unwrap_or_else(|e| panic!("no control {label:?}: {e}"));
+    let messages: Vec<Message> = ui.into_messages().collect();
+    for message in messages {
+        let task = app.update(message);
+        run(app, task, runtime);
+    }
+}
+
+#[test]
+fn a_request_is_approved_with_code_and_pin_through_the_app_and_the_real_server() {
+    const PIN: &str = "403917";
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(server::Server::start());
+    server.admin(&["user", "add", "alice"]);
+    let rp = server.add_rp("shop", "Shop");
+    let link = server.activation_link("alice");
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        !std::env::var("GODKEND_TEST_SECRET_SERVICE_BUS")
+            .unwrap_or_default()
+            .is_empty(),
+        "this test needs the private Secret Service that scripts/test.sh starts"
+    );
+    let vault = Vault::open(&format!("app-approve-{}", rand_suffix())).unwrap();
+    let input =
+        godkend_core::activation::ActivationInput::from_link(&link, "test computer").unwrap();
+    let device = runtime
+        .block_on(Device::activate(
+            &input,
+            PIN,
+            vault,
+            Paths::under(dir.path()),
+        ))
+        .expect("activation");
+
+    let mut app = App::for_tests(Screen::Home);
+    // No notification daemon here: the OS notification is tested on its own.
+    let _ = app.change_setting(crate::user_settings::Change::Notifications(false));
+    app.agent = Some(Agent::new(Arc::new(device)));
+    let created = runtime.block_on(server.sign_in(&rp, "alice", "Sign in from Firefox"));
+    let pending = runtime
+        .block_on(app.agent.as_ref().unwrap().client().pending())
+        .unwrap();
+    let task = app.update(Message::Push(PushUpdate::Polled(pending)));
+    run(&mut app, task, &runtime);
+
+    press(&mut app, &fl!("home-review-button"), &runtime);
+    assert_eq!(
+        app.request.as_ref().map(Request::request_id),
+        Some(created.request_id.as_str())
+    );
+    type_into(
+        &mut app,
+        &fl!("request-code-placeholder"),
+        &created.code,
+        &runtime,
+    );
+    type_into(&mut app, &fl!("request-pin-placeholder"), PIN, &runtime);
+    press(&mut app, &fl!("request-approve"), &runtime);
+
+    assert!(shows(&app, &fl!("request-approved")), "the screen says so");
+    let agent = app.agent.as_ref().unwrap();
+    assert_eq!(
+        agent.tracked(&created.request_id).map(|(_, s)| s),
+        Some(Standing::Decided(
+            godkend_protocol::messages::DecisionKind::Approve
+        ))
+    );
+    assert!(
+        agent.is_unlocked(Instant::now()),
+        "the approval proved the PIN"
+    );
+    let result = runtime.block_on(server.result(&rp, &created.request_id));
+    assert_eq!(
+        result.status,
+        godkend_protocol::messages::RequestState::Approved
+    );
+}

@@ -10,10 +10,18 @@ use godkend_protocol::messages::{CreatedRequest, RequestStatus, RpResult};
 use godkend_protocol::{Envelope, PublicKey};
 use serde_json::{Value, json};
 
-/// The server binary, built next to the app by `cargo test --workspace`.
+/// The server binary, built next to the app by `cargo test --workspace`. This file
+/// also serves the app's own unit tests (src/app/agent_tests.rs), which run from
+/// the `deps` folder below it and have no `CARGO_BIN_EXE_godkend`.
 fn binary() -> PathBuf {
-    let app = PathBuf::from(env!("CARGO_BIN_EXE_godkend"));
-    let server = app.with_file_name(format!("godkend-server{}", std::env::consts::EXE_SUFFIX));
+    let dir = match option_env!("CARGO_BIN_EXE_godkend") {
+        Some(app) => PathBuf::from(app).parent().map(PathBuf::from),
+        None => std::env::current_exe()
+            .ok()
+            .and_then(|test| Some(test.parent()?.parent()?.to_path_buf())),
+    }
+    .expect("the build folder");
+    let server = dir.join(format!("godkend-server{}", std::env::consts::EXE_SUFFIX));
     assert!(
         server.exists(),
         "{} is missing: build it first (`cargo build -p godkend-server`; \
