@@ -233,7 +233,7 @@ fn run(app: &mut App, task: Task<Message>, runtime: &tokio::runtime::Runtime) {
             continue;
         };
         let actions: Vec<_> = runtime.block_on(async {
-            tokio::time::timeout(Duration::from_secs(60), stream.collect::<Vec<_>>())
+            tokio::time::timeout(Duration::from_mins(1), stream.collect::<Vec<_>>())
                 .await
                 .expect("the task finished")
         });
