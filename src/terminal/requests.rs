@@ -4,13 +4,14 @@
 //! when streams fail), the agent keeps the inbox, the outbox and the device's end,
 //! and this file only prints what the agent says and asks for the code and PIN.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use godkend_core::PinKey;
-use godkend_core::agent::{Agent, Choice, Effects, MemoryDevice, Notice, Work};
+use godkend_core::agent::{Agent, Choice, DeviceParts as _, Effects, MemoryDevice, Notice, Work};
 use godkend_core::answer::{Answer, Refusal};
 use godkend_core::client::{DeviceClient, VerifiedRequest};
 use godkend_core::connection::{self, ConnectionPolicy, ConnectionState, PushUpdate};
@@ -35,16 +36,11 @@ pub async fn serve(
     term: &mut Terminal,
 ) -> anyhow::Result<u8> {
     let mut live = Live::start(client);
-    let mut next: Option<VerifiedRequest> = None;
     let code = loop {
-        let request = if let Some(request) = next.take() {
-            request
-        } else {
-            term.absorb_typing()?;
-            match live.next_request().await? {
-                Ok(request) => request,
-                Err(code) => break code,
-            }
+        term.absorb_typing()?;
+        let request = match live.next_request().await? {
+            Ok(request) => request,
+            Err(code) => break code,
         };
         let mut prompt = Prompt {
             live: &mut live,
@@ -55,7 +51,8 @@ pub async fn serve(
         };
         match prompt.run().await? {
             Step::Done => println!("\nWaiting for requests... (Ctrl-C to quit)"),
-            Step::Newer(request) => next = Some(*request),
+            // The newer request is the agent's next arrival.
+            Step::Replaced => {}
             Step::Exit(code) => break code,
         }
     };
@@ -72,6 +69,8 @@ struct Live {
     flushed: mpsc::Sender<Vec<(String, Answer)>>,
     flushes: mpsc::Receiver<Vec<(String, Answer)>>,
     connected_before: bool,
+    /// Notices not handed out yet.
+    backlog: VecDeque<Notice>,
     /// How the device ended, once the server said so (for the exit code).
     ended: Option<DeviceState>,
 }
@@ -95,6 +94,7 @@ impl Live {
             flushed: answers_out,
             flushes: answers_in,
             connected_before: false,
+            backlog: VecDeque::new(),
             ended: None,
         }
     }
@@ -106,34 +106,38 @@ impl Live {
     /// Waits for the next new request; `Err(exit code)` once the device ended.
     async fn next_request(&mut self) -> anyhow::Result<Result<VerifiedRequest, u8>> {
         loop {
-            for notice in self.next().await? {
-                match notice {
-                    Notice::Arrived(request) => return Ok(Ok(*request)),
-                    Notice::DeviceEnded => return Ok(Err(self.ended())),
-                    other => Self::report(&other),
-                }
+            match self.next().await? {
+                Notice::Arrived(request) => return Ok(Ok(*request)),
+                Notice::DeviceEnded => return Ok(Err(self.ended())),
+                other => Self::report(&other),
             }
         }
     }
 
-    /// Feeds the agent the next thing that happens (a push update, a flush's
-    /// answers, or a second passing) and runs the work it asks for; its notices.
-    async fn next(&mut self) -> anyhow::Result<Vec<Notice>> {
-        let effects = tokio::select! {
-            update = self.updates.recv() => {
-                let update = update.context("the connection to the server stopped")?;
-                self.connected(&update);
-                self.agent.push(&update)
+    /// The agent's next notice, in order, none lost. Cancel-safe (a prompt races
+    /// it): whatever the agent said is in the backlog before anything else awaits.
+    async fn next(&mut self) -> anyhow::Result<Notice> {
+        loop {
+            if let Some(notice) = self.backlog.pop_front() {
+                return Ok(notice);
             }
-            Some(answers) = self.flushes.recv() => self.agent.flushed(answers),
-            () = tokio::time::sleep(Duration::from_secs(1)) => self.agent.tick(),
-        };
-        Ok(self.run(effects).await)
+            let effects = tokio::select! {
+                update = self.updates.recv() => {
+                    let update = update.context("the connection to the server stopped")?;
+                    self.connected(&update);
+                    self.agent.push(&update)
+                }
+                Some(answers) = self.flushes.recv() => self.agent.flushed(answers),
+                () = tokio::time::sleep(Duration::from_secs(1)) => self.agent.tick(),
+            };
+            let notices = self.run(effects);
+            self.backlog.extend(notices);
+        }
     }
 
     /// Runs the agent's work: flushes in the background (they retry until the
     /// request's deadline), the wipe check at once (nothing on disk to wipe).
-    async fn run(&mut self, effects: Effects) -> Vec<Notice> {
+    fn run(&mut self, effects: Effects) -> Vec<Notice> {
         let mut notices = effects.notices;
         for work in effects.work {
             match work {
@@ -151,7 +155,8 @@ impl Live {
                     if let Ok(status) = server.open::<DeviceStatus>(&envelope) {
                         self.ended = Some(status.status);
                     }
-                    let wiped = self.agent.wipe(envelope).await;
+                    // Nothing on disk: the check is quick and needs no blocking thread.
+                    let wiped = self.agent.device().wipe_if_ended(&envelope);
                     notices.extend(self.agent.wiped(wiped).notices);
                 }
             }
@@ -197,13 +202,19 @@ impl Live {
 
     /// The user's decision, signed and sent through the agent; the agent hears the
     /// answer too (it closes the request, keeps and retries, or ends the device).
-    async fn decide(&mut self, request: &VerifiedRequest, choice: Choice) -> (Answer, Vec<Notice>) {
+    /// Whether that ended the device (a refusal carrying its signed end); the
+    /// agent's other notices wait in the backlog.
+    async fn decide(&mut self, request: &VerifiedRequest, choice: Choice) -> (Answer, bool) {
         let kind = choice.kind();
         let answer = self.agent.decide(request, choice).await;
         let id = &request.request.request_id;
         let effects = self.agent.answered(id, kind, &answer, Instant::now());
-        let notices = self.run(effects).await;
-        (answer, notices)
+        let (ended, others): (Vec<_>, Vec<_>) = self
+            .run(effects)
+            .into_iter()
+            .partition(|n| matches!(n, Notice::DeviceEnded));
+        self.backlog.extend(others);
+        (answer, !ended.is_empty())
     }
 
     /// The exit code for how the device ended.
@@ -230,25 +241,27 @@ impl Live {
         let id = &request.request.request_id;
         let mut work = std::pin::pin!(work);
         loop {
-            let notices = tokio::select! {
+            let notice = tokio::select! {
                 out = &mut work => return Ok(Ok(out)),
-                notices = self.next() => notices?,
+                notice = self.next() => notice?,
             };
-            for notice in notices {
-                match notice {
-                    Notice::Closed(closed, standing) if &closed == id => {
-                        println!("\nThe request {}.", standing_text(standing));
-                        return Ok(Err(Step::Done));
-                    }
-                    // At most one request per user is pending: the agent says when a
-                    // newer one replaces this.
-                    Notice::Arrived(newer) => {
-                        println!("\nA newer request arrived and replaces this one.");
-                        return Ok(Err(Step::Newer(newer)));
-                    }
-                    Notice::DeviceEnded => return Ok(Err(Step::Exit(self.ended()))),
-                    other => Self::report(&other),
+            match notice {
+                // At most one request per user is pending: the agent closes this one
+                // before it announces the newer one, which comes next.
+                Notice::Closed(closed, Standing::Superseded) if &closed == id => {
+                    println!("\nA newer request arrived and replaces this one.");
+                    return Ok(Err(Step::Replaced));
                 }
+                Notice::Closed(closed, standing) if &closed == id => {
+                    println!("\nThe request {}.", standing_text(standing));
+                    return Ok(Err(Step::Done));
+                }
+                Notice::Arrived(_) => {
+                    self.backlog.push_front(notice);
+                    return Ok(Err(Step::Replaced));
+                }
+                Notice::DeviceEnded => return Ok(Err(Step::Exit(self.ended()))),
+                other => Self::report(&other),
             }
         }
     }
@@ -258,8 +271,8 @@ impl Live {
 enum Step {
     /// Answered, failed or closed: back to waiting.
     Done,
-    /// A newer request arrived; show it instead.
-    Newer(Box<VerifiedRequest>),
+    /// A newer request replaced it; the agent announces that one next.
+    Replaced,
     Exit(u8),
 }
 
@@ -309,8 +322,8 @@ impl Prompt<'_> {
                 Typed::Deny => Choice::Deny,
                 Typed::NotMe => Choice::NotMe,
             };
-            let (answer, notices) = self.live.decide(&self.request, choice).await;
-            if notices.iter().any(|n| matches!(n, Notice::DeviceEnded)) {
+            let (answer, ended) = self.live.decide(&self.request, choice).await;
+            if ended {
                 print_refusal_of_device(&answer);
                 return Ok(Step::Exit(self.live.ended()));
             }
