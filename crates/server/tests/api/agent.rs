@@ -186,8 +186,9 @@ async fn every_way_a_request_closes_reaches_the_agent(db: Db) {
     assert_eq!(outcome(&fifth.request_id), Some(Standing::Expired));
 }
 
-/// A server with alice's device, a proxy in front of it, and an agent for that
-/// device talking through the proxy (no push connection: these tests feed it).
+/// The outbox tests' set-up (a server with alice's device, a proxy in front of it
+/// that scripts answers to decisions), and an agent for that device talking through
+/// the proxy (no push connection: these tests feed it).
 struct Setup {
     server: TestServer,
     rp: crate::common::Rp,
@@ -197,18 +198,13 @@ struct Setup {
 }
 
 async fn setup(db: Db) -> Setup {
-    let server = TestServer::start_with(db, &["--push-backoff-seconds", "0"]).await;
-    server.add_user("alice");
-    let rp = server.add_rp("shop", "Shop");
-    let device = server.device("alice").await;
-    let (proxy, url) = Proxy::start(&server.url).await;
-    let via_proxy = device.client_at(&url);
-    let agent = Agent::new(Arc::new(MemoryDevice::new(Arc::new(via_proxy))));
+    let base = crate::outbox_retry::setup(db).await;
+    let agent = Agent::new(Arc::new(MemoryDevice::new(Arc::new(base.via_proxy))));
     Setup {
-        server,
-        rp,
-        device,
-        proxy,
+        server: base.server,
+        rp: base.rp,
+        device: base.device,
+        proxy: base.proxy,
         agent,
     }
 }

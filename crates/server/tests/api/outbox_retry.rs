@@ -127,17 +127,17 @@ fn quick() -> Backoff {
 
 /// The test server, a proxy in front of it, a device talking through the proxy, and
 /// its outbox.
-struct Setup {
-    server: TestServer,
-    rp: crate::common::Rp,
-    device: crate::common::Device,
-    proxy: Arc<Proxy>,
-    via_proxy: DeviceClient,
+pub(crate) struct Setup {
+    pub(crate) server: TestServer,
+    pub(crate) rp: crate::common::Rp,
+    pub(crate) device: crate::common::Device,
+    pub(crate) proxy: Arc<Proxy>,
+    pub(crate) via_proxy: DeviceClient,
     outbox: Outbox,
     _dir: tempfile::TempDir,
 }
 
-async fn setup(db: Db) -> Setup {
+pub(crate) async fn setup(db: Db) -> Setup {
     // Denials back off further requests; not what these tests are about.
     let server = TestServer::start_with(db, &["--push-backoff-seconds", "0"]).await;
     server.add_user("alice");
