@@ -2,7 +2,8 @@
 //! the auto-lock, and Escape.
 
 use super::{
-    App, Guarded, Instant, Message, Panel, Request, Screen, Task, Unlock, request, unlock,
+    App, Guarded, Instant, Message, OsSessionEvent, Panel, Request, Screen, Task, Unlock, request,
+    unlock,
 };
 
 impl App {
@@ -77,6 +78,19 @@ impl App {
         self.session.lock();
         self.close_guarded();
         tracing::info!("locked");
+    }
+
+    /// The OS session locked or the computer sleeps: the app locks with it, as a
+    /// password manager does. A resume locks too (the sleep may not have been heard
+    /// in time, or only the clock check saw it) and reconnects the push connection
+    /// at once, whose stream the sleep has most likely left dead.
+    pub(super) fn os_session(&mut self, event: OsSessionEvent) -> Task<Message> {
+        tracing::info!(?event, "OS session");
+        if event == OsSessionEvent::Resumed {
+            self.wake.notify_one();
+        }
+        self.lock();
+        Task::none()
     }
 
     /// Closes a panel that needs the app unlocked, once it is locked.

@@ -239,6 +239,7 @@ impl App {
             tray: Tray::none(),
             instance: Arc::new(Mutex::new(None)),
             user_settings: UserSettings::load(None, |_| Ok(())),
+            wake: Arc::new(Notify::new()),
         }
     }
 }
@@ -269,4 +270,31 @@ fn auto_lock_closes_the_settings_on_whatever_message_comes_first() {
         "the settings closed with the auto-lock"
     );
     assert!(!app.session.is_unlocked(t0 + AUTO_LOCK));
+}
+
+#[test]
+fn an_os_session_lock_or_sleep_locks_the_app_and_a_resume_reconnects() {
+    use godkend_core::os_session::OsSessionEvent;
+    use iced::futures::FutureExt as _;
+
+    for event in [
+        OsSessionEvent::Locked,
+        OsSessionEvent::Sleeping,
+        OsSessionEvent::Resumed,
+    ] {
+        let mut app = showing(Screen::Welcome(Welcome::new(None)));
+        let now = Instant::now();
+        app.session.proved(now);
+        let _ = app.update_at(Message::OpenSettings, now);
+        assert!(matches!(app.panel, Some(Panel::Settings(_))));
+        let _ = app.update_at(Message::OsSession(event), now);
+        assert!(!app.session.is_unlocked(now), "{event:?} locks");
+        assert!(app.panel.is_none(), "{event:?} closes the settings");
+        let woken = app.wake.notified().now_or_never().is_some();
+        assert_eq!(
+            woken,
+            event == OsSessionEvent::Resumed,
+            "only a resume wakes the push connection ({event:?})"
+        );
+    }
 }
