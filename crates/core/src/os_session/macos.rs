@@ -44,7 +44,7 @@ pub(super) fn events() -> impl Stream<Item = OsSessionEvent> + Send + 'static {
             }
         }
         None => {
-            tracing::info!("NSWorkspace is not there: the app does not lock when the Mac sleeps")
+            tracing::info!("NSWorkspace is not there: the app does not lock when the Mac sleeps");
         }
     }
     observe(
