@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use godkend_core::client::{DeviceClient, ServerClient};
 use godkend_core::connection::{self, ConnectionPolicy, ConnectionState, PushUpdate};
 use godkend_core::push::PushEvent;
 use godkend_protocol::messages::CloseReason;
@@ -39,6 +40,32 @@ async fn expect<T>(
     }
 }
 
+/// The id of a request that arrived on the stream.
+fn request_arrived(update: &PushUpdate) -> Option<String> {
+    match update {
+        PushUpdate::Event(e) => match &**e {
+            PushEvent::Request(r) => Some(r.request.request_id.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The same device as `device`, reaching the server only through `url`.
+fn same_device_via(device: &crate::common::Device, url: &str) -> Arc<DeviceClient> {
+    let via = ServerClient::new(
+        url::Url::parse(url).unwrap(),
+        device.client.server.server_key(),
+    )
+    .unwrap();
+    Arc::new(DeviceClient::new(
+        via,
+        device.client.device_id.clone(),
+        device.client.user.clone(),
+        godkend_core::DeviceKey::from_seed(&device.client.key().seed()),
+    ))
+}
+
 async fn connection_survives_restarts_and_outages(db: Db) {
     let mut server = TestServer::start(db).await;
     server.add_user("alice");
@@ -59,14 +86,7 @@ async fn connection_survives_restarts_and_outages(db: Db) {
     })
     .await;
     let first = rp.login("alice").await;
-    let got = expect(&mut updates, "the first request", |u| match u {
-        PushUpdate::Event(e) => match &**e {
-            PushEvent::Request(r) => Some(r.request.request_id.clone()),
-            _ => None,
-        },
-        _ => None,
-    })
-    .await;
+    let got = expect(&mut updates, "the first request", request_arrived).await;
     assert_eq!(got, first.request_id);
 
     // Crash and restart: the device reconnects and resumes from its last event id,
@@ -85,14 +105,7 @@ async fn connection_survives_restarts_and_outages(db: Db) {
         (closed.request_id.as_str(), closed.reason),
         (first.request_id.as_str(), CloseReason::Superseded)
     );
-    let got = expect(&mut updates, "the second request", |u| match u {
-        PushUpdate::Event(e) => match &**e {
-            PushEvent::Request(r) => Some(r.request.request_id.clone()),
-            _ => None,
-        },
-        _ => None,
-    })
-    .await;
+    let got = expect(&mut updates, "the second request", request_arrived).await;
     assert_eq!(got, second.request_id);
 
     // The server goes away: the device says it is offline, and comes back by itself.
@@ -166,25 +179,12 @@ async fn stream_blocking_proxy(upstream: String) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn falls_back_to_polling_when_streams_are_blocked() {
-    use godkend_core::client::{DeviceClient, ServerClient};
-
     let server = TestServer::start(Db::Sqlite).await;
     server.add_user("alice");
     let rp = server.add_rp("shop", "Shop");
     let device = server.device("alice").await;
-    // The same device, reaching the server only through the proxy.
     let proxy = stream_blocking_proxy(server.url.clone()).await;
-    let via_proxy = ServerClient::new(
-        url::Url::parse(&proxy).unwrap(),
-        device.client.server.server_key(),
-    )
-    .unwrap();
-    let client = Arc::new(DeviceClient::new(
-        via_proxy,
-        device.client.device_id.clone(),
-        device.client.user.clone(),
-        godkend_core::DeviceKey::from_seed(&device.client.key().seed()),
-    ));
+    let client = same_device_via(&device, &proxy);
     let policy = ConnectionPolicy {
         failures_before_polling: 2,
         poll_interval: Duration::from_millis(200),
@@ -305,24 +305,12 @@ impl Relay {
 /// what arrives next comes over the new connection.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wake_after_sleep_reconnects_at_once() {
-    use godkend_core::client::{DeviceClient, ServerClient};
-
     let server = TestServer::start(Db::Sqlite).await;
     server.add_user("alice");
     let rp = server.add_rp("shop", "Shop");
     let device = server.device("alice").await;
     let relay = Relay::start(&server.url).await;
-    let via_relay = ServerClient::new(
-        url::Url::parse(&relay.url).unwrap(),
-        device.client.server.server_key(),
-    )
-    .unwrap();
-    let client = Arc::new(DeviceClient::new(
-        via_relay,
-        device.client.device_id.clone(),
-        device.client.user.clone(),
-        godkend_core::DeviceKey::from_seed(&device.client.key().seed()),
-    ));
+    let client = same_device_via(&device, &relay.url);
     // The default heartbeat timeout: longer than `expect` waits.
     let policy = ConnectionPolicy::default();
     assert!(policy.heartbeat_timeout > Duration::from_secs(30));
@@ -343,13 +331,11 @@ async fn a_wake_after_sleep_reconnects_at_once() {
     .await;
     assert!(relay.accepted() > before, "a new connection was made");
     let created = rp.login("alice").await;
-    let got = expect(&mut updates, "a request over the new stream", |u| match u {
-        PushUpdate::Event(e) => match &**e {
-            PushEvent::Request(r) => Some(r.request.request_id.clone()),
-            _ => None,
-        },
-        _ => None,
-    })
+    let got = expect(
+        &mut updates,
+        "a request over the new stream",
+        request_arrived,
+    )
     .await;
     assert_eq!(got, created.request_id);
     task.abort();
