@@ -63,18 +63,31 @@ fn os_events() -> BoxStream<'static, OsSessionEvent> {
 /// A `Resumed` each time the wall clock ran well ahead of the monotonic clock
 /// between two checks `every` apart.
 pub fn clock_jumps(every: Duration) -> impl Stream<Item = OsSessionEvent> + Send + 'static {
+    clock_jumps_on(every, || (Instant::now(), SystemTime::now()))
+}
+
+/// [`clock_jumps`] reading the two clocks from `clocks` (tests pass their own).
+fn clock_jumps_on(
+    every: Duration,
+    mut clocks: impl FnMut() -> (Instant, SystemTime) + Send + 'static,
+) -> impl Stream<Item = OsSessionEvent> + Send + 'static {
     let mut ticks = tokio::time::interval(every);
     // After a suspend, one check, not a burst of the missed ones.
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let watch = ClockWatch::new(Instant::now(), SystemTime::now());
-    stream::unfold((watch, ticks), |(mut watch, mut ticks)| async move {
-        loop {
-            ticks.tick().await;
-            if watch.check(Instant::now(), SystemTime::now()) {
-                return Some((OsSessionEvent::Resumed, (watch, ticks)));
+    let (monotonic, wall) = clocks();
+    let watch = ClockWatch::new(monotonic, wall);
+    stream::unfold(
+        (watch, ticks, clocks),
+        |(mut watch, mut ticks, mut clocks)| async move {
+            loop {
+                ticks.tick().await;
+                let (monotonic, wall) = clocks();
+                if watch.check(monotonic, wall) {
+                    return Some((OsSessionEvent::Resumed, (watch, ticks, clocks)));
+                }
             }
-        }
-    })
+        },
+    )
 }
 
 /// Tells a resume from the clocks alone. The monotonic clock stops while the
@@ -155,5 +168,27 @@ mod tests {
         // Some thirty checks on a machine that does not sleep.
         let next = tokio::time::timeout(Duration::from_millis(300), jumps.next()).await;
         assert!(next.is_err(), "no resume without a sleep: {next:?}");
+    }
+
+    #[tokio::test]
+    async fn the_clock_check_reports_a_wall_clock_that_ran_ahead_once() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicU64, Ordering};
+
+        // The wall clock as the OS keeps it, plus how long the "computer slept".
+        let slept = Arc::new(AtomicU64::new(0));
+        let asleep = Arc::clone(&slept);
+        let clocks = move || {
+            let wall = SystemTime::now() + Duration::from_secs(asleep.load(Ordering::SeqCst));
+            (Instant::now(), wall)
+        };
+        let mut jumps = Box::pin(clock_jumps_on(Duration::from_millis(10), clocks));
+        let quiet = tokio::time::timeout(Duration::from_millis(100), jumps.next()).await;
+        assert!(quiet.is_err(), "no resume before the sleep: {quiet:?}");
+        slept.store(3600, Ordering::SeqCst);
+        let resumed = tokio::time::timeout(Duration::from_secs(5), jumps.next()).await;
+        assert_eq!(resumed, Ok(Some(OsSessionEvent::Resumed)));
+        let again = tokio::time::timeout(Duration::from_millis(100), jumps.next()).await;
+        assert!(again.is_err(), "one sleep, one resume: {again:?}");
     }
 }
