@@ -13,6 +13,7 @@ use godkend_core::answer::Answer;
 use godkend_core::client::{DeviceClient, VerifiedRequest};
 use godkend_core::connection::{self, ConnectionPolicy, PushUpdate};
 use godkend_core::device::Device;
+use godkend_core::os_session::OsSessionEvent;
 use godkend_core::standing::Standing;
 use iced::futures::{SinkExt as _, Stream};
 use iced::{Size, Subscription, Task, keyboard, window};
@@ -134,6 +135,8 @@ pub struct App {
     instance: Arc<Mutex<Option<instance::Listener>>>,
     /// The user's settings, loaded at start and saved on every change.
     user_settings: UserSettings,
+    /// Tells the push connection to reconnect at once (after a resume).
+    wake: Arc<Notify>,
 }
 
 #[derive(Debug, Clone)]
@@ -176,6 +179,8 @@ pub enum Message {
     Notification(Option<notification::Action>),
     WindowOpened(window::Id),
     WindowClosed(window::Id),
+    /// The OS session locked, or the computer sleeps or woke up.
+    OsSession(OsSessionEvent),
 }
 
 impl App {
@@ -198,6 +203,7 @@ impl App {
             tray: Tray::spawn(),
             instance: Arc::new(Mutex::new(listener)),
             user_settings,
+            wake: Arc::new(Notify::new()),
         };
         // The window opens once it is known what it should show.
         let load = Task::perform(crate::device::load(), Message::Loaded);
@@ -257,6 +263,7 @@ impl App {
             Message::SessionTick | Message::Notification(None) => Task::none(),
             Message::WindowOpened(id) => self.window_opened(id),
             Message::WindowClosed(id) => self.window_closed(id),
+            Message::OsSession(event) => self.os_session(event),
         }
     }
 

@@ -339,3 +339,32 @@ fn a_request_is_approved_with_code_and_pin_through_the_app_and_the_real_server()
         godkend_protocol::messages::RequestState::Approved
     );
 }
+
+#[test]
+fn an_os_session_lock_or_sleep_locks_the_app_and_a_resume_reconnects() {
+    use godkend_core::os_session::OsSessionEvent;
+    use iced::futures::FutureExt as _;
+
+    for event in [
+        OsSessionEvent::Locked,
+        OsSessionEvent::Sleeping,
+        OsSessionEvent::Resumed,
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = home(dir.path());
+        let now = Instant::now();
+        app.agent.as_mut().unwrap().proved(now);
+        let _ = app.update_at(Message::OpenSettings, now);
+        assert!(matches!(app.panel, Some(Panel::Settings(_))));
+        let _ = app.update_at(Message::OsSession(event), now);
+        let agent = app.agent.as_ref().unwrap();
+        assert!(!agent.is_unlocked(now), "{event:?} locks");
+        assert!(app.panel.is_none(), "{event:?} closes the settings");
+        let woken = app.wake.notified().now_or_never().is_some();
+        assert_eq!(
+            woken,
+            event == OsSessionEvent::Resumed,
+            "only a resume wakes the push connection ({event:?})"
+        );
+    }
+}

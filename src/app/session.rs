@@ -3,7 +3,9 @@
 
 use crate::screen::DeviceScreen as _;
 
-use super::{App, Guarded, Instant, Message, Panel, Request, Task, Unlock, request, unlock};
+use super::{
+    App, Guarded, Instant, Message, OsSessionEvent, Panel, Request, Task, Unlock, request, unlock,
+};
 
 impl App {
     /// Opens `panel`, after the PIN when there is a device and the app is locked.
@@ -75,6 +77,18 @@ impl App {
         tracing::info!("locked");
         self.close_guarded();
         self.feed(|agent| agent.lock(Instant::now()))
+    }
+
+    /// The OS session locked or the computer sleeps: the app locks with it, as a
+    /// password manager does. A resume locks too (the sleep may not have been heard
+    /// in time, or only the clock check saw it) and reconnects the push connection
+    /// at once, whose stream the sleep has most likely left dead.
+    pub(super) fn os_session(&mut self, event: OsSessionEvent) -> Task<Message> {
+        tracing::info!(?event, "OS session");
+        if event == OsSessionEvent::Resumed {
+            self.wake.notify_one();
+        }
+        self.lock()
     }
 
     /// Closes a panel that needs the app unlocked, once it is locked.

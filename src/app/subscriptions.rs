@@ -1,5 +1,7 @@
-//! What the app listens to: the tray, other launches, window closes, keys, the
-//! push connection of the device, and timers.
+//! What the app listens to: the tray, other launches, window closes, keys, the OS
+//! session's lock and sleep, the push connection of the device, and timers.
+
+use godkend_core::os_session;
 
 use super::*;
 
@@ -11,9 +13,10 @@ impl App {
                 .map(Message::Handover),
             window::close_events().map(Message::WindowClosed),
             keyboard::listen().filter_map(focus_key),
+            Subscription::run(os_session::watch).map(Message::OsSession),
         ];
         if let Some(agent) = &self.agent {
-            let client = Push(Arc::clone(agent.client()));
+            let client = Push(Arc::clone(agent.client()), Arc::clone(&self.wake));
             subscriptions.push(Subscription::run_with(client, Push::updates).map(Message::Push));
             if agent.pending().is_some() || self.request.as_ref().is_some_and(Request::is_open) {
                 subscriptions
@@ -76,8 +79,9 @@ pub(super) fn take(listener: &Mutex<Option<instance::Listener>>) -> Option<insta
 }
 
 /// The push connection of one device, as a subscription: it runs as long as that
-/// device is shown, and is told apart from another device's by the device id.
-struct Push(Arc<DeviceClient>);
+/// device is shown, and is told apart from another device's by the device id. The
+/// app's wake makes it reconnect at once (after a resume).
+struct Push(Arc<DeviceClient>, Arc<Notify>);
 
 impl Hash for Push {
     fn hash<H: Hasher>(&self, state: &mut H) {
@@ -88,10 +92,9 @@ impl Hash for Push {
 impl Push {
     fn updates(&self) -> impl Stream<Item = PushUpdate> + use<> {
         let client = Arc::clone(&self.0);
+        let wake = Arc::clone(&self.1);
         iced::stream::channel(16, async move |mut output| {
             let (tx, mut rx) = mpsc::channel(16);
-            // Nothing calls for an early reconnect yet (sleep/resume comes later).
-            let wake = Arc::new(Notify::new());
             let run = connection::run(client, ConnectionPolicy::default(), tx, wake);
             let forward = async move {
                 while let Some(update) = rx.recv().await {

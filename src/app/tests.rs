@@ -241,6 +241,7 @@ impl App {
             tray: Tray::none(),
             instance: Arc::new(Mutex::new(None)),
             user_settings: UserSettings::load(None, |_| Ok(())),
+            wake: Arc::new(Notify::new()),
         }
     }
 }

@@ -88,7 +88,8 @@ enum Ended {
     Device,
     /// The app is gone.
     Closed,
-    /// The stream broke after it was up (worth an immediate retry).
+    /// The stream broke after it was up, or the app asked for a reconnect (worth an
+    /// immediate retry).
     Dropped,
     /// It could not be opened or died before any event.
     Failed(CoreError),
@@ -111,7 +112,17 @@ pub async fn run(
         {
             return;
         }
-        match stream_session(&client, &policy, &updates, &mut last_id).await {
+        // A wake drops the stream at once: after a sleep its TCP connection is
+        // usually dead without a word, and the heartbeat timeout would take half
+        // a minute to notice.
+        let session = tokio::select! {
+            ended = stream_session(&client, &policy, &updates, &mut last_id) => ended,
+            () = wake.notified() => {
+                tracing::info!("reconnecting at once (resume or network change)");
+                Ended::Dropped
+            }
+        };
+        match session {
             Ended::Device | Ended::Closed => return,
             Ended::Dropped => failures = 0,
             Ended::Failed(error) => {

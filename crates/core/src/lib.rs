@@ -16,6 +16,7 @@ pub mod files;
 pub mod history;
 pub mod inbox;
 pub mod keys;
+pub mod os_session;
 pub mod outbox;
 pub mod pin;
 pub mod profile;

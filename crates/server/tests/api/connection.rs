@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use godkend_core::client::{DeviceClient, ServerClient};
 use godkend_core::connection::{self, ConnectionPolicy, ConnectionState, PushUpdate};
 use godkend_core::push::PushEvent;
 use godkend_protocol::messages::CloseReason;
@@ -39,6 +40,32 @@ async fn expect<T>(
     }
 }
 
+/// The id of a request that arrived on the stream.
+fn request_arrived(update: &PushUpdate) -> Option<String> {
+    match update {
+        PushUpdate::Event(e) => match &**e {
+            PushEvent::Request(r) => Some(r.request.request_id.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The same device as `device`, reaching the server only through `url`.
+fn same_device_via(device: &crate::common::Device, url: &str) -> Arc<DeviceClient> {
+    let via = ServerClient::new(
+        url::Url::parse(url).unwrap(),
+        device.client.server.server_key(),
+    )
+    .unwrap();
+    Arc::new(DeviceClient::new(
+        via,
+        device.client.device_id.clone(),
+        device.client.user.clone(),
+        godkend_core::DeviceKey::from_seed(&device.client.key().seed()),
+    ))
+}
+
 async fn connection_survives_restarts_and_outages(db: Db) {
     let mut server = TestServer::start(db).await;
     server.add_user("alice");
@@ -59,14 +86,7 @@ async fn connection_survives_restarts_and_outages(db: Db) {
     })
     .await;
     let first = rp.login("alice").await;
-    let got = expect(&mut updates, "the first request", |u| match u {
-        PushUpdate::Event(e) => match &**e {
-            PushEvent::Request(r) => Some(r.request.request_id.clone()),
-            _ => None,
-        },
-        _ => None,
-    })
-    .await;
+    let got = expect(&mut updates, "the first request", request_arrived).await;
     assert_eq!(got, first.request_id);
 
     // Crash and restart: the device reconnects and resumes from its last event id,
@@ -85,14 +105,7 @@ async fn connection_survives_restarts_and_outages(db: Db) {
         (closed.request_id.as_str(), closed.reason),
         (first.request_id.as_str(), CloseReason::Superseded)
     );
-    let got = expect(&mut updates, "the second request", |u| match u {
-        PushUpdate::Event(e) => match &**e {
-            PushEvent::Request(r) => Some(r.request.request_id.clone()),
-            _ => None,
-        },
-        _ => None,
-    })
-    .await;
+    let got = expect(&mut updates, "the second request", request_arrived).await;
     assert_eq!(got, second.request_id);
 
     // The server goes away: the device says it is offline, and comes back by itself.
@@ -166,25 +179,12 @@ async fn stream_blocking_proxy(upstream: String) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn falls_back_to_polling_when_streams_are_blocked() {
-    use godkend_core::client::{DeviceClient, ServerClient};
-
     let server = TestServer::start(Db::Sqlite).await;
     server.add_user("alice");
     let rp = server.add_rp("shop", "Shop");
     let device = server.device("alice").await;
-    // The same device, reaching the server only through the proxy.
     let proxy = stream_blocking_proxy(server.url.clone()).await;
-    let via_proxy = ServerClient::new(
-        url::Url::parse(&proxy).unwrap(),
-        device.client.server.server_key(),
-    )
-    .unwrap();
-    let client = Arc::new(DeviceClient::new(
-        via_proxy,
-        device.client.device_id.clone(),
-        device.client.user.clone(),
-        godkend_core::DeviceKey::from_seed(&device.client.key().seed()),
-    ));
+    let client = same_device_via(&device, &proxy);
     let policy = ConnectionPolicy {
         failures_before_polling: 2,
         poll_interval: Duration::from_millis(200),
@@ -239,4 +239,104 @@ async fn a_device_revoked_while_away_learns_it_on_connecting() {
         .await
         .expect("the connection task ends")
         .unwrap();
+}
+
+/// A TCP relay to the server whose open connections can all go silent at once, as
+/// they do when the computer sleeps: no byte passes and nothing closes. Connections
+/// made afterwards pass as before.
+struct Relay {
+    url: String,
+    accepted: Arc<std::sync::atomic::AtomicUsize>,
+    silence: tokio::sync::watch::Sender<()>,
+}
+
+impl Relay {
+    async fn start(upstream: &str) -> Relay {
+        use std::sync::atomic::Ordering;
+
+        let upstream = upstream
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (silence, silenced) = tokio::sync::watch::channel(());
+        let counter = accepted.clone();
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let upstream = upstream.clone();
+                let mut silenced = silenced.clone();
+                silenced.mark_unchanged();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = silenced.changed() => {
+                            // Asleep: both sockets stay open and carry nothing.
+                            std::future::pending::<()>().await;
+                        }
+                    }
+                });
+            }
+        });
+        Relay {
+            url,
+            accepted,
+            silence,
+        }
+    }
+
+    /// Every connection open now goes silent.
+    fn sleep(&self) {
+        self.silence.send_replace(());
+    }
+
+    fn accepted(&self) -> usize {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// After a sleep the event stream is silent but not closed; the heartbeat timeout
+/// (35 s) would notice it late. A wake (the app's resume) reconnects at once, and
+/// what arrives next comes over the new connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wake_after_sleep_reconnects_at_once() {
+    let server = TestServer::start(Db::Sqlite).await;
+    server.add_user("alice");
+    let rp = server.add_rp("shop", "Shop");
+    let device = server.device("alice").await;
+    let relay = Relay::start(&server.url).await;
+    let client = same_device_via(&device, &relay.url);
+    // The default heartbeat timeout: longer than `expect` waits.
+    let policy = ConnectionPolicy::default();
+    assert!(policy.heartbeat_timeout > Duration::from_secs(30));
+    let (tx, mut updates) = mpsc::channel(64);
+    let wake = Arc::new(Notify::new());
+    let task = tokio::spawn(connection::run(client, policy, tx, wake.clone()));
+    expect(&mut updates, "connected", |u| {
+        matches!(u, PushUpdate::State(ConnectionState::Connected)).then_some(())
+    })
+    .await;
+
+    relay.sleep();
+    let before = relay.accepted();
+    wake.notify_one();
+    expect(&mut updates, "connected again at once", |u| {
+        matches!(u, PushUpdate::State(ConnectionState::Connected)).then_some(())
+    })
+    .await;
+    assert!(relay.accepted() > before, "a new connection was made");
+    let created = rp.login("alice").await;
+    let got = expect(
+        &mut updates,
+        "a request over the new stream",
+        request_arrived,
+    )
+    .await;
+    assert_eq!(got, created.request_id);
+    task.abort();
 }
