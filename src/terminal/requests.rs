@@ -10,11 +10,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+use futures::StreamExt as _;
 use godkend_core::PinKey;
 use godkend_core::agent::{Agent, Choice, DeviceParts as _, Effects, MemoryDevice, Notice, Work};
 use godkend_core::answer::{Answer, Refusal};
 use godkend_core::client::{DeviceClient, VerifiedRequest};
 use godkend_core::connection::{self, ConnectionPolicy, ConnectionState, PushUpdate};
+use godkend_core::os_session::{self, OsSessionEvent};
 use godkend_core::standing::Standing;
 use godkend_protocol::ErrorCode;
 use godkend_protocol::messages::{DecisionKind, DeviceState, DeviceStatus, RequestKind};
@@ -80,6 +82,17 @@ impl Live {
         let agent = Agent::new(Arc::new(MemoryDevice::new(Arc::clone(&client))));
         let (tx, updates) = mpsc::channel(64);
         let wake = Arc::new(Notify::new());
+        // After a sleep the stream is most likely dead: reconnect at once on resume,
+        // as the desktop app does.
+        let resumes = Arc::clone(&wake);
+        tokio::spawn(async move {
+            let mut events = std::pin::pin!(os_session::watch());
+            while let Some(event) = events.next().await {
+                if event == OsSessionEvent::Resumed {
+                    resumes.notify_one();
+                }
+            }
+        });
         let connection = tokio::spawn(connection::run(
             client,
             ConnectionPolicy::default(),
