@@ -147,10 +147,12 @@ pub enum Message {
     Home(home::Message),
     /// From the push connection of the agent's device.
     Push(PushUpdate),
-    /// Decisions that waited in the outbox were sent: the answer to each.
-    Flushed(Vec<(String, Answer)>),
-    /// The local wipe after a signed "revoked"/"blocked": whether it wiped.
-    Wiped(Result<bool, String>),
+    /// Decisions that waited in the outbox of the device with this id were sent:
+    /// the answer to each.
+    Flushed(String, Vec<(String, Answer)>),
+    /// The local wipe of the device with this id after a signed "revoked" or
+    /// "blocked": whether it wiped.
+    Wiped(String, Result<bool, String>),
     Request(request::Message),
     /// Once a second while a request is pending: countdowns and expiry.
     Tick,
@@ -238,8 +240,13 @@ impl App {
             Message::Problem(message) => self.problem(message),
             Message::Home(message) => self.home(&message),
             Message::Push(update) => self.feed(|agent| agent.push(&update)),
-            Message::Flushed(answers) => self.feed(|agent| agent.flushed(answers)),
-            Message::Wiped(result) => self.feed(|agent| agent.wiped(result)),
+            // Answers about a device that is gone (wiped, replaced) are not this one's.
+            Message::Flushed(device, answers) => {
+                self.feed_device(&device, |agent| agent.flushed(answers))
+            }
+            Message::Wiped(device, result) => {
+                self.feed_device(&device, |agent| agent.wiped(result))
+            }
             Message::Request(message) => self.request(message),
             Message::Tick => self.tick(),
             Message::Settings(message) => self.settings(message),
@@ -398,12 +405,18 @@ impl App {
                 {
                     return self.request(request::Message::Deny);
                 }
-                match agent.tracked(&id) {
+                let pending = match agent.tracked(&id) {
                     Some((request, Standing::Pending))
                         if !godkend_protocol::rules::is_expired(request.request.exp, now) =>
                     {
+                        Some(request.clone())
+                    }
+                    _ => None,
+                };
+                match (pending, &mut self.agent) {
+                    (Some(request), Some(agent)) => {
                         tracing::info!(request = %id, "denied from the notification");
-                        decide(agent, request, Choice::Deny)
+                        decide(agent, &request, Choice::Deny)
                     }
                     _ => Task::none(),
                 }
@@ -415,7 +428,10 @@ impl App {
     fn open_request(&mut self, pending: VerifiedRequest, now: i64) -> Task<Message> {
         tracing::info!(request = %pending.request.request_id, "request shown");
         self.request = Some(Request::new(pending, now));
-        self.panel = None;
+        // A revocation under way stays on top until it is answered.
+        if !matches!(&self.panel, Some(Panel::Revoke(revoke)) if revoke.is_working()) {
+            self.panel = None;
+        }
         iced::widget::operation::focus(request::CODE_FIELD)
     }
 
@@ -429,7 +445,7 @@ impl App {
             }
             _ => Task::none(),
         };
-        let (Some(request), Some(agent)) = (&mut self.request, &self.agent) else {
+        let (Some(request), Some(agent)) = (&mut self.request, &mut self.agent) else {
             return heard;
         };
         let focus = if matches!(message, request::Message::NotMe) {

@@ -211,7 +211,10 @@ fn a_signed_end_of_another_server_is_ignored_and_the_device_stays() {
         .unwrap()
         .block_on(app.agent.as_ref().unwrap().wipe(envelope));
     assert_eq!(wiped, Ok(false));
-    let _ = app.update_at(Message::Wiped(wiped), Instant::now());
+    let device = app.agent.as_ref().unwrap().client().device_id.clone();
+    let _ = app.update_at(Message::Wiped(device, wiped), Instant::now());
+    // A wipe's answer about another device (one this app had before) is ignored.
+    let _ = app.update_at(Message::Wiped("dev-gone".into(), Ok(true)), Instant::now());
     assert!(matches!(app.screen, Screen::Home));
     assert!(app.agent.is_some());
     assert!(dir.path().join("config").exists());

@@ -19,6 +19,19 @@ impl App {
         }
     }
 
+    /// Gives one input to the agent of the device `device_id`, if that is still
+    /// the app's device.
+    pub(super) fn feed_device(
+        &mut self,
+        device_id: &str,
+        input: impl FnOnce(&mut Agent) -> Effects,
+    ) -> Task<Message> {
+        match &self.agent {
+            Some(agent) if agent.client().device_id == device_id => self.feed(input),
+            _ => Task::none(),
+        }
+    }
+
     /// Acts on what the agent says: notifications shown and withdrawn, the request
     /// screen and the activity screen kept current, panels closed on lock, the
     /// welcome screen after the device ended; and runs the agent's work.
@@ -39,11 +52,19 @@ impl App {
                     if let Some(standing) = answer.standing() {
                         self.closed(&id, standing);
                     }
+                    if let Some(screen) = self.request.as_mut().filter(|r| r.request_id() == id) {
+                        screen.answered_later(answer);
+                    }
                 }
                 Notice::Queued(id, reason) => {
                     tracing::info!(request = %id, %reason, "a decision waits in the outbox");
                 }
-                Notice::Locked => self.close_guarded(),
+                Notice::Locked => {
+                    self.close_guarded();
+                    if let Some(screen) = &mut self.request {
+                        screen.forget_secrets();
+                    }
+                }
                 Notice::DeviceEnded => tasks.push(self.device_ended_here()),
             }
         }
@@ -53,8 +74,8 @@ impl App {
         if let Some(agent) = &self.agent {
             for work in effects.work {
                 tasks.push(match work {
-                    Work::Flush => Task::perform(agent.flush(), Message::Flushed),
-                    Work::Wipe(status) => Task::perform(agent.wipe(status), Message::Wiped),
+                    Work::Flush => flush(agent),
+                    Work::Wipe(status) => wipe(agent, status),
                 });
             }
         }
@@ -93,7 +114,7 @@ impl App {
     fn device_ended_here(&mut self) -> Task<Message> {
         // The user's own revocation: the server's signed "revoked" can come down the
         // push stream before the answer to the revoke call itself.
-        if matches!(self.panel, Some(Panel::Revoke(_))) {
+        if matches!(&self.panel, Some(Panel::Revoke(revoke)) if revoke.is_working()) {
             return self.revoked();
         }
         self.agent = None;
@@ -132,10 +153,30 @@ pub(super) fn derive_pin_key(
 
 /// Signs and sends `choice` on `request` through the agent; the answer comes back
 /// as the request screen's `Sent`, which the agent hears too.
-pub(super) fn decide(agent: &Agent, request: &VerifiedRequest, choice: Choice) -> Task<Message> {
+pub(super) fn decide(
+    agent: &mut Agent,
+    request: &VerifiedRequest,
+    choice: Choice,
+) -> Task<Message> {
     let id = request.request.request_id.clone();
     let kind = choice.kind();
     Task::perform(agent.decide(request, choice), move |answer| {
         Message::Request(request::Message::Sent(id.clone(), kind, answer))
+    })
+}
+
+/// Sends what waits in the agent's outbox; the answers come back for its device.
+fn flush(agent: &Agent) -> Task<Message> {
+    let device = agent.client().device_id.clone();
+    Task::perform(agent.flush(), move |answers| {
+        Message::Flushed(device.clone(), answers)
+    })
+}
+
+/// Wipes the agent's device if the signed `status` ends it.
+pub(super) fn wipe(agent: &Agent, status: godkend_protocol::Envelope) -> Task<Message> {
+    let device = agent.client().device_id.clone();
+    Task::perform(agent.wipe(status), move |result| {
+        Message::Wiped(device.clone(), result)
     })
 }

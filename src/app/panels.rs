@@ -143,7 +143,7 @@ impl App {
     ) -> Task<Message> {
         self.panel = None;
         match (&self.agent, status) {
-            (Some(agent), Some(status)) => Task::perform(agent.wipe(status), Message::Wiped),
+            (Some(agent), Some(status)) => super::live::wipe(agent, status),
             _ => Task::none(),
         }
     }

@@ -93,6 +93,12 @@ impl App {
 
     /// Closes a panel that needs the app unlocked, once it is locked.
     pub(super) fn close_guarded(&mut self) {
+        // A revocation under way stays: its answer says what shows next.
+        if let Some(Panel::Revoke(revoke)) = &self.panel
+            && revoke.is_working()
+        {
+            return;
+        }
         if matches!(
             self.panel,
             Some(

@@ -30,7 +30,8 @@ use crate::widget::button;
 use crate::fl;
 
 /// The one shape of a screen that works with the device (unlock, change PIN, my
-/// devices, revoke, the request): `update` is pure, so tests drive it without a
+/// devices, revoke; the request screen has the same `update` and leaves its work,
+/// which goes through the agent, to the app): `update` is pure, so tests drive it without a
 /// device; it changes the screen and says what work to run and what to tell the
 /// app. The app runs the work against its agent's device with `start`.
 pub trait DeviceScreen {

@@ -65,6 +65,8 @@ pub enum Ending {
     Queued(DecisionKind),
     /// Wrong PIN too many times: the device is blocked.
     Blocked,
+    /// The server says it is no longer pending (the reason comes with its close).
+    NotPending,
     /// The server refused the decision for another reason.
     Refused(String),
 }
@@ -149,6 +151,15 @@ impl Request {
         }
     }
 
+    /// A decision this screen queued got its answer from a later flush: shown as if
+    /// it had come at once (a refusal that leaves the request pending opens it
+    /// again, so the code or PIN can be typed anew).
+    pub fn answered_later(&mut self, answer: Answer) {
+        if let Stage::Final(Ending::Queued(kind)) = self.stage {
+            self.sent(kind, answer);
+        }
+    }
+
     /// Whether "this was not me" waits for its confirmation.
     pub fn is_confirming(&self) -> bool {
         self.confirming_not_me
@@ -174,7 +185,9 @@ impl Request {
             && (self.pin_key.is_some() || self.pin.is_ready())
     }
 
-    fn forget_secrets(&mut self) {
+    /// The app locked: the PIN and its key go (a retried code then needs the PIN
+    /// again).
+    pub fn forget_secrets(&mut self) {
         self.pin.clear();
         self.pin_key = None;
     }
@@ -285,6 +298,9 @@ impl Request {
                 self.notice = Some(fl!("request-wrong-pin", left = left));
             }
             Some(ErrorCode::DeviceBlocked) => self.finish(Ending::Blocked),
+            Some(ErrorCode::RequestNotPending | ErrorCode::DecisionConflict) => {
+                self.finish(Ending::NotPending);
+            }
             _ => match refusal.standing() {
                 Some(standing) => self.finish(Ending::Closed(standing)),
                 None => self.finish(Ending::Refused(refusal.reason)),

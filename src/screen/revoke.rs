@@ -65,6 +65,12 @@ impl DeviceScreen for Revoke {
 }
 
 impl Revoke {
+    /// Whether the revocation is under way (it must not be closed meanwhile: its
+    /// answer decides what shows next).
+    pub fn is_working(&self) -> bool {
+        self.working
+    }
+
     pub fn new() -> Self {
         Revoke {
             pin: PinField::default(),

@@ -122,7 +122,16 @@ impl Live {
             match self.next().await? {
                 Notice::Arrived(request) => return Ok(Ok(*request)),
                 Notice::DeviceEnded => return Ok(Err(self.ended())),
-                other => Self::report(&other),
+                other => {
+                    Self::report(&other);
+                    // A queued answer refused later (a wrong code with tries left):
+                    // the request is still open, so it is asked again.
+                    if let Notice::Answered(id, Answer::Refused(_)) = &other
+                        && let Some((request, Standing::Pending)) = self.agent.tracked(id)
+                    {
+                        return Ok(Ok(request.clone()));
+                    }
+                }
             }
         }
     }
@@ -206,10 +215,12 @@ impl Live {
             Notice::Answered(_, answer) => {
                 println!("(An answer that waited was sent: {})", answer_text(answer));
             }
-            Notice::Queued(_, reason) => println!(
-                "(Not delivered yet: {reason}. It waits and is sent again until the request expires.)"
-            ),
-            Notice::Arrived(_) | Notice::Closed(..) | Notice::Locked | Notice::DeviceEnded => {}
+            // The answer to the decision already said so.
+            Notice::Queued(..)
+            | Notice::Arrived(_)
+            | Notice::Closed(..)
+            | Notice::Locked
+            | Notice::DeviceEnded => {}
         }
     }
 

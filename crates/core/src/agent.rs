@@ -7,6 +7,7 @@
 //! the work is a `'static` future that borrows nothing, so a GUI runs it as a task
 //! and hands the result back.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
@@ -116,6 +117,12 @@ pub struct Agent<D: DeviceParts = crate::device::Device> {
     warning: Option<String>,
     /// The newest entries of the activity log, so drawing needs no lock.
     recent: Vec<Entry>,
+    /// Approvals on their way, by request id, with the session's lock count when
+    /// they were made: an accepted one unlocks only if no lock came since.
+    approving: HashMap<String, u64>,
+    /// A flush of the outbox is running; one more is due when it ends.
+    flushing: bool,
+    flush_again: bool,
 }
 
 impl<D: DeviceParts> Agent<D> {
@@ -129,6 +136,9 @@ impl<D: DeviceParts> Agent<D> {
             session: Session::locked(),
             warning: None,
             recent,
+            approving: HashMap::new(),
+            flushing: false,
+            flush_again: false,
         }
     }
 
@@ -188,11 +198,12 @@ impl<D: DeviceParts> Agent<D> {
         let mut effects = self.note(changes);
         match update {
             PushUpdate::State(state) => {
+                tracing::info!(?state, "connection");
                 let was_online = self.is_online();
                 self.connection = state.clone();
                 if !was_online && self.is_online() {
                     // Decisions made while offline go out at once.
-                    effects.work.push(Work::Flush);
+                    self.flush_into(&mut effects);
                 }
             }
             PushUpdate::SecurityWarning(detail) => self.warning = Some(detail.clone()),
@@ -215,10 +226,14 @@ impl<D: DeviceParts> Agent<D> {
     /// Signs `choice` on `request` and sends it through the outbox. The answer goes
     /// to the screen that asked and, through [`Agent::answered`], to the agent.
     pub fn decide(
-        &self,
+        &mut self,
         request: &VerifiedRequest,
         choice: Choice,
     ) -> impl Future<Output = Answer> + Send + 'static {
+        if choice.kind() == DecisionKind::Approve {
+            let id = request.request.request_id.clone();
+            self.approving.insert(id, self.session.locks());
+        }
         let device = Arc::clone(&self.device);
         let request = request.clone();
         async move {
@@ -257,17 +272,22 @@ impl<D: DeviceParts> Agent<D> {
             }
             None => Effects::default(),
         };
+        let begun = if kind == DecisionKind::Approve {
+            self.approving.remove(request_id)
+        } else {
+            None
+        };
         match answer {
-            Answer::Accepted(Standing::Decided(DecisionKind::Approve))
-                if kind == DecisionKind::Approve =>
-            {
-                self.session.proved(now);
+            Answer::Accepted(Standing::Decided(DecisionKind::Approve)) => {
+                if let Some(begun) = begun {
+                    self.session.proved_since(begun, now);
+                }
             }
             Answer::Kept(reason) => {
                 effects
                     .notices
                     .push(Notice::Queued(request_id.to_owned(), reason.clone()));
-                effects.work.push(Work::Flush);
+                self.flush_into(&mut effects);
             }
             Answer::Refused(refusal) => {
                 if let Some(status) = &refusal.device_status {
@@ -305,6 +325,10 @@ impl<D: DeviceParts> Agent<D> {
     /// reported, and the requests they closed close.
     pub fn flushed(&mut self, answers: Vec<(String, Answer)>) -> Effects {
         let mut effects = Effects::default();
+        self.flushing = false;
+        if std::mem::take(&mut self.flush_again) {
+            self.flush_into(&mut effects);
+        }
         for (id, answer) in answers {
             tracing::info!(request = %id, ?answer, "a waiting decision was sent");
             if let Some(standing) = answer.standing() {
@@ -349,6 +373,17 @@ impl<D: DeviceParts> Agent<D> {
                 self.warning = Some(reason);
                 Effects::default()
             }
+        }
+    }
+
+    /// Asks for a flush of the outbox, unless one is running: then one more runs
+    /// when it ends. One at a time, so no decision is sent by two loops at once.
+    fn flush_into(&mut self, effects: &mut Effects) {
+        if self.flushing {
+            self.flush_again = true;
+        } else {
+            self.flushing = true;
+            effects.work.push(Work::Flush);
         }
     }
 
@@ -440,3 +475,6 @@ fn newest(device: &impl DeviceParts) -> Vec<Entry> {
 }
 
 mod parts;
+
+#[cfg(test)]
+mod tests;

@@ -49,18 +49,16 @@ impl Refusal {
     }
 
     /// Where the request stands after this refusal, when the refusal says: the
-    /// code was wrong once too often, it expired, or it was decided elsewhere.
-    /// `None` when the request may still be pending (a wrong PIN, a wrong code with
-    /// tries left) or the refusal is about the device.
+    /// code was wrong once too often, or it expired. `None` when the request may
+    /// still be pending (a wrong PIN, a wrong code with tries left), when the
+    /// refusal is about the device, and when it is "not pending" without saying why
+    /// (the server's close event or the next poll gives the reason).
     pub fn standing(&self) -> Option<Standing> {
         match self.code {
             Some(ErrorCode::CodeMismatch) if self.attempts_left == Some(0) => {
                 Some(Standing::Failed)
             }
             Some(ErrorCode::RequestExpired) => Some(Standing::Expired),
-            Some(ErrorCode::RequestNotPending | ErrorCode::DecisionConflict) => {
-                Some(Standing::Withdrawn)
-            }
             _ => None,
         }
     }
@@ -86,5 +84,35 @@ impl From<Delivery> for Answer {
             Delivery::Kept(error) => Answer::Kept(error.to_string()),
             Delivery::Lapsed(error) => Answer::Lapsed(error.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(code: ErrorCode, attempts_left: Option<u32>) -> Refusal {
+        Refusal {
+            code: Some(code),
+            attempts_left,
+            device_status: None,
+            reason: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_refusal_says_how_the_request_stands_only_when_it_knows() {
+        let failed = refusal(ErrorCode::CodeMismatch, Some(0));
+        assert_eq!(failed.standing(), Some(Standing::Failed));
+        assert_eq!(refusal(ErrorCode::CodeMismatch, Some(2)).standing(), None);
+        assert_eq!(
+            refusal(ErrorCode::RequestExpired, None).standing(),
+            Some(Standing::Expired)
+        );
+        // "Not pending" does not say why; "conflict" is this device's own earlier
+        // decision: neither is "decided on another device".
+        assert_eq!(refusal(ErrorCode::RequestNotPending, None).standing(), None);
+        assert_eq!(refusal(ErrorCode::DecisionConflict, None).standing(), None);
+        assert_eq!(refusal(ErrorCode::WrongPin, Some(3)).standing(), None);
     }
 }

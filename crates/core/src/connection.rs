@@ -229,15 +229,17 @@ async fn stream_session(
                         return Ended::Closed;
                     }
                 }
-                if received.id.is_some() {
-                    *last_id = received.id;
-                }
                 let ended = matches!(received.event, PushEvent::Ended(..));
                 if send(updates, PushUpdate::Event(Box::new(received.event)))
                     .await
                     .is_err()
                 {
                     return Ended::Closed;
+                }
+                // Only once it was handed on: a wake may drop this session while the
+                // send waits, and the resumed stream must then replay the event.
+                if received.id.is_some() {
+                    *last_id = received.id;
                 }
                 if ended {
                     return Ended::Device;

@@ -89,6 +89,9 @@ impl Delivery {
 pub struct Outbox {
     store: Store,
     cipher: XChaCha20Poly1305,
+    /// Held across each read-change-write, so a decision stored while another is
+    /// removed is not lost between the two.
+    writing: Mutex<()>,
 }
 
 /// Where the sealed entries live.
@@ -113,6 +116,7 @@ impl Outbox {
         Outbox {
             store: Store::File(path.to_owned()),
             cipher: XChaCha20Poly1305::new(key.into()),
+            writing: Mutex::new(()),
         }
     }
 
@@ -122,6 +126,7 @@ impl Outbox {
         Outbox {
             store: Store::Memory(Mutex::new(Vec::new())),
             cipher: XChaCha20Poly1305::new((&*key).into()),
+            writing: Mutex::new(()),
         }
     }
 
@@ -194,6 +199,7 @@ impl Outbox {
                 },
             )
             .map_err(|_| self.damaged())?;
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
         let mut file = self.read()?;
         file.version = 1;
         file.entries.retain(|e| e.request_id != decision.request_id);
@@ -237,6 +243,7 @@ impl Outbox {
 
     /// Forgets a decision the server has answered.
     pub fn remove(&self, request_id: &str) -> Result<(), OutboxError> {
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
         let mut file = self.read()?;
         file.entries.retain(|e| e.request_id != request_id);
         self.write(&file)
@@ -396,6 +403,34 @@ mod tests {
         );
         again.remove("r1").unwrap();
         assert_eq!(again.pending().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn decisions_stored_and_removed_at_once_are_neither_lost_nor_revived() {
+        let dir = tempfile::tempdir().unwrap();
+        let on_disk = Outbox::open(&dir.path().join("outbox.json"), &[7; 32]);
+        for outbox in [Outbox::in_memory(), on_disk] {
+            for i in 0..8 {
+                outbox.put(&decision(&format!("old{i}"), b"x")).unwrap();
+            }
+            // A flush removing answered decisions while the user stores new ones.
+            std::thread::scope(|threads| {
+                for i in 0..8 {
+                    let outbox = &outbox;
+                    threads.spawn(move || outbox.put(&decision(&format!("new{i}"), b"y")).unwrap());
+                    threads.spawn(move || outbox.remove(&format!("old{i}")).unwrap());
+                }
+            });
+            let mut left: Vec<String> = outbox
+                .pending()
+                .unwrap()
+                .into_iter()
+                .map(|p| p.request_id)
+                .collect();
+            left.sort();
+            let expected: Vec<String> = (0..8).map(|i| format!("new{i}")).collect();
+            assert_eq!(left, expected, "{outbox:?}");
+        }
     }
 
     #[test]

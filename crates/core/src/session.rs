@@ -14,6 +14,9 @@ pub const AUTO_LOCK: Duration = Duration::from_secs(AUTO_LOCK_SECONDS);
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Session {
     last_activity: Option<Instant>,
+    /// How many times it locked: a proof of the PIN that started before the last
+    /// lock (an approval still on its way) must not unlock again.
+    locks: u64,
 }
 
 impl Session {
@@ -41,7 +44,7 @@ impl Session {
     /// this call locked it, so the caller closes the panels that needed the PIN.
     pub fn expire(&mut self, now: Instant) -> bool {
         if self.last_activity.is_some() && !self.is_unlocked(now) {
-            self.last_activity = None;
+            self.lock();
             return true;
         }
         false
@@ -58,6 +61,20 @@ impl Session {
     /// Lock now (tray menu, settings, revoke).
     pub fn lock(&mut self) {
         self.last_activity = None;
+        self.locks += 1;
+    }
+
+    /// How many times the session has locked so far (see [`Session::proved_since`]).
+    pub fn locks(&self) -> u64 {
+        self.locks
+    }
+
+    /// A proof that began when [`Session::locks`] read `locks_then`: it unlocks only
+    /// if the session has not locked since.
+    pub fn proved_since(&mut self, locks_then: u64, now: Instant) {
+        if self.locks == locks_then {
+            self.proved(now);
+        }
     }
 
     /// The window closed: lock if the user chose "lock when the app closes".
@@ -106,6 +123,20 @@ mod tests {
         assert!(s.expire(late), "expire reports the lock");
         assert!(!s.expire(late), "and only once");
         assert_eq!(s.locks_at(), None);
+    }
+
+    #[test]
+    fn a_proof_begun_before_a_lock_does_not_unlock() {
+        let t0 = Instant::now();
+        let mut s = Session::locked();
+        s.proved(t0);
+        let begun = s.locks();
+        s.lock();
+        s.proved_since(begun, t0);
+        assert!(!s.is_unlocked(t0), "the lock came after the proof began");
+        let begun = s.locks();
+        s.proved_since(begun, t0);
+        assert!(s.is_unlocked(t0));
     }
 
     #[test]

@@ -318,3 +318,30 @@ fn answers_about_another_request_are_ignored() {
     assert!(event.is_none());
     assert!(screen.is_open(), "still waiting for the answer about r1");
 }
+
+#[test]
+fn a_queued_approval_refused_later_for_a_wrong_code_opens_again() {
+    let mut screen = open(0);
+    let _ = screen.update(Message::Deny);
+    let _ = screen.update(Message::Sent(
+        "r1".into(),
+        DecisionKind::Approve,
+        Answer::Kept("no route".into()),
+    ));
+    assert!(shows(&screen, &fl!("request-queued")));
+    let Message::Sent(_, _, refusal) = refused(ErrorCode::CodeMismatch, 2) else {
+        unreachable!()
+    };
+    screen.answered_later(refusal);
+    assert!(screen.is_open(), "the code can be typed again");
+    assert!(shows(&screen, &fl!("request-wrong-code", left = 2)));
+}
+
+#[test]
+fn not_pending_says_so_without_claiming_another_device() {
+    let mut screen = open(0);
+    let _ = screen.update(Message::Deny);
+    let _ = screen.update(refused(ErrorCode::RequestNotPending, 0));
+    assert!(!screen.is_open());
+    assert!(shows(&screen, &fl!("request-not-pending")));
+}

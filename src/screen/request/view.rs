@@ -226,7 +226,7 @@ fn ending_view<'a>(ending: &Ending) -> Element<'a, Message> {
         Ending::Closed(Standing::Superseded) => {
             (fl!("request-superseded"), crate::widget::tone::muted)
         }
-        Ending::Closed(Standing::Withdrawn | Standing::Pending) => {
+        Ending::Closed(Standing::Withdrawn | Standing::Pending) | Ending::NotPending => {
             (fl!("request-not-pending"), crate::widget::tone::muted)
         }
         Ending::Closed(Standing::Failed) => (fl!("request-code-failed"), text::danger),
