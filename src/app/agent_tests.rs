@@ -76,8 +76,17 @@ fn rand_suffix() -> String {
 
 /// An app on the home screen of a fresh device.
 fn home(dir: &std::path::Path) -> App {
+    home_of(device(dir))
+}
+
+/// An app on the home screen of `device`.
+fn home_of(device: Arc<Device>) -> App {
     let mut app = App::for_tests(Screen::Home);
-    app.agent = Some(Agent::new(device(dir)));
+    // No OS notifications from unit tests: they share the session bus (and its
+    // notification daemon) with the desktop end-to-end test, which counts them.
+    // The notification's text is checked on its own.
+    let _ = app.change_setting(crate::user_settings::Change::Notifications(false));
+    app.agent = Some(Agent::new(device));
     app
 }
 
@@ -299,10 +308,7 @@ fn a_request_is_approved_with_code_and_pin_through_the_app_and_the_real_server()
         ))
         .expect("activation");
 
-    let mut app = App::for_tests(Screen::Home);
-    // No notification daemon here: the OS notification is tested on its own.
-    let _ = app.change_setting(crate::user_settings::Change::Notifications(false));
-    app.agent = Some(Agent::new(Arc::new(device)));
+    let mut app = home_of(Arc::new(device));
     let created = runtime.block_on(server.sign_in(&rp, "alice", "Sign in from Firefox"));
     let pending = runtime
         .block_on(app.agent.as_ref().unwrap().client().pending())
