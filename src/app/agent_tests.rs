@@ -23,7 +23,30 @@ use crate::screen::fixtures::payment_request;
 
 /// A device activated "offline": the files and keyring entries an activation
 /// leaves, made directly. Panics with how to get the test keyring when it is absent.
-fn device(dir: &std::path::Path) -> Arc<Device> {
+/// A test device's temp dir and keyring entries, removed when the test ends (the
+/// desktop end-to-end test checks that the keyring holds no Godkend entry).
+struct Leftovers {
+    dir: tempfile::TempDir,
+    keyring_account: String,
+}
+
+impl Drop for Leftovers {
+    fn drop(&mut self) {
+        if let Ok(vault) = Vault::open(&self.keyring_account) {
+            let _ = vault.wipe();
+        }
+    }
+}
+
+fn leftovers(name: &str) -> Leftovers {
+    Leftovers {
+        dir: tempfile::tempdir().unwrap(),
+        keyring_account: format!("{name}-{}", rand_suffix()),
+    }
+}
+
+fn device(leftovers: &Leftovers) -> Arc<Device> {
+    let dir = leftovers.dir.path();
     let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").unwrap_or_default();
     let marker = std::env::var("GODKEND_TEST_SECRET_SERVICE_BUS").unwrap_or_default();
     assert!(
@@ -31,7 +54,7 @@ fn device(dir: &std::path::Path) -> Arc<Device> {
         "these tests need the private Secret Service that scripts/test.sh starts; run \
          scripts/test.sh, or `. scripts/lib.sh && start_desktop_services` first"
     );
-    let vault = Vault::open(&format!("app-agent-{}", rand_suffix())).expect("the test keyring");
+    let vault = Vault::open(&leftovers.keyring_account).expect("the test keyring");
     let device_key = DeviceKey::generate();
     vault
         .store_new_device(&device_key.seed(), &[7; 32], &[9; 32])
@@ -75,8 +98,9 @@ fn rand_suffix() -> String {
 }
 
 /// An app on the home screen of a fresh device.
-fn home(dir: &std::path::Path) -> App {
-    home_of(device(dir))
+fn home() -> (App, Leftovers) {
+    let leftovers = leftovers("app-agent");
+    (home_of(device(&leftovers)), leftovers)
 }
 
 /// An app on the home screen of `device`.
@@ -111,8 +135,7 @@ fn shows(app: &App, text: &str) -> bool {
 
 #[test]
 fn a_request_arrives_home_lists_it_and_review_opens_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut app = home(dir.path());
+    let (mut app, _leftovers) = home();
     let t0 = Instant::now();
     let request = fresh_request(&app, "r-arrives");
     // The notification names only who asks, never the request's own text.
@@ -144,8 +167,7 @@ fn a_request_arrives_home_lists_it_and_review_opens_it() {
 
 #[test]
 fn a_newer_request_replaces_the_open_one_and_closes_it_on_screen() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut app = home(dir.path());
+    let (mut app, _leftovers) = home();
     app.window = Some(window::Id::unique());
     let t0 = Instant::now();
     let first = fresh_request(&app, "r-first");
@@ -168,8 +190,7 @@ fn a_newer_request_replaces_the_open_one_and_closes_it_on_screen() {
 
 #[test]
 fn auto_lock_closes_the_settings_on_whatever_message_comes_first() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut app = home(dir.path());
+    let (mut app, _leftovers) = home();
     let t0 = Instant::now();
     app.agent.as_mut().unwrap().proved(t0);
     let _ = app.update_at(Message::OpenSettings, t0);
@@ -205,8 +226,7 @@ fn auto_lock_closes_the_settings_on_whatever_message_comes_first() {
 
 #[test]
 fn a_signed_end_of_another_server_is_ignored_and_the_device_stays() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut app = home(dir.path());
+    let (mut app, leftovers) = home();
     // A "revoked" signed by some other key: the wipe checks the signature first.
     let status = godkend_protocol::messages::DeviceStatus {
         iat: 0,
@@ -226,7 +246,7 @@ fn a_signed_end_of_another_server_is_ignored_and_the_device_stays() {
     let _ = app.update_at(Message::Wiped("dev-gone".into(), Ok(true)), Instant::now());
     assert!(matches!(app.screen, Screen::Home));
     assert!(app.agent.is_some());
-    assert!(dir.path().join("config").exists());
+    assert!(leftovers.dir.path().join("config").exists());
 }
 
 /// The real server (tests/desktop/server.rs, shared with the desktop end-to-end
@@ -289,14 +309,14 @@ fn a_request_is_approved_with_code_and_pin_through_the_app_and_the_real_server()
     server.admin(&["user", "add", "alice"]);
     let rp = server.add_rp("shop", "Shop");
     let link = server.activation_link("alice");
-    let dir = tempfile::tempdir().unwrap();
+    let leftovers = leftovers("app-approve");
     assert!(
         !std::env::var("GODKEND_TEST_SECRET_SERVICE_BUS")
             .unwrap_or_default()
             .is_empty(),
         "this test needs the private Secret Service that scripts/test.sh starts"
     );
-    let vault = Vault::open(&format!("app-approve-{}", rand_suffix())).unwrap();
+    let vault = Vault::open(&leftovers.keyring_account).unwrap();
     let input =
         godkend_core::activation::ActivationInput::from_link(&link, "test computer").unwrap();
     let device = runtime
@@ -304,7 +324,7 @@ fn a_request_is_approved_with_code_and_pin_through_the_app_and_the_real_server()
             &input,
             PIN,
             vault,
-            Paths::under(dir.path()),
+            Paths::under(leftovers.dir.path()),
         ))
         .expect("activation");
 
@@ -359,8 +379,7 @@ fn an_os_session_lock_or_sleep_locks_the_app_and_a_resume_reconnects() {
         OsSessionEvent::Sleeping,
         OsSessionEvent::Resumed,
     ] {
-        let dir = tempfile::tempdir().unwrap();
-        let mut app = home(dir.path());
+        let (mut app, _leftovers) = home();
         let now = Instant::now();
         app.agent.as_mut().unwrap().proved(now);
         let _ = app.update_at(Message::OpenSettings, now);
