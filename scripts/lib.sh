@@ -537,3 +537,8 @@ _desktop_default_collection_unlocked() {
         --method org.freedesktop.DBus.Properties.Get org.freedesktop.Secret.Collection Locked |
         grep -q false
 }
+
+# start_fprintd_services / stop_fprintd_services: fprintd with a virtual reader on a
+# private system bus, for the fingerprint tests.
+# shellcheck source=scripts/lib-fprintd.sh
+. "$GODKEND_ROOT/scripts/lib-fprintd.sh"

@@ -123,6 +123,26 @@ install_packages() {
     # The GTK tray variant (the `gtk-tray` feature) builds against GTK 3 and
     # libayatana-appindicator.
     need_pkg_config gtk+-3.0:libgtk-3-dev ayatana-appindicator3-0.1:libayatana-appindicator3-dev
+    install_fprintd_packages
+}
+
+# fprintd (with libfprint's virtual reader) and polkitd for the fingerprint tests.
+# Where they cannot be installed the run goes on and those tests skip, loudly: the
+# check runs in a subshell, so its failure does not end the run.
+install_fprintd_packages() {
+    if (need_debian "${FPRINTD_TOOLS[@]}"); then
+        unset GODKEND_TEST_FPRINTD_SKIP
+        return 0
+    fi
+    export GODKEND_TEST_FPRINTD_SKIP="fprintd or polkitd could not be installed"
+    fprintd_skip_warning
+}
+
+fprintd_skip_warning() {
+    warn "=================================================================="
+    warn "NOT TESTED: the fingerprint (fprintd) tests. $GODKEND_TEST_FPRINTD_SKIP;"
+    warn "they skip in this run (see the messages above)."
+    warn "=================================================================="
 }
 
 # ---------------------------------------------------------------------------
@@ -221,9 +241,16 @@ check_postgres() {
 start_services() {
     start_postgres
     start_desktop_services
+    # Installed but not starting is a failure, except as a user polkit does not trust.
+    if [ -z "${GODKEND_TEST_FPRINTD_SKIP:-}" ] && [ "$(id -u)" -ne 0 ]; then
+        export GODKEND_TEST_FPRINTD_SKIP="they need root (polkit authorizes uid 0 without a rule)"
+        fprintd_skip_warning
+    fi
+    if [ -z "${GODKEND_TEST_FPRINTD_SKIP:-}" ]; then start_fprintd_services; fi
 }
 
 stop_services() {
+    stop_fprintd_services
     stop_desktop_services
     stop_postgres
 }
