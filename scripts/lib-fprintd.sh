@@ -22,8 +22,9 @@ FPRINTD_TOOLS=(dbus-daemon:dbus gdbus:libglib2.0-bin /usr/libexec/fprintd:fprint
 #   - fprintd with only libfprint's virtual_device driver, its prints in the temp dir.
 # Waits by polling the bus, not by sleeping. Exports GODKEND_TEST_FPRINTD_BUS (the
 # bus address), GODKEND_TEST_FPRINTD_EMPTY_BUS (a bus without fprintd) and
-# GODKEND_TEST_FPRINTD_READER (the virtual reader's socket: it exists only while the
-# device is claimed; each connection takes one command such as "SCAN finger-a").
+# GODKEND_TEST_FPRINTD_READER (the virtual reader's socket: it accepts connections only
+# while the device is claimed, the file stays; each connection takes one command such
+# as "SCAN finger-a").
 # Returns 1 (after cleaning up) when something does not start.
 start_fprintd_services() {
     local started tool missing=()
