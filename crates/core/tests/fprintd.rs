@@ -283,3 +283,53 @@ async fn no_finger_in_time_is_a_timeout_and_releases_the_reader() {
     );
     assert_eq!(verify_with(&rig, ENROLLED).await, Ok(Scan::Match));
 }
+
+/// Set for the child process of `polkit_refuses_a_user_it_does_not_trust`.
+const CHILD_MARKER: &str = "GODKEND_FPRINTD_TEST_CHILD";
+/// What the child prints before its result.
+const CHILD_SAYS: &str = "FPRINTD-VERIFY-RESULT: ";
+
+/// As `nobody`, with no login session and no polkit rule, fprintd's verify action is
+/// refused (the real polkitd decides). The check runs in a child process of this test
+/// binary that runs as `nobody`, so this process keeps its root.
+#[tokio::test]
+async fn polkit_refuses_a_user_it_does_not_trust() {
+    if std::env::var_os(CHILD_MARKER).is_some() {
+        let bus = connect(&var("GODKEND_TEST_FPRINTD_BUS")).await;
+        let result = fprintd::verify(&bus, "", SCAN_TIMEOUT).await;
+        println!("{CHILD_SAYS}{result:?}");
+        return;
+    }
+    let Some(rig) = rig().await else { return };
+    enroll(&rig, ENROLLED).await;
+    let output = std::process::Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "polkit_refuses_a_user_it_does_not_trust",
+            "--nocapture",
+        ])
+        .env(CHILD_MARKER, "1")
+        .output()
+        .expect("setpriv (Debian/Ubuntu package util-linux) runs the child as nobody");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let said = stdout
+        .lines()
+        .find_map(|line| {
+            line.split_once(CHILD_SAYS)
+                .map(|(_, result)| result.to_owned())
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "the child said nothing; stdout: {stdout}; stderr: {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+    assert_eq!(
+        said,
+        format!("{:?}", Err::<Scan, _>(FprintdError::PermissionDenied))
+    );
+    // The refusal left nothing claimed.
+    assert_eq!(verify_with(&rig, ENROLLED).await, Ok(Scan::Match));
+}
