@@ -8,6 +8,8 @@ _fprintd_bus_pid=''
 _fprintd_empty_bus_pid=''
 _fprintd_polkit_pid=''
 _fprintd_pid=''
+_fprintd_no_reader_bus_pid=''
+_fprintd_no_reader_pid=''
 
 # The programs the fingerprint tests run, as TOOL:DEBIAN_PACKAGE.
 FPRINTD_TOOLS=(dbus-daemon:dbus gdbus:libglib2.0-bin /usr/libexec/fprintd:fprintd
@@ -15,13 +17,15 @@ FPRINTD_TOOLS=(dbus-daemon:dbus gdbus:libglib2.0-bin /usr/libexec/fprintd:fprint
 
 # start_fprintd_services: starts, in a fresh temp dir and as children of this shell,
 #   - a private D-Bus system bus (its config has no service dirs, so nothing is
-#     activated behind the test's back), and a second, empty one: "no fprintd";
+#     activated behind the test's back), a second, empty one ("no fprintd"), and a
+#     third with an fprintd that finds no reader;
 #   - the real polkitd on it. polkit always authorizes uid 0, so as root no rule is
 #     needed; as another user fprintd's actions would need a rule in
 #     /etc/polkit-1/rules.d, which a test must not write, so it refuses then;
 #   - fprintd with only libfprint's virtual_device driver, its prints in the temp dir.
 # Waits by polling the bus, not by sleeping. Exports GODKEND_TEST_FPRINTD_BUS (the
-# bus address), GODKEND_TEST_FPRINTD_EMPTY_BUS (a bus without fprintd) and
+# bus address), GODKEND_TEST_FPRINTD_EMPTY_BUS (a bus without fprintd),
+# GODKEND_TEST_FPRINTD_NO_READER_BUS (an fprintd without a reader) and
 # GODKEND_TEST_FPRINTD_READER (the virtual reader's socket: it accepts connections only
 # while the device is claimed, the file stays; each connection takes one command such
 # as "SCAN finger-a").
@@ -82,10 +86,14 @@ CONF
     dbus-daemon --config-file="$d/bus.conf" --address="unix:path=$d/empty_bus_socket" \
         --nofork --print-address=3 3>"$d/empty-bus.address" >"$d/empty-dbus.log" 2>&1 &
     _fprintd_empty_bus_pid=$!
+    dbus-daemon --config-file="$d/bus.conf" --address="unix:path=$d/no_reader_bus_socket" \
+        --nofork --print-address=3 3>"$d/no-reader-bus.address" >"$d/no-reader-dbus.log" 2>&1 &
+    _fprintd_no_reader_bus_pid=$!
     if ! _desktop_poll 10 "$_fprintd_bus_pid" test -s "$d/bus.address" ||
-        ! _desktop_poll 10 "$_fprintd_empty_bus_pid" test -s "$d/empty-bus.address"; then
+        ! _desktop_poll 10 "$_fprintd_empty_bus_pid" test -s "$d/empty-bus.address" ||
+        ! _desktop_poll 10 "$_fprintd_no_reader_bus_pid" test -s "$d/no-reader-bus.address"; then
         warn "a private D-Bus system bus did not start; its logs:"
-        tail -n 20 "$d/dbus.log" "$d/empty-dbus.log" >&2 || true
+        tail -n 20 "$d/dbus.log" "$d/empty-dbus.log" "$d/no-reader-dbus.log" >&2 || true
         stop_fprintd_services
         return 1
     fi
@@ -114,6 +122,21 @@ CONF
         stop_fprintd_services
         return 1
     fi
+    # No driver is allowed, so this one finds no reader (it asks polkit for nothing
+    # before a device call, so its bus needs no polkitd).
+    local no_reader
+    no_reader=$(head -n 1 "$d/no-reader-bus.address")
+    mkdir -m 700 "$d/no-reader-state" "$d/no-reader-run"
+    DBUS_SYSTEM_BUS_ADDRESS=$no_reader FP_DRIVERS_ALLOWLIST=none STATE_DIRECTORY="$d/no-reader-state" \
+        RUNTIME_DIRECTORY="$d/no-reader-run" /usr/libexec/fprintd -t >"$d/no-reader-fprintd.log" 2>&1 &
+    _fprintd_no_reader_pid=$!
+    if ! _desktop_poll 20 "$_fprintd_no_reader_pid" _fprintd_has_owner "$no_reader" net.reactivated.Fprint; then
+        warn "the reader-less fprintd did not start; its log:"
+        tail -n 20 "$d/no-reader-fprintd.log" >&2 || true
+        stop_fprintd_services
+        return 1
+    fi
+    export GODKEND_TEST_FPRINTD_NO_READER_BUS=$no_reader
     export GODKEND_TEST_FPRINTD_BUS=$address
     GODKEND_TEST_FPRINTD_EMPTY_BUS=$(head -n 1 "$d/empty-bus.address")
     export GODKEND_TEST_FPRINTD_EMPTY_BUS
@@ -126,14 +149,17 @@ CONF
 # and removes its temp dir. Safe to call when nothing was started, and more than once.
 stop_fprintd_services() {
     local pid
-    for pid in "$_fprintd_pid" "$_fprintd_polkit_pid" "$_fprintd_empty_bus_pid" "$_fprintd_bus_pid"; do
+    for pid in "$_fprintd_pid" "$_fprintd_no_reader_pid" "$_fprintd_polkit_pid" \
+        "$_fprintd_empty_bus_pid" "$_fprintd_no_reader_bus_pid" "$_fprintd_bus_pid"; do
         if [ -n "$pid" ]; then stop_pid "$pid" 5; fi
     done
-    _fprintd_pid='' _fprintd_polkit_pid='' _fprintd_empty_bus_pid='' _fprintd_bus_pid=''
+    _fprintd_pid='' _fprintd_no_reader_pid='' _fprintd_polkit_pid=''
+    _fprintd_empty_bus_pid='' _fprintd_no_reader_bus_pid='' _fprintd_bus_pid=''
     if [ -n "$_fprintd_dir" ]; then
         rm -rf "$_fprintd_dir"
         _fprintd_dir=''
-        unset GODKEND_TEST_FPRINTD_BUS GODKEND_TEST_FPRINTD_EMPTY_BUS GODKEND_TEST_FPRINTD_READER
+        unset GODKEND_TEST_FPRINTD_BUS GODKEND_TEST_FPRINTD_EMPTY_BUS \
+            GODKEND_TEST_FPRINTD_NO_READER_BUS GODKEND_TEST_FPRINTD_READER
     fi
 }
 

@@ -20,7 +20,8 @@ const HOW_TO: &str = "The fingerprint tests need fprintd with libfprint's virtua
     private system bus with polkitd (Debian/Ubuntu packages fprintd, polkitd, dbus, \
     libglib2.0-bin; run as root, as polkit authorizes uid 0 without a rule). \
     scripts/test.sh starts them and sets GODKEND_TEST_FPRINTD_BUS, \
-    GODKEND_TEST_FPRINTD_EMPTY_BUS and GODKEND_TEST_FPRINTD_READER. To run only these tests: \
+    GODKEND_TEST_FPRINTD_EMPTY_BUS, GODKEND_TEST_FPRINTD_NO_READER_BUS and \
+    GODKEND_TEST_FPRINTD_READER. To run only these tests: \
     `. scripts/lib.sh && start_fprintd_services && cargo test -p godkend-core --test fprintd; \
     stop_fprintd_services`";
 
@@ -215,6 +216,20 @@ async fn a_bus_without_fprintd_is_daemon_missing() {
     assert_eq!(
         fprintd::verify(&empty, "", SCAN_TIMEOUT).await,
         Err(FprintdError::DaemonMissing)
+    );
+}
+
+#[tokio::test]
+async fn fprintd_without_a_reader_is_no_reader() {
+    let Some(_rig) = rig().await else { return };
+    let bus = connect(&var("GODKEND_TEST_FPRINTD_NO_READER_BUS")).await;
+    assert_eq!(
+        fprintd::availability(&bus, "").await,
+        Err(FprintdError::NoReader)
+    );
+    assert_eq!(
+        fprintd::verify(&bus, "", SCAN_TIMEOUT).await,
+        Err(FprintdError::NoReader)
     );
 }
 
