@@ -158,7 +158,8 @@ impl Service {
     }
 
     /// The second factor (a wrong PIN counts toward the device's 5), the required
-    /// user verification, then the typed code (a wrong code counts toward the 3).
+    /// user verification and the server's policy on `software` keys, then the typed
+    /// code (a wrong code counts toward the 3).
     async fn verify_approval(
         &self,
         tx: &mut sqlx::AnyConnection,
@@ -189,6 +190,17 @@ impl Service {
                 Problem::new(
                     ErrorCode::UserVerificationInsufficient,
                     "this request must be approved with the PIN",
+                ),
+                Vec::new(),
+            )));
+        }
+        // Not a wrong PIN and not counted: the request stays pending for the PIN.
+        if uv_kind == UvKind::Software && !self.settings.allow_software_uv {
+            return Ok(Err(Judged::Rejected(
+                Problem::new(
+                    ErrorCode::UvNotAllowed,
+                    "this server does not accept fingerprint approvals from a key kept in \
+                     the keyring; approve with the PIN",
                 ),
                 Vec::new(),
             )));

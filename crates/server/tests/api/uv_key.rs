@@ -1,16 +1,20 @@
 //! Biometric user-verification keys: registered with the PIN, usable for approvals
-//! the relying party allows, recorded with their kind, and removable.
+//! the relying party allows (and, for `software` keys, the operator), recorded with
+//! their kind, and removable.
 
-use godkend_protocol::messages::{RequestState, UvKind};
-use godkend_protocol::{Algorithm, ErrorCode, PublicKey};
+use godkend_protocol::messages::{RequestState, UnlockChallenge, UnlockProof, UvKind};
+use godkend_protocol::{Algorithm, Envelope, ErrorCode, PublicKey};
 use serde_json::json;
 
-use crate::common::{Db, PIN, TestServer, WRONG_PIN, verify_result};
+use crate::common::{Db, Device, PIN, TestServer, WRONG_PIN, verify_result};
 
-both_backends!(uv_key_approves_what_the_rp_allows_and_can_be_removed);
+both_backends!(
+    uv_key_approves_what_the_rp_allows_and_can_be_removed,
+    software_uv_key_unlocks_but_approves_only_when_the_server_allows_it,
+);
 
 async fn uv_key_approves_what_the_rp_allows_and_can_be_removed(db: Db) {
-    let server = TestServer::start(db).await;
+    let server = TestServer::start_with(db, &["--allow-software-uv"]).await;
     server.add_user("alice");
     let rp = server.add_rp("shop", "Shop");
     let device = server.device("alice").await;
@@ -133,4 +137,116 @@ async fn uv_key_approves_what_the_rp_allows_and_can_be_removed(db: Db) {
     // Without a registered biometric key, its signature is taken as a PIN signature
     // that does not verify: a wrong PIN.
     assert_eq!(err.code(), Some(ErrorCode::WrongPin), "{err}");
+}
+
+/// Without `--allow-software-uv` a `software` key (the Linux fingerprint key, in the
+/// keyring next to the device key) unlocks the app but cannot approve: the refusal is
+/// final (403), no wrong PIN is counted, and the request stays pending for the PIN.
+async fn software_uv_key_unlocks_but_approves_only_when_the_server_allows_it(db: Db) {
+    let server = TestServer::start(db).await;
+    server.add_user("alice");
+    let rp = server.add_rp("shop", "Shop");
+    let device = server.device("alice").await;
+    let uv = ed25519_dalek::SigningKey::from_bytes(&[78; 32]);
+    device
+        .client
+        .register_uv_key(
+            Algorithm::Ed25519,
+            &PublicKey::from_signing_key(&uv).to_b64(),
+            UvKind::Software,
+            &device.pin(PIN),
+        )
+        .await
+        .unwrap();
+
+    unlock_with_uv(&device, &uv)
+        .await
+        .expect("a software key unlocks the app for viewing");
+
+    let created = rp.login("alice").await;
+    let request = device.pending_one().await;
+    let signed = device
+        .client
+        .approve_with_uv(&request, &created.code, &uv)
+        .unwrap();
+    let err = device
+        .client
+        .send_decision(&signed.request_id, &signed.bytes)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::UvNotAllowed), "{err}");
+    let problem = err.problem().unwrap();
+    assert_eq!(problem.status, 403);
+    assert_eq!(problem.attempts_left, None);
+    // An app that does not know the code judges it final by its 4xx status.
+    assert!(godkend_protocol::problem::is_final_status(problem.status));
+    assert_eq!(
+        rp.status(&created.request_id).await.status,
+        RequestState::Pending
+    );
+
+    // Not counted as a wrong PIN: the next wrong PIN is the first of five.
+    let err = device
+        .approve(&request, &created.code, WRONG_PIN)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::WrongPin));
+    assert_eq!(err.problem().unwrap().attempts_left, Some(4));
+    let answer = device.approve(&request, &created.code, PIN).await.unwrap();
+    assert_eq!(answer.status, RequestState::Approved);
+    let result = verify_result(
+        &rp.status(&created.request_id).await,
+        &server.server_key().await,
+    );
+    assert_eq!(result.user_verification, Some(UvKind::Pin));
+
+    // A request that requires the PIN says so, whatever the server's policy.
+    let created = rp
+        .create(
+            &json!({"user": "alice", "kind": "login", "title": "Sign in",
+                        "message": "m", "user_verification": "pin"}),
+        )
+        .await;
+    let request = device.pending_one().await;
+    let signed = device
+        .client
+        .approve_with_uv(&request, &created.code, &uv)
+        .unwrap();
+    let err = device
+        .client
+        .send_decision(&signed.request_id, &signed.bytes)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Some(ErrorCode::UserVerificationInsufficient),
+        "{err}"
+    );
+}
+
+/// Unlocks with the device key and a user-verification key.
+async fn unlock_with_uv(
+    device: &Device,
+    uv: &ed25519_dalek::SigningKey,
+) -> Result<(), godkend_core::CoreError> {
+    let client = &device.client;
+    let envelope: Envelope = client
+        .call_json(reqwest::Method::POST, "/v1/device/unlock/challenge", None)
+        .await?;
+    let challenge: UnlockChallenge = client.server.open(&envelope)?;
+    let proof = UnlockProof {
+        iat: client.server.server_now(),
+        device_id: client.device_id.clone(),
+        challenge: challenge.challenge,
+    };
+    let signed = Envelope::seal(&proof, &[client.key().signing_key(), uv])?;
+    let response = client
+        .call(
+            reqwest::Method::POST,
+            "/v1/device/unlock",
+            Some(signed.to_json()?.into_bytes()),
+        )
+        .await?;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    Ok(())
 }
