@@ -2,11 +2,14 @@
 //! the relying party allows (and, for `software` keys, the operator), recorded with
 //! their kind, and removable.
 
-use godkend_protocol::messages::{RequestState, UnlockChallenge, UnlockProof, UvKind};
-use godkend_protocol::{Algorithm, Envelope, ErrorCode, PublicKey};
+use godkend_core::CoreError;
+use godkend_core::uv::software::SoftwareSigner;
+use godkend_core::uv::{Availability, UvError, UvSigner as _};
+use godkend_protocol::messages::{RequestState, UvKind};
+use godkend_protocol::{Algorithm, ErrorCode, PublicKey};
 use serde_json::json;
 
-use crate::common::{Db, Device, PIN, TestServer, WRONG_PIN, verify_result};
+use crate::common::{Db, PIN, TestServer, WRONG_PIN, verify_result};
 
 both_backends!(
     uv_key_approves_what_the_rp_allows_and_can_be_removed,
@@ -142,24 +145,22 @@ async fn uv_key_approves_what_the_rp_allows_and_can_be_removed(db: Db) {
 /// Without `--allow-software-uv` a `software` key (the Linux fingerprint key, in the
 /// keyring next to the device key) unlocks the app but cannot approve: the refusal is
 /// final (403), no wrong PIN is counted, and the request stays pending for the PIN.
+/// Driven through core's signer API, as the app drives it.
 async fn software_uv_key_unlocks_but_approves_only_when_the_server_allows_it(db: Db) {
     let server = TestServer::start(db).await;
     server.add_user("alice");
     let rp = server.add_rp("shop", "Shop");
     let device = server.device("alice").await;
-    let uv = ed25519_dalek::SigningKey::from_bytes(&[78; 32]);
+    let fingerprint = SoftwareSigner::from_seed(&[78; 32]);
     device
         .client
-        .register_uv_key(
-            Algorithm::Ed25519,
-            &PublicKey::from_signing_key(&uv).to_b64(),
-            UvKind::Software,
-            &device.pin(PIN),
-        )
+        .register_uv(&fingerprint, &device.pin(PIN))
         .await
         .unwrap();
 
-    unlock_with_uv(&device, &uv)
+    device
+        .client
+        .unlock_with(&fingerprint, "Unlock Godkend")
         .await
         .expect("a software key unlocks the app for viewing");
 
@@ -167,7 +168,8 @@ async fn software_uv_key_unlocks_but_approves_only_when_the_server_allows_it(db:
     let request = device.pending_one().await;
     let signed = device
         .client
-        .approve_with_uv(&request, &created.code, &uv)
+        .approve_with(&request, &created.code, &fingerprint, "Approve")
+        .await
         .unwrap();
     let err = device
         .client
@@ -210,7 +212,8 @@ async fn software_uv_key_unlocks_but_approves_only_when_the_server_allows_it(db:
     let request = device.pending_one().await;
     let signed = device
         .client
-        .approve_with_uv(&request, &created.code, &uv)
+        .approve_with(&request, &created.code, &fingerprint, "Approve")
+        .await
         .unwrap();
     let err = device
         .client
@@ -222,31 +225,29 @@ async fn software_uv_key_unlocks_but_approves_only_when_the_server_allows_it(db:
         Some(ErrorCode::UserVerificationInsufficient),
         "{err}"
     );
-}
 
-/// Unlocks with the device key and a user-verification key.
-async fn unlock_with_uv(
-    device: &Device,
-    uv: &ed25519_dalek::SigningKey,
-) -> Result<(), godkend_core::CoreError> {
-    let client = &device.client;
-    let envelope: Envelope = client
-        .call_json(reqwest::Method::POST, "/v1/device/unlock/challenge", None)
-        .await?;
-    let challenge: UnlockChallenge = client.server.open(&envelope)?;
-    let proof = UnlockProof {
-        iat: client.server.server_now(),
-        device_id: client.device_id.clone(),
-        challenge: challenge.challenge,
-    };
-    let signed = Envelope::seal(&proof, &[client.key().signing_key(), uv])?;
-    let response = client
-        .call(
-            reqwest::Method::POST,
-            "/v1/device/unlock",
-            Some(signed.to_json()?.into_bytes()),
-        )
-        .await?;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-    Ok(())
+    // Turned off: gone at the server and where it lived.
+    device.client.remove_uv(&fingerprint).await.unwrap();
+    assert!(matches!(
+        fingerprint.availability().await,
+        Availability::Unavailable(_)
+    ));
+    let err = device
+        .client
+        .unlock_with(&fingerprint, "Unlock Godkend")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CoreError::UserVerification(UvError::Unavailable(_))),
+        "{err}"
+    );
+    // A copy of the key kept elsewhere no longer unlocks either: the server
+    // takes its signature as a wrong PIN.
+    let copy = SoftwareSigner::from_seed(&[78; 32]);
+    let err = device
+        .client
+        .unlock_with(&copy, "Unlock Godkend")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::WrongPin), "{err}");
 }
