@@ -13,7 +13,10 @@ use godkend_protocol::messages::UvKind;
 use godkend_protocol::{Algorithm, Envelope, PublicKey, SignatureEntry, b64};
 
 mod calls;
+pub mod es256;
 pub mod software;
+#[cfg(any(test, feature = "test-signers"))]
+pub mod test_signers;
 
 /// Whether a backend can verify the user here and now.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,8 @@
 
 use godkend_core::CoreError;
 use godkend_core::uv::software::SoftwareSigner;
-use godkend_core::uv::{Availability, UvError, UvSigner as _};
+use godkend_core::uv::test_signers::TestSigner;
+use godkend_core::uv::{Availability, UvError, UvSigner};
 use godkend_protocol::messages::{RequestState, UvKind};
 use godkend_protocol::{Algorithm, ErrorCode, PublicKey};
 use serde_json::json;
@@ -14,6 +15,7 @@ use crate::common::{Db, PIN, TestServer, WRONG_PIN, verify_result};
 both_backends!(
     uv_key_approves_what_the_rp_allows_and_can_be_removed,
     software_uv_key_unlocks_but_approves_only_when_the_server_allows_it,
+    platform_keys_sign_through_the_signer_and_a_wrong_key_is_refused,
 );
 
 async fn uv_key_approves_what_the_rp_allows_and_can_be_removed(db: Db) {
@@ -250,4 +252,86 @@ async fn software_uv_key_unlocks_but_approves_only_when_the_server_allows_it(db:
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::WrongPin), "{err}");
+}
+
+/// Windows Hello (RSA-2048) and Secure Enclave (P-256, DER turned into r‖s) keys, by
+/// their test doubles: registered and used through the same signer path as the
+/// ed25519 key, accepted as `hardware` where the RP requires it; a signature by
+/// another key under the registered key's id is refused and leaves the request open.
+async fn platform_keys_sign_through_the_signer_and_a_wrong_key_is_refused(db: Db) {
+    let server = TestServer::start(db).await;
+    server.add_user("alice");
+    let rp = server.add_rp("shop", "Shop");
+    let device = server.device("alice").await;
+    let server_key = server.server_key().await;
+    let cases = [
+        (
+            TestSigner::es256(9, UvKind::Hardware),
+            TestSigner::es256(10, UvKind::Hardware),
+        ),
+        (
+            TestSigner::rs256(UvKind::Hardware),
+            TestSigner::rs256_other(UvKind::Hardware),
+        ),
+    ];
+    for (platform, other) in &cases {
+        let alg = platform.alg().as_str();
+        device
+            .client
+            .register_uv(platform, &device.pin(PIN))
+            .await
+            .unwrap();
+        device
+            .client
+            .unlock_with(platform, "Unlock Godkend")
+            .await
+            .unwrap_or_else(|e| panic!("{alg} unlock: {e}"));
+
+        let hardware = json!({"user": "alice", "kind": "payment", "title": "Pay",
+                              "message": "m", "user_verification": "hardware"});
+        let created = rp.create(&hardware).await;
+        let request = device.pending_one().await;
+        let signed = device
+            .client
+            .approve_with(&request, &created.code, platform, "Approve the payment")
+            .await
+            .unwrap();
+        let answer = device
+            .client
+            .send_decision(&signed.request_id, &signed.bytes)
+            .await
+            .unwrap_or_else(|e| panic!("{alg} approve: {e}"));
+        assert_eq!(answer.status, RequestState::Approved, "{alg}");
+        let result = verify_result(&rp.status(&created.request_id).await, &server_key);
+        assert_eq!(result.user_verification, Some(UvKind::Hardware), "{alg}");
+
+        // Another key of the same algorithm signs, under the registered key's id.
+        let created = rp.create(&hardware).await;
+        let request = device.pending_one().await;
+        let mut forged = device
+            .client
+            .approve_with(&request, &created.code, other, "Approve the payment")
+            .await
+            .unwrap();
+        forged.envelope.signatures[1].kid = platform.public_key().kid();
+        let bytes = forged.envelope.to_json().unwrap().into_bytes();
+        let err = device
+            .client
+            .send_decision(&forged.request_id, &bytes)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.code(),
+            Some(ErrorCode::InvalidSignature),
+            "{alg}: {err}"
+        );
+        assert_eq!(
+            rp.status(&created.request_id).await.status,
+            RequestState::Pending,
+            "{alg}"
+        );
+        // Nothing was counted: the PIN closes it.
+        let answer = device.approve(&request, &created.code, PIN).await.unwrap();
+        assert_eq!(answer.status, RequestState::Approved, "{alg}");
+    }
 }
