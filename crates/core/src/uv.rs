@@ -14,7 +14,9 @@ use godkend_protocol::{Algorithm, Envelope, PublicKey, SignatureEntry, b64};
 
 mod calls;
 pub mod es256;
+pub mod offer;
 pub mod software;
+pub mod suspension;
 #[cfg(any(test, feature = "test-signers"))]
 pub mod test_signers;
 

@@ -7,8 +7,7 @@
 //! same answer and is never counted twice.
 
 use godkend_protocol::messages::{
-    ApprovalRequest, CloseReason, Decision, DecisionAccepted, DecisionKind, RequestState,
-    UserVerification, UvKind,
+    ApprovalRequest, CloseReason, Decision, DecisionAccepted, DecisionKind, RequestState, UvKind,
 };
 use godkend_protocol::rules::{self, MAX_CODE_FAILURES};
 use godkend_protocol::{Envelope, ErrorCode, Problem, PublicKey, b64, canonical};
@@ -180,12 +179,7 @@ impl Service {
             Ok(kind) => kind,
             Err(refusal) => return Ok(Err(Judged::Rejected(refusal.problem, refusal.events))),
         };
-        let enough = match case.request.user_verification {
-            UserVerification::Any => true,
-            UserVerification::Pin => uv_kind == UvKind::Pin,
-            UserVerification::Hardware => matches!(uv_kind, UvKind::Pin | UvKind::Hardware),
-        };
-        if !enough {
+        if !rules::uv_kind_qualifies(case.request.user_verification, uv_kind) {
             return Ok(Err(Judged::Rejected(
                 Problem::new(
                     ErrorCode::UserVerificationInsufficient,
