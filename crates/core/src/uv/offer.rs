@@ -26,6 +26,17 @@ pub struct UvSetup {
     pub limit: ScanLimit,
 }
 
+impl SoftwareUvPolicy {
+    /// The policy the server signed into its info.
+    pub fn of(info: &godkend_protocol::messages::ServerInfo) -> Self {
+        if info.software_uv_approves {
+            SoftwareUvPolicy::Approves
+        } else {
+            SoftwareUvPolicy::UnlocksOnly
+        }
+    }
+}
+
 impl UvSetup {
     /// Whether the unlock screen offers the biometric check beside the PIN. Any
     /// registered key unlocks (unlocking only opens the app for viewing).

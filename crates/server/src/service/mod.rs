@@ -198,6 +198,7 @@ impl Service {
             public_url: self.settings.public_url.to_string(),
             org: self.settings.org.clone(),
             version_policy: self.settings.version_policy.clone(),
+            software_uv_approves: self.settings.allow_software_uv,
         };
         Ok(ServerInfoResponse {
             info: self.seal(&info)?,

@@ -3,6 +3,7 @@
 //! their kind, and removable.
 
 use godkend_core::CoreError;
+use godkend_core::uv::offer::SoftwareUvPolicy;
 use godkend_core::uv::software::SoftwareSigner;
 use godkend_core::uv::test_signers::TestSigner;
 use godkend_core::uv::{Availability, UvError, UvSigner};
@@ -23,6 +24,8 @@ async fn uv_key_approves_what_the_rp_allows_and_can_be_removed(db: Db) {
     server.add_user("alice");
     let rp = server.add_rp("shop", "Shop");
     let device = server.device("alice").await;
+    let info = device.client.server.server_info().await.unwrap();
+    assert_eq!(SoftwareUvPolicy::of(&info), SoftwareUvPolicy::Approves);
     let uv = ed25519_dalek::SigningKey::from_bytes(&[77; 32]);
     let uv_public = PublicKey::from_signing_key(&uv).to_b64();
 
@@ -154,6 +157,10 @@ async fn software_uv_key_unlocks_but_approves_only_when_the_server_allows_it(db:
     let rp = server.add_rp("shop", "Shop");
     let device = server.device("alice").await;
     let fingerprint = SoftwareSigner::from_seed(&[78; 32]);
+    // The server says so in its signed info, so the app can say why.
+    let info = device.client.server.server_info().await.unwrap();
+    assert!(!info.software_uv_approves);
+    assert_eq!(SoftwareUvPolicy::of(&info), SoftwareUvPolicy::UnlocksOnly);
     device
         .client
         .register_uv(&fingerprint, &device.pin(PIN))
