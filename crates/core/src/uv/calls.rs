@@ -25,7 +25,9 @@ impl DeviceClient {
 
     /// Turns biometrics off: removes the key at the server, then where it lives.
     /// The server goes first, so a key that cannot be deleted locally can no longer
-    /// sign anything the server accepts.
+    /// sign anything the server accepts. A revoked, blocked or wiped device calls
+    /// `signer.delete_key()` alone: the server has already dropped an ended
+    /// device's key, and refuses this call.
     pub async fn remove_uv(&self, signer: &dyn UvSigner) -> Result<(), CoreError> {
         self.remove_uv_key().await?;
         signer.delete_key().await?;
