@@ -258,7 +258,7 @@ impl DeviceClient {
     }
 
     /// A signed call answered with no content.
-    async fn call_empty(
+    pub(crate) async fn call_empty(
         &self,
         method: Method,
         path: &str,
@@ -328,6 +328,14 @@ impl DeviceClient {
 
     /// Unlock: signs a fresh server challenge with the device and PIN keys.
     pub async fn unlock(&self, pin: &PinKey) -> Result<(), CoreError> {
+        let mut signed = self.unlock_proof().await?;
+        signed.sign_with(pin.signing_key())?;
+        self.send_unlock(&signed).await
+    }
+
+    /// A fresh server challenge answered in an unlock proof signed by the device key;
+    /// the second factor signs it next.
+    pub(crate) async fn unlock_proof(&self) -> Result<Envelope, CoreError> {
         let envelope: Envelope = self
             .call_json(Method::POST, "/v1/device/unlock/challenge", None)
             .await?;
@@ -338,7 +346,11 @@ impl DeviceClient {
             device_id: self.device_id.clone(),
             challenge: challenge.challenge,
         };
-        let signed = Envelope::seal(&proof, &[self.key.signing_key(), pin.signing_key()])?;
+        Ok(Envelope::seal(&proof, &[self.key.signing_key()])?)
+    }
+
+    /// Sends an unlock proof signed by both factors.
+    pub(crate) async fn send_unlock(&self, signed: &Envelope) -> Result<(), CoreError> {
         let answer: Unlocked = self
             .call_json(
                 Method::POST,

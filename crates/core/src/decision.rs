@@ -1,6 +1,7 @@
-//! Building decisions. Approve is signed by the device key and the PIN key; deny and
-//! "not me" by the device key alone, so they work while the app is locked. The
-//! timestamp is written in server time (design.md §4).
+//! Building decisions. Approve is signed by the device key and the PIN key (or a
+//! user-verification key, through its signer's check); deny and "not me" by the
+//! device key alone, so they work while the app is locked. The timestamp is written
+//! in server time (design.md §4).
 
 use godkend_protocol::Envelope;
 use godkend_protocol::messages::{Decision, DecisionKind};
@@ -8,6 +9,7 @@ use godkend_protocol::messages::{Decision, DecisionKind};
 use crate::CoreError;
 use crate::client::{DeviceClient, VerifiedRequest};
 use crate::keys::PinKey;
+use crate::uv::{self, UvSigner};
 
 /// A signed decision and the exact bytes to send (and re-send) for it.
 #[derive(Debug, Clone)]
@@ -56,7 +58,8 @@ impl DeviceClient {
     }
 
     /// Approve with the typed code, signed by the device key and an ed25519
-    /// user-verification key (released by a biometric check).
+    /// user-verification key that is already released (tests; the app goes through
+    /// `approve_with`, where the signer's check is the signing call).
     pub fn approve_with_uv(
         &self,
         request: &VerifiedRequest,
@@ -65,6 +68,23 @@ impl DeviceClient {
     ) -> Result<SignedDecision, CoreError> {
         let decision = self.decision(request, DecisionKind::Approve, Some(code.trim().to_owned()));
         seal(decision, request, &[self.key().signing_key(), uv_key])
+    }
+
+    /// Approve with the typed code, signed by the device key and the
+    /// user-verification key of `signer`, which verifies the user first (showing
+    /// `reason`). Works for every algorithm the signer may use (ed25519, rs256,
+    /// es256). Dropping the future cancels the check.
+    pub async fn approve_with(
+        &self,
+        request: &VerifiedRequest,
+        code: &str,
+        signer: &dyn UvSigner,
+        reason: &str,
+    ) -> Result<SignedDecision, CoreError> {
+        let decision = self.decision(request, DecisionKind::Approve, Some(code.trim().to_owned()));
+        let mut envelope = Envelope::seal(&decision, &[self.key().signing_key()])?;
+        uv::sign_envelope(&mut envelope, signer, reason).await?;
+        finish(decision, envelope, request)
     }
 
     /// Deny, or report "this was not me"; the device key alone signs.
@@ -92,6 +112,15 @@ fn seal(
     keys: &[&ed25519_dalek::SigningKey],
 ) -> Result<SignedDecision, CoreError> {
     let envelope = Envelope::seal(&decision, keys)?;
+    finish(decision, envelope, request)
+}
+
+/// The signed decision with the exact bytes to send.
+fn finish(
+    decision: Decision,
+    envelope: Envelope,
+    request: &VerifiedRequest,
+) -> Result<SignedDecision, CoreError> {
     let bytes = envelope.to_json()?.into_bytes();
     Ok(SignedDecision {
         request_id: decision.request_id,
@@ -143,5 +172,29 @@ mod tests {
             let decision: Decision = signed.envelope.peek().unwrap();
             assert_eq!(decision.iat, request.request.iat);
         }
+    }
+
+    #[tokio::test]
+    async fn approve_with_a_signer_signs_like_approve_with_uv() {
+        let device = slow_device();
+        let request =
+            crate::test_support::signed_request("req_1", local_now(), RequestKind::Login, "m");
+        let uv = crate::uv::software::SoftwareSigner::from_seed(&[2; 32]);
+        let signed = device
+            .approve_with(&request, " 123456 ", &uv, "Approve")
+            .await
+            .unwrap();
+        let device_key = PublicKey::from_signing_key(device.key().signing_key());
+        let decision: Decision = signed
+            .envelope
+            .open(&[&device_key, &uv.public_key()])
+            .unwrap();
+        assert_eq!(decision.code.as_deref(), Some("123456"));
+        assert_eq!(decision.decision, DecisionKind::Approve);
+        assert_eq!(signed.envelope.signatures.len(), 2);
+        assert_eq!(
+            signed.bytes,
+            signed.envelope.to_json().unwrap().into_bytes()
+        );
     }
 }

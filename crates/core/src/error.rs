@@ -19,6 +19,10 @@ pub enum CoreError {
     Pin(String),
     #[error("key derivation failed: {0}")]
     Kdf(String),
+    /// The biometric check or its key produced no signature (cancelled, no match,
+    /// unavailable, failed).
+    #[error("{0}")]
+    UserVerification(#[from] crate::uv::UvError),
 }
 
 impl CoreError {

@@ -30,6 +30,7 @@ pub mod settings;
 pub mod standing;
 #[cfg(test)]
 mod test_support;
+pub mod uv;
 pub mod vault;
 
 pub use client::ServerClient;

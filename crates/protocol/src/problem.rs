@@ -35,6 +35,9 @@ pub enum ErrorCode {
     RequestNotPending,
     DecisionConflict,
     UserVerificationInsufficient,
+    /// An approval signed by a `software` user-verification key, which this server
+    /// does not accept for approvals (`serve --allow-software-uv` is off).
+    UvNotAllowed,
     RateLimited,
     PushesBlocked,
     Internal,
@@ -74,6 +77,7 @@ impl ErrorCode {
             ErrorCode::RequestNotPending => "request_not_pending",
             ErrorCode::DecisionConflict => "decision_conflict",
             ErrorCode::UserVerificationInsufficient => "user_verification_insufficient",
+            ErrorCode::UvNotAllowed => "uv_not_allowed",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::PushesBlocked => "pushes_blocked",
             ErrorCode::Internal => "internal",
@@ -95,7 +99,8 @@ impl ErrorCode {
             | ErrorCode::ActivationInvalid
             | ErrorCode::DeviceRevoked
             | ErrorCode::DeviceBlocked
-            | ErrorCode::UserVerificationInsufficient => 403,
+            | ErrorCode::UserVerificationInsufficient
+            | ErrorCode::UvNotAllowed => 403,
             ErrorCode::NotFound | ErrorCode::UserNotFound => 404,
             ErrorCode::UserExists
             | ErrorCode::RpExists
@@ -208,6 +213,7 @@ mod tests {
         for code in [
             ErrorCode::WrongPin,
             ErrorCode::UserVerificationInsufficient,
+            ErrorCode::UvNotAllowed,
             ErrorCode::NotFound,
         ] {
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
@@ -239,5 +245,8 @@ mod tests {
         assert!(!Problem::new(ErrorCode::RetryLater, "busy").is_final());
         assert!(!Problem::new(ErrorCode::RateLimited, "slow").is_final());
         assert!(Problem::new(ErrorCode::CodeMismatch, "code").is_final());
+        // Newer than some apps: they judge it by its 403, final.
+        assert_eq!(ErrorCode::UvNotAllowed.http_status(), 403);
+        assert!(Problem::new(ErrorCode::UvNotAllowed, "software uv").is_final());
     }
 }

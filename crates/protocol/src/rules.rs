@@ -1,7 +1,7 @@
 //! The protocol's timing and format rules as functions, so server and device judge
 //! alike. All times are integer Unix seconds in server time.
 
-use crate::messages::{ApprovalRequest, Decision, DecisionKind};
+use crate::messages::{ApprovalRequest, Decision, DecisionKind, UserVerification, UvKind};
 
 /// A device-request header's `iat` may differ from the server clock by this much.
 pub const HEADER_SKEW_SECONDS: i64 = 60;
@@ -77,6 +77,19 @@ pub fn decision_matches_request(decision: &Decision, request: &ApprovalRequest) 
     decision.request_id == request.request_id && decision.nonce == request.nonce && code_ok
 }
 
+/// Whether a second factor of `kind` meets a request's `required` user verification
+/// (PROTOCOL.md §7.2 step 7): `any` takes every kind, `pin` only the PIN, `hardware`
+/// the PIN or a `hardware` key. The server refuses what does not qualify; the app
+/// offers only what does. (Whether the server takes `software` keys at all is its
+/// operator's choice, on top of this.)
+pub fn uv_kind_qualifies(required: UserVerification, kind: UvKind) -> bool {
+    match required {
+        UserVerification::Any => true,
+        UserVerification::Pin => kind == UvKind::Pin,
+        UserVerification::Hardware => matches!(kind, UvKind::Pin | UvKind::Hardware),
+    }
+}
+
 /// Compares a typed code with the expected one without early exit.
 pub fn codes_equal(typed: &str, expected: &str) -> bool {
     typed.len() == expected.len()
@@ -150,7 +163,27 @@ pub fn code_length_or_default(requested: Option<u8>) -> Result<u8, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::messages::{RequestContext, RequestKind, UserVerification};
+    use crate::messages::{RequestContext, RequestKind};
+
+    #[test]
+    fn each_required_verification_takes_only_the_kinds_that_qualify() {
+        use UserVerification::{Any, Hardware, Pin};
+        use UvKind::{Hardware as Hw, Pin as P, Software as Sw};
+        let table = [
+            (Any, [(P, true), (Hw, true), (Sw, true)]),
+            (Pin, [(P, true), (Hw, false), (Sw, false)]),
+            (Hardware, [(P, true), (Hw, true), (Sw, false)]),
+        ];
+        for (required, kinds) in table {
+            for (kind, ok) in kinds {
+                assert_eq!(
+                    uv_kind_qualifies(required, kind),
+                    ok,
+                    "{required:?} {kind:?}"
+                );
+            }
+        }
+    }
 
     fn request() -> ApprovalRequest {
         ApprovalRequest {

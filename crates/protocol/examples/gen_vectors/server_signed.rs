@@ -38,6 +38,7 @@ pub fn server_info(k: &Keys) -> Result<Vec<Vector>> {
         public_url: "https://godkend.example.com".into(),
         org,
         version_policy: version_policy(),
+        software_uv_approves: false,
     };
     let base = object(&info(&k.server, organisation()))?;
     let danish = Organisation {

@@ -70,6 +70,11 @@ pub struct ServerInfo {
     pub public_url: String,
     pub org: Organisation,
     pub version_policy: VersionPolicy,
+    /// Whether `software` user-verification keys approve requests here (`serve
+    /// --allow-software-uv`); absent means no (they only unlock). The app offers the
+    /// scan on the request screen only when this says yes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub software_uv_approves: bool,
 }
 
 impl SignedObject for ServerInfo {
@@ -171,6 +176,7 @@ mod tests {
             public_url: "http://127.0.0.1".into(),
             org: Organisation::default(),
             version_policy: policy("0.1.0", "0.1.0"),
+            software_uv_approves: false,
         };
         Envelope::seal(&info, &[key]).unwrap()
     }

@@ -152,7 +152,7 @@ pub async fn unlock(
         (status = 200, description = "The decision was accepted; the request's new state.", body = DecisionAccepted),
         (status = 400, description = "`bad_request` (wrong `type`, `device_id`, `request_id`, `nonce`, `request_hash` or `code`; not exactly one user-verification signature), `malformed_json`.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = DEVICE_401_BODY, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`wrong_pin` or `code_mismatch` (with `attempts_left`), `user_verification_insufficient`, `device_revoked`, `device_blocked` (with the signed `device_status`).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_pin` or `code_mismatch` (with `attempts_left`), `user_verification_insufficient`, `uv_not_allowed` (a `software` user-verification key while the server does not allow those for approvals), `device_revoked`, `device_blocked` (with the signed `device_status`).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no such request for this user.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`request_not_pending`, `decision_conflict` (this device already decided it).", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`request_expired`.", body = Problem, content_type = "application/problem+json"),

@@ -81,6 +81,12 @@ pub struct ServeArgs {
     /// Blank IP addresses in audit rows older than this (90d, ...; 0 keeps them).
     #[arg(long, env = "GODKEND_AUDIT_IP_RETENTION", default_value = "90d", value_parser = parse_age)]
     pub audit_ip_retention: i64,
+    /// Accept approvals signed by `software` user-verification keys (the Linux
+    /// fingerprint key, kept in the keyring next to the device key: whoever copies
+    /// the keyring can approve without a finger). Off: such a key only unlocks the
+    /// app, and approvals need the PIN.
+    #[arg(long, env = "GODKEND_ALLOW_SOFTWARE_UV")]
+    pub allow_software_uv: bool,
     /// Log format: text or json.
     #[arg(long, env = "GODKEND_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
@@ -188,6 +194,7 @@ pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Resu
     service.settings.activation_failure_window_seconds = args.activation_failure_window.max(1);
     service.settings.request_retention_seconds = args.request_retention;
     service.settings.audit_ip_retention_seconds = args.audit_ip_retention;
+    service.settings.allow_software_uv = args.allow_software_uv;
     let service = Arc::new(service);
     if args.demo {
         ensure_demo_rp(&service).await?;
@@ -212,6 +219,7 @@ pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Resu
         tls = tls.is_some(),
         server_kid = %service.keys.kid(),
         demo = args.demo,
+        allow_software_uv = args.allow_software_uv,
         "godkend-server ready"
     );
     let stop = service.shutdown.subscribe();

@@ -7,8 +7,7 @@
 //! same answer and is never counted twice.
 
 use godkend_protocol::messages::{
-    ApprovalRequest, CloseReason, Decision, DecisionAccepted, DecisionKind, RequestState,
-    UserVerification, UvKind,
+    ApprovalRequest, CloseReason, Decision, DecisionAccepted, DecisionKind, RequestState, UvKind,
 };
 use godkend_protocol::rules::{self, MAX_CODE_FAILURES};
 use godkend_protocol::{Envelope, ErrorCode, Problem, PublicKey, b64, canonical};
@@ -158,7 +157,8 @@ impl Service {
     }
 
     /// The second factor (a wrong PIN counts toward the device's 5), the required
-    /// user verification, then the typed code (a wrong code counts toward the 3).
+    /// user verification and the server's policy on `software` keys, then the typed
+    /// code (a wrong code counts toward the 3).
     async fn verify_approval(
         &self,
         tx: &mut sqlx::AnyConnection,
@@ -179,16 +179,22 @@ impl Service {
             Ok(kind) => kind,
             Err(refusal) => return Ok(Err(Judged::Rejected(refusal.problem, refusal.events))),
         };
-        let enough = match case.request.user_verification {
-            UserVerification::Any => true,
-            UserVerification::Pin => uv_kind == UvKind::Pin,
-            UserVerification::Hardware => matches!(uv_kind, UvKind::Pin | UvKind::Hardware),
-        };
-        if !enough {
+        if !rules::uv_kind_qualifies(case.request.user_verification, uv_kind) {
             return Ok(Err(Judged::Rejected(
                 Problem::new(
                     ErrorCode::UserVerificationInsufficient,
                     "this request must be approved with the PIN",
+                ),
+                Vec::new(),
+            )));
+        }
+        // Not a wrong PIN and not counted: the request stays pending for the PIN.
+        if uv_kind == UvKind::Software && !self.settings.allow_software_uv {
+            return Ok(Err(Judged::Rejected(
+                Problem::new(
+                    ErrorCode::UvNotAllowed,
+                    "this server does not accept fingerprint approvals from a key kept in \
+                     the keyring; approve with the PIN",
                 ),
                 Vec::new(),
             )));

@@ -54,6 +54,11 @@ pub struct Settings {
     pub request_retention_seconds: i64,
     /// IP addresses in audit rows older than this are blanked (0: kept).
     pub audit_ip_retention_seconds: i64,
+    /// Whether a `software` user-verification key (on Linux an ed25519 key in the
+    /// keyring, next to the device key, gated only by fprintd) may approve requests.
+    /// Off by default: whoever copies that keyring can sign without a finger. Such a
+    /// key always unlocks, which only opens the app for viewing.
+    pub allow_software_uv: bool,
 }
 
 impl Settings {
@@ -80,6 +85,7 @@ impl Settings {
             activation_failure_window_seconds: 15 * 60,
             request_retention_seconds: 30 * 86_400,
             audit_ip_retention_seconds: 90 * 86_400,
+            allow_software_uv: false,
         }
     }
 }
@@ -192,6 +198,7 @@ impl Service {
             public_url: self.settings.public_url.to_string(),
             org: self.settings.org.clone(),
             version_policy: self.settings.version_policy.clone(),
+            software_uv_approves: self.settings.allow_software_uv,
         };
         Ok(ServerInfoResponse {
             info: self.seal(&info)?,
