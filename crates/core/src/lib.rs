@@ -13,8 +13,6 @@ pub mod decision;
 pub mod device;
 pub mod error;
 pub mod files;
-#[cfg(target_os = "linux")]
-pub mod fprintd;
 pub mod history;
 pub mod inbox;
 pub mod keys;

@@ -14,6 +14,10 @@ use godkend_protocol::{Algorithm, Envelope, PublicKey, SignatureEntry, b64};
 
 mod calls;
 pub mod es256;
+#[cfg(target_os = "linux")]
+pub mod fingerprint;
+#[cfg(target_os = "linux")]
+pub mod fprintd;
 pub mod offer;
 pub mod software;
 pub mod suspension;

@@ -1,4 +1,4 @@
-//! `godkend_core::fprintd` against the real fprintd with libfprint's virtual reader,
+//! `godkend_core::uv::fprintd` (and the fingerprint signer on it) against the real fprintd with libfprint's virtual reader,
 //! on a private system bus with the real polkitd, which scripts/test.sh starts
 //! (`start_fprintd_services` in scripts/lib-fprintd.sh). Fingers are enrolled through
 //! fprintd's own Enroll API, fed by the virtual reader's socket ("SCAN <finger>").
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
-use godkend_core::fprintd::{self, FprintdError, Scan};
+use godkend_core::uv::fprintd::{self, FprintdError, Scan};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::{Mutex, MutexGuard};
 use zbus::proxy::{Builder, CacheProperties};
@@ -347,4 +347,48 @@ async fn polkit_refuses_a_user_it_does_not_trust() {
     );
     // The refusal left nothing claimed.
     assert_eq!(verify_with(&rig, ENROLLED).await, Ok(Scan::Match));
+}
+
+/// The signer the app registers on Linux: it signs after a matching scan only.
+#[tokio::test]
+async fn the_fingerprint_signer_signs_after_a_matching_scan_only() {
+    use godkend_core::uv::fingerprint::FingerprintSigner;
+    use godkend_core::uv::software::SoftwareSigner;
+    use godkend_core::uv::{Availability, UvError, UvSigner as _};
+
+    let Some(rig) = rig().await else { return };
+    enroll(&rig, ENROLLED).await;
+    let signer = FingerprintSigner::new(rig.bus.clone(), "", SoftwareSigner::generate())
+        .with_timeout(SCAN_TIMEOUT);
+    assert_eq!(signer.availability().await, Availability::Available);
+
+    let (signed, ()) = tokio::join!(
+        signer.sign(b"decision bytes", "Approve the sign-in"),
+        touch(&rig.reader, ENROLLED)
+    );
+    let signature = signed.expect("a matching finger signs");
+    signer
+        .public_key()
+        .verify(b"decision bytes", &signature)
+        .expect("with the registered key");
+
+    let (refused, ()) = tokio::join!(
+        signer.sign(b"decision bytes", "Approve the sign-in"),
+        touch(&rig.reader, STRANGER)
+    );
+    assert_eq!(
+        refused,
+        Err(UvError::NoMatch),
+        "another finger signs nothing"
+    );
+
+    remove_prints(&rig).await;
+    assert!(matches!(
+        signer.availability().await,
+        Availability::Unavailable(_)
+    ));
+    assert!(matches!(
+        signer.sign(b"decision bytes", "Approve the sign-in").await,
+        Err(UvError::Unavailable(_))
+    ));
 }
