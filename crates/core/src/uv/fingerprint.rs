@@ -55,7 +55,7 @@ impl FingerprintSigner {
 
 /// What a failed scan means for the signer: only a finger that did not match is a
 /// failed attempt; the rest say the check cannot run now, or was stopped.
-fn uv_error(error: FprintdError) -> UvError {
+fn uv_error(error: &FprintdError) -> UvError {
     match error {
         FprintdError::Cancelled => UvError::Cancelled,
         FprintdError::Timeout => UvError::TimedOut,
@@ -101,7 +101,7 @@ impl UvSigner for FingerprintSigner {
             match fprintd::verify(&self.connection, &self.user, self.timeout).await {
                 Ok(Scan::Match) => self.key.sign(bytes, reason).await,
                 Ok(Scan::NoMatch) => Err(UvError::NoMatch),
-                Err(error) => Err(uv_error(error)),
+                Err(error) => Err(uv_error(&error)),
             }
         }
         .boxed()
@@ -118,18 +118,18 @@ mod tests {
 
     #[test]
     fn only_a_finger_that_did_not_match_is_a_failed_attempt() {
-        assert_eq!(uv_error(FprintdError::Cancelled), UvError::Cancelled);
-        assert_eq!(uv_error(FprintdError::Timeout), UvError::TimedOut);
+        assert_eq!(uv_error(&FprintdError::Cancelled), UvError::Cancelled);
+        assert_eq!(uv_error(&FprintdError::Timeout), UvError::TimedOut);
         for unavailable in [
             FprintdError::DaemonMissing,
             FprintdError::NoReader,
             FprintdError::NoEnrolledFinger,
             FprintdError::PermissionDenied,
         ] {
-            assert!(matches!(uv_error(unavailable), UvError::Unavailable(_)));
+            assert!(matches!(uv_error(&unavailable), UvError::Unavailable(_)));
         }
         assert!(matches!(
-            uv_error(FprintdError::ReaderBusy),
+            uv_error(&FprintdError::ReaderBusy),
             UvError::Failed(_)
         ));
     }
