@@ -362,11 +362,11 @@ async fn the_fingerprint_signer_signs_after_a_matching_scan_only() {
         .with_timeout(SCAN_TIMEOUT);
     assert_eq!(signer.availability().await, Availability::Available);
 
-    let (signed, ()) = tokio::join!(
+    let (matched, ()) = tokio::join!(
         signer.sign(b"decision bytes", "Approve the sign-in"),
         touch(&rig.reader, ENROLLED)
     );
-    let signature = signed.expect("a matching finger signs");
+    let signature = matched.expect("a matching finger signs");
     signer
         .public_key()
         .verify(b"decision bytes", &signature)
