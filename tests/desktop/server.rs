@@ -43,6 +43,11 @@ pub struct Rp(String);
 
 impl Server {
     pub async fn start() -> Server {
+        Self::start_with(&[]).await
+    }
+
+    /// The server with extra `serve` options (e.g. `--allow-software-uv`).
+    pub async fn start_with(options: &[&str]) -> Server {
         // The server refuses a data dir that others can enter.
         let dir = tempfile::Builder::new()
             .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
@@ -58,6 +63,7 @@ impl Server {
             .arg("serve")
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
+            .args(options)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

@@ -290,3 +290,6 @@ async fn derive(
         .map_err(|e| CoreError::Kdf(e.to_string()))??;
     Ok(key)
 }
+
+#[cfg(target_os = "linux")]
+mod biometrics;

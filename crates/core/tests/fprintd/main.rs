@@ -16,6 +16,12 @@ use tokio::sync::{Mutex, MutexGuard};
 use zbus::proxy::{Builder, CacheProperties};
 use zbus::{Connection, OwnedObjectPath, Proxy};
 
+mod biometrics;
+/// The real godkend-server, as the desktop end-to-end test starts it.
+#[allow(dead_code, reason = "the desktop end-to-end test uses the rest of it")]
+#[path = "../../../../tests/desktop/server.rs"]
+mod server;
+
 const HOW_TO: &str = "The fingerprint tests need fprintd with libfprint's virtual reader on a \
     private system bus with polkitd (Debian/Ubuntu packages fprintd, polkitd, dbus, \
     libglib2.0-bin; run as root, as polkit authorizes uid 0 without a rule). \
