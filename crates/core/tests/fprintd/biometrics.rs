@@ -52,7 +52,7 @@ async fn a_finger_unlocks_and_approves_only_where_the_server_allows_software_key
             .expect("activation");
 
         // On: a key registered with the PIN's authority and kept in the keyring.
-        let signer = device
+        let finger = device
             .enable_biometrics(PIN, rig.bus.clone())
             .await
             .expect("biometrics on");
@@ -60,7 +60,7 @@ async fn a_finger_unlocks_and_approves_only_where_the_server_allows_software_key
 
         // A matching finger unlocks, whatever the server's policy on approvals.
         let (unlocked, ()) = tokio::join!(
-            device.client.unlock_with(&signer, "Unlock Godkend"),
+            device.client.unlock_with(&finger, "Unlock Godkend"),
             touch(&rig.reader, ENROLLED)
         );
         unlocked.expect("a matching finger unlocks");
@@ -71,7 +71,7 @@ async fn a_finger_unlocks_and_approves_only_where_the_server_allows_software_key
         let (refused, ()) = tokio::join!(
             device
                 .client
-                .approve_with(&request, &created.code, &signer, "Approve"),
+                .approve_with(&request, &created.code, &finger, "Approve"),
             touch(&rig.reader, STRANGER)
         );
         assert!(
@@ -86,7 +86,7 @@ async fn a_finger_unlocks_and_approves_only_where_the_server_allows_software_key
         let (signed, ()) = tokio::join!(
             device
                 .client
-                .approve_with(&request, &created.code, &signer, "Approve"),
+                .approve_with(&request, &created.code, &finger, "Approve"),
             touch(&rig.reader, ENROLLED)
         );
         let signed = signed.expect("signed after a matching scan");
@@ -113,7 +113,7 @@ async fn a_finger_unlocks_and_approves_only_where_the_server_allows_software_key
         let (signed, ()) = tokio::join!(
             device
                 .client
-                .approve_with(&request, &again.code, &signer, "Approve"),
+                .approve_with(&request, &again.code, &finger, "Approve"),
             touch(&rig.reader, ENROLLED)
         );
         let signed = signed.expect("the scan still matches");
