@@ -279,6 +279,21 @@ async fn burst_of_wrong_pins_blocks_and_the_right_pin_last_never_wins_after(db: 
 }
 
 async fn burst_with_the_right_pin_first_approves_once_and_counts_no_more(db: Db) {
+    // The right PIN leaves a little ahead of the wrong ones; on a loaded machine the
+    // wrong ones can still be judged first, and then the block rightly wins (the
+    // burst test above covers that order). So: a few rounds until the approval is
+    // judged first, with the rules of both orders checked in every round.
+    for round in 1..=5 {
+        if right_pin_first_round(db).await {
+            return;
+        }
+        eprintln!("round {round}: the wrong PINs were judged first; once more");
+    }
+    panic!("in five rounds the approval was never judged before the wrong PINs");
+}
+
+/// One round; `false` when the wrong PINs happened to be judged first.
+async fn right_pin_first_round(db: Db) -> bool {
     let (server, rp, device) = setup(db).await;
     let created = rp.login("alice").await;
     let request = device.pending_one().await;
@@ -289,7 +304,7 @@ async fn burst_with_the_right_pin_first_approves_once_and_counts_no_more(db: Db)
     let rights = vec![right[0].clone(); 10];
     let wrongs = sign_all(&device, &request, &created.code, &wrong_pins(BURST - 10));
     let (mut answers, wrong_answers) = futures::join!(send_all(&device, &rights), async {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         send_all(&device, &wrongs).await
     });
     answers.extend(wrong_answers);
@@ -299,9 +314,18 @@ async fn burst_with_the_right_pin_first_approves_once_and_counts_no_more(db: Db)
         answers[..10].iter().all(|a| *a == answers[0]),
         "{answers:?}"
     );
+    let counts = wrong_pin_counts(&server);
+    if answers[0] == Answer::Refused(ErrorCode::DeviceBlocked, None) {
+        assert_eq!(
+            counts.last(),
+            Some(&5),
+            "blocked by five in a row: {counts:?}"
+        );
+        assert_eq!(count(&answers, |a| *a == Answer::Accepted), 0);
+        return false;
+    }
     assert_eq!(answers[0], Answer::Accepted, "{answers:?}");
     assert_eq!(count(&answers, |a| *a == Answer::Accepted), 10);
-    let counts = wrong_pin_counts(&server);
     assert!(
         counts.len() < 5,
         "wrong PINs counted after the approval: {counts:?}"
@@ -322,6 +346,7 @@ async fn burst_with_the_right_pin_first_approves_once_and_counts_no_more(db: Db)
     let next = rp.login("alice").await;
     let request = device.pending_one().await;
     device.approve(&request, &next.code, PIN).await.unwrap();
+    true
 }
 
 async fn burst_of_wrong_unlocks_counts_five_in_a_row_at_most(db: Db) {
