@@ -269,7 +269,10 @@ async fn burst_of_wrong_pins_blocks_and_the_right_pin_last_never_wins_after(db: 
                     | Answer::Refused(
                         ErrorCode::WrongPin
                             | ErrorCode::DeviceBlocked
-                            | ErrorCode::RequestNotPending,
+                            | ErrorCode::RequestNotPending
+                            // After this device's own approval (the right PIN
+                            // judged early), a later guess is its conflict.
+                            | ErrorCode::DecisionConflict,
                         _
                     )
             ),
