@@ -19,7 +19,7 @@ use godkend_core::connection::{self, ConnectionPolicy, ConnectionState, PushUpda
 use godkend_core::os_session::{self, OsSessionEvent};
 use godkend_core::standing::Standing;
 use godkend_protocol::ErrorCode;
-use godkend_protocol::messages::{DecisionKind, DeviceState, DeviceStatus, RequestKind};
+use godkend_protocol::messages::{DecisionKind, DeviceState, RequestKind};
 use tokio::sync::{Notify, mpsc};
 
 use super::console::{Terminal, clean};
@@ -171,10 +171,8 @@ impl Live {
                     });
                 }
                 Work::Wipe(envelope) => {
-                    // Which end it was, for the exit code; the agent checks the
-                    // signature and the device id itself.
-                    let server = &self.agent.client().server;
-                    if let Ok(status) = server.open::<DeviceStatus>(&envelope) {
+                    // Which end it was, for the exit code.
+                    if let Some(status) = self.agent.client().signed_end(&envelope) {
                         self.ended = Some(status.status);
                     }
                     // Nothing on disk: the check is quick and needs no blocking thread.

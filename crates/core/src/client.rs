@@ -8,8 +8,9 @@ use std::sync::{Arc, RwLock};
 
 use godkend_protocol::messages::device_request::{self, DeviceRequestHeader};
 use godkend_protocol::messages::{
-    ApprovalRequest, DecisionAccepted, DeviceList, DeviceRevocation, DeviceStatus, PendingRequests,
-    PinChange, ServerInfo, ServerInfoResponse, UnlockChallenge, UnlockProof, Unlocked,
+    ApprovalRequest, DecisionAccepted, DeviceList, DeviceRevocation, DeviceState, DeviceStatus,
+    PendingRequests, PinChange, ServerInfo, ServerInfoResponse, UnlockChallenge, UnlockProof,
+    Unlocked,
 };
 use godkend_protocol::rules::ClockOffset;
 use godkend_protocol::{Envelope, ErrorCode, Problem, PublicKey, SignedObject, b64};
@@ -189,6 +190,18 @@ impl DeviceClient {
 
     pub fn key(&self) -> &DeviceKey {
         &self.key
+    }
+
+    /// The status in `envelope` if it ends this device: signed by the pinned server
+    /// key, about this device, and revoked or blocked. Anything else (unsigned, about
+    /// another device, active) ends nothing.
+    pub fn signed_end(&self, envelope: &Envelope) -> Option<DeviceStatus> {
+        let Ok(status) = self.server.open::<DeviceStatus>(envelope) else {
+            tracing::warn!("ignored a device status that is not signed by the pinned server key");
+            return None;
+        };
+        (status.device_id == self.device_id && status.status != DeviceState::Active)
+            .then_some(status)
     }
 
     /// The `Authorization` value for one call.

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use futures::StreamExt as _;
 use godkend_protocol::messages::event::HEARTBEAT_SECONDS;
-use godkend_protocol::messages::{DeviceState, DeviceStatus};
 use rand::RngExt as _;
 use tokio::sync::{Notify, mpsc};
 
@@ -268,9 +267,8 @@ async fn stream_session(
 /// signed revoked/blocked status. Unsigned refusals end nothing.
 fn signed_end(client: &DeviceClient, error: &CoreError) -> Option<PushEvent> {
     let envelope = error.problem()?.device_status.clone()?;
-    let status: DeviceStatus = client.server.open(&envelope).ok()?;
-    (status.device_id == client.device_id && status.status != DeviceState::Active)
-        .then_some(PushEvent::Ended(status, envelope))
+    let status = client.signed_end(&envelope)?;
+    Some(PushEvent::Ended(status, envelope))
 }
 
 /// Polls pending requests until it is time to try the stream again.

@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use godkend_protocol::Envelope;
-use godkend_protocol::messages::{DeviceState, DeviceStatus};
 use rand::RngExt as _;
 use zeroize::Zeroizing;
 
@@ -232,11 +231,7 @@ impl Device {
     /// this very device is revoked or blocked. Anything unsigned, or about another
     /// device, is ignored. Returns whether it wiped.
     pub fn wipe_if_ended(&self, envelope: &Envelope) -> Result<bool, DeviceError> {
-        let Ok(status) = self.client.server.open::<DeviceStatus>(envelope) else {
-            tracing::warn!("ignored a device status that is not signed by the pinned server key");
-            return Ok(false);
-        };
-        if status.device_id != self.client.device_id || status.status == DeviceState::Active {
+        if self.client.signed_end(envelope).is_none() {
             return Ok(false);
         }
         Self::wipe(&self.vault, &self.paths)?;

@@ -6,7 +6,6 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use godkend_protocol::Envelope;
-use godkend_protocol::messages::{DeviceState, DeviceStatus};
 
 use crate::client::DeviceClient;
 use crate::device::Device;
@@ -77,9 +76,6 @@ impl DeviceParts for MemoryDevice {
 
     /// Nothing on disk to wipe; the same checks decide whether the device ended.
     fn wipe_if_ended(&self, envelope: &Envelope) -> Result<bool, String> {
-        let Ok(status) = self.client.server.open::<DeviceStatus>(envelope) else {
-            return Ok(false);
-        };
-        Ok(status.device_id == self.client.device_id && status.status != DeviceState::Active)
+        Ok(self.client.signed_end(envelope).is_some())
     }
 }
