@@ -341,14 +341,15 @@ impl DeviceClient {
 
     /// Unlock: signs a fresh server challenge with the device and PIN keys.
     pub async fn unlock(&self, pin: &PinKey) -> Result<(), CoreError> {
-        let mut signed = self.unlock_proof().await?;
+        let mut signed = self.unlock_proof(None).await?;
         signed.sign_with(pin.signing_key())?;
         self.send_unlock(&signed).await
     }
 
     /// A fresh server challenge answered in an unlock proof signed by the device key;
-    /// the second factor signs it next.
-    pub(crate) async fn unlock_proof(&self) -> Result<Envelope, CoreError> {
+    /// the second factor signs it next. `uv_kid` names the user-verification key that
+    /// will sign, when it is not the PIN.
+    pub(crate) async fn unlock_proof(&self, uv_kid: Option<String>) -> Result<Envelope, CoreError> {
         let envelope: Envelope = self
             .call_json(Method::POST, "/v1/device/unlock/challenge", None)
             .await?;
@@ -358,6 +359,7 @@ impl DeviceClient {
             iat: self.server.server_now(),
             device_id: self.device_id.clone(),
             challenge: challenge.challenge,
+            uv_kid,
         };
         Ok(Envelope::seal(&proof, &[self.key.signing_key()])?)
     }

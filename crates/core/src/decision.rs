@@ -39,6 +39,7 @@ impl DeviceClient {
             request_hash: request.hash.clone(),
             decision: kind,
             code,
+            uv_kid: None,
         }
     }
 
@@ -66,7 +67,9 @@ impl DeviceClient {
         code: &str,
         uv_key: &ed25519_dalek::SigningKey,
     ) -> Result<SignedDecision, CoreError> {
-        let decision = self.decision(request, DecisionKind::Approve, Some(code.trim().to_owned()));
+        let mut decision =
+            self.decision(request, DecisionKind::Approve, Some(code.trim().to_owned()));
+        decision.uv_kid = Some(godkend_protocol::PublicKey::from_signing_key(uv_key).kid());
         seal(decision, request, &[self.key().signing_key(), uv_key])
     }
 
@@ -81,7 +84,9 @@ impl DeviceClient {
         signer: &dyn UvSigner,
         reason: &str,
     ) -> Result<SignedDecision, CoreError> {
-        let decision = self.decision(request, DecisionKind::Approve, Some(code.trim().to_owned()));
+        let mut decision =
+            self.decision(request, DecisionKind::Approve, Some(code.trim().to_owned()));
+        decision.uv_kid = Some(signer.public_key().kid());
         let mut envelope = Envelope::seal(&decision, &[self.key().signing_key()])?;
         uv::sign_envelope(&mut envelope, signer, reason).await?;
         finish(decision, envelope, request)

@@ -370,6 +370,7 @@ mod tests {
             request_hash: "h".into(),
             decision: DecisionKind::Deny,
             code: None,
+            uv_kid: None,
         };
         SignedDecision {
             request_id: id.into(),

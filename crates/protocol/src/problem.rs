@@ -38,6 +38,10 @@ pub enum ErrorCode {
     /// An approval signed by a `software` user-verification key, which this server
     /// does not accept for approvals (`serve --allow-software-uv` is off).
     UvNotAllowed,
+    /// Signed by a user-verification key the server does not hold (removed by a PIN
+    /// change, an admin or another device): biometrics must be set up again. Not
+    /// counted as a wrong PIN.
+    UvKeyUnknown,
     RateLimited,
     PushesBlocked,
     Internal,
@@ -78,6 +82,7 @@ impl ErrorCode {
             ErrorCode::DecisionConflict => "decision_conflict",
             ErrorCode::UserVerificationInsufficient => "user_verification_insufficient",
             ErrorCode::UvNotAllowed => "uv_not_allowed",
+            ErrorCode::UvKeyUnknown => "uv_key_unknown",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::PushesBlocked => "pushes_blocked",
             ErrorCode::Internal => "internal",
@@ -100,7 +105,8 @@ impl ErrorCode {
             | ErrorCode::DeviceRevoked
             | ErrorCode::DeviceBlocked
             | ErrorCode::UserVerificationInsufficient
-            | ErrorCode::UvNotAllowed => 403,
+            | ErrorCode::UvNotAllowed
+            | ErrorCode::UvKeyUnknown => 403,
             ErrorCode::NotFound | ErrorCode::UserNotFound => 404,
             ErrorCode::UserExists
             | ErrorCode::RpExists
@@ -214,6 +220,7 @@ mod tests {
             ErrorCode::WrongPin,
             ErrorCode::UserVerificationInsufficient,
             ErrorCode::UvNotAllowed,
+            ErrorCode::UvKeyUnknown,
             ErrorCode::NotFound,
         ] {
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());

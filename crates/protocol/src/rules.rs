@@ -214,6 +214,7 @@ mod tests {
             request_hash: "h".into(),
             decision: kind,
             code: code.map(Into::into),
+            uv_kid: None,
         }
     }
 

@@ -75,6 +75,7 @@ fn signed_decision() -> impl Strategy<Value = Envelope> {
                 request_hash: b64::sha256_b64(b"request"),
                 decision,
                 code,
+                uv_kid: None,
             };
             Envelope::seal(&object, &[&signing_key(3), &signing_key(4)]).unwrap()
         })

@@ -10,7 +10,7 @@ impl DeviceClient {
     /// `reason`) and signs a fresh server challenge next to the device key. The
     /// challenge lives 60 s, which bounds how long the check may take.
     pub async fn unlock_with(&self, signer: &dyn UvSigner, reason: &str) -> Result<(), CoreError> {
-        let mut proof = self.unlock_proof().await?;
+        let mut proof = self.unlock_proof(Some(signer.public_key().kid())).await?;
         sign_envelope(&mut proof, signer, reason).await?;
         self.send_unlock(&proof).await
     }

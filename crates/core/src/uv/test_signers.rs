@@ -222,6 +222,7 @@ mod tests {
             iat: 1,
             device_id: "dev-1".into(),
             challenge: "c".into(),
+            uv_kid: None,
         };
         Envelope::seal(&proof, &[&device]).unwrap()
     }

@@ -105,6 +105,7 @@ pub fn decision_of(kind: DecisionKind, iat: i64, request: &ApprovalRequest) -> R
         request_hash: b64::sha256_b64(canonical::to_vec(&payload_of(request)?)?),
         decision: kind,
         code: (kind == DecisionKind::Approve).then(|| "482913".into()),
+        uv_kid: None,
     })
 }
 
@@ -257,6 +258,7 @@ pub fn unlock(k: &Keys) -> Result<Vec<Vector>> {
         iat: T0 + 305,
         device_id: DEVICE_ID.into(),
         challenge: CHALLENGE.into(),
+        uv_kid: None,
     })?;
     let d = &k.device;
     Ok(vec![

@@ -41,6 +41,12 @@ pub struct Decision {
     /// The code typed from the login screen; approve only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// The kid of the user-verification key that signs this approval, when one does
+    /// instead of the PIN. Declared so that a key the server no longer holds is told
+    /// apart from a wrong PIN (both are signatures by a key it does not know) and
+    /// never counts as one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uv_kid: Option<String>,
 }
 
 impl SignedObject for Decision {

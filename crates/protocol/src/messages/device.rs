@@ -55,6 +55,10 @@ pub struct UnlockProof {
     pub iat: i64,
     pub device_id: String,
     pub challenge: String,
+    /// The kid of the user-verification key that signs this proof instead of the
+    /// PIN (see `Decision::uv_kid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uv_kid: Option<String>,
 }
 
 impl SignedObject for UnlockProof {

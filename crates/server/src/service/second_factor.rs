@@ -180,6 +180,11 @@ enum SecondFactor {
 /// so its signature carries an unknown kid: the PIN signature is therefore the one
 /// ed25519 signature that is neither the device key's nor the user-verification
 /// key's, and it is checked against the registered PIN key whatever its kid says.
+///
+/// A signed object that declares a `uv_kid` is signed by a user-verification key,
+/// never the PIN: when that is not the registered key (removed by a PIN change, an
+/// admin, or never registered), it is refused as `uv_key_unknown` and is not a
+/// wrong PIN, so a stale biometric key cannot use up the device's five tries.
 fn second_factor(device: &DeviceRow, envelope: &Envelope) -> Result<SecondFactor, Box<Problem>> {
     let unreadable = |what: &str| {
         Box::new(Problem::new(
@@ -200,6 +205,13 @@ fn second_factor(device: &DeviceRow, envelope: &Envelope) -> Result<SecondFactor
             return Ok(SecondFactor::UserVerification(key, kind));
         }
         uv = Some(key.kid());
+    }
+    if envelope.payload.get("uv_kid").is_some_and(|kid| !kid.is_null()) {
+        return Err(Box::new(Problem::new(
+            ErrorCode::UvKeyUnknown,
+            "this device's biometric key is not registered (it was removed); approve \
+             with the PIN and turn biometrics on again",
+        )));
     }
     let others: Vec<&SignatureEntry> = envelope
         .signatures

@@ -97,6 +97,7 @@ fn sign_all(
                 request_hash: request.hash.clone(),
                 decision: DecisionKind::Approve,
                 code: Some(code.to_owned()),
+                uv_kid: None,
             };
             let envelope =
                 Envelope::seal(&decision, &[device.client.key().signing_key(), &guess()]).unwrap();
@@ -133,6 +134,7 @@ async fn unlock(device: &Device, pin: &str) -> Answer {
         iat: device.client.server.server_now(),
         device_id: device.client.device_id.clone(),
         challenge: challenge.challenge,
+        uv_kid: None,
     };
     let signed = Envelope::seal(&proof, &[device.client.key().signing_key(), &guess()]).unwrap();
     let response = device

@@ -142,9 +142,30 @@ async fn uv_key_approves_what_the_rp_allows_and_can_be_removed(db: Db) {
         .send_decision(&signed.request_id, &signed.bytes)
         .await
         .unwrap_err();
-    // Without a registered biometric key, its signature is taken as a PIN signature
-    // that does not verify: a wrong PIN.
-    assert_eq!(err.code(), Some(ErrorCode::WrongPin), "{err}");
+    // The approval declares its biometric key, which the server no longer holds:
+    // refused as an unknown key, never as a wrong PIN (five of those would block the
+    // device), and the request stays pending for the PIN.
+    assert_eq!(err.code(), Some(ErrorCode::UvKeyUnknown), "{err}");
+    assert_eq!(err.problem().and_then(|p| p.attempts_left), None);
+    let signer = SoftwareSigner::from_seed(&[77; 32]);
+    let err = device
+        .client
+        .unlock_with(&signer, "Unlock Godkend")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(ErrorCode::UvKeyUnknown), "{err}");
+    let err = device
+        .client
+        .unlock(&device.pin(WRONG_PIN))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.problem().and_then(|p| p.attempts_left),
+        Some(4),
+        "the stale key's tries were not counted as wrong PINs"
+    );
+    let answer = device.approve(&request, &created.code, PIN).await.unwrap();
+    assert_eq!(answer.status, RequestState::Approved);
 }
 
 /// Without `--allow-software-uv` a `software` key (the Linux fingerprint key, in the
@@ -250,15 +271,15 @@ async fn software_uv_key_unlocks_but_approves_only_when_the_server_allows_it(db:
         matches!(err, CoreError::UserVerification(UvError::Unavailable(_))),
         "{err}"
     );
-    // A copy of the key kept elsewhere no longer unlocks either: the server
-    // takes its signature as a wrong PIN.
+    // A copy of the key kept elsewhere no longer unlocks either, and does not
+    // count as a wrong PIN.
     let copy = SoftwareSigner::from_seed(&[78; 32]);
     let err = device
         .client
         .unlock_with(&copy, "Unlock Godkend")
         .await
         .unwrap_err();
-    assert_eq!(err.code(), Some(ErrorCode::WrongPin), "{err}");
+    assert_eq!(err.code(), Some(ErrorCode::UvKeyUnknown), "{err}");
 }
 
 /// Windows Hello (RSA-2048) and Secure Enclave (P-256, DER turned into r‖s) keys, by
