@@ -143,12 +143,18 @@ impl Server {
     /// server asks it to wait (`retry_after`), and it does.
     pub async fn sign_in(&self, rp: &Rp, user: &str, message: &str) -> CreatedRequest {
         let body = json!({"user": user, "kind": "login", "title": "Sign in to Demo Shop", "message": message});
+        self.create(rp, &body).await
+    }
+
+    /// A request with this body (`POST /v1/rp/requests`), waiting as `sign_in` does.
+    pub async fn create(&self, rp: &Rp, body: &Value) -> CreatedRequest {
+        let user = body["user"].as_str().unwrap_or_default();
         for _ in 0..5 {
             let response = self
                 .http
                 .post(format!("{}/v1/rp/requests", self.url))
                 .bearer_auth(&rp.0)
-                .json(&body)
+                .json(body)
                 .send()
                 .await
                 .expect("create a request");

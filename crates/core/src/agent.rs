@@ -15,6 +15,7 @@ use std::time::Instant;
 use godkend_protocol::Envelope;
 use godkend_protocol::messages::DecisionKind;
 
+use crate::CoreError;
 use crate::answer::Answer;
 use crate::client::{DeviceClient, VerifiedRequest};
 use crate::connection::{ConnectionState, PushUpdate};
@@ -26,6 +27,7 @@ use crate::retry::Backoff;
 use crate::secret::SecretText;
 use crate::session::Session;
 use crate::standing::Standing;
+use crate::uv::UvSigner;
 
 pub use parts::{DeviceParts, MemoryDevice};
 
@@ -85,7 +87,7 @@ impl Effects {
 }
 
 /// A decision the user made.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Choice {
     /// Approve with the code from the login screen and the PIN's key.
     Approve {
@@ -93,14 +95,35 @@ pub enum Choice {
         code: SecretText,
         pin_key: Arc<PinKey>,
     },
+    /// Approve with the code and the user-verification key: the signer checks the
+    /// user (a fingerprint, Windows Hello, Touch ID), showing `reason`, as it signs.
+    ApproveVerified {
+        code: SecretText,
+        signer: Arc<dyn UvSigner>,
+        reason: String,
+    },
     Deny,
     NotMe,
+}
+
+impl std::fmt::Debug for Choice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The code and the keys stay out: the kind is what a log needs.
+        match self {
+            Choice::Approve { .. } => f.write_str("Approve(PIN)"),
+            Choice::ApproveVerified { signer, .. } => {
+                write!(f, "Approve(user verification, {:?})", signer.kind())
+            }
+            Choice::Deny => f.write_str("Deny"),
+            Choice::NotMe => f.write_str("NotMe"),
+        }
+    }
 }
 
 impl Choice {
     pub fn kind(&self) -> DecisionKind {
         match self {
-            Choice::Approve { .. } => DecisionKind::Approve,
+            Choice::Approve { .. } | Choice::ApproveVerified { .. } => DecisionKind::Approve,
             Choice::Deny => DecisionKind::Deny,
             Choice::NotMe => DecisionKind::NotMe,
         }
@@ -242,11 +265,21 @@ impl<D: DeviceParts> Agent<D> {
                 Choice::Approve { code, pin_key } => {
                     client.approve(&request, code.as_str(), pin_key)
                 }
+                Choice::ApproveVerified {
+                    code,
+                    signer,
+                    reason,
+                } => {
+                    client
+                        .approve_with(&request, code.as_str(), signer.as_ref(), reason)
+                        .await
+                }
                 Choice::Deny => client.refuse(&request, false),
                 Choice::NotMe => client.refuse(&request, true),
             };
             let signed = match signed {
                 Ok(signed) => signed,
+                Err(CoreError::UserVerification(e)) => return Answer::Unverified(e),
                 Err(e) => return Answer::NotSent(e.to_string()),
             };
             match device.outbox().send(client, &signed).await {

@@ -66,6 +66,11 @@ impl Paths {
     pub fn history_file(&self) -> PathBuf {
         self.data_dir.join("history.json")
     }
+
+    /// Failed fingerprint scans in a row (`uv::suspension::ScanLimit`).
+    pub fn scan_limit_file(&self) -> PathBuf {
+        self.data_dir.join("scan-limit.json")
+    }
 }
 
 /// What went wrong, for the app to show.
@@ -212,7 +217,9 @@ impl Device {
     pub async fn change_pin(&self, old: &str, new: &str) -> Result<(), DeviceError> {
         let old_key = self.pin_key(old).await?;
         let new_key = self.pin_key(new).await?;
-        Ok(self.client.change_pin(&old_key, &new_key).await?)
+        self.client.change_pin(&old_key, &new_key).await?;
+        // The server dropped the biometric key with the old PIN, which authorised it.
+        self.forget_biometrics()
     }
 
     /// Deregisters this device at the server (needs the PIN), then wipes it. Takes
@@ -286,5 +293,5 @@ async fn derive(
     Ok(key)
 }
 
-#[cfg(target_os = "linux")]
 mod biometrics;
+mod scan_limit;

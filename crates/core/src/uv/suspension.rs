@@ -18,6 +18,13 @@ pub struct ScanLimit {
 }
 
 impl ScanLimit {
+    /// A suspended count (only the PIN lifts it).
+    pub fn suspended() -> Self {
+        ScanLimit {
+            failed_in_a_row: MAX_FAILED_SCANS,
+        }
+    }
+
     /// Whether biometrics are suspended: only the PIN is offered.
     pub fn is_suspended(self) -> bool {
         self.failed_in_a_row >= MAX_FAILED_SCANS

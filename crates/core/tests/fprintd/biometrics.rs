@@ -53,10 +53,15 @@ async fn a_finger_unlocks_and_approves_only_where_the_server_allows_software_key
 
         // On: a key registered with the PIN's authority and kept in the keyring.
         let finger = device
-            .enable_biometrics(PIN, rig.bus.clone())
+            .enable_biometrics_on(PIN, rig.bus.clone())
             .await
             .expect("biometrics on");
-        assert!(device.biometric_signer(rig.bus.clone()).unwrap().is_some());
+        assert!(
+            device
+                .biometric_signer_on(rig.bus.clone())
+                .unwrap()
+                .is_some()
+        );
 
         // A matching finger unlocks, whatever the server's policy on approvals.
         let (unlocked, ()) = tokio::join!(
@@ -107,7 +112,12 @@ async fn a_finger_unlocks_and_approves_only_where_the_server_allows_software_key
         // Off: the key goes at the server and from the keyring; the old key in
         // memory can no longer approve.
         device.disable_biometrics().await.expect("biometrics off");
-        assert!(device.biometric_signer(rig.bus.clone()).unwrap().is_none());
+        assert!(
+            device
+                .biometric_signer_on(rig.bus.clone())
+                .unwrap()
+                .is_none()
+        );
         let again = server.sign_in(&shop, "alice", "Sign in again").await;
         let request = device.client.pending().await.unwrap().remove(0);
         let (signed, ()) = tokio::join!(
@@ -125,11 +135,128 @@ async fn a_finger_unlocks_and_approves_only_where_the_server_allows_software_key
 
         // Revoke wipes the keyring, the biometric key included.
         let _ = device
-            .enable_biometrics(PIN, rig.bus.clone())
+            .enable_biometrics_on(PIN, rig.bus.clone())
             .await
             .unwrap();
         device.revoke(PIN).await.expect("revoke");
         let reopened = Vault::open(&account).unwrap();
         assert!(reopened.biometric_seed().unwrap().is_none());
     }
+}
+
+/// NIST SP 800-63B's limit, through the device as the app keeps it: five fingers that
+/// do not match suspend biometrics (a restart does not lift it) until the PIN
+/// unlocks; a request that requires the PIN is never offered the scan; a new PIN
+/// removes the key here and at the server, and the old key's signature then is an
+/// unknown key to the server, not a wrong PIN.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_failed_scans_suspend_biometrics_until_the_pin_unlocks() {
+    use godkend_core::uv::offer::{SoftwareUvPolicy, UvSetup};
+    use godkend_core::uv::suspension::MAX_FAILED_SCANS;
+    use godkend_protocol::messages::UserVerification;
+
+    let Some(rig) = rig().await else { return };
+    enroll(&rig, ENROLLED).await;
+    let server = Server::start_with(&["--allow-software-uv"]).await;
+    server.admin(&["user", "add", "alice"]);
+    let shop = server.add_rp("shop", "Shop");
+    let input =
+        ActivationInput::from_link(&server.activation_link("alice"), "test computer").unwrap();
+    let vault = test_vault("suspension");
+    let account = vault.account().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::under(dir.path());
+    let device = Device::activate(&input, PIN, vault, paths.clone())
+        .await
+        .expect("activation");
+    let finger = device
+        .enable_biometrics_on(PIN, rig.bus.clone())
+        .await
+        .expect("biometrics on");
+    let policy = SoftwareUvPolicy::of(&device.client.server.server_info().await.unwrap());
+    let setup = |device: &Device| UvSetup {
+        kind: Some(UvKind::Software),
+        limit: device.scan_limit(),
+    };
+
+    for scan in 1..=MAX_FAILED_SCANS {
+        assert!(setup(&device).offers_for_unlock(), "scan {scan} is offered");
+        let (refused, ()) = tokio::join!(
+            device.client.unlock_with(&finger, "Unlock Godkend"),
+            touch(&rig.reader, STRANGER)
+        );
+        let Err(godkend_core::CoreError::UserVerification(error)) = refused else {
+            panic!("another finger unlocks nothing: {refused:?}");
+        };
+        device.record_scan(Err(&error));
+    }
+    assert!(!setup(&device).offers_for_unlock(), "suspended after five");
+    let restarted = Device::load(Vault::open(&account).unwrap(), paths.clone())
+        .unwrap()
+        .expect("still activated");
+    assert!(
+        restarted.scan_limit().is_suspended(),
+        "a restart does not lift the suspension"
+    );
+
+    // The PIN unlocks (the server judges it) and lifts the suspension.
+    device
+        .client
+        .unlock(&device.pin_key(PIN).await.unwrap())
+        .await
+        .unwrap();
+    device.record_pin_proved();
+    assert!(setup(&device).offers_for_unlock());
+
+    // A request that requires the PIN is not offered the scan; one that takes any
+    // verification is.
+    for (required, offered) in [
+        (UserVerification::Pin, false),
+        (UserVerification::Any, true),
+    ] {
+        let created = server
+            .create(
+                &shop,
+                &serde_json::json!({"user": "alice", "kind": "payment", "title": "Pay",
+                    "message": "m", "user_verification": required}),
+            )
+            .await;
+        let request = device.client.pending().await.unwrap().remove(0);
+        assert_eq!(request.request.request_id, created.request_id);
+        assert_eq!(
+            setup(&device).offers_for_approval(request.request.user_verification, policy),
+            offered,
+            "{required:?}"
+        );
+        let denied = device.client.refuse(&request, false).unwrap();
+        device
+            .client
+            .send_decision(&denied.request_id, &denied.bytes)
+            .await
+            .expect("denied");
+    }
+
+    // A new PIN: the key is gone here and at the server; the old key's scan is an
+    // unknown key there and costs no PIN try.
+    device.change_pin(PIN, "528193").await.expect("PIN changed");
+    assert!(
+        device
+            .biometric_signer_on(rig.bus.clone())
+            .unwrap()
+            .is_none()
+    );
+    let (stale, ()) = tokio::join!(
+        device.client.unlock_with(&finger, "Unlock Godkend"),
+        touch(&rig.reader, ENROLLED)
+    );
+    assert_eq!(
+        stale.expect_err("the old key unlocks nothing").code(),
+        Some(ErrorCode::UvKeyUnknown)
+    );
+    let wrong = device
+        .client
+        .unlock(&device.pin_key("111111").await.unwrap())
+        .await
+        .expect_err("a wrong PIN");
+    assert_eq!(wrong.problem().and_then(|p| p.attempts_left), Some(4));
 }

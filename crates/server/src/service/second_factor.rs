@@ -206,7 +206,11 @@ fn second_factor(device: &DeviceRow, envelope: &Envelope) -> Result<SecondFactor
         }
         uv = Some(key.kid());
     }
-    if envelope.payload.get("uv_kid").is_some_and(|kid| !kid.is_null()) {
+    if envelope
+        .payload
+        .get("uv_kid")
+        .is_some_and(|kid| !kid.is_null())
+    {
         return Err(Box::new(Problem::new(
             ErrorCode::UvKeyUnknown,
             "this device's biometric key is not registered (it was removed); approve \
