@@ -70,10 +70,6 @@ pub fn run(
 /// The window's size when it opens (the screenshot gallery draws at this size too).
 const WINDOW_SIZE: Size = Size::new(560.0, 760.0);
 
-/// Whether this build can unlock with a fingerprint or face. No biometric backend
-/// exists yet (design §3), so the settings screen hides that switch.
-const BIOMETRIC_AVAILABLE: bool = false;
-
 /// The main screen under any panel.
 enum Screen {
     /// Loading the device (config, keyring) at start.
@@ -137,6 +133,8 @@ pub struct App {
     user_settings: UserSettings,
     /// Tells the push connection to reconnect at once (after a resume).
     wake: Arc<Notify>,
+    /// The device's biometric key, the server's policy on it, the scan under way.
+    biometrics: biometrics::Biometrics,
 }
 
 #[derive(Debug, Clone)]
@@ -183,6 +181,8 @@ pub enum Message {
     WindowClosed(window::Id),
     /// The OS session locked, or the computer sleeps or woke up.
     OsSession(OsSessionEvent),
+    /// The device's biometric key (when on) and the server's policy on it.
+    BiometricsLoaded(biometrics::Loaded),
 }
 
 impl App {
@@ -206,6 +206,7 @@ impl App {
             instance: Arc::new(Mutex::new(listener)),
             user_settings,
             wake: Arc::new(Notify::new()),
+            biometrics: biometrics::Biometrics::default(),
         };
         // The window opens once it is known what it should show.
         let load = Task::perform(crate::device::load(), Message::Loaded);
@@ -228,6 +229,7 @@ impl App {
             agent.touch(now);
         }
         let task = self.dispatch(message);
+        self.drop_finished_scan();
         let status = self.tray_status(now);
         self.tray.show(status);
         Task::batch([locked, task])
@@ -271,6 +273,7 @@ impl App {
             Message::WindowOpened(id) => self.window_opened(id),
             Message::WindowClosed(id) => self.window_closed(id),
             Message::OsSession(event) => self.os_session(event),
+            Message::BiometricsLoaded(loaded) => self.biometrics_loaded(loaded),
         }
     }
 
@@ -279,6 +282,7 @@ impl App {
             Ok(Some(device)) => {
                 tracing::info!("device loaded");
                 self.agent = Some(Agent::new(device));
+                self.biometrics = biometrics::Biometrics::default();
                 Screen::Home
             }
             Ok(None) => {
@@ -292,10 +296,11 @@ impl App {
         };
         // Activation and problems need the window; an activated app started at
         // login waits in the tray.
+        let biometrics = self.load_biometrics();
         if self.tray_only && matches!(self.screen, Screen::Home) {
-            return Task::none();
+            return biometrics;
         }
-        self.open_window()
+        Task::batch([biometrics, self.open_window()])
     }
 
     fn problem(&mut self, message: problem::Message) -> Task<Message> {
@@ -327,7 +332,10 @@ impl App {
         };
         let (task, event) = welcome.update(message);
         match event {
-            Some(welcome::Event::Activated(device)) => self.activated(device),
+            Some(welcome::Event::Activated(device)) => {
+                self.activated(device);
+                return Task::batch([task.map(Message::Welcome), self.load_biometrics()]);
+            }
             Some(welcome::Event::Continued) => {
                 self.panel = None;
                 if !self.user_settings.current().guide_shown {
@@ -347,6 +355,7 @@ impl App {
         // a proof as an unlock.
         agent.proved(Instant::now());
         self.agent = Some(agent);
+        self.biometrics = biometrics::Biometrics::default();
         let screen = std::mem::replace(&mut self.screen, Screen::Home);
         if let Screen::Welcome(welcome) = screen {
             self.panel = Some(Panel::Activated(welcome));
@@ -427,7 +436,8 @@ impl App {
     /// Shows `pending` on the request screen, with the code field focused.
     fn open_request(&mut self, pending: VerifiedRequest, now: i64) -> Task<Message> {
         tracing::info!(request = %pending.request.request_id, "request shown");
-        self.request = Some(Request::new(pending, now));
+        let biometric = self.offers_biometric_approval(pending.request.user_verification);
+        self.request = Some(Request::new(pending, now).offering_biometric(biometric));
         // A revocation under way stays on top until it is answered.
         if !matches!(&self.panel, Some(Panel::Revoke(revoke)) if revoke.is_working()) {
             self.panel = None;
@@ -445,6 +455,11 @@ impl App {
             }
             _ => Task::none(),
         };
+        let scan = self.scan_answer(&message);
+        if matches!(message, request::Message::CancelScan) {
+            self.cancel_scan();
+        }
+        let signer = self.biometric_signer();
         let (Some(request), Some(agent)) = (&mut self.request, &mut self.agent) else {
             return heard;
         };
@@ -454,10 +469,37 @@ impl App {
             Task::none()
         };
         let (work, event) = request.update(message);
+        if let Some(outcome) = scan {
+            request.scan_ended(outcome);
+        }
+        let mut scanning = false;
         let task = work.map_or_else(Task::none, |work| match work {
             request::Work::DerivePinKey(pin) => derive_pin_key(agent, request.request_id(), pin),
             request::Work::Decide(choice) => decide(agent, request.verified(), choice),
+            request::Work::Scan { code, reason } => {
+                scanning = true;
+                match signer {
+                    Some(signer) => decide(
+                        agent,
+                        request.verified(),
+                        Choice::ApproveVerified {
+                            code,
+                            signer,
+                            reason,
+                        },
+                    ),
+                    // Biometrics went off meanwhile: the screen offers the PIN.
+                    None => Task::done(Message::Request(request::Message::Sent(
+                        request.request_id().to_owned(),
+                        godkend_protocol::messages::DecisionKind::Approve,
+                        Answer::Unverified(godkend_core::uv::UvError::Unavailable(
+                            fl!("biometric-key-removed", method = crate::screen::biometric::method()),
+                        )),
+                    ))),
+                }
+            }
         });
+        let task = if scanning { self.run_scan(task) } else { task };
         if let Some(request::Event::Closed) = event {
             self.request = None;
         }
@@ -507,6 +549,7 @@ impl Message {
     }
 }
 
+mod biometrics;
 mod desktop;
 mod live;
 mod panels;

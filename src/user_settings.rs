@@ -16,7 +16,6 @@ use godkend_core::settings::{Language, Settings, Theme};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
     LockOnClose(bool),
-    BiometricUnlock(bool),
     Notifications(bool),
     StartAtLogin(bool),
     Language(Language),
@@ -87,7 +86,6 @@ impl UserSettings {
         let settings = &mut self.current;
         match change {
             Change::LockOnClose(on) => settings.lock_on_close = on,
-            Change::BiometricUnlock(on) => settings.biometric_unlock = on,
             Change::Notifications(on) => settings.notifications = on,
             Change::StartAtLogin(on) => {
                 (self.autostart)(on).map_err(ChangeError::Autostart)?;

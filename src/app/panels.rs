@@ -4,7 +4,7 @@
 use crate::screen::{DeviceScreen, Leave};
 
 use super::{
-    Activity, App, Arc, BIOMETRIC_AVAILABLE, ChangePin, Devices, Guide, Help, Message, Panel,
+    Activity, App, Arc, ChangePin, Devices, Guide, Help, Message, Panel,
     Removed, Revoke, Screen, Settings, Task, Welcome, activity, change_pin, devices, guide, help,
     removed, revoke, settings, user_settings,
 };
@@ -14,8 +14,16 @@ impl App {
         let Some(Panel::Settings(screen)) = &mut self.panel else {
             return Task::none();
         };
+        let switched = match &message {
+            settings::Message::Biometric(settings::biometric::Message::Changed(result)) => {
+                Some(result.clone())
+            }
+            _ => None,
+        };
         let (task, event) = screen.update(message);
+        let switched = switched.map_or_else(Task::none, |r| self.biometrics_switched(&r));
         let followup = match event {
+            Some(settings::Event::Biometric(event)) => self.switch_biometrics(event),
             Some(settings::Event::Closed) => {
                 self.panel = None;
                 Task::none()
@@ -36,7 +44,7 @@ impl App {
             }
             None => Task::none(),
         };
-        Task::batch([task.map(Message::Settings), followup])
+        Task::batch([task.map(Message::Settings), followup, switched])
     }
 
     /// Applies and saves a setting, and tells the settings screen how it went.
@@ -166,13 +174,15 @@ impl App {
     pub(super) fn open_settings(&mut self) -> Task<Message> {
         let device = self.agent.as_ref().map(|agent| Arc::clone(agent.device()));
         let account = device.as_ref().map(|d| &d.config.account);
-        self.panel = Some(Panel::Settings(Settings::new(account, BIOMETRIC_AVAILABLE)));
+        let switch = self.biometric_switch();
+        self.panel = Some(Panel::Settings(Settings::new(account, switch)));
         // The support contacts may have changed since activation.
-        device.map_or_else(Task::none, |device| {
+        let organisation = device.map_or_else(Task::none, |device| {
             Task::perform(crate::device::organisation(device), |result| {
                 Message::Settings(settings::Message::OrganisationLoaded(result))
             })
-        })
+        });
+        Task::batch([organisation, self.probe_biometrics()])
     }
 
     /// The activity screen over home, with the activity log as it is now.

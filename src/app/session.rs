@@ -15,7 +15,8 @@ impl App {
             .as_ref()
             .is_some_and(|agent| !agent.is_unlocked(Instant::now()));
         if locked {
-            self.panel = Some(Panel::Unlock(Unlock::new(), panel));
+            let unlock = Unlock::new().offering_biometric(self.offers_biometric_unlock());
+            self.panel = Some(Panel::Unlock(unlock, panel));
             return Unlock::focus().map(Message::Unlock);
         }
         self.show_guarded(panel)
@@ -37,21 +38,33 @@ impl App {
             return Task::none();
         };
         let then = *then;
+        let cancel = matches!(message, unlock::Message::CancelScan);
         let (work, event) = screen.update(message);
-        let task = work.map_or_else(Task::none, |work| Unlock::start(work, agent.device()));
+        let scan = matches!(work, Some(unlock::Work::Scan { .. }));
+        let task = work.map_or_else(Task::none, |work| {
+            Unlock::start(work, agent.device()).map(Message::Unlock)
+        });
+        if matches!(event, Some(unlock::Event::Unlocked)) {
+            agent.proved(Instant::now());
+        }
+        let task = if scan { self.run_scan(task) } else { task };
+        if cancel {
+            self.cancel_scan();
+        }
         let followup = match event {
             None => Task::none(),
-            Some(unlock::Event::Unlocked) => {
-                agent.proved(Instant::now());
-                self.show_guarded(then)
-            }
+            Some(unlock::Event::Unlocked) => self.show_guarded(then),
             Some(unlock::Event::Cancelled) => {
                 self.panel = None;
                 Task::none()
             }
             Some(unlock::Event::Blocked(status)) => self.device_ended(status),
+            Some(unlock::Event::BiometricsRemoved) => {
+                self.biometrics_removed();
+                Task::none()
+            }
         };
-        Task::batch([task.map(Message::Unlock), followup])
+        Task::batch([task, followup])
     }
 
     /// Escape closes what is on top: a confirmation, else the panel.

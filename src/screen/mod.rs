@@ -2,6 +2,7 @@
 //! it has something to tell the app).
 
 pub mod activity;
+pub mod biometric;
 pub mod change_pin;
 pub mod devices;
 pub mod guide;

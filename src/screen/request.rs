@@ -4,6 +4,10 @@
 //!
 //! The PIN key derived for an approval stays in this screen only, so a mistyped code
 //! can be retyped without the PIN; it goes when the screen closes.
+//!
+//! Where biometrics are on and the request and server take its key, the screen
+//! offers "Approve with fingerprint" (Windows Hello, Touch ID) in place of the PIN,
+//! with "Use PIN instead" at all times; the typed code is needed either way.
 
 use std::sync::Arc;
 
@@ -18,6 +22,7 @@ use godkend_protocol::{ErrorCode, rules};
 use iced::widget::{column, container, row, text, text_input};
 use iced::{Alignment, Element, Length};
 
+use super::biometric::Outcome;
 use crate::fl;
 use crate::widget::button;
 use crate::widget::field::labelled;
@@ -44,6 +49,26 @@ pub struct Request {
     confirming_not_me: bool,
     /// Why the last try did not go through, while another try is possible.
     notice: Option<String>,
+    /// The biometric check in place of the PIN, when offered.
+    uv: Uv,
+}
+
+/// The biometric check's part of the screen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Uv {
+    /// Offered for this request (biometrics on, not suspended, the key qualifies).
+    offered: bool,
+    /// The user chose "Use PIN instead".
+    use_pin: bool,
+    /// The check is under way (the app holds the task, to cancel it).
+    scanning: bool,
+}
+
+impl Uv {
+    /// Whether approving uses the biometric check rather than the PIN.
+    fn chosen(self) -> bool {
+        self.offered && !self.use_pin
+    }
 }
 
 /// Where the screen is in deciding.
@@ -82,6 +107,12 @@ pub enum Message {
     NotMe,
     ConfirmNotMe,
     CancelNotMe,
+    /// Approve with the PIN rather than the biometric check.
+    UsePin,
+    /// Approve with the biometric check again.
+    UseBiometric,
+    /// Stop the biometric check under way (the app aborts it).
+    CancelScan,
     Close,
     /// The PIN key for the request with this id, derived off the UI thread.
     Derived(String, Result<Arc<PinKey>, String>),
@@ -95,6 +126,9 @@ pub enum Message {
 pub enum Work {
     DerivePinKey(SecretText),
     Decide(Choice),
+    /// Approve with this code and the biometric key, which the app holds; the
+    /// platform shows `reason` where it shows one.
+    Scan { code: SecretText, reason: String },
 }
 
 /// What the request screen tells the app.
@@ -116,6 +150,30 @@ impl Request {
             stage: Stage::Open,
             confirming_not_me: false,
             notice: None,
+            uv: Uv::default(),
+        }
+    }
+
+    /// The screen with the biometric check offered in place of the PIN (or not).
+    #[must_use]
+    pub fn offering_biometric(mut self, offered: bool) -> Self {
+        self.uv.offered = offered;
+        self
+    }
+
+    /// Whether a biometric check is under way.
+    pub fn is_scanning(&self) -> bool {
+        self.uv.scanning
+    }
+
+    /// How the last biometric check ended (the app counts failed scans): said on
+    /// the screen, and the PIN takes over where the check can no longer succeed.
+    pub fn scan_ended(&mut self, outcome: Option<Outcome>) {
+        if let Some(outcome) = outcome {
+            if !outcome.keeps_offer() {
+                self.uv.offered = false;
+            }
+            self.notice = Some(outcome.text());
         }
     }
 
@@ -182,7 +240,7 @@ impl Request {
     pub fn can_approve(&self) -> bool {
         self.can_decide()
             && self.code_is_complete()
-            && (self.pin_key.is_some() || self.pin.is_ready())
+            && (self.uv.chosen() || self.pin_key.is_some() || self.pin.is_ready())
     }
 
     /// The app locked: the PIN and its key go (a retried code then needs the PIN
@@ -201,6 +259,14 @@ impl Request {
             Message::NotMe => self.confirming_not_me = self.can_decide(),
             Message::ConfirmNotMe => return (self.refuse(true), None),
             Message::CancelNotMe => self.confirming_not_me = false,
+            Message::UsePin => self.uv.use_pin = true,
+            Message::UseBiometric => self.uv.use_pin = false,
+            Message::CancelScan => {
+                if self.uv.scanning {
+                    self.uv.scanning = false;
+                    self.stage = Stage::Open;
+                }
+            }
             Message::Close => return (None, Some(Event::Closed)),
             // Answers about another request (this screen was replaced meanwhile)
             // are not this screen's to show.
@@ -221,6 +287,16 @@ impl Request {
         }
         self.stage = Stage::Working;
         self.notice = None;
+        if self.uv.chosen() {
+            self.uv.scanning = true;
+            return Some(Work::Scan {
+                code: self.code.as_str().into(),
+                reason: fl!(
+                    "biometric-reason-approve",
+                    title = self.verified.request.title.clone()
+                ),
+            });
+        }
         Some(match &self.pin_key {
             Some(pin_key) => Work::Decide(Choice::Approve {
                 code: self.code.as_str().into(),
@@ -268,6 +344,7 @@ impl Request {
     /// the request or wipes a blocked device; this only shows it.
     fn sent(&mut self, kind: DecisionKind, answer: Answer) {
         self.stage = Stage::Open;
+        self.uv.scanning = false;
         let refusal = match answer {
             Answer::Accepted(standing) => {
                 tracing::info!(request = %self.request_id(), ?kind, "decision accepted");
@@ -282,6 +359,8 @@ impl Request {
                 self.notice = Some(fl!("request-failed", reason = reason));
                 return;
             }
+            // The app counts it and says how it ended (`scan_ended`).
+            Answer::Unverified(_) => return,
             Answer::Refused(refusal) => refusal,
         };
         let left = refusal.attempts_left.unwrap_or(0);
@@ -296,6 +375,12 @@ impl Request {
                 tracing::info!(attempts_left = left, "approval refused: wrong PIN");
                 self.forget_secrets();
                 self.notice = Some(fl!("request-wrong-pin", left = left));
+            }
+            Some(ErrorCode::UvKeyUnknown) => self.scan_ended(Some(Outcome::KeyRemoved)),
+            Some(ErrorCode::UvNotAllowed | ErrorCode::UserVerificationInsufficient)
+                if self.uv.offered =>
+            {
+                self.scan_ended(Some(Outcome::NotAccepted));
             }
             Some(ErrorCode::DeviceBlocked) => self.finish(Ending::Blocked),
             Some(ErrorCode::RequestNotPending | ErrorCode::DecisionConflict) => {

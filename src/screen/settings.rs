@@ -16,8 +16,8 @@ pub struct Settings {
     /// This computer's serial number and organisation; `None` before activation,
     /// which hides everything that needs a device.
     device: Option<ThisDevice>,
-    /// Whether the platform can unlock with a fingerprint or face.
-    biometric_available: bool,
+    /// The biometric switch (shown where the platform's check is available).
+    biometric: biometric::Switch,
     /// Why the last change did not apply or was not saved.
     notice: Option<String>,
 }
@@ -40,10 +40,11 @@ pub enum Message {
     CopySerial,
     /// The server's current organisation details, or why they could not be fetched.
     OrganisationLoaded(Result<Organisation, String>),
+    Biometric(biometric::Message),
 }
 
 /// What the settings screen tells the app.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub enum Event {
     Closed,
     /// The user changed a setting: the app applies and saves it.
@@ -52,6 +53,7 @@ pub enum Event {
     MyDevices,
     Revoke,
     ShowGuide,
+    Biometric(biometric::Event),
 }
 
 impl Settings {
@@ -59,7 +61,7 @@ impl Settings {
     /// The screen of an activated device (tests and the screenshot gallery).
     #[cfg(test)]
     pub fn activated_for_tests(serial: Serial, organisation: Organisation) -> Self {
-        let mut screen = Settings::new(None, false);
+        let mut screen = Settings::new(None, biometric::Switch::default());
         screen.device = Some(ThisDevice {
             serial,
             organisation,
@@ -67,13 +69,13 @@ impl Settings {
         screen
     }
 
-    pub fn new(account: Option<&Account>, biometric_available: bool) -> Self {
+    pub fn new(account: Option<&Account>, biometric: biometric::Switch) -> Self {
         Settings {
             device: account.map(|account| ThisDevice {
                 serial: account.serial.clone(),
                 organisation: account.org.clone(),
             }),
-            biometric_available,
+            biometric,
             notice: None,
         }
     }
@@ -90,6 +92,13 @@ impl Settings {
             Message::OrganisationLoaded(result) => {
                 self.organisation_loaded(result);
                 return (Task::none(), None);
+            }
+            Message::Biometric(message) => {
+                // Before activation there is no key to register.
+                if self.device.is_none() {
+                    return (Task::none(), None);
+                }
+                return (Task::none(), self.biometric.update(message).map(Event::Biometric));
             }
         };
         (Task::none(), Some(event))
@@ -123,6 +132,7 @@ impl Settings {
     }
 }
 
+pub mod biometric;
 mod view;
 
 #[cfg(test)]

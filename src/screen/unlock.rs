@@ -1,7 +1,9 @@
 //! Unlock: the PIN, typed or tapped on a pad, before activity and settings show.
 //! Only the server can tell a right PIN (design.md §3), so unlocking is a signed round
 //! trip: the server counts wrong PINs and says how many tries are left; offline, the
-//! app cannot unlock and says so.
+//! app cannot unlock and says so. Where biometrics are on (and not suspended), a
+//! fingerprint (Windows Hello, Touch ID) unlocks instead: its key signs the same
+//! round trip.
 
 use std::sync::Arc;
 
@@ -13,6 +15,7 @@ use iced::widget::{column, row, text};
 use iced::{Alignment, Element, Length, Task};
 
 use super::DeviceScreen;
+use super::biometric::{self, Outcome};
 use crate::fl;
 use crate::widget::button;
 use crate::widget::pin_field::PinField;
@@ -26,6 +29,10 @@ pub struct Unlock {
     pin: PinField,
     checking: bool,
     problem: Option<Problem>,
+    /// The biometric check is offered beside the PIN.
+    biometric: bool,
+    /// A biometric check is under way (the app holds the task, to cancel it).
+    scanning: bool,
 }
 
 /// Why the last try did not unlock.
@@ -37,6 +44,7 @@ pub enum Problem {
     /// The server cannot be reached, so the PIN cannot be checked.
     Offline,
     Failed(String),
+    Biometric(Outcome),
 }
 
 /// The PIN, typed or tapped digit by digit, is redacted: it never shows in a debug
@@ -49,6 +57,10 @@ pub enum Message {
     Erase,
     Unlock,
     Cancel,
+    /// Check the user with the platform's biometric check instead of the PIN.
+    UseBiometric,
+    /// Stop the biometric check under way (the app aborts it).
+    CancelScan,
     /// The server's answer.
     Checked(Result<(), Refusal>),
 }
@@ -63,6 +75,9 @@ pub enum Refusal {
     Blocked(Option<Envelope>),
     Offline,
     Failed(String),
+    /// The biometric check gave no signature, or the server no longer holds its key;
+    /// `None` when the user cancelled it.
+    Biometric(Option<Outcome>),
 }
 
 impl Refusal {
@@ -87,11 +102,18 @@ pub enum Event {
     Unlocked,
     Cancelled,
     Blocked(Option<Envelope>),
+    /// The server no longer holds the biometric key, so it was deleted here too.
+    BiometricsRemoved,
 }
 
-/// The PIN, to check with the server; the app runs it with [`DeviceScreen::start`].
+/// What to check with the server; the app runs it with [`DeviceScreen::start`].
 #[derive(Debug)]
-pub struct Work(SecretText);
+pub enum Work {
+    /// The PIN.
+    Pin(SecretText),
+    /// The biometric check, showing `reason` where the platform shows one.
+    Scan { reason: String },
+}
 
 impl DeviceScreen for Unlock {
     type Message = Message;
@@ -105,28 +127,70 @@ impl DeviceScreen for Unlock {
             Message::Erase => self.pin.erase(),
             Message::Unlock => return (self.unlock(), None),
             Message::Cancel => return (None, Some(Event::Cancelled)),
+            Message::UseBiometric => return (self.scan(), None),
+            Message::CancelScan => {
+                self.scanning = false;
+                self.checking = false;
+            }
             Message::Checked(result) => return (None, self.checked(result)),
         }
         (None, None)
     }
 
-    /// Derives the PIN key and asks the server whether it is right.
+    /// Asks the server whether the PIN (its key) or the biometric key is right.
     fn start(work: Work, device: &Arc<Device>) -> Task<Message> {
         let device = Arc::clone(device);
-        Task::perform(
-            async move {
-                let pin_key = device
-                    .pin_key(work.0.as_str())
-                    .await
-                    .map_err(|e| Refusal::Failed(e.to_string()))?;
-                device
-                    .client
-                    .unlock(&pin_key)
-                    .await
-                    .map_err(|e| Refusal::from_error(&e))
-            },
-            Message::Checked,
-        )
+        match work {
+            Work::Pin(pin) => Task::perform(
+                async move {
+                    let pin_key = device
+                        .pin_key(pin.as_str())
+                        .await
+                        .map_err(|e| Refusal::Failed(e.to_string()))?;
+                    device
+                        .client
+                        .unlock(&pin_key)
+                        .await
+                        .map_err(|e| Refusal::from_error(&e))?;
+                    // Only a PIN the server accepted lifts a scan suspension.
+                    device.record_pin_proved();
+                    Ok(())
+                },
+                Message::Checked,
+            ),
+            Work::Scan { reason } => Task::perform(
+                async move { scan_unlock(&device, &reason).await },
+                Message::Checked,
+            ),
+        }
+    }
+}
+
+/// The biometric unlock: the platform checks the user as its key signs the server's
+/// challenge. Every check that ends is counted (only a finger that did not match
+/// counts toward the suspension); a key the server no longer holds is deleted here.
+async fn scan_unlock(device: &Device, reason: &str) -> Result<(), Refusal> {
+    let signer = match device.biometric_signer().await {
+        Ok(Some(signer)) => signer,
+        Ok(None) => return Err(Refusal::Biometric(Some(Outcome::KeyRemoved))),
+        Err(e) => return Err(Refusal::Biometric(Some(Outcome::Unavailable(e.to_string())))),
+    };
+    match device.client.unlock_with(signer.as_ref(), reason).await {
+        Ok(()) => {
+            device.record_scan(Ok(()));
+            Ok(())
+        }
+        Err(CoreError::UserVerification(error)) => {
+            let limit = device.record_scan(Err(&error));
+            Err(Refusal::Biometric(Outcome::of(&error, limit.scans_left())))
+        }
+        Err(e) if e.code() == Some(ErrorCode::UvKeyUnknown) => {
+            if let Err(e) = device.forget_biometrics() {
+                tracing::warn!(error = %e, "could not delete the removed biometric key");
+            }
+            Err(Refusal::Biometric(Some(Outcome::KeyRemoved)))
+        }
+        Err(e) => Err(Refusal::from_error(&e)),
     }
 }
 
@@ -135,8 +199,32 @@ impl Unlock {
         Unlock::default()
     }
 
+    /// The screen with the biometric check offered beside the PIN (or not).
+    #[must_use]
+    pub fn offering_biometric(mut self, offered: bool) -> Self {
+        self.biometric = offered;
+        self
+    }
+
+    /// Whether a biometric check is under way.
+    pub fn is_scanning(&self) -> bool {
+        self.scanning
+    }
+
     fn can_unlock(&self) -> bool {
         !self.checking && self.pin.is_ready()
+    }
+
+    fn scan(&mut self) -> Option<Work> {
+        if self.checking || !self.biometric {
+            return None;
+        }
+        self.checking = true;
+        self.scanning = true;
+        self.problem = None;
+        Some(Work::Scan {
+            reason: fl!("biometric-reason-unlock"),
+        })
     }
 
     fn typed(&mut self, typed: &SecretText) {
@@ -158,11 +246,12 @@ impl Unlock {
         self.checking = true;
         self.problem = None;
         // The PIN leaves the screen now: it is needed only to derive the key.
-        Some(Work(Redacted::new(self.pin.take())))
+        Some(Work::Pin(Redacted::new(self.pin.take())))
     }
 
     fn checked(&mut self, result: Result<(), Refusal>) -> Option<Event> {
         self.checking = false;
+        self.scanning = false;
         match result {
             Ok(()) => {
                 tracing::info!("unlocked");
@@ -175,6 +264,16 @@ impl Unlock {
             Err(Refusal::Blocked(status)) => return Some(Event::Blocked(status)),
             Err(Refusal::Offline) => self.problem = Some(Problem::Offline),
             Err(Refusal::Failed(reason)) => self.problem = Some(Problem::Failed(reason)),
+            Err(Refusal::Biometric(None)) => {}
+            Err(Refusal::Biometric(Some(outcome))) => {
+                tracing::info!(?outcome, "biometric unlock refused");
+                self.biometric &= outcome.keeps_offer();
+                let removed = outcome == Outcome::KeyRemoved;
+                self.problem = Some(Problem::Biometric(outcome));
+                if removed {
+                    return Some(Event::BiometricsRemoved);
+                }
+            }
         }
         None
     }
@@ -214,16 +313,30 @@ impl Unlock {
                     }
                     Problem::Offline => fl!("unlock-offline"),
                     Problem::Failed(reason) => fl!("unlock-failed", reason = reason.clone()),
+                    Problem::Biometric(outcome) => outcome.text(),
                 };
                 text(message).style(text::danger)
             })
         };
-        let content = column![
-            text(fl!("unlock-title")).size(26),
-            text(fl!("unlock-intro")).size(14),
-            field,
-            self.pad(),
-        ]
+        let content = if self.scanning {
+            column![
+                text(fl!("unlock-title")).size(26),
+                biometric::scanning(fl!("biometric-scanning-unlock"), Message::CancelScan),
+            ]
+        } else {
+            column![
+                text(fl!("unlock-title")).size(26),
+                text(fl!("unlock-intro")).size(14),
+                field,
+                self.pad(),
+            ]
+            .push(self.biometric.then(|| {
+                button(text(fl!("biometric-use", method = biometric::method())))
+                    .padding([8, 24])
+                    .style(button::secondary)
+                    .on_press_maybe((!self.checking).then_some(Message::UseBiometric))
+            }))
+        }
         .push(status.map(|s| s.size(14)))
         .push(
             button(text(fl!("back-button")))
@@ -353,10 +466,10 @@ mod tests {
         // The PIN leaves the screen with the work; a second press while it is
         // checked asks for nothing.
         let (work, _) = screen.update(Message::Unlock);
-        assert_eq!(
-            work.map(|w| w.0.as_str().to_owned()).as_deref(),
-            Some("123456")
-        );
+        let Some(Work::Pin(pin)) = work else {
+            panic!("the PIN goes to the server: {work:?}");
+        };
+        assert_eq!(pin.as_str(), "123456");
         assert_eq!(screen.pin.as_str(), "");
         assert!(screen.update(Message::Unlock).0.is_none());
     }

@@ -29,10 +29,6 @@ pub struct Settings {
     /// staying unlocked would leave activity and settings open to the next person at
     /// the keyboard. The cost is one PIN entry. On by default.
     pub lock_on_close: bool,
-    /// Opt-in (design §3): it registers a user-verification key at the server, and on
-    /// Linux that key is only as safe as the user's session, which the user must
-    /// choose knowingly. Off by default.
-    pub biometric_unlock: bool,
     /// A request expires within minutes; unseen, the user cannot approve in time or
     /// notice one that is "not me". Notifications never show a request's own text
     /// (design §2). On by default.
@@ -50,7 +46,6 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             lock_on_close: true,
-            biometric_unlock: false,
             notifications: true,
             start_at_login: true,
             language: Language::System,

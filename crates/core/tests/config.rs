@@ -403,7 +403,6 @@ fn settings_round_trip_and_default_when_absent() {
 
     let settings = Settings {
         lock_on_close: false,
-        biometric_unlock: true,
         notifications: false,
         start_at_login: false,
         language: Language::Danish,
@@ -421,7 +420,8 @@ fn settings_round_trip_and_default_when_absent() {
 fn security_minded_settings_defaults() {
     let d = Settings::default();
     assert!(d.lock_on_close);
-    assert!(!d.biometric_unlock);
+    // Biometrics are not a saved switch: they are on while this device has a
+    // registered key (`Device::biometric_signer`), off by default.
     assert!(d.notifications);
     assert!(d.start_at_login);
     assert_eq!(godkend_core::settings::AUTO_LOCK_SECONDS, 300);

@@ -81,7 +81,7 @@ settings-security = Sikkerhed
 settings-lock-on-close = Lås, når appen lukkes
 settings-auto-lock = Lås automatisk efter 5 minutter
 settings-auto-lock-always = Altid slået til: en ulåst godkender må ikke stå åben.
-settings-biometric = Lås op med fingeraftryk
+settings-biometric = Lås op med { $method }
 settings-change-pin = Skift pinkode
 settings-notifications = Notifikationer
 settings-notifications-on = Slå notifikationer til
@@ -317,3 +317,42 @@ uninstall-package = Fjern pakken i en terminal: { $command }
 uninstall-appimage = Slet filen { $path }
 uninstall-other = Fjern Godkend på samme måde, som du installerede det.
 uninstall-failed = Afinstallationsprogrammet kunne ikke startes: { $reason }
+
+# Biometrisk oplåsning og godkendelse
+biometric-name-fingerprint = fingeraftryk
+biometric-name-hello = Windows Hello
+biometric-name-touch-id = Touch ID
+biometric-use = Brug { $method }
+biometric-use-pin = Brug pinkode i stedet
+biometric-approve = Godkend med { $method }
+biometric-cancel = Annullér
+biometric-scanning-unlock = Rør ved fingeraftrykslæseren for at låse Godkend op.
+biometric-scanning-approve = Rør ved fingeraftrykslæseren for at godkende anmodningen.
+biometric-reason-unlock = Lås Godkend op
+biometric-reason-approve = Godkend: { $title }
+biometric-no-match = Ikke genkendt. { $left ->
+    [one] Ét forsøg mere, så skal du bruge din pinkode.
+   *[other] { $left } forsøg mere, så skal du bruge din pinkode.
+}
+biometric-suspended = For mange forsøg passede ikke, så { $method } er sat på pause. Brug din pinkode; når den har låst Godkend op, virker { $method } igen.
+biometric-timed-out = Der blev ikke læst noget i tide. Prøv igen, eller brug din pinkode.
+biometric-unavailable = { $method } kan ikke bruges nu: { $reason }. Brug din pinkode.
+biometric-failed = Kontrollen mislykkedes: { $reason }. Prøv igen, eller brug din pinkode.
+biometric-key-removed = { $method } blev slået fra på serveren (en ny pinkode eller din administrator fjernede nøglen). Brug din pinkode, og slå det til igen under indstillinger.
+biometric-not-accepted = Denne anmodning skal godkendes med din pinkode.
+settings-biometric-on-software = Slået til. Nøglen ligger i denne computers nøglering, og kun dit { $method } frigiver den.
+settings-biometric-on-hardware = Slået til. Nøglen opbevares af computerens sikkerhedshardware.
+settings-biometric-approves = Det låser Godkend op og godkender anmodninger sammen med koden fra loginskærmen.
+settings-biometric-unlocks-only = Det låser Godkend op. Godkendelser beder stadig om din pinkode: denne server tager kun imod godkendelser med { $method } fra nøgler i sikkerhedshardware, og på Linux ligger nøglen i nøgleringen, som andre programmer, du kører, kan læse.
+settings-biometric-pin = Skriv din pinkode for at slå { $method } til.
+settings-biometric-turn-on = Slå til
+settings-biometric-working = Registrerer hos serveren…
+settings-biometric-wrong-pin = Forkert pinkode. { $left ->
+    [one] Én forkert pinkode mere spærrer denne computer.
+   *[other] { $left } forsøg tilbage, før denne computer spærres.
+}
+settings-biometric-failed = Kunne ikke ændre det: { $reason }
+settings-biometric-suspended = Sat på pause efter 5 forsøg, der ikke passede. Lås op med din pinkode for at bruge det igen.
+settings-biometric-removed = { $method } blev slået fra på serveren (en ny pinkode eller din administrator fjernede nøglen). Slå det til igen for at bruge det.
+help-biometric = Når { $method } er slået til under indstillinger, kan du låse Godkend op, og godkende hvor din organisation tillader det, med { $method } i stedet for pinkoden; "Brug pinkode i stedet" er der altid. Koden fra loginskærmen skal stadig bruges.
+guide-biometric = Du kan også slå { $method } til under indstillinger og bruge det i stedet for pinkoden.

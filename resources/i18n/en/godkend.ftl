@@ -81,7 +81,7 @@ settings-security = Security
 settings-lock-on-close = Lock when the app closes
 settings-auto-lock = Lock automatically after 5 minutes
 settings-auto-lock-always = Always on: an unlocked authenticator must not be left open.
-settings-biometric = Unlock with fingerprint
+settings-biometric = Unlock with { $method }
 settings-change-pin = Change PIN
 settings-notifications = Notifications
 settings-notifications-on = Turn on notifications
@@ -317,3 +317,42 @@ uninstall-package = Remove the package in a terminal: { $command }
 uninstall-appimage = Delete the file { $path }
 uninstall-other = Remove Godkend the same way you installed it.
 uninstall-failed = The uninstaller could not be started: { $reason }
+
+# Biometric unlock and approval ($method is biometric-name-*, e.g. "fingerprint")
+biometric-name-fingerprint = fingerprint
+biometric-name-hello = Windows Hello
+biometric-name-touch-id = Touch ID
+biometric-use = Use { $method }
+biometric-use-pin = Use PIN instead
+biometric-approve = Approve with { $method }
+biometric-cancel = Cancel
+biometric-scanning-unlock = Touch the fingerprint reader to unlock Godkend.
+biometric-scanning-approve = Touch the fingerprint reader to approve this request.
+biometric-reason-unlock = Unlock Godkend
+biometric-reason-approve = Approve: { $title }
+biometric-no-match = Not recognised. { $left ->
+    [one] One more try, then your PIN is needed.
+   *[other] { $left } more tries, then your PIN is needed.
+}
+biometric-suspended = Too many scans did not match, so { $method } is paused. Use your PIN; once it has unlocked Godkend, { $method } works again.
+biometric-timed-out = Nothing was read in time. Try again, or use your PIN.
+biometric-unavailable = { $method } cannot be used now: { $reason }. Use your PIN.
+biometric-failed = The check failed: { $reason }. Try again, or use your PIN.
+biometric-key-removed = { $method } was turned off at the server (a new PIN or your administrator removed its key). Use your PIN, and turn it on again in settings.
+biometric-not-accepted = This request must be approved with your PIN.
+settings-biometric-on-software = On. The key is kept in this computer's keyring, and only your { $method } releases it.
+settings-biometric-on-hardware = On. The key is held by this computer's security hardware.
+settings-biometric-approves = It unlocks Godkend and approves requests, with the code from the login screen.
+settings-biometric-unlocks-only = It unlocks Godkend. Approvals still ask for your PIN: this server accepts { $method } approvals only from keys held by security hardware, and on Linux the key is kept in the keyring, which other programs you run could read.
+settings-biometric-pin = Type your PIN to turn on { $method }.
+settings-biometric-turn-on = Turn on
+settings-biometric-working = Registering with the server…
+settings-biometric-wrong-pin = Wrong PIN. { $left ->
+    [one] One more wrong PIN blocks this computer.
+   *[other] { $left } tries left before this computer is blocked.
+}
+settings-biometric-failed = Could not change it: { $reason }
+settings-biometric-suspended = Paused after 5 scans that did not match. Unlock with your PIN to use it again.
+settings-biometric-removed = { $method } was turned off at the server (a new PIN or your administrator removed its key). Turn it on again to use it.
+help-biometric = With { $method } turned on in settings, you can unlock Godkend, and approve where your organisation allows it, with { $method } instead of the PIN; "Use PIN instead" is always there. The code from the login screen is still needed.
+guide-biometric = You can also turn on { $method } in settings, to use it instead of the PIN.

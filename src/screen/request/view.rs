@@ -115,6 +115,12 @@ impl Request {
         if self.confirming_not_me {
             return self.not_me_confirmation();
         }
+        if self.uv.scanning {
+            return crate::screen::biometric::scanning(
+                fl!("biometric-scanning-approve"),
+                Message::CancelScan,
+            );
+        }
         let editable = self.can_decide() && self.stage == Stage::Open;
         let mut code = text_input(&fl!("request-code-placeholder"), &self.code)
             .id(super::CODE_FIELD)
@@ -124,7 +130,17 @@ impl Request {
                 .on_input(|code| Message::CodeChanged(code.into()))
                 .on_submit(Message::Approve);
         }
-        let pin: Element<'_, Message> = if self.pin_key.is_some() {
+        let method = crate::screen::biometric::method();
+        let pin: Element<'_, Message> = if self.uv.chosen() {
+            labelled(
+                fl!("request-pin-label"),
+                button(text(fl!("biometric-use-pin")))
+                    .padding([6, 12])
+                    .style(button::secondary)
+                    .on_press_maybe(editable.then_some(Message::UsePin)),
+                None,
+            )
+        } else if self.pin_key.is_some() {
             labelled(
                 fl!("request-pin-label"),
                 text(fl!("request-pin-kept")).style(crate::widget::tone::success),
@@ -153,7 +169,12 @@ impl Request {
         ]
         .spacing(12);
 
-        let approve = button(text(fl!("request-approve")).size(16))
+        let approve_label = if self.uv.chosen() {
+            fl!("biometric-approve", method = method.clone())
+        } else {
+            fl!("request-approve")
+        };
+        let approve = button(text(approve_label).size(16))
             .padding([8, 24])
             .style(button::primary)
             .on_press_maybe(self.can_approve().then_some(Message::Approve));
@@ -168,6 +189,14 @@ impl Request {
             .on_press_maybe((refusable && !self.confirming_not_me).then_some(Message::NotMe));
 
         let mut decide = column![text(fl!("request-instructions")).size(14), fields].spacing(12);
+        if self.uv.offered && !self.uv.chosen() {
+            decide = decide.push(
+                button(text(fl!("biometric-use", method = method)))
+                    .padding([6, 12])
+                    .style(button::secondary)
+                    .on_press_maybe(editable.then_some(Message::UseBiometric)),
+            );
+        }
         // A problem with what was typed shows next to the fields it is about.
         if let Some(notice) = &self.notice {
             decide = decide.push(text(notice.clone()).style(text::danger));

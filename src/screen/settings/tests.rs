@@ -8,7 +8,7 @@ use crate::user_settings::ChangeError;
 
 /// The screen before activation, with default settings.
 fn before_activation() -> Settings {
-    Settings::new(None, false)
+    Settings::new(None, biometric::Switch::default())
 }
 
 fn serial() -> Serial {
@@ -82,12 +82,21 @@ fn automatic_lock_is_shown_on_and_cannot_be_switched_off() {
 }
 
 #[test]
-fn fingerprint_is_offered_only_where_the_platform_has_it() {
-    assert!(!shows(&before_activation(), &fl!("settings-biometric")));
-    let mut screen = Settings::new(None, true);
-    assert_eq!(
-        events(&mut screen, &Saved::default(), &fl!("settings-biometric")),
-        [Event::Changed(Change::BiometricUnlock(true))]
+fn fingerprint_is_offered_only_where_the_platform_has_it_and_after_activation() {
+    let label = fl!(
+        "settings-biometric",
+        method = crate::screen::biometric::method()
+    );
+    let mut before = before_activation();
+    before.update(Message::Biometric(biometric::Message::Available(true)));
+    assert!(!shows(&before, &label), "no device, no key to register");
+    let mut screen = activated(acme());
+    assert!(!shows(&screen, &label), "not until the platform says so");
+    screen.update(Message::Biometric(biometric::Message::Available(true)));
+    assert!(events(&mut screen, &Saved::default(), &label).is_empty());
+    assert!(
+        shows(&screen, &fl!("settings-biometric-pin", method = crate::screen::biometric::method())),
+        "turning it on asks for the PIN"
     );
 }
 

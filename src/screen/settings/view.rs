@@ -58,12 +58,10 @@ impl Settings {
             ]
             .spacing(4),
         ];
-        if self.biometric_available {
-            rows = rows.push(switch(
-                fl!("settings-biometric"),
-                current.biometric_unlock,
-                Change::BiometricUnlock,
-            ));
+        if self.device.is_some()
+            && let Some(biometric) = self.biometric.view()
+        {
+            rows = rows.push(biometric.map(Message::Biometric));
         }
         if self.device.is_some() {
             rows = rows.push(nav_button(&fl!("settings-change-pin"), Message::ChangePin));
