@@ -29,6 +29,7 @@ use crate::screen::help::{Help, Topic};
 use crate::screen::home::{self, view::Shown};
 use crate::screen::request::{self, Request};
 use crate::screen::settings::Settings;
+use crate::screen::settings::biometric::{self, Enrolled, Switch};
 use crate::screen::welcome::{self, Welcome};
 use crate::widget::header::header;
 
@@ -302,6 +303,33 @@ fn home_screens(camera: &Camera) {
     );
     unlock.show_problem(crate::screen::unlock::Problem::Offline);
     camera.shoot("unlock-offline", framed(unlock.view().map(Message::Unlock)));
+
+    use crate::screen::biometric::Outcome;
+    use crate::screen::unlock::{self as unlock_screen, Unlock};
+    let mut fingerprint = Unlock::new().offering_biometric(true);
+    camera.shoot(
+        "unlock-biometric",
+        framed(fingerprint.view().map(Message::Unlock)),
+    );
+    let _ = fingerprint.update(unlock_screen::Message::UseBiometric);
+    camera.shoot(
+        "unlock-biometric-scanning",
+        framed(fingerprint.view().map(Message::Unlock)),
+    );
+    let _ = fingerprint.update(unlock_screen::Message::Checked(Err(
+        unlock_screen::Refusal::Biometric(Some(Outcome::NoMatch { scans_left: 3 })),
+    )));
+    camera.shoot(
+        "unlock-biometric-no-match",
+        framed(fingerprint.view().map(Message::Unlock)),
+    );
+    let _ = fingerprint.update(unlock_screen::Message::Checked(Err(
+        unlock_screen::Refusal::Biometric(Some(Outcome::NoMatch { scans_left: 0 })),
+    )));
+    camera.shoot(
+        "unlock-biometric-suspended",
+        framed(fingerprint.view().map(Message::Unlock)),
+    );
 }
 
 fn request_screens(camera: &Camera) {
@@ -352,6 +380,26 @@ fn request_screens(camera: &Camera) {
         Answer::Accepted(Standing::Decided(DecisionKind::Approve)),
     ));
     shoot("request-approved", &approved);
+
+    let typed = || {
+        let mut screen = Request::new(payment_request(), IAT + 20).offering_biometric(true);
+        let _ = screen.update(request::Message::CodeChanged("482913".into()));
+        screen
+    };
+    shoot("request-biometric", &typed());
+    let mut scanning = typed();
+    let _ = scanning.update(request::Message::Approve);
+    shoot("request-biometric-scanning", &scanning);
+    scanning.scan_ended(Some(crate::screen::biometric::Outcome::NoMatch { scans_left: 2 }));
+    let _ = scanning.update(request::Message::Sent(
+        "r1".into(),
+        DecisionKind::Approve,
+        Answer::Unverified(godkend_core::uv::UvError::NoMatch),
+    ));
+    shoot("request-biometric-no-match", &scanning);
+    let mut pin_instead = typed();
+    let _ = pin_instead.update(request::Message::UsePin);
+    shoot("request-biometric-pin-instead", &pin_instead);
 }
 
 /// The panels over the main screen, drawn through the app as the window shows them.
@@ -424,11 +472,10 @@ fn panels(camera: &Camera) {
     show("devices", Panel::Devices(devices));
     show(
         "settings-before-activation",
-        Panel::Settings(Settings::new(None, false)),
+        Panel::Settings(Settings::new(None, Switch::default())),
     );
-    show(
-        "settings",
-        Panel::Settings(Settings::activated_for_tests(
+    let activated = |switch: Switch| {
+        Settings::activated_for_tests(
             Serial::from_number(48_210_937_551),
             godkend_protocol::messages::Organisation {
                 name: "Example Org".into(),
@@ -436,7 +483,31 @@ fn panels(camera: &Camera) {
                 support_phone: Some("+45 70 12 34 56".into()),
                 support_url: None,
             },
-        )),
+        )
+        .with_biometric(switch)
+    };
+    show("settings", Panel::Settings(activated(Switch::default())));
+    let mut asking = Switch::default();
+    asking.update(biometric::Message::Available(true));
+    asking.update(biometric::Message::Toggled(true));
+    show(
+        "settings-biometric-pin",
+        Panel::Settings(activated(asking)),
+    );
+    let on = |approves, suspended| {
+        Switch::new(Some(Enrolled {
+            kind: godkend_protocol::messages::UvKind::Software,
+            approves,
+            suspended,
+        }))
+    };
+    show(
+        "settings-biometric-unlocks-only",
+        Panel::Settings(activated(on(false, false))),
+    );
+    show(
+        "settings-biometric-approves-suspended",
+        Panel::Settings(activated(on(true, true))),
     );
 }
 

@@ -242,6 +242,7 @@ impl App {
             instance: Arc::new(Mutex::new(None)),
             user_settings: UserSettings::load(None, |_| Ok(())),
             wake: Arc::new(Notify::new()),
+            biometrics: super::biometrics::Biometrics::default(),
         }
     }
 }

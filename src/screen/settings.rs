@@ -69,6 +69,14 @@ impl Settings {
         screen
     }
 
+    /// The same screen with `switch` for biometrics (tests and the gallery).
+    #[cfg(test)]
+    #[must_use]
+    pub fn with_biometric(mut self, switch: biometric::Switch) -> Self {
+        self.biometric = switch;
+        self
+    }
+
     pub fn new(account: Option<&Account>, biometric: biometric::Switch) -> Self {
         Settings {
             device: account.map(|account| ThisDevice {

@@ -208,6 +208,8 @@ impl Switch {
         };
         let explain = |line: String| text(line).size(13).style(text::secondary);
         let mut rows: Column<'_, Message> = match &self.state {
+            // Off and not available: only a note that the server dropped the key.
+            State::Hidden if self.notice == Some(Notice::Removed) => column![],
             State::Hidden => return None,
             State::Off => column![toggle(true)],
             State::AskingPin { pin, working } => {

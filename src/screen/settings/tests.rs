@@ -88,11 +88,11 @@ fn fingerprint_is_offered_only_where_the_platform_has_it_and_after_activation() 
         method = crate::screen::biometric::method()
     );
     let mut before = before_activation();
-    before.update(Message::Biometric(biometric::Message::Available(true)));
+    let _ = before.update(Message::Biometric(biometric::Message::Available(true)));
     assert!(!shows(&before, &label), "no device, no key to register");
     let mut screen = activated(acme());
     assert!(!shows(&screen, &label), "not until the platform says so");
-    screen.update(Message::Biometric(biometric::Message::Available(true)));
+    let _ = screen.update(Message::Biometric(biometric::Message::Available(true)));
     assert!(events(&mut screen, &Saved::default(), &label).is_empty());
     assert!(
         shows(&screen, &fl!("settings-biometric-pin", method = crate::screen::biometric::method())),
