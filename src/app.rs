@@ -492,9 +492,10 @@ impl App {
                     None => Task::done(Message::Request(request::Message::Sent(
                         request.request_id().to_owned(),
                         godkend_protocol::messages::DecisionKind::Approve,
-                        Answer::Unverified(godkend_core::uv::UvError::Unavailable(
-                            fl!("biometric-key-removed", method = crate::screen::biometric::method()),
-                        )),
+                        Answer::Unverified(godkend_core::uv::UvError::Unavailable(fl!(
+                            "biometric-key-removed",
+                            method = crate::screen::biometric::method()
+                        ))),
                     ))),
                 }
             }

@@ -14,8 +14,8 @@ use godkend_protocol::messages::{UserVerification, UvKind};
 
 use super::{App, Arc, Message, Panel, Task, request, settings};
 use crate::screen::biometric::Outcome;
-use godkend_core::answer::Answer;
 use crate::screen::settings::biometric::{self, Enrolled, Refusal};
+use godkend_core::answer::Answer;
 
 /// What the app holds of this device's biometrics.
 pub(super) struct Biometrics {
@@ -233,8 +233,7 @@ impl App {
                     async move { device.biometric_availability().await },
                     |availability| {
                         tracing::info!(?availability, "biometric check");
-                        let available =
-                            availability == godkend_core::uv::Availability::Available;
+                        let available = availability == godkend_core::uv::Availability::Available;
                         settings_message(biometric::Message::Available(available))
                     },
                 )
@@ -258,8 +257,7 @@ impl App {
                     let limit = device.record_pin_proved();
                     Ok(Some(Enrolled {
                         kind,
-                        approves: kind == UvKind::Hardware
-                            || policy == SoftwareUvPolicy::Approves,
+                        approves: kind == UvKind::Hardware || policy == SoftwareUvPolicy::Approves,
                         suspended: limit.is_suspended(),
                     }))
                 },

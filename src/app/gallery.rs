@@ -390,7 +390,9 @@ fn request_screens(camera: &Camera) {
     let mut scanning = typed();
     let _ = scanning.update(request::Message::Approve);
     shoot("request-biometric-scanning", &scanning);
-    scanning.scan_ended(Some(crate::screen::biometric::Outcome::NoMatch { scans_left: 2 }));
+    scanning.scan_ended(Some(crate::screen::biometric::Outcome::NoMatch {
+        scans_left: 2,
+    }));
     let _ = scanning.update(request::Message::Sent(
         "r1".into(),
         DecisionKind::Approve,
@@ -490,10 +492,7 @@ fn panels(camera: &Camera) {
     let mut asking = Switch::default();
     asking.update(biometric::Message::Available(true));
     asking.update(biometric::Message::Toggled(true));
-    show(
-        "settings-biometric-pin",
-        Panel::Settings(activated(asking)),
-    );
+    show("settings-biometric-pin", Panel::Settings(activated(asking)));
     let on = |approves, suspended| {
         Switch::new(Some(Enrolled {
             kind: godkend_protocol::messages::UvKind::Software,

@@ -4,9 +4,9 @@
 use crate::screen::{DeviceScreen, Leave};
 
 use super::{
-    Activity, App, Arc, ChangePin, Devices, Guide, Help, Message, Panel,
-    Removed, Revoke, Screen, Settings, Task, Welcome, activity, change_pin, devices, guide, help,
-    removed, revoke, settings, user_settings,
+    Activity, App, Arc, ChangePin, Devices, Guide, Help, Message, Panel, Removed, Revoke, Screen,
+    Settings, Task, Welcome, activity, change_pin, devices, guide, help, removed, revoke, settings,
+    user_settings,
 };
 
 impl App {

@@ -42,7 +42,11 @@ impl Page {
         match self {
             Page::What => fl!("guide-what-body"),
             Page::Arrives => fl!("guide-arrives-body"),
-            Page::Check => fl!("guide-check-body"),
+            Page::Check => format!(
+                "{}\n\n{}",
+                fl!("guide-check-body"),
+                fl!("guide-biometric", method = super::biometric::method())
+            ),
             Page::NotMe => fl!("guide-not-me-body"),
             Page::Around => fl!("guide-around-body"),
         }

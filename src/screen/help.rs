@@ -44,7 +44,11 @@ impl Help {
         let guidance = match self.topic {
             Topic::Welcome => fl!("help-welcome"),
             Topic::Home => fl!("help-home"),
-            Topic::Request => fl!("help-request"),
+            Topic::Request => format!(
+                "{}\n\n{}",
+                fl!("help-request"),
+                fl!("help-biometric", method = super::biometric::method())
+            ),
             Topic::General => fl!("help-general"),
         };
         super::page(fl!("help-title"), text(guidance).into(), Message::Back)

@@ -128,7 +128,10 @@ pub enum Work {
     Decide(Choice),
     /// Approve with this code and the biometric key, which the app holds; the
     /// platform shows `reason` where it shows one.
-    Scan { code: SecretText, reason: String },
+    Scan {
+        code: SecretText,
+        reason: String,
+    },
 }
 
 /// What the request screen tells the app.

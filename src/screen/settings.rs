@@ -106,7 +106,15 @@ impl Settings {
                 if self.device.is_none() {
                     return (Task::none(), None);
                 }
-                return (Task::none(), self.biometric.update(message).map(Event::Biometric));
+                let asking = self.biometric.is_asking_pin();
+                let event = self.biometric.update(message).map(Event::Biometric);
+                // The PIN field appears: typing goes there.
+                let focus = if !asking && self.biometric.is_asking_pin() {
+                    iced::widget::operation::focus(biometric::PIN_FIELD)
+                } else {
+                    Task::none()
+                };
+                return (focus, event);
             }
         };
         (Task::none(), Some(event))

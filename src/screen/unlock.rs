@@ -173,7 +173,11 @@ async fn scan_unlock(device: &Device, reason: &str) -> Result<(), Refusal> {
     let signer = match device.biometric_signer().await {
         Ok(Some(signer)) => signer,
         Ok(None) => return Err(Refusal::Biometric(Some(Outcome::KeyRemoved))),
-        Err(e) => return Err(Refusal::Biometric(Some(Outcome::Unavailable(e.to_string())))),
+        Err(e) => {
+            return Err(Refusal::Biometric(Some(Outcome::Unavailable(
+                e.to_string(),
+            ))));
+        }
     };
     match device.client.unlock_with(signer.as_ref(), reason).await {
         Ok(()) => {

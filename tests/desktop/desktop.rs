@@ -55,6 +55,22 @@ pub fn wait_for<T>(what: &str, secs: u64, mut check: impl FnMut() -> Option<T>) 
     }
 }
 
+/// libfprint's virtual reader on fprintd's private bus, when scripts/test.sh started
+/// them; `None`, after a loud message, when it could not (GODKEND_TEST_FPRINTD_SKIP).
+pub async fn fingerprint_reader() -> Option<(zbus::Connection, PathBuf)> {
+    if let Ok(why) = std::env::var("GODKEND_TEST_FPRINTD_SKIP") {
+        eprintln!("!!!!! NOT TESTED: the fingerprint steps of the desktop test: {why}");
+        return None;
+    }
+    let var =
+        |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set. {HOW_TO}"));
+    let bus = zbus::connection::Builder::address(var("GODKEND_TEST_FPRINTD_BUS").as_str())
+        .build()
+        .await
+        .expect("fprintd's bus");
+    Some((bus, PathBuf::from(var("GODKEND_TEST_FPRINTD_READER"))))
+}
+
 /// The app, running in a private home (config, data, cache, autostart entry).
 pub struct App {
     child: Child,
@@ -92,6 +108,15 @@ impl App {
             .env_remove("LC_MESSAGES")
             .env_remove("RUST_LOG")
             .env_remove("WAYLAND_DISPLAY")
+            // fprintd's private system bus, when scripts/test.sh started it: the app
+            // finds the virtual fingerprint reader there (and no logind, which it
+            // does without).
+            .envs(
+                std::env::var("GODKEND_TEST_FPRINTD_BUS")
+                    .ok()
+                    .filter(|_| std::env::var_os("GODKEND_TEST_FPRINTD_SKIP").is_none())
+                    .map(|bus| ("DBUS_SYSTEM_BUS_ADDRESS", bus)),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).expect("the app's log file"))

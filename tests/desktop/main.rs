@@ -12,7 +12,11 @@
 )]
 
 mod desktop;
+#[allow(dead_code, reason = "other tests start the server without options")]
 mod server;
+#[allow(dead_code, reason = "godkend-core's fprintd tests use the rest of it")]
+#[path = "../support/virtual_reader.rs"]
+mod virtual_reader;
 
 use godkend_protocol::messages::RequestState;
 
@@ -25,6 +29,8 @@ use crate::server::Server;
 const USER: &str = "alice";
 const PIN: &str = "403917";
 const WRONG_PIN: &str = "857201";
+/// The finger enrolled on the virtual reader.
+const FINGER: &str = "finger-a";
 
 /// Prints a step, so a failure shows how far the story got.
 fn step(what: &str) {
@@ -34,11 +40,18 @@ fn step(what: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_activates_approves_denies_reports_locks_and_quits() {
     desktop::check_session();
-    let server = Server::start().await;
+    // Fingerprint approvals use a key kept in the keyring: allowed here, so the
+    // story can approve with a finger.
+    let server = Server::start_with(&["--allow-software-uv"]).await;
     server.admin(&["user", "add", USER]);
     let shop = server.add_rp("demo-shop", "Demo Shop");
     let link = server.activation_link(USER);
     let home = tempfile::tempdir().expect("a home dir for the app");
+    // A finger on the virtual reader before the app first looks for one.
+    let fingerprint = desktop::fingerprint_reader().await;
+    if let Some((bus, reader)) = &fingerprint {
+        virtual_reader::enroll(bus, reader, FINGER).await;
+    }
 
     step("first start: the welcome screen, and the tray icon");
     let mut app = App::start(home.path(), &[]);
@@ -161,21 +174,6 @@ async fn a_person_activates_approves_denies_reports_locks_and_quits() {
     let result = server.result(&shop, &second.request_id).await;
     assert_eq!(result.status, RequestState::Denied);
 
-    step("\"This was not me\", confirmed, reports the request");
-    let third = server
-        .sign_in(&shop, USER, "Sign in from an unknown place")
-        .await;
-    app.wait_log(&["request shown", &third.request_id], 20);
-    let win = window();
-    // From the code field: the PIN field, then Deny (Approve is disabled), then
-    // "This was not me"; its confirmation then has the focus.
-    keys(&win, &["Tab", "Tab", "Tab", "Return"]);
-    screenshot("request-not-me");
-    keys(&win, &["Return"]);
-    app.wait_log(&["decision accepted", "NotMe"], 30);
-    let result = server.result(&shop, &third.request_id).await;
-    assert_eq!(result.status, RequestState::NotMe);
-
     step("settings from the tray ask for the PIN first; a wrong one is counted");
     tray.click("Settings");
     let win = window();
@@ -188,6 +186,61 @@ async fn a_person_activates_approves_denies_reports_locks_and_quits() {
     app.wait_log(&["unlocked"], 30);
     tray.expect("Lock now", true);
     screenshot("settings");
+
+    step("fingerprint: turned on in settings with the PIN; a request approved by scan and code");
+    if let Some((_, reader)) = &fingerprint {
+        app.wait_log(&["biometric check", "Available"], 20);
+        // The header's gear and "?", the lock-on-close switch, then the fingerprint
+        // switch (the always-on auto-lock takes no focus); Space asks for the PIN,
+        // whose field then has the focus.
+        keys(&win, &["Tab", "Tab", "Tab", "Tab", "space"]);
+        screenshot("settings-biometric-pin");
+        type_text(&win, PIN);
+        keys(&win, &["Return"]);
+        app.wait_log(&["biometrics loaded", "on=true", "Approves"], 30);
+        screenshot("settings-biometric-on");
+        keys(&win, &["Escape"]);
+
+        let fourth = server.sign_in(&shop, USER, "Sign in with a finger").await;
+        app.wait_log(&["request shown", &fourth.request_id], 20);
+        let win = window();
+        screenshot("request-biometric");
+        // The code, then Return: "Approve with fingerprint" asks for a finger.
+        type_text(&win, &fourth.code);
+        keys(&win, &["Return"]);
+        virtual_reader::wait_for_claim(reader).await;
+        screenshot("request-biometric-scanning");
+        virtual_reader::touch(reader, FINGER).await;
+        app.wait_log(&["decision accepted", "Approve"], 30);
+        let result = server.result(&shop, &fourth.request_id).await;
+        assert_eq!(result.status, RequestState::Approved);
+        assert_eq!(
+            result.user_verification,
+            Some(godkend_protocol::messages::UvKind::Software),
+            "the website learns the approval was by a key kept in software"
+        );
+        screenshot("request-biometric-approved");
+    }
+
+    step("\"This was not me\", confirmed, reports the request");
+    let third = server
+        .sign_in(&shop, USER, "Sign in from an unknown place")
+        .await;
+    app.wait_log(&["request shown", &third.request_id], 20);
+    let win = window();
+    // From the code field: the PIN field (or "Use PIN instead" where a finger
+    // approves), then Deny (Approve is disabled), then "This was not me"; its
+    // confirmation then has the focus. Last of the requests: a report pauses new
+    // requests to this user for a while.
+    keys(&win, &["Tab", "Tab", "Tab", "Return"]);
+    screenshot("request-not-me");
+    keys(&win, &["Return"]);
+    app.wait_log(&["decision accepted", "NotMe"], 30);
+    let result = server.result(&shop, &third.request_id).await;
+    assert_eq!(result.status, RequestState::NotMe);
+
+    tray.click("Settings");
+    let win = window();
 
     step("revoke from the settings: deregistered, no file and no keyring entry left");
     assert!(

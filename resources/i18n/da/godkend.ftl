@@ -324,6 +324,7 @@ biometric-name-hello = Windows Hello
 biometric-name-touch-id = Touch ID
 biometric-use = Brug { $method }
 biometric-use-pin = Brug pinkode i stedet
+request-instructions-biometric = Hvis det er dig, så skriv koden, der vises der, hvor du startede (hjemmesiden eller programmet), og tryk på Godkend med { $method }.
 biometric-approve = Godkend med { $method }
 biometric-cancel = Annullér
 biometric-scanning-unlock = Rør ved fingeraftrykslæseren for at låse Godkend op.

@@ -324,6 +324,7 @@ biometric-name-hello = Windows Hello
 biometric-name-touch-id = Touch ID
 biometric-use = Use { $method }
 biometric-use-pin = Use PIN instead
+request-instructions-biometric = If this is you, type the code shown where you started (the website or program), then press Approve with { $method }.
 biometric-approve = Approve with { $method }
 biometric-cancel = Cancel
 biometric-scanning-unlock = Touch the fingerprint reader to unlock Godkend.

@@ -188,7 +188,12 @@ impl Request {
             .style(button::danger)
             .on_press_maybe((refusable && !self.confirming_not_me).then_some(Message::NotMe));
 
-        let mut decide = column![text(fl!("request-instructions")).size(14), fields].spacing(12);
+        let instructions = if self.uv.chosen() {
+            fl!("request-instructions-biometric", method = method.clone())
+        } else {
+            fl!("request-instructions")
+        };
+        let mut decide = column![text(instructions).size(14), fields].spacing(12);
         if self.uv.offered && !self.uv.chosen() {
             decide = decide.push(
                 button(text(fl!("biometric-use", method = method)))

@@ -15,6 +15,9 @@ use crate::screen::biometric::method;
 use crate::widget::pin_field::PinField;
 use crate::widget::{button, focusable};
 
+/// The PIN field that turns biometrics on: focused when it appears.
+pub const PIN_FIELD: &str = "settings-biometric-pin";
+
 /// How biometrics stand for this device, as the switch shows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Enrolled {
@@ -39,7 +42,10 @@ enum State {
     Hidden,
     Off,
     /// Turning on: the PIN, then the server.
-    AskingPin { pin: PinField, working: bool },
+    AskingPin {
+        pin: PinField,
+        working: bool,
+    },
     On(Enrolled),
     TurningOff(Enrolled),
 }
@@ -66,7 +72,9 @@ pub enum Message {
 /// Why it could not be changed.
 #[derive(Debug, Clone)]
 pub enum Refusal {
-    WrongPin { attempts_left: u32 },
+    WrongPin {
+        attempts_left: u32,
+    },
     /// Too many wrong PINs: the server's signed status.
     Blocked(Option<Envelope>),
     Failed(String),
@@ -106,6 +114,11 @@ impl Switch {
     pub fn removed_at_server(mut self) -> Self {
         self.notice = Some(Notice::Removed);
         self
+    }
+
+    /// Whether the switch asks for the PIN.
+    pub fn is_asking_pin(&self) -> bool {
+        matches!(self.state, State::AskingPin { .. })
     }
 
     /// Whether biometrics are on (or being turned off).
@@ -218,6 +231,7 @@ impl Switch {
                         &fl!("unlock-pin-placeholder"),
                         (!working).then_some(Message::PinChanged as fn(SecretText) -> Message),
                     )
+                    .id(PIN_FIELD)
                     .padding(6)
                     .width(160);
                 if !working {
@@ -320,7 +334,9 @@ mod tests {
         };
         assert_eq!(pin.as_str(), "123456");
         assert!(switch.update(Message::Confirm).is_none(), "once");
-        switch.update(Message::Changed(Err(Refusal::WrongPin { attempts_left: 3 })));
+        switch.update(Message::Changed(Err(Refusal::WrongPin {
+            attempts_left: 3,
+        })));
         assert_eq!(
             switch.notice,
             Some(Notice::Problem(fl!(

@@ -95,7 +95,13 @@ fn fingerprint_is_offered_only_where_the_platform_has_it_and_after_activation() 
     let _ = screen.update(Message::Biometric(biometric::Message::Available(true)));
     assert!(events(&mut screen, &Saved::default(), &label).is_empty());
     assert!(
-        shows(&screen, &fl!("settings-biometric-pin", method = crate::screen::biometric::method())),
+        shows(
+            &screen,
+            &fl!(
+                "settings-biometric-pin",
+                method = crate::screen::biometric::method()
+            )
+        ),
         "turning it on asks for the PIN"
     );
 }

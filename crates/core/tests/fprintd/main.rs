@@ -9,18 +9,19 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt as _;
 use godkend_core::uv::fprintd::{self, FprintdError, Scan};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::{Mutex, MutexGuard};
-use zbus::proxy::{Builder, CacheProperties};
-use zbus::{Connection, OwnedObjectPath, Proxy};
+use virtual_reader::{SCAN_TIMEOUT, claimed, reader_device, touch, wait_for_claim};
+use zbus::Connection;
 
 mod biometrics;
 /// The real godkend-server, as the desktop end-to-end test starts it.
 #[allow(dead_code, reason = "the desktop end-to-end test uses the rest of it")]
 #[path = "../../../../tests/desktop/server.rs"]
 mod server;
+#[allow(dead_code, reason = "the desktop end-to-end test uses the rest of it")]
+#[path = "../../../../tests/support/virtual_reader.rs"]
+mod virtual_reader;
 
 const HOW_TO: &str = "The fingerprint tests need fprintd with libfprint's virtual reader on a \
     private system bus with polkitd (Debian/Ubuntu packages fprintd, polkitd, dbus, \
@@ -34,8 +35,6 @@ const HOW_TO: &str = "The fingerprint tests need fprintd with libfprint's virtua
 /// The enrolled finger, and one the reader has never seen.
 const ENROLLED: &str = "finger-a";
 const STRANGER: &str = "finger-b";
-/// Long enough for the slowest CI machine; a test that waits this long has failed.
-const SCAN_TIMEOUT: Duration = Duration::from_secs(20);
 
 static TURN: Mutex<()> = Mutex::const_new(());
 
@@ -74,98 +73,13 @@ async fn connect(address: &str) -> Connection {
         .unwrap_or_else(|e| panic!("cannot connect to the test bus {address}: {e}. {HOW_TO}"))
 }
 
-async fn reader_device(bus: &Connection) -> Proxy<'static> {
-    let manager: Proxy<'static> = Builder::new(bus)
-        .destination("net.reactivated.Fprint")
-        .path("/net/reactivated/Fprint/Manager")
-        .interface("net.reactivated.Fprint.Manager")
-        .cache_properties(CacheProperties::No)
-        .build()
-        .await
-        .unwrap();
-    let path: OwnedObjectPath = manager.call("GetDefaultDevice", &()).await.unwrap();
-    Builder::new(bus)
-        .destination("net.reactivated.Fprint")
-        .path(path)
-        .interface("net.reactivated.Fprint.Device")
-        .cache_properties(CacheProperties::No)
-        .build()
-        .await
-        .unwrap()
-}
-
-/// The reader's socket accepts connections only while the device is claimed (the
-/// file stays after a release, refusing them).
-async fn connect_when_claimed(reader: &PathBuf) -> tokio::net::UnixStream {
-    let deadline = Instant::now() + SCAN_TIMEOUT;
-    loop {
-        match tokio::net::UnixStream::connect(reader).await {
-            Ok(socket) => return socket,
-            Err(e) => assert!(
-                Instant::now() < deadline,
-                "the reader was never claimed: {e}"
-            ),
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// Whether the reader is claimed now; an empty connection is no command to it.
-async fn claimed(reader: &PathBuf) -> bool {
-    tokio::net::UnixStream::connect(reader).await.is_ok()
-}
-
-async fn wait_for_claim(reader: &PathBuf) {
-    drop(connect_when_claimed(reader).await);
-}
-
-/// One touch of `finger` on the virtual reader (once it is claimed).
-async fn touch(reader: &PathBuf, finger: &str) {
-    let mut socket = connect_when_claimed(reader).await;
-    socket
-        .write_all(format!("SCAN {finger}").as_bytes())
-        .await
-        .unwrap();
-    socket.shutdown().await.unwrap();
-    let mut reply = Vec::new();
-    socket.read_to_end(&mut reply).await.unwrap();
-}
-
-/// Removes every print, then enrolls `finger` through fprintd's Enroll API.
+/// Removes every print, then enrolls `finger`.
 async fn enroll(rig: &Rig, finger: &str) {
-    let device = reader_device(&rig.bus).await;
-    device.call::<_, _, ()>("Claim", &("",)).await.unwrap();
-    let _ = device.call::<_, _, ()>("DeleteEnrolledFingers2", &()).await;
-    let mut statuses = device.receive_signal("EnrollStatus").await.unwrap();
-    device
-        .call::<_, _, ()>("EnrollStart", &("right-index-finger",))
-        .await
-        .unwrap();
-    let stages: i32 = device.get_property("num-enroll-stages").await.unwrap();
-    for _ in 0..stages {
-        touch(&rig.reader, finger).await;
-    }
-    let last = tokio::time::timeout(SCAN_TIMEOUT, async {
-        loop {
-            let signal = statuses.next().await.expect("EnrollStatus stream");
-            let (result, done): (String, bool) = signal.body().deserialize().unwrap();
-            if done {
-                return result;
-            }
-        }
-    })
-    .await
-    .expect("enrolment ended");
-    device.call::<_, _, ()>("EnrollStop", &()).await.unwrap();
-    device.call::<_, _, ()>("Release", &()).await.unwrap();
-    assert_eq!(last, "enroll-completed");
+    virtual_reader::enroll(&rig.bus, &rig.reader, finger).await;
 }
 
 async fn remove_prints(rig: &Rig) {
-    let device = reader_device(&rig.bus).await;
-    device.call::<_, _, ()>("Claim", &("",)).await.unwrap();
-    let _ = device.call::<_, _, ()>("DeleteEnrolledFingers2", &()).await;
-    device.call::<_, _, ()>("Release", &()).await.unwrap();
+    virtual_reader::remove_prints(&rig.bus).await;
 }
 
 /// A verify for this process's user, with `finger` touched once the reader is claimed.
