@@ -288,3 +288,5 @@ async fn derive(
 
 #[cfg(target_os = "linux")]
 mod biometrics;
+#[cfg(any(windows, target_os = "macos"))]
+mod platform_biometrics;
