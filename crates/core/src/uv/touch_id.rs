@@ -135,7 +135,8 @@ fn dictionary(entries: &[(&CFString, &CFType)]) -> CFRetained<CFDictionary<CFStr
     CFDictionary::from_slices(&keys, &values)
 }
 
-/// The query naming this app's Enclave key `tag`.
+/// The query naming this app's Enclave key `tag` (the attributes of Apple's
+/// "Storing keys in the Secure Enclave" look-up, in the data-protection keychain).
 fn key_query<'a>(
     tag: &'a CFData,
     extra: &[(&'a CFString, &'a CFType)],
@@ -145,7 +146,7 @@ fn key_query<'a>(
         vec![
             (kSecClass, kSecClassKey),
             (kSecAttrApplicationTag, tag),
-            (kSecAttrTokenID, kSecAttrTokenIDSecureEnclave),
+            (kSecAttrKeyType, kSecAttrKeyTypeECSECPrimeRandom),
             (kSecUseDataProtectionKeychain, CFBoolean::new(true)),
         ]
     };
