@@ -455,13 +455,13 @@ impl App {
             }
             _ => Task::none(),
         };
-        let scan = self.scan_answer(&message);
+        let (scan, forget) = self.scan_answer(&message);
         if matches!(message, request::Message::CancelScan) {
             self.cancel_scan();
         }
         let signer = self.biometric_signer();
         let (Some(request), Some(agent)) = (&mut self.request, &mut self.agent) else {
-            return heard;
+            return Task::batch([heard, forget]);
         };
         let focus = if matches!(message, request::Message::NotMe) {
             iced::widget::operation::focus(request::NOT_ME_CONFIRM)
@@ -504,7 +504,7 @@ impl App {
         if let Some(request::Event::Closed) = event {
             self.request = None;
         }
-        Task::batch([heard, task, focus])
+        Task::batch([heard, task, focus, forget])
     }
 
     /// Countdowns on the home and request screens, and expiry.

@@ -159,31 +159,36 @@ impl App {
     /// Counts the end of an approval by scan, when `message` is its answer: a
     /// signature that reached the server was a match; no signature is a failed
     /// scan only when the finger did not match. What the request screen should say
-    /// about it comes back (`Some(None)`: nothing, the user cancelled).
-    pub(super) fn scan_answer(&mut self, message: &request::Message) -> Option<Option<Outcome>> {
+    /// about it comes back (`Some(None)`: nothing, the user cancelled), with the
+    /// deletion of a key the server no longer holds.
+    pub(super) fn scan_answer(
+        &mut self,
+        message: &request::Message,
+    ) -> (Option<Option<Outcome>>, Task<Message>) {
         let request::Message::Sent(id, _, answer) = message else {
-            return None;
+            return (None, Task::none());
         };
         let scanning = self
             .request
             .as_ref()
             .is_some_and(|r| r.is_scanning() && r.request_id() == id);
-        let device = Arc::clone(self.agent.as_ref()?.device());
+        let Some(device) = self.agent.as_ref().map(|a| Arc::clone(a.device())) else {
+            return (None, Task::none());
+        };
         if !scanning {
-            return None;
+            return (None, Task::none());
         }
         match answer {
             Answer::Unverified(error) => {
                 let limit = device.record_scan(Err(error));
-                Some(Outcome::of(error, limit.scans_left()))
+                (Some(Outcome::of(error, limit.scans_left())), Task::none())
             }
             Answer::Refused(refusal) if refusal.code == Some(ErrorCode::UvKeyUnknown) => {
-                self.forget_biometrics();
-                None
+                (None, self.forget_biometrics())
             }
             _ => {
                 device.record_scan(Ok(()));
-                None
+                (None, Task::none())
             }
         }
     }
@@ -196,13 +201,18 @@ impl App {
     }
 
     /// The biometric key was refused as unknown by the server: deletes it here.
-    pub(super) fn forget_biometrics(&mut self) {
-        if let Some(agent) = &self.agent
-            && let Err(e) = agent.device().forget_biometrics()
-        {
-            tracing::warn!(error = %e, "could not delete the removed biometric key");
-        }
+    pub(super) fn forget_biometrics(&mut self) -> Task<Message> {
         self.biometrics_removed();
+        let Some(agent) = &self.agent else {
+            return Task::none();
+        };
+        let device = Arc::clone(agent.device());
+        Task::future(async move {
+            if let Err(e) = device.forget_biometrics().await {
+                tracing::warn!(error = %e, "could not delete the removed biometric key");
+            }
+        })
+        .discard()
     }
 
     /// The settings switch for biometrics as they stand now.

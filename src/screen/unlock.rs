@@ -189,7 +189,7 @@ async fn scan_unlock(device: &Device, reason: &str) -> Result<(), Refusal> {
             Err(Refusal::Biometric(Outcome::of(&error, limit.scans_left())))
         }
         Err(e) if e.code() == Some(ErrorCode::UvKeyUnknown) => {
-            if let Err(e) = device.forget_biometrics() {
+            if let Err(e) = device.forget_biometrics().await {
                 tracing::warn!(error = %e, "could not delete the removed biometric key");
             }
             Err(Refusal::Biometric(Some(Outcome::KeyRemoved)))

@@ -219,7 +219,7 @@ impl Device {
         let new_key = self.pin_key(new).await?;
         self.client.change_pin(&old_key, &new_key).await?;
         // The server dropped the biometric key with the old PIN, which authorised it.
-        self.forget_biometrics()
+        self.forget_biometrics().await
     }
 
     /// Deregisters this device at the server (needs the PIN), then wipes it. Takes
@@ -231,6 +231,10 @@ impl Device {
         let own = self.client.device_id.clone();
         self.client.revoke(&own, &pin_key).await?;
         drop(pin_key);
+        // The keyring's wipe takes the Linux key; a platform's key goes here.
+        if let Err(e) = self.forget_biometrics().await {
+            tracing::warn!(error = %e, "could not delete the biometric key");
+        }
         Self::wipe(&self.vault, &self.paths)
     }
 
@@ -294,4 +298,6 @@ async fn derive(
 }
 
 mod biometrics;
+#[cfg(any(windows, target_os = "macos"))]
+mod platform_biometrics;
 mod scan_limit;

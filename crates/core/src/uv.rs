@@ -12,17 +12,24 @@ use futures::future::BoxFuture;
 use godkend_protocol::messages::UvKind;
 use godkend_protocol::{Algorithm, Envelope, PublicKey, SignatureEntry, b64};
 
+pub mod apple_status;
 mod calls;
 pub mod es256;
 #[cfg(target_os = "linux")]
 pub mod fingerprint;
 #[cfg(target_os = "linux")]
 pub mod fprintd;
+#[cfg(windows)]
+pub mod hello;
+pub mod hello_status;
 pub mod offer;
+pub mod platform;
 pub mod software;
 pub mod suspension;
 #[cfg(any(test, feature = "test-signers"))]
 pub mod test_signers;
+#[cfg(target_os = "macos")]
+pub mod touch_id;
 
 /// Whether a backend can verify the user here and now.
 #[derive(Debug, Clone, PartialEq, Eq)]

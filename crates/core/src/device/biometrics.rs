@@ -6,7 +6,8 @@
 //! fingerprint (fprintd on the system bus). The server records it as `software`
 //! (design.md §3): it unlocks the app, and approves only where the server's operator
 //! allows software keys. Nothing here touches D-Bus until one of these is called,
-//! so an app without biometrics never loads the fprintd client.
+//! so an app without biometrics never loads the fprintd client. On Windows and macOS
+//! the platform makes and keeps the key (platform_biometrics.rs).
 
 use std::sync::Arc;
 
@@ -15,30 +16,14 @@ use godkend_protocol::messages::UvKind;
 use crate::device::{Device, DeviceError};
 use crate::uv::{Availability, UvSigner};
 #[cfg(target_os = "linux")]
-use crate::{
-    uv::fingerprint::FingerprintSigner, uv::fprintd, uv::software::SoftwareSigner, vault::Secret,
-};
+use crate::{uv::fingerprint::FingerprintSigner, uv::software::SoftwareSigner, vault::Secret};
 
 impl Device {
     /// Whether this computer can verify its user for Godkend now (a reader with an
-    /// enrolled finger on Linux); the reason when not, for the settings screen.
+    /// enrolled finger on Linux, Windows Hello set up, Touch ID in a signed build);
+    /// the reason when not, for the settings screen.
     pub async fn biometric_availability(&self) -> Availability {
-        #[cfg(target_os = "linux")]
-        {
-            match zbus::Connection::system().await {
-                Ok(bus) => match fprintd::availability(&bus, "").await {
-                    Ok(()) => Availability::Available,
-                    Err(e) => Availability::Unavailable(e.to_string()),
-                },
-                Err(e) => Availability::Unavailable(format!(
-                    "the system bus cannot be reached ({e}), so the fingerprint service cannot"
-                )),
-            }
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            Availability::Unavailable("this build has no biometric check for this system".into())
-        }
+        crate::uv::platform::availability().await
     }
 
     /// Turns biometrics on (the PIN authorises the new key at the server); the key's
@@ -49,16 +34,23 @@ impl Device {
             let bus = zbus::Connection::system().await.map_err(bus_error)?;
             Ok(self.enable_biometrics_on(pin, bus).await?.kind())
         }
-        #[cfg(not(target_os = "linux"))]
+        #[cfg(any(windows, target_os = "macos"))]
+        {
+            Ok(self.enable_platform_biometrics(pin).await?.kind())
+        }
+        #[cfg(not(any(target_os = "linux", windows, target_os = "macos")))]
         {
             let _ = pin;
-            Err(DeviceError::Core(crate::CoreError::UserVerification(
-                crate::uv::UvError::Unavailable("not in this build".into()),
-            )))
+            Err(
+                crate::CoreError::UserVerification(crate::uv::UvError::Unavailable(
+                    "this platform has no biometric check Godkend can use".into(),
+                ))
+                .into(),
+            )
         }
     }
 
-    /// The signer while biometrics are on; `None` when they are off.
+    /// The signer while biometrics are on; `None` when they are off. No prompt.
     pub async fn biometric_signer(&self) -> Result<Option<Arc<dyn UvSigner>>, DeviceError> {
         #[cfg(target_os = "linux")]
         {
@@ -70,7 +62,14 @@ impl Device {
                 .biometric_signer_on(bus)?
                 .map(|signer| Arc::new(signer) as Arc<dyn UvSigner>))
         }
-        #[cfg(not(target_os = "linux"))]
+        #[cfg(any(windows, target_os = "macos"))]
+        {
+            Ok(self
+                .platform_biometric_signer()
+                .await?
+                .map(|signer| Arc::new(signer) as Arc<dyn UvSigner>))
+        }
+        #[cfg(not(any(target_os = "linux", windows, target_os = "macos")))]
         {
             Ok(None)
         }
@@ -80,14 +79,17 @@ impl Device {
     /// longer sign anything it accepts), then locally.
     pub async fn disable_biometrics(&self) -> Result<(), DeviceError> {
         self.client.remove_uv_key().await?;
-        self.forget_biometrics()
+        self.forget_biometrics().await
     }
 
     /// Deletes the local biometric key only: the server has already dropped it (a
-    /// new PIN, an admin, `uv_key_unknown`). Deleting a key that is not there is fine.
-    pub fn forget_biometrics(&self) -> Result<(), DeviceError> {
+    /// new PIN, an admin, `uv_key_unknown`, an ended device). Deleting a key that is
+    /// not there is fine.
+    pub async fn forget_biometrics(&self) -> Result<(), DeviceError> {
         #[cfg(target_os = "linux")]
         self.vault.delete(Secret::BiometricSeed)?;
+        #[cfg(any(windows, target_os = "macos"))]
+        self.delete_platform_biometrics().await?;
         Ok(())
     }
 
