@@ -469,8 +469,8 @@ impl App {
             Task::none()
         };
         let (work, event) = request.update(message);
-        if let Some(outcome) = scan {
-            request.scan_ended(outcome);
+        if scan.is_some() {
+            request.scan_ended(scan);
         }
         let mut scanning = false;
         let task = work.map_or_else(Task::none, |work| match work {

@@ -149,7 +149,10 @@ impl App {
 
     /// A screen's scan ended or went away: nothing more to abort.
     pub(super) fn drop_finished_scan(&mut self) {
-        let scanning = self.request.as_ref().is_some_and(|r| r.is_scanning())
+        let scanning = self
+            .request
+            .as_ref()
+            .is_some_and(crate::screen::request::Request::is_scanning)
             || matches!(&self.panel, Some(Panel::Unlock(screen, _)) if screen.is_scanning());
         if !scanning {
             self.biometrics.scan = None;
@@ -159,12 +162,12 @@ impl App {
     /// Counts the end of an approval by scan, when `message` is its answer: a
     /// signature that reached the server was a match; no signature is a failed
     /// scan only when the finger did not match. What the request screen should say
-    /// about it comes back (`Some(None)`: nothing, the user cancelled), with the
-    /// deletion of a key the server no longer holds.
+    /// about it comes back (nothing for a cancel, which the user asked for), with
+    /// the deletion of a key the server no longer holds.
     pub(super) fn scan_answer(
         &mut self,
         message: &request::Message,
-    ) -> (Option<Option<Outcome>>, Task<Message>) {
+    ) -> (Option<Outcome>, Task<Message>) {
         let request::Message::Sent(id, _, answer) = message else {
             return (None, Task::none());
         };
@@ -181,7 +184,7 @@ impl App {
         match answer {
             Answer::Unverified(error) => {
                 let limit = device.record_scan(Err(error));
-                (Some(Outcome::of(error, limit.scans_left())), Task::none())
+                (Outcome::of(error, limit.scans_left()), Task::none())
             }
             Answer::Refused(refusal) if refusal.code == Some(ErrorCode::UvKeyUnknown) => {
                 (None, self.forget_biometrics())

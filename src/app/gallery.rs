@@ -23,6 +23,7 @@ use iced_test::Simulator;
 use super::{App, Message, Panel, Screen, WINDOW_SIZE};
 use crate::screen::DeviceScreen as _;
 use crate::screen::activity::Activity;
+use crate::screen::biometric::Outcome;
 use crate::screen::fixtures::{IAT, history, login_request, payment_request};
 use crate::screen::guide::Guide;
 use crate::screen::help::{Help, Topic};
@@ -30,6 +31,7 @@ use crate::screen::home::{self, view::Shown};
 use crate::screen::request::{self, Request};
 use crate::screen::settings::Settings;
 use crate::screen::settings::biometric::{self, Enrolled, Switch};
+use crate::screen::unlock::{self as unlock_screen, Unlock};
 use crate::screen::welcome::{self, Welcome};
 use crate::widget::header::header;
 
@@ -127,6 +129,7 @@ fn draw_every_screen_in_the_chosen_language() {
     home_screens(&camera);
     request_screens(&camera);
     panels(&camera);
+    settings_panels(&camera);
     std::fs::remove_dir_all(&scratch).expect("the scratch folder can be removed");
 }
 
@@ -294,7 +297,7 @@ fn home_screens(camera: &Camera) {
         "home-locked",
         framed(home::view::home(&locked).map(Message::Home)),
     );
-    let mut unlock = crate::screen::unlock::Unlock::new();
+    let mut unlock = Unlock::new();
     camera.shoot("unlock", framed(unlock.view().map(Message::Unlock)));
     unlock.show_problem(crate::screen::unlock::Problem::WrongPin { attempts_left: 2 });
     camera.shoot(
@@ -304,8 +307,6 @@ fn home_screens(camera: &Camera) {
     unlock.show_problem(crate::screen::unlock::Problem::Offline);
     camera.shoot("unlock-offline", framed(unlock.view().map(Message::Unlock)));
 
-    use crate::screen::biometric::Outcome;
-    use crate::screen::unlock::{self as unlock_screen, Unlock};
     let mut fingerprint = Unlock::new().offering_biometric(true);
     camera.shoot(
         "unlock-biometric",
@@ -390,9 +391,7 @@ fn request_screens(camera: &Camera) {
     let mut scanning = typed();
     let _ = scanning.update(request::Message::Approve);
     shoot("request-biometric-scanning", &scanning);
-    scanning.scan_ended(Some(crate::screen::biometric::Outcome::NoMatch {
-        scans_left: 2,
-    }));
+    scanning.scan_ended(Some(Outcome::NoMatch { scans_left: 2 }));
     let _ = scanning.update(request::Message::Sent(
         "r1".into(),
         DecisionKind::Approve,
@@ -472,6 +471,16 @@ fn panels(camera: &Camera) {
         ),
     ])));
     show("devices", Panel::Devices(devices));
+}
+
+/// The settings panel, before and after activation, with the biometric switch's states.
+fn settings_panels(camera: &Camera) {
+    let window = iced::window::Id::unique();
+    let mut app = app(Screen::Starting);
+    let mut show = |name: &str, panel: Panel| {
+        app.panel = Some(panel);
+        camera.shoot(name, app.view(window));
+    };
     show(
         "settings-before-activation",
         Panel::Settings(Settings::new(None, Switch::default())),

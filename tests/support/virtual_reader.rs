@@ -22,8 +22,11 @@ pub async fn reader_device(bus: &Connection) -> Proxy<'static> {
         .cache_properties(CacheProperties::No)
         .build()
         .await
-        .unwrap();
-    let path: OwnedObjectPath = manager.call("GetDefaultDevice", &()).await.unwrap();
+        .expect("fprintd's manager");
+    let path: OwnedObjectPath = manager
+        .call("GetDefaultDevice", &())
+        .await
+        .expect("the virtual reader");
     Builder::new(bus)
         .destination("net.reactivated.Fprint")
         .path(path)
@@ -31,7 +34,7 @@ pub async fn reader_device(bus: &Connection) -> Proxy<'static> {
         .cache_properties(CacheProperties::No)
         .build()
         .await
-        .unwrap()
+        .expect("the reader's device")
 }
 
 /// The reader's socket accepts connections only while the device is claimed (the
@@ -65,30 +68,45 @@ pub async fn touch(reader: &Path, finger: &str) {
     socket
         .write_all(format!("SCAN {finger}").as_bytes())
         .await
-        .unwrap();
-    socket.shutdown().await.unwrap();
+        .expect("the virtual reader answers");
+    socket.shutdown().await.expect("the virtual reader answers");
     let mut reply = Vec::new();
-    socket.read_to_end(&mut reply).await.unwrap();
+    socket
+        .read_to_end(&mut reply)
+        .await
+        .expect("the virtual reader answers");
 }
 
 /// Removes every print, then enrolls `finger` through fprintd's Enroll API.
 pub async fn enroll(bus: &Connection, reader: &Path, finger: &str) {
     let device = reader_device(bus).await;
-    device.call::<_, _, ()>("Claim", &("",)).await.unwrap();
+    device
+        .call::<_, _, ()>("Claim", &("",))
+        .await
+        .expect("the virtual reader answers");
     let _ = device.call::<_, _, ()>("DeleteEnrolledFingers2", &()).await;
-    let mut statuses = device.receive_signal("EnrollStatus").await.unwrap();
+    let mut statuses = device
+        .receive_signal("EnrollStatus")
+        .await
+        .expect("the virtual reader answers");
     device
         .call::<_, _, ()>("EnrollStart", &("right-index-finger",))
         .await
-        .unwrap();
-    let stages: i32 = device.get_property("num-enroll-stages").await.unwrap();
+        .expect("the virtual reader answers");
+    let stages: i32 = device
+        .get_property("num-enroll-stages")
+        .await
+        .expect("the virtual reader answers");
     for _ in 0..stages {
         touch(reader, finger).await;
     }
     let last = tokio::time::timeout(SCAN_TIMEOUT, async {
         loop {
             let signal = statuses.next().await.expect("EnrollStatus stream");
-            let (result, done): (String, bool) = signal.body().deserialize().unwrap();
+            let (result, done): (String, bool) = signal
+                .body()
+                .deserialize()
+                .expect("the virtual reader answers");
             if done {
                 return result;
             }
@@ -96,14 +114,26 @@ pub async fn enroll(bus: &Connection, reader: &Path, finger: &str) {
     })
     .await
     .expect("enrolment ended");
-    device.call::<_, _, ()>("EnrollStop", &()).await.unwrap();
-    device.call::<_, _, ()>("Release", &()).await.unwrap();
+    device
+        .call::<_, _, ()>("EnrollStop", &())
+        .await
+        .expect("the virtual reader answers");
+    device
+        .call::<_, _, ()>("Release", &())
+        .await
+        .expect("the virtual reader answers");
     assert_eq!(last, "enroll-completed");
 }
 
 pub async fn remove_prints(bus: &Connection) {
     let device = reader_device(bus).await;
-    device.call::<_, _, ()>("Claim", &("",)).await.unwrap();
+    device
+        .call::<_, _, ()>("Claim", &("",))
+        .await
+        .expect("the virtual reader answers");
     let _ = device.call::<_, _, ()>("DeleteEnrolledFingers2", &()).await;
-    device.call::<_, _, ()>("Release", &()).await.unwrap();
+    device
+        .call::<_, _, ()>("Release", &())
+        .await
+        .expect("the virtual reader answers");
 }

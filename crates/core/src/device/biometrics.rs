@@ -31,7 +31,9 @@ impl Device {
     pub async fn enable_biometrics(&self, pin: &str) -> Result<UvKind, DeviceError> {
         #[cfg(target_os = "linux")]
         {
-            let bus = zbus::Connection::system().await.map_err(bus_error)?;
+            let bus = zbus::Connection::system()
+                .await
+                .map_err(|e| bus_error(&e))?;
             Ok(self.enable_biometrics_on(pin, bus).await?.kind())
         }
         #[cfg(any(windows, target_os = "macos"))]
@@ -57,7 +59,9 @@ impl Device {
             if self.vault.biometric_seed()?.is_none() {
                 return Ok(None);
             }
-            let bus = zbus::Connection::system().await.map_err(bus_error)?;
+            let bus = zbus::Connection::system()
+                .await
+                .map_err(|e| bus_error(&e))?;
             Ok(self
                 .biometric_signer_on(bus)?
                 .map(|signer| Arc::new(signer) as Arc<dyn UvSigner>))
@@ -84,7 +88,14 @@ impl Device {
 
     /// Deletes the local biometric key only: the server has already dropped it (a
     /// new PIN, an admin, `uv_key_unknown`, an ended device). Deleting a key that is
-    /// not there is fine.
+    /// not there is fine. Async because a platform's key is deleted through the OS.
+    #[cfg_attr(
+        target_os = "linux",
+        allow(
+            clippy::unused_async,
+            reason = "the keyring call is synchronous on Linux"
+        )
+    )]
     pub async fn forget_biometrics(&self) -> Result<(), DeviceError> {
         #[cfg(target_os = "linux")]
         self.vault.delete(Secret::BiometricSeed)?;
@@ -122,7 +133,7 @@ impl Device {
 }
 
 #[cfg(target_os = "linux")]
-fn bus_error(e: zbus::Error) -> DeviceError {
+fn bus_error(e: &zbus::Error) -> DeviceError {
     DeviceError::Core(crate::CoreError::UserVerification(
         crate::uv::UvError::Unavailable(format!("the system bus cannot be reached: {e}")),
     ))
