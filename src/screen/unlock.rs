@@ -512,6 +512,53 @@ mod tests {
     }
 
     #[test]
+    fn a_finger_unlocks_where_offered_and_cancel_goes_back_to_the_pin() {
+        let label = fl!("biometric-use", method = super::biometric::method());
+        assert!(!shows(&Unlock::new(), &label), "offered only where on");
+        let mut screen = Unlock::new().offering_biometric(true);
+        assert!(matches!(
+            click(&screen, &label).as_slice(),
+            [Message::UseBiometric]
+        ));
+        let (work, _) = screen.update(Message::UseBiometric);
+        assert!(matches!(work, Some(Work::Scan { .. })), "{work:?}");
+        assert!(screen.is_scanning());
+        assert!(shows(&screen, &fl!("biometric-scanning-unlock")));
+        assert!(
+            screen.update(Message::UseBiometric).0.is_none(),
+            "one at a time"
+        );
+        for message in click(&screen, &fl!("biometric-cancel")) {
+            apply(&mut screen, message);
+        }
+        assert!(!screen.is_scanning());
+        assert!(shows(&screen, &label));
+    }
+
+    #[test]
+    fn failed_scans_say_what_is_left_and_a_dropped_key_ends_the_offer() {
+        let label = fl!("biometric-use", method = super::biometric::method());
+        let mut screen = Unlock::new().offering_biometric(true);
+        let no_match = Refusal::Biometric(Some(Outcome::NoMatch { scans_left: 2 }));
+        assert!(apply(&mut screen, Message::Checked(Err(no_match))).is_none());
+        assert!(shows(&screen, &fl!("biometric-no-match", left = 2)));
+        assert!(shows(&screen, &label));
+        let removed = Refusal::Biometric(Some(Outcome::KeyRemoved));
+        assert!(matches!(
+            apply(&mut screen, Message::Checked(Err(removed))),
+            Some(Event::BiometricsRemoved)
+        ));
+        assert!(!shows(&screen, &label), "only the PIN now");
+        // A cancel says nothing.
+        let mut cancelled = Unlock::new().offering_biometric(true);
+        apply(
+            &mut cancelled,
+            Message::Checked(Err(Refusal::Biometric(None))),
+        );
+        assert!(cancelled.problem.is_none());
+    }
+
+    #[test]
     fn server_errors_map_to_what_the_user_can_do() {
         let problem = |code: ErrorCode, left: Option<u32>| {
             let mut p = WireProblem::new(code, "detail");
