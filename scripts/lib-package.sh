@@ -100,7 +100,10 @@ package_appimage() {
     local work=$package_work/appimage deb
     rm -rf "$work"
     mkdir -p "$work"
-    deb=$(cargo deb --no-build --locked --profile "$cargo_profile" -p godkend -o "$work/" | tail -n 1)
+    deb=$package_out/godkend_$package_version-1_amd64.deb
+    if ! printf '%s\n' "${produced[@]}" | grep -qxF "$deb"; then
+        deb=$(cargo deb --no-build --locked --profile "$cargo_profile" -p godkend -o "$work/" | tail -n 1)
+    fi
     local appdir=$work/Godkend.AppDir
     mkdir "$appdir"
     if command -v dpkg-deb >/dev/null; then

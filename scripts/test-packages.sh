@@ -74,14 +74,18 @@ assert_gone() {
 }
 
 # Installs a local .deb the way a user does: apt resolves its Depends.
+# Stale package lists are refreshed once when a dependency cannot be found.
 apt_install_deb() {
-    _retry_once as_root env DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=300 \
-        install -y --no-install-recommends "$1" >&2
+    local apt=(as_root env DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=300)
+    "${apt[@]}" install -y --no-install-recommends "$1" >&2 && return 0
+    warn "apt-get install $1 failed; updating the package lists and retrying once"
+    "${apt[@]}" update >&2
+    "${apt[@]}" install -y --no-install-recommends "$1" >&2
 }
 
 check_app_deb() {
     local deb=$1 files
-    lintian --fail-on error --suppress-tags running-with-root-privileges "$deb" >&2
+    lintian --fail-on error "$deb" >&2
     mapfile -t files < <(deb_files "$deb")
     apt_install_deb "$deb"
     local f
@@ -116,13 +120,20 @@ check_app_deb() {
 
 check_server_deb() {
     local deb=$1 files unit
-    lintian --fail-on error --suppress-tags running-with-root-privileges "$deb" >&2
+    lintian --fail-on error "$deb" >&2
     mapfile -t files < <(deb_files "$deb")
     apt_install_deb "$deb"
     unit=$(dpkg -L godkend-server | grep '/systemd/system/godkend-server.service$')
     # No service manager runs here, so the unit is checked, not started (a unit that
     # starts fails this check too if its user, binary or options are wrong).
-    SYSTEMD_LOG_LEVEL=notice systemd-analyze verify "$unit" >&2
+    local verify directive
+    verify=$(SYSTEMD_LOG_LEVEL=notice systemd-analyze verify "$unit" 2>&1) ||
+        die "systemd-analyze verify: $verify"
+    [ -z "$verify" ] || die "systemd-analyze verify complains: $verify"
+    for directive in User=godkend-server StateDirectory=godkend-server StateDirectoryMode=0700 \
+        UMask=0077 ProtectSystem=strict NoNewPrivileges=yes ProtectHome=yes PrivateTmp=yes; do
+        grep -qx "$directive" "$unit" || die "the unit lacks $directive"
+    done
     getent passwd godkend-server >/dev/null || die "the godkend-server user was not created"
     [ "$(stat -c '%a %U' /var/lib/godkend-server)" = "700 godkend-server" ] ||
         die "/var/lib/godkend-server is $(stat -c '%a %U' /var/lib/godkend-server), not 700 godkend-server"
