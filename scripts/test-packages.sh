@@ -35,7 +35,7 @@ trap cleanup EXIT
 need_debian desktop-file-validate:desktop-file-utils appstreamcli:appstream \
     rsvg-convert:librsvg2-bin icotool:icoutils png2icns:icnsutils lintian:lintian \
     systemd-analyze:systemd xdg-mime:xdg-utils setpriv:util-linux makensis:nsis wixl:wixl \
-    curl:curl python3:python3
+    curl:curl python3:python3 readelf:binutils
 
 check_sources() {
     desktop-file-validate installers/linux/dev.godkend.Godkend.desktop
@@ -52,7 +52,7 @@ check_sources() {
     # The installer scripts compile (makensis and wixl need a file, not a Windows build).
     printf 'placeholder\n' >"$scratch/godkend.exe"
     makensis -V1 -WX -DVERSION="$package_version" -DEXE="$scratch/godkend.exe" \
-        -DICON="$GODKEND_ROOT/resources/icons/app/godkend.ico" -DOUTFILE="$scratch/setup.exe" \
+        -DICON="$GODKEND_ROOT/resources/icons/app/godkend.ico" -DOUTFILE="$scratch/godkend-lint-setup.exe" \
         installers/nsis/godkend.nsi >&2
     cp resources/icons/app/godkend.ico "$scratch/"
     (cd "$scratch" && wixl -a x64 -D Version="$package_version" -D Exe=godkend.exe -D Icon=godkend.ico \
@@ -96,6 +96,7 @@ check_app_deb() {
         /usr/share/icons/hicolor/scalable/apps/godkend.svg; do
         [ -f "$f" ] || die "$f is not installed"
     done
+    check_dlopen_depends
     local version
     version=$(godkend --version)
     [ "$version" = "godkend $package_version" ] || die "godkend --version printed '$version'"
@@ -116,6 +117,25 @@ check_app_deb() {
     ! grep -q 'x-scheme-handler/godkend=' /usr/share/applications/mimeinfo.cache ||
         die "mimeinfo.cache still names a godkend:// handler after the purge"
     info "godkend purged: none of its files is left"
+}
+
+# The libraries the app loads at run time by name (winit, softbuffer and xkbcommon
+# dlopen them, so $auto cannot see them) each come from a package its Depends names.
+check_dlopen_depends() {
+    local depends so pkg needed count=0
+    depends=$(dpkg-query -W -f='${Depends}' godkend)
+    needed=$(readelf -d /usr/bin/godkend | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p')
+    while IFS= read -r so; do
+        grep -qxF "$so" <<<"$needed" && continue
+        pkg=$(dpkg -S "*/$so" 2>/dev/null | head -n 1 | cut -d: -f1) ||
+            die "godkend loads $so, which no installed package provides"
+        [ -n "$pkg" ] || die "godkend loads $so, which no installed package provides"
+        grep -qE "(^|[ ,|])$pkg([ ,(|]|$)" <<<"$depends" ||
+            die "godkend loads $so (package $pkg), which its Depends lacks: $depends"
+        count=$((count + 1))
+    done < <(strings -n 6 /usr/bin/godkend | grep -oE 'lib[A-Za-z0-9_+-]{1,24}\.so\.[0-9]+' | sort -u)
+    [ "$count" -gt 0 ] || die "found no library the app loads at run time: has the check gone stale?"
+    info "the $count libraries godkend loads at run time are in its Depends"
 }
 
 check_server_deb() {
