@@ -225,7 +225,7 @@ check_rpms() {
     while IFS= read -r f; do
         [ -e "$root$f" ] || die "rpm lists $f but did not install it"
     done < <(rpm -qlp "$app" "$server")
-    rpm --root "$root" -e godkend godkend-server
+    rpm --root "$root" -e --noscripts godkend godkend-server
     [ -z "$(find "$root/usr" -type f 2>/dev/null)" ] || die "rpm -e left files under $root/usr"
     info "RPMs: listed, installed into $root and erased"
 }
@@ -237,7 +237,10 @@ for pkg in godkend godkend-server; do
 done
 
 formats=(deb server-deb appimage)
-[ "$scope" = default ] || formats+=(rpm)
+if [ "$scope" = all ]; then
+    need_debian rpm:rpm
+    formats+=(rpm)
+fi
 check_sources
 scripts/package.sh "${formats[@]}"
 app_deb=$package_out/godkend_${package_version}-1_amd64.deb
