@@ -56,6 +56,7 @@ done
 [ ${#formats[@]} -gt 0 ] || { usage >&2; die "name at least one format"; }
 
 cd "$GODKEND_ROOT"
+# shellcheck disable=SC2119 # no components needed
 need_rust
 package_setup
 started_at=$(now)

@@ -22,6 +22,7 @@ cd "$GODKEND_ROOT"
 export GODKEND_PACKAGE_PROFILE=${GODKEND_PACKAGE_PROFILE:-debug}
 scope=${GODKEND_TEST_PACKAGES:-default}
 case "$scope" in default | all) ;; *) die "GODKEND_TEST_PACKAGES must be default or all, not $scope" ;; esac
+# shellcheck disable=SC2119 # no components needed
 need_rust
 package_setup
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/godkend-packages.XXXXXX")

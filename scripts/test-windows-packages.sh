@@ -16,6 +16,7 @@ set -euo pipefail
 
 cd "$GODKEND_ROOT"
 export GODKEND_PACKAGE_PROFILE=${GODKEND_PACKAGE_PROFILE:-debug}
+# shellcheck disable=SC2119 # no components needed
 need_rust
 package_setup
 if ! (need_windows_target); then
