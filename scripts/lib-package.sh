@@ -38,7 +38,7 @@ need_cargo_tool() {
 
 # need_windows_target: the Rust standard library for Windows (rustup).
 need_windows_target() {
-    rustup target list --installed 2>/dev/null | grep -qxF "$WINDOWS_TARGET" && return 0
+    grep -qxF "$WINDOWS_TARGET" <<<"$(rustup target list --installed 2>/dev/null)" && return 0
     log "Adding the Rust target $WINDOWS_TARGET"
     timeout 300 rustup target add "$WINDOWS_TARGET" >&2 ||
         die "rustup target add $WINDOWS_TARGET failed (no network to the Rust distribution server?)"
@@ -101,7 +101,8 @@ package_appimage() {
     rm -rf "$work"
     mkdir -p "$work"
     deb=$package_out/godkend_$package_version-1_amd64.deb
-    if ! printf '%s\n' "${produced[@]}" | grep -qxF "$deb"; then
+    local made=" ${produced[*]} "
+    if [ "${made/ $deb /}" = "$made" ]; then
         deb=$(cargo deb --no-build --locked --profile "$cargo_profile" -p godkend -o "$work/" | tail -n 1)
     fi
     local appdir=$work/Godkend.AppDir

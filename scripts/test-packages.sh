@@ -216,8 +216,12 @@ check_appimage() {
 
 check_rpms() {
     local app=$1 server=$2 root=$scratch/rpmroot
-    rpm -qlp "$app" | grep -qx /usr/bin/godkend || die "the app .rpm lacks /usr/bin/godkend"
-    rpm -qlp "$server" | grep -qx /usr/lib/systemd/system/godkend-server.service ||
+    # Lists first: under pipefail, `rpm | grep -q` fails when grep stops reading early.
+    local app_files server_files
+    app_files=$(rpm -qlp "$app")
+    server_files=$(rpm -qlp "$server")
+    grep -qx /usr/bin/godkend <<<"$app_files" || die "the app .rpm lacks /usr/bin/godkend"
+    grep -qx /usr/lib/systemd/system/godkend-server.service <<<"$server_files" ||
         die "the server .rpm lacks its systemd unit"
     rpm --root "$root" --initdb
     # --noscripts: the alternate root has no shell for the scriptlets to run in.
@@ -225,7 +229,8 @@ check_rpms() {
     local f
     while IFS= read -r f; do
         [ -e "$root$f" ] || die "rpm lists $f but did not install it"
-    done < <(rpm -qlp "$app" "$server")
+    done <<<"$app_files
+$server_files"
     rpm --root "$root" -e --noscripts godkend godkend-server
     [ -z "$(find "$root/usr" -type f 2>/dev/null)" ] || die "rpm -e left files under $root/usr"
     info "RPMs: listed, installed into $root and erased"
