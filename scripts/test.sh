@@ -31,6 +31,9 @@ Environment:
                              browser binaries (default /usr/bin/chromium, /usr/bin/chromedriver)
   GODKEND_PG_BIN             directory with initdb and pg_ctl (default: newest Debian one)
   GODKEND_SKIP_APT=1         do not install packages, only check they are there
+  GODKEND_TEST_PACKAGES      the packages step (scripts/test-packages.sh): default
+                             .deb, server .deb, AppImage; `all` adds the .rpm pair and
+                             the Windows installers under Wine; `none` skips it
 EOF
 }
 
@@ -427,6 +430,18 @@ gtk_tray_variant() {
 }
 
 # ---------------------------------------------------------------------------
+# Packages: built with the debug profile, linted, installed on this machine, checked
+# and purged (scripts/test-packages.sh says what each scope covers).
+
+packages_step() {
+    if [ "${GODKEND_TEST_PACKAGES:-default}" = none ]; then
+        warn "NOT TESTED: the packages (GODKEND_TEST_PACKAGES=none)"
+        return 0
+    fi
+    "$GODKEND_ROOT/scripts/test-packages.sh"
+}
+
+# ---------------------------------------------------------------------------
 
 on_exit() {
     local rc=$?
@@ -466,4 +481,5 @@ run_step "cargo test" cargo test --workspace --locked ${cargo_test_args[@]+"${ca
 # default build's tests: it replaces the app binary in the target dir).
 if [ ${#cargo_test_args[@]} -eq 0 ]; then
     run_step "GTK tray variant: clippy, e2e" gtk_tray_variant
+    run_step "packages: build, install, purge" packages_step
 fi

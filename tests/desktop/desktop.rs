@@ -93,7 +93,10 @@ impl App {
             std::fs::set_permissions(&run_dir, std::fs::Permissions::from_mode(0o700))
                 .expect("a private runtime dir");
         }
-        let child = Command::new(env!("CARGO_BIN_EXE_godkend"))
+        // GODKEND_APP_BINARY: another build of the app (the benchmark's "before").
+        let binary = std::env::var_os("GODKEND_APP_BINARY")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_godkend").into());
+        let child = Command::new(binary)
             .args(args)
             .env("HOME", home)
             .env("XDG_CONFIG_HOME", home.join("config"))

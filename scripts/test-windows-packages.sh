@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The Windows installers under Wine (Debian's Wine 8; not real Windows): builds
+# godkend.exe for x86_64-pc-windows-gnu, the NSIS setup.exe and the MSI through
+# scripts/package.sh, then in a fresh Wine prefix installs each silently, checks the
+# files, the Start-menu entry, the godkend:// scheme, start at login and the uninstall
+# entry, runs the installed `godkend.exe --version`, uninstalls and checks that all of
+# it is gone. Not checked here: SmartScreen, UAC, real msiexec/ICE validation, and the
+# GUI and tray on Windows (shared/notes/windows-under-wine.md).
+# Skips loudly (exit 0) when the Windows Rust target cannot be added.
+# shellcheck source-path=SCRIPTDIR
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=lib-package.sh
+. "$GODKEND_ROOT/scripts/lib-package.sh"
+
+cd "$GODKEND_ROOT"
+export GODKEND_PACKAGE_PROFILE=${GODKEND_PACKAGE_PROFILE:-debug}
+# shellcheck disable=SC2119 # no components needed
+need_rust
+package_setup
+if ! (need_windows_target); then
+    warn "=================================================================="
+    warn "SKIPPED: the Windows installers under Wine: the Rust target"
+    warn "$WINDOWS_TARGET could not be added. Add it by hand to run them."
+    warn "=================================================================="
+    exit 0
+fi
+need_debian /usr/lib/wine/wine64:wine64 x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64 \
+    makensis:nsis wixl:wixl
+
+scripts/package.sh nsis msi
+
+wine=/usr/lib/wine/wine64
+wineserver=/usr/lib/wine/wineserver64
+export WINEPREFIX=$target_dir/wine-packages WINEDEBUG=-all DISPLAY=
+export WINEDLLOVERRIDES='mscoree,mshtml='
+rm -rf "$WINEPREFIX"
+log "A fresh Wine prefix in $WINEPREFIX"
+"$wine" wineboot --init >/dev/null 2>&1
+"$wineserver" -w
+# TEST-ONLY: Rust's std imports bcryptprimitives.dll!ProcessPrng, which Wine 8 lacks;
+# this stand-in forwards to RtlGenRandom. Real Windows has the DLL.
+cat >"$WINEPREFIX/bcryptprimitives.c" <<'C'
+#include <windows.h>
+#define RtlGenRandom SystemFunction036
+BOOLEAN WINAPI RtlGenRandom(PVOID buf, ULONG len);
+__declspec(dllexport) BOOL WINAPI ProcessPrng(PBYTE buf, SIZE_T len) {
+    while (len > 0) { ULONG n = len > 0x10000000 ? 0x10000000 : (ULONG)len;
+        if (!RtlGenRandom(buf, n)) return FALSE; buf += n; len -= n; }
+    return TRUE; }
+C
+x86_64-w64-mingw32-gcc -shared -O2 -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
+    "$WINEPREFIX/bcryptprimitives.c" -ladvapi32
+
+user=$(id -un)
+run_wine() { "$wine" "$@"; "$wineserver" -w; }
+reg_has() { "$wine" reg query "$@" >/dev/null 2>&1; }
+reg_value() { "$wine" reg query "$1" /v "$2" 2>/dev/null | tr -d '\r' | awk -v n="$2" '$1 == n { $1 = ""; $2 = ""; sub(/^  */, ""); print }'; }
+reg_default() { "$wine" reg query "$1" /ve 2>/dev/null | tr -d '\r' | awk '/REG_SZ/ { sub(/^.*REG_SZ[ \t]*/, ""); print }'; }
+winpath() { printf 'Z:%s' "${1//\//\\}"; }
+
+check_installed_exe() {
+    local exe=$1 version
+    version=$("$wine" "$exe" --version | tr -d '\r')
+    "$wineserver" -w
+    [ "$version" = "godkend $package_version" ] || die "the installed godkend.exe --version printed '$version'"
+}
+
+# NSIS: per user, with start at login.
+log "NSIS: silent install with /AUTOSTART"
+setup=$package_out/godkend-$package_version-setup.exe
+run_wine "$setup" /S /AUTOSTART
+dir="$WINEPREFIX/drive_c/users/$user/AppData/Local/Programs/Godkend"
+lnk="$WINEPREFIX/drive_c/users/$user/AppData/Roaming/Microsoft/Windows/Start Menu/Programs/Godkend.lnk"
+for f in "$dir/godkend.exe" "$dir/godkend.ico" "$dir/uninstall.exe" "$lnk"; do
+    [ -f "$f" ] || die "NSIS did not install $f"
+done
+uninstall_key='HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\Godkend'
+run_key='HKCU\Software\Microsoft\Windows\CurrentVersion\Run'
+exe_win="C:\\users\\$user\\AppData\\Local\\Programs\\Godkend\\godkend.exe"
+[ "$(reg_value "$uninstall_key" DisplayVersion)" = "$package_version" ] || die "no uninstall entry with the version"
+[ "$(reg_value "$run_key" Godkend)" = "\"$exe_win\" --tray" ] ||
+    die "the Run value is '$(reg_value "$run_key" Godkend)'"
+scheme_command=$(reg_default 'HKCU\Software\Classes\godkend\shell\open\command')
+[ "$scheme_command" = "\"$exe_win\" \"%1\"" ] || die "godkend:// opens '$scheme_command'"
+reg_has 'HKCU\Software\Classes\godkend' /v 'URL Protocol' || die "the godkend key lacks 'URL Protocol'"
+check_installed_exe "$exe_win"
+info "installed: files, Start-menu entry, uninstall entry, Run value, godkend:// scheme; --version works"
+log "NSIS: silent uninstall"
+# The uninstaller copies itself to %TEMP% and runs from there: wineserver -w waits.
+run_wine "$dir/uninstall.exe" /S
+assert_gone() { local f; for f in "$@"; do [ ! -e "$f" ] || die "$f is still there"; done; }
+assert_gone "$dir" "$lnk"
+for key in "$uninstall_key" 'HKCU\Software\Classes\godkend' 'HKCU\Software\Godkend'; do
+    ! reg_has "$key" || die "$key is still in the registry"
+done
+[ -z "$(reg_value "$run_key" Godkend)" ] || die "the Run value is still there"
+info "uninstalled: files, Start-menu entry, Run value, scheme and uninstall entry are gone"
+
+# MSI: per machine, with the Autostart feature.
+log "MSI: msiexec /i /qn ADDLOCAL=Main,Autostart"
+msi=$(winpath "$package_out/godkend-$package_version-x64.msi")
+run_wine msiexec /i "$msi" /qn ADDLOCAL=Main,Autostart
+pdir="$WINEPREFIX/drive_c/Program Files/Godkend"
+for f in "$pdir/godkend.exe" "$pdir/godkend.ico"; do [ -f "$f" ] || die "the MSI did not install $f"; done
+reg_has 'HKLM\Software\Classes\godkend\shell\open\command' || die "the MSI did not register godkend://"
+[ -n "$(reg_value 'HKLM\Software\Microsoft\Windows\CurrentVersion\Run' Godkend)" ] ||
+    die "the MSI's Autostart feature wrote no Run value"
+check_installed_exe 'C:\Program Files\Godkend\godkend.exe'
+log "MSI: msiexec /x /qn"
+run_wine msiexec /x "$msi" /qn
+assert_gone "$pdir/godkend.exe" "$pdir/godkend.ico"
+! reg_has 'HKLM\Software\Classes\godkend' || die "the MSI left the godkend:// scheme"
+[ -z "$(reg_value 'HKLM\Software\Microsoft\Windows\CurrentVersion\Run' Godkend)" ] ||
+    die "the MSI left the Run value"
+ok "Windows installers under Wine: NSIS and MSI install, run and uninstall cleanly"
