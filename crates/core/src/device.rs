@@ -245,6 +245,14 @@ impl Device {
         if self.client.signed_end(envelope).is_none() {
             return Ok(false);
         }
+        // The keyring's wipe takes the Linux key; Windows Hello's or the Secure
+        // Enclave's goes through the OS. The server has already dropped it with the
+        // device, so a key left behind could sign nothing it accepts. Called off the
+        // UI thread (the agent's wipe runs on the blocking pool).
+        #[cfg(any(windows, target_os = "macos"))]
+        if let Err(e) = futures::executor::block_on(self.forget_biometrics()) {
+            tracing::warn!(error = %e, "could not delete the biometric key");
+        }
         Self::wipe(&self.vault, &self.paths)?;
         Ok(true)
     }
