@@ -455,13 +455,13 @@ impl App {
             }
             _ => Task::none(),
         };
-        let (scan, forget) = self.scan_answer(&message);
+        let after = self.approval_answered(&message);
         if matches!(message, request::Message::CancelScan) {
             self.cancel_scan();
         }
         let signer = self.biometric_signer();
         let (Some(request), Some(agent)) = (&mut self.request, &mut self.agent) else {
-            return Task::batch([heard, forget]);
+            return Task::batch([heard, after]);
         };
         let focus = if matches!(message, request::Message::NotMe) {
             iced::widget::operation::focus(request::NOT_ME_CONFIRM)
@@ -469,42 +469,21 @@ impl App {
             Task::none()
         };
         let (work, event) = request.update(message);
-        if scan.is_some() {
-            request.scan_ended(scan);
-        }
         let mut scanning = false;
         let task = work.map_or_else(Task::none, |work| match work {
             request::Work::DerivePinKey(pin) => derive_pin_key(agent, request.request_id(), pin),
             request::Work::Decide(choice) => decide(agent, request.verified(), choice),
+            request::Work::Send(signed) => send(agent, signed),
             request::Work::Scan { code, reason } => {
                 scanning = true;
-                match signer {
-                    Some(signer) => decide(
-                        agent,
-                        request.verified(),
-                        Choice::ApproveVerified {
-                            code,
-                            signer,
-                            reason,
-                        },
-                    ),
-                    // Biometrics went off meanwhile: the screen offers the PIN.
-                    None => Task::done(Message::Request(request::Message::Sent(
-                        request.request_id().to_owned(),
-                        godkend_protocol::messages::DecisionKind::Approve,
-                        Answer::Unverified(godkend_core::uv::UvError::Unavailable(fl!(
-                            "biometric-key-removed",
-                            method = crate::screen::biometric::method()
-                        ))),
-                    ))),
-                }
+                biometrics::scan_approval(agent, request.verified(), code, reason, signer)
             }
         });
         let task = if scanning { self.run_scan(task) } else { task };
         if let Some(request::Event::Closed) = event {
             self.request = None;
         }
-        Task::batch([heard, task, focus, forget])
+        Task::batch([heard, task, focus, after])
     }
 
     /// Countdowns on the home and request screens, and expiry.
@@ -558,7 +537,7 @@ mod session;
 mod subscriptions;
 mod windowing;
 
-use live::{decide, derive_pin_key};
+use live::{decide, derive_pin_key, send};
 use subscriptions::take;
 
 #[cfg(test)]

@@ -6,16 +6,21 @@
 
 use std::fmt;
 
+use godkend_core::CoreError;
+use godkend_core::agent::Agent;
+use godkend_core::answer::Answer;
+use godkend_core::client::VerifiedRequest;
 use godkend_core::device::DeviceError;
+use godkend_core::secret::{Redacted, SecretText};
+use godkend_core::standing::Standing;
 use godkend_core::uv::UvSigner;
 use godkend_core::uv::offer::{SoftwareUvPolicy, UvSetup};
 use godkend_protocol::ErrorCode;
-use godkend_protocol::messages::{UserVerification, UvKind};
+use godkend_protocol::messages::{DecisionKind, UserVerification, UvKind};
 
 use super::{App, Arc, Message, Panel, Task, request, settings};
 use crate::screen::biometric::Outcome;
 use crate::screen::settings::biometric::{self, Enrolled, Refusal};
-use godkend_core::answer::Answer;
 
 /// What the app holds of this device's biometrics.
 pub(super) struct Biometrics {
@@ -117,9 +122,14 @@ impl App {
         }
     }
 
-    /// Whether the unlock screen offers the biometric check beside the PIN.
+    /// Whether the unlock screen offers the biometric check beside the PIN. Not
+    /// while the request screen's scan runs: one check at a time.
     pub(super) fn offers_biometric_unlock(&self) -> bool {
-        self.uv_setup().offers_for_unlock()
+        let busy = self
+            .request
+            .as_ref()
+            .is_some_and(crate::screen::request::Request::is_scanning);
+        !busy && self.uv_setup().offers_for_unlock()
     }
 
     /// Whether the request screen offers it for a request that requires `required`.
@@ -159,40 +169,27 @@ impl App {
         }
     }
 
-    /// Counts the end of an approval by scan, when `message` is its answer: a
-    /// signature that reached the server was a match; no signature is a failed
-    /// scan only when the finger did not match. What the request screen should say
-    /// about it comes back (nothing for a cancel, which the user asked for), with
-    /// the deletion of a key the server no longer holds.
-    pub(super) fn scan_answer(
-        &mut self,
-        message: &request::Message,
-    ) -> (Option<Outcome>, Task<Message>) {
-        let request::Message::Sent(id, _, answer) = message else {
-            return (None, Task::none());
+    /// What an answer to an approval means for biometrics: an accepted PIN lifts a
+    /// scan suspension, and a key the server no longer holds is deleted here.
+    pub(super) fn approval_answered(&mut self, message: &request::Message) -> Task<Message> {
+        let request::Message::Sent(id, DecisionKind::Approve, answer) = message else {
+            return Task::none();
         };
-        let scanning = self
-            .request
-            .as_ref()
-            .is_some_and(|r| r.is_scanning() && r.request_id() == id);
-        let Some(device) = self.agent.as_ref().map(|a| Arc::clone(a.device())) else {
-            return (None, Task::none());
-        };
-        if !scanning {
-            return (None, Task::none());
-        }
         match answer {
-            Answer::Unverified(error) => {
-                let limit = device.record_scan(Err(error));
-                (Outcome::of(error, limit.scans_left()), Task::none())
+            Answer::Accepted(Standing::Decided(DecisionKind::Approve)) => {
+                let by_pin = self
+                    .request
+                    .as_ref()
+                    .is_some_and(|r| r.request_id() == id && !r.sent_by_scan());
+                if let (true, Some(agent)) = (by_pin, &self.agent) {
+                    agent.device().record_pin_proved();
+                }
+                Task::none()
             }
             Answer::Refused(refusal) if refusal.code == Some(ErrorCode::UvKeyUnknown) => {
-                (None, self.forget_biometrics())
+                self.forget_biometrics()
             }
-            _ => {
-                device.record_scan(Ok(()));
-                (None, Task::none())
-            }
+            _ => Task::none(),
         }
     }
 
@@ -330,4 +327,47 @@ fn refusal(error: &DeviceError) -> Refusal {
         }
         _ => Refusal::Failed(core.to_string()),
     }
+}
+
+/// The biometric check of an approval: the platform checks the user as the key
+/// signs (abortable: Cancel drops it, and fprintd releases the reader). Each check
+/// that ends is counted on the device; a suspended count asks for the PIN without a
+/// scan. The signed approval comes back to the screen, which has it sent.
+pub(super) fn scan_approval(
+    agent: &Agent,
+    request: &VerifiedRequest,
+    code: SecretText,
+    reason: String,
+    signer: Option<Arc<dyn UvSigner>>,
+) -> Task<Message> {
+    let device = Arc::clone(agent.device());
+    let request = request.clone();
+    let id = request.request.request_id.clone();
+    Task::perform(
+        async move {
+            let Some(signer) = signer else {
+                return Err(Some(Outcome::KeyRemoved));
+            };
+            let limit = device.scan_limit();
+            if limit.is_suspended() {
+                return Err(Some(Outcome::NoMatch { scans_left: 0 }));
+            }
+            match device
+                .client
+                .approve_with(&request, code.as_str(), signer.as_ref(), &reason)
+                .await
+            {
+                Ok(signed) => {
+                    device.record_scan(Ok(()));
+                    Ok(Redacted::new(signed))
+                }
+                Err(CoreError::UserVerification(error)) => {
+                    let limit = device.record_scan(Err(&error));
+                    Err(Outcome::of(&error, limit.scans_left()))
+                }
+                Err(error) => Err(Some(Outcome::Failed(error.to_string()))),
+            }
+        },
+        move |result| Message::Request(request::Message::Scanned(id.clone(), result)),
+    )
 }

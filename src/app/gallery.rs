@@ -391,11 +391,9 @@ fn request_screens(camera: &Camera) {
     let mut scanning = typed();
     let _ = scanning.update(request::Message::Approve);
     shoot("request-biometric-scanning", &scanning);
-    scanning.scan_ended(Some(Outcome::NoMatch { scans_left: 2 }));
-    let _ = scanning.update(request::Message::Sent(
+    let _ = scanning.update(request::Message::Scanned(
         "r1".into(),
-        DecisionKind::Approve,
-        Answer::Unverified(godkend_core::uv::UvError::NoMatch),
+        Err(Some(Outcome::NoMatch { scans_left: 2 })),
     ));
     shoot("request-biometric-no-match", &scanning);
     let mut pin_instead = typed();

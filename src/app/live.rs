@@ -165,6 +165,19 @@ pub(super) fn decide(
     })
 }
 
+/// Sends an approval the biometric key signed through the agent; the answer comes
+/// back as the request screen's `Sent`. Not abortable: once signed, it goes out.
+pub(super) fn send(
+    agent: &mut Agent,
+    signed: godkend_core::decision::SignedDecision,
+) -> Task<Message> {
+    let id = signed.request_id.clone();
+    let kind = signed.kind;
+    Task::perform(agent.send(signed), move |answer| {
+        Message::Request(request::Message::Sent(id.clone(), kind, answer))
+    })
+}
+
 /// Sends what waits in the agent's outbox; the answers come back for its device.
 fn flush(agent: &Agent) -> Task<Message> {
     let device = agent.client().device_id.clone();

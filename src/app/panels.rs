@@ -11,17 +11,18 @@ use super::{
 
 impl App {
     pub(super) fn settings(&mut self, message: settings::Message) -> Task<Message> {
-        let Some(Panel::Settings(screen)) = &mut self.panel else {
-            return Task::none();
-        };
+        // The app's copy of the biometric key follows the switch's change even when
+        // the panel closed meanwhile (a request arrived, the app locked).
         let switched = match &message {
             settings::Message::Biometric(settings::biometric::Message::Changed(result)) => {
-                Some(result.clone())
+                self.biometrics_switched(result)
             }
-            _ => None,
+            _ => Task::none(),
+        };
+        let Some(Panel::Settings(screen)) = &mut self.panel else {
+            return switched;
         };
         let (task, event) = screen.update(message);
-        let switched = switched.map_or_else(Task::none, |r| self.biometrics_switched(&r));
         let followup = match event {
             Some(settings::Event::Biometric(event)) => self.switch_biometrics(event),
             Some(settings::Event::Closed) => {
@@ -112,7 +113,8 @@ impl App {
         let task = work.map_or_else(Task::none, |work| S::start(work, agent.device()).map(wrap));
         let followup = match leave {
             None => Task::none(),
-            Some(Leave::Back) => self.open_settings(),
+            // A new PIN takes the biometric key with it: the app's copy follows.
+            Some(Leave::Back) => Task::batch([self.open_settings(), self.load_biometrics()]),
             Some(Leave::Revoked) => self.revoked(),
             Some(Leave::DeviceEnded(status)) => self.device_ended(status),
         };

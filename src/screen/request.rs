@@ -14,8 +14,9 @@ use std::sync::Arc;
 use godkend_core::agent::Choice;
 use godkend_core::answer::Answer;
 use godkend_core::client::VerifiedRequest;
+use godkend_core::decision::SignedDecision;
 use godkend_core::keys::PinKey;
-use godkend_core::secret::SecretText;
+use godkend_core::secret::{Redacted, SecretText};
 use godkend_core::standing::Standing;
 use godkend_protocol::messages::{DecisionKind, RequestKind};
 use godkend_protocol::{ErrorCode, rules};
@@ -62,6 +63,8 @@ struct Uv {
     use_pin: bool,
     /// The check is under way (the app holds the task, to cancel it).
     scanning: bool,
+    /// The approval being sent was signed after a scan (not with the PIN).
+    sent_by_scan: bool,
 }
 
 impl Uv {
@@ -118,6 +121,9 @@ pub enum Message {
     Derived(String, Result<Arc<PinKey>, String>),
     /// A decision on the request with this id went through the outbox.
     Sent(String, DecisionKind, Answer),
+    /// The biometric check on the request with this id ended: the approval it
+    /// signed, or how it ended without one (`None`: cancelled, nothing to say).
+    Scanned(String, Result<Redacted<SignedDecision>, Option<Outcome>>),
 }
 
 /// Work that needs the device (keys, outbox, network); the app runs it against the
@@ -132,6 +138,8 @@ pub enum Work {
         code: SecretText,
         reason: String,
     },
+    /// Send the approval the biometric key signed.
+    Send(SignedDecision),
 }
 
 /// What the request screen tells the app.
@@ -167,6 +175,12 @@ impl Request {
     /// Whether a biometric check is under way.
     pub fn is_scanning(&self) -> bool {
         self.uv.scanning
+    }
+
+    /// Whether the last approval sent was signed after a scan rather than with the
+    /// PIN (an accepted PIN lifts a scan suspension; a scan does not).
+    pub fn sent_by_scan(&self) -> bool {
+        self.uv.sent_by_scan
     }
 
     /// How the last biometric check ended (the app counts failed scans): said on
@@ -273,8 +287,10 @@ impl Request {
             Message::Close => return (None, Some(Event::Closed)),
             // Answers about another request (this screen was replaced meanwhile)
             // are not this screen's to show.
-            Message::Derived(id, _) | Message::Sent(id, ..) if id != self.request_id() => {}
+            Message::Derived(id, _) | Message::Sent(id, ..) | Message::Scanned(id, _)
+                if id != self.request_id() => {}
             Message::Derived(_, result) => return (self.derived(result), None),
+            Message::Scanned(_, result) => return (self.scanned(result), None),
             Message::Sent(_, kind, answer) => self.sent(kind, answer),
         }
         (None, None)
@@ -292,6 +308,7 @@ impl Request {
         self.notice = None;
         if self.uv.chosen() {
             self.uv.scanning = true;
+            self.uv.sent_by_scan = true;
             return Some(Work::Scan {
                 code: self.code.as_str().into(),
                 reason: fl!(
@@ -300,6 +317,7 @@ impl Request {
                 ),
             });
         }
+        self.uv.sent_by_scan = false;
         Some(match &self.pin_key {
             Some(pin_key) => Work::Decide(Choice::Approve {
                 code: self.code.as_str().into(),
@@ -307,6 +325,26 @@ impl Request {
             }),
             None => Work::DerivePinKey(SecretText::new(self.pin.secret())),
         })
+    }
+
+    /// The scan ended: its signed approval goes out (it can no longer be cancelled),
+    /// or the screen says why there is none.
+    fn scanned(
+        &mut self,
+        result: Result<Redacted<SignedDecision>, Option<Outcome>>,
+    ) -> Option<Work> {
+        if !self.uv.scanning {
+            return None;
+        }
+        self.uv.scanning = false;
+        match result {
+            Ok(signed) => Some(Work::Send(signed.into_inner())),
+            Err(outcome) => {
+                self.stage = Stage::Open;
+                self.scan_ended(outcome);
+                None
+            }
+        }
     }
 
     fn derived(&mut self, result: Result<Arc<PinKey>, String>) -> Option<Work> {
@@ -362,8 +400,6 @@ impl Request {
                 self.notice = Some(fl!("request-failed", reason = reason));
                 return;
             }
-            // The app counts it and says how it ended (`scan_ended`).
-            Answer::Unverified(_) => return,
             Answer::Refused(refusal) => refusal,
         };
         let left = refusal.attempts_left.unwrap_or(0);

@@ -170,6 +170,9 @@ impl DeviceScreen for Unlock {
 /// challenge. Every check that ends is counted (only a finger that did not match
 /// counts toward the suspension); a key the server no longer holds is deleted here.
 async fn scan_unlock(device: &Device, reason: &str) -> Result<(), Refusal> {
+    if device.scan_limit().is_suspended() {
+        return Err(Refusal::Biometric(Some(Outcome::NoMatch { scans_left: 0 })));
+    }
     let signer = match device.biometric_signer().await {
         Ok(Some(signer)) => signer,
         Ok(None) => return Err(Refusal::Biometric(Some(Outcome::KeyRemoved))),

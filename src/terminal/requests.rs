@@ -530,7 +530,6 @@ fn answer_text(answer: &Answer) -> String {
         },
         Answer::Lapsed(_) => "The request expired before the server could take the answer.".into(),
         Answer::NotSent(reason) => format!("Could not send the answer: {reason}"),
-        Answer::Unverified(error) => format!("Not sent: {error}"),
     }
 }
 

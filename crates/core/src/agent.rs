@@ -15,10 +15,10 @@ use std::time::Instant;
 use godkend_protocol::Envelope;
 use godkend_protocol::messages::DecisionKind;
 
-use crate::CoreError;
 use crate::answer::Answer;
 use crate::client::{DeviceClient, VerifiedRequest};
 use crate::connection::{ConnectionState, PushUpdate};
+use crate::decision::SignedDecision;
 use crate::history::Entry;
 use crate::inbox::{Change, Inbox};
 use crate::keys::PinKey;
@@ -27,7 +27,6 @@ use crate::retry::Backoff;
 use crate::secret::SecretText;
 use crate::session::Session;
 use crate::standing::Standing;
-use crate::uv::UvSigner;
 
 pub use parts::{DeviceParts, MemoryDevice};
 
@@ -95,13 +94,6 @@ pub enum Choice {
         code: SecretText,
         pin_key: Arc<PinKey>,
     },
-    /// Approve with the code and the user-verification key: the signer checks the
-    /// user (a fingerprint, Windows Hello, Touch ID), showing `reason`, as it signs.
-    ApproveVerified {
-        code: SecretText,
-        signer: Arc<dyn UvSigner>,
-        reason: String,
-    },
     Deny,
     NotMe,
 }
@@ -111,9 +103,6 @@ impl std::fmt::Debug for Choice {
         // The code and the keys stay out: the kind is what a log needs.
         match self {
             Choice::Approve { .. } => f.write_str("Approve(PIN)"),
-            Choice::ApproveVerified { signer, .. } => {
-                write!(f, "Approve(user verification, {:?})", signer.kind())
-            }
             Choice::Deny => f.write_str("Deny"),
             Choice::NotMe => f.write_str("NotMe"),
         }
@@ -123,7 +112,7 @@ impl std::fmt::Debug for Choice {
 impl Choice {
     pub fn kind(&self) -> DecisionKind {
         match self {
-            Choice::Approve { .. } | Choice::ApproveVerified { .. } => DecisionKind::Approve,
+            Choice::Approve { .. } => DecisionKind::Approve,
             Choice::Deny => DecisionKind::Deny,
             Choice::NotMe => DecisionKind::NotMe,
         }
@@ -253,36 +242,36 @@ impl<D: DeviceParts> Agent<D> {
         request: &VerifiedRequest,
         choice: Choice,
     ) -> impl Future<Output = Answer> + Send + 'static {
-        if choice.kind() == DecisionKind::Approve {
-            let id = request.request.request_id.clone();
-            self.approving.insert(id, self.session.locks());
+        let client = self.device.client();
+        let signed = match &choice {
+            Choice::Approve { code, pin_key } => client.approve(request, code.as_str(), pin_key),
+            Choice::Deny => client.refuse(request, false),
+            Choice::NotMe => client.refuse(request, true),
+        };
+        let sending = signed.map(|signed| self.send(signed));
+        async move {
+            match sending {
+                Ok(sending) => sending.await,
+                Err(e) => Answer::NotSent(e.to_string()),
+            }
+        }
+    }
+
+    /// Sends a decision signed elsewhere (an approval whose user-verification key
+    /// signed after the platform's check) through the outbox. Once here it is no
+    /// longer the scan's to cancel: it goes out, or waits in the outbox, like any
+    /// other decision.
+    pub fn send(
+        &mut self,
+        signed: SignedDecision,
+    ) -> impl Future<Output = Answer> + Send + 'static {
+        if signed.kind == DecisionKind::Approve {
+            self.approving
+                .insert(signed.request_id.clone(), self.session.locks());
         }
         let device = Arc::clone(&self.device);
-        let request = request.clone();
         async move {
-            let client = device.client();
-            let signed = match &choice {
-                Choice::Approve { code, pin_key } => {
-                    client.approve(&request, code.as_str(), pin_key)
-                }
-                Choice::ApproveVerified {
-                    code,
-                    signer,
-                    reason,
-                } => {
-                    client
-                        .approve_with(&request, code.as_str(), signer.as_ref(), reason)
-                        .await
-                }
-                Choice::Deny => client.refuse(&request, false),
-                Choice::NotMe => client.refuse(&request, true),
-            };
-            let signed = match signed {
-                Ok(signed) => signed,
-                Err(CoreError::UserVerification(e)) => return Answer::Unverified(e),
-                Err(e) => return Answer::NotSent(e.to_string()),
-            };
-            match device.outbox().send(client, &signed).await {
+            match device.outbox().send(device.client(), &signed).await {
                 Ok(delivery) => Answer::from(delivery),
                 Err(e) => Answer::NotSent(e.to_string()),
             }

@@ -8,7 +8,6 @@ use godkend_protocol::{Envelope, ErrorCode};
 use crate::CoreError;
 use crate::outbox::Delivery;
 use crate::standing::Standing;
-use crate::uv::UvError;
 
 /// The server's answer to a decision, or why none came.
 #[derive(Debug, Clone)]
@@ -25,9 +24,6 @@ pub enum Answer {
     Lapsed(String),
     /// Not sent: signing it or writing the outbox failed here.
     NotSent(String),
-    /// Not sent: the biometric check gave no signature (no match, cancelled, the
-    /// reader is gone). Only `UvError::NoMatch` counts toward the scan limit.
-    Unverified(UvError),
 }
 
 /// A final refusal, with what the problem said.
@@ -75,7 +71,7 @@ impl Answer {
             Answer::Accepted(standing) => Some(*standing),
             Answer::Refused(refusal) => refusal.standing(),
             Answer::Lapsed(_) => Some(Standing::Expired),
-            Answer::Kept(_) | Answer::NotSent(_) | Answer::Unverified(_) => None,
+            Answer::Kept(_) | Answer::NotSent(_) => None,
         }
     }
 }

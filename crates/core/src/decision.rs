@@ -12,7 +12,7 @@ use crate::keys::PinKey;
 use crate::uv::{self, UvSigner};
 
 /// A signed decision and the exact bytes to send (and re-send) for it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SignedDecision {
     pub request_id: String,
     pub kind: DecisionKind,
@@ -21,6 +21,18 @@ pub struct SignedDecision {
     /// Server time after which the server no longer accepts it (the request's `exp`
     /// plus the grace): the outbox stops trying then.
     pub deadline: i64,
+}
+
+/// The payload holds the typed code: a debug print shows which decision it is, not
+/// what it says.
+impl std::fmt::Debug for SignedDecision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedDecision")
+            .field("request_id", &self.request_id)
+            .field("kind", &self.kind)
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
 }
 
 impl DeviceClient {

@@ -219,7 +219,11 @@ impl Device {
         let new_key = self.pin_key(new).await?;
         self.client.change_pin(&old_key, &new_key).await?;
         // The server dropped the biometric key with the old PIN, which authorised it.
-        self.forget_biometrics().await
+        // The new PIN is in force whatever happens here, so a failure is only logged.
+        if let Err(e) = self.forget_biometrics().await {
+            tracing::warn!(error = %e, "could not delete the biometric key after a new PIN");
+        }
+        Ok(())
     }
 
     /// Deregisters this device at the server (needs the PIN), then wipes it. Takes

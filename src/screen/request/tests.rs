@@ -427,12 +427,10 @@ mod biometric {
         let mut screen = offered();
         code(&mut screen, "482913");
         screen.update(Message::Approve);
-        screen.update(Message::Sent(
+        screen.update(Message::Scanned(
             "r1".into(),
-            DecisionKind::Approve,
-            Answer::Unverified(godkend_core::uv::UvError::NoMatch),
+            Err(Some(Outcome::NoMatch { scans_left: 0 })),
         ));
-        screen.scan_ended(Some(Outcome::NoMatch { scans_left: 0 }));
         assert!(!screen.is_scanning());
         assert!(shows(
             &screen,
