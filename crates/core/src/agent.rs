@@ -243,8 +243,8 @@ impl<D: DeviceParts> Agent<D> {
         choice: Choice,
     ) -> impl Future<Output = Answer> + Send + 'static {
         let client = self.device.client();
-        let signed = match &choice {
-            Choice::Approve { code, pin_key } => client.approve(request, code.as_str(), pin_key),
+        let signed = match choice {
+            Choice::Approve { code, pin_key } => client.approve(request, code.as_str(), &pin_key),
             Choice::Deny => client.refuse(request, false),
             Choice::NotMe => client.refuse(request, true),
         };
