@@ -147,10 +147,10 @@ async fn uv_key_approves_what_the_rp_allows_and_can_be_removed(db: Db) {
     // device), and the request stays pending for the PIN.
     assert_eq!(err.code(), Some(ErrorCode::UvKeyUnknown), "{err}");
     assert_eq!(err.problem().and_then(|p| p.attempts_left), None);
-    let signer = SoftwareSigner::from_seed(&[77; 32]);
+    let stale_key = SoftwareSigner::from_seed(&[77; 32]);
     let err = device
         .client
-        .unlock_with(&signer, "Unlock Godkend")
+        .unlock_with(&stale_key, "Unlock Godkend")
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::UvKeyUnknown), "{err}");
