@@ -459,7 +459,7 @@ impl App {
         if matches!(message, request::Message::CancelScan) {
             self.cancel_scan();
         }
-        let signer = self.biometric_signer();
+        let uv_key = self.biometric_signer();
         let (Some(request), Some(agent)) = (&mut self.request, &mut self.agent) else {
             return Task::batch([heard, after]);
         };
@@ -476,7 +476,7 @@ impl App {
             request::Work::Send(signed) => send(agent, signed),
             request::Work::Scan { code, reason } => {
                 scanning = true;
-                biometrics::scan_approval(agent, request.verified(), code, reason, signer)
+                biometrics::scan_approval(agent, request.verified(), code, reason, uv_key)
             }
         });
         let task = if scanning { self.run_scan(task) } else { task };

@@ -338,14 +338,14 @@ pub(super) fn scan_approval(
     request: &VerifiedRequest,
     code: SecretText,
     reason: String,
-    signer: Option<Arc<dyn UvSigner>>,
+    uv_key: Option<Arc<dyn UvSigner>>,
 ) -> Task<Message> {
     let device = Arc::clone(agent.device());
     let request = request.clone();
     let id = request.request.request_id.clone();
     Task::perform(
         async move {
-            let Some(signer) = signer else {
+            let Some(uv_key) = uv_key else {
                 return Err(Some(Outcome::KeyRemoved));
             };
             let limit = device.scan_limit();
@@ -354,7 +354,7 @@ pub(super) fn scan_approval(
             }
             match device
                 .client
-                .approve_with(&request, code.as_str(), signer.as_ref(), &reason)
+                .approve_with(&request, code.as_str(), uv_key.as_ref(), &reason)
                 .await
             {
                 Ok(signed) => {

@@ -56,6 +56,10 @@ pub struct Request {
 
 /// The biometric check's part of the screen.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent facts about one choice, each read on its own"
+)]
 struct Uv {
     /// Offered for this request (biometrics on, not suspended, the key qualifies).
     offered: bool,
