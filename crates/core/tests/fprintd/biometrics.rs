@@ -15,6 +15,19 @@ use super::{ENROLLED, STRANGER, enroll, rig, touch};
 
 const PIN: &str = "403917";
 
+/// Wipes a test device's keyring entries when the test ends, passed or not: the
+/// keyring is shared with the desktop end-to-end test, which checks that a revoked
+/// device leaves no entry behind.
+struct Leftovers(String);
+
+impl Drop for Leftovers {
+    fn drop(&mut self) {
+        if let Ok(vault) = Vault::open(&self.0) {
+            let _ = vault.wipe();
+        }
+    }
+}
+
 /// A vault on the test keyring only (never a developer's own).
 fn test_vault(name: &str) -> Vault {
     let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").unwrap_or_default();
@@ -46,6 +59,7 @@ async fn a_finger_unlocks_and_approves_only_where_the_server_allows_software_key
             ActivationInput::from_link(&server.activation_link("alice"), "test computer").unwrap();
         let vault = test_vault(if allowed { "allowed" } else { "refused" });
         let account = vault.account().to_owned();
+        let _leftovers = Leftovers(account.clone());
         let dir = tempfile::tempdir().unwrap();
         let device = Device::activate(&input, PIN, vault, Paths::under(dir.path()))
             .await
@@ -164,6 +178,7 @@ async fn five_failed_scans_suspend_biometrics_until_the_pin_unlocks() {
         ActivationInput::from_link(&server.activation_link("alice"), "test computer").unwrap();
     let vault = test_vault("suspension");
     let account = vault.account().to_owned();
+    let _leftovers = Leftovers(account.clone());
     let dir = tempfile::tempdir().unwrap();
     let paths = Paths::under(dir.path());
     let device = Device::activate(&input, PIN, vault, paths.clone())
