@@ -283,7 +283,7 @@ services_check() {
 # Cross-target checks: `cargo check` for Windows (the app and godkend-core) and macOS
 # (godkend-core), which compiles the per-OS keyring, tray, notification, single-instance
 # and uninstall code and the biometric backends (Windows Hello, Touch ID), and clippy of
-# godkend-core for both. Nothing is linked, but build scripts
+# the same crates. Nothing is linked, but build scripts
 # still compile C for the target (ring, under rustls), so each target needs a C
 # compiler: MinGW-w64 for Windows; clang for macOS, where ring builds in its own
 # no-libc mode (RING_CORE_NOSTDLIBINC) with a stub of the one Apple SDK header it
@@ -303,8 +303,8 @@ cross_target_checks() {
 }
 
 # cross_check_target INSTALLED_TARGETS TARGET C_COMPILER DEBIAN_PACKAGE CRATE...
-# The first CRATE is linted too (clippy -D warnings), with the same flags, so it
-# reuses the check's dependencies.
+# Every CRATE is linted too (clippy -D warnings), with the same flags, so it reuses
+# the check's dependencies: code only one OS compiles has lints only that OS sees.
 cross_check_target() {
     local installed=$1 target=$2 cc=$3 pkg=$4
     shift 4
@@ -346,9 +346,9 @@ cross_check_target() {
     info "cargo check ${crates[*]} --target $target (warnings are errors)"
     env ${vars[@]+"${vars[@]}"} RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-D warnings" \
         cargo check "${packages[@]}" --locked --target "$target"
-    info "cargo clippy ${crates[0]} --target $target -- -D warnings"
+    info "cargo clippy ${crates[*]} --target $target -- -D warnings"
     env ${vars[@]+"${vars[@]}"} RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-D warnings" \
-        cargo clippy -p "${crates[0]}" --locked --target "$target" -- -D warnings
+        cargo clippy "${packages[@]}" --locked --target "$target" -- -D warnings
 }
 
 # ---------------------------------------------------------------------------
