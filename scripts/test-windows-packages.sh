@@ -86,7 +86,11 @@ scheme_command=$(reg_default 'HKCU\Software\Classes\godkend\shell\open\command')
 [ "$scheme_command" = "\"$exe_win\" \"%1\"" ] || die "godkend:// opens '$scheme_command'"
 reg_has 'HKCU\Software\Classes\godkend' /v 'URL Protocol' || die "the godkend key lacks 'URL Protocol'"
 check_installed_exe "$exe_win"
-info "installed: files, Start-menu entry, uninstall entry, Run value, godkend:// scheme; --version works"
+# A windows-subsystem (GUI) binary, so no console window opens beside the app; the
+# --version above shows that its output still reaches whoever started it.
+subsystem=$(x86_64-w64-mingw32-objdump -p "$dir/godkend.exe" | awk '$1 == "Subsystem" { print $3, $4 }')
+[ "$subsystem" = "(Windows GUI)" ] || die "godkend.exe is not a GUI-subsystem binary: $subsystem"
+info "installed: files, Start-menu entry, uninstall entry, Run value, godkend:// scheme; --version works; GUI subsystem"
 log "NSIS: silent uninstall"
 # The uninstaller copies itself to %TEMP% and runs from there: wineserver -w waits.
 run_wine "$dir/uninstall.exe" /S

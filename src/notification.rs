@@ -129,6 +129,10 @@ impl Notifier {
     }
 
     /// Starts the thread that shows and waits; its answer comes on the receiver.
+    #[cfg_attr(
+        not(all(unix, not(target_os = "macos"))),
+        expect(clippy::unused_self, reason = "no shown notifications to track here")
+    )]
     fn spawn(&self, request: &VerifiedRequest) -> Option<oneshot::Receiver<Option<Action>>> {
         let content = content(request, &crate::i18n::LANGUAGE_LOADER);
         let request_id = request.request.request_id.clone();
@@ -176,6 +180,10 @@ impl Notifier {
     }
 
     /// Withdraws every notification (the device is gone).
+    #[cfg_attr(
+        not(all(unix, not(target_os = "macos"))),
+        expect(clippy::unused_self, reason = "nothing to close on this platform")
+    )]
     pub fn withdraw_all(&self) {
         #[cfg(all(unix, not(target_os = "macos")))]
         self.shown.withdraw_all();

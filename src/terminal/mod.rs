@@ -8,6 +8,7 @@
 //! them in the OS keyring (design.md §3).
 
 mod console;
+pub mod parent_console;
 mod requests;
 
 use std::process::ExitCode;

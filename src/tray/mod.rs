@@ -6,6 +6,8 @@
 
 mod host;
 pub mod icon;
+#[cfg(any(windows, test))]
+mod win32;
 
 use std::sync::mpsc;
 
@@ -151,8 +153,8 @@ fn create() -> Option<(TrayIcon, Items)> {
 }
 
 /// The tray thread: builds the icon, then applies each status until the app ends.
-/// The D-Bus backends (ksni, Windows, macOS) need nothing more on this thread.
-#[cfg(not(all(target_os = "linux", feature = "gtk-tray")))]
+/// The D-Bus backend (ksni) needs nothing more on this thread.
+#[cfg(not(any(windows, all(target_os = "linux", feature = "gtk-tray"))))]
 fn run(updates: mpsc::Receiver<Status>) {
     let Some((mut tray, items)) = create() else {
         return;
@@ -160,6 +162,16 @@ fn run(updates: mpsc::Receiver<Status>) {
     for status in updates {
         apply(&mut tray, &items, &status);
     }
+}
+
+/// The Windows tray thread: it must dispatch the Win32 messages of the icon's window.
+#[cfg(windows)]
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "the same signature as on the other platforms"
+)]
+fn run(updates: mpsc::Receiver<Status>) {
+    win32::run(&updates);
 }
 
 /// The GTK tray thread: GTK's main loop runs here, and looks for new statuses
