@@ -39,19 +39,9 @@ rm -rf "$WINEPREFIX"
 log "A fresh Wine prefix in $WINEPREFIX"
 "$wine" wineboot --init >/dev/null 2>&1
 "$wineserver" -w
-# TEST-ONLY: Rust's std imports bcryptprimitives.dll!ProcessPrng, which Wine 8 lacks;
-# this stand-in forwards to RtlGenRandom. Real Windows has the DLL.
-cat >"$WINEPREFIX/bcryptprimitives.c" <<'C'
-#include <windows.h>
-#define RtlGenRandom SystemFunction036
-BOOLEAN WINAPI RtlGenRandom(PVOID buf, ULONG len);
-__declspec(dllexport) BOOL WINAPI ProcessPrng(PBYTE buf, SIZE_T len) {
-    while (len > 0) { ULONG n = len > 0x10000000 ? 0x10000000 : (ULONG)len;
-        if (!RtlGenRandom(buf, n)) return FALSE; buf += n; len -= n; }
-    return TRUE; }
-C
+# TEST-ONLY shim for Wine 8 (see the source's comment). Real Windows has the DLL.
 x86_64-w64-mingw32-gcc -shared -O2 -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
-    "$WINEPREFIX/bcryptprimitives.c" -ladvapi32
+    "$GODKEND_ROOT/scripts/wine/bcryptprimitives.c" -ladvapi32
 
 user=$(id -un)
 run_wine() { "$wine" "$@"; "$wineserver" -w; }

@@ -387,16 +387,8 @@ wine_hello_check() {
         info "making a Wine prefix with the bcryptprimitives shim in $prefix"
         rm -rf "$dir"
         mkdir -p "$dir"
-        cat >"$dir/shim.c" <<'C'
-#include <windows.h>
-#define RtlGenRandom SystemFunction036
-BOOLEAN WINAPI RtlGenRandom(PVOID buf, ULONG len);
-__declspec(dllexport) BOOL WINAPI ProcessPrng(PBYTE buf, SIZE_T len) {
-    while (len > 0) { ULONG n = len > 0x10000000 ? 0x10000000 : (ULONG)len;
-        if (!RtlGenRandom(buf, n)) return FALSE; buf += n; len -= n; }
-    return TRUE; }
-C
-        x86_64-w64-mingw32-gcc -shared -o "$dir/bcryptprimitives.dll" "$dir/shim.c" -ladvapi32
+        x86_64-w64-mingw32-gcc -shared -o "$dir/bcryptprimitives.dll" \
+            "$GODKEND_ROOT/scripts/wine/bcryptprimitives.c" -ladvapi32
         WINEPREFIX=$prefix WINEDEBUG=-all timeout 180 "$WINE" wineboot --init >/dev/null 2>&1 ||
             die "wineboot could not make the Wine prefix $prefix"
         cp "$dir/bcryptprimitives.dll" "$shim"
