@@ -180,6 +180,31 @@ package_macos_app_check() {
     python3 "$GODKEND_ROOT/installers/macos/check-bundle.py" --stand-in "$work/Godkend.app" "$package_version"
 }
 
+# write_sboms: a CycloneDX SBOM beside each package (PACKAGE.cdx.json): cargo's
+# dependency graph of the binary's crate for the package's target, without build and
+# dev dependencies. cargo-cyclonedx writes into each crate's folder of the source tree
+# under a temporary name; the files are moved out at once.
+write_sboms() {
+    [ ${#produced[@]} -gt 0 ] || return 0
+    local f crate_dir target name=godkend-sbom-$$ sboms=()
+    for f in "${produced[@]}"; do
+        case "$(basename "$f")" in
+            godkend-server*) crate_dir=crates/server ;;
+            *) crate_dir=. ;;
+        esac
+        case "$f" in
+            *.exe | *.msi) target=$WINDOWS_TARGET ;;
+            *) target=x86_64-unknown-linux-gnu ;;
+        esac
+        cargo cyclonedx -q --manifest-path "$GODKEND_ROOT/Cargo.toml" -f json --spec-version 1.5 \
+            --no-build-deps --target "$target" --override-filename "$name"
+        mv "$GODKEND_ROOT/$crate_dir/$name.json" "$f.cdx.json"
+        find "$GODKEND_ROOT" -maxdepth 3 -name "$name.json" -not -path '*/target/*' -delete
+        sboms+=("$f.cdx.json")
+    done
+    produced+=("${sboms[@]}")
+}
+
 write_checksums() {
     [ ${#produced[@]} -gt 0 ] || return 0
     local f names=()

@@ -27,8 +27,9 @@ Formats:
   windows     nsis msi
   all         every format above
 
-Packages go to $GODKEND_PACKAGE_OUT (default: <cargo target dir>/packages), with a
-SHA256SUMS file. Missing tools are installed: cargo-deb and cargo-generate-rpm with
+Packages go to $GODKEND_PACKAGE_OUT (default: <cargo target dir>/packages), each with
+a CycloneDX SBOM (PACKAGE.cdx.json), and a SHA256SUMS file for all of them. Missing
+tools are installed: cargo-cyclonedx, cargo-deb and cargo-generate-rpm with
 `cargo install --locked`; on Debian/Ubuntu the system tools with apt (squashfs-tools,
 nsis, wixl, gcc-mingw-w64-x86-64); elsewhere the script names what to install.
 
@@ -68,6 +69,7 @@ wants() {
 }
 
 # Tools first, so a missing one fails before the long builds.
+need_cargo_tool cargo-cyclonedx 0.5.9
 if wants deb || wants server-deb; then need_cargo_tool cargo-deb 3.8.0; fi
 if wants rpm; then need_cargo_tool cargo-generate-rpm 0.21.1; fi
 if wants appimage; then need_debian mksquashfs:squashfs-tools; fi
@@ -97,6 +99,7 @@ for format in "${formats[@]}"; do
     esac
 done
 
+write_sboms
 write_checksums
 log "Packages ($GODKEND_PACKAGE_PROFILE profile, $(elapsed "$started_at")):"
 print_packages

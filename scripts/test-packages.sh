@@ -242,6 +242,22 @@ for pkg in godkend godkend-server; do
     fi
 done
 
+# check_provenance: SHA256SUMS covers every file package.sh made and verifies; each
+# package has its SBOM, of the right crate and target.
+check_provenance() {
+    log "Checksums and SBOMs"
+    (cd "$package_out" && sha256sum --check --strict --quiet SHA256SUMS) ||
+        die "SHA256SUMS does not verify"
+    local package crate target_os
+    for package in $(awk '{print $2}' "$package_out/SHA256SUMS" | grep -v '\.cdx\.json$'); do
+        grep -q " $package.cdx.json\$" "$package_out/SHA256SUMS" ||
+            die "$package has no SBOM in SHA256SUMS"
+        case "$package" in godkend-server*) crate=godkend-server ;; *) crate=godkend ;; esac
+        case "$package" in *.exe | *.msi) target_os=windows ;; *) target_os=linux ;; esac
+        python3 "$GODKEND_ROOT/installers/check-sbom.py" "$package_out/$package.cdx.json" "$crate" "$target_os"
+    done
+}
+
 formats=(deb server-deb appimage)
 if [ "$scope" = all ]; then
     need_debian rpm:rpm
@@ -251,6 +267,7 @@ check_sources
 scripts/package.sh "${formats[@]}"
 app_deb=$package_out/godkend_${package_version}-1_amd64.deb
 server_deb=$package_out/godkend-server_${package_version}-1_amd64.deb
+check_provenance
 check_app_deb "$app_deb"
 check_server_deb "$server_deb"
 check_appimage "$package_out/Godkend-$package_version-x86_64.AppImage" "$app_deb"

@@ -283,6 +283,7 @@ impl App {
                 tracing::info!("device loaded");
                 self.agent = Some(Agent::new(device));
                 self.biometrics = biometrics::Biometrics::default();
+                self.user_settings.loaded_device();
                 Screen::Home
             }
             Ok(None) => {

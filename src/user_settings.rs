@@ -4,11 +4,16 @@
 //! Saving is a synchronous write on the UI thread: the file is a few hundred bytes,
 //! written atomically (`write_private`), and only when the user flips a switch, so a
 //! task would add a race between two quick changes and nothing a person could notice.
+//!
+//! The organisation's policy (`godkend_core::policy`) comes first: a setting it
+//! fixes is shown, locked, and never written to the user's file, so the user's own
+//! choice returns if the policy is lifted.
 
 use std::path::PathBuf;
 
 use godkend_core::autostart::Autostart;
 use godkend_core::device::Paths;
+use godkend_core::policy::Policy;
 use godkend_core::profile::Profile;
 use godkend_core::settings::{Language, Settings, Theme};
 
@@ -29,6 +34,8 @@ pub enum ChangeError {
     Autostart(String),
     /// The change applies until the app quits but could not be saved.
     Save(String),
+    /// The organisation's policy fixes this setting.
+    Managed,
 }
 
 /// Turns the start-at-login entry on or off; a seam so tests touch no real entry.
@@ -41,6 +48,7 @@ pub struct UserSettings {
     path: Option<PathBuf>,
     current: Settings,
     autostart: ApplyAutostart,
+    policy: Policy,
 }
 
 impl UserSettings {
@@ -62,7 +70,7 @@ impl UserSettings {
         } else {
             |_| Ok(())
         };
-        Self::load(path, autostart)
+        Self::load(path, autostart).with_policy(Policy::platform())
     }
 
     /// The settings in `path`, with `autostart` to apply "start at login".
@@ -72,11 +80,31 @@ impl UserSettings {
             path,
             current,
             autostart,
+            policy: Policy::default(),
         }
     }
 
+    /// The same settings under the organisation's `policy`.
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The user's own settings, as saved (see [`Self::start_at_login`] for the one
+    /// the policy can fix).
     pub fn current(&self) -> &Settings {
         &self.current
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Start at login as it applies: the policy's, else the user's.
+    pub fn start_at_login(&self) -> bool {
+        self.policy
+            .start_at_login
+            .unwrap_or(self.current.start_at_login)
     }
 
     /// Applies and saves `change`. Start at login changes only if the OS entry
@@ -87,6 +115,9 @@ impl UserSettings {
         match change {
             Change::LockOnClose(on) => settings.lock_on_close = on,
             Change::Notifications(on) => settings.notifications = on,
+            Change::StartAtLogin(_) if self.policy.start_at_login.is_some() => {
+                return Err(ChangeError::Managed);
+            }
             Change::StartAtLogin(on) => {
                 (self.autostart)(on).map_err(ChangeError::Autostart)?;
                 settings.start_at_login = on;
@@ -106,7 +137,19 @@ impl UserSettings {
     /// This computer was just activated: start at login as the setting says (on by
     /// default, design.md §2), since requests arrive only while the app runs.
     pub fn activated(&mut self) {
-        if let Err(e) = (self.autostart)(self.current.start_at_login) {
+        self.apply_start_at_login();
+    }
+
+    /// An activated device was loaded: a start at login the policy fixes is put
+    /// right (an administrator may have set it since the last start).
+    pub fn loaded_device(&mut self) {
+        if self.policy.start_at_login.is_some() {
+            self.apply_start_at_login();
+        }
+    }
+
+    fn apply_start_at_login(&self) {
+        if let Err(e) = (self.autostart)(self.start_at_login()) {
             tracing::warn!(error = %e, "could not set up start at login");
         }
     }
@@ -178,6 +221,55 @@ mod tests {
         );
         assert!(settings.current().start_at_login);
         assert!(!path.exists(), "nothing changed, nothing saved");
+    }
+
+    #[test]
+    fn a_start_at_login_the_policy_fixes_is_applied_locked_and_never_saved() {
+        use std::sync::atomic::{AtomicU8, Ordering};
+        // What the entry was last set to: 0 untouched, 1 off, 2 on.
+        static ENTRY: AtomicU8 = AtomicU8::new(0);
+        let record: ApplyAutostart = |on| {
+            ENTRY.store(if on { 2 } else { 1 }, Ordering::SeqCst);
+            Ok(())
+        };
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = dir.path().join("settings.toml");
+        let policy = Policy {
+            start_at_login: Some(false),
+            ..Policy::default()
+        };
+        let mut settings = UserSettings::load(Some(path.clone()), record).with_policy(policy);
+        assert!(settings.current().start_at_login, "the user's own choice");
+        assert!(!settings.start_at_login(), "the policy's");
+
+        settings.loaded_device();
+        assert_eq!(ENTRY.load(Ordering::SeqCst), 1, "the entry is removed");
+        assert_eq!(
+            settings.apply(Change::StartAtLogin(true)),
+            Err(ChangeError::Managed)
+        );
+        assert_eq!(ENTRY.load(Ordering::SeqCst), 1, "still off");
+        assert!(!path.exists(), "nothing saved");
+
+        settings.activated();
+        assert_eq!(
+            ENTRY.load(Ordering::SeqCst),
+            1,
+            "activation follows the policy"
+        );
+        // Another change saves the user's own start-at-login, not the policy's.
+        settings.apply(Change::Notifications(false)).expect("saved");
+        let again = UserSettings::load(Some(path), record);
+        assert!(again.current().start_at_login);
+    }
+
+    #[test]
+    fn without_a_policy_start_at_login_is_left_alone_when_loaded() {
+        fn refuse_to_be_called(_: bool) -> Result<(), String> {
+            panic!("the entry is the user's: loading must not touch it")
+        }
+        let mut settings = UserSettings::load(None, refuse_to_be_called);
+        settings.loaded_device();
     }
 
     #[test]

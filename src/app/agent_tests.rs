@@ -75,6 +75,7 @@ fn device(leftovers: &Leftovers) -> Arc<Device> {
             version_policy: VersionPolicy {
                 latest: env!("CARGO_PKG_VERSION").into(),
                 minimum: "0.0.1".into(),
+                update_url: None,
             },
             proof: "proof".into(),
         },

@@ -73,6 +73,7 @@ impl App {
             return Task::none();
         };
         let device = Arc::clone(agent.device());
+        let allowed = self.user_settings.policy().allows_biometrics();
         Task::perform(
             async move {
                 let signer = match device.biometric_signer().await {
@@ -81,6 +82,12 @@ impl App {
                         tracing::warn!(error = %e, "the biometric key could not be loaded");
                         None
                     }
+                };
+                let signer = if allowed {
+                    signer
+                } else {
+                    turn_off_by_policy(&device, signer.is_some()).await;
+                    None
                 };
                 let policy = match device.client.server.server_info().await {
                     Ok(info) => SoftwareUvPolicy::of(&info),
@@ -234,10 +241,14 @@ impl App {
         }
     }
 
-    /// Asks the platform whether its check can run here, for the settings switch.
+    /// Asks the platform whether its check can run here, for the settings switch
+    /// (not when the organisation turned biometrics off: the switch is not shown).
     pub(super) fn probe_biometrics(&self) -> Task<Message> {
         match &self.agent {
-            Some(agent) if self.biometrics.signer.is_none() => {
+            Some(agent)
+                if self.biometrics.signer.is_none()
+                    && self.user_settings.policy().allows_biometrics() =>
+            {
                 let device = Arc::clone(agent.device());
                 Task::perform(
                     async move { device.biometric_availability().await },
@@ -370,4 +381,19 @@ pub(super) fn scan_approval(
         },
         move |result| Message::Request(request::Message::Scanned(id.clone(), result)),
     )
+}
+
+/// The organisation turned biometrics off: a key enrolled before is removed at the
+/// server and here. When the server cannot be reached the local key stays (unused:
+/// nothing offers it) and the next start tries again.
+async fn turn_off_by_policy(device: &godkend_core::device::Device, enrolled: bool) {
+    if !enrolled {
+        return;
+    }
+    match device.disable_biometrics().await {
+        Ok(()) => tracing::info!("biometrics turned off by the organisation's policy"),
+        Err(e) => {
+            tracing::warn!(error = %e, "biometrics are off by policy; the key could not be removed yet");
+        }
+    }
 }

@@ -255,6 +255,7 @@ fn home_screens(camera: &Camera) {
         recent,
         locked: false,
         version: godkend_protocol::messages::VersionVerdict::UpToDate,
+        update_url: None,
         now: IAT + 30,
         warning: None,
     };
@@ -282,6 +283,7 @@ fn home_screens(camera: &Camera) {
     }
     let update = Shown {
         version: godkend_protocol::messages::VersionVerdict::UpdateRequired,
+        update_url: Some("https://it.example.org/software/godkend"),
         ..shown(&ConnectionState::Connected, None, &entries)
     };
     camera.shoot(
@@ -515,6 +517,16 @@ fn settings_panels(camera: &Camera) {
         "settings-biometric-approves-suspended",
         Panel::Settings(activated(on(true, true))),
     );
+    // An organisation's policy: start at login fixed on, biometrics off.
+    app.user_settings = crate::user_settings::UserSettings::load(None, |_| Ok(())).with_policy(
+        godkend_core::policy::Policy {
+            start_at_login: Some(true),
+            biometrics: Some(false),
+            ..Default::default()
+        },
+    );
+    app.panel = Some(Panel::Settings(activated(on(true, false))));
+    camera.shoot("settings-managed", app.view(window));
 }
 
 /// Where the pictures go: `screenshots` in the target folder (CARGO_TARGET_DIR when

@@ -79,7 +79,7 @@ impl App {
         let body = match &self.panel {
             Some(Panel::Activated(welcome)) => welcome.view().map(Message::Welcome),
             Some(Panel::Settings(settings)) => settings
-                .view(self.user_settings.current())
+                .view(self.user_settings.current(), self.user_settings.policy())
                 .map(Message::Settings),
             Some(Panel::Help(help)) => help.view().map(Message::Help),
             Some(Panel::Unlock(screen, _)) => screen.view().map(Message::Unlock),

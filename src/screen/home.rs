@@ -48,6 +48,10 @@ pub fn view(agent: &Agent, unlocked: bool) -> Element<'_, Message> {
             .map_or(VersionVerdict::UpToDate, |policy| {
                 policy.verdict(env!("CARGO_PKG_VERSION"))
             }),
+        update_url: account
+            .version_policy
+            .as_ref()
+            .and_then(|policy| policy.update_url.as_deref()),
         now: agent.server_now(),
         warning: agent.warning(),
     })

@@ -125,6 +125,7 @@ impl Settings {
         self.notice = result.err().map(|error| match error {
             ChangeError::Autostart(reason) => fl!("settings-autostart-failed", reason = reason),
             ChangeError::Save(reason) => fl!("settings-save-failed", reason = reason),
+            ChangeError::Managed => fl!("settings-managed"),
         });
     }
 

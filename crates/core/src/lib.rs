@@ -19,6 +19,7 @@ pub mod keys;
 pub mod os_session;
 pub mod outbox;
 pub mod pin;
+pub mod policy;
 pub mod profile;
 pub mod push;
 pub mod retry;

@@ -36,6 +36,7 @@ fn activated(device_key: DeviceKey) -> Activated {
             version_policy: VersionPolicy {
                 latest: "0.2.0".into(),
                 minimum: "0.1.0".into(),
+                update_url: None,
             },
             proof: "proof".into(),
         },

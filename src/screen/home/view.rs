@@ -32,6 +32,8 @@ pub struct Shown<'a> {
     pub locked: bool,
     /// What the server says of this app's version.
     pub version: VersionVerdict,
+    /// Where the server's operator says to get a new version.
+    pub update_url: Option<&'a str>,
     /// Server time.
     pub now: i64,
     pub warning: Option<&'a str>,
@@ -80,7 +82,7 @@ pub fn home<'a>(shown: &Shown<'a>) -> Element<'a, Message> {
         }
     };
     if let Some(update) = update {
-        content = content.push(update.size(14));
+        content = content.push(column![update.size(14), update_where(shown.update_url)].spacing(4));
     }
     if let Some(detail) = shown.warning {
         content = content.push(
@@ -90,6 +92,17 @@ pub fn home<'a>(shown: &Shown<'a>) -> Element<'a, Message> {
         );
     }
     crate::widget::body(content)
+}
+
+/// Where a new version comes from: the operator's page (only an `https` one is
+/// shown, though the server's signed info already vouches for it), else the way
+/// Godkend was installed.
+fn update_where<'a>(url: Option<&str>) -> Element<'a, Message> {
+    let line = match url.filter(|url| url.starts_with("https://")) {
+        Some(url) => fl!("home-update-where", url = url.to_owned()),
+        None => fl!("home-update-how"),
+    };
+    text(line).size(13).style(crate::widget::tone::muted).into()
 }
 
 /// The pending request's summary, or "no pending request".
@@ -177,6 +190,7 @@ mod tests {
             recent,
             locked: false,
             version: VersionVerdict::UpToDate,
+            update_url: None,
             now: IAT + 60,
             warning: None,
         }
@@ -209,6 +223,7 @@ mod tests {
         let locked = Shown {
             locked: true,
             version: VersionVerdict::UpdateRequired,
+            update_url: None,
             ..shown(&serial, None, &entries)
         };
         let mut ui = simulator(home(&locked));
@@ -218,6 +233,7 @@ mod tests {
         );
         assert!(ui.find(fl!("home-recent-locked")).is_ok());
         assert!(ui.find(fl!("home-update-required")).is_ok());
+        assert!(ui.find(fl!("home-update-how")).is_ok(), "no page given");
         let current = shown(&serial, None, &entries);
         assert!(
             simulator(home(&current))
@@ -241,5 +257,25 @@ mod tests {
             ui.into_messages().collect::<Vec<_>>().as_slice(),
             [Message::Review]
         ));
+    }
+
+    #[test]
+    fn the_update_page_is_shown_only_when_it_is_https() {
+        let serial = Serial::from_number(1);
+        let available = |url| Shown {
+            version: VersionVerdict::UpdateAvailable,
+            update_url: Some(url),
+            ..shown(&serial, None, &[])
+        };
+        let page = "https://it.example.org/godkend";
+        assert!(
+            simulator(home(&available(page)))
+                .find(fl!("home-update-where", url = page))
+                .is_ok()
+        );
+        let plain = "http://it.example.org/godkend";
+        let mut ui = simulator(home(&available(plain)));
+        assert!(ui.find(fl!("home-update-where", url = plain)).is_err());
+        assert!(ui.find(fl!("home-update-how")).is_ok());
     }
 }

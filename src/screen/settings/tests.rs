@@ -1,6 +1,7 @@
 //! The settings screen in the simulator.
 
 use crate::screen::tall_simulator as simulator;
+use godkend_core::policy::Policy;
 use godkend_core::settings::Settings as Saved;
 
 use super::*;
@@ -31,14 +32,16 @@ fn acme() -> Organisation {
 
 /// The messages a click on `label` sends.
 fn click(screen: &Settings, saved: &Saved, label: &str) -> Vec<Message> {
-    let mut ui = simulator(screen.view(saved));
+    let mut ui = simulator(screen.view(saved, &Policy::default()));
     ui.click(label)
         .unwrap_or_else(|e| panic!("no control {label:?}: {e}"));
     ui.into_messages().collect()
 }
 
 fn shows(screen: &Settings, text: &str) -> bool {
-    simulator(screen.view(&Saved::default())).find(text).is_ok()
+    simulator(screen.view(&Saved::default(), &Policy::default()))
+        .find(text)
+        .is_ok()
 }
 
 /// The events the screen sends for a click on `label`.
@@ -116,7 +119,7 @@ fn device_rows_are_hidden_before_activation() {
         fl!("copy-button"),
         fl!("settings-support-email"),
     ] {
-        let found = simulator(screen.view(&Saved::default()))
+        let found = simulator(screen.view(&Saved::default(), &Policy::default()))
             .find(format!("{label} ›").as_str())
             .is_ok()
             || shows(&screen, &label);
@@ -201,5 +204,69 @@ fn a_change_that_failed_says_why() {
     assert!(!shows(
         &screen,
         &fl!("settings-autostart-failed", reason = "read-only home")
+    ));
+}
+
+/// What the screen shows under `policy`.
+fn shows_under(screen: &Settings, policy: &Policy, text: &str) -> bool {
+    simulator(screen.view(&Saved::default(), policy))
+        .find(text)
+        .is_ok()
+}
+
+#[test]
+fn a_start_at_login_the_organisation_fixed_is_shown_and_cannot_be_switched() {
+    let screen = activated(acme());
+    let policy = Policy {
+        start_at_login: Some(false),
+        ..Policy::default()
+    };
+    assert!(shows_under(&screen, &policy, &fl!("settings-managed")));
+    let mut ui = simulator(screen.view(&Saved::default(), &policy));
+    ui.click(fl!("settings-start-at-login").as_str())
+        .expect("the switch is shown");
+    assert_eq!(
+        ui.into_messages().count(),
+        0,
+        "a locked switch sends nothing"
+    );
+    assert!(
+        !shows(&screen, &fl!("settings-managed")),
+        "not without a policy"
+    );
+}
+
+#[test]
+fn biometrics_the_organisation_turned_off_are_not_offered() {
+    let mut screen = activated(acme()).with_biometric(biometric::Switch::default());
+    let _ = screen.update(Message::Biometric(biometric::Message::Available(true)));
+    let off = Policy {
+        biometrics: Some(false),
+        ..Policy::default()
+    };
+    assert!(shows_under(
+        &screen,
+        &off,
+        &fl!("settings-biometric-managed-off")
+    ));
+    assert!(!shows(&screen, &fl!("settings-biometric-managed-off")));
+}
+
+#[test]
+fn an_unreadable_policy_says_so() {
+    let screen = activated(acme());
+    let policy = Policy {
+        biometrics: Some(false),
+        loopback_handoff: Some(false),
+        problem: Some("/etc/godkend/policy.toml: unknown field `biometric`".into()),
+        ..Policy::default()
+    };
+    assert!(shows_under(
+        &screen,
+        &policy,
+        &fl!(
+            "settings-policy-unreadable",
+            problem = "/etc/godkend/policy.toml: unknown field `biometric`"
+        )
     ));
 }

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use godkend_core::policy::Policy;
 use godkend_core::settings::{self as saved, Language};
 use iced::widget::{Column, checkbox, column, container, pick_list, row, space, text};
 use iced::{Alignment, Element, Length};
@@ -13,15 +14,15 @@ use crate::user_settings::Change;
 use crate::widget::{button, focusable};
 
 impl Settings {
-    /// The screen for the settings now in force.
-    pub fn view<'a>(&'a self, current: &saved::Settings) -> Element<'a, Message> {
+    /// The screen for the user's settings under the organisation's `policy`.
+    pub fn view<'a>(&'a self, current: &saved::Settings, policy: &Policy) -> Element<'a, Message> {
         let mut page = column![text(fl!("settings-title")).size(26)].spacing(20);
         if let Some(notice) = &self.notice {
             page = page.push(text(notice.clone()).size(13).style(text::danger));
         }
         page = page
-            .push(self.security(current))
-            .push(notifications(current));
+            .push(self.security(current, policy))
+            .push(notifications(current, policy));
         if self.device.is_some() {
             page = page.push(section(
                 fl!("settings-devices"),
@@ -43,7 +44,7 @@ impl Settings {
         crate::widget::body(page)
     }
 
-    fn security<'a>(&'a self, current: &saved::Settings) -> Element<'a, Message> {
+    fn security<'a>(&'a self, current: &saved::Settings, policy: &Policy) -> Element<'a, Message> {
         let mut rows = column![
             switch(
                 fl!("settings-lock-on-close"),
@@ -58,7 +59,16 @@ impl Settings {
             ]
             .spacing(4),
         ];
-        if self.device.is_some()
+        if let Some(problem) = &policy.problem {
+            rows = rows.push(
+                text(fl!("settings-policy-unreadable", problem = problem.clone()))
+                    .size(13)
+                    .style(text::danger),
+            );
+        }
+        if self.device.is_some() && !policy.allows_biometrics() {
+            rows = rows.push(explanation(fl!("settings-biometric-managed-off")));
+        } else if self.device.is_some()
             && let Some(biometric) = self.biometric.view()
         {
             rows = rows.push(biometric.map(Message::Biometric));
@@ -101,7 +111,22 @@ impl Settings {
     }
 }
 
-fn notifications<'a>(current: &saved::Settings) -> Element<'a, Message> {
+fn notifications<'a>(current: &saved::Settings, policy: &Policy) -> Element<'a, Message> {
+    let start_at_login = match policy.start_at_login {
+        // A checkbox without `on_toggle` is drawn disabled and ignores clicks.
+        Some(on) => column![
+            checkbox(on).label(fl!("settings-start-at-login")),
+            explanation(fl!("settings-managed")),
+        ],
+        None => column![
+            switch(
+                fl!("settings-start-at-login"),
+                current.start_at_login,
+                Change::StartAtLogin,
+            ),
+            explanation(fl!("settings-start-at-login-why")),
+        ],
+    };
     section(
         fl!("settings-notifications"),
         column![
@@ -110,15 +135,7 @@ fn notifications<'a>(current: &saved::Settings) -> Element<'a, Message> {
                 current.notifications,
                 Change::Notifications,
             ),
-            column![
-                switch(
-                    fl!("settings-start-at-login"),
-                    current.start_at_login,
-                    Change::StartAtLogin,
-                ),
-                explanation(fl!("settings-start-at-login-why")),
-            ]
-            .spacing(4),
+            start_at_login.spacing(4),
         ],
     )
 }

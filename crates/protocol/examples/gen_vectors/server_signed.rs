@@ -27,6 +27,7 @@ pub fn version_policy() -> VersionPolicy {
     VersionPolicy {
         latest: "0.2.0".into(),
         minimum: "0.1.0".into(),
+        update_url: None,
     }
 }
 

@@ -23,6 +23,11 @@ pub struct Organisation {
 pub struct VersionPolicy {
     pub latest: String,
     pub minimum: String,
+    /// Where the operator says to get a new version (an `https` page: the
+    /// organisation's software portal, or the project's releases). Absent, the app
+    /// says to update the way Godkend was installed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_url: Option<String>,
 }
 
 /// What the app should tell the user about its version.
@@ -140,6 +145,7 @@ mod tests {
         VersionPolicy {
             latest: latest.into(),
             minimum: minimum.into(),
+            update_url: None,
         }
     }
 

@@ -39,6 +39,10 @@ pub struct ServeArgs {
     /// The oldest app version allowed; older apps show "update required".
     #[arg(long, env = "GODKEND_MINIMUM_APP_VERSION", default_value = "0.1.0")]
     pub minimum_app_version: String,
+    /// The https page where users get a new version (your software portal, or the
+    /// project's releases), shown with "update available/required".
+    #[arg(long, env = "GODKEND_UPDATE_URL", value_parser = https_url)]
+    pub update_url: Option<String>,
     /// How long a "this was not me" report pauses requests to that user, in seconds.
     #[arg(long, default_value_t = 900)]
     pub not_me_block_seconds: i64,
@@ -101,6 +105,16 @@ fn parse_age(text: &str) -> Result<i64, String> {
     }
     let age = humantime::parse_duration(text).map_err(|e| e.to_string())?;
     i64::try_from(age.as_secs()).map_err(|e| e.to_string())
+}
+
+/// An `https` address, as users are sent to it to download software: never plain
+/// http, which anyone on the path could change.
+fn https_url(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text).map_err(|e| format!("not a URL: {e}"))?;
+    if url.scheme() != "https" || url.host_str().is_none() {
+        return Err("must be an https:// address".into());
+    }
+    Ok(url.to_string())
 }
 
 /// The public URL: as given, or `http(s)://LISTEN`.
@@ -184,6 +198,7 @@ pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Resu
     service.settings.version_policy = godkend_protocol::messages::VersionPolicy {
         latest: args.latest_app_version.clone(),
         minimum: args.minimum_app_version.clone(),
+        update_url: args.update_url.clone(),
     };
     service.settings.push_backoff_base_seconds = args.push_backoff_seconds;
     service.settings.admin_token_hash = admin_token_hash(args)?;
@@ -352,5 +367,21 @@ fn init_logging(format: &str) {
         builder.json().init();
     } else {
         builder.init();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::https_url;
+
+    #[test]
+    fn the_update_page_must_be_https() {
+        assert_eq!(
+            https_url("https://example.org/godkend").as_deref(),
+            Ok("https://example.org/godkend")
+        );
+        assert!(https_url("http://example.org/godkend").is_err());
+        assert!(https_url("file:///tmp/godkend.exe").is_err());
+        assert!(https_url("example.org").is_err());
     }
 }

@@ -72,6 +72,7 @@ impl Settings {
             version_policy: VersionPolicy {
                 latest: env!("CARGO_PKG_VERSION").into(),
                 minimum: "0.1.0".into(),
+                update_url: None,
             },
             activation_ttl_seconds: 15 * 60,
             not_me_block_seconds: 15 * 60,
