@@ -18,6 +18,7 @@ pub use device::{
 pub use device_request::DeviceRequestHeader;
 pub use event::{CloseReason, EventKind, Heartbeat, RequestClosed};
 pub use request::{Amount, ApprovalRequest, RequestContext, RequestKind, UserVerification};
+pub use crate::origin::OriginBinding;
 pub use rp::{CreateRequest, CreatedRequest, RequestState, RequestStatus, RpResult};
 pub use server::{
     KeyRotation, Organisation, ServerInfo, ServerInfoResponse, VersionPolicy, VersionVerdict,
