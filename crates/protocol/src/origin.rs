@@ -45,9 +45,7 @@ pub enum OriginError {
     Scheme(String),
     #[error("`{0}`: an origin has a host name or address")]
     NoHost(String),
-    #[error(
-        "`{0}`: an origin is only scheme://host[:port], without user, path, query or fragment"
-    )]
+    #[error("`{0}`: an origin is only scheme://host[:port], without user, path, query or fragment")]
     NotAnOrigin(String),
     #[error("an origin is at most {max} characters", max = MAX_ORIGIN_LEN)]
     TooLong,
@@ -150,10 +148,17 @@ mod tests {
 
     #[test]
     fn a_list_drops_duplicates_and_is_bounded() {
-        let list = normalise_origins(&["https://a.example", "https://A.example/", "https://b.example"]);
+        let list = normalise_origins(&[
+            "https://a.example",
+            "https://A.example/",
+            "https://b.example",
+        ]);
         assert_eq!(
             list,
-            Ok(vec!["https://a.example".to_owned(), "https://b.example".to_owned()])
+            Ok(vec![
+                "https://a.example".to_owned(),
+                "https://b.example".to_owned()
+            ])
         );
         let many: Vec<String> = (0..=MAX_ORIGINS_PER_RP)
             .map(|i| format!("https://s{i}.example"))
@@ -165,7 +170,11 @@ mod tests {
     #[test]
     fn binding_defaults_to_preferred_and_reads_its_wire_names() {
         assert_eq!(OriginBinding::default(), OriginBinding::Preferred);
-        for b in [OriginBinding::Required, OriginBinding::Preferred, OriginBinding::Off] {
+        for b in [
+            OriginBinding::Required,
+            OriginBinding::Preferred,
+            OriginBinding::Off,
+        ] {
             let json = serde_json::to_string(&b).unwrap();
             assert_eq!(json, format!("\"{}\"", b.as_str()));
         }

@@ -87,8 +87,7 @@ pub fn decision_code_ok(decision: &Decision, request: &ApprovalRequest) -> bool 
     match decision.decision {
         DecisionKind::Approve => match &decision.code {
             Some(c) => {
-                c.len() == usize::from(request.code_length)
-                    && c.bytes().all(|b| b.is_ascii_digit())
+                c.len() == usize::from(request.code_length) && c.bytes().all(|b| b.is_ascii_digit())
             }
             None => judge_origin(request, decision.origin.as_deref()) == OriginVerdict::Verified,
         },
@@ -276,11 +275,23 @@ mod tests {
             d.origin = Some(origin.into());
             d
         };
-        assert!(decision_matches_request(&with_origin("https://shop.example"), &r));
-        assert!(!decision_matches_request(&with_origin("https://shop-example.login.test"), &r));
+        assert!(decision_matches_request(
+            &with_origin("https://shop.example"),
+            &r
+        ));
+        assert!(!decision_matches_request(
+            &with_origin("https://shop-example.login.test"),
+            &r
+        ));
         // Origins compare as the browser writes them; no case folding, no slash.
-        assert!(!decision_matches_request(&with_origin("https://SHOP.example"), &r));
-        assert!(!decision_matches_request(&with_origin("https://shop.example/"), &r));
+        assert!(!decision_matches_request(
+            &with_origin("https://SHOP.example"),
+            &r
+        ));
+        assert!(!decision_matches_request(
+            &with_origin("https://shop.example/"),
+            &r
+        ));
         assert!(!decision_matches_request(&with_origin(""), &r));
         let mut long = with_origin("https://shop.example");
         long.code = Some("123456".into());
@@ -291,21 +302,39 @@ mod tests {
         coded.code = Some("123456".into());
         assert!(decision_matches_request(&coded, &r));
         r.origin_binding = OriginBinding::Off;
-        assert!(!decision_matches_request(&with_origin("https://shop.example"), &r));
+        assert!(!decision_matches_request(
+            &with_origin("https://shop.example"),
+            &r
+        ));
     }
 
     #[test]
     fn origins_are_judged_against_the_signed_policy() {
         let mut r = request();
         assert_eq!(judge_origin(&r, None), OriginVerdict::Absent);
-        assert_eq!(judge_origin(&r, Some("https://shop.example")), OriginVerdict::Verified);
-        assert_eq!(judge_origin(&r, Some("https://evil.example")), OriginVerdict::Mismatch);
+        assert_eq!(
+            judge_origin(&r, Some("https://shop.example")),
+            OriginVerdict::Verified
+        );
+        assert_eq!(
+            judge_origin(&r, Some("https://evil.example")),
+            OriginVerdict::Mismatch
+        );
         r.origin_binding = OriginBinding::Required;
-        assert_eq!(judge_origin(&r, Some("https://shop.example")), OriginVerdict::Verified);
+        assert_eq!(
+            judge_origin(&r, Some("https://shop.example")),
+            OriginVerdict::Verified
+        );
         r.rp_origins.clear();
-        assert_eq!(judge_origin(&r, Some("https://shop.example")), OriginVerdict::Mismatch);
+        assert_eq!(
+            judge_origin(&r, Some("https://shop.example")),
+            OriginVerdict::Mismatch
+        );
         r.origin_binding = OriginBinding::Off;
-        assert_eq!(judge_origin(&r, Some("https://evil.example")), OriginVerdict::NotJudged);
+        assert_eq!(
+            judge_origin(&r, Some("https://evil.example")),
+            OriginVerdict::NotJudged
+        );
     }
 
     #[test]

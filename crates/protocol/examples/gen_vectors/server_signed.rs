@@ -11,9 +11,9 @@ use godkend_protocol::{Envelope, Serial, SignedObject, b64};
 use serde_json::Value;
 
 use super::device_signed::decision_of;
-use godkend_protocol::messages::OriginBinding;
 use super::kit::{Key, Keys, Signer, Vector, object, retyped, signed};
 use super::{ACTIVATION_CODE, CHALLENGE, DEVICE_ID, OTHER_DEVICE_ID, Result, T0, USER};
+use godkend_protocol::messages::OriginBinding;
 
 pub fn organisation() -> Organisation {
     Organisation {
@@ -508,7 +508,11 @@ pub fn rp_result(k: &Keys) -> Result<Vec<Vector>> {
         origin: Some(WEBSHOP_ORIGIN.into()),
         ..result(
             RequestState::Approved,
-            Some(&handed_off(DecisionKind::Approve, WEBSHOP_ORIGIN, &[&device, &pin])?),
+            Some(&handed_off(
+                DecisionKind::Approve,
+                WEBSHOP_ORIGIN,
+                &[&device, &pin],
+            )?),
             Some(UvKind::Pin),
         )?
     })?;
@@ -517,7 +521,11 @@ pub fn rp_result(k: &Keys) -> Result<Vec<Vector>> {
         suspected_phishing: true,
         ..result(
             RequestState::NotMe,
-            Some(&handed_off(DecisionKind::NotMe, LOOKALIKE_ORIGIN, &[&device])?),
+            Some(&handed_off(
+                DecisionKind::NotMe,
+                LOOKALIKE_ORIGIN,
+                &[&device],
+            )?),
             None,
         )?
     })?;

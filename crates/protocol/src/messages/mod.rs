@@ -9,6 +9,7 @@ pub mod request;
 pub mod rp;
 pub mod server;
 
+pub use crate::origin::OriginBinding;
 pub use activation::{Activation, ActivationLink, ActivationRequest, ActivationResponse};
 pub use decision::{Decision, DecisionAccepted, DecisionKind};
 pub use device::{
@@ -18,7 +19,6 @@ pub use device::{
 pub use device_request::DeviceRequestHeader;
 pub use event::{CloseReason, EventKind, Heartbeat, RequestClosed};
 pub use request::{Amount, ApprovalRequest, RequestContext, RequestKind, UserVerification};
-pub use crate::origin::OriginBinding;
 pub use rp::{CreateRequest, CreatedRequest, RequestState, RequestStatus, RpResult};
 pub use server::{
     KeyRotation, Organisation, ServerInfo, ServerInfoResponse, VersionPolicy, VersionVerdict,

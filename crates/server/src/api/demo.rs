@@ -78,13 +78,7 @@ const DEMO_CSP: &str = "default-src 'self'; style-src 'unsafe-inline'; \
      http://127.0.0.1:47471 http://127.0.0.1:47472";
 
 pub async fn page() -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_SECURITY_POLICY,
-            DEMO_CSP,
-        )],
-        Html(PAGE),
-    )
+    ([(header::CONTENT_SECURITY_POLICY, DEMO_CSP)], Html(PAGE))
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,8 +8,7 @@ use axum::extract::State;
 use godkend_protocol::messages::{
     Activation, ApprovalRequest, CloseReason, Decision, DecisionKind, DeviceRequestHeader,
     DeviceRevocation, DeviceStatus, EventKind, Heartbeat, KeyRotation, OriginBinding, PinChange,
-    RequestClosed,
-    RpResult, ServerInfo, UnlockChallenge, UnlockProof, UserVerificationKey, UvKind,
+    RequestClosed, RpResult, ServerInfo, UnlockChallenge, UnlockProof, UserVerificationKey, UvKind,
 };
 use godkend_protocol::{Algorithm, Envelope, ErrorCode, Problem, SignatureEntry};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};

@@ -180,7 +180,12 @@ async fn rp(service: &Service, json: bool, command: &RpCommand) -> anyhow::Resul
                         clean(&r.rp_id),
                         clean(&r.name),
                         time(r.created_at),
-                        r.origins.iter().map(String::as_str).map(clean).collect::<Vec<_>>().join(" ")
+                        r.origins
+                            .iter()
+                            .map(String::as_str)
+                            .map(clean)
+                            .collect::<Vec<_>>()
+                            .join(" ")
                     )
                 })
             });
@@ -204,7 +209,12 @@ fn origins_text(origins: &[String]) -> String {
     }
     let mut text = format!(
         ", origins {}",
-        origins.iter().map(String::as_str).map(clean).collect::<Vec<_>>().join(" ")
+        origins
+            .iter()
+            .map(String::as_str)
+            .map(clean)
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     for origin in origins {
         let loopback = url::Url::parse(origin)

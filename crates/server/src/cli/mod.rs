@@ -92,7 +92,11 @@ pub enum RpCommand {
     Update {
         rp_id: String,
         /// A web origin, e.g. https://shop.example; repeat for several.
-        #[arg(long = "origin", value_name = "ORIGIN", required_unless_present = "no_origins")]
+        #[arg(
+            long = "origin",
+            value_name = "ORIGIN",
+            required_unless_present = "no_origins"
+        )]
         origins: Vec<String>,
         /// Remove every origin (origin-bound requests then need the typed code).
         #[arg(long, conflicts_with = "origins")]

@@ -197,8 +197,7 @@ impl Service {
     ) -> Result<RpInfo, ServiceError> {
         ids::check_rp(rp_id)?;
         let origins = checked_origins(origins)?;
-        let not_found =
-            || Problem::new(ErrorCode::NotFound, format!("no relying party `{rp_id}`"));
+        let not_found = || Problem::new(ErrorCode::NotFound, format!("no relying party `{rp_id}`"));
         if !self
             .store
             .set_rp_origins(rp_id, &serde_json::to_string(&origins)?)
@@ -217,7 +216,13 @@ impl Service {
     }
 
     pub async fn list_rps(&self) -> Result<Vec<RpInfo>, ServiceError> {
-        Ok(self.store.rps().await?.into_iter().map(RpInfo::from).collect())
+        Ok(self
+            .store
+            .rps()
+            .await?
+            .into_iter()
+            .map(RpInfo::from)
+            .collect())
     }
 
     pub async fn remove_rp(&self, rp_id: &str, actor: &str) -> Result<(), ServiceError> {

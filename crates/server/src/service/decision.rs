@@ -6,10 +6,10 @@
 //! answer is stored under the decision's hash, so a byte-identical resend gets the
 //! same answer and is never counted twice.
 
+use godkend_protocol::messages::OriginBinding;
 use godkend_protocol::messages::{
     ApprovalRequest, CloseReason, Decision, DecisionAccepted, DecisionKind, RequestState, UvKind,
 };
-use godkend_protocol::messages::OriginBinding;
 use godkend_protocol::rules::{self, MAX_CODE_FAILURES, OriginVerdict};
 use godkend_protocol::{Envelope, ErrorCode, Problem, PublicKey, b64, canonical};
 
@@ -462,8 +462,7 @@ fn origin_refusal(case: &Case<'_>, verdict: OriginVerdict, row: &RequestRow) -> 
             )),
         );
     }
-    if verdict == OriginVerdict::Absent && case.request.origin_binding == OriginBinding::Required
-    {
+    if verdict == OriginVerdict::Absent && case.request.origin_binding == OriginBinding::Required {
         return Some(Problem::new(
             ErrorCode::OriginRequired,
             "this request can only be approved after the relying party's page in your \

@@ -54,8 +54,10 @@ async fn setup(db: Db) -> (TestServer, Rp, Device) {
 /// A sign-in request with `binding`; returns its code and the device's verified copy.
 async fn ask(rp: &Rp, device: &Device, binding: &str) -> (String, VerifiedRequest) {
     let created = rp
-        .create(&json!({"user": "alice", "kind": "login", "title": "Sign in to Shop",
-                        "message": "Sign in from Firefox", "origin_binding": binding}))
+        .create(
+            &json!({"user": "alice", "kind": "login", "title": "Sign in to Shop",
+                        "message": "Sign in from Firefox", "origin_binding": binding}),
+        )
         .await;
     let request = device.pending_one().await;
     assert_eq!(request.request.request_id, created.request_id);
@@ -73,11 +75,7 @@ async fn decide(
     pin: &str,
 ) -> Result<RequestState, godkend_core::CoreError> {
     let decision = Decision {
-        iat: device
-            .client
-            .server
-            .server_now()
-            .max(request.request.iat),
+        iat: device.client.server.server_now().max(request.request.iat),
         device_id: device.client.device_id.clone(),
         request_id: request.request.request_id.clone(),
         nonce: request.request.nonce.clone(),
@@ -111,7 +109,11 @@ fn refused_with(answer: Result<RequestState, godkend_core::CoreError>, code: Err
 }
 
 /// The RP's signed result, verified, with the device's signature on the decision.
-async fn signed_result(server: &TestServer, rp: &Rp, id: &str) -> godkend_protocol::messages::RpResult {
+async fn signed_result(
+    server: &TestServer,
+    rp: &Rp,
+    id: &str,
+) -> godkend_protocol::messages::RpResult {
     let status = rp.wait(id, 10).await;
     let result = verify_result(&status, &server.server_key().await);
     if let Some(decision) = &result.decision {
@@ -127,7 +129,12 @@ async fn signed_result(server: &TestServer, rp: &Rp, id: &str) -> godkend_protoc
 }
 
 fn audit_events(server: &TestServer) -> Vec<Value> {
-    server.admin(&["audit"]).expect("audit").as_array().unwrap().clone()
+    server
+        .admin(&["audit"])
+        .expect("audit")
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 async fn approval_verified_by_the_origin_needs_no_code(db: Db) {
@@ -142,16 +149,31 @@ async fn approval_verified_by_the_origin_needs_no_code(db: Db) {
     assert_eq!(request.envelope.payload["rp_origins"][0], SHOP);
 
     // The PIN is still required: a wrong one is a wrong PIN.
-    let wrong = decide(&device, &request, DecisionKind::Approve, None, Some(SHOP), WRONG_PIN).await;
+    let wrong = decide(
+        &device,
+        &request,
+        DecisionKind::Approve,
+        None,
+        Some(SHOP),
+        WRONG_PIN,
+    )
+    .await;
     match wrong {
         Err(e) => {
             assert_eq!(e.code(), Some(ErrorCode::WrongPin), "{e}");
         }
         Ok(state) => panic!("a wrong PIN approved: {state:?}"),
     }
-    let state = decide(&device, &request, DecisionKind::Approve, None, Some(SHOP), PIN)
-        .await
-        .unwrap();
+    let state = decide(
+        &device,
+        &request,
+        DecisionKind::Approve,
+        None,
+        Some(SHOP),
+        PIN,
+    )
+    .await
+    .unwrap();
     assert_eq!(state, RequestState::Approved);
 
     let result = signed_result(&server, &rp, &request.request.request_id).await;
@@ -163,12 +185,13 @@ async fn approval_verified_by_the_origin_needs_no_code(db: Db) {
     let decision = result.decision.unwrap();
     assert_eq!(decision["origin"], SHOP);
     assert!(decision.get("code").is_none(), "{decision}");
-    assert!(
-        audit_events(&server)
-            .iter()
-            .any(|e| e["event"] == "decision"
-                && e["detail"].as_str().unwrap().ends_with("approve origin-verified")),
-    );
+    assert!(audit_events(&server).iter().any(|e| {
+        e["event"] == "decision"
+            && e["detail"]
+                .as_str()
+                .unwrap()
+                .ends_with("approve origin-verified")
+    }),);
 }
 
 async fn approval_from_a_mismatched_origin_is_refused_counts_nothing_and_sticks(db: Db) {
@@ -190,16 +213,40 @@ async fn approval_from_a_mismatched_origin_is_refused_counts_nothing_and_sticks(
         refused_with(answer, ErrorCode::OriginMismatch);
     }
     // Without a code too: the origin, not the missing code, is the answer.
-    let answer = decide(&device, &request, DecisionKind::Approve, None, Some(LOOKALIKE), PIN).await;
+    let answer = decide(
+        &device,
+        &request,
+        DecisionKind::Approve,
+        None,
+        Some(LOOKALIKE),
+        PIN,
+    )
+    .await;
     refused_with(answer, ErrorCode::OriginMismatch);
     assert_eq!(
         rp.status(&request.request.request_id).await.status,
         RequestState::Pending
     );
     // Sticky: the genuine origin, or the right code, cannot approve it now.
-    let answer = decide(&device, &request, DecisionKind::Approve, None, Some(SHOP), PIN).await;
+    let answer = decide(
+        &device,
+        &request,
+        DecisionKind::Approve,
+        None,
+        Some(SHOP),
+        PIN,
+    )
+    .await;
     refused_with(answer, ErrorCode::OriginMismatch);
-    let answer = decide(&device, &request, DecisionKind::Approve, Some(&code), None, PIN).await;
+    let answer = decide(
+        &device,
+        &request,
+        DecisionKind::Approve,
+        Some(&code),
+        None,
+        PIN,
+    )
+    .await;
     refused_with(answer, ErrorCode::OriginMismatch);
     assert!(
         audit_events(&server)
@@ -225,9 +272,16 @@ async fn approval_from_a_mismatched_origin_is_refused_counts_nothing_and_sticks(
 
     // The device was never blocked: the next request approves with the right PIN.
     let (code, request) = ask(&rp, &device, "preferred").await;
-    let state = decide(&device, &request, DecisionKind::Approve, Some(&code), None, PIN)
-        .await
-        .unwrap();
+    let state = decide(
+        &device,
+        &request,
+        DecisionKind::Approve,
+        Some(&code),
+        None,
+        PIN,
+    )
+    .await
+    .unwrap();
     assert_eq!(state, RequestState::Approved);
 }
 
@@ -236,7 +290,15 @@ async fn required_binding_refuses_an_approval_without_a_hand_off(db: Db) {
     let (code, request) = ask(&rp, &device, "required").await;
     // The right code and PIN, but no hand-off: refused, nothing counted.
     for _ in 0..4 {
-        let answer = decide(&device, &request, DecisionKind::Approve, Some(&code), None, PIN).await;
+        let answer = decide(
+            &device,
+            &request,
+            DecisionKind::Approve,
+            Some(&code),
+            None,
+            PIN,
+        )
+        .await;
         refused_with(answer, ErrorCode::OriginRequired);
     }
     assert_eq!(
@@ -244,9 +306,16 @@ async fn required_binding_refuses_an_approval_without_a_hand_off(db: Db) {
         RequestState::Pending
     );
     // The genuine page's hand-off approves it.
-    let state = decide(&device, &request, DecisionKind::Approve, None, Some(SHOP), PIN)
-        .await
-        .unwrap();
+    let state = decide(
+        &device,
+        &request,
+        DecisionKind::Approve,
+        None,
+        Some(SHOP),
+        PIN,
+    )
+    .await
+    .unwrap();
     assert_eq!(state, RequestState::Approved);
     assert!(
         signed_result(&server, &rp, &request.request.request_id)
@@ -263,7 +332,15 @@ async fn preferred_binding_without_a_hand_off_needs_the_code(db: Db) {
     assert_eq!(request.request.origin_binding, OriginBinding::Preferred);
     let answer = decide(&device, &request, DecisionKind::Approve, None, None, PIN).await;
     refused_with(answer, ErrorCode::BadRequest);
-    let answer = decide(&device, &request, DecisionKind::Approve, Some("000000"), None, PIN).await;
+    let answer = decide(
+        &device,
+        &request,
+        DecisionKind::Approve,
+        Some("000000"),
+        None,
+        PIN,
+    )
+    .await;
     match answer {
         Err(e) => {
             assert_eq!(e.code(), Some(ErrorCode::CodeMismatch), "{e}");
@@ -291,9 +368,16 @@ async fn preferred_binding_without_a_hand_off_needs_the_code(db: Db) {
 async fn deny_or_not_me_from_a_lookalike_records_suspected_phishing(db: Db) {
     let (server, rp, device) = setup(db).await;
     let (_, request) = ask(&rp, &device, "required").await;
-    let state = decide(&device, &request, DecisionKind::NotMe, None, Some(LOOKALIKE), PIN)
-        .await
-        .unwrap();
+    let state = decide(
+        &device,
+        &request,
+        DecisionKind::NotMe,
+        None,
+        Some(LOOKALIKE),
+        PIN,
+    )
+    .await
+    .unwrap();
     assert_eq!(state, RequestState::NotMe);
     let result = signed_result(&server, &rp, &request.request.request_id).await;
     assert_eq!(result.status, RequestState::NotMe);
@@ -315,9 +399,7 @@ async fn deny_or_not_me_from_a_lookalike_records_suspected_phishing(db: Db) {
     assert!(audit.iter().any(|e| e["event"] == "not_me_reported"));
 
     // A deny from the genuine origin is no phishing; the RP sees the origin verified.
-    server
-        .admin(&["user", "add", "bob"])
-        .expect("user add bob");
+    server.admin(&["user", "add", "bob"]).expect("user add bob");
     let bob = server.device("bob").await;
     rp.create(&json!({"user": "bob", "kind": "login", "title": "Sign in", "message": ""}))
         .await;
@@ -344,11 +426,26 @@ async fn off_binding_ignores_origins(db: Db) {
     assert_eq!(request.request.origin_binding, OriginBinding::Off);
     assert!(request.request.rp_origins.is_empty());
     // No origins to verify: an approval needs the code, whatever origin it names.
-    let answer = decide(&device, &request, DecisionKind::Approve, None, Some(SHOP), PIN).await;
+    let answer = decide(
+        &device,
+        &request,
+        DecisionKind::Approve,
+        None,
+        Some(SHOP),
+        PIN,
+    )
+    .await;
     refused_with(answer, ErrorCode::BadRequest);
-    let state = decide(&device, &request, DecisionKind::Approve, Some(&code), Some(LOOKALIKE), PIN)
-        .await
-        .unwrap();
+    let state = decide(
+        &device,
+        &request,
+        DecisionKind::Approve,
+        Some(&code),
+        Some(LOOKALIKE),
+        PIN,
+    )
+    .await
+    .unwrap();
     assert_eq!(state, RequestState::Approved);
     let result = signed_result(&server, &rp, &request.request.request_id).await;
     assert!(!result.origin_verified);
@@ -406,7 +503,10 @@ async fn origins_are_checked_stored_and_replaced_by_the_cli() {
         .admin(&["rp", "update", "shop", "--no-origins"])
         .expect("rp update --no-origins");
     assert_eq!(cleared["origins"], json!([]));
-    assert!(server.admin(&["rp", "update", "shop"]).is_err(), "no origins given");
+    assert!(
+        server.admin(&["rp", "update", "shop"]).is_err(),
+        "no origins given"
+    );
     let err = server
         .admin(&["rp", "update", "nobody", "--origin", SHOP])
         .expect_err("unknown rp");
@@ -421,7 +521,10 @@ async fn origins_are_checked_stored_and_replaced_by_the_cli() {
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("warning: http://shop.example is plain http"), "{text}");
+    assert!(
+        text.contains("warning: http://shop.example is plain http"),
+        "{text}"
+    );
     assert!(
         audit_events(&server)
             .iter()
@@ -444,7 +547,10 @@ async fn required_binding_needs_registered_origins() {
     let problem: Value = r.json().await.unwrap();
     assert_eq!(problem["code"], "bad_request");
     assert!(
-        problem["title"].as_str().unwrap().contains("origin_binding"),
+        problem["title"]
+            .as_str()
+            .unwrap()
+            .contains("origin_binding"),
         "{problem}"
     );
     assert!(

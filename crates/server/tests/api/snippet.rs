@@ -24,7 +24,10 @@ async fn godkend_js_is_served_and_behaves() {
     assert_eq!(headers["access-control-allow-origin"], "*");
     let served = r.text().await.unwrap();
     assert_eq!(served, include_str!("../../assets/godkend.js"));
-    assert!(!served.contains("location"), "the snippet must not read the page's address");
+    assert!(
+        !served.contains("location"),
+        "the snippet must not read the page's address"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("godkend.js");
@@ -61,18 +64,23 @@ async fn demo_page_starts_the_sign_in_and_binds_its_own_origin() {
         .unwrap()
         .to_owned();
     for port in [47470, 47471, 47472] {
-        assert!(
-            csp.contains(&format!("http://127.0.0.1:{port}")),
-            "{csp}"
-        );
+        assert!(csp.contains(&format!("http://127.0.0.1:{port}")), "{csp}");
     }
     assert!(csp.contains("script-src 'self'"), "{csp}");
     let page = r.text().await.unwrap();
     assert!(page.contains(r#"<script src="/godkend.js"></script>"#));
     assert!(page.contains("Godkend.handOff(id)"));
     // The request and its code come only from the page's own sign-in.
-    for banned in ["location.search", "URLSearchParams", "location.hash", "params.get"] {
-        assert!(!page.contains(banned), "the demo page reads its address: {banned}");
+    for banned in [
+        "location.search",
+        "URLSearchParams",
+        "location.hash",
+        "params.get",
+    ] {
+        assert!(
+            !page.contains(banned),
+            "the demo page reads its address: {banned}"
+        );
     }
 
     // The demo RP's origins are where this server serves the page.
