@@ -456,6 +456,10 @@ pub fn unlock_challenge(k: &Keys) -> Result<Vec<Vector>> {
     ])
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "a flat table of vectors reads best in one place"
+)]
 pub fn rp_result(k: &Keys) -> Result<Vec<Vector>> {
     let request = login_request();
     let sealed = |kind, signers: &[&ed25519_dalek::SigningKey]| -> Result<Envelope> {

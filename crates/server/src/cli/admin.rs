@@ -3,6 +3,7 @@
 //! as the running server (SQLite in WAL mode or PostgreSQL); events they write (a
 //! revocation) reach devices through the server's event pump.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -222,11 +223,12 @@ fn origins_text(origins: &[String]) -> String {
             .and_then(|u| u.host_str().map(godkend_protocol::rules::is_loopback_host))
             .unwrap_or(false);
         if origin.starts_with("http:") && !loopback {
-            text.push_str(&format!(
+            let _ = write!(
+                text,
                 "\nwarning: {} is plain http: a network attacker can change that page, so a \
                  hand-off from it proves little; use https",
                 clean(origin)
-            ));
+            );
         }
     }
     text

@@ -83,6 +83,36 @@ fn signed_origins(rp: &RpRow, binding: OriginBinding) -> Result<Vec<String>, Box
     }
 }
 
+/// The approval request to sign for `body`, as `rp` asked for it.
+fn approval_request(
+    rp: &RpRow,
+    body: &CreateRequest,
+    code_length: u8,
+    ttl: u32,
+    rp_origins: Vec<String>,
+    now: i64,
+) -> ApprovalRequest {
+    ApprovalRequest {
+        iat: now,
+        exp: now + i64::from(ttl),
+        request_id: random_id("req_"),
+        nonce: random_id(""),
+        user: body.user.clone(),
+        rp_id: rp.id.clone(),
+        rp_name: rp.name.clone(),
+        kind: body.kind,
+        title: body.title.clone(),
+        message: body.message.clone(),
+        amount: body.amount.clone(),
+        payee: body.payee.clone(),
+        context: body.context.clone(),
+        code_length,
+        user_verification: body.user_verification,
+        origin_binding: body.origin_binding,
+        rp_origins,
+    }
+}
+
 fn random_digits(len: u8) -> String {
     let mut rng = rand::rng();
     (0..len)
@@ -103,25 +133,7 @@ impl Service {
         let now = now();
 
         let code = random_digits(code_length);
-        let request = ApprovalRequest {
-            iat: now,
-            exp: now + i64::from(ttl),
-            request_id: random_id("req_"),
-            nonce: random_id(""),
-            user: body.user.clone(),
-            rp_id: rp.id.clone(),
-            rp_name: rp.name.clone(),
-            kind: body.kind,
-            title: body.title.clone(),
-            message: body.message.clone(),
-            amount: body.amount.clone(),
-            payee: body.payee.clone(),
-            context: body.context.clone(),
-            code_length,
-            user_verification: body.user_verification,
-            origin_binding: body.origin_binding,
-            rp_origins,
-        };
+        let request = approval_request(rp, body, code_length, ttl, rp_origins, now);
         let envelope = self.seal(&request)?;
         let row = RequestRow {
             id: request.request_id.clone(),

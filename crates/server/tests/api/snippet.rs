@@ -22,16 +22,16 @@ async fn godkend_js_is_served_and_behaves() {
     assert_eq!(headers["content-type"], "text/javascript; charset=utf-8");
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["access-control-allow-origin"], "*");
-    let served = r.text().await.unwrap();
-    assert_eq!(served, include_str!("../../assets/godkend.js"));
+    let snippet = r.text().await.unwrap();
+    assert_eq!(snippet, include_str!("../../assets/godkend.js"));
     assert!(
-        !served.contains("location"),
+        !snippet.contains("location"),
         "the snippet must not read the page's address"
     );
 
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("godkend.js");
-    std::fs::write(&copy, &served).unwrap();
+    std::fs::write(&copy, &snippet).unwrap();
     let tests = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js/godkend.test.mjs");
     let out = std::process::Command::new("node")
         .arg("--test")
