@@ -302,8 +302,24 @@ run_desktop_demo() {
         sleep 1
     done
 
-    log "Activated. The demo login page signs in as 'demo'..."
-    local status request_id request_code request_exp page
+    # The page starts the sign-in itself and hands it to the app from the browser
+    # (godkend.js): a page never takes a request id or code from its address.
+    local page="$base_url/demo"
+    if have_tool xdg-open && xdg-open "$page" >/dev/null 2>&1; then
+        log "Activated. The demo login page is open in your browser."
+        banner "On the page, press \"Sign in with Godkend\"; approve in Godkend with your PIN"
+        info "The page hands the sign-in to the app, which shows that your browser vouched for the"
+        info "site and needs no code. The page shows the result, and whether the origin was verified."
+        info "Press Ctrl-C to end the demo: the demo device is then revoked and deletes itself."
+        wait "$app_pid" || true
+        app_pid=''
+        return 0
+    fi
+
+    # No browser to open: sign in through the page's API from here, without a
+    # hand-off, so the app asks for the typed code.
+    log "Activated. No browser could be opened; the demo signs in as 'demo' from here..."
+    local status request_id request_code
     status=$(demo_call POST /demo/api/login '{"user":"demo"}') || die "could not reach the server"
     case "$status" in
         2??) ;;
@@ -311,13 +327,7 @@ run_desktop_demo() {
     esac
     request_id=$(jq -r .request_id "$rp_body")
     request_code=$(jq -r .code "$rp_body")
-    request_exp=$(jq -r .exp "$rp_body")
-    page="$base_url/demo?user=demo&request=$request_id&code=$request_code&exp=$request_exp"
-    if have_tool xdg-open && xdg-open "$page" >/dev/null 2>&1; then
-        info "The demo login page is open in your browser; it shows the code and the result."
-    else
-        info "Open the demo login page to see the code and the result: $page"
-    fi
+    info "Open the demo login page to sign in from a browser: $page"
     banner "Godkend shows a notification: Review it, type $request_code and your PIN, Approve"
 
     local state=pending rounds=0
@@ -331,7 +341,7 @@ run_desktop_demo() {
         state=$(jq -r .status "$rp_body" 2>/dev/null || echo pending)
         [ "$state" != pending ] || sleep 1
     done
-    banner "The demo login page got the result: $state"
+    banner "The demo got the result: $state"
     info "Sign in again from $base_url/demo (user: demo) to try Deny and \"This was not me\"."
     info "Press Ctrl-C to end the demo: the demo device is then revoked and deletes itself."
     wait "$app_pid" || true

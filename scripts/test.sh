@@ -112,6 +112,7 @@ install_packages() {
         pkg-config:pkg-config \
         initdb:postgresql \
         openssl:openssl \
+        node:nodejs \
         "$GODKEND_CHROMIUM:chromium" \
         "$GODKEND_CHROMEDRIVER:chromium-driver" \
         dbus-daemon:dbus \

@@ -352,6 +352,8 @@ mod tests {
             context: RequestContext::default(),
             code_length: 6,
             user_verification: UserVerification::Any,
+            origin_binding: godkend_protocol::messages::OriginBinding::default(),
+            rp_origins: Vec::new(),
         };
         let key = DeviceKey::from_seed(&[1; 32]);
         let envelope =

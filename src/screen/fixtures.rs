@@ -36,6 +36,8 @@ pub fn payment_request() -> VerifiedRequest {
         },
         code_length: 6,
         user_verification: UserVerification::Any,
+        origin_binding: godkend_protocol::messages::OriginBinding::default(),
+        rp_origins: Vec::new(),
     })
 }
 

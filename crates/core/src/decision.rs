@@ -52,6 +52,7 @@ impl DeviceClient {
             decision: kind,
             code,
             uv_kid: None,
+            origin: None,
         }
     }
 

@@ -371,6 +371,7 @@ mod tests {
             decision: DecisionKind::Deny,
             code: None,
             uv_kid: None,
+            origin: None,
         };
         SignedDecision {
             request_id: id.into(),

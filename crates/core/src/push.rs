@@ -15,6 +15,11 @@ use crate::client::{DeviceClient, VerifiedRequest, problem_from};
 
 /// A verified push event.
 #[derive(Debug, Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a few events a minute, each moved once; boxing the request would only \
+              change every match on it"
+)]
 pub enum PushEvent {
     /// A new approval request.
     Request(VerifiedRequest),

@@ -28,6 +28,8 @@ pub(crate) fn signed_request(
         context: RequestContext::default(),
         code_length: 6,
         user_verification: UserVerification::Any,
+        origin_binding: godkend_protocol::messages::OriginBinding::default(),
+        rp_origins: Vec::new(),
     };
     let key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
     let envelope = Envelope::seal(&request, &[&key]).expect("a test request seals");

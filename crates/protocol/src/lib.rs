@@ -11,6 +11,7 @@ pub mod envelope;
 pub mod error;
 pub mod keys;
 pub mod messages;
+pub mod origin;
 pub mod problem;
 pub mod rules;
 pub mod serial;

@@ -42,6 +42,13 @@ pub enum ErrorCode {
     /// change, an admin or another device): biometrics must be set up again. Not
     /// counted as a wrong PIN.
     UvKeyUnknown,
+    /// An approval whose hand-off came from an origin that is not one of the
+    /// request's `rp_origins`, or of a request that has seen such a hand-off: never
+    /// approved; nothing counted as a wrong PIN or code (PROTOCOL.md §7.3).
+    OriginMismatch,
+    /// An approval without a hand-off for a request whose `origin_binding` is
+    /// `required`: nothing counted; the request stays pending (PROTOCOL.md §7.3).
+    OriginRequired,
     RateLimited,
     PushesBlocked,
     Internal,
@@ -83,6 +90,8 @@ impl ErrorCode {
             ErrorCode::UserVerificationInsufficient => "user_verification_insufficient",
             ErrorCode::UvNotAllowed => "uv_not_allowed",
             ErrorCode::UvKeyUnknown => "uv_key_unknown",
+            ErrorCode::OriginMismatch => "origin_mismatch",
+            ErrorCode::OriginRequired => "origin_required",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::PushesBlocked => "pushes_blocked",
             ErrorCode::Internal => "internal",
@@ -106,7 +115,9 @@ impl ErrorCode {
             | ErrorCode::DeviceBlocked
             | ErrorCode::UserVerificationInsufficient
             | ErrorCode::UvNotAllowed
-            | ErrorCode::UvKeyUnknown => 403,
+            | ErrorCode::UvKeyUnknown
+            | ErrorCode::OriginMismatch
+            | ErrorCode::OriginRequired => 403,
             ErrorCode::NotFound | ErrorCode::UserNotFound => 404,
             ErrorCode::UserExists
             | ErrorCode::RpExists
@@ -221,6 +232,8 @@ mod tests {
             ErrorCode::UserVerificationInsufficient,
             ErrorCode::UvNotAllowed,
             ErrorCode::UvKeyUnknown,
+            ErrorCode::OriginMismatch,
+            ErrorCode::OriginRequired,
             ErrorCode::NotFound,
         ] {
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());

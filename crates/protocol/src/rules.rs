@@ -2,6 +2,7 @@
 //! alike. All times are integer Unix seconds in server time.
 
 use crate::messages::{ApprovalRequest, Decision, DecisionKind, UserVerification, UvKind};
+use crate::origin::{MAX_ORIGIN_LEN, OriginBinding};
 
 /// A device-request header's `iat` may differ from the server clock by this much.
 pub const HEADER_SKEW_SECONDS: i64 = 60;
@@ -64,17 +65,62 @@ pub fn check_decision_timing(
     }
 }
 
-/// Checks the parts of a decision that need no keys: it names this request, carries
-/// the request's nonce, and an approve carries a code of the right length (a deny
-/// carries none).
+/// Checks the parts of a decision that need no keys: [`decision_names_request`] and
+/// [`decision_code_ok`].
 pub fn decision_matches_request(decision: &Decision, request: &ApprovalRequest) -> bool {
-    let code_ok = match decision.decision {
-        DecisionKind::Approve => decision.code.as_ref().is_some_and(|c| {
-            c.len() == usize::from(request.code_length) && c.bytes().all(|b| b.is_ascii_digit())
-        }),
+    decision_names_request(decision, request) && decision_code_ok(decision, request)
+}
+
+/// The decision names this request and carries its nonce; an `origin`, if any, is
+/// not empty and no longer than any origin.
+pub fn decision_names_request(decision: &Decision, request: &ApprovalRequest) -> bool {
+    let origin_ok = decision
+        .origin
+        .as_ref()
+        .is_none_or(|o| !o.is_empty() && o.len() <= MAX_ORIGIN_LEN);
+    decision.request_id == request.request_id && decision.nonce == request.nonce && origin_ok
+}
+
+/// An approve carries a code of the request's length, or no code but a hand-off
+/// from one of the request's origins; a deny or not-me carries none.
+pub fn decision_code_ok(decision: &Decision, request: &ApprovalRequest) -> bool {
+    match decision.decision {
+        DecisionKind::Approve => match &decision.code {
+            Some(c) => {
+                c.len() == usize::from(request.code_length) && c.bytes().all(|b| b.is_ascii_digit())
+            }
+            None => judge_origin(request, decision.origin.as_deref()) == OriginVerdict::Verified,
+        },
         DecisionKind::Deny | DecisionKind::NotMe => decision.code.is_none(),
-    };
-    decision.request_id == request.request_id && decision.nonce == request.nonce && code_ok
+    }
+}
+
+/// What a hand-off's origin says about a request (PROTOCOL.md §7.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OriginVerdict {
+    /// The origin is one of the request's `rp_origins`: the browser on this computer
+    /// vouches that the sign-in started on the relying party's own site.
+    Verified,
+    /// A hand-off came from another origin: suspected phishing.
+    Mismatch,
+    /// No hand-off.
+    Absent,
+    /// The request's binding is `off`: origins are not looked at.
+    NotJudged,
+}
+
+/// Judges the origin a hand-off came from (as the browser sent it in `Origin`, not
+/// re-normalised: browsers send the ASCII serialisation, as `rp_origins` holds it)
+/// against the request's signed policy and origins.
+pub fn judge_origin(request: &ApprovalRequest, origin: Option<&str>) -> OriginVerdict {
+    if request.origin_binding == OriginBinding::Off {
+        return OriginVerdict::NotJudged;
+    }
+    match origin {
+        None => OriginVerdict::Absent,
+        Some(seen) if request.rp_origins.iter().any(|o| o == seen) => OriginVerdict::Verified,
+        Some(_) => OriginVerdict::Mismatch,
+    }
 }
 
 /// Whether a second factor of `kind` meets a request's `required` user verification
@@ -202,6 +248,8 @@ mod tests {
             context: RequestContext::default(),
             code_length: 6,
             user_verification: UserVerification::Any,
+            origin_binding: OriginBinding::Preferred,
+            rp_origins: vec!["https://shop.example".into()],
         }
     }
 
@@ -215,7 +263,78 @@ mod tests {
             decision: kind,
             code: code.map(Into::into),
             uv_kid: None,
+            origin: None,
         }
+    }
+
+    #[test]
+    fn an_approval_without_a_code_needs_a_verified_origin() {
+        let mut r = request();
+        let with_origin = |origin: &str| {
+            let mut d = decision(DecisionKind::Approve, None);
+            d.origin = Some(origin.into());
+            d
+        };
+        assert!(decision_matches_request(
+            &with_origin("https://shop.example"),
+            &r
+        ));
+        assert!(!decision_matches_request(
+            &with_origin("https://shop-example.login.test"),
+            &r
+        ));
+        // Origins compare as the browser writes them; no case folding, no slash.
+        assert!(!decision_matches_request(
+            &with_origin("https://SHOP.example"),
+            &r
+        ));
+        assert!(!decision_matches_request(
+            &with_origin("https://shop.example/"),
+            &r
+        ));
+        assert!(!decision_matches_request(&with_origin(""), &r));
+        let mut long = with_origin("https://shop.example");
+        long.code = Some("123456".into());
+        long.origin = Some(format!("https://{}", "a".repeat(400)));
+        assert!(!decision_matches_request(&long, &r));
+        // With a code, any origin passes this check; the server judges it after.
+        let mut coded = with_origin("https://other.example");
+        coded.code = Some("123456".into());
+        assert!(decision_matches_request(&coded, &r));
+        r.origin_binding = OriginBinding::Off;
+        assert!(!decision_matches_request(
+            &with_origin("https://shop.example"),
+            &r
+        ));
+    }
+
+    #[test]
+    fn origins_are_judged_against_the_signed_policy() {
+        let mut r = request();
+        assert_eq!(judge_origin(&r, None), OriginVerdict::Absent);
+        assert_eq!(
+            judge_origin(&r, Some("https://shop.example")),
+            OriginVerdict::Verified
+        );
+        assert_eq!(
+            judge_origin(&r, Some("https://evil.example")),
+            OriginVerdict::Mismatch
+        );
+        r.origin_binding = OriginBinding::Required;
+        assert_eq!(
+            judge_origin(&r, Some("https://shop.example")),
+            OriginVerdict::Verified
+        );
+        r.rp_origins.clear();
+        assert_eq!(
+            judge_origin(&r, Some("https://shop.example")),
+            OriginVerdict::Mismatch
+        );
+        r.origin_binding = OriginBinding::Off;
+        assert_eq!(
+            judge_origin(&r, Some("https://evil.example")),
+            OriginVerdict::NotJudged
+        );
     }
 
     #[test]

@@ -76,6 +76,7 @@ fn signed_decision() -> impl Strategy<Value = Envelope> {
                 decision,
                 code,
                 uv_kid: None,
+                origin: None,
             };
             Envelope::seal(&object, &[&signing_key(3), &signing_key(4)]).unwrap()
         })

@@ -9,7 +9,7 @@ use godkend_protocol::{Envelope, SignatureEntry, SignedObject, b64, canonical};
 use serde_json::Value;
 
 use super::kit::{Key, Keys, Vector, object, retyped, signed};
-use super::server_signed::login_request;
+use super::server_signed::{LOOKALIKE_ORIGIN, WEBSHOP_ORIGIN, login_request};
 use super::{CHALLENGE, DEVICE_ID, OTHER_DEVICE_ID, Result, T0};
 
 pub fn device_request(k: &Keys) -> Result<Vec<Vector>> {
@@ -106,7 +106,21 @@ pub fn decision_of(kind: DecisionKind, iat: i64, request: &ApprovalRequest) -> R
         decision: kind,
         code: (kind == DecisionKind::Approve).then(|| "482913".into()),
         uv_kid: None,
+        origin: None,
     })
+}
+
+/// `decision` without its code, with `origin` when given: what the app signs after a
+/// hand-off (PROTOCOL.md §7.3).
+fn handed_off(decision: &Value, origin: Option<&str>) -> Value {
+    let mut o = decision.clone();
+    if let Some(map) = o.as_object_mut() {
+        map.remove("code");
+        if let Some(origin) = origin {
+            map.insert("origin".into(), origin.into());
+        }
+    }
+    o
 }
 
 #[allow(
@@ -240,6 +254,51 @@ pub fn decision(k: &Keys) -> Result<Vec<Vector>> {
                 o
             },
             &[device],
+            T0 + 31,
+        )?
+        .invalid("request"),
+        v(
+            "approve without a code after a hand-off from the request's origin",
+            handed_off(&approve, Some(WEBSHOP_ORIGIN)),
+            &[device, pin],
+            T0 + 31,
+        )?,
+        v(
+            "approve with the code after a hand-off from the request's origin",
+            {
+                let mut o = approve.clone();
+                o["origin"] = WEBSHOP_ORIGIN.into();
+                o
+            },
+            &[device, pin],
+            T0 + 31,
+        )?,
+        v(
+            "not me after a hand-off from a lookalike origin (the server records it)",
+            handed_off(&at(DecisionKind::NotMe, T0 + 31)?, Some(LOOKALIKE_ORIGIN)),
+            &[device],
+            T0 + 32,
+        )?,
+        v(
+            "origin changed to the request's after signing",
+            handed_off(&approve, Some(LOOKALIKE_ORIGIN)),
+            &[device, pin],
+            T0 + 31,
+        )?
+        .tampered(|o| {
+            o.insert("origin".into(), WEBSHOP_ORIGIN.into());
+        })?,
+        v(
+            "approve without a code after a hand-off from a lookalike origin",
+            handed_off(&approve, Some(LOOKALIKE_ORIGIN)),
+            &[device, pin],
+            T0 + 31,
+        )?
+        .invalid("request"),
+        v(
+            "approve without a code and without a hand-off",
+            handed_off(&approve, None),
+            &[device, pin],
             T0 + 31,
         )?
         .invalid("request"),

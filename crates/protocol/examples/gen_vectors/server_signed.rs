@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::device_signed::decision_of;
 use super::kit::{Key, Keys, Signer, Vector, object, retyped, signed};
 use super::{ACTIVATION_CODE, CHALLENGE, DEVICE_ID, OTHER_DEVICE_ID, Result, T0, USER};
+use godkend_protocol::messages::OriginBinding;
 
 pub fn organisation() -> Organisation {
     Organisation {
@@ -180,8 +181,15 @@ pub fn login_request() -> ApprovalRequest {
         },
         code_length: 6,
         user_verification: UserVerification::Any,
+        origin_binding: OriginBinding::Preferred,
+        rp_origins: vec![WEBSHOP_ORIGIN.into()],
     }
 }
+
+/// The web origin registered for the login request's relying party.
+pub const WEBSHOP_ORIGIN: &str = "https://webshop.example";
+/// A lookalike of it, as a phishing page would be served from.
+pub const LOOKALIKE_ORIGIN: &str = "https://webshop-example.login.test";
 
 pub fn approval_request(k: &Keys) -> Result<Vec<Vector>> {
     let hashed = |v: Vector| {
@@ -206,6 +214,11 @@ pub fn approval_request(k: &Keys) -> Result<Vec<Vector>> {
         payee: Some("Æblegården ApS, DK12345678".into()),
         code_length: 8,
         user_verification: UserVerification::Hardware,
+        origin_binding: OriginBinding::Required,
+        rp_origins: vec![
+            "https://bank.example".into(),
+            "https://xn--bnk-qla.example:8443".into(),
+        ],
         ..login_request()
     })?;
     let action = object(&ApprovalRequest {
@@ -216,6 +229,8 @@ pub fn approval_request(k: &Keys) -> Result<Vec<Vector>> {
         context: RequestContext::default(),
         code_length: 4,
         user_verification: UserVerification::Pin,
+        origin_binding: OriginBinding::Off,
+        rp_origins: Vec::new(),
         ..login_request()
     })?;
     Ok(vec![
@@ -229,14 +244,15 @@ pub fn approval_request(k: &Keys) -> Result<Vec<Vector>> {
         ),
         hashed(
             signed(
-                "a payment with amount, payee, quotes, a newline and emoji",
+                "a payment with amount, payee, quotes, a newline and emoji; origin binding \
+                 required, two origins (one IDN in punycode, one with a port)",
                 payment,
                 &[&k.server],
             )?
             .at(T0 + 1599),
         ),
         hashed(signed(
-            "an action with an empty context and a 4-digit code",
+            "an action with an empty context, a 4-digit code and origin binding off",
             action,
             &[&k.server],
         )?),
@@ -441,6 +457,10 @@ pub fn unlock_challenge(k: &Keys) -> Result<Vec<Vector>> {
     ])
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "a flat table of vectors reads best in one place"
+)]
 pub fn rp_result(k: &Keys) -> Result<Vec<Vector>> {
     let request = login_request();
     let sealed = |kind, signers: &[&ed25519_dalek::SigningKey]| -> Result<Envelope> {
@@ -454,8 +474,8 @@ pub fn rp_result(k: &Keys) -> Result<Vec<Vector>> {
         _ => Err("not an ed25519 key"),
     };
     let (device, pin) = (ed(&k.device)?, ed(&k.pin)?);
-    let result = |status, decision: Option<&Envelope>, uv| -> Result<Value> {
-        object(&RpResult {
+    let result = |status, decision: Option<&Envelope>, uv| -> Result<RpResult> {
+        Ok(RpResult {
             iat: T0 + 31,
             request_id: request.request_id.clone(),
             rp_id: request.rp_id.clone(),
@@ -466,19 +486,54 @@ pub fn rp_result(k: &Keys) -> Result<Vec<Vector>> {
             device_signature: decision.map(|e| e.signatures[0].clone()),
             device_key: decision.map(|_| k.device.b64()),
             user_verification: uv,
+            origin_verified: false,
+            origin: None,
+            suspected_phishing: false,
         })
     };
     let approved_env = sealed(DecisionKind::Approve, &[&device, &pin])?;
-    let approved = result(
+    let approved = object(&result(
         RequestState::Approved,
         Some(&approved_env),
         Some(UvKind::Pin),
-    )?;
-    let denied = result(
+    )?)?;
+    let denied = object(&result(
         RequestState::Denied,
         Some(&sealed(DecisionKind::Deny, &[&device])?),
         None,
-    )?;
+    )?)?;
+    let handed_off = |kind, origin: &str, signers: &[&ed25519_dalek::SigningKey]| {
+        let mut decision = decision_of(kind, T0 + 30, &request)?;
+        decision.code = None;
+        decision.origin = Some(origin.into());
+        Ok::<_, Box<dyn std::error::Error>>(Envelope::seal(&decision, signers)?)
+    };
+    let verified = object(&RpResult {
+        origin_verified: true,
+        origin: Some(WEBSHOP_ORIGIN.into()),
+        ..result(
+            RequestState::Approved,
+            Some(&handed_off(
+                DecisionKind::Approve,
+                WEBSHOP_ORIGIN,
+                &[&device, &pin],
+            )?),
+            Some(UvKind::Pin),
+        )?
+    })?;
+    let phished = object(&RpResult {
+        origin: Some(LOOKALIKE_ORIGIN.into()),
+        suspected_phishing: true,
+        ..result(
+            RequestState::NotMe,
+            Some(&handed_off(
+                DecisionKind::NotMe,
+                LOOKALIKE_ORIGIN,
+                &[&device],
+            )?),
+            None,
+        )?
+    })?;
     let mut forged = approved.clone();
     forged["decision"]["code"] = "111111".into();
     Ok(vec![
@@ -490,9 +545,28 @@ pub fn rp_result(k: &Keys) -> Result<Vec<Vector>> {
         signed("denied", denied, &[&k.server])?,
         signed(
             "expired, no decision",
-            result(RequestState::Expired, None, None)?,
+            object(&result(RequestState::Expired, None, None)?)?,
             &[&k.server],
         )?,
+        signed(
+            "approved with the PIN alone after a hand-off from the relying party's origin: \
+             origin_verified",
+            verified.clone(),
+            &[&k.server],
+        )?,
+        signed(
+            "not me after a hand-off from a lookalike origin: suspected_phishing",
+            phished,
+            &[&k.server],
+        )?,
+        signed(
+            "origin_verified set after signing",
+            approved.clone(),
+            &[&k.server],
+        )?
+        .tampered(|o| {
+            o.insert("origin_verified".into(), true.into());
+        })?,
         signed(
             "server-signed, but the decision inside was changed after the device signed it",
             forged,

@@ -47,6 +47,12 @@ pub struct Decision {
     /// never counts as one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uv_kid: Option<String>,
+    /// The web origin that handed this request off to the app from the browser on
+    /// this computer, exactly as the app received it in `Origin`, whether or not it
+    /// is one of the request's `rp_origins` (PROTOCOL.md §7.3). Absent when no
+    /// hand-off arrived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 impl SignedObject for Decision {

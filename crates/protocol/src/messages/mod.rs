@@ -9,6 +9,7 @@ pub mod request;
 pub mod rp;
 pub mod server;
 
+pub use crate::origin::OriginBinding;
 pub use activation::{Activation, ActivationLink, ActivationRequest, ActivationResponse};
 pub use decision::{Decision, DecisionAccepted, DecisionKind};
 pub use device::{

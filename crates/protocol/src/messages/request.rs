@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::origin::OriginBinding;
 use crate::{ProtocolError, SignedObject};
 
 /// What is being approved; decides the notification's generic wording.
@@ -103,6 +104,16 @@ pub struct ApprovalRequest {
     pub context: RequestContext,
     pub code_length: u8,
     pub user_verification: UserVerification,
+    /// Whether an approval must come with a browser hand-off from one of
+    /// `rp_origins` (PROTOCOL.md §7.3). Absent in requests of older servers: `off`
+    /// is what they meant, but they never sent it, so a missing member reads as the
+    /// default and `rp_origins` is then empty, which binds nothing.
+    #[serde(default)]
+    pub origin_binding: OriginBinding,
+    /// The relying party's registered web origins when the request was made, in
+    /// their ASCII serialisation: the only origins a hand-off may verify.
+    #[serde(default)]
+    pub rp_origins: Vec<String>,
 }
 
 impl SignedObject for ApprovalRequest {

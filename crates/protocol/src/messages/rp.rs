@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::messages::device::UvKind;
 use crate::messages::request::{Amount, RequestContext, RequestKind, UserVerification};
+use crate::origin::OriginBinding;
 use crate::{Envelope, SignatureEntry, SignedObject};
 
 /// `POST /v1/rp/requests` body.
@@ -32,6 +33,9 @@ pub struct CreateRequest {
     /// Where to POST the signed result once the request is final.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
+    /// Default `preferred`; `required` needs the RP to have registered origins.
+    #[serde(default)]
+    pub origin_binding: OriginBinding,
 }
 
 /// The answer to a create: the code to show the user on the login screen.
@@ -101,6 +105,18 @@ pub struct RpResult {
     /// The kind of user verification the server checked (approve only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_verification: Option<UvKind>,
+    /// The decision came with a hand-off from one of the RP's registered origins
+    /// (PROTOCOL.md §7.3). `false` for every result without one.
+    #[serde(default)]
+    pub origin_verified: bool,
+    /// The origin that handed the request off, as the device saw and signed it
+    /// (matching or not); absent when none did or the request's binding was `off`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// A hand-off from an origin that is not the RP's reached the user's device for
+    /// this request: someone may have relayed the sign-in through a lookalike site.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub suspected_phishing: bool,
 }
 
 impl SignedObject for RpResult {

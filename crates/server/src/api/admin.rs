@@ -143,6 +143,10 @@ pub struct NewRpBody {
     rp_id: String,
     /// The name devices show for it (`rp_name` in approval requests).
     name: String,
+    /// Its web origins, e.g. `https://shop.example` (scheme, host and port only),
+    /// signed into each of its approval requests (PROTOCOL.md §7.3).
+    #[serde(default)]
+    origins: Vec<String>,
 }
 
 /// Add a relying party
@@ -157,7 +161,7 @@ pub struct NewRpBody {
     request_body = NewRpBody,
     responses(
         (status = 201, description = "The relying party was added; keep `api_key`.", body = NewRp),
-        (status = 400, description = "`bad_request` (e.g. an id with unprintable characters), `malformed_json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`bad_request` (e.g. an id with unprintable characters, or an origin that is not scheme://host[:port]), `malformed_json`.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = ADMIN_401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = ADMIN_404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`rp_exists`.", body = Problem, content_type = "application/problem+json"),
@@ -172,7 +176,7 @@ pub async fn add_rp(
 ) -> ApiResult<(StatusCode, Json<NewRp>)> {
     Ok((
         StatusCode::CREATED,
-        Json(s.add_rp(&b.rp_id, &b.name, ADMIN).await?),
+        Json(s.add_rp(&b.rp_id, &b.name, &b.origins, ADMIN).await?),
     ))
 }
 
@@ -216,6 +220,42 @@ pub async fn remove_rp(
 ) -> ApiResult<StatusCode> {
     s.remove_rp(&rp, ADMIN).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PATCH /v1/admin/rps/{rp}` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RpUpdateBody {
+    /// The relying party's web origins, replacing the ones it had (`[]` removes
+    /// them all). Requests already made keep the origins they were signed with.
+    origins: Vec<String>,
+}
+
+/// Change a relying party's origins
+#[utoipa::path(
+    patch,
+    path = "/v1/admin/rps/{rp}",
+    operation_id = "admin_update_rp",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("rp" = String, Path, description = "The relying party's id.")),
+    request_body = RpUpdateBody,
+    responses(
+        (status = 200, description = "The relying party as it is now.", body = RpInfo),
+        (status = 400, description = "`bad_request` (e.g. `https://shop.example/login` is a page, not an origin), `malformed_json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = ADMIN_401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such relying party, or the admin API is not enabled.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`.", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn update_rp(
+    State(s): State<SharedService>,
+    _: Admin,
+    Path(rp): Path<String>,
+    JsonBody(b): JsonBody<RpUpdateBody>,
+) -> ApiResult<Json<RpInfo>> {
+    Ok(Json(s.set_rp_origins(&rp, &b.origins, ADMIN).await?))
 }
 
 /// `POST /v1/admin/activations` body.

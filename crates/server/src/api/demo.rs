@@ -9,7 +9,8 @@ use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use godkend_protocol::messages::{
-    CreateRequest, CreatedRequest, RequestContext, RequestKind, RequestStatus, UserVerification,
+    CreateRequest, CreatedRequest, OriginBinding, RequestContext, RequestKind, RequestStatus,
+    UserVerification,
 };
 use godkend_protocol::{ErrorCode, Problem};
 use serde::Deserialize;
@@ -70,14 +71,14 @@ fn is_own_host(host: &str, public_url: &url::Url) -> bool {
             .is_some_and(|own| own.eq_ignore_ascii_case(name))
 }
 
+/// The page's own scripts and /godkend.js; fetches to this server and to the app's
+/// hand-off ports on loopback (PROTOCOL.md §7.3), nowhere else.
+const DEMO_CSP: &str = "default-src 'self'; style-src 'unsafe-inline'; \
+     script-src 'self' 'unsafe-inline'; connect-src 'self' http://127.0.0.1:47470 \
+     http://127.0.0.1:47471 http://127.0.0.1:47472";
+
 pub async fn page() -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
-        )],
-        Html(PAGE),
-    )
+    ([(header::CONTENT_SECURITY_POLICY, DEMO_CSP)], Html(PAGE))
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,6 +123,9 @@ pub async fn login(
         user_verification: UserVerification::Any,
         ttl_seconds: None,
         webhook_url: None,
+        // A hand-off from the demo page replaces the code; without one (no app
+        // listener, a refused prompt) the code still works.
+        origin_binding: OriginBinding::Preferred,
     };
     Ok((
         StatusCode::CREATED,

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod openapi;
 pub mod ops;
 pub mod rp;
+pub mod snippet;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -50,7 +51,7 @@ pub fn router(service: SharedService, demo: bool) -> Router {
         .route("/v1/admin/rps", get(admin::rps).post(admin::add_rp))
         .route(
             "/v1/admin/rps/{rp}",
-            axum::routing::delete(admin::remove_rp),
+            axum::routing::delete(admin::remove_rp).patch(admin::update_rp),
         )
         .route("/v1/admin/activations", post(admin::create_activation))
         .route("/v1/admin/devices", get(admin::devices))
@@ -63,7 +64,9 @@ pub fn router(service: SharedService, demo: bool) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         // Every route above is documented in openapi.rs (tests/api/openapi.rs checks it).
-        .route("/openapi.json", get(openapi::openapi_json));
+        .route("/openapi.json", get(openapi::openapi_json))
+        // The relying parties' browser snippet (PROTOCOL.md §7.3): a static file.
+        .route("/godkend.js", get(snippet::godkend_js));
     if demo {
         router = router.merge(
             Router::new()

@@ -7,8 +7,8 @@ use axum::Json;
 use axum::extract::State;
 use godkend_protocol::messages::{
     Activation, ApprovalRequest, CloseReason, Decision, DecisionKind, DeviceRequestHeader,
-    DeviceRevocation, DeviceStatus, EventKind, Heartbeat, KeyRotation, PinChange, RequestClosed,
-    RpResult, ServerInfo, UnlockChallenge, UnlockProof, UserVerificationKey, UvKind,
+    DeviceRevocation, DeviceStatus, EventKind, Heartbeat, KeyRotation, OriginBinding, PinChange,
+    RequestClosed, RpResult, ServerInfo, UnlockChallenge, UnlockProof, UserVerificationKey, UvKind,
 };
 use godkend_protocol::{Algorithm, Envelope, ErrorCode, Problem, SignatureEntry};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -73,6 +73,7 @@ on `code`.";
         admin::rps,
         admin::add_rp,
         admin::remove_rp,
+        admin::update_rp,
         admin::create_activation,
         admin::devices,
         admin::revoke_device,
@@ -89,6 +90,7 @@ on `code`.";
         ErrorCode,
         EventKind,
         ApprovalRequest,
+        OriginBinding,
         Decision,
         DecisionKind,
         DeviceStatus,

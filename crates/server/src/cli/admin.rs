@@ -3,6 +3,7 @@
 //! as the running server (SQLite in WAL mode or PostgreSQL); events they write (a
 //! revocation) reach devices through the server's event pump.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -130,17 +131,44 @@ async fn user(service: &Service, json: bool, command: &UserCommand) -> anyhow::R
 
 async fn rp(service: &Service, json: bool, command: &RpCommand) -> anyhow::Result<()> {
     match command {
-        RpCommand::Add { rp_id, name } => {
+        RpCommand::Add {
+            rp_id,
+            name,
+            origins,
+        } => {
             // An RP name is at most 80 characters; an id may have up to 128.
             let default_name: String = rp_id.chars().take(80).collect();
             let name = name.as_deref().unwrap_or(&default_name);
-            let added = service.add_rp(rp_id, name, ADMIN).await.map_err(plain)?;
+            let added = service
+                .add_rp(rp_id, name, origins, ADMIN)
+                .await
+                .map_err(plain)?;
             print(json, &added, |r| {
                 format!(
-                    "added relying party {} ({})\nAPI key (shown once, store it now): {}",
+                    "added relying party {} ({}){}\nAPI key (shown once, store it now): {}",
                     clean(&r.rp_id),
                     clean(&r.name),
+                    origins_text(&r.origins),
                     r.api_key
+                )
+            });
+        }
+        RpCommand::Update {
+            rp_id,
+            origins,
+            no_origins,
+        } => {
+            let none = Vec::new();
+            let origins = if *no_origins { &none } else { origins };
+            let rp = service
+                .set_rp_origins(rp_id, origins, ADMIN)
+                .await
+                .map_err(plain)?;
+            print(json, &rp, |r| {
+                format!(
+                    "relying party {}{}",
+                    clean(&r.rp_id),
+                    origins_text(&r.origins)
                 )
             });
         }
@@ -149,10 +177,16 @@ async fn rp(service: &Service, json: bool, command: &RpCommand) -> anyhow::Resul
             print(json, &rps, |rps| {
                 lines(rps, |r| {
                     format!(
-                        "{:<24} {:<32} {}",
+                        "{:<24} {:<32} {} {}",
                         clean(&r.rp_id),
                         clean(&r.name),
-                        time(r.created_at)
+                        time(r.created_at),
+                        r.origins
+                            .iter()
+                            .map(String::as_str)
+                            .map(clean)
+                            .collect::<Vec<_>>()
+                            .join(" ")
                     )
                 })
             });
@@ -165,6 +199,39 @@ async fn rp(service: &Service, json: bool, command: &RpCommand) -> anyhow::Resul
         }
     }
     Ok(())
+}
+
+/// ", origins a b" for a relying party's origins, or a note that it has none. An
+/// `http` origin other than loopback gets a warning: anyone on the network path can
+/// change such a page, so the browser's word for it is worth little.
+fn origins_text(origins: &[String]) -> String {
+    if origins.is_empty() {
+        return ", no origins: its requests cannot be origin-bound".into();
+    }
+    let mut text = format!(
+        ", origins {}",
+        origins
+            .iter()
+            .map(String::as_str)
+            .map(clean)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    for origin in origins {
+        let loopback = url::Url::parse(origin)
+            .ok()
+            .and_then(|u| u.host_str().map(godkend_protocol::rules::is_loopback_host))
+            .unwrap_or(false);
+        if origin.starts_with("http:") && !loopback {
+            let _ = write!(
+                text,
+                "\nwarning: {} is plain http: a network attacker can change that page, so a \
+                 hand-off from it proves little; use https",
+                clean(origin)
+            );
+        }
+    }
+    text
 }
 
 async fn activation(service: &Service, json: bool, user: &str) -> anyhow::Result<()> {

@@ -82,6 +82,25 @@ pub enum RpCommand {
         /// to the first 80 characters of the id).
         #[arg(long)]
         name: Option<String>,
+        /// A web origin of its login page, e.g. https://shop.example (scheme, host
+        /// and port only); repeat for several. Signed into each approval request, so
+        /// that a hand-off from the user's browser can vouch for it.
+        #[arg(long = "origin", value_name = "ORIGIN")]
+        origins: Vec<String>,
+    },
+    /// Change a relying party's web origins (the new list replaces the old).
+    Update {
+        rp_id: String,
+        /// A web origin, e.g. https://shop.example; repeat for several.
+        #[arg(
+            long = "origin",
+            value_name = "ORIGIN",
+            required_unless_present = "no_origins"
+        )]
+        origins: Vec<String>,
+        /// Remove every origin (origin-bound requests then need the typed code).
+        #[arg(long, conflicts_with = "origins")]
+        no_origins: bool,
     },
     /// List relying parties.
     List,

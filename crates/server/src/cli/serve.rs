@@ -212,7 +212,7 @@ pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Resu
     service.settings.allow_software_uv = args.allow_software_uv;
     let service = Arc::new(service);
     if args.demo {
-        ensure_demo_rp(&service).await?;
+        ensure_demo_rp(&service, args.listen.port()).await?;
     }
 
     let tls = match (&args.tls_cert, &args.tls_key) {
@@ -325,15 +325,30 @@ async fn run_upkeep(service: Arc<Service>, mut stop: tokio::sync::watch::Receive
 }
 
 /// Makes sure the built-in demo relying party exists. Its API key is random and
-/// never shown: the demo page calls the service directly.
-async fn ensure_demo_rp(service: &Service) -> anyhow::Result<()> {
+/// never shown: the demo page calls the service directly. Its origins are where this
+/// server serves the demo page: the public URL's origin and the loopback names on
+/// the listening port, so a hand-off from the demo page verifies.
+async fn ensure_demo_rp(service: &Service, port: u16) -> anyhow::Result<()> {
     let key = crate::service::random_id("");
     let hash = crate::service::api_key_hash(&key);
+    let origins = demo_origins(&service.settings.public_url, port)?;
+    let origins = serde_json::to_string(&origins)?;
+    let demo = crate::api::demo::DEMO_RP;
     service
         .store
-        .add_rp(crate::api::demo::DEMO_RP, "Godkend Demo", &hash, now())
+        .add_rp(demo, "Godkend Demo", &hash, &origins, now())
         .await?;
+    service.store.set_rp_origins(demo, &origins).await?;
     Ok(())
+}
+
+/// The demo page's origins (see `ensure_demo_rp`).
+fn demo_origins(public_url: &url::Url, port: u16) -> anyhow::Result<Vec<String>> {
+    let mut texts = vec![public_url.origin().ascii_serialization()];
+    for host in ["127.0.0.1", "localhost", "[::1]"] {
+        texts.push(format!("http://{host}:{port}"));
+    }
+    godkend_protocol::origin::normalise_origins(&texts).map_err(anyhow::Error::msg)
 }
 
 async fn shutdown_signal() {

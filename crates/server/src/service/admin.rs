@@ -22,6 +22,19 @@ pub struct RpInfo {
     pub rp_id: String,
     pub name: String,
     pub created_at: i64,
+    /// Its web origins (ASCII serialisation), signed into each of its requests.
+    pub origins: Vec<String>,
+}
+
+impl From<crate::store::RpRow> for RpInfo {
+    fn from(r: crate::store::RpRow) -> Self {
+        RpInfo {
+            origins: r.origins(),
+            rp_id: r.id,
+            name: r.name,
+            created_at: r.created_at,
+        }
+    }
 }
 
 /// A new relying party with its API key, shown once.
@@ -30,6 +43,7 @@ pub struct NewRp {
     pub rp_id: String,
     pub name: String,
     pub api_key: String,
+    pub origins: Vec<String>,
 }
 
 /// A device as listed for an administrator.
@@ -52,6 +66,14 @@ pub struct Revoked {
     /// `false` when the device was already revoked or blocked.
     pub changed: bool,
     pub status_before: String,
+}
+
+/// A relying party's origins as stored: each in its ASCII serialisation, no
+/// duplicates; anything that is not an origin is refused with the reason.
+fn checked_origins(origins: &[String]) -> Result<Vec<String>, Box<Problem>> {
+    godkend_protocol::origin::normalise_origins(origins).map_err(|why| {
+        Box::new(Problem::new(ErrorCode::BadRequest, "invalid origin").with_detail(why))
+    })
 }
 
 /// SHA-256 of an API key, as stored: a stolen database holds no usable key.
@@ -123,6 +145,7 @@ impl Service {
         &self,
         rp_id: &str,
         name: &str,
+        origins: &[String],
         actor: &str,
     ) -> Result<NewRp, ServiceError> {
         ids::check_rp(rp_id)?;
@@ -131,10 +154,17 @@ impl Service {
                 Problem::new(ErrorCode::BadRequest, "the name must be 1 to 80 characters").into(),
             );
         }
+        let origins = checked_origins(origins)?;
         let api_key = format!("gk_{}", random_id(""));
         if !self
             .store
-            .add_rp(rp_id, name, &api_key_hash(&api_key), now())
+            .add_rp(
+                rp_id,
+                name,
+                &api_key_hash(&api_key),
+                &serde_json::to_string(&origins)?,
+                now(),
+            )
             .await?
         {
             return Err(Problem::new(
@@ -144,13 +174,45 @@ impl Service {
             .into());
         }
         self.store
-            .audit(&AuditEntry::new(AuditEvent::RpAdded, actor, now()).detail(rp_id))
+            .audit(
+                &AuditEntry::new(AuditEvent::RpAdded, actor, now())
+                    .detail(format!("{rp_id} origins {}", origins.join(" "))),
+            )
             .await?;
         Ok(NewRp {
             rp_id: rp_id.into(),
             name: name.into(),
             api_key,
+            origins,
         })
+    }
+
+    /// Replaces a relying party's web origins. Pending requests keep the origins
+    /// they were signed with; new ones get these.
+    pub async fn set_rp_origins(
+        &self,
+        rp_id: &str,
+        origins: &[String],
+        actor: &str,
+    ) -> Result<RpInfo, ServiceError> {
+        ids::check_rp(rp_id)?;
+        let origins = checked_origins(origins)?;
+        let not_found = || Problem::new(ErrorCode::NotFound, format!("no relying party `{rp_id}`"));
+        if !self
+            .store
+            .set_rp_origins(rp_id, &serde_json::to_string(&origins)?)
+            .await?
+        {
+            return Err(not_found().into());
+        }
+        self.store
+            .audit(
+                &AuditEntry::new(AuditEvent::RpOriginsChanged, actor, now())
+                    .detail(format!("{rp_id} origins {}", origins.join(" "))),
+            )
+            .await?;
+        let row = self.store.rp(rp_id).await?.ok_or_else(not_found)?;
+        Ok(row.into())
     }
 
     pub async fn list_rps(&self) -> Result<Vec<RpInfo>, ServiceError> {
@@ -159,11 +221,7 @@ impl Service {
             .rps()
             .await?
             .into_iter()
-            .map(|r| RpInfo {
-                rp_id: r.id,
-                name: r.name,
-                created_at: r.created_at,
-            })
+            .map(RpInfo::from)
             .collect())
     }
 

@@ -2,9 +2,10 @@
 //! and the relying party's view of the result.
 
 use godkend_protocol::messages::{
-    ApprovalRequest, CloseReason, CreateRequest, CreatedRequest, EventKind, RequestClosed,
-    RequestState, RequestStatus, RpResult,
+    ApprovalRequest, CloseReason, CreateRequest, CreatedRequest, EventKind, OriginBinding,
+    RequestClosed, RequestState, RequestStatus, RpResult,
 };
+use godkend_protocol::rules::OriginVerdict;
 use godkend_protocol::{Envelope, ErrorCode, Problem, rules};
 use rand::RngExt as _;
 use sqlx::AnyConnection;
@@ -61,6 +62,57 @@ fn check_create(
     Ok((code_length, ttl))
 }
 
+/// The origins signed into a new request of `rp`: its registered ones, none under
+/// `off`. `required` without any is refused: no hand-off could ever verify it.
+fn signed_origins(rp: &RpRow, binding: OriginBinding) -> Result<Vec<String>, Box<Problem>> {
+    let origins = rp.origins();
+    match binding {
+        OriginBinding::Off => Ok(Vec::new()),
+        OriginBinding::Required if origins.is_empty() => Err(Box::new(
+            Problem::new(
+                ErrorCode::BadRequest,
+                "origin_binding `required` needs the relying party's web origins",
+            )
+            .with_detail(format!(
+                "relying party `{}` has no origins registered; the operator adds them with \
+                 `godkend-server rp update {} --origin https://...`",
+                rp.id, rp.id
+            )),
+        )),
+        OriginBinding::Required | OriginBinding::Preferred => Ok(origins),
+    }
+}
+
+/// The approval request to sign for `body`, as `rp` asked for it.
+fn approval_request(
+    rp: &RpRow,
+    body: &CreateRequest,
+    code_length: u8,
+    ttl: u32,
+    rp_origins: Vec<String>,
+    now: i64,
+) -> ApprovalRequest {
+    ApprovalRequest {
+        iat: now,
+        exp: now + i64::from(ttl),
+        request_id: random_id("req_"),
+        nonce: random_id(""),
+        user: body.user.clone(),
+        rp_id: rp.id.clone(),
+        rp_name: rp.name.clone(),
+        kind: body.kind,
+        title: body.title.clone(),
+        message: body.message.clone(),
+        amount: body.amount.clone(),
+        payee: body.payee.clone(),
+        context: body.context.clone(),
+        code_length,
+        user_verification: body.user_verification,
+        origin_binding: body.origin_binding,
+        rp_origins,
+    }
+}
+
 fn random_digits(len: u8) -> String {
     let mut rng = rand::rng();
     (0..len)
@@ -77,26 +129,11 @@ impl Service {
     ) -> Result<CreatedRequest, ServiceError> {
         let (code_length, ttl) = check_create(body, &self.settings.webhooks)?;
         crate::ids::check_user(&body.user)?;
+        let rp_origins = signed_origins(rp, body.origin_binding)?;
         let now = now();
 
         let code = random_digits(code_length);
-        let request = ApprovalRequest {
-            iat: now,
-            exp: now + i64::from(ttl),
-            request_id: random_id("req_"),
-            nonce: random_id(""),
-            user: body.user.clone(),
-            rp_id: rp.id.clone(),
-            rp_name: rp.name.clone(),
-            kind: body.kind,
-            title: body.title.clone(),
-            message: body.message.clone(),
-            amount: body.amount.clone(),
-            payee: body.payee.clone(),
-            context: body.context.clone(),
-            code_length,
-            user_verification: body.user_verification,
-        };
+        let request = approval_request(rp, body, code_length, ttl, rp_origins, now);
         let envelope = self.seal(&request)?;
         let row = RequestRow {
             id: request.request_id.clone(),
@@ -114,6 +151,7 @@ impl Service {
             decision_hash: None,
             result: None,
             webhook_url: body.webhook_url.clone(),
+            phishing_origin: None,
         };
 
         let mut tx = self.store.begin().await?;
@@ -277,7 +315,10 @@ impl Service {
         Ok(events)
     }
 
-    /// The signed result for the relying party.
+    /// The signed result for the relying party. Says whether the browser vouched for
+    /// the relying party's origin, which origin handed the request off (as the
+    /// device signed it, or as an earlier decision reported it), and whether one
+    /// that is not the relying party's did.
     pub(crate) fn result_envelope(
         &self,
         row: &RequestRow,
@@ -297,6 +338,20 @@ impl Service {
             }
             None => (None, None, None, None),
         };
+        let seen = decision
+            .and_then(|(envelope, ..)| envelope.payload.get("origin"))
+            .and_then(serde_json::Value::as_str);
+        // The request as signed; the server wrote it, so it reads.
+        let verdict = Envelope::from_json(&row.envelope)
+            .and_then(|e| e.peek::<ApprovalRequest>())
+            .map_or(OriginVerdict::NotJudged, |request| {
+                rules::judge_origin(&request, seen)
+            });
+        let origin = match verdict {
+            OriginVerdict::Verified | OriginVerdict::Mismatch => seen.map(str::to_owned),
+            OriginVerdict::Absent | OriginVerdict::NotJudged => None,
+        }
+        .or_else(|| row.phishing_origin.clone());
         let result = RpResult {
             iat: now,
             request_id: row.id.clone(),
@@ -307,6 +362,9 @@ impl Service {
             device_signature,
             device_key,
             user_verification,
+            origin_verified: verdict == OriginVerdict::Verified,
+            origin,
+            suspected_phishing: row.phishing_origin.is_some(),
         };
         Ok(self.seal(&result)?.to_json()?)
     }

@@ -6,10 +6,11 @@
 //! answer is stored under the decision's hash, so a byte-identical resend gets the
 //! same answer and is never counted twice.
 
+use godkend_protocol::messages::OriginBinding;
 use godkend_protocol::messages::{
     ApprovalRequest, CloseReason, Decision, DecisionAccepted, DecisionKind, RequestState, UvKind,
 };
-use godkend_protocol::rules::{self, MAX_CODE_FAILURES};
+use godkend_protocol::rules::{self, MAX_CODE_FAILURES, OriginVerdict};
 use godkend_protocol::{Envelope, ErrorCode, Problem, PublicKey, b64, canonical};
 
 use super::second_factor::Accept;
@@ -141,24 +142,68 @@ impl Service {
         case: &Case<'_>,
     ) -> Result<Judged, ServiceError> {
         let now = now();
+        let verdict = rules::judge_origin(case.request, case.decision.origin.as_deref());
         // A decision on a request that is no longer pending is answered before any
         // PIN is looked at, so such an answer tells nothing about the PIN.
-        if let Some(problem) = precheck(case, now) {
+        if let Some(problem) = precheck(case, verdict, now) {
             return Ok(Judged::Rejected(problem, Vec::new()));
+        }
+        let mut row = case.row.clone();
+        if verdict == OriginVerdict::Mismatch {
+            let seen = case.decision.origin.as_deref().unwrap_or_default();
+            self.suspect_phishing(tx, case, seen, now).await?;
+            row.phishing_origin.get_or_insert_with(|| seen.to_owned());
         }
         let mut uv_kind = UvKind::Pin;
         if case.decision.decision == DecisionKind::Approve {
+            // Before the PIN and the code: a refusal here counts nothing.
+            if let Some(problem) = origin_refusal(case, verdict, &row) {
+                return Ok(Judged::Rejected(problem, Vec::new()));
+            }
             match self.verify_approval(tx, case, now).await? {
                 Ok(kind) => uv_kind = kind,
                 Err(rejected) => return Ok(rejected),
             }
         }
-        self.apply(tx, case, uv_kind, now).await
+        self.apply(tx, case, &row, uv_kind, now).await
+    }
+
+    /// A device reported a hand-off of this request from an origin that is not the
+    /// relying party's: kept on the request (its result will say so, and it can no
+    /// longer be approved) and in the audit log, in the transaction that judges it.
+    async fn suspect_phishing(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        case: &Case<'_>,
+        origin: &str,
+        now: i64,
+    ) -> Result<(), ServiceError> {
+        store::requests::mark_phishing(tx, &case.row.id, origin).await?;
+        let detail = format!(
+            "{} from rp {}: handed off from {origin}, not one of the rp's origins ({})",
+            case.row.id,
+            case.row.rp_id,
+            case.decision.decision.as_str()
+        );
+        store::audit::append(
+            tx,
+            &AuditEntry::by_device(AuditEvent::SuspectedPhishing, case.device, now)
+                .ip(case.ip.clone())
+                .detail(detail),
+        )
+        .await?;
+        tracing::warn!(
+            request = %case.row.id,
+            rp = %case.row.rp_id,
+            "suspected phishing: a hand-off from an origin that is not the relying party's"
+        );
+        Ok(())
     }
 
     /// The second factor (a wrong PIN counts toward the device's 5), the required
     /// user verification and the server's policy on `software` keys, then the typed
-    /// code (a wrong code counts toward the 3).
+    /// code (a wrong code counts toward the 3), unless the browser vouched for the
+    /// origin and no code was sent.
     async fn verify_approval(
         &self,
         tx: &mut sqlx::AnyConnection,
@@ -199,8 +244,10 @@ impl Service {
                 Vec::new(),
             )));
         }
-        let typed = case.decision.code.as_deref().unwrap_or("");
-        if !rules::codes_equal(typed, &case.row.code) {
+        // No code only with a verified origin (`precheck`); a code sent is checked.
+        if let Some(typed) = case.decision.code.as_deref()
+            && !rules::codes_equal(typed, &case.row.code)
+        {
             return Ok(Err(self.code_failed(tx, case.row, now).await?));
         }
         Ok(Ok(uv_kind))
@@ -212,10 +259,11 @@ impl Service {
         &self,
         tx: &mut sqlx::AnyConnection,
         case: &Case<'_>,
+        row: &RequestRow,
         uv_kind: UvKind,
         now: i64,
     ) -> Result<Judged, ServiceError> {
-        let (device, row, decision) = (case.device, case.row, case.decision);
+        let (device, decision) = (case.device, case.decision);
         let state = match decision.decision {
             DecisionKind::Approve => RequestState::Approved,
             DecisionKind::Deny => RequestState::Denied,
@@ -268,9 +316,14 @@ impl Service {
         store::audit::append(
             tx,
             &entry(AuditEvent::Decision).detail(format!(
-                "{} {}",
+                "{} {}{}",
                 row.id,
-                decision.decision.as_str()
+                decision.decision.as_str(),
+                match rules::judge_origin(case.request, decision.origin.as_deref()) {
+                    OriginVerdict::Verified => " origin-verified",
+                    OriginVerdict::Mismatch => " origin-mismatch",
+                    OriginVerdict::Absent | OriginVerdict::NotJudged => "",
+                }
             )),
         )
         .await?;
@@ -334,7 +387,7 @@ struct Case<'a> {
 
 /// The checks that need no keys: the request is still pending, the decision matches
 /// it and was signed over it, and the timing rule holds.
-fn precheck(case: &Case<'_>, now: i64) -> Option<Problem> {
+fn precheck(case: &Case<'_>, verdict: OriginVerdict, now: i64) -> Option<Problem> {
     let state = case.row.state();
     if state != RequestState::Pending {
         if case.row.decided_device_id.as_deref() == Some(case.device.id.as_str()) {
@@ -359,13 +412,22 @@ fn precheck(case: &Case<'_>, now: i64) -> Option<Problem> {
             .with_detail(why),
         );
     }
-    if !rules::decision_matches_request(case.decision, case.request) {
+    // An approval from a mismatched origin is refused as such (`origin_refusal`),
+    // whatever its code, so its code is not judged here.
+    let mismatched_approval =
+        case.decision.decision == DecisionKind::Approve && verdict == OriginVerdict::Mismatch;
+    if !rules::decision_names_request(case.decision, case.request)
+        || !(mismatched_approval || rules::decision_code_ok(case.decision, case.request))
+    {
         return Some(
             Problem::new(
                 ErrorCode::BadRequest,
                 "the decision does not match the request",
             )
-            .with_detail("request id, nonce or code format differ"),
+            .with_detail(
+                "request id, nonce or code format differ, or an approval without a code \
+                 lacks a hand-off from one of the relying party's origins",
+            ),
         );
     }
     if case.decision.request_hash != case.row.request_hash {
@@ -378,6 +440,33 @@ fn precheck(case: &Case<'_>, now: i64) -> Option<Problem> {
         return Some(Problem::new(
             ErrorCode::RequestExpired,
             "this request has expired",
+        ));
+    }
+    None
+}
+
+/// Why an approval is refused for its origin, before the PIN or the code is looked at
+/// (PROTOCOL.md §7.3): a hand-off from another origin, now or earlier (sticky), or
+/// none under `required`.
+fn origin_refusal(case: &Case<'_>, verdict: OriginVerdict, row: &RequestRow) -> Option<Problem> {
+    if let Some(seen) = &row.phishing_origin {
+        return Some(
+            Problem::new(
+                ErrorCode::OriginMismatch,
+                "this sign-in was started on a site that is not the relying party's; it \
+                 cannot be approved",
+            )
+            .with_detail(format!(
+                "handed off from {seen}, not from one of {}",
+                case.request.rp_origins.join(", ")
+            )),
+        );
+    }
+    if verdict == OriginVerdict::Absent && case.request.origin_binding == OriginBinding::Required {
+        return Some(Problem::new(
+            ErrorCode::OriginRequired,
+            "this request can only be approved after the relying party's page in your \
+             browser on this computer handed it to the app",
         ));
     }
     None

@@ -12,6 +12,7 @@ pub enum AuditEvent {
     UserRemoved,
     RpAdded,
     RpRemoved,
+    RpOriginsChanged,
     ActivationCreated,
     ActivationFailed,
     DeviceActivated,
@@ -24,6 +25,8 @@ pub enum AuditEvent {
     PinChanged,
     UvKeyChanged,
     InvalidSignature,
+    /// A device reported a hand-off from an origin that is not the RP's.
+    SuspectedPhishing,
 }
 
 impl AuditEvent {
@@ -33,6 +36,7 @@ impl AuditEvent {
             AuditEvent::UserRemoved => "user_removed",
             AuditEvent::RpAdded => "rp_added",
             AuditEvent::RpRemoved => "rp_removed",
+            AuditEvent::RpOriginsChanged => "rp_origins_changed",
             AuditEvent::ActivationCreated => "activation_created",
             AuditEvent::ActivationFailed => "activation_failed",
             AuditEvent::DeviceActivated => "device_activated",
@@ -45,6 +49,7 @@ impl AuditEvent {
             AuditEvent::PinChanged => "pin_changed",
             AuditEvent::UvKeyChanged => "uv_key_changed",
             AuditEvent::InvalidSignature => "invalid_signature",
+            AuditEvent::SuspectedPhishing => "suspected_phishing",
         }
     }
 }

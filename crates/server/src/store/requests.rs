@@ -25,6 +25,8 @@ pub struct RequestRow {
     /// The server-signed RP result envelope (JSON), once final.
     pub result: Option<String>,
     pub webhook_url: Option<String>,
+    /// The first origin, not the RP's, that a device reported for this request.
+    pub phishing_origin: Option<String>,
 }
 
 impl RequestRow {
@@ -34,7 +36,8 @@ impl RequestRow {
 }
 
 const COLUMNS: &str = "id, user_id, rp_id, envelope, request_hash, code, state, code_failures, \
-                       created_at, exp, decided_at, decided_device_id, decision_hash, result, webhook_url";
+                       created_at, exp, decided_at, decided_device_id, decision_hash, result, webhook_url, \
+                       phishing_origin";
 
 impl Store {
     pub async fn request(&self, id: &str) -> Result<Option<RequestRow>, StoreError> {
@@ -146,6 +149,23 @@ pub(crate) async fn finish_request(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Records that a device reported a hand-off of this request from `origin`, which is
+/// not the relying party's. The first such origin is kept.
+pub(crate) async fn mark_phishing(
+    conn: &mut AnyConnection,
+    id: &str,
+    origin: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE requests SET phishing_origin = COALESCE(phishing_origin, $1) WHERE id = $2",
+    )
+    .bind(origin)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Counts a wrong code; returns the new count.

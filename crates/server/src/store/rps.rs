@@ -1,4 +1,5 @@
-//! Relying parties and their API keys (stored as SHA-256 hashes only).
+//! Relying parties, their API keys (stored as SHA-256 hashes only) and their web
+//! origins (a JSON array, in ASCII serialisation).
 
 use super::{Store, StoreError};
 
@@ -7,54 +8,79 @@ pub struct RpRow {
     pub id: String,
     pub name: String,
     pub created_at: i64,
+    /// JSON array of origins, as `godkend_protocol::origin::normalise_origins` wrote
+    /// them.
+    pub origins: String,
 }
 
+impl RpRow {
+    /// The registered origins; a value this server did not write reads as none.
+    pub fn origins(&self) -> Vec<String> {
+        serde_json::from_str(&self.origins).unwrap_or_default()
+    }
+}
+
+const COLUMNS: &str = "id, name, created_at, origins";
+
 impl Store {
-    /// Adds a relying party; `false` if the id is taken.
+    /// Adds a relying party; `false` if the id is taken. `origins` is a JSON array.
     pub async fn add_rp(
         &self,
         id: &str,
         name: &str,
         key_hash: &str,
+        origins: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "INSERT INTO rps (id, name, api_key_hash, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO rps (id, name, api_key_hash, created_at, origins) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
         )
         .bind(id)
         .bind(name)
         .bind(key_hash)
         .bind(now)
+        .bind(origins)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
     }
 
+    /// Replaces a relying party's origins (a JSON array); `false` if there is no such
+    /// relying party. Requests made before keep the origins they were signed with.
+    pub async fn set_rp_origins(&self, id: &str, origins: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE rps SET origins = $1 WHERE id = $2")
+            .bind(origins)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn rp_by_key_hash(&self, key_hash: &str) -> Result<Option<RpRow>, StoreError> {
-        Ok(
-            sqlx::query_as("SELECT id, name, created_at FROM rps WHERE api_key_hash = $1")
-                .bind(key_hash)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM rps WHERE api_key_hash = $1"
+        )))
+        .bind(key_hash)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     pub async fn rp(&self, id: &str) -> Result<Option<RpRow>, StoreError> {
-        Ok(
-            sqlx::query_as("SELECT id, name, created_at FROM rps WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM rps WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     pub async fn rps(&self) -> Result<Vec<RpRow>, StoreError> {
-        Ok(
-            sqlx::query_as("SELECT id, name, created_at FROM rps ORDER BY id")
-                .fetch_all(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM rps ORDER BY id"
+        )))
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     pub async fn remove_rp(&self, id: &str) -> Result<bool, StoreError> {

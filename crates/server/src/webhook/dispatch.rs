@@ -195,6 +195,7 @@ mod tests {
                 decision_hash: None,
                 result: None,
                 webhook_url: Some(format!("https://{rp}.example/hook")),
+                phishing_origin: None,
             };
             insert_request(&mut tx, &row).await.unwrap();
             let finish = Finish {

@@ -1,6 +1,7 @@
 //! The demo page (`serve --demo`) in a real browser: headless Chromium driven through
 //! chromedriver signs in, shows the code, and follows the device's approval, its
-//! denial and the server's error. Screenshots go to `target/screenshots/`.
+//! denial and the server's error; it never takes a request from its address, and
+//! without an app to hand off to it keeps the typed code. Screenshots go to `target/screenshots/`.
 //!
 //! Needs the Debian packages `chromium` and `chromium-driver` (scripts/test.sh
 //! installs them); `GODKEND_CHROMIUM` and `GODKEND_CHROMEDRIVER` override the paths.
@@ -115,8 +116,8 @@ async fn demo_page_signs_in_with_approval_denial_and_error() {
     assert!(state.code.is_empty(), "no code for a failed sign-in");
     page.screenshot("demo-error").await;
 
-    // Following a request made elsewhere (scripts/demo.sh makes one, then opens the
-    // page on it): the page shows its code and its result.
+    // The page never takes a request or its code from its address (PROTOCOL.md §7.3):
+    // a link naming someone else's pending request shows and hands off nothing.
     let created: serde_json::Value = server
         .http
         .post(format!("{}/demo/api/login", server.url))
@@ -139,29 +140,36 @@ async fn demo_page_signs_in_with_approval_denial_and_error() {
         ))
         .await
         .unwrap();
-    let state = page
-        .wait("the followed request", |s| {
-            s.status.as_deref() == Some("pending")
-        })
-        .await;
-    assert_eq!(state.code, code, "the page shows the request's code");
-    let request = device.pending_one().await;
-    assert_eq!(request.request.request_id, id);
-    device.approve(&request, code, PIN).await.unwrap();
-    page.wait("the followed approval", |s| {
-        s.status.as_deref() == Some("approved")
-    })
-    .await;
-    // A malformed code in the address is not shown: nothing is followed.
-    page.client
-        .goto(&format!(
-            "{}/demo?request={id}&code=<b>1</b>&exp={exp}",
-            server.url
-        ))
-        .await
-        .unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let state = page.state().await;
     assert!(state.code.is_empty() && state.status.is_none(), "{state:?}");
+    let fetches = page.fetches().await;
+    assert!(
+        !fetches
+            .iter()
+            .any(|f| f.path.contains(id) || f.path == "/v1/handoff"),
+        "the page followed or handed off the request in its address: {fetches:?}"
+    );
+    // Its own sign-in tries the hand-off (no app listens here) and still shows the
+    // code, the fallback.
+    let code = page.sign_in("alice").await;
+    assert_eq!(code.len(), 6);
+    let handed_off = until(
+        "the hand-off attempt",
+        async || {
+            page.client
+                .execute(
+                    "return document.getElementById('handoff').dataset.handedOff;",
+                    vec![],
+                )
+                .await
+                .unwrap()
+        },
+        |v| v != "pending",
+    )
+    .await;
+    assert_eq!(handed_off, "false");
+    page.screenshot("demo-no-hand-off").await;
 
     page.client.close().await.unwrap();
 }

@@ -98,6 +98,7 @@ fn sign_all(
                 decision: DecisionKind::Approve,
                 code: Some(code.to_owned()),
                 uv_kid: None,
+                origin: None,
             };
             let envelope =
                 Envelope::seal(&decision, &[device.client.key().signing_key(), &guess()]).unwrap();
