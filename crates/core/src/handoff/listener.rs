@@ -96,14 +96,11 @@ pub struct HandoffListener {
 impl HandoffListener {
     /// Binds the first free port of `config.ports` and serves until stopped.
     pub async fn start(config: HandoffConfig) -> Result<HandoffListener, HandoffError> {
-        if !peer::SUPPORTED && !config.allow_unchecked {
-            return Err(HandoffError::NoPeerCheck);
-        }
-        if let Sessions::Several(n) = sessions::active().await
-            && !config.allow_unchecked
-        {
-            return Err(HandoffError::SeveralSessions(n));
-        }
+        permitted(
+            peer::SUPPORTED,
+            sessions::active().await,
+            config.allow_unchecked,
+        )?;
         let listener = bind(&config.ports).await?;
         let port = listener
             .local_addr()
@@ -168,6 +165,25 @@ impl Drop for HandoffListener {
         // The accept task owns the connections' JoinSet, which aborts them as it drops.
         self.task.abort();
         tracing::info!(port = self.shared.port, "browser hand-off listener stopped");
+    }
+}
+
+/// Whether the hand-off may run: the peer-user check exists here and at most one
+/// graphical session is active, or the operator turned it on anyway.
+fn permitted(
+    peer_check: bool,
+    sessions: Sessions,
+    allow_unchecked: bool,
+) -> Result<(), HandoffError> {
+    if allow_unchecked {
+        return Ok(());
+    }
+    if !peer_check {
+        return Err(HandoffError::NoPeerCheck);
+    }
+    match sessions {
+        Sessions::Several(n) => Err(HandoffError::SeveralSessions(n)),
+        Sessions::One | Sessions::Unknown => Ok(()),
     }
 }
 
@@ -323,4 +339,34 @@ fn json(status: StatusCode, body: &serde_json::Value) -> Response<Full<Bytes>> {
 /// its method calls.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{HandoffError, Sessions, permitted};
+
+    #[test]
+    fn the_hand_off_runs_only_with_the_peer_check_and_one_session() {
+        assert!(permitted(true, Sessions::One, false).is_ok());
+        // Without logind (containers) the peer check alone decides.
+        assert!(permitted(true, Sessions::Unknown, false).is_ok());
+        assert!(matches!(
+            permitted(true, Sessions::Several(2), false),
+            Err(HandoffError::SeveralSessions(2))
+        ));
+        assert!(matches!(
+            permitted(false, Sessions::One, false),
+            Err(HandoffError::NoPeerCheck)
+        ));
+        assert!(matches!(
+            permitted(false, Sessions::Unknown, false),
+            Err(HandoffError::NoPeerCheck)
+        ));
+    }
+
+    #[test]
+    fn the_operator_may_turn_it_on_anyway() {
+        assert!(permitted(false, Sessions::Unknown, true).is_ok());
+        assert!(permitted(true, Sessions::Several(3), true).is_ok());
+    }
 }
