@@ -21,7 +21,10 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
-const CHROMIUM: &str = "chromium";
+/// The browser: `GODKEND_CHROMIUM` (as scripts/test.sh sets it), else `chromium`.
+fn chromium() -> String {
+    std::env::var("GODKEND_CHROMIUM").unwrap_or_else(|_| "chromium".to_owned())
+}
 
 /// Serves `page` for every request on a free loopback port, until the test ends.
 async fn serve_page(page: String) -> u16 {
@@ -59,7 +62,7 @@ fetch("http://127.0.0.1:{listener_port}/v1/handoff", {{ method: "POST", body: lo
 /// Chromium's DOM of `url` once its script ran.
 async fn dump_dom(url: &str) -> String {
     let profile = tempfile::tempdir().unwrap();
-    let run = tokio::process::Command::new(CHROMIUM)
+    let run = tokio::process::Command::new(chromium())
         .args([
             "--headless=new",
             "--no-sandbox",
@@ -82,7 +85,7 @@ async fn dump_dom(url: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_pages_hand_off_with_their_real_origin() {
-    if std::process::Command::new(CHROMIUM)
+    if std::process::Command::new(chromium())
         .arg("--version")
         .output()
         .is_err()
@@ -90,7 +93,7 @@ async fn chromium_pages_hand_off_with_their_real_origin() {
         eprintln!("!!!!!!!! SKIPPED: Chromium is not installed: no browser hand-off test !!!!!!!!");
         return;
     }
-    let version = std::process::Command::new(CHROMIUM)
+    let version = std::process::Command::new(chromium())
         .arg("--version")
         .output()
         .unwrap();

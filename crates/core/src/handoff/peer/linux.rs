@@ -63,6 +63,22 @@ mod tests {
     }
 
     #[test]
+    fn a_dual_stack_client_is_found_in_the_ipv6_table() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // An IPv6 socket reaching the IPv4 listener through a mapped address.
+        let Ok(_client) = TcpStream::connect(format!("[::ffff:127.0.0.1]:{port}")) else {
+            eprintln!(
+                "!!!!!!!! SKIPPED: no IPv6 here: the tcp6 path of the peer check is untested !!!!!!!!"
+            );
+            return;
+        };
+        let (server_side, peer) = listener.accept().unwrap();
+        assert!(peer.is_ipv4());
+        assert!(is_own_user(peer, server_side.local_addr().unwrap()).unwrap());
+    }
+
+    #[test]
     fn a_peer_that_is_gone_is_not_found() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let local = listener.local_addr().unwrap();
