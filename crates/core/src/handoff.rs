@@ -25,6 +25,20 @@
 //!   is known and the origin is one of its allowed origins. A hand-off that comes
 //!   before its request is held (202) without that header: the origin cannot be
 //!   judged yet, and answering it would tell any page that the app is here.
+//! - A taken hand-off is answered `{"status": ...}`: 200 `verified`, 403 `mismatch`,
+//!   409 `already_mismatched` (an allowed origin after a mismatch), 422 `unbound` (the
+//!   relying party registered no origins), 202 `held`, 429 `held_full`, 410
+//!   `not_pending` (decided, expired or superseded). A refusal is answered
+//!   `{"error": ..., "message": ...}`.
+//! - `godkend.js` should send the hand-off to every port, not stop at the first
+//!   answer: another local program may hold 47470 and answer in the app's place.
+//!
+//! # What the app does
+//! Start a [`HandoffListener`] when a device is activated (drop it when not);
+//! [`HandoffListener::open_request`] each verified request with its signed origins
+//! (it returns the state, early hand-offs applied), [`HandoffListener::close_request`]
+//! when the request is decided, expires or is superseded, and follow
+//! [`HandoffListener::subscribe`] for hand-offs that come while a request is shown.
 //!
 //! # Limits (see [`Limits`])
 //! At most 16 connections at once (more are closed at accept), each closed after 5 s
