@@ -144,7 +144,8 @@ impl HandoffListener {
         lock(&self.shared.book).open(request_id, allowed_origins, Instant::now())
     }
 
-    /// The request was decided, expired or superseded.
+    /// The request was decided, expired or superseded. Only then: its mark goes
+    /// with it, and the same id opened again would start unconfirmed.
     pub fn close_request(&self, request_id: &str) {
         lock(&self.shared.book).close(request_id);
     }
