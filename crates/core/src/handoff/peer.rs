@@ -4,21 +4,27 @@
 //! - Linux: the owner (uid) of the peer's socket, from `/proc/net/tcp` and
 //!   `/proc/net/tcp6` (the row whose local end is the peer's address and whose remote
 //!   end is the listener's), compared with this process's effective uid.
-//! - Windows (GetExtendedTcpTable's owning process, then its token's user) and macOS:
-//!   not yet. [`SUPPORTED`] is false there and the listener does not start unless the
-//!   operator turns the hand-off on without the check.
+//! - Windows: the process owning the peer's row of `GetExtendedTcpTable` (IPv4 and
+//!   IPv6 tables), then the user of that process's access token, compared with this
+//!   process's token user.
+//! - macOS and the rest: not yet. [`SUPPORTED`] is false there and the listener does
+//!   not start unless the operator turns the hand-off on without the check.
 
 use std::net::SocketAddr;
 
 #[cfg(target_os = "linux")]
 mod linux;
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(target_os = "linux", windows)))]
 mod unsupported;
+#[cfg(windows)]
+mod windows;
 
 #[cfg(target_os = "linux")]
 use linux as platform;
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(target_os = "linux", windows)))]
 use unsupported as platform;
+#[cfg(windows)]
+use windows as platform;
 
 /// Whether this platform can tell who owns a loopback peer socket.
 pub const SUPPORTED: bool = platform::SUPPORTED;
@@ -39,4 +45,10 @@ pub enum PeerError {
 /// threads.
 pub fn is_own_user(peer: SocketAddr, local: SocketAddr) -> Result<bool, PeerError> {
     platform::is_own_user(peer, local)
+}
+
+/// Equal socket addresses, an IPv4-mapped IPv6 address being its IPv4 address.
+#[cfg_attr(not(any(target_os = "linux", windows)), allow(dead_code))]
+fn same_end(a: SocketAddr, b: SocketAddr) -> bool {
+    a.ip().to_canonical() == b.ip().to_canonical() && a.port() == b.port()
 }

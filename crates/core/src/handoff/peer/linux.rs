@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 
 use procfs::net::TcpNetEntry;
 
-use super::PeerError;
+use super::{PeerError, same_end};
 
 pub(super) const SUPPORTED: bool = true;
 
@@ -29,20 +29,16 @@ pub(super) fn is_own_user(peer: SocketAddr, local: SocketAddr) -> Result<bool, P
 fn owner_of(peer: SocketAddr, local: SocketAddr, table: &[TcpNetEntry]) -> Option<u32> {
     table
         .iter()
-        .find(|row| same(row.local_address, peer) && same(row.remote_address, local))
+        .find(|row| same_end(row.local_address, peer) && same_end(row.remote_address, local))
         .map(|row| row.uid)
-}
-
-/// Equal addresses, an IPv4-mapped IPv6 address being its IPv4 address.
-fn same(a: SocketAddr, b: SocketAddr) -> bool {
-    a.ip().to_canonical() == b.ip().to_canonical() && a.port() == b.port()
 }
 
 #[cfg(test)]
 mod tests {
     use std::net::{SocketAddr, TcpListener, TcpStream};
 
-    use super::{is_own_user, same};
+    use super::is_own_user;
+    use crate::handoff::peer::same_end as same;
 
     #[test]
     fn mapped_addresses_are_their_ipv4_address() {

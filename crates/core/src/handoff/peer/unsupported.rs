@@ -1,4 +1,4 @@
-//! Platforms without a peer-owner check yet (Windows, macOS, the BSDs): the check
+//! Platforms without a peer-owner check yet (macOS, the BSDs): the check
 //! says so, and the hand-off stays off unless the operator turns it on.
 
 use std::net::SocketAddr;
