@@ -6,7 +6,7 @@
 
 use std::process::ExitCode;
 
-use godkend_core::handoff::{BindingState, HandoffConfig, HandoffListener, peer};
+use godkend_core::handoff::{BindingState, HandoffConfig, HandoffListener, peer, sessions};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
@@ -46,6 +46,7 @@ async fn main() -> ExitCode {
     let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
     let state = listener.state("req_probe");
     println!("peer check: {}", if peer::SUPPORTED { "yes" } else { "no" });
+    println!("sessions: {:?}", sessions::active().await);
     println!("hand-off: {status} {body}");
     println!("binding: {state:?}");
     if matches!(state, Some(BindingState::Verified(_))) {

@@ -50,10 +50,11 @@
 //! # Only the user's own browser counts
 //! Loopback TCP does not separate OS users, so a hand-off counts only when the peer
 //! socket is owned by the app's own OS user ([`peer`]). Linux reads the owner from
-//! `/proc/net/tcp{,6}`; Windows and macOS have no check yet, so there the listener
-//! does not start unless the operator turns the hand-off on without it
-//! ([`HandoffConfig::allow_unchecked`]). The same holds while more than one
-//! graphical session is active ([`sessions`]; Linux asks logind).
+//! `/proc/net/tcp{,6}`; Windows from `GetExtendedTcpTable`'s owning process and its
+//! token's user; macOS has no check yet, so there the listener does not start unless
+//! the operator turns the hand-off on without it ([`HandoffConfig::allow_unchecked`]).
+//! The same holds while more than one session is signed in ([`sessions`]: logind's
+//! graphical sessions on Linux, `WTSEnumerateSessionsW` on Windows).
 //!
 //! # Binding rules ([`binding`])
 //! A request is `Verified(origin)`, `Mismatch(origin)` or `Unconfirmed`. A mismatch

@@ -3,10 +3,11 @@
 //! on: another person's browser may be one switch away.
 //!
 //! Linux asks logind (`ListSessions`, then each session's `Class`, `Type` and
-//! `State`). Elsewhere, and where logind cannot be reached (containers), the answer is
-//! [`Sessions::Unknown`], which does not stop the hand-off: on Linux the peer check
-//! already refuses other users' sockets, and elsewhere the missing peer check
-//! stops it anyway. Windows (WTSEnumerateSessions) is a follow-up.
+//! `State`); Windows lists the signed-in sessions (`WTSEnumerateSessionsW`, active or
+//! disconnected). Elsewhere, and where logind cannot be reached (containers), the
+//! answer is [`Sessions::Unknown`], which does not stop the hand-off: the peer check
+//! already refuses other users' sockets, and where there is none it stops the
+//! hand-off anyway.
 
 /// What is known of the active graphical sessions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,12 +70,22 @@ pub async fn active() -> Sessions {
         .unwrap_or(Sessions::Unknown)
 }
 
+/// The signed-in sessions of this computer (`WTSEnumerateSessionsW`).
+#[cfg(windows)]
+#[allow(clippy::unused_async)] // the same signature on every platform
+pub async fn active() -> Sessions {
+    windows::active()
+}
+
 /// The active graphical sessions of this computer: not known here yet.
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(target_os = "linux", windows)))]
 #[allow(clippy::unused_async)] // the same signature on every platform
 pub async fn active() -> Sessions {
     Sessions::Unknown
 }
+
+#[cfg(windows)]
+mod windows;
 
 #[cfg(target_os = "linux")]
 pub mod logind {
