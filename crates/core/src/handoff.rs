@@ -6,7 +6,7 @@
 //!
 //! # The listener
 //! - Binds `127.0.0.1` (IPv4 loopback only) at [`PORTS`]: 47470, else 47471, else
-//!   47472. `godkend.js` tries them in that order.
+//!   47472. `godkend.js` sends each hand-off to all three (see below).
 //! - Answers only `POST /v1/handoff` with a `text/plain` body holding the request id
 //!   (a CORS-simple request: the browser sends it without a preflight, so every
 //!   hand-off, genuine or not, reaches the app). Anything else gets a clear error and
