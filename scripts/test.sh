@@ -355,7 +355,11 @@ cross_check_target() {
 # ---------------------------------------------------------------------------
 # Windows Hello under Wine: Wine has no Windows Hello, so the Windows build of the
 # uv_probe example must answer "not available" (and exit 0) instead of crashing or
-# hanging. Rust's std imports bcryptprimitives.dll!ProcessPrng, which Debian's Wine 8
+# hanging. In the same prefix the handoff_probe example hands off to its own browser
+# hand-off listener: the Windows peer check (GetExtendedTcpTable, the owning process's
+# token user) must find the connection as this user's (Wine runs every process as one
+# user, so only the positive case can be checked there).
+# Rust's std imports bcryptprimitives.dll!ProcessPrng, which Debian's Wine 8
 # lacks: a test-only shim DLL is built with MinGW and put into a private Wine prefix
 # under the target dir (notes: windows-under-wine.md). Skipped loudly where the
 # Windows target, MinGW or Wine cannot be had.
@@ -381,7 +385,7 @@ wine_hello_check() {
     fi
     local dir
     dir="$(cargo_target_dir)/wine-uv"
-    cargo build -p godkend-core --locked --target "$target" --example uv_probe
+    cargo build -p godkend-core --locked --target "$target" --example uv_probe --example handoff_probe
     local prefix=$dir/prefix
     local shim=$prefix/drive_c/windows/system32/bcryptprimitives.dll
     if [ ! -s "$shim" ]; then
@@ -405,11 +409,19 @@ wine_hello_check() {
         "Windows Hello: not available"*) ;;
         *) die "under Wine the Windows Hello backend must say 'not available'" ;;
     esac
+    # The browser hand-off's peer check (GetExtendedTcpTable, then the owning
+    # process's token user): a hand-off from this process must be found as its own.
+    exe="$(cargo_target_dir)/$target/debug/examples/handoff_probe.exe"
+    rc=0
+    out=$(WINEPREFIX=$prefix WINEDEBUG=-all timeout 60 "$WINE" "$exe" 2>&1) || rc=$?
+    WINEPREFIX=$prefix "${WINE%/*}/wineserver64" -k 2>/dev/null || true
+    info "handoff_probe.exe under Wine (exit $rc): $out"
+    [ "$rc" -eq 0 ] || die "handoff_probe.exe under Wine exited with $rc: the Windows peer check did not verify this process's own hand-off"
 }
 
 wine_skip() {
     warn "=================================================================="
-    warn "NOT CHECKED: Windows Hello under Wine. $1."
+    warn "NOT CHECKED: Windows Hello and the hand-off peer check under Wine. $1."
     warn "=================================================================="
 }
 
@@ -518,7 +530,7 @@ run_step "cargo fmt --check" cargo fmt --all -- --check
 run_step "actionlint (GitHub workflows)" lint_workflows
 run_step "cargo clippy -D warnings" cargo clippy --workspace --all-targets --locked -- -D warnings
 run_step "cargo check (Windows, macOS)" cross_target_checks
-run_step "Windows Hello under Wine" wine_hello_check
+run_step "Windows Hello and the hand-off peer check under Wine" wine_hello_check
 run_step "start test services" start_services
 run_step "cargo test" cargo test --workspace --locked ${cargo_test_args[@]+"${cargo_test_args[@]}"}
 # The GTK tray variant: its lints, and the desktop end-to-end test with it (after the

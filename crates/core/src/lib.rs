@@ -13,6 +13,7 @@ pub mod decision;
 pub mod device;
 pub mod error;
 pub mod files;
+pub mod handoff;
 pub mod history;
 pub mod inbox;
 pub mod keys;

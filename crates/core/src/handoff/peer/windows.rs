@@ -1,0 +1,205 @@
+//! Windows: the process that owns the peer's connection, from `GetExtendedTcpTable`
+//! (the row whose local end is the peer and remote end the listener; the IPv6 table
+//! too, for a dual-stack client), then the user of that process's access token,
+//! compared with this process's. A process that cannot be opened (another account's
+//! elevated one) is not this user's.
+#![allow(
+    unsafe_code,
+    reason = "Win32 calls for the TCP table and the owning process's token"
+)]
+
+use std::io;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::windows::io::{AsRawHandle as _, FromRawHandle as _, OwnedHandle};
+
+use windows_sys::Win32::Foundation::{ERROR_INSUFFICIENT_BUFFER, HANDLE, NO_ERROR};
+use windows_sys::Win32::NetworkManagement::IpHelper::{
+    GetExtendedTcpTable, MIB_TCP6ROW_OWNER_PID, MIB_TCPROW_OWNER_PID,
+    TCP_TABLE_OWNER_PID_CONNECTIONS,
+};
+use windows_sys::Win32::Networking::WinSock::{AF_INET, AF_INET6};
+use windows_sys::Win32::Security::{
+    EqualSid, GetTokenInformation, PSID, TOKEN_QUERY, TOKEN_USER, TokenUser,
+};
+use windows_sys::Win32::System::Threading::{
+    GetCurrentProcess, OpenProcess, OpenProcessToken, PROCESS_QUERY_LIMITED_INFORMATION,
+};
+
+use super::{PeerError, same_end};
+
+pub(super) const SUPPORTED: bool = true;
+
+pub(super) fn is_own_user(peer: SocketAddr, local: SocketAddr) -> Result<bool, PeerError> {
+    let pid = owning_pid(peer, local)?;
+    let me = ProcessUser::of_this_process().map_err(|e| PeerError::Table(e.to_string()))?;
+    match ProcessUser::of_process(pid) {
+        Ok(owner) => Ok(owner.is(&me)),
+        Err(_) => Ok(false),
+    }
+}
+
+/// The pid owning the connection from `peer` to `local`.
+fn owning_pid(peer: SocketAddr, local: SocketAddr) -> Result<u32, PeerError> {
+    let v4 = tcp_table(AF_INET)?;
+    // SAFETY: filled by GetExtendedTcpTable for AF_INET with an OWNER_PID class.
+    let v4_rows = unsafe { rows::<MIB_TCPROW_OWNER_PID>(&v4) };
+    let found = v4_rows.iter().find(|row| {
+        let row_local = SocketAddr::from((ipv4(row.dwLocalAddr), port(row.dwLocalPort)));
+        let row_remote = SocketAddr::from((ipv4(row.dwRemoteAddr), port(row.dwRemotePort)));
+        same_end(row_local, peer) && same_end(row_remote, local)
+    });
+    if let Some(row) = found {
+        return Ok(row.dwOwningPid);
+    }
+    let v6 = tcp_table(AF_INET6)?;
+    // SAFETY: filled by GetExtendedTcpTable for AF_INET6 with an OWNER_PID class.
+    let rows = unsafe { rows::<MIB_TCP6ROW_OWNER_PID>(&v6) };
+    rows.iter()
+        .find(|row| {
+            let row_local =
+                SocketAddr::from((Ipv6Addr::from(row.ucLocalAddr), port(row.dwLocalPort)));
+            let row_remote =
+                SocketAddr::from((Ipv6Addr::from(row.ucRemoteAddr), port(row.dwRemotePort)));
+            same_end(row_local, peer) && same_end(row_remote, local)
+        })
+        .map(|row| row.dwOwningPid)
+        .ok_or(PeerError::NotFound)
+}
+
+/// An IPv4 address as the table holds it: in network byte order in memory.
+fn ipv4(addr: u32) -> Ipv4Addr {
+    Ipv4Addr::from(addr.to_ne_bytes())
+}
+
+/// A port as the table holds it: the first two bytes in memory, network byte order.
+fn port(port: u32) -> u16 {
+    let [high, low, _, _] = port.to_ne_bytes();
+    u16::from_be_bytes([high, low])
+}
+
+/// The connections table of `family`, with owning pids, in an 8-aligned buffer. The
+/// table can grow between asking its size and reading it: asked again then.
+fn tcp_table(family: u16) -> Result<Vec<u64>, PeerError> {
+    let mut size = 0u32;
+    for _ in 0..4 {
+        let mut buffer = vec![0u64; (size as usize).div_ceil(8).max(1)];
+        let mut asked = u32::try_from(buffer.len() * 8).unwrap_or(u32::MAX);
+        // SAFETY: `buffer` holds `asked` bytes; the call writes at most that many and
+        // sets `asked` to the size it needs when that is more.
+        let result = unsafe {
+            GetExtendedTcpTable(
+                buffer.as_mut_ptr().cast(),
+                &raw mut asked,
+                0,
+                u32::from(family),
+                TCP_TABLE_OWNER_PID_CONNECTIONS,
+                0,
+            )
+        };
+        match result {
+            NO_ERROR => return Ok(buffer),
+            ERROR_INSUFFICIENT_BUFFER => size = asked.saturating_add(1024),
+            error => {
+                let error = io::Error::from_raw_os_error(i32::try_from(error).unwrap_or(i32::MAX));
+                return Err(PeerError::Table(error.to_string()));
+            }
+        }
+    }
+    Err(PeerError::Table(
+        "the connections table kept growing".to_owned(),
+    ))
+}
+
+/// The rows of a table `GetExtendedTcpTable` wrote into `buffer`: a u32 count, then
+/// the rows from byte 4 (they are 4-aligned).
+///
+/// # Safety
+/// `buffer` must hold a table of `R` rows written by `GetExtendedTcpTable`.
+unsafe fn rows<R>(buffer: &[u64]) -> &[R] {
+    const { assert!(align_of::<R>() <= 4) };
+    let bytes = buffer.len() * 8;
+    // SAFETY: the buffer is at least 8 bytes long and starts with the count.
+    let count = unsafe { buffer.as_ptr().cast::<u32>().read() } as usize;
+    let count = count.min(bytes.saturating_sub(4) / size_of::<R>());
+    // SAFETY: `count` rows of `R` fit after the count, at a 4-aligned offset of an
+    // 8-aligned buffer; they live as long as `buffer`.
+    unsafe { std::slice::from_raw_parts(buffer.as_ptr().cast::<u8>().add(4).cast::<R>(), count) }
+}
+
+/// The user a process runs as: a TOKEN_USER from its access token. (The app's
+/// single-instance pipe check, src/instance/windows.rs, does the same: one of the two
+/// should use the other.)
+struct ProcessUser {
+    /// u64 for the alignment TOKEN_USER needs.
+    buffer: Vec<u64>,
+}
+
+impl ProcessUser {
+    fn of_this_process() -> io::Result<Self> {
+        // SAFETY: GetCurrentProcess returns a pseudo handle that needs no closing.
+        Self::of_handle(unsafe { GetCurrentProcess() })
+    }
+
+    fn of_process(pid: u32) -> io::Result<Self> {
+        // SAFETY: plain call; a null result is an error, checked below.
+        let process = unsafe { OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid) };
+        if process.is_null() {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: OpenProcess succeeded, so the handle is open and now ours to close.
+        let process = unsafe { OwnedHandle::from_raw_handle(process) };
+        Self::of_handle(process.as_raw_handle())
+    }
+
+    fn of_handle(process: HANDLE) -> io::Result<Self> {
+        let mut token: HANDLE = std::ptr::null_mut();
+        // SAFETY: `process` is a process handle with query rights; `token` is a valid
+        // place for the result.
+        if unsafe { OpenProcessToken(process, TOKEN_QUERY, &raw mut token) } == 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: OpenProcessToken succeeded, so the handle is open and ours to close.
+        let token = unsafe { OwnedHandle::from_raw_handle(token) };
+        let mut needed = 0u32;
+        // SAFETY: a null buffer of length 0 only asks for the length needed; the call
+        // "fails" with ERROR_INSUFFICIENT_BUFFER by design.
+        unsafe {
+            GetTokenInformation(
+                token.as_raw_handle(),
+                TokenUser,
+                std::ptr::null_mut(),
+                0,
+                &raw mut needed,
+            )
+        };
+        if needed == 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let mut buffer = vec![0u64; (needed as usize).div_ceil(8)];
+        // SAFETY: `buffer` holds at least `needed` bytes, aligned for TOKEN_USER.
+        let filled = unsafe {
+            GetTokenInformation(
+                token.as_raw_handle(),
+                TokenUser,
+                buffer.as_mut_ptr().cast(),
+                needed,
+                &raw mut needed,
+            )
+        };
+        if filled == 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(ProcessUser { buffer })
+    }
+
+    fn sid(&self) -> PSID {
+        // SAFETY: GetTokenInformation filled the buffer with a TOKEN_USER whose SID
+        // points into the same buffer, which lives as long as `self`.
+        unsafe { (*self.buffer.as_ptr().cast::<TOKEN_USER>()).User.Sid }
+    }
+
+    fn is(&self, other: &ProcessUser) -> bool {
+        // SAFETY: both SIDs are valid for the lifetime of their buffers.
+        unsafe { EqualSid(self.sid(), other.sid()) != 0 }
+    }
+}
