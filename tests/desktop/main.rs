@@ -22,7 +22,7 @@ use godkend_protocol::messages::RequestState;
 
 use crate::desktop::{
     App, TrayMenu, keys, notification_button, notifications_displayed, notifications_shown,
-    screenshot, type_text, wait_for, window,
+    screenshot, type_text, wait_for, window, window_size,
 };
 use crate::server::Server;
 
@@ -65,6 +65,11 @@ async fn a_person_activates_approves_denies_reports_locks_and_quits() {
     // No settings before activation.
     tray.expect("Settings", false);
     let win = window();
+    // The screen is 800 px tall: the 760 px window shrinks to leave room for panels.
+    app.wait_seen("size=Size { width: 560.0, height: 680.0 }", 10);
+    wait_for("the window to fit the 800 px screen", 10, || {
+        (window_size(&win) == (560, 680)).then_some(())
+    });
     screenshot("welcome");
 
     step("activate by typing the link and the PIN twice");
