@@ -4,6 +4,7 @@
 //!
 //! One test, in the order a person lives it, because the steps build on each other
 //! (activation, then requests, then locking) and share one display and one keyring.
+//! (scale.rs: the window at 200 %, on a display of its own and without the bus.)
 
 #![allow(
     clippy::expect_used,
@@ -12,6 +13,7 @@
 )]
 
 mod desktop;
+mod scale;
 #[allow(dead_code, reason = "other tests start the server without options")]
 mod server;
 #[allow(dead_code, reason = "godkend-core's fprintd tests use the rest of it")]
