@@ -178,6 +178,8 @@ pub enum Message {
     /// What the user did with a request's notification, if anything.
     Notification(Option<notification::Action>),
     WindowOpened(window::Id),
+    /// The logical size of the monitor the window opened on, when the OS tells.
+    MonitorMeasured(window::Id, Option<Size>),
     WindowClosed(window::Id),
     /// The OS session locked, or the computer sleeps or woke up.
     OsSession(OsSessionEvent),
@@ -271,6 +273,7 @@ impl App {
             // The auto-lock ran in `update_at`: its tick only wakes the app for it.
             Message::SessionTick | Message::Notification(None) => Task::none(),
             Message::WindowOpened(id) => self.window_opened(id),
+            Message::MonitorMeasured(id, monitor) => Self::fit_window(id, monitor),
             Message::WindowClosed(id) => self.window_closed(id),
             Message::OsSession(event) => self.os_session(event),
             Message::BiometricsLoaded(loaded) => self.biometrics_loaded(loaded),

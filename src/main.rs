@@ -9,6 +9,7 @@
 mod app;
 mod clock;
 mod device;
+mod format;
 mod i18n;
 mod instance;
 mod notification;

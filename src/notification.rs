@@ -394,7 +394,10 @@ mod tests {
                     "Hidden message",
                     "4242",
                     "1250",
+                    "1.250",
+                    "1,250",
                     "DKK",
+                    "kr.",
                     "Payee Corp",
                 ] {
                     assert!(!text.contains(secret), "{lang} shows {secret:?}: {text}");

@@ -1,7 +1,9 @@
 //! The screenshot gallery: every screen, in English and Danish, light and dark, as
 //! PNGs in `target/screenshots/<screen>-<lang>-<theme>.png`, for a person to look
 //! at (cut-off text, contrast, long translations) and as a check that each screen
-//! draws and that the Danish pictures really are Danish.
+//! draws and that the Danish pictures really are Danish. The request and home
+//! screens are drawn again as a 1080p monitor at 200 % shows them
+//! (`<screen>-at-200-<lang>-<theme>.png`), where the window is shorter.
 //!
 //! `fl!` reads one process-wide language, and other tests in this binary check
 //! English text in parallel, so each language is drawn in a child process of its
@@ -17,7 +19,7 @@ use godkend_core::standing::Standing;
 use godkend_protocol::messages::DecisionKind;
 use godkend_protocol::{ErrorCode, Serial};
 use iced::widget::column;
-use iced::{Element, Theme};
+use iced::{Element, Size, Theme};
 use iced_test::Simulator;
 
 use super::{App, Message, Panel, Screen, WINDOW_SIZE};
@@ -124,12 +126,22 @@ fn draw_every_screen_in_the_chosen_language() {
     let camera = Camera {
         language: &language,
         scratch: &scratch,
+        size: WINDOW_SIZE,
+        label: "",
     };
     app_screens(&camera);
     home_screens(&camera);
     request_screens(&camera);
     panels(&camera);
     settings_panels(&camera);
+    // 1920 x 1080 pixels at 200 % is 960 x 540 logical: the window fits itself to that.
+    let at_200 = Camera {
+        size: super::windowing::fitted(WINDOW_SIZE, Size::new(960.0, 540.0)),
+        label: "-at-200",
+        ..camera
+    };
+    home_screens(&at_200);
+    request_screens(&at_200);
     std::fs::remove_dir_all(&scratch).expect("the scratch folder can be removed");
 }
 
@@ -137,15 +149,19 @@ fn draw_every_screen_in_the_chosen_language() {
 struct Camera<'a> {
     language: &'a str,
     scratch: &'a Path,
+    /// The window's logical size; iced_test draws it at twice that in pixels.
+    size: Size,
+    /// Follows the screen's name: what differs from the plain gallery.
+    label: &'a str,
 }
 
 impl Camera<'_> {
-    /// Saves `view` at the window's size, light and dark, as
-    /// `<screen>-<language>-<theme>.png`.
+    /// Saves `view` at the camera's window size, light and dark, as
+    /// `<screen><label>-<language>-<theme>.png`.
     fn shoot(&self, screen: &str, view: Element<'_, Message>) {
-        let mut ui = Simulator::with_size(iced::Settings::default(), WINDOW_SIZE, view);
+        let mut ui = Simulator::with_size(iced::Settings::default(), self.size, view);
         for (theme_name, theme) in [("light", Theme::Light), ("dark", Theme::Dark)] {
-            let stem = format!("{screen}-{}-{theme_name}", self.language);
+            let stem = format!("{screen}{}-{}-{theme_name}", self.label, self.language);
             let snapshot = ui
                 .snapshot(&theme)
                 .unwrap_or_else(|e| panic!("{stem} does not draw: {e}"));

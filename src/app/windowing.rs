@@ -10,6 +10,26 @@ use crate::screen::{home, request, unlock, welcome};
 use crate::widget::header::header;
 use crate::{fl, tray};
 
+/// The smallest the window may be made when the monitor has room for more.
+const MIN_SIZE: Size = Size::new(420.0, 480.0);
+
+/// Room the window leaves on its monitor for the desktop's panels and docks and its
+/// own title bar (logical pixels): GNOME's top bar and a dock, a Windows taskbar, the
+/// macOS menu bar and Dock all fit in it.
+const PANEL_ROOM: Size = Size::new(48.0, 120.0);
+
+/// The window's size on a monitor of `monitor` logical pixels (physical pixels over
+/// the scale factor): `preferred`, or less where the monitor leaves less room.
+pub(super) fn fitted(preferred: Size, monitor: Size) -> Size {
+    let room = |monitor: f32, panels: f32| (monitor - panels).max(1.0);
+    Size::new(
+        preferred.width.min(room(monitor.width, PANEL_ROOM.width)),
+        preferred
+            .height
+            .min(room(monitor.height, PANEL_ROOM.height)),
+    )
+}
+
 impl App {
     /// Opens the window, or brings it to the front when it is open.
     pub(super) fn open_window(&mut self) -> Task<Message> {
@@ -19,7 +39,7 @@ impl App {
         let (rgba, size) = tray::icon_rgba(64);
         let (id, opened) = window::open(window::Settings {
             size: WINDOW_SIZE,
-            min_size: Some(Size::new(420.0, 480.0)),
+            min_size: Some(MIN_SIZE),
             icon: window::icon::from_rgba(rgba, size, size).ok(),
             ..window::Settings::default()
         });
@@ -29,7 +49,28 @@ impl App {
 
     pub(super) fn window_opened(&self, id: window::Id) -> Task<Message> {
         tracing::info!(?id, "window opened");
-        self.initial_focus()
+        Task::batch([
+            self.initial_focus(),
+            window::monitor_size(id).map(move |monitor| Message::MonitorMeasured(id, monitor)),
+        ])
+    }
+
+    /// Shrinks the window to fit a monitor that leaves less room than it wants (a
+    /// laptop screen, or any screen at 200 %), so no part of it is out of reach.
+    pub(super) fn fit_window(id: window::Id, monitor: Option<Size>) -> Task<Message> {
+        let Some(monitor) = monitor else {
+            return Task::none();
+        };
+        let size = fitted(WINDOW_SIZE, monitor);
+        tracing::info!(?monitor, ?size, "window sized to the monitor");
+        if size == WINDOW_SIZE {
+            return Task::none();
+        }
+        let least = Size::new(
+            MIN_SIZE.width.min(size.width),
+            MIN_SIZE.height.min(size.height),
+        );
+        window::set_min_size::<Message>(id, Some(least)).chain(window::resize(id, size))
     }
 
     /// Focuses the field the shown screen starts with, so typing can begin at once.
@@ -108,5 +149,59 @@ impl App {
                 None => iced::widget::space().into(),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A monitor of `width` x `height` pixels at `scale`, in logical pixels.
+    fn monitor(width: f32, height: f32, scale: f32) -> Size {
+        Size::new(width / scale, height / scale)
+    }
+
+    #[test]
+    fn a_monitor_with_room_gets_the_whole_window() {
+        assert_eq!(
+            fitted(WINDOW_SIZE, monitor(1920.0, 1080.0, 1.0)),
+            WINDOW_SIZE
+        );
+        assert_eq!(
+            fitted(WINDOW_SIZE, monitor(3840.0, 2160.0, 2.0)),
+            WINDOW_SIZE
+        );
+        assert_eq!(
+            fitted(WINDOW_SIZE, monitor(2560.0, 1600.0, 1.5)),
+            WINDOW_SIZE
+        );
+    }
+
+    #[test]
+    fn a_short_monitor_or_a_large_scale_shrinks_the_window_to_fit_beside_the_panels() {
+        // 1080p at 200 %: 960 x 540 logical.
+        let at_200 = fitted(WINDOW_SIZE, monitor(1920.0, 1080.0, 2.0));
+        assert_eq!(at_200, Size::new(560.0, 420.0));
+        // 1080p at 150 %: 1280 x 720 logical.
+        assert_eq!(
+            fitted(WINDOW_SIZE, monitor(1920.0, 1080.0, 1.5)),
+            Size::new(560.0, 600.0)
+        );
+        // A 1366 x 768 laptop at 100 %.
+        assert_eq!(
+            fitted(WINDOW_SIZE, monitor(1366.0, 768.0, 1.0)),
+            Size::new(560.0, 648.0)
+        );
+        // 1280 x 800 at 250 %: narrow as well as short.
+        assert_eq!(
+            fitted(WINDOW_SIZE, monitor(1280.0, 800.0, 2.5)),
+            Size::new(464.0, 200.0)
+        );
+    }
+
+    #[test]
+    fn a_monitor_smaller_than_its_panels_still_gives_a_window() {
+        let tiny = fitted(WINDOW_SIZE, Size::new(40.0, 100.0));
+        assert_eq!(tiny, Size::new(1.0, 1.0));
     }
 }

@@ -84,7 +84,7 @@ pub fn entry<'a, Message: 'a>(entry: &Entry, now: i64) -> Element<'a, Message> {
     ]
     .spacing(4);
     if let Some(amount) = &entry.amount {
-        lines = lines.push(text(format!("{} {}", amount.value, amount.currency)).size(14));
+        lines = lines.push(text(crate::format::amount::amount(amount)).size(14));
     }
     lines = lines.push(outcome(entry.outcome));
     container(lines)
@@ -150,9 +150,13 @@ mod tests {
         ] {
             assert!(shows(&screen, &words), "{words:?} is written out");
         }
-        assert!(shows(&screen, "1250.00 DKK"));
+        assert!(
+            shows(&screen, "DKK\u{a0}1,250.00"),
+            "the amount in the UI language"
+        );
         assert!(shows(&screen, &fl!("time-minutes-ago", minutes = 6)));
-        assert!(shows(&screen, "2026-10-18"), "older than a week: a date");
+        let older = crate::format::time::date(IAT - 40 * 86_400);
+        assert!(shows(&screen, &older), "older than a week: a date");
         assert!(!shows(&screen, &fl!("activity-empty")));
     }
 

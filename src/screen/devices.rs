@@ -13,9 +13,9 @@ use iced::{Alignment, Element, Length, Task};
 use zeroize::Zeroizing;
 
 use super::{DeviceScreen, Leave};
-use crate::clock::utc_time;
 use crate::device::PinVerdict;
 use crate::fl;
+use crate::format::time::date_time;
 use crate::widget::button;
 use crate::widget::pin_field::PinField;
 
@@ -244,14 +244,14 @@ impl Devices {
         let mut details = column![
             text(name).size(16),
             text(fl!("devices-serial", serial = device.serial.clone())).size(13),
-            text(fl!("devices-created", time = utc_time(device.created_at)))
+            text(fl!("devices-created", time = date_time(device.created_at)))
                 .size(13)
                 .style(text::secondary),
         ]
         .spacing(2);
         if let Some(seen) = device.last_seen_at {
             details = details.push(
-                text(fl!("devices-last-seen", time = utc_time(seen)))
+                text(fl!("devices-last-seen", time = date_time(seen)))
                     .size(13)
                     .style(text::secondary),
             );

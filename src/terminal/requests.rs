@@ -433,11 +433,9 @@ impl Prompt<'_> {
         println!("  Title:       {}", clean(&r.title));
         println!("  Message:     {}", clean(&r.message));
         if let Some(amount) = &r.amount {
-            println!(
-                "  Amount:      {} {}",
-                clean(&amount.value),
-                clean(&amount.currency)
-            );
+            // The stand-in speaks English, so the amount is written as English does.
+            let english = crate::format::amount::in_locale(amount, &icu_locale_core::locale!("en"));
+            println!("  Amount:      {}", clean(&english));
         }
         if let Some(payee) = &r.payee {
             println!("  Payee:       {}", clean(payee));

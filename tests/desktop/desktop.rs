@@ -214,6 +214,18 @@ pub fn window() -> String {
     id
 }
 
+/// The window's width and height in pixels, as the X server has them.
+pub fn window_size(window: &str) -> (u32, u32) {
+    let shell = run("xdotool", &["getwindowgeometry", "--shell", window]);
+    let field = |name: &str| {
+        shell
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("WIDTH="), field("HEIGHT="))
+}
+
 /// Types `text` into the focused control of the window.
 pub fn type_text(window: &str, text: &str) {
     run("xdotool", &["windowfocus", "--sync", window]);

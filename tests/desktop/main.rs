@@ -4,6 +4,7 @@
 //!
 //! One test, in the order a person lives it, because the steps build on each other
 //! (activation, then requests, then locking) and share one display and one keyring.
+//! (scale.rs: the window at 200 %, on a display of its own and without the bus.)
 
 #![allow(
     clippy::expect_used,
@@ -12,6 +13,7 @@
 )]
 
 mod desktop;
+mod scale;
 #[allow(dead_code, reason = "other tests start the server without options")]
 mod server;
 #[allow(dead_code, reason = "godkend-core's fprintd tests use the rest of it")]
@@ -22,7 +24,7 @@ use godkend_protocol::messages::RequestState;
 
 use crate::desktop::{
     App, TrayMenu, keys, notification_button, notifications_displayed, notifications_shown,
-    screenshot, type_text, wait_for, window,
+    screenshot, type_text, wait_for, window, window_size,
 };
 use crate::server::Server;
 
@@ -65,6 +67,11 @@ async fn a_person_activates_approves_denies_reports_locks_and_quits() {
     // No settings before activation.
     tray.expect("Settings", false);
     let win = window();
+    // The screen is 800 px tall: the 760 px window shrinks to leave room for panels.
+    app.wait_seen("size=Size { width: 560.0, height: 680.0 }", 10);
+    wait_for("the window to fit the 800 px screen", 10, || {
+        (window_size(&win) == (560, 680)).then_some(())
+    });
     screenshot("welcome");
 
     step("activate by typing the link and the PIN twice");

@@ -214,6 +214,11 @@ time-days-ago = { $days ->
    *[other] for { $days } dage siden
 }
 
+# Dato og klokkeslæt i computerens tidszone: strftime-mønstre (jiffs), %Z er
+# zonens forkortelse (CET, CEST, EST).
+format-date-time = %d.%m.%Y kl. %H.%M %Z
+format-date = %d.%m.%Y
+
 # Aktivitet: de anmodninger, denne computer har set, og hvordan de endte
 activity-title = Aktivitet
 activity-button = Aktivitet

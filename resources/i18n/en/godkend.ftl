@@ -214,6 +214,11 @@ time-days-ago = { $days ->
    *[other] { $days } days ago
 }
 
+# Dates and times in the computer's time zone: strftime patterns (jiff's), %Z is
+# the zone's abbreviation (CET, CEST, EST). Write them as this language does.
+format-date-time = %b %-d, %Y, %-I:%M %p %Z
+format-date = %b %-d, %Y
+
 # Activity: the requests this computer saw and what became of them
 activity-title = Activity
 activity-button = Activity

@@ -47,7 +47,7 @@ impl Request {
                         .size(14)
                         .style(crate::widget::tone::muted),
                 );
-                money = money.push(text(format!("{} {}", amount.value, amount.currency)).size(30));
+                money = money.push(text(crate::format::amount::amount(amount)).size(30));
             }
             if let Some(payee) = &request.payee {
                 money = money.push(text(fl!("request-payee", payee = payee.clone())).size(18));
@@ -72,7 +72,7 @@ impl Request {
             (fl!("request-browser"), context.user_agent.clone()),
             (
                 fl!("request-time"),
-                Some(crate::clock::utc_time(request.iat)),
+                Some(crate::format::time::date_time(request.iat)),
             ),
         ];
         let mut details = column![].spacing(4);
