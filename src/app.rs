@@ -185,6 +185,10 @@ pub enum Message {
     OsSession(OsSessionEvent),
     /// The device's biometric key (when on) and the server's policy on it.
     BiometricsLoaded(biometrics::Loaded),
+    /// The browser hand-off listener for the device with this id started, or why not.
+    HandoffStarted(String, Result<handoff::Started, String>),
+    /// A hand-off reached a pending request.
+    HandedOff(godkend_core::handoff::HandoffEvent),
 }
 
 impl App {
@@ -277,6 +281,8 @@ impl App {
             Message::WindowClosed(id) => self.window_closed(id),
             Message::OsSession(event) => self.os_session(event),
             Message::BiometricsLoaded(loaded) => self.biometrics_loaded(loaded),
+            Message::HandoffStarted(device, result) => self.handoff_started(&device, result),
+            Message::HandedOff(event) => self.handed_off(&event),
         }
     }
 
@@ -300,7 +306,7 @@ impl App {
         };
         // Activation and problems need the window; an activated app started at
         // login waits in the tray.
-        let biometrics = self.load_biometrics();
+        let biometrics = Task::batch([self.load_biometrics(), self.start_handoff()]);
         if self.tray_only && matches!(self.screen, Screen::Home) {
             return biometrics;
         }
@@ -338,7 +344,11 @@ impl App {
         match event {
             Some(welcome::Event::Activated(device)) => {
                 self.activated(device);
-                return Task::batch([task.map(Message::Welcome), self.load_biometrics()]);
+                return Task::batch([
+                    task.map(Message::Welcome),
+                    self.load_biometrics(),
+                    self.start_handoff(),
+                ]);
             }
             Some(welcome::Event::Continued) => {
                 self.panel = None;
@@ -441,7 +451,15 @@ impl App {
     fn open_request(&mut self, pending: VerifiedRequest, now: i64) -> Task<Message> {
         tracing::info!(request = %pending.request.request_id, "request shown");
         let biometric = self.offers_biometric_approval(pending.request.user_verification);
-        self.request = Some(Request::new(pending, now).offering_biometric(biometric));
+        let binding = self
+            .agent
+            .as_ref()
+            .map_or(godkend_core::handoff::BindingState::Unconfirmed, |agent| {
+                agent.binding(&pending.request.request_id)
+            });
+        let mut screen = Request::new(pending, now).offering_biometric(biometric);
+        screen.set_binding(binding);
+        self.request = Some(screen);
         // A revocation under way stays on top until it is answered.
         if !matches!(&self.panel, Some(Panel::Revoke(revoke)) if revoke.is_working()) {
             self.panel = None;
@@ -535,6 +553,7 @@ impl Message {
 
 mod biometrics;
 mod desktop;
+mod handoff;
 mod live;
 mod panels;
 mod session;

@@ -362,6 +362,7 @@ mod tests {
             hash: envelope.payload_hash().expect("hashable"),
             envelope,
             request,
+            handed_off: None,
         }
     }
 

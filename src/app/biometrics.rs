@@ -352,7 +352,8 @@ pub(super) fn scan_approval(
     uv_key: Option<Arc<dyn UvSigner>>,
 ) -> Task<Message> {
     let device = Arc::clone(agent.device());
-    let request = request.clone();
+    // With the origin the browser handed off, as a PIN approval signs it.
+    let request = agent.bound(request);
     let id = request.request.request_id.clone();
     Task::perform(
         async move {

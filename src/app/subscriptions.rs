@@ -18,6 +18,13 @@ impl App {
         if let Some(agent) = &self.agent {
             let client = Push(Arc::clone(agent.client()), Arc::clone(&self.wake));
             subscriptions.push(Subscription::run_with(client, Push::updates).map(Message::Push));
+            if let Some(listener) = agent.handoff() {
+                let events = super::handoff::Events(Arc::clone(listener));
+                subscriptions.push(
+                    Subscription::run_with(events, super::handoff::Events::stream)
+                        .map(Message::HandedOff),
+                );
+            }
             if agent.pending().is_some() || self.request.as_ref().is_some_and(Request::is_open) {
                 subscriptions
                     .push(iced::time::every(Duration::from_secs(1)).map(|_| Message::Tick));

@@ -62,6 +62,7 @@ fn seal(request: ApprovalRequest) -> VerifiedRequest {
         hash: envelope.payload_hash().expect("hashable"),
         envelope,
         request,
+        handed_off: None,
     }
 }
 

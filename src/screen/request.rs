@@ -8,6 +8,11 @@
 //! Where biometrics are on and the request and server take its key, the screen
 //! offers "Approve with fingerprint" (Windows Hello, Touch ID) in place of the PIN,
 //! with "Use PIN instead" at all times; the typed code is needed either way.
+//!
+//! Where the user's browser handed the sign-in off to the app (issue 15) from one of
+//! the relying party's signed origins, the screen says so and needs no code; from
+//! another origin, it warns of phishing and offers only Deny and "not me"; where the
+//! request requires a hand-off and none came, it cannot be approved here.
 
 use std::sync::Arc;
 
@@ -15,10 +20,12 @@ use godkend_core::agent::Choice;
 use godkend_core::answer::Answer;
 use godkend_core::client::VerifiedRequest;
 use godkend_core::decision::SignedDecision;
+use godkend_core::handoff::BindingState;
 use godkend_core::keys::PinKey;
 use godkend_core::secret::{Redacted, SecretText};
 use godkend_core::standing::Standing;
 use godkend_protocol::messages::{DecisionKind, RequestKind};
+use godkend_protocol::origin::OriginBinding;
 use godkend_protocol::{ErrorCode, rules};
 use iced::widget::{column, container, row, text, text_input};
 use iced::{Alignment, Element, Length};
@@ -52,6 +59,23 @@ pub struct Request {
     notice: Option<String>,
     /// The biometric check in place of the PIN, when offered.
     uv: Uv,
+    /// What the browser on this computer vouched for.
+    binding: BindingState,
+}
+
+/// Where the sign-in started, as the screen tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Origin {
+    /// The request binds no origin (`off`, or the RP registered none).
+    NotBound,
+    /// The browser handed off from one of the RP's origins: no code needed.
+    Verified(String),
+    /// The browser handed off from another origin: phishing suspected.
+    Mismatch(String),
+    /// No hand-off, and the request requires one: it cannot be approved.
+    Missing,
+    /// No hand-off: the typed code, as without binding.
+    Unconfirmed,
 }
 
 /// The biometric check's part of the screen.
@@ -166,6 +190,31 @@ impl Request {
             confirming_not_me: false,
             notice: None,
             uv: Uv::default(),
+            binding: BindingState::Unconfirmed,
+        }
+    }
+
+    /// What the browser vouched for changed (a hand-off came, or the listener
+    /// started with one held). A verified request needs no code: what was typed goes.
+    pub fn set_binding(&mut self, binding: BindingState) {
+        self.binding = binding;
+        if matches!(self.origin(), Origin::Verified(_)) {
+            self.code.clear();
+        }
+    }
+
+    fn origin(&self) -> Origin {
+        let request = &self.verified.request;
+        if request.origin_binding == OriginBinding::Off || request.rp_origins.is_empty() {
+            return Origin::NotBound;
+        }
+        match &self.binding {
+            BindingState::Verified(origin) => Origin::Verified(origin.as_str().to_owned()),
+            BindingState::Mismatch(origin) => Origin::Mismatch(origin.as_str().to_owned()),
+            BindingState::Unconfirmed if request.origin_binding == OriginBinding::Required => {
+                Origin::Missing
+            }
+            BindingState::Unconfirmed => Origin::Unconfirmed,
         }
     }
 
@@ -248,8 +297,16 @@ impl Request {
         rules::is_expired(self.verified.request.exp, self.now)
     }
 
+    /// The code is typed in full, or not needed: the browser vouched for the site.
     fn code_is_complete(&self) -> bool {
-        self.code.len() == usize::from(self.verified.request.code_length)
+        matches!(self.origin(), Origin::Verified(_))
+            || self.code.len() == usize::from(self.verified.request.code_length)
+    }
+
+    /// Approving is possible at all: not after a mismatched hand-off, nor without
+    /// the hand-off a request requires.
+    fn origin_allows_approval(&self) -> bool {
+        !matches!(self.origin(), Origin::Mismatch(_) | Origin::Missing)
     }
 
     /// Whether the request can still be decided here.
@@ -260,6 +317,7 @@ impl Request {
     /// Whether the Approve button is enabled.
     pub fn can_approve(&self) -> bool {
         self.can_decide()
+            && self.origin_allows_approval()
             && self.code_is_complete()
             && (self.uv.chosen() || self.pin_key.is_some() || self.pin.is_ready())
     }

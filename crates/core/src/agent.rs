@@ -135,6 +135,8 @@ pub struct Agent<D: DeviceParts = crate::device::Device> {
     /// A flush of the outbox is running; one more is due when it ends.
     flushing: bool,
     flush_again: bool,
+    /// The browser hand-off listener, while it runs (see [`Agent::attach_handoff`]).
+    handoff: Option<Arc<crate::handoff::HandoffListener>>,
 }
 
 impl<D: DeviceParts> Agent<D> {
@@ -151,6 +153,7 @@ impl<D: DeviceParts> Agent<D> {
             approving: HashMap::new(),
             flushing: false,
             flush_again: false,
+            handoff: None,
         }
     }
 
@@ -243,6 +246,7 @@ impl<D: DeviceParts> Agent<D> {
         choice: Choice,
     ) -> impl Future<Output = Answer> + Send + 'static {
         let client = self.device.client();
+        let request = &self.bound(request);
         let signed = match choice {
             Choice::Approve { code, pin_key } => client.approve(request, code.as_str(), &pin_key),
             Choice::Deny => client.refuse(request, false),
@@ -424,6 +428,7 @@ impl<D: DeviceParts> Agent<D> {
             tracing::warn!(error = %e, "could not update the activity log");
         }
         self.recent = newest(&*self.device);
+        self.follow_handoffs(&changes);
         let notices = changes
             .into_iter()
             .filter_map(|change| match change {
@@ -496,6 +501,7 @@ fn newest(device: &impl DeviceParts) -> Vec<Entry> {
     entries[..entries.len().min(RECENT)].to_vec()
 }
 
+mod binding;
 mod parts;
 
 #[cfg(test)]

@@ -176,6 +176,11 @@ pub struct VerifiedRequest {
     pub request: ApprovalRequest,
     /// base64url(SHA-256(canonical payload)): what the decision signs.
     pub hash: String,
+    /// The web origin the user's browser handed off for this request, when one did
+    /// (issue 15): set by the agent from its loopback listener just before a
+    /// decision is signed, never from anything the server or a page sends. Signed
+    /// into the decision as `origin`.
+    pub handed_off: Option<String>,
 }
 
 impl DeviceClient {
@@ -313,6 +318,7 @@ impl DeviceClient {
             envelope,
             request,
             hash,
+            handed_off: None,
         })
     }
 

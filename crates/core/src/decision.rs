@@ -50,9 +50,11 @@ impl DeviceClient {
             nonce: request.request.nonce.clone(),
             request_hash: request.hash.clone(),
             decision: kind,
-            code,
+            // An approval the browser vouched for needs no typed code (PROTOCOL.md
+            // §7.3): an empty one is left out rather than sent as a wrong one.
+            code: code.filter(|code| !code.is_empty()),
             uv_kid: None,
-            origin: None,
+            origin: request.handed_off.clone(),
         }
     }
 

@@ -37,5 +37,6 @@ pub(crate) fn signed_request(
         hash: envelope.payload_hash().expect("hashable"),
         envelope,
         request,
+        handed_off: None,
     }
 }

@@ -465,3 +465,98 @@ mod biometric {
         }
     }
 }
+
+/// The payment request bound to `https://shop.example` under `binding`, with what
+/// the browser vouched for.
+fn bound(binding: OriginBinding, state: BindingState) -> Request {
+    let mut request = signed_request();
+    request.request.origin_binding = binding;
+    request.request.rp_origins = vec!["https://shop.example".into()];
+    let mut screen = Request::new(request, IAT + 30);
+    screen.set_binding(state);
+    screen
+}
+
+fn origin(text: &str) -> godkend_core::handoff::WebOrigin {
+    godkend_core::handoff::WebOrigin::from_header(text).expect("an origin")
+}
+
+#[test]
+fn a_site_the_browser_vouched_for_is_approved_with_the_pin_alone() {
+    let mut screen = bound(
+        OriginBinding::Preferred,
+        BindingState::Verified(origin("https://shop.example")),
+    );
+    assert!(shows(
+        &screen,
+        &fl!("request-origin-verified", site = "shop.example")
+    ));
+    assert!(
+        !shows(&screen, &fl!("request-code-placeholder")),
+        "no code field"
+    );
+    assert!(!screen.can_approve(), "the PIN is still needed");
+    pin(&mut screen, "123456");
+    assert!(screen.can_approve());
+    let work: Vec<Work> = click(&screen, &fl!("request-approve"))
+        .into_iter()
+        .filter_map(|m| screen.update(m).0)
+        .collect();
+    assert!(matches!(work.as_slice(), [Work::DerivePinKey(_)]));
+}
+
+#[test]
+fn a_mismatched_site_is_a_phishing_warning_that_cannot_be_approved() {
+    let screen = bound(
+        OriginBinding::Preferred,
+        BindingState::Mismatch(origin("https://shop-example.login.test")),
+    );
+    assert!(shows(&screen, &fl!("request-origin-mismatch-title")));
+    assert!(shows(&screen, "shop-example.login.test"));
+    assert!(
+        !shows(&screen, &fl!("request-approve")),
+        "no Approve at all"
+    );
+    assert!(!shows(&screen, &fl!("request-code-placeholder")));
+    assert!(!screen.can_approve());
+    assert!(matches!(
+        click(&screen, &fl!("request-deny")).as_slice(),
+        [Message::Deny]
+    ));
+    assert!(matches!(
+        click(&screen, &fl!("request-not-me")).as_slice(),
+        [Message::NotMe]
+    ));
+}
+
+#[test]
+fn a_required_hand_off_that_did_not_come_blocks_approval() {
+    let mut screen = bound(OriginBinding::Required, BindingState::Unconfirmed);
+    assert!(shows(&screen, &fl!("request-origin-missing", rp = "Shop")));
+    assert!(!shows(&screen, &fl!("request-approve")));
+    assert!(!screen.can_approve());
+    // The hand-off comes late: the screen follows.
+    screen.set_binding(BindingState::Verified(origin("https://shop.example")));
+    assert!(shows(&screen, &fl!("request-approve")));
+}
+
+#[test]
+fn without_a_hand_off_the_code_is_typed_and_the_screen_says_why() {
+    let mut screen = bound(OriginBinding::Preferred, BindingState::Unconfirmed);
+    assert!(shows(&screen, &fl!("request-origin-unconfirmed")));
+    pin(&mut screen, "123456");
+    assert!(!screen.can_approve(), "the code is needed");
+    code(&mut screen, "424242");
+    assert!(screen.can_approve());
+}
+
+#[test]
+fn a_request_that_binds_no_origin_says_nothing_of_the_browser() {
+    for screen in [
+        open(30),
+        bound(OriginBinding::Off, BindingState::Unconfirmed),
+    ] {
+        assert!(!shows(&screen, &fl!("request-origin-unconfirmed")));
+        assert!(shows(&screen, &fl!("request-code-placeholder")));
+    }
+}

@@ -2,13 +2,16 @@
 //! code and PIN fields and the decision buttons, or what became of the request.
 
 use super::{
-    Alignment, DecisionKind, Element, Ending, Length, Message, Request, RequestKind, SecretText,
-    Stage, Standing, button, column, container, fl, labelled, row, text, text_input,
+    Alignment, DecisionKind, Element, Ending, Length, Message, Origin, Request, RequestKind,
+    SecretText, Stage, Standing, button, column, container, fl, labelled, row, text, text_input,
 };
 
 impl Request {
     pub fn view(&self) -> Element<'_, Message> {
         let mut page = column![self.summary(), self.details()].spacing(20);
+        if let Some(origin) = self.origin_view() {
+            page = page.push(origin);
+        }
         page = match &self.stage {
             Stage::Final(ending) => page.push(ending_view(ending)),
             // Nothing left to type or press: the request says it expired.
@@ -92,6 +95,41 @@ impl Request {
         details.into()
     }
 
+    /// Where the sign-in started, as the browser on this computer said (or did not).
+    fn origin_view(&self) -> Option<Element<'_, Message>> {
+        let rp = self.verified.request.rp_name.clone();
+        Some(match self.origin() {
+            Origin::NotBound => return None,
+            Origin::Verified(origin) => text(fl!("request-origin-verified", site = host(&origin)))
+                .style(crate::widget::tone::success)
+                .into(),
+            Origin::Unconfirmed => text(fl!("request-origin-unconfirmed"))
+                .size(14)
+                .style(crate::widget::tone::muted)
+                .into(),
+            Origin::Missing => text(fl!("request-origin-missing", rp = rp))
+                .style(text::danger)
+                .into(),
+            // The page's real address, large and alone on its line: the lookalike
+            // is seen for what it is, not read past.
+            Origin::Mismatch(origin) => container(
+                column![
+                    text(fl!("request-origin-mismatch-title"))
+                        .size(20)
+                        .style(text::danger),
+                    text(fl!("request-origin-mismatch-started")),
+                    text(host(&origin)).size(22).style(text::danger),
+                    text(fl!("request-origin-mismatch-advice", rp = rp)),
+                ]
+                .spacing(6),
+            )
+            .padding(12)
+            .width(Length::Fill)
+            .style(container::bordered_box)
+            .into(),
+        })
+    }
+
     fn countdown(&self) -> Element<'_, Message> {
         if self.is_expired() {
             return text(fl!("request-expired"))
@@ -156,18 +194,19 @@ impl Request {
             }
             labelled(fl!("request-pin-label"), pin, None)
         };
-        let fields = row![
-            labelled(
+        let mut fields = row![].spacing(12);
+        // A site the browser vouched for needs no code: the PIN (or scan) is asked.
+        if !matches!(self.origin(), Origin::Verified(_)) {
+            fields = fields.push(labelled(
                 fl!(
                     "request-code-label",
                     length = self.verified.request.code_length
                 ),
                 code,
-                None
-            ),
-            pin,
-        ]
-        .spacing(12);
+                None,
+            ));
+        }
+        let fields = fields.push(pin);
 
         let approve_label = if self.uv.chosen() {
             fl!("biometric-approve", method = method.clone())
@@ -193,8 +232,12 @@ impl Request {
         } else {
             fl!("request-instructions")
         };
-        let mut decide = column![text(instructions).size(14), fields].spacing(12);
-        if self.uv.offered && !self.uv.chosen() {
+        let approvable = self.origin_allows_approval();
+        let mut decide = column![].spacing(12);
+        if approvable {
+            decide = decide.push(text(instructions).size(14)).push(fields);
+        }
+        if approvable && self.uv.offered && !self.uv.chosen() {
             decide = decide.push(
                 button(text(fl!("biometric-use", method = method)))
                     .padding([6, 12])
@@ -206,11 +249,13 @@ impl Request {
         if let Some(notice) = &self.notice {
             decide = decide.push(text(notice.clone()).style(text::danger));
         }
-        decide = decide.push(
+        // After a mismatch, or without a required hand-off, Approve is not offered.
+        let buttons = if approvable {
             row![approve, deny, not_me]
-                .spacing(12)
-                .align_y(Alignment::Center),
-        );
+        } else {
+            row![deny, not_me]
+        };
+        decide = decide.push(buttons.spacing(12).align_y(Alignment::Center));
         if self.stage == Stage::Working {
             decide = decide.push(text(fl!("request-working")).style(crate::widget::tone::muted));
         }
@@ -241,6 +286,15 @@ impl Request {
         .style(container::bordered_box)
         .into()
     }
+}
+
+/// The host of a web origin, as the browser wrote it (punycode for a non-ASCII
+/// name, so a lookalike in another script shows as `xn--`).
+fn host(origin: &str) -> String {
+    url::Url::parse(origin)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_owned))
+        .unwrap_or_else(|| origin.to_owned())
 }
 
 /// What became of the request, in words.
