@@ -19,6 +19,7 @@ impl Request {
             button(text(fl!("back-button")))
                 .padding([8, 24])
                 .style(button::secondary)
+                .id(super::BACK)
                 .on_press(Message::Close),
         );
         crate::widget::body(page)
@@ -93,20 +94,26 @@ impl Request {
     }
 
     fn countdown(&self) -> Element<'_, Message> {
+        let words = self.countdown_words();
         if self.is_expired() {
-            return text(fl!("request-expired"))
-                .size(16)
-                .style(text::danger)
-                .into();
+            return text(words).size(16).style(text::danger).into();
+        }
+        text(words)
+            .size(16)
+            .style(crate::widget::tone::muted)
+            .into()
+    }
+
+    /// The time left, or that the request expired (the screen reader reads the same).
+    pub(super) fn countdown_words(&self) -> String {
+        if self.is_expired() {
+            return fl!("request-expired");
         }
         let left = u64::try_from(self.verified.request.exp - self.now).unwrap_or(0);
-        text(fl!(
+        fl!(
             "request-expires",
             time = format!("{}:{:02}", left / 60, left % 60)
-        ))
-        .size(16)
-        .style(crate::widget::tone::muted)
-        .into()
+        )
     }
 
     /// The code and PIN, Approve, Deny and "not me".
@@ -137,6 +144,7 @@ impl Request {
                 button(text(fl!("biometric-use-pin")))
                     .padding([6, 12])
                     .style(button::secondary)
+                    .id(super::USE_PIN)
                     .on_press_maybe(editable.then_some(Message::UsePin)),
                 None,
             )
@@ -151,6 +159,7 @@ impl Request {
                 &fl!("request-pin-placeholder"),
                 editable.then_some(Message::PinChanged as fn(SecretText) -> Message),
             );
+            pin = pin.id(super::PIN_FIELD);
             if editable {
                 pin = pin.on_submit(Message::Approve);
             }
@@ -177,15 +186,18 @@ impl Request {
         let approve = button(text(approve_label).size(16))
             .padding([8, 24])
             .style(button::primary)
+            .id(super::APPROVE)
             .on_press_maybe(self.can_approve().then_some(Message::Approve));
         let refusable = self.can_decide();
         let deny = button(text(fl!("request-deny")))
             .padding([8, 16])
             .style(button::secondary)
+            .id(super::DENY)
             .on_press_maybe(refusable.then_some(Message::Deny));
         let not_me = button(text(fl!("request-not-me")))
             .padding([8, 16])
             .style(button::danger)
+            .id(super::NOT_ME)
             .on_press_maybe((refusable && !self.confirming_not_me).then_some(Message::NotMe));
 
         let instructions = if self.uv.chosen() {
@@ -199,6 +211,7 @@ impl Request {
                 button(text(fl!("biometric-use", method = method)))
                     .padding([6, 12])
                     .style(button::secondary)
+                    .id(super::USE_BIOMETRIC)
                     .on_press_maybe(editable.then_some(Message::UseBiometric)),
             );
         }
@@ -230,6 +243,7 @@ impl Request {
                     button(text(fl!("request-not-me-cancel")))
                         .padding([8, 16])
                         .style(button::secondary)
+                        .id(super::NOT_ME_CANCEL)
                         .on_press(Message::CancelNotMe),
                 ]
                 .spacing(12),
@@ -245,7 +259,13 @@ impl Request {
 
 /// What became of the request, in words.
 fn ending_view<'a>(ending: &Ending) -> Element<'a, Message> {
-    let (message, style): (String, fn(&iced::Theme) -> text::Style) = match ending {
+    let (message, style) = ending_words(ending);
+    text(message).size(18).style(style).into()
+}
+
+/// What became of the request, and how it looks: good news, plain or a danger.
+pub(super) fn ending_words(ending: &Ending) -> (String, fn(&iced::Theme) -> text::Style) {
+    match ending {
         Ending::Closed(Standing::Decided(DecisionKind::Approve)) => {
             (fl!("request-approved"), crate::widget::tone::success)
         }
@@ -269,6 +289,5 @@ fn ending_view<'a>(ending: &Ending) -> Element<'a, Message> {
             fl!("request-refused", reason = reason.clone()),
             text::danger,
         ),
-    };
-    text(message).size(18).style(style).into()
+    }
 }
