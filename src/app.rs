@@ -289,7 +289,7 @@ impl App {
             Message::WindowClosed(id) => self.window_closed(id),
             Message::OsSession(event) => self.os_session(event),
             Message::BiometricsLoaded(loaded) => self.biometrics_loaded(loaded),
-            Message::Asked(asked) => self.asked(asked),
+            Message::Asked(asked) => self.asked(&asked),
             Message::Focused(id) => self.focused(id),
             Message::WindowFocus(focused) => self.window_focus(focused),
         }

@@ -10,7 +10,12 @@ use godkend_a11y::{Accessibility, Item, Request as Asked, Requests, Screen as De
 use iced::advanced::widget::{Id, operate, operation::focusable::find_focused};
 use iced::futures::StreamExt as _;
 
-use super::*;
+use super::App;
+use super::{
+    Arc, Hash, Hasher, Message, Mutex, Panel, PoisonError, Request, Screen, Stream, Subscription,
+    Task, Unlock, home, window,
+};
+use crate::fl;
 use crate::widget::header;
 
 /// The open window's accessibility.
@@ -137,20 +142,20 @@ impl App {
 
     /// What a screen reader asked for, as the message the user's own action would
     /// have sent; refused where the control could not be used now.
-    pub(super) fn asked(&mut self, asked: Asked) -> Task<Message> {
+    pub(super) fn asked(&mut self, asked: &Asked) -> Task<Message> {
         let screen = Described {
             window: String::new(),
             items: self.describe(),
             focus: None,
         };
-        if !screen.accepts(&asked) {
+        if !screen.accepts(asked) {
             tracing::info!(
                 ?asked,
                 "a screen reader asked for what the screen cannot do now"
             );
             return Task::none();
         }
-        let message = match &asked {
+        let message = match asked {
             Asked::Focus(key) => {
                 return iced::widget::operation::focus(key.clone());
             }
@@ -228,8 +233,10 @@ impl AskedBy {
 
 #[cfg(test)]
 mod tests {
+    use super::super::Guarded;
     use super::*;
     use crate::screen::fixtures::{IAT, payment_request};
+    use crate::screen::{request, unlock};
 
     fn keys(items: &[Item]) -> Vec<&str> {
         items.iter().map(Item::key).collect()
@@ -273,7 +280,7 @@ mod tests {
                 godkend_a11y::TypedValue::new("403917"),
             ),
         ] {
-            let _ = app.asked(asked);
+            let _ = app.asked(&asked);
         }
         let items = app.describe();
         let pin = items

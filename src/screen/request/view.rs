@@ -178,8 +178,36 @@ impl Request {
         ]
         .spacing(12);
 
+        let instructions = if self.uv.chosen() {
+            fl!("request-instructions-biometric", method = method.clone())
+        } else {
+            fl!("request-instructions")
+        };
+        let mut decide = column![text(instructions).size(14), fields].spacing(12);
+        if self.uv.offered && !self.uv.chosen() {
+            decide = decide.push(
+                button(text(fl!("biometric-use", method = method.clone())))
+                    .padding([6, 12])
+                    .style(button::secondary)
+                    .id(super::USE_BIOMETRIC)
+                    .on_press_maybe(editable.then_some(Message::UseBiometric)),
+            );
+        }
+        // A problem with what was typed shows next to the fields it is about.
+        if let Some(notice) = &self.notice {
+            decide = decide.push(text(notice.clone()).style(text::danger));
+        }
+        decide = decide.push(self.decision_buttons(&method));
+        if self.stage == Stage::Working {
+            decide = decide.push(text(fl!("request-working")).style(crate::widget::tone::muted));
+        }
+        decide.into()
+    }
+
+    /// Approve (with the PIN or the biometric check), Deny and "not me".
+    fn decision_buttons(&self, method: &str) -> Element<'_, Message> {
         let approve_label = if self.uv.chosen() {
-            fl!("biometric-approve", method = method.clone())
+            fl!("biometric-approve", method = method.to_owned())
         } else {
             fl!("request-approve")
         };
@@ -200,34 +228,10 @@ impl Request {
             .id(super::NOT_ME)
             .on_press_maybe((refusable && !self.confirming_not_me).then_some(Message::NotMe));
 
-        let instructions = if self.uv.chosen() {
-            fl!("request-instructions-biometric", method = method.clone())
-        } else {
-            fl!("request-instructions")
-        };
-        let mut decide = column![text(instructions).size(14), fields].spacing(12);
-        if self.uv.offered && !self.uv.chosen() {
-            decide = decide.push(
-                button(text(fl!("biometric-use", method = method)))
-                    .padding([6, 12])
-                    .style(button::secondary)
-                    .id(super::USE_BIOMETRIC)
-                    .on_press_maybe(editable.then_some(Message::UseBiometric)),
-            );
-        }
-        // A problem with what was typed shows next to the fields it is about.
-        if let Some(notice) = &self.notice {
-            decide = decide.push(text(notice.clone()).style(text::danger));
-        }
-        decide = decide.push(
-            row![approve, deny, not_me]
-                .spacing(12)
-                .align_y(Alignment::Center),
-        );
-        if self.stage == Stage::Working {
-            decide = decide.push(text(fl!("request-working")).style(crate::widget::tone::muted));
-        }
-        decide.into()
+        row![approve, deny, not_me]
+            .spacing(12)
+            .align_y(Alignment::Center)
+            .into()
     }
 
     fn not_me_confirmation(&self) -> Element<'_, Message> {
