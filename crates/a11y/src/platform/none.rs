@@ -10,6 +10,10 @@ use futures::channel::mpsc::UnboundedSender;
 
 pub(crate) struct Adapter;
 
+#[allow(
+    clippy::unused_self,
+    reason = "the Linux adapter's methods; here the adapter is in a thread-local, or none"
+)]
 impl Adapter {
     pub(crate) fn new(_shared: &Shared, _sender: &UnboundedSender<Request>) -> Self {
         Adapter
