@@ -7,6 +7,8 @@ packages python3-gi and gir1.2-atspi-2.0, run with Debian's /usr/bin/python3).
   atspi_client.py APP press NAME        invokes the button NAME's action (click)
   atspi_client.py APP focus NAME        grabs the focus of the control NAME
   atspi_client.py APP set NAME          sets the text field NAME to stdin's text
+  atspi_client.py - listen SECONDS      prints the announcements (live regions) made
+                                        in the next SECONDS, one JSON line each
 
 The test (tests/accessibility/main.rs) asserts on what this prints. Text to type
 comes on stdin, so a PIN is not on a command line.
@@ -19,7 +21,7 @@ import time
 import gi
 
 gi.require_version("Atspi", "2.0")
-from gi.repository import Atspi  # noqa: E402
+from gi.repository import Atspi, GLib  # noqa: E402
 
 
 def find_app(name, timeout=20.0):
@@ -72,9 +74,25 @@ def find(app, name):
     sys.exit(f"no control named {name!r}")
 
 
+def listen(seconds):
+    """Prints every announcement for SECONDS, as a screen reader would speak it."""
+    def heard(event):
+        print(json.dumps({"type": event.type, "text": event.any_data}, ensure_ascii=False),
+              flush=True)
+
+    listener = Atspi.EventListener.new(heard)
+    listener.register("object:announcement")
+    print(json.dumps({"type": "listening"}), flush=True)
+    GLib.timeout_add(int(seconds * 1000), Atspi.event_quit)
+    Atspi.event_main()
+
+
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
+    if sys.argv[2] == "listen":
+        listen(float(sys.argv[3]))
+        return
     app = find_app(sys.argv[1])
     command, args = sys.argv[2], sys.argv[3:]
     if command == "tree":

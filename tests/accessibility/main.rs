@@ -36,6 +36,11 @@ use crate::server::Server;
 const USER: &str = "alice";
 const PIN: &str = "403917";
 const WRONG_PIN: &str = "857201";
+/// The AT-SPI client.
+const SCRIPT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/accessibility/atspi_client.py"
+);
 /// The app on the AT-SPI bus: AccessKit names it after the executable.
 const APP: &str = "godkend";
 
@@ -62,12 +67,8 @@ impl Node {
 
 /// The AT-SPI client, run with Debian's Python (where python3-gi is).
 fn client(args: &[&str], stdin: &str) -> Result<String, String> {
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/accessibility/atspi_client.py"
-    );
     let mut child = Command::new("/usr/bin/python3")
-        .arg(script)
+        .arg(SCRIPT)
         .arg(APP)
         .args(args)
         .stdin(Stdio::piped())
@@ -160,6 +161,36 @@ fn set_text(name: &str, text: &str) {
     client(&["set", name], text).unwrap_or_else(|e| panic!("type into {name:?}: {e}"));
 }
 
+/// What a screen reader hears spoken by itself (AT-SPI announcements of live
+/// regions), for some seconds.
+struct Announcements(std::process::Child);
+
+impl Announcements {
+    /// Starts listening; returns once the listener is registered.
+    fn listen(seconds: u32) -> Announcements {
+        let mut child = Command::new("/usr/bin/python3")
+            .arg(SCRIPT)
+            .args(["-", "listen", &seconds.to_string()])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("run the AT-SPI listener");
+        let mut first = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.as_mut().expect("its stdout")),
+            &mut first,
+        )
+        .expect("the listener starts");
+        assert!(first.contains("listening"), "the listener: {first}");
+        Announcements(child)
+    }
+
+    /// Everything announced while it listened (it ends by itself).
+    fn heard(self) -> String {
+        let out = self.0.wait_with_output().expect("the listener's output");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
 /// Sets AT-SPI's "an assistive technology is running" switch, as Orca does.
 fn screen_reader_running(on: bool) {
     let value = if on { "<true>" } else { "<false>" };
@@ -239,6 +270,7 @@ async fn a_screen_reader_user_approves_a_payment_and_unlocks() {
         "user": USER, "kind": "payment", "title": "Pay for order 1234",
         "message": "Order 1234 at Demo Shop", "amount": {"value": "1250.00", "currency": "DKK"},
     });
+    let announcements = Announcements::listen(8);
     let payment = server.create(&shop, &body).await;
     app.wait_log(&["request shown", &payment.request_id], 20);
     let rp = wait_node("the RP's heading", "heading", |n| n == "Demo Shop", "");
@@ -254,8 +286,7 @@ async fn a_screen_reader_user_approves_a_payment_and_unlocks() {
         |n| n.starts_with("Expires in "),
         "",
     );
-    // It counts down in the tree, as on the screen (AccessKit announces the change:
-    // it is a live region).
+    // It counts down in the tree, as on the screen (read when asked for).
     wait_for("the countdown to move on", 5, || {
         tree("").into_iter().find(|n| {
             n.role == "label" && n.name.starts_with("Expires in ") && n.name != countdown.name
@@ -268,6 +299,17 @@ async fn a_screen_reader_user_approves_a_payment_and_unlocks() {
     assert!(
         !approve.has_state("sensitive"),
         "nothing typed yet: {approve:?}"
+    );
+
+    let heard = announcements.heard();
+    step(&format!("heard: {}", heard.trim().replace('\n', " | ")));
+    assert!(
+        heard.contains("Payment request. From Demo Shop"),
+        "the new request is announced: {heard}"
+    );
+    assert!(
+        !heard.contains("Expires in 1:5"),
+        "the countdown is not spoken every second: {heard}"
     );
 
     step("type the code and the PIN through AT-SPI; the PIN stays hidden");

@@ -24,7 +24,7 @@ pub fn describe(shown: &Shown<'_>) -> Vec<Item> {
         ),
     ];
     match shown.pending {
-        None => items.push(Item::live("home-pending", fl!("home-no-request"))),
+        None => items.push(Item::text("home-pending", fl!("home-no-request"))),
         Some(request) => {
             // One line, so a new request is read out as it arrives.
             items.push(Item::alert(

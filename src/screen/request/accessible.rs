@@ -11,8 +11,10 @@ use super::{
     Request, RequestKind, Stage, USE_BIOMETRIC, USE_PIN, fl,
 };
 
-/// The live countdown, read out as it changes.
+/// The countdown (an alert once the request expired).
 pub const COUNTDOWN: &str = "request-countdown";
+/// From this many seconds before expiry, that the last minute began is announced.
+const LAST_MINUTE: i64 = 60;
 /// What became of the request, or why the last try failed: read out at once.
 const OUTCOME: &str = "request-outcome";
 const NOTICE: &str = "request-notice";
@@ -20,6 +22,8 @@ const NOTICE: &str = "request-notice";
 pub const AMOUNT: &str = "request-amount";
 /// Stops the fingerprint check (a button the shared scanning view draws).
 const CANCEL_SCAN: &str = "request-cancel-scan";
+/// What kind of request, from whom: read out when the screen opens.
+pub const ARRIVED: &str = "request-arrived";
 /// Who asks.
 pub const RP: &str = "request-rp";
 
@@ -33,7 +37,15 @@ impl Request {
                 items.push(Item::alert(COUNTDOWN, self.countdown_words()));
             }
             Stage::Open | Stage::Working => {
-                items.push(Item::live(COUNTDOWN, self.countdown_words()));
+                // Read when the user asks, not spoken every second; the last minute
+                // is announced once, as it begins.
+                items.push(Item::text(COUNTDOWN, self.countdown_words()));
+                if self.verified.request.exp - self.now <= LAST_MINUTE {
+                    items.push(Item::live(
+                        "request-last-minute",
+                        fl!("request-expires", time = "1:00"),
+                    ));
+                }
                 self.describe_decision(&mut items);
             }
         }
@@ -49,9 +61,15 @@ impl Request {
             RequestKind::Payment => fl!("request-kind-payment"),
             RequestKind::Action => fl!("request-kind-action"),
         };
+        // The kind and who asks, politely read out as the screen opens: a request
+        // arrived.
+        let arrived = format!(
+            "{kind}. {}",
+            fl!("home-pending-from", rp = request.rp_name.clone())
+        );
         let mut items = vec![
             Item::heading(RP, 1, request.rp_name.clone()),
-            Item::text("request-kind", kind),
+            Item::live(ARRIVED, arrived),
             Item::heading("request-title", 2, request.title.clone()),
             Item::text("request-message", request.message.clone()),
         ];
@@ -254,6 +272,11 @@ mod tests {
         let items = screen().describe();
         assert_eq!(items[0], Item::heading(RP, 1, "Shop"));
         assert_eq!(
+            items[1],
+            Item::live(ARRIVED, "Payment request. From Shop"),
+            "announced as the screen opens"
+        );
+        assert_eq!(
             *item(&items, "request-title"),
             Item::heading("request-title", 2, "Pay for your order")
         );
@@ -263,8 +286,9 @@ mod tests {
         );
         assert_eq!(
             *item(&items, COUNTDOWN),
-            Item::live(COUNTDOWN, fl!("request-expires", time = "1:40"))
+            Item::text(COUNTDOWN, fl!("request-expires", time = "1:40"))
         );
+        assert!(items.iter().all(|item| item.key() != "request-last-minute"));
         assert_eq!(
             *item(&items, "request-ip"),
             Item::text("request-ip", "IP address: 192.0.2.7")
@@ -333,6 +357,12 @@ mod tests {
         ask(&mut screen, &Asked::Press(NOT_ME_CANCEL.into()));
         assert!(screen.describe().iter().any(|item| item.key() == APPROVE));
 
+        screen.tick(IAT + 61);
+        assert_eq!(
+            *item(&screen.describe(), "request-last-minute"),
+            Item::live("request-last-minute", fl!("request-expires", time = "1:00")),
+            "announced once, the same words while it lasts"
+        );
         screen.tick(IAT + 600);
         let items = screen.describe();
         assert_eq!(
