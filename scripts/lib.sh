@@ -462,6 +462,34 @@ RECORD
     fi
     info "tray host (pid $pid) registered with the StatusNotifierWatcher"
     export GODKEND_TEST_DESKTOP=1
+    start_atspi_bus "$@"
+}
+
+# start_atspi_bus ENV...: at-spi2-core's accessibility bus for the screen-reader test
+# (notes/accessibility.md): at-spi-bus-launcher owns org.a11y.Bus on the private
+# session bus and starts the accessibility bus at once; at-spi2-registryd is
+# activated on that bus when the first app registers. IsEnabled stays off (no screen
+# reader runs) until a test switches it on. Exports GODKEND_TEST_ATSPI=1; without
+# at-spi2-core it warns and the screen-reader test says what to install.
+start_atspi_bus() {
+    local launcher=/usr/libexec/at-spi-bus-launcher pid
+    if [ ! -x "$launcher" ]; then
+        warn "no $launcher (Debian/Ubuntu package: at-spi2-core): the screen-reader test cannot run"
+        return 0
+    fi
+    # IsEnabled is kept in GSettings; dconf's writer is not on this bus (nothing is
+    # activated), so a switch would bounce back to false: keep it in memory instead.
+    "$@" DISPLAY="$DISPLAY" GSETTINGS_BACKEND=memory "$launcher" --launch-immediately \
+        >"$_desktop_dir/atspi.log" 2>&1 &
+    pid=$!
+    _desktop_gui_pids+=("$pid")
+    if ! _desktop_poll 10 "$pid" _desktop_has_owner org.a11y.Bus; then
+        warn "at-spi-bus-launcher did not take org.a11y.Bus; its log:"
+        tail -n 20 "$_desktop_dir/atspi.log" >&2 || true
+        return 1
+    fi
+    info "at-spi-bus-launcher (pid $pid) owns org.a11y.Bus"
+    export GODKEND_TEST_ATSPI=1
 }
 
 _desktop_sni_host_registered() {
@@ -481,7 +509,7 @@ stop_desktop_services() {
         stop_pid "$pid" 5
     done
     _desktop_gui_pids=()
-    unset GODKEND_TEST_DESKTOP GODKEND_TEST_DUNST_PICK GODKEND_TEST_DUNST_SHOWN
+    unset GODKEND_TEST_DESKTOP GODKEND_TEST_DUNST_PICK GODKEND_TEST_DUNST_SHOWN GODKEND_TEST_ATSPI
     if [ -n "$_desktop_keyring_pid" ]; then
         info "stopping gnome-keyring-daemon (pid $_desktop_keyring_pid)"
         stop_pid "$_desktop_keyring_pid" 5

@@ -128,7 +128,15 @@ install_packages() {
     # The GTK tray variant (the `gtk-tray` feature) builds against GTK 3 and
     # libayatana-appindicator.
     need_pkg_config gtk+-3.0:libgtk-3-dev ayatana-appindicator3-0.1:libayatana-appindicator3-dev
+    # The screen-reader test: at-spi2-core's bus, and its AT-SPI client in Debian's
+    # Python (libatspi through GObject introspection).
+    need_debian /usr/libexec/at-spi-bus-launcher:at-spi2-core
+    _need _have_atspi_python "Python modules" gi.Atspi:gir1.2-atspi-2.0 gi:python3-gi
     install_fprintd_packages
+}
+
+_have_atspi_python() {
+    /usr/bin/python3 -c "import gi; gi.require_version('Atspi', '2.0'); from gi.repository import Atspi" 2>/dev/null
 }
 
 # fprintd (with libfprint's virtual reader) and polkitd for the fingerprint tests.
@@ -297,10 +305,11 @@ cross_target_checks() {
         warn "rustup is not available: skipping the Windows and macOS checks"
         return 0
     fi
-    # The whole app for Windows; for macOS only the device core, since the app's
-    # notification crate compiles Objective-C against the macOS SDK, which is not here.
-    cross_check_target "$installed" x86_64-pc-windows-gnu x86_64-w64-mingw32-gcc gcc-mingw-w64-x86-64 godkend-core godkend
-    cross_check_target "$installed" aarch64-apple-darwin clang clang godkend-core
+    # The whole app for Windows; for macOS the device core and the screen-reader glue
+    # (AccessKit's NSAccessibility adapter), since the app's notification crate
+    # compiles Objective-C against the macOS SDK, which is not here.
+    cross_check_target "$installed" x86_64-pc-windows-gnu x86_64-w64-mingw32-gcc gcc-mingw-w64-x86-64 godkend-core godkend-a11y godkend
+    cross_check_target "$installed" aarch64-apple-darwin clang clang godkend-core godkend-a11y
 }
 
 # cross_check_target INSTALLED_TARGETS TARGET C_COMPILER DEBIAN_PACKAGE CRATE...
@@ -513,6 +522,9 @@ trap 'exit 143' TERM
 export GODKEND_CHROMIUM=${GODKEND_CHROMIUM:-/usr/bin/chromium}
 export GODKEND_CHROMEDRIVER=${GODKEND_CHROMEDRIVER:-/usr/bin/chromedriver}
 
+# The desktop app driven through AT-SPI only (tests/accessibility).
+SCREEN_READER_TEST=a_screen_reader_user_approves_a_payment_and_unlocks
+
 run_step "system packages" install_packages
 
 if [ "$only_services" = 1 ]; then
@@ -532,10 +544,17 @@ run_step "cargo clippy -D warnings" cargo clippy --workspace --all-targets --loc
 run_step "cargo check (Windows, macOS)" cross_target_checks
 run_step "Windows Hello and the hand-off peer check under Wine" wine_hello_check
 run_step "start test services" start_services
-run_step "cargo test" cargo test --workspace --locked ${cargo_test_args[@]+"${cargo_test_args[@]}"}
+if [ ${#cargo_test_args[@]} -eq 0 ]; then
+    # The screen-reader test runs as its own step below, so its time shows apart.
+    run_step "cargo test" cargo test --workspace --locked -- --skip "$SCREEN_READER_TEST"
+else
+    run_step "cargo test" cargo test --workspace --locked "${cargo_test_args[@]}"
+fi
 # The GTK tray variant: its lints, and the desktop end-to-end test with it (after the
 # default build's tests: it replaces the app binary in the target dir).
 if [ ${#cargo_test_args[@]} -eq 0 ]; then
+    run_step "screen reader (AT-SPI): request and unlock" \
+        cargo test -p godkend --locked --test accessibility -- --exact "$SCREEN_READER_TEST"
     run_step "GTK tray variant: clippy, e2e" gtk_tray_variant
     run_step "packages: build, install, purge" packages_step
 fi

@@ -135,6 +135,8 @@ pub struct App {
     wake: Arc<Notify>,
     /// The device's biometric key, the server's policy on it, the scan under way.
     biometrics: biometrics::Biometrics,
+    /// The open window's screen-reader side (none while the window is closed).
+    accessible: Option<accessibility::Accessible>,
 }
 
 #[derive(Debug, Clone)]
@@ -189,6 +191,13 @@ pub enum Message {
     HandoffStarted(String, Result<handoff::Started, String>),
     /// A hand-off reached a pending request.
     HandedOff(godkend_core::handoff::HandoffEvent),
+    /// A screen reader asked to focus, press or type (godkend-a11y).
+    Asked(godkend_a11y::Request),
+    /// The widget with the keyboard focus, looked up after a message that may
+    /// have moved it.
+    Focused(Option<iced::advanced::widget::Id>),
+    /// The window gained (true) or lost the keyboard focus.
+    WindowFocus(bool),
 }
 
 impl App {
@@ -213,6 +222,7 @@ impl App {
             user_settings,
             wake: Arc::new(Notify::new()),
             biometrics: biometrics::Biometrics::default(),
+            accessible: None,
         };
         // The window opens once it is known what it should show.
         let load = Task::perform(crate::device::load(), Message::Loaded);
@@ -234,11 +244,16 @@ impl App {
         {
             agent.touch(now);
         }
+        let moves_focus = message.may_move_focus();
         let task = self.dispatch(message);
         self.drop_finished_scan();
         let status = self.tray_status(now);
         self.tray.show(status);
-        Task::batch([locked, task])
+        // Batched after the message's own work, so a focus change it makes is applied
+        // before the focus is looked up (not chained: that work may wait for long,
+        // as a notification waits for its answer).
+        let accessible = self.after_message(moves_focus);
+        Task::batch([locked, task, accessible])
     }
 
     fn dispatch(&mut self, message: Message) -> Task<Message> {
@@ -283,6 +298,9 @@ impl App {
             Message::BiometricsLoaded(loaded) => self.biometrics_loaded(loaded),
             Message::HandoffStarted(device, result) => self.handoff_started(&device, result),
             Message::HandedOff(event) => self.handed_off(&event),
+            Message::Asked(asked) => self.asked(&asked),
+            Message::Focused(id) => self.focused(id),
+            Message::WindowFocus(focused) => self.window_focus(focused),
         }
     }
 
@@ -547,10 +565,22 @@ impl Message {
                 | Message::FocusNext
                 | Message::FocusPrevious
                 | Message::Escape
+                | Message::Asked(_)
+        )
+    }
+
+    /// Whether the keyboard focus may have moved after this message: after almost
+    /// any (a push can open the request screen on its code field), but not after a
+    /// timer or the focus's own report, which would look it up forever.
+    fn may_move_focus(&self) -> bool {
+        !matches!(
+            self,
+            Message::Focused(_) | Message::Tick | Message::SessionTick | Message::WindowFocus(_)
         )
     }
 }
 
+mod accessibility;
 mod biometrics;
 mod desktop;
 mod handoff;

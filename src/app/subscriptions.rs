@@ -15,6 +15,10 @@ impl App {
             keyboard::listen().filter_map(focus_key),
             Subscription::run(os_session::watch).map(Message::OsSession),
         ];
+        if let Some(requests) = self.accessibility_requests() {
+            subscriptions.push(requests);
+            subscriptions.push(iced::event::listen_with(window_focus));
+        }
         if let Some(agent) = &self.agent {
             let client = Push(Arc::clone(agent.client()), Arc::clone(&self.wake));
             subscriptions.push(Subscription::run_with(client, Push::updates).map(Message::Push));
@@ -58,6 +62,23 @@ pub(super) fn focus_key(event: keyboard::Event) -> Option<Message> {
         } else {
             Message::FocusNext
         }),
+        _ => None,
+    }
+}
+
+/// The window gained or lost the keyboard focus (for the screen reader's tree).
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "iced::event::listen_with passes events by value"
+)]
+fn window_focus(
+    event: iced::Event,
+    _status: iced::event::Status,
+    _window: window::Id,
+) -> Option<Message> {
+    match event {
+        iced::Event::Window(window::Event::Focused) => Some(Message::WindowFocus(true)),
+        iced::Event::Window(window::Event::Unfocused) => Some(Message::WindowFocus(false)),
         _ => None,
     }
 }

@@ -243,6 +243,7 @@ impl App {
             user_settings: UserSettings::load(None, |_| Ok(())),
             wake: Arc::new(Notify::new()),
             biometrics: super::biometrics::Biometrics::default(),
+            accessible: None,
         }
     }
 }

@@ -41,15 +41,20 @@ impl App {
             size: WINDOW_SIZE,
             min_size: Some(MIN_SIZE),
             icon: window::icon::from_rgba(rgba, size, size).ok(),
+            // Windows: shown once the screen reader's adapter has subclassed it
+            // (AccessKit's subclassing adapter must come before the first show).
+            visible: !cfg!(windows),
             ..window::Settings::default()
         });
         self.window = Some(id);
         opened.map(Message::WindowOpened)
     }
 
-    pub(super) fn window_opened(&self, id: window::Id) -> Task<Message> {
+    pub(super) fn window_opened(&mut self, id: window::Id) -> Task<Message> {
         tracing::info!(?id, "window opened");
+        let accessible = self.start_accessibility(id);
         Task::batch([
+            accessible,
             self.initial_focus(),
             window::monitor_size(id).map(move |monitor| Message::MonitorMeasured(id, monitor)),
         ])
@@ -89,6 +94,7 @@ impl App {
         if self.window == Some(id) {
             tracing::info!(?id, "window closed; still running in the tray");
             self.window = None;
+            self.stop_accessibility();
             self.panel = None;
             // The request screen takes its PIN and PIN key with it.
             self.request = None;

@@ -33,8 +33,30 @@ pub fn update(message: &Message) -> Event {
 /// The home screen of `agent`'s device; the activity shows only while the app is
 /// `unlocked` (design.md §3).
 pub fn view(agent: &Agent, unlocked: bool) -> Element<'_, Message> {
+    view::home(&shown(agent, unlocked))
+}
+
+/// The home screen in words, for a screen reader.
+pub fn describe(agent: &Agent, unlocked: bool) -> Vec<godkend_a11y::Item> {
+    accessible::describe(&shown(agent, unlocked))
+}
+
+/// The message a screen reader's press on the button `key` stands for.
+pub fn pressed(key: &str) -> Option<Message> {
+    match key {
+        REVIEW => Some(Message::Review),
+        SEE_ALL => Some(Message::SeeAll),
+        _ => None,
+    }
+}
+
+/// The buttons' ids.
+pub const REVIEW: &str = "home-review";
+pub const SEE_ALL: &str = "home-see-all";
+
+fn shown(agent: &Agent, unlocked: bool) -> view::Shown<'_> {
     let account = &agent.device().config.account;
-    view::home(&view::Shown {
+    view::Shown {
         serial: &account.serial,
         user: &account.user,
         org: &account.org.name,
@@ -54,7 +76,8 @@ pub fn view(agent: &Agent, unlocked: bool) -> Element<'_, Message> {
             .and_then(|policy| policy.update_url.as_deref()),
         now: agent.server_now(),
         warning: agent.warning(),
-    })
+    }
 }
 
+mod accessible;
 pub mod view;

@@ -38,6 +38,16 @@ use crate::widget::pin_field::PinField;
 
 /// The code field's id: focused when the screen opens, for typing straight away.
 pub const CODE_FIELD: &str = "request-code";
+/// The PIN field's id.
+pub const PIN_FIELD: &str = "request-pin";
+/// The buttons' ids: the keyboard focus and a screen reader find them by these.
+pub const APPROVE: &str = "request-approve";
+pub const DENY: &str = "request-deny";
+pub const NOT_ME: &str = "request-not-me";
+pub const NOT_ME_CANCEL: &str = "request-not-me-cancel";
+pub const USE_PIN: &str = "request-use-pin";
+pub const USE_BIOMETRIC: &str = "request-use-biometric";
+pub const BACK: &str = "request-back";
 /// The "yes, this was not me" button's id: focused when the question shows, so a
 /// keyboard user answers it next (Escape or Cancel goes back).
 pub const NOT_ME_CONFIRM: &str = "request-not-me-confirm";
@@ -511,6 +521,7 @@ fn digits(typed: &str, max: usize) -> String {
         .collect()
 }
 
+mod accessible;
 mod view;
 
 #[cfg(test)]

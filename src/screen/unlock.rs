@@ -22,6 +22,24 @@ use crate::widget::pin_field::PinField;
 
 /// The PIN field's id, focused when the screen opens.
 pub const PIN_FIELD: &str = "unlock-pin";
+/// The buttons' ids: the keyboard focus and a screen reader find them by these.
+pub const UNLOCK: &str = "unlock-button";
+pub const ERASE: &str = "unlock-erase";
+pub const BACK: &str = "unlock-back";
+pub const USE_BIOMETRIC: &str = "unlock-use-biometric";
+/// The pad's digit keys: `unlock-digit-0` to `unlock-digit-9`.
+pub const DIGITS: [&str; 10] = [
+    "unlock-digit-0",
+    "unlock-digit-1",
+    "unlock-digit-2",
+    "unlock-digit-3",
+    "unlock-digit-4",
+    "unlock-digit-5",
+    "unlock-digit-6",
+    "unlock-digit-7",
+    "unlock-digit-8",
+    "unlock-digit-9",
+];
 
 /// The unlock screen's state.
 #[derive(Default)]
@@ -310,21 +328,13 @@ impl Unlock {
         if !self.checking {
             field = field.on_submit(Message::Unlock);
         }
-        let status = if self.checking {
-            Some(text(fl!("unlock-checking")).style(text::secondary))
-        } else {
-            self.problem.as_ref().map(|problem| {
-                let message = match problem {
-                    Problem::WrongPin { attempts_left } => {
-                        fl!("unlock-wrong-pin", left = attempts_left)
-                    }
-                    Problem::Offline => fl!("unlock-offline"),
-                    Problem::Failed(reason) => fl!("unlock-failed", reason = reason.clone()),
-                    Problem::Biometric(outcome) => outcome.text(),
-                };
-                text(message).style(text::danger)
+        let status = self.status_words().map(|words| {
+            text(words).style(if self.checking {
+                text::secondary
+            } else {
+                text::danger
             })
-        };
+        });
         let content = if self.scanning {
             column![
                 text(fl!("unlock-title")).size(26),
@@ -341,6 +351,7 @@ impl Unlock {
                 button(text(fl!("biometric-use", method = biometric::method())))
                     .padding([8, 24])
                     .style(button::secondary)
+                    .id(USE_BIOMETRIC)
                     .on_press_maybe((!self.checking).then_some(Message::UseBiometric))
             }))
         }
@@ -349,6 +360,7 @@ impl Unlock {
             button(text(fl!("back-button")))
                 .padding([8, 24])
                 .style(button::secondary)
+                .id(BACK)
                 .on_press(Message::Cancel),
         )
         .spacing(16)
@@ -356,26 +368,44 @@ impl Unlock {
         crate::widget::body(content)
     }
 
+    /// That the PIN is being checked, or why the last try did not unlock.
+    fn status_words(&self) -> Option<String> {
+        if self.checking {
+            return Some(fl!("unlock-checking"));
+        }
+        self.problem.as_ref().map(|problem| match problem {
+            Problem::WrongPin { attempts_left } => {
+                fl!("unlock-wrong-pin", left = attempts_left)
+            }
+            Problem::Offline => fl!("unlock-offline"),
+            Problem::Failed(reason) => fl!("unlock-failed", reason = reason.clone()),
+            Problem::Biometric(outcome) => outcome.text(),
+        })
+    }
+
     /// The PIN pad: 1–9, then erase, 0 and unlock.
     fn pad(&self) -> Element<'_, Message> {
         let enabled = !self.checking;
-        let key = |label: String, size: f32, style: Look, message: Option<Message>| {
-            button(
-                text(label)
-                    .size(size)
-                    .width(Length::Fill)
-                    .height(Length::Fill)
-                    .align_x(Alignment::Center)
-                    .align_y(Alignment::Center),
-            )
-            .width(Length::Fixed(KEY_WIDTH))
-            .height(Length::Fixed(KEY_HEIGHT))
-            .padding(0)
-            .style(style)
-            .on_press_maybe(message.filter(|_| enabled))
-        };
+        let key =
+            |id: &'static str, label: String, size: f32, style: Look, message: Option<Message>| {
+                button(
+                    text(label)
+                        .size(size)
+                        .width(Length::Fill)
+                        .height(Length::Fill)
+                        .align_x(Alignment::Center)
+                        .align_y(Alignment::Center),
+                )
+                .width(Length::Fixed(KEY_WIDTH))
+                .height(Length::Fixed(KEY_HEIGHT))
+                .padding(0)
+                .style(style)
+                .id(id)
+                .on_press_maybe(message.filter(|_| enabled))
+            };
         let digit = |d: u8| {
             key(
+                DIGITS[usize::from(d)],
                 d.to_string(),
                 20.0,
                 button::secondary,
@@ -389,12 +419,14 @@ impl Unlock {
         }
         // Smaller, so "⌫ Erase" and its translations fit on one line.
         let erase = key(
+            ERASE,
             fl!("unlock-erase"),
             15.0,
             button::secondary,
             Some(Message::Erase),
         );
         let unlock = key(
+            UNLOCK,
             fl!("unlock-button"),
             16.0,
             button::primary,
@@ -404,6 +436,8 @@ impl Unlock {
             .into()
     }
 }
+
+mod accessible;
 
 /// A button style, as iced's `button::primary` and friends.
 type Look = fn(&iced::Theme, iced::widget::button::Status) -> iced::widget::button::Style;

@@ -12,6 +12,9 @@ use crate::fl;
 pub const SETTINGS_GLYPH: &str = "⚙";
 /// The help button's label.
 pub const HELP_GLYPH: &str = "?";
+/// The buttons' ids: the keyboard focus and a screen reader find them by these.
+pub const SETTINGS: &str = "header-settings";
+pub const HELP: &str = "header-help";
 
 /// The header bar; `on_settings`/`on_help` are sent when the buttons are pressed.
 pub fn header<'a, Message: Clone + 'a>(
@@ -21,6 +24,7 @@ pub fn header<'a, Message: Clone + 'a>(
     let gear = tooltip(
         button(text(SETTINGS_GLYPH).size(20))
             .on_press(on_settings)
+            .id(SETTINGS)
             .style(button::text)
             .padding([2, 10]),
         text(fl!("settings-button")).size(13),
@@ -30,6 +34,7 @@ pub fn header<'a, Message: Clone + 'a>(
     let help = tooltip(
         button(text(HELP_GLYPH).size(20))
             .on_press(on_help)
+            .id(HELP)
             .style(button::text)
             .padding([2, 12]),
         text(fl!("help-button")).size(13),

@@ -39,15 +39,22 @@ pub struct Shown<'a> {
     pub warning: Option<&'a str>,
 }
 
-pub fn home<'a>(shown: &Shown<'a>) -> Element<'a, Message> {
-    let (state, style): (String, fn(&iced::Theme) -> text::Style) = match shown.connection {
+/// The connection's state in words, and how it looks.
+pub(super) fn connection_words(
+    connection: &ConnectionState,
+) -> (String, fn(&iced::Theme) -> text::Style) {
+    match connection {
         ConnectionState::Connecting => (fl!("home-connecting"), crate::widget::tone::muted),
         ConnectionState::Connected => (fl!("home-connected"), crate::widget::tone::success),
         ConnectionState::Polling => (fl!("home-polling"), crate::widget::tone::success),
         ConnectionState::Offline { reason, .. } => {
             (fl!("home-offline", reason = reason.clone()), text::danger)
         }
-    };
+    }
+}
+
+pub fn home<'a>(shown: &Shown<'a>) -> Element<'a, Message> {
+    let (state, style) = connection_words(shown.connection);
     let fact = |label: String, value: String| {
         row![
             text(format!("{label}:")).style(crate::widget::tone::muted),
@@ -127,6 +134,7 @@ fn pending<'a>(request: Option<&ApprovalRequest>, now: i64) -> Element<'a, Messa
         button(text(fl!("home-review-button")))
             .padding([8, 24])
             .style(button::primary)
+            .id(super::REVIEW)
             .on_press(Message::Review),
     ]
     .spacing(6)
@@ -151,6 +159,7 @@ fn recent<'a>(entries: &[Entry], locked: bool, now: i64) -> Element<'a, Message>
             button(text(label))
                 .padding([4, 12])
                 .style(button::secondary)
+                .id(super::SEE_ALL)
                 .on_press(Message::SeeAll),
         );
     }

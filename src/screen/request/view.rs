@@ -22,6 +22,7 @@ impl Request {
             button(text(fl!("back-button")))
                 .padding([8, 24])
                 .style(button::secondary)
+                .id(super::BACK)
                 .on_press(Message::Close),
         );
         crate::widget::body(page)
@@ -131,20 +132,26 @@ impl Request {
     }
 
     fn countdown(&self) -> Element<'_, Message> {
+        let words = self.countdown_words();
         if self.is_expired() {
-            return text(fl!("request-expired"))
-                .size(16)
-                .style(text::danger)
-                .into();
+            return text(words).size(16).style(text::danger).into();
+        }
+        text(words)
+            .size(16)
+            .style(crate::widget::tone::muted)
+            .into()
+    }
+
+    /// The time left, or that the request expired (the screen reader reads the same).
+    pub(super) fn countdown_words(&self) -> String {
+        if self.is_expired() {
+            return fl!("request-expired");
         }
         let left = u64::try_from(self.verified.request.exp - self.now).unwrap_or(0);
-        text(fl!(
+        fl!(
             "request-expires",
             time = format!("{}:{:02}", left / 60, left % 60)
-        ))
-        .size(16)
-        .style(crate::widget::tone::muted)
-        .into()
+        )
     }
 
     /// The code and PIN, Approve, Deny and "not me".
@@ -175,6 +182,7 @@ impl Request {
                 button(text(fl!("biometric-use-pin")))
                     .padding([6, 12])
                     .style(button::secondary)
+                    .id(super::USE_PIN)
                     .on_press_maybe(editable.then_some(Message::UsePin)),
                 None,
             )
@@ -189,6 +197,7 @@ impl Request {
                 &fl!("request-pin-placeholder"),
                 editable.then_some(Message::PinChanged as fn(SecretText) -> Message),
             );
+            pin = pin.id(super::PIN_FIELD);
             if editable {
                 pin = pin.on_submit(Message::Approve);
             }
@@ -208,25 +217,6 @@ impl Request {
         }
         let fields = fields.push(pin);
 
-        let approve_label = if self.uv.chosen() {
-            fl!("biometric-approve", method = method.clone())
-        } else {
-            fl!("request-approve")
-        };
-        let approve = button(text(approve_label).size(16))
-            .padding([8, 24])
-            .style(button::primary)
-            .on_press_maybe(self.can_approve().then_some(Message::Approve));
-        let refusable = self.can_decide();
-        let deny = button(text(fl!("request-deny")))
-            .padding([8, 16])
-            .style(button::secondary)
-            .on_press_maybe(refusable.then_some(Message::Deny));
-        let not_me = button(text(fl!("request-not-me")))
-            .padding([8, 16])
-            .style(button::danger)
-            .on_press_maybe((refusable && !self.confirming_not_me).then_some(Message::NotMe));
-
         let instructions = if self.uv.chosen() {
             fl!("request-instructions-biometric", method = method.clone())
         } else {
@@ -239,9 +229,10 @@ impl Request {
         }
         if approvable && self.uv.offered && !self.uv.chosen() {
             decide = decide.push(
-                button(text(fl!("biometric-use", method = method)))
+                button(text(fl!("biometric-use", method = method.clone())))
                     .padding([6, 12])
                     .style(button::secondary)
+                    .id(super::USE_BIOMETRIC)
                     .on_press_maybe(editable.then_some(Message::UseBiometric)),
             );
         }
@@ -249,17 +240,44 @@ impl Request {
         if let Some(notice) = &self.notice {
             decide = decide.push(text(notice.clone()).style(text::danger));
         }
-        // After a mismatch, or without a required hand-off, Approve is not offered.
-        let buttons = if approvable {
-            row![approve, deny, not_me]
-        } else {
-            row![deny, not_me]
-        };
-        decide = decide.push(buttons.spacing(12).align_y(Alignment::Center));
+        decide = decide.push(self.decision_buttons(&method));
         if self.stage == Stage::Working {
             decide = decide.push(text(fl!("request-working")).style(crate::widget::tone::muted));
         }
         decide.into()
+    }
+
+    /// Approve (with the PIN or the biometric check), Deny and "not me".
+    fn decision_buttons(&self, method: &str) -> Element<'_, Message> {
+        let approve_label = if self.uv.chosen() {
+            fl!("biometric-approve", method = method.to_owned())
+        } else {
+            fl!("request-approve")
+        };
+        let approve = button(text(approve_label).size(16))
+            .padding([8, 24])
+            .style(button::primary)
+            .id(super::APPROVE)
+            .on_press_maybe(self.can_approve().then_some(Message::Approve));
+        let refusable = self.can_decide();
+        let deny = button(text(fl!("request-deny")))
+            .padding([8, 16])
+            .style(button::secondary)
+            .id(super::DENY)
+            .on_press_maybe(refusable.then_some(Message::Deny));
+        let not_me = button(text(fl!("request-not-me")))
+            .padding([8, 16])
+            .style(button::danger)
+            .id(super::NOT_ME)
+            .on_press_maybe((refusable && !self.confirming_not_me).then_some(Message::NotMe));
+
+        // After a mismatch, or without a required hand-off, Approve is not offered.
+        let buttons = if self.origin_allows_approval() {
+            row![approve, deny, not_me]
+        } else {
+            row![deny, not_me]
+        };
+        buttons.spacing(12).align_y(Alignment::Center).into()
     }
 
     fn not_me_confirmation(&self) -> Element<'_, Message> {
@@ -275,6 +293,7 @@ impl Request {
                     button(text(fl!("request-not-me-cancel")))
                         .padding([8, 16])
                         .style(button::secondary)
+                        .id(super::NOT_ME_CANCEL)
                         .on_press(Message::CancelNotMe),
                 ]
                 .spacing(12),
@@ -290,7 +309,7 @@ impl Request {
 
 /// The host of a web origin, as the browser wrote it (punycode for a non-ASCII
 /// name, so a lookalike in another script shows as `xn--`).
-fn host(origin: &str) -> String {
+pub(super) fn host(origin: &str) -> String {
     url::Url::parse(origin)
         .ok()
         .and_then(|url| url.host_str().map(str::to_owned))
@@ -299,7 +318,13 @@ fn host(origin: &str) -> String {
 
 /// What became of the request, in words.
 fn ending_view<'a>(ending: &Ending) -> Element<'a, Message> {
-    let (message, style): (String, fn(&iced::Theme) -> text::Style) = match ending {
+    let (message, style) = ending_words(ending);
+    text(message).size(18).style(style).into()
+}
+
+/// What became of the request, and how it looks: good news, plain or a danger.
+pub(super) fn ending_words(ending: &Ending) -> (String, fn(&iced::Theme) -> text::Style) {
+    match ending {
         Ending::Closed(Standing::Decided(DecisionKind::Approve)) => {
             (fl!("request-approved"), crate::widget::tone::success)
         }
@@ -323,6 +348,5 @@ fn ending_view<'a>(ending: &Ending) -> Element<'a, Message> {
             fl!("request-refused", reason = reason.clone()),
             text::danger,
         ),
-    };
-    text(message).size(18).style(style).into()
+    }
 }
