@@ -26,7 +26,8 @@ pub fn check_session() {
     );
 }
 
-fn run(program: &str, args: &[&str]) -> String {
+/// Runs `program`; what it printed. Panics when it fails.
+pub fn run(program: &str, args: &[&str]) -> String {
     let out = Command::new(program)
         .args(args)
         .stdin(Stdio::null())
