@@ -22,15 +22,18 @@ export GODKEND_PACKAGE_PROFILE=${GODKEND_PACKAGE_PROFILE:-debug}
 # shellcheck disable=SC2119 # no components needed
 need_rust
 package_setup
-if ! (need_windows_target); then
+# skip WHY: says loudly that none of this ran, and why; exits 0.
+skip() {
     warn "=================================================================="
-    warn "SKIPPED: the Windows installers under Wine: the Rust target"
-    warn "$WINDOWS_TARGET could not be added. Add it by hand to run them."
+    warn "SKIPPED: the Windows installers and the app under Wine: $1."
     warn "=================================================================="
     exit 0
-fi
-need_debian /usr/lib/wine/wine64:wine64 x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64 \
-    makensis:nsis wixl:wixl Xvfb:xvfb xdotool:xdotool import:imagemagick \
+}
+(need_windows_target) ||
+    skip "the Rust target $WINDOWS_TARGET could not be added (add it by hand to run them)"
+(need_debian /usr/lib/wine/wine64:wine64 x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64) ||
+    skip "Wine or MinGW-w64 could not be installed (Debian/Ubuntu: wine64, gcc-mingw-w64-x86-64)"
+need_debian makensis:nsis wixl:wixl Xvfb:xvfb xdotool:xdotool import:imagemagick \
     /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core
 
 scripts/package.sh nsis msi

@@ -86,6 +86,7 @@ impl Wine {
         let status = Command::new(&self.loader)
             .args(["reg", "delete", key, "/v", name, "/f"])
             .env("WINEDEBUG", "-all")
+            .stdout(std::process::Stdio::null())
             .status()
             .expect("run wine reg delete");
         assert!(status.success(), "reg delete {key} /v {name}");
