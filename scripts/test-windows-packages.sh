@@ -98,8 +98,9 @@ run_app_under_wine() {
     log "NSIS: the installed app under Wine and Xvfb, driven through its window"
     # A real Windows has fonts; a fresh prefix has none, and the window draws no text.
     cp /usr/share/fonts/truetype/dejavu/DejaVuSans*.ttf "$WINEPREFIX/drive_c/windows/Fonts/"
-    # The test's real server: a Linux build.
-    cargo build --locked -p godkend-server
+    # The test's real server: the Linux build the .deb step makes (so, in the test
+    # command's `all` scope, already built).
+    build_linux_binaries
     xvfb_dir=$(mktemp -d "${TMPDIR:-/tmp}/godkend-wine-xvfb.XXXXXX")
     start_xvfb "$xvfb_dir" || { stop_pid "$XVFB_PID" 5; die "Xvfb did not start"; }
     info "Xvfb (pid $XVFB_PID) on display $DISPLAY"
