@@ -379,6 +379,22 @@ CONF
     start_gui_services "${denv[@]}"
 }
 
+# start_xvfb DIR [ENV...]: Xvfb on a display number it picks itself (-displayfd), run
+# through ENV, its log in DIR. Sets DISPLAY (not exported) and XVFB_PID; returns 1,
+# after showing its log, when it does not start (XVFB_PID is set then too).
+start_xvfb() {
+    local d=$1
+    shift
+    "$@" Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$d/display" >"$d/xvfb.log" 2>&1 &
+    XVFB_PID=$!
+    if ! _desktop_poll 10 "$XVFB_PID" test -s "$d/display"; then
+        warn "Xvfb did not start; its log:"
+        tail -n 20 "$d/xvfb.log" >&2 || true
+        return 1
+    fi
+    DISPLAY=":$(head -n 1 "$d/display")"
+}
+
 # start_gui_services ENV...: the graphical session of the end-to-end test
 # (notes/gui-stack.md §7), each daemon run through ENV (the private HOME and XDG dirs):
 #   - Xvfb on a display number it picks itself (-displayfd);
@@ -398,18 +414,12 @@ start_gui_services() {
         warn "the desktop end-to-end test needs: ${missing[*]}"
         return 1
     fi
-    local d=$_desktop_dir pid
-    "$@" Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$d/display" >"$d/xvfb.log" 2>&1 &
-    pid=$!
-    _desktop_gui_pids+=("$pid")
-    if ! _desktop_poll 10 "$pid" test -s "$d/display"; then
-        warn "Xvfb did not start; its log:"
-        tail -n 20 "$d/xvfb.log" >&2 || true
-        return 1
-    fi
-    DISPLAY=":$(head -n 1 "$d/display")"
+    local d=$_desktop_dir pid started=0
+    start_xvfb "$d" "$@" && started=1
+    _desktop_gui_pids+=("$XVFB_PID")
+    [ "$started" = 1 ] || return 1
     export DISPLAY
-    info "Xvfb (pid $pid) on display $DISPLAY"
+    info "Xvfb (pid $XVFB_PID) on display $DISPLAY"
 
     export GODKEND_TEST_DUNST_PICK=$d/dunst-pick
     : >"$GODKEND_TEST_DUNST_PICK"

@@ -7,7 +7,8 @@
 #            scheme handler, --version, the server run as its user, remove, purge),
 #            the AppImage (--version, same files as the .deb)
 #   GODKEND_TEST_PACKAGES=all  also the .rpm pair (installs cargo-generate-rpm: about
-#            15 minutes the first time) and the Windows installers under Wine
+#            15 minutes the first time) and the Windows installers under Wine,
+#            with the installed app driven through its window
 #            (scripts/test-windows-packages.sh)
 # Needs root (or sudo) for dpkg. Refuses to touch a godkend or godkend-server package
 # that was installed before it ran.

@@ -73,6 +73,9 @@ pub struct Cli {
     /// The activation code from your administrator (manual activation, --terminal)
     #[arg(long, value_name = "CODE", requires = "server")]
     code: Option<String>,
+    /// Print what your organisation's policy fixes on this computer, and exit
+    #[arg(long, exclusive = true)]
+    show_policy: bool,
 }
 
 fn main() -> ExitCode {
@@ -84,6 +87,10 @@ fn main() -> ExitCode {
             e.exit();
         }
     };
+    if cli.show_policy {
+        terminal::parent_console::attach();
+        return terminal::policy::show(&godkend_core::policy::Policy::platform());
+    }
     if cli.terminal {
         terminal::parent_console::attach();
         return terminal::main(cli);

@@ -9,6 +9,7 @@
 
 mod console;
 pub mod parent_console;
+pub mod policy;
 mod requests;
 
 use std::process::ExitCode;

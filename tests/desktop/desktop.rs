@@ -26,7 +26,8 @@ pub fn check_session() {
     );
 }
 
-fn run(program: &str, args: &[&str]) -> String {
+/// Runs `program`; what it printed. Panics when it fails.
+pub fn run(program: &str, args: &[&str]) -> String {
     let out = Command::new(program)
         .args(args)
         .stdin(Stdio::null())
@@ -81,10 +82,6 @@ pub struct App {
 
 impl App {
     pub fn start(home: &Path, args: &[&str]) -> App {
-        // One log per launch: a second launch must not write over the first's.
-        static LAUNCHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let launch = LAUNCHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let log = home.join(format!("app-{launch}.log"));
         let run_dir = home.join("run");
         std::fs::create_dir_all(&run_dir).expect("a runtime dir");
         #[cfg(unix)]
@@ -96,7 +93,8 @@ impl App {
         // GODKEND_APP_BINARY: another build of the app (the benchmark's "before").
         let binary = std::env::var_os("GODKEND_APP_BINARY")
             .unwrap_or_else(|| env!("CARGO_BIN_EXE_godkend").into());
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        command
             .args(args)
             .env("HOME", home)
             .env("XDG_CONFIG_HOME", home.join("config"))
@@ -119,7 +117,17 @@ impl App {
                     .ok()
                     .filter(|_| std::env::var_os("GODKEND_TEST_FPRINTD_SKIP").is_none())
                     .map(|bus| ("DBUS_SYSTEM_BUS_ADDRESS", bus)),
-            )
+            );
+        App::spawn(command, home)
+    }
+
+    /// Runs `command` (the app, however it is started), its log in `log_dir`.
+    pub fn spawn(mut command: Command, log_dir: &Path) -> App {
+        // One log per launch: a second launch must not write over the first's.
+        static LAUNCHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let launch = LAUNCHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let log = log_dir.join(format!("app-{launch}.log"));
+        let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).expect("the app's log file"))
@@ -244,6 +252,12 @@ pub fn keys(window: &str, keys: &[&str]) {
 /// Saves the whole screen as target/screenshots/e2e-`name`.png, after a moment for
 /// the window to draw.
 pub fn screenshot(name: &str) {
+    save_screen(&format!("e2e-{name}"));
+}
+
+/// Saves the whole screen as target/screenshots/`file_stem`.png, after a moment for
+/// the window to draw.
+pub fn save_screen(file_stem: &str) {
     std::thread::sleep(Duration::from_millis(600));
     let dir = PathBuf::from(env!("CARGO_BIN_EXE_godkend"))
         .parent()
@@ -251,7 +265,7 @@ pub fn screenshot(name: &str) {
         .map(|target| target.join("screenshots"))
         .expect("the target dir");
     std::fs::create_dir_all(&dir).expect("the screenshot dir");
-    let path = dir.join(format!("e2e-{name}.png"));
+    let path = dir.join(format!("{file_stem}.png"));
     run("import", &["-window", "root", &path.to_string_lossy()]);
 }
 

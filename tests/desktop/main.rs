@@ -5,6 +5,8 @@
 //! One test, in the order a person lives it, because the steps build on each other
 //! (activation, then requests, then locking) and share one display and one keyring.
 //! (scale.rs: the window at 200 %, on a display of its own and without the bus.)
+//! The Windows build's part of the story under Wine is in wine.rs (ignored unless
+//! scripts/test-windows-packages.sh runs it).
 
 #![allow(
     clippy::expect_used,
@@ -19,6 +21,7 @@ mod server;
 #[allow(dead_code, reason = "godkend-core's fprintd tests use the rest of it")]
 #[path = "../support/virtual_reader.rs"]
 mod virtual_reader;
+mod wine;
 
 use godkend_protocol::messages::RequestState;
 

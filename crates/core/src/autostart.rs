@@ -30,10 +30,21 @@ impl Autostart {
 
     /// The entry that starts `executable` in the tray.
     pub fn for_executable(executable: &str) -> Result<Self, AutostartError> {
-        AutoLaunchBuilder::new()
-            .set_app_name(APP_NAME)
-            .set_app_path(executable)
-            .set_args(&["--tray"])
+        let mut builder = AutoLaunchBuilder::new();
+        builder.set_app_name(APP_NAME).set_args(&["--tray"]);
+        // Windows: auto-launch writes the Run value as `path args`; an unquoted path
+        // with a space ("C:\Program Files\...") would start "C:\Program.exe". And its
+        // default mode tries the machine's Run key first, which an elevated process
+        // (or Wine) can write: the app would start for every user of the computer.
+        // Seen under Wine (tests/desktop/wine.rs); the installers write the same
+        // quoted value to the user's key.
+        #[cfg(windows)]
+        builder
+            .set_app_path(&format!("\"{executable}\""))
+            .set_windows_enable_mode(auto_launch::WindowsEnableMode::CurrentUser);
+        #[cfg(not(windows))]
+        builder.set_app_path(executable);
+        builder
             .build()
             .map(Autostart)
             .map_err(|e| AutostartError(e.to_string()))
