@@ -417,6 +417,45 @@ fn request_screens(camera: &Camera) {
     let mut pin_instead = typed();
     let _ = pin_instead.update(request::Message::UsePin);
     shoot("request-biometric-pin-instead", &pin_instead);
+    origin_states(&shoot);
+}
+
+/// The request as the browser hand-off left it (issue 15): verified, a lookalike's
+/// mismatch, required but missing, and unconfirmed.
+fn origin_states(shoot: &dyn Fn(&str, &Request)) {
+    use godkend_core::handoff::{BindingState, WebOrigin};
+    use godkend_protocol::origin::OriginBinding;
+    let bound = |binding, state| {
+        let mut request = payment_request();
+        request.request.origin_binding = binding;
+        request.request.rp_origins = vec!["https://shop.example".into()];
+        let mut screen = Request::new(request, IAT + 20);
+        screen.set_binding(state);
+        screen
+    };
+    let origin = |text| WebOrigin::from_header(text).expect("an origin");
+    shoot(
+        "request-origin-verified",
+        &bound(
+            OriginBinding::Preferred,
+            BindingState::Verified(origin("https://shop.example")),
+        ),
+    );
+    shoot(
+        "request-origin-mismatch",
+        &bound(
+            OriginBinding::Preferred,
+            BindingState::Mismatch(origin("https://shop-example.login.test")),
+        ),
+    );
+    shoot(
+        "request-origin-required-missing",
+        &bound(OriginBinding::Required, BindingState::Unconfirmed),
+    );
+    shoot(
+        "request-origin-unconfirmed",
+        &bound(OriginBinding::Preferred, BindingState::Unconfirmed),
+    );
 }
 
 /// The panels over the main screen, drawn through the app as the window shows them.

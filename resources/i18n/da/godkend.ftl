@@ -151,6 +151,7 @@ request-browser = Browser
 request-time = Tidspunkt
 request-expires = Udløber om { $time }
 request-origin-verified = Startet på { $site } i din browser på denne computer.
+request-instructions-verified = Din browser har bekræftet, hvor dette login startede, så der skal ikke bruges en kode. Hvis det er dig, så bekræft med din pinkode (eller dit fingeraftryk), og tryk på Godkend.
 request-origin-unconfirmed = Din browser bekræftede ikke, hvor dette login startede: tjek koden på login-siden.
 request-origin-mismatch-title = Advarsel: dette kan være et phishing-websted
 request-origin-missing = { $rp } kræver, at login starter i din browser på denne computer, og din browser bekræftede ikke dette, så det kan ikke godkendes her. Hvis det ikke var dig, så meld det.

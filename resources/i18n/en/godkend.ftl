@@ -151,6 +151,7 @@ request-browser = Browser
 request-time = Time
 request-expires = Expires in { $time }
 request-origin-verified = Started on { $site } in your browser on this computer.
+request-instructions-verified = Your browser confirmed where this sign-in started, so no code is needed. If it is you, confirm with your PIN (or fingerprint) and press Approve.
 request-origin-unconfirmed = Your browser did not confirm where this sign-in started: check the code on the login page.
 request-origin-missing = { $rp } asks that sign-ins start in your browser on this computer, and your browser did not confirm this one, so it cannot be approved here. If you did not start it, report it.
 request-origin-mismatch-title = Warning: this may be a phishing site

@@ -177,7 +177,9 @@ impl Request {
         }
         let editable = self.can_decide() && self.stage == Stage::Open;
         let method = crate::screen::biometric::method();
-        let instructions = if self.uv.chosen() {
+        let instructions = if matches!(self.origin(), Origin::Verified(_)) {
+            fl!("request-instructions-verified")
+        } else if self.uv.chosen() {
             fl!("request-instructions-biometric", method = method.clone())
         } else {
             fl!("request-instructions")

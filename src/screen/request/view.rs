@@ -217,7 +217,9 @@ impl Request {
         }
         let fields = fields.push(pin);
 
-        let instructions = if self.uv.chosen() {
+        let instructions = if matches!(self.origin(), Origin::Verified(_)) {
+            fl!("request-instructions-verified")
+        } else if self.uv.chosen() {
             fl!("request-instructions-biometric", method = method.clone())
         } else {
             fl!("request-instructions")
