@@ -192,7 +192,7 @@ async fn chromium_hand_off_binds_the_agents_decisions_to_the_origin() {
 
     // (a) The genuine page hands off: verified, and the PIN alone approves.
     let (created, request) = s.ask("required").await;
-    assert_eq!(request.request.rp_origins, [genuine.clone()]);
+    assert_eq!(request.request.rp_origins, std::slice::from_ref(&genuine));
     let page = format!("{genuine}/{}", created.request_id);
     assert_eq!(hand_off(&browser, &page).await, "handed-off");
     let verified = BindingState::Verified(WebOrigin::from_header(&genuine).unwrap());
