@@ -27,14 +27,14 @@ both_backends!(
     an_unknown_code_is_judged_by_its_status,
 );
 
-/// An agent fed by the real push connection of `client`.
-struct Live {
-    agent: Agent<MemoryDevice>,
+/// An agent fed by the real push connection of `client` (origin_browser uses it too).
+pub(crate) struct Live {
+    pub(crate) agent: Agent<MemoryDevice>,
     updates: mpsc::Receiver<PushUpdate>,
 }
 
 impl Live {
-    fn start(client: DeviceClient) -> Live {
+    pub(crate) fn start(client: DeviceClient) -> Live {
         let client = Arc::new(client);
         let (tx, updates) = mpsc::channel(64);
         let policy = ConnectionPolicy::default();
@@ -65,7 +65,7 @@ impl Live {
         }
     }
 
-    async fn arrival(&mut self, id: &str) -> VerifiedRequest {
+    pub(crate) async fn arrival(&mut self, id: &str) -> VerifiedRequest {
         match self
             .until(
                 "arrival",

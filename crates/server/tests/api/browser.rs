@@ -192,7 +192,7 @@ struct Fetch {
 }
 
 /// Polls `probe` until `ready` holds; fails after `TIMEOUT` with the last value.
-async fn until<T: std::fmt::Debug>(
+pub(crate) async fn until<T: std::fmt::Debug>(
     what: &str,
     probe: impl AsyncFn() -> T,
     ready: impl Fn(&T) -> bool,
@@ -302,9 +302,35 @@ fn screenshot_dir() -> PathBuf {
     dir.canonicalize().unwrap()
 }
 
+/// The path of a browser binary: from `var`, or its Debian default.
+fn binary_path(var: &str, default: &str) -> PathBuf {
+    std::env::var_os(var).map_or_else(|| PathBuf::from(default), PathBuf::from)
+}
+
+/// What is missing for a browser test, if anything: tests that may skip say so.
+pub(crate) fn browser_missing() -> Option<String> {
+    [
+        ("GODKEND_CHROMIUM", "/usr/bin/chromium"),
+        ("GODKEND_CHROMEDRIVER", "/usr/bin/chromedriver"),
+    ]
+    .into_iter()
+    .map(|(var, default)| binary_path(var, default))
+    .find(|path| !path.is_file())
+    .map(|path| format!("{} is not installed", path.display()))
+}
+
+/// The browser's version line, as `chromium --version` prints it.
+pub(crate) fn chromium_version() -> String {
+    let out = Command::new(binary_path("GODKEND_CHROMIUM", "/usr/bin/chromium"))
+        .arg("--version")
+        .output()
+        .expect("chromium --version");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
 /// A browser binary from `var`, or its Debian default; fails naming the package.
 fn binary(var: &str, default: &str, package: &str) -> PathBuf {
-    let path = std::env::var_os(var).map_or_else(|| PathBuf::from(default), PathBuf::from);
+    let path = binary_path(var, default);
     assert!(
         path.is_file(),
         "the browser test needs {} from the Debian package `{package}`: install the \
@@ -316,7 +342,7 @@ fn binary(var: &str, default: &str, package: &str) -> PathBuf {
 
 /// chromedriver on a free loopback port, in its own process group with the Chromium
 /// it starts; the whole group is killed on drop, also when the test fails.
-struct Chromedriver {
+pub(crate) struct Chromedriver {
     child: Child,
     url: String,
     chromium: PathBuf,
@@ -324,7 +350,7 @@ struct Chromedriver {
 }
 
 impl Chromedriver {
-    async fn start(http: &reqwest::Client) -> Self {
+    pub(crate) async fn start(http: &reqwest::Client) -> Self {
         let driver_bin = binary(
             "GODKEND_CHROMEDRIVER",
             "/usr/bin/chromedriver",
@@ -395,8 +421,14 @@ impl Chromedriver {
 
     /// A new session: headless Chromium with a fresh profile.
     async fn connect(&self) -> Client {
+        self.connect_with(&[]).await
+    }
+
+    /// A new session with `extra` Chromium flags (origin_browser maps host names
+    /// with `--host-resolver-rules`).
+    pub(crate) async fn connect_with(&self, extra: &[&str]) -> Client {
         let profile = self.dir.path().join("profile");
-        let capabilities = json!({
+        let mut capabilities = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": self.chromium,
@@ -414,6 +446,10 @@ impl Chromedriver {
                 ],
             },
         });
+        let args = capabilities["goog:chromeOptions"]["args"]
+            .as_array_mut()
+            .unwrap();
+        args.extend(extra.iter().map(|arg| json!(arg)));
         let serde_json::Value::Object(capabilities) = capabilities else {
             unreachable!()
         };

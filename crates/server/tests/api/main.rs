@@ -19,6 +19,7 @@ mod key_rotation;
 mod net_hardening;
 mod openapi;
 mod origin_binding;
+mod origin_browser;
 mod outbox;
 mod outbox_retry;
 mod pin_race;

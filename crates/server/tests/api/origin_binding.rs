@@ -29,24 +29,7 @@ async fn setup(db: Db) -> (TestServer, Rp, Device) {
     // No push backoff: a test may deny and then ask again at once.
     let server = TestServer::start_with(db, &["--push-backoff-seconds", "0"]).await;
     server.add_user("alice");
-    let out = server
-        .admin(&[
-            "rp",
-            "add",
-            "shop",
-            "--name",
-            "Shop",
-            "--origin",
-            SHOP,
-            "--origin",
-            "https://www.shop.example:8443",
-        ])
-        .expect("rp add with origins");
-    let rp = Rp {
-        url: server.url.clone(),
-        key: out["api_key"].as_str().unwrap().to_owned(),
-        http: server.http.clone(),
-    };
+    let rp = server.add_rp_with_origins("shop", "Shop", &[SHOP, "https://www.shop.example:8443"]);
     let device = server.device("alice").await;
     (server, rp, device)
 }
@@ -109,7 +92,7 @@ fn refused_with(answer: Result<RequestState, godkend_core::CoreError>, code: Err
 }
 
 /// The RP's signed result, verified, with the device's signature on the decision.
-async fn signed_result(
+pub(crate) async fn signed_result(
     server: &TestServer,
     rp: &Rp,
     id: &str,

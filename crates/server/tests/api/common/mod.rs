@@ -235,9 +235,17 @@ impl TestServer {
 
     /// Adds a relying party and returns its API key.
     pub fn add_rp(&self, id: &str, name: &str) -> Rp {
-        let out = self
-            .admin(&["rp", "add", id, "--name", name])
-            .expect("rp add");
+        self.add_rp_with_origins(id, name, &[])
+    }
+
+    /// Adds a relying party with these web origins (`rp add --origin`, PROTOCOL.md
+    /// §7.3) and returns its API key.
+    pub fn add_rp_with_origins(&self, id: &str, name: &str, origins: &[&str]) -> Rp {
+        let mut args = vec!["rp", "add", id, "--name", name];
+        for origin in origins {
+            args.extend(["--origin", origin]);
+        }
+        let out = self.admin(&args).expect("rp add");
         Rp {
             url: self.url.clone(),
             key: out["api_key"].as_str().unwrap().to_owned(),
