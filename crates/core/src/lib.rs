@@ -21,6 +21,8 @@ pub mod os_session;
 pub mod outbox;
 pub mod pin;
 pub mod policy;
+#[cfg(windows)]
+pub mod process_user;
 pub mod profile;
 pub mod push;
 pub mod retry;

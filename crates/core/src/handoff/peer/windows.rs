@@ -10,22 +10,16 @@
 
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::os::windows::io::{AsRawHandle as _, FromRawHandle as _, OwnedHandle};
 
-use windows_sys::Win32::Foundation::{ERROR_INSUFFICIENT_BUFFER, HANDLE, NO_ERROR};
+use windows_sys::Win32::Foundation::{ERROR_INSUFFICIENT_BUFFER, NO_ERROR};
 use windows_sys::Win32::NetworkManagement::IpHelper::{
     GetExtendedTcpTable, MIB_TCP6ROW_OWNER_PID, MIB_TCPROW_OWNER_PID,
     TCP_TABLE_OWNER_PID_CONNECTIONS,
 };
 use windows_sys::Win32::Networking::WinSock::{AF_INET, AF_INET6};
-use windows_sys::Win32::Security::{
-    EqualSid, GetTokenInformation, PSID, TOKEN_QUERY, TOKEN_USER, TokenUser,
-};
-use windows_sys::Win32::System::Threading::{
-    GetCurrentProcess, OpenProcess, OpenProcessToken, PROCESS_QUERY_LIMITED_INFORMATION,
-};
 
 use super::{PeerError, same_end};
+use crate::process_user::ProcessUser;
 
 pub(super) const SUPPORTED: bool = true;
 
@@ -124,82 +118,4 @@ unsafe fn rows<R>(buffer: &[u64]) -> &[R] {
     // SAFETY: `count` rows of `R` fit after the count, at a 4-aligned offset of an
     // 8-aligned buffer; they live as long as `buffer`.
     unsafe { std::slice::from_raw_parts(buffer.as_ptr().cast::<u8>().add(4).cast::<R>(), count) }
-}
-
-/// The user a process runs as: a TOKEN_USER from its access token. (The app's
-/// single-instance pipe check, src/instance/windows.rs, does the same: one of the two
-/// should use the other.)
-struct ProcessUser {
-    /// u64 for the alignment TOKEN_USER needs.
-    buffer: Vec<u64>,
-}
-
-impl ProcessUser {
-    fn of_this_process() -> io::Result<Self> {
-        // SAFETY: GetCurrentProcess returns a pseudo handle that needs no closing.
-        Self::of_handle(unsafe { GetCurrentProcess() })
-    }
-
-    fn of_process(pid: u32) -> io::Result<Self> {
-        // SAFETY: plain call; a null result is an error, checked below.
-        let process = unsafe { OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid) };
-        if process.is_null() {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: OpenProcess succeeded, so the handle is open and now ours to close.
-        let process = unsafe { OwnedHandle::from_raw_handle(process) };
-        Self::of_handle(process.as_raw_handle())
-    }
-
-    fn of_handle(process: HANDLE) -> io::Result<Self> {
-        let mut token: HANDLE = std::ptr::null_mut();
-        // SAFETY: `process` is a process handle with query rights; `token` is a valid
-        // place for the result.
-        if unsafe { OpenProcessToken(process, TOKEN_QUERY, &raw mut token) } == 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: OpenProcessToken succeeded, so the handle is open and ours to close.
-        let token = unsafe { OwnedHandle::from_raw_handle(token) };
-        let mut needed = 0u32;
-        // SAFETY: a null buffer of length 0 only asks for the length needed; the call
-        // "fails" with ERROR_INSUFFICIENT_BUFFER by design.
-        unsafe {
-            GetTokenInformation(
-                token.as_raw_handle(),
-                TokenUser,
-                std::ptr::null_mut(),
-                0,
-                &raw mut needed,
-            )
-        };
-        if needed == 0 {
-            return Err(io::Error::last_os_error());
-        }
-        let mut buffer = vec![0u64; (needed as usize).div_ceil(8)];
-        // SAFETY: `buffer` holds at least `needed` bytes, aligned for TOKEN_USER.
-        let filled = unsafe {
-            GetTokenInformation(
-                token.as_raw_handle(),
-                TokenUser,
-                buffer.as_mut_ptr().cast(),
-                needed,
-                &raw mut needed,
-            )
-        };
-        if filled == 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(ProcessUser { buffer })
-    }
-
-    fn sid(&self) -> PSID {
-        // SAFETY: GetTokenInformation filled the buffer with a TOKEN_USER whose SID
-        // points into the same buffer, which lives as long as `self`.
-        unsafe { (*self.buffer.as_ptr().cast::<TOKEN_USER>()).User.Sid }
-    }
-
-    fn is(&self, other: &ProcessUser) -> bool {
-        // SAFETY: both SIDs are valid for the lifetime of their buffers.
-        unsafe { EqualSid(self.sid(), other.sid()) != 0 }
-    }
 }
