@@ -323,7 +323,7 @@ mod tests {
         );
         assert_eq!(
             *item(&items, AMOUNT),
-            Item::text(AMOUNT, "Amount: 1250.00 DKK")
+            Item::text(AMOUNT, "Amount: DKK\u{a0}1,250.00")
         );
         assert_eq!(
             *item(&items, COUNTDOWN),
