@@ -469,12 +469,7 @@ impl App {
     fn open_request(&mut self, pending: VerifiedRequest, now: i64) -> Task<Message> {
         tracing::info!(request = %pending.request.request_id, "request shown");
         let biometric = self.offers_biometric_approval(pending.request.user_verification);
-        let binding = self
-            .agent
-            .as_ref()
-            .map_or(godkend_core::handoff::BindingState::Unconfirmed, |agent| {
-                agent.binding(&pending.request.request_id)
-            });
+        let binding = self.binding(&pending.request.request_id);
         let mut screen = Request::new(pending, now).offering_biometric(biometric);
         screen.set_binding(binding);
         self.request = Some(screen);

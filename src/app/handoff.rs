@@ -6,7 +6,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 
 use futures::Stream;
-use godkend_core::handoff::{HandoffConfig, HandoffEvent, HandoffListener};
+use godkend_core::handoff::{BindingState, HandoffConfig, HandoffEvent, HandoffListener};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::{App, Arc, Message, Task};
@@ -75,6 +75,13 @@ impl App {
             request.set_binding(agent.binding(request.request_id()));
         }
         Task::none()
+    }
+
+    /// What the browser vouched for on `request_id` (unconfirmed without a device).
+    pub(super) fn binding(&self, request_id: &str) -> BindingState {
+        self.agent
+            .as_ref()
+            .map_or(BindingState::Unconfirmed, |agent| agent.binding(request_id))
     }
 
     /// A hand-off reached a pending request: the screen showing it follows.
