@@ -208,7 +208,7 @@ impl Request {
     /// started with one held). A verified request needs no code: what was typed goes.
     pub fn set_binding(&mut self, binding: BindingState) {
         self.binding = binding;
-        if matches!(self.origin(), Origin::Verified(_)) {
+        if !self.needs_code() {
             self.code.clear();
         }
     }
@@ -307,10 +307,26 @@ impl Request {
         rules::is_expired(self.verified.request.exp, self.now)
     }
 
-    /// The code is typed in full, or not needed: the browser vouched for the site.
+    /// Whether the code from the login screen is asked for: not when the browser
+    /// vouched for the site.
+    fn needs_code(&self) -> bool {
+        !matches!(self.origin(), Origin::Verified(_))
+    }
+
+    /// What to do, in words, for the way this request is approved.
+    fn instructions(&self, method: &str) -> String {
+        if !self.needs_code() {
+            fl!("request-instructions-verified")
+        } else if self.uv.chosen() {
+            fl!("request-instructions-biometric", method = method.to_owned())
+        } else {
+            fl!("request-instructions")
+        }
+    }
+
+    /// The code is typed in full, or not needed.
     fn code_is_complete(&self) -> bool {
-        matches!(self.origin(), Origin::Verified(_))
-            || self.code.len() == usize::from(self.verified.request.code_length)
+        !self.needs_code() || self.code.len() == usize::from(self.verified.request.code_length)
     }
 
     /// Approving is possible at all: not after a mismatched hand-off, nor without

@@ -177,18 +177,12 @@ impl Request {
         }
         let editable = self.can_decide() && self.stage == Stage::Open;
         let method = crate::screen::biometric::method();
-        let instructions = if matches!(self.origin(), Origin::Verified(_)) {
-            fl!("request-instructions-verified")
-        } else if self.uv.chosen() {
-            fl!("request-instructions-biometric", method = method.clone())
-        } else {
-            fl!("request-instructions")
-        };
+        let instructions = self.instructions(&method);
         let approvable = self.origin_allows_approval();
         if approvable {
             items.push(Item::text("request-instructions", instructions));
         }
-        if approvable && !matches!(self.origin(), Origin::Verified(_)) {
+        if approvable && self.needs_code() {
             items.push(Item::field(
                 CODE_FIELD,
                 fl!(

@@ -205,7 +205,7 @@ impl Request {
         };
         let mut fields = row![].spacing(12);
         // A site the browser vouched for needs no code: the PIN (or scan) is asked.
-        if !matches!(self.origin(), Origin::Verified(_)) {
+        if self.needs_code() {
             fields = fields.push(labelled(
                 fl!(
                     "request-code-label",
@@ -217,13 +217,7 @@ impl Request {
         }
         let fields = fields.push(pin);
 
-        let instructions = if matches!(self.origin(), Origin::Verified(_)) {
-            fl!("request-instructions-verified")
-        } else if self.uv.chosen() {
-            fl!("request-instructions-biometric", method = method.clone())
-        } else {
-            fl!("request-instructions")
-        };
+        let instructions = self.instructions(&method);
         let approvable = self.origin_allows_approval();
         let mut decide = column![].spacing(12);
         if approvable {
