@@ -472,12 +472,13 @@ impl App {
         let binding = self.binding(&pending.request.request_id);
         let mut screen = Request::new(pending, now).offering_biometric(biometric);
         screen.set_binding(binding);
+        let first = screen.first_field();
         self.request = Some(screen);
         // A revocation under way stays on top until it is answered.
         if !matches!(&self.panel, Some(Panel::Revoke(revoke)) if revoke.is_working()) {
             self.panel = None;
         }
-        iced::widget::operation::focus(request::CODE_FIELD)
+        first.map_or_else(Task::none, iced::widget::operation::focus)
     }
 
     fn request(&mut self, message: request::Message) -> Task<Message> {

@@ -90,7 +90,15 @@ impl App {
         if let Some(request) = &mut self.request
             && request.request_id() == event.request_id
         {
+            let before = request.first_field();
             request.set_binding(event.state.clone());
+            // The code field went away under the user's fingers: the PIN is next.
+            if let Some(field) = request
+                .first_field()
+                .filter(|_| before != request.first_field())
+            {
+                return iced::widget::operation::focus(field);
+            }
         }
         Task::none()
     }

@@ -82,7 +82,7 @@ impl App {
     pub(super) fn initial_focus(&self) -> Task<Message> {
         let field = match (&self.panel, &self.request, &self.screen) {
             (Some(Panel::Unlock(..)), _, _) => Some(unlock::PIN_FIELD),
-            (None, Some(_), _) => Some(request::CODE_FIELD),
+            (None, Some(request), _) => request.first_field(),
             (None, None, Screen::Welcome(_)) => Some(welcome::LINK_FIELD),
             _ => None,
         };

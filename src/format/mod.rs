@@ -1,7 +1,9 @@
 //! Local formats: amounts and times as the user's language and computer write them
-//! (ICU4X's CLDR data for money, the system's time zone database for times).
+//! (ICU4X's CLDR data for money, the system's time zone database for times), and web
+//! origins as a user should read them.
 
 pub mod amount;
+pub mod site;
 pub mod time;
 
 use i18n_embed::LanguageLoader as _;

@@ -213,6 +213,19 @@ impl Request {
         }
     }
 
+    /// The field typing starts in: the code, or the PIN where the browser vouched
+    /// for the site (so a hand-off that lands while the code field has the focus
+    /// moves it on); none where approval takes a scan or a kept PIN.
+    pub fn first_field(&self) -> Option<&'static str> {
+        if self.needs_code() {
+            Some(CODE_FIELD)
+        } else if self.uv.chosen() || self.pin_key.is_some() {
+            None
+        } else {
+            Some(PIN_FIELD)
+        }
+    }
+
     fn origin(&self) -> Origin {
         let request = &self.verified.request;
         if request.origin_binding == OriginBinding::Off || request.rp_origins.is_empty() {

@@ -14,7 +14,10 @@
     reason = "a test harness: a failure panics with what was expected; the story is one test"
 )]
 
+#[path = "../support/chromedriver.rs"]
+mod chromedriver;
 mod desktop;
+mod handoff;
 mod scale;
 #[allow(dead_code, reason = "other tests start the server without options")]
 mod server;
@@ -47,7 +50,8 @@ async fn a_person_activates_approves_denies_reports_locks_and_quits() {
     desktop::check_session();
     // Fingerprint approvals use a key kept in the keyring: allowed here, so the
     // story can approve with a finger.
-    let server = Server::start_with(&["--allow-software-uv"]).await;
+    // The demo login page hands its sign-ins to the app (the browser step).
+    let server = Server::start_with(&["--allow-software-uv", "--demo"]).await;
     server.admin(&["user", "add", USER]);
     let shop = server.add_rp("demo-shop", "Demo Shop");
     let link = server.activation_link(USER);
@@ -159,6 +163,9 @@ async fn a_person_activates_approves_denies_reports_locks_and_quits() {
     wait_for("the notification to be withdrawn", 10, || {
         (notifications_displayed() == 0).then_some(())
     });
+
+    step("the demo login page in Chromium hands its sign-in to the app: PIN alone");
+    handoff::browser_vouches_for_the_site(&server, &mut app, USER, PIN).await;
 
     step("a wrong PIN says how many tries are left");
     let second = server.sign_in(&shop, USER, "Sign in from Chromium").await;

@@ -105,6 +105,16 @@ impl Server {
         command
     }
 
+    /// The demo login page (`serve --demo`); the demo relying party lists this
+    /// origin, so a hand-off from the page verifies.
+    pub fn demo_page(&self) -> String {
+        format!("{}/demo", self.url)
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
     }

@@ -8,8 +8,9 @@
  *
  * - requestId comes from your own server's session (the `request_id` your server got
  *   from POST /v1/rp/requests), never from this page's URL or from user input.
- * - It POSTs the id as text/plain to http://127.0.0.1:47470, then :47471, then :47472,
- *   a CORS-simple request (no preflight), and stops at the first port that accepts.
+ * - It POSTs the id as text/plain to http://127.0.0.1:47470, :47471 and :47472 at
+ *   once, a CORS-simple request (no preflight). Every port gets it, so a program that
+ *   squats one port cannot hide the app listening on another.
  * - It never throws and never rejects: without the app, or when the user refuses the
  *   browser's local-network prompt, it resolves {handedOff: false} and the sign-in
  *   goes on with the typed code.
@@ -71,16 +72,12 @@
         typeof fetch !== "function") {
       return Promise.resolve(notHandedOff());
     }
-    var i = 0;
-    function next() {
-      if (i >= ports.length) return notHandedOff();
-      var port = ports[i];
-      i += 1;
-      return tryPort(port, requestId, timeoutMs).then(function (ok) {
-        return ok ? { handedOff: true, port: port } : next();
-      });
-    }
-    return Promise.resolve().then(next).catch(notHandedOff);
+    // All at once: the answer is the first port (in the list's order) that accepted.
+    var tries = ports.map(function (port) { return tryPort(port, requestId, timeoutMs); });
+    return Promise.all(tries).then(function (accepted) {
+      var at = accepted.indexOf(true);
+      return at < 0 ? notHandedOff() : { handedOff: true, port: ports[at] };
+    }).catch(notHandedOff);
   }
 
   root.Godkend = Object.freeze({ handOff: handOff, ports: Object.freeze(PORTS.slice()) });

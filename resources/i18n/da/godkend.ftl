@@ -156,6 +156,7 @@ request-origin-unconfirmed = Din browser bekræftede ikke, hvor dette login star
 request-origin-mismatch-title = Advarsel: dette kan være et phishing-websted
 request-origin-missing = { $rp } kræver, at login starter i din browser på denne computer, og din browser bekræftede ikke dette, så det kan ikke godkendes her. Hvis det ikke var dig, så meld det.
 request-origin-mismatch-started = Dette login blev startet på:
+request-origin-mismatch-site = Webstedet er { $site }.
 request-origin-mismatch-advice = Det er ikke et websted for { $rp }. Godkend ikke: afvis det, eller meld at det ikke var dig.
 request-expired = Anmodningen er udløbet og kan ikke længere godkendes.
 request-instructions = Hvis det er dig, så skriv koden, der vises der, hvor du startede (hjemmesiden eller programmet), og din pinkode, og tryk på Godkend.

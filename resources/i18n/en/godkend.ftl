@@ -156,6 +156,7 @@ request-origin-unconfirmed = Your browser did not confirm where this sign-in sta
 request-origin-missing = { $rp } asks that sign-ins start in your browser on this computer, and your browser did not confirm this one, so it cannot be approved here. If you did not start it, report it.
 request-origin-mismatch-title = Warning: this may be a phishing site
 request-origin-mismatch-started = This sign-in was started on:
+request-origin-mismatch-site = The site is { $site }.
 request-origin-mismatch-advice = That is not a site of { $rp }. Do not approve: deny it, or report that it was not you.
 request-expired = This request has expired and can no longer be approved.
 request-instructions = If this is you, type the code shown where you started (the website or program) and your PIN, then press Approve.

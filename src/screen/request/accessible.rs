@@ -5,11 +5,12 @@
 
 use godkend_a11y::{FieldValue, Item};
 
-use super::view::{self, ending_words};
+use super::view::ending_words;
 use super::{
     APPROVE, BACK, CODE_FIELD, DENY, Message, NOT_ME, NOT_ME_CANCEL, NOT_ME_CONFIRM, Origin,
     PIN_FIELD, Request, RequestKind, Stage, USE_BIOMETRIC, USE_PIN, fl,
 };
+use crate::format::site::site;
 
 /// The countdown (an alert once the request expired).
 pub const COUNTDOWN: &str = "request-countdown";
@@ -126,7 +127,7 @@ impl Request {
             Origin::NotBound => {}
             Origin::Verified(origin) => items.push(Item::text(
                 ORIGIN,
-                fl!("request-origin-verified", site = view::host(&origin)),
+                fl!("request-origin-verified", site = site(&origin).host()),
             )),
             Origin::Unconfirmed => {
                 items.push(Item::text(ORIGIN, fl!("request-origin-unconfirmed")));
@@ -134,16 +135,20 @@ impl Request {
             Origin::Missing => {
                 items.push(Item::alert(ORIGIN, fl!("request-origin-missing", rp = rp)));
             }
-            Origin::Mismatch(origin) => items.push(Item::alert(
-                ORIGIN,
-                format!(
-                    "{} {} {} {}",
-                    fl!("request-origin-mismatch-title"),
-                    fl!("request-origin-mismatch-started"),
-                    view::host(&origin),
-                    fl!("request-origin-mismatch-advice", rp = rp)
-                ),
-            )),
+            Origin::Mismatch(origin) => {
+                let seen = site(&origin);
+                items.push(Item::alert(
+                    ORIGIN,
+                    format!(
+                        "{} {} {} {} {}",
+                        fl!("request-origin-mismatch-title"),
+                        fl!("request-origin-mismatch-started"),
+                        seen.host(),
+                        fl!("request-origin-mismatch-site", site = seen.registrable),
+                        fl!("request-origin-mismatch-advice", rp = rp)
+                    ),
+                ));
+            }
         }
     }
 

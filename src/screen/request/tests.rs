@@ -512,7 +512,12 @@ fn a_mismatched_site_is_a_phishing_warning_that_cannot_be_approved() {
         BindingState::Mismatch(origin("https://shop-example.login.test")),
     );
     assert!(shows(&screen, &fl!("request-origin-mismatch-title")));
-    assert!(shows(&screen, "shop-example.login.test"));
+    // The site the page really belongs to is named on its own (the Public Suffix
+    // List's registrable domain), not only the host a lookalike dresses up.
+    assert!(shows(
+        &screen,
+        &fl!("request-origin-mismatch-site", site = "login.test")
+    ));
     assert!(
         !shows(&screen, &fl!("request-approve")),
         "no Approve at all"
@@ -559,4 +564,17 @@ fn a_request_that_binds_no_origin_says_nothing_of_the_browser() {
         assert!(!shows(&screen, &fl!("request-origin-unconfirmed")));
         assert!(shows(&screen, &fl!("request-code-placeholder")));
     }
+}
+
+#[test]
+fn typing_starts_in_the_code_field_or_the_pin_field_once_the_browser_vouched() {
+    let mut screen = bound(OriginBinding::Preferred, BindingState::Unconfirmed);
+    assert_eq!(screen.first_field(), Some(super::CODE_FIELD));
+    screen.set_binding(BindingState::Verified(origin("https://shop.example")));
+    assert_eq!(screen.first_field(), Some(super::PIN_FIELD));
+    // A mismatch takes the fields away; the code is asked again, not the PIN alone.
+    screen.set_binding(BindingState::Mismatch(origin(
+        "https://shop-example.login.test",
+    )));
+    assert_eq!(screen.first_field(), Some(super::CODE_FIELD));
 }

@@ -1,6 +1,8 @@
 //! How the request screen looks: the request as the server signed it, then the
 //! code and PIN fields and the decision buttons, or what became of the request.
 
+use crate::format::site::site;
+
 use super::{
     Alignment, DecisionKind, Element, Ending, Length, Message, Origin, Request, RequestKind,
     SecretText, Stage, Standing, button, column, container, fl, labelled, row, text, text_input,
@@ -101,9 +103,11 @@ impl Request {
         let rp = self.verified.request.rp_name.clone();
         Some(match self.origin() {
             Origin::NotBound => return None,
-            Origin::Verified(origin) => text(fl!("request-origin-verified", site = host(&origin)))
-                .style(crate::widget::tone::success)
-                .into(),
+            Origin::Verified(origin) => {
+                text(fl!("request-origin-verified", site = site(&origin).host()))
+                    .style(crate::widget::tone::success)
+                    .into()
+            }
             Origin::Unconfirmed => text(fl!("request-origin-unconfirmed"))
                 .size(14)
                 .style(crate::widget::tone::muted)
@@ -111,15 +115,15 @@ impl Request {
             Origin::Missing => text(fl!("request-origin-missing", rp = rp))
                 .style(text::danger)
                 .into(),
-            // The page's real address, large and alone on its line: the lookalike
-            // is seen for what it is, not read past.
+            // The page's real address, large and alone on its line, its registrable
+            // domain in bold: the lookalike is seen for what it is, not read past.
             Origin::Mismatch(origin) => container(
                 column![
                     text(fl!("request-origin-mismatch-title"))
                         .size(20)
                         .style(text::danger),
                     text(fl!("request-origin-mismatch-started")),
-                    text(host(&origin)).size(22).style(text::danger),
+                    mismatched_site(&origin),
                     text(fl!("request-origin-mismatch-advice", rp = rp)),
                 ]
                 .spacing(6),
@@ -303,13 +307,26 @@ impl Request {
     }
 }
 
-/// The host of a web origin, as the browser wrote it (punycode for a non-ASCII
-/// name, so a lookalike in another script shows as `xn--`).
-pub(super) fn host(origin: &str) -> String {
-    url::Url::parse(origin)
-        .ok()
-        .and_then(|url| url.host_str().map(str::to_owned))
-        .unwrap_or_else(|| origin.to_owned())
+/// The lookalike's host in the danger colour, its registrable domain (where the page
+/// really is) in bold, and that domain named again below it.
+fn mismatched_site<'a>(origin: &str) -> Element<'a, Message> {
+    let seen = site(origin);
+    let bold = iced::Font {
+        weight: iced::font::Weight::Bold,
+        ..iced::Font::DEFAULT
+    };
+    let host: iced::widget::text::Rich<'a, (), Message> = iced::widget::rich_text![
+        iced::widget::span(seen.subdomain.clone()),
+        iced::widget::span(seen.registrable.clone()).font(bold),
+    ]
+    .size(22)
+    .style(text::danger);
+    column![
+        host,
+        text(fl!("request-origin-mismatch-site", site = seen.registrable)).style(text::danger),
+    ]
+    .spacing(2)
+    .into()
 }
 
 /// What became of the request, in words.

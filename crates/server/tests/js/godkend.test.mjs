@@ -86,7 +86,7 @@ test("hands the id off as a CORS-simple text/plain POST to /v1/handoff", async (
   }
 });
 
-test("falls back to the next port when one is closed or refuses", async () => {
+test("finds the app when other ports are closed or refuse", async () => {
   const closed = await closedPort();
   const refusing = await listener({ status: 403 });
   const app = await listener();
@@ -102,17 +102,20 @@ test("falls back to the next port when one is closed or refuses", async () => {
   }
 });
 
-test("stops at the first port that accepts", async () => {
-  const first = await listener();
-  const second = await listener();
+test("every port gets the id: a squatter that accepts cannot hide the app", async () => {
+  const squatter = await listener();
+  const app = await listener();
   try {
     const { Godkend } = load();
-    const result = await Godkend.handOff(ID, { ports: [first.port, second.port] });
-    assert.equal(result.port, first.port);
-    assert.equal(second.seen.length, 0);
+    const result = await Godkend.handOff(ID, { ports: [squatter.port, app.port] });
+    // The first port in the list's order that accepted is the one reported.
+    assert.deepEqual({ ...result }, { handedOff: true, port: squatter.port });
+    assert.equal(squatter.seen.length, 1);
+    assert.equal(app.seen.length, 1);
+    assert.equal(app.seen[0].body, ID);
   } finally {
-    first.close();
-    second.close();
+    squatter.close();
+    app.close();
   }
 });
 
@@ -132,6 +135,7 @@ test("a port that never answers is given up after the timeout", async () => {
     const started = Date.now();
     const result = await Godkend.handOff(ID, { ports: [stuck.port, app.port], timeoutMs: 300 });
     assert.equal(result.port, app.port);
+    assert.equal(stuck.seen.length, 1);
     assert.ok(Date.now() - started < 3000, "waited too long");
   } finally {
     stuck.close();
