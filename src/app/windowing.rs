@@ -6,7 +6,7 @@ use iced::widget::{center, column, text};
 use iced::{Element, Size, Task, window};
 
 use super::{App, Message, Panel, Screen, WINDOW_SIZE};
-use crate::screen::{home, request, unlock, welcome};
+use crate::screen::{home, unlock, welcome};
 use crate::widget::header::header;
 use crate::{fl, tray};
 

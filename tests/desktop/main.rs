@@ -14,6 +14,7 @@
     reason = "a test harness: a failure panics with what was expected; the story is one test"
 )]
 
+#[allow(dead_code, reason = "the server's browser tests use the rest of it")]
 #[path = "../support/chromedriver.rs"]
 mod chromedriver;
 mod desktop;
