@@ -10,6 +10,7 @@ mod admin;
 mod agent;
 mod approval;
 mod backup;
+mod balancer;
 mod browser;
 mod concurrency;
 mod connection;
