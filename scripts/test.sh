@@ -111,6 +111,7 @@ install_packages() {
         curl:curl \
         pkg-config:pkg-config \
         initdb:postgresql \
+        /usr/sbin/nginx:nginx \
         openssl:openssl \
         node:nodejs \
         "$GODKEND_CHROMIUM:chromium" \

@@ -11,7 +11,8 @@ use serde::Deserialize;
 use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, QueryParams, bearer_token};
 use crate::service::{
-    DeviceInfo, NewActivation, NewRp, Revoked, RpInfo, SharedService, UserInfo, api_key_hash,
+    DEFAULT_OVERLAP_SECONDS, DeviceInfo, NewActivation, NewRp, Revoked, RotatedKey, RpInfo,
+    SharedService, UserInfo, api_key_hash,
 };
 use crate::store::AuditEntry;
 
@@ -256,6 +257,52 @@ pub async fn update_rp(
     JsonBody(b): JsonBody<RpUpdateBody>,
 ) -> ApiResult<Json<RpInfo>> {
     Ok(Json(s.set_rp_origins(&rp, &b.origins, ADMIN).await?))
+}
+
+/// `POST /v1/admin/rps/{rp}/rotate-key` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotateKeyBody {
+    /// How long the current key keeps working, in seconds: 0 to 2592000 (30 days);
+    /// 0 stops it at once. Default 86400 (a day).
+    #[serde(default = "default_overlap")]
+    #[schema(default = 86400, minimum = 0, maximum = 2_592_000)]
+    overlap_seconds: i64,
+}
+
+fn default_overlap() -> i64 {
+    DEFAULT_OVERLAP_SECONDS
+}
+
+/// Rotate a relying party's API key
+///
+/// The answer holds the new key, shown only this once. The current key keeps
+/// working for the overlap; a key still in an earlier rotation's overlap stops at
+/// once (one previous key at most).
+#[utoipa::path(
+    post,
+    path = "/v1/admin/rps/{rp}/rotate-key",
+    operation_id = "admin_rotate_rp_key",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("rp" = String, Path, description = "The relying party's id.")),
+    request_body = RotateKeyBody,
+    responses(
+        (status = 200, description = "The new key; keep `api_key`.", body = RotatedKey),
+        (status = 400, description = "`bad_request` (an overlap outside 0 to 30 days), `malformed_json`.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = ADMIN_401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such relying party, or the admin API is not enabled.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`.", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn rotate_rp_key(
+    State(s): State<SharedService>,
+    _: Admin,
+    Path(rp): Path<String>,
+    JsonBody(b): JsonBody<RotateKeyBody>,
+) -> ApiResult<Json<RotatedKey>> {
+    Ok(Json(s.rotate_rp_key(&rp, b.overlap_seconds, ADMIN).await?))
 }
 
 /// `POST /v1/admin/activations` body.

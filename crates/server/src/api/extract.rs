@@ -109,7 +109,7 @@ impl FromRequestParts<SharedService> for Rp {
         let key = bearer_token(parts).ok_or_else(unauthorized)?;
         let rp = service
             .store
-            .rp_by_key_hash(&api_key_hash(key))
+            .rp_by_key_hash(&api_key_hash(key), crate::service::now())
             .await
             .map_err(crate::service::ServiceError::from)?
             .ok_or_else(unauthorized)?;

@@ -53,6 +53,7 @@ pub fn router(service: SharedService, demo: bool) -> Router {
             "/v1/admin/rps/{rp}",
             axum::routing::delete(admin::remove_rp).patch(admin::update_rp),
         )
+        .route("/v1/admin/rps/{rp}/rotate-key", post(admin::rotate_rp_key))
         .route("/v1/admin/activations", post(admin::create_activation))
         .route("/v1/admin/devices", get(admin::devices))
         .route(

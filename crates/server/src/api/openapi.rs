@@ -74,6 +74,7 @@ on `code`.";
         admin::add_rp,
         admin::remove_rp,
         admin::update_rp,
+        admin::rotate_rp_key,
         admin::create_activation,
         admin::devices,
         admin::revoke_device,

@@ -91,7 +91,9 @@ async fn dispatch(service: &mut Service, json: bool, command: &Command) -> anyho
             });
             Ok(())
         }
-        Command::Key(KeyCommand::Rotate | KeyCommand::Retire) | Command::Serve(_) => {
+        Command::Key(KeyCommand::Rotate | KeyCommand::Retire)
+        | Command::Serve(_)
+        | Command::Backup { .. } => {
             unreachable!("handled by the caller")
         }
     }
@@ -172,12 +174,34 @@ async fn rp(service: &Service, json: bool, command: &RpCommand) -> anyhow::Resul
                 )
             });
         }
+        RpCommand::RotateKey { rp_id, overlap } => {
+            let rotated = service
+                .rotate_rp_key(rp_id, *overlap, ADMIN)
+                .await
+                .map_err(plain)?;
+            print(json, &rotated, |r| {
+                let previous = r.previous_key_valid_until.map_or_else(
+                    || "the old key stopped working now".to_owned(),
+                    |t| {
+                        format!(
+                            "the old key keeps working until {}, then is refused",
+                            time(t)
+                        )
+                    },
+                );
+                format!(
+                    "new API key for {} (shown once, store it now): {}\n{previous}",
+                    clean(&r.rp_id),
+                    r.api_key
+                )
+            });
+        }
         RpCommand::List => {
             let rps = service.list_rps().await.map_err(plain)?;
             print(json, &rps, |rps| {
                 lines(rps, |r| {
                     format!(
-                        "{:<24} {:<32} {} {}",
+                        "{:<24} {:<32} {} {}{}",
                         clean(&r.rp_id),
                         clean(&r.name),
                         time(r.created_at),
@@ -186,7 +210,10 @@ async fn rp(service: &Service, json: bool, command: &RpCommand) -> anyhow::Resul
                             .map(String::as_str)
                             .map(clean)
                             .collect::<Vec<_>>()
-                            .join(" ")
+                            .join(" "),
+                        r.previous_key_valid_until
+                            .map(|t| format!(" (previous key works until {})", time(t)))
+                            .unwrap_or_default()
                     )
                 })
             });

@@ -2,6 +2,7 @@
 //! takes `--json`; errors are one clear line and a non-zero exit.
 
 mod admin;
+mod backup;
 mod output;
 mod serve;
 
@@ -21,6 +22,16 @@ pub struct Cli {
     /// Database URL: sqlite://PATH or postgres://USER@HOST/DB (default: SQLite in the data dir).
     #[arg(long, env = "GODKEND_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+    /// SQLite's sync level: `normal` (a power cut may lose the last moments, never
+    /// the database) or `full` (a disk flush per commit; nothing acknowledged is lost).
+    #[arg(
+        long,
+        env = "GODKEND_SQLITE_SYNCHRONOUS",
+        global = true,
+        value_enum,
+        default_value_t
+    )]
+    pub sqlite_synchronous: crate::store::Synchronous,
     /// The URL devices and relying parties use to reach the server.
     #[arg(long, env = "GODKEND_PUBLIC_URL", global = true)]
     pub public_url: Option<url::Url>,
@@ -56,6 +67,12 @@ pub enum Command {
     /// Manage the server signing key.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Copy the SQLite database to a new file while the server runs (PostgreSQL:
+    /// use pg_dump). The key file is not in the copy: back it up separately.
+    Backup {
+        /// The new file (an existing one is never overwritten); written mode 0600.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,6 +119,14 @@ pub enum RpCommand {
         #[arg(long, conflicts_with = "origins")]
         no_origins: bool,
     },
+    /// Give a relying party a new API key (printed once); the old key keeps working
+    /// for the overlap, then is refused. A key still in an earlier overlap stops now.
+    RotateKey {
+        rp_id: String,
+        /// How long the old key keeps working: 0 (stops at once), 30m, 24h, up to 30d.
+        #[arg(long, default_value = "24h", value_parser = parse_overlap)]
+        overlap: i64,
+    },
     /// List relying parties.
     List,
     /// Remove a relying party (its API key stops working).
@@ -145,6 +170,19 @@ fn parse_ttl(text: &str) -> Result<std::time::Duration, String> {
     Ok(ttl)
 }
 
+/// An overlap in seconds: `0`, or a duration up to 30 days.
+fn parse_overlap(text: &str) -> Result<i64, String> {
+    if text.trim() == "0" {
+        return Ok(0);
+    }
+    let overlap = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    let seconds = i64::try_from(overlap.as_secs()).map_err(|e| e.to_string())?;
+    if seconds > crate::service::MAX_OVERLAP_SECONDS {
+        return Err("the overlap can be at most 30d".into());
+    }
+    Ok(seconds)
+}
+
 /// Runs the parsed command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let data_dir = cli
@@ -153,6 +191,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         .unwrap_or_else(crate::config::default_data_dir);
     match &cli.command {
         Command::Serve(args) => serve::serve(&cli, &data_dir, args).await,
+        Command::Backup { file } => backup::run(&cli, &data_dir, file).await,
         other => admin::run(&cli, &data_dir, other).await,
     }
+}
+
+/// The database URL: as given, or the SQLite file in the data dir.
+fn database_url(cli: &Cli, data_dir: &std::path::Path) -> String {
+    cli.database_url
+        .clone()
+        .unwrap_or_else(|| crate::store::sqlite_url(&crate::config::sqlite_file(data_dir)))
 }

@@ -142,12 +142,9 @@ pub(super) async fn open_service(
     create_key: bool,
 ) -> anyhow::Result<Service> {
     crate::private_files::prepare_data_dir(data_dir)?;
-    let database_url = cli
-        .database_url
-        .clone()
-        .unwrap_or_else(|| crate::store::sqlite_url(&crate::config::sqlite_file(data_dir)));
+    let database_url = super::database_url(cli, data_dir);
     crate::private_files::prepare_sqlite_file(&database_url)?;
-    let store = crate::store::Store::open(&database_url)
+    let store = crate::store::Store::open_with(&database_url, cli.sqlite_synchronous)
         .await
         .with_context(|| "cannot open the database")?;
     let key_file = crate::config::key_file(data_dir);
@@ -235,6 +232,7 @@ pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Resu
         server_kid = %service.keys.kid(),
         demo = args.demo,
         allow_software_uv = args.allow_software_uv,
+        sqlite = %durability_text(service.store.sqlite_durability()),
         "godkend-server ready"
     );
     let stop = service.shutdown.subscribe();
@@ -262,6 +260,22 @@ pub async fn serve(cli: &Cli, data_dir: &Path, args: &ServeArgs) -> anyhow::Resu
     service.store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// "journal_mode=wal synchronous=normal", as read back from a connection, or "-".
+fn durability_text(durability: Option<&crate::store::SqliteDurability>) -> String {
+    durability.map_or_else(
+        || "-".into(),
+        |d| {
+            let level = match d.synchronous {
+                0 => "off",
+                1 => "normal",
+                2 => "full",
+                _ => "extra",
+            };
+            format!("journal_mode={} synchronous={level}", d.journal_mode)
+        },
+    )
 }
 
 /// Reads the admin token from its file or from `GODKEND_ADMIN_TOKEN`; keeps only its hash.

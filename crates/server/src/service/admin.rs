@@ -4,7 +4,7 @@
 use godkend_protocol::{ErrorCode, Problem, Serial};
 use serde::{Deserialize, Serialize};
 
-use super::{Service, ServiceError, now, random_id};
+use super::{Service, ServiceError, now};
 use crate::ids;
 use crate::store::{AuditEntry, AuditEvent};
 
@@ -24,12 +24,16 @@ pub struct RpInfo {
     pub created_at: i64,
     /// Its web origins (ASCII serialisation), signed into each of its requests.
     pub origins: Vec<String>,
+    /// Until when (Unix seconds) the API key its last rotation replaced still works;
+    /// absent when no such key works any more.
+    pub previous_key_valid_until: Option<i64>,
 }
 
 impl From<crate::store::RpRow> for RpInfo {
     fn from(r: crate::store::RpRow) -> Self {
         RpInfo {
             origins: r.origins(),
+            previous_key_valid_until: r.previous_key_expires_at.filter(|&t| t > now()),
             rp_id: r.id,
             name: r.name,
             created_at: r.created_at,
@@ -155,7 +159,7 @@ impl Service {
             );
         }
         let origins = checked_origins(origins)?;
-        let api_key = format!("gk_{}", random_id(""));
+        let api_key = super::new_api_key();
         if !self
             .store
             .add_rp(

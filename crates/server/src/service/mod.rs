@@ -7,6 +7,7 @@ mod approval;
 mod decision;
 mod device;
 mod retention;
+mod rp_keys;
 mod second_factor;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use crate::store::{EventRow, Store, StoreError};
 pub use activation::NewActivation;
 pub use admin::{DeviceInfo, NewRp, Revoked, RpInfo, UserInfo, api_key_hash};
 pub use decision::DecisionOutcome;
+pub use rp_keys::{DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS, RotatedKey};
 
 /// Operator settings that shape the service's behaviour.
 #[derive(Debug, Clone)]
@@ -152,6 +154,11 @@ pub fn now() -> i64 {
 pub fn random_id(prefix: &str) -> String {
     let bytes: [u8; 16] = rand::rng().random();
     format!("{prefix}{}", godkend_protocol::b64::encode(bytes))
+}
+
+/// A new relying-party API key: `gk_` and 128 random bits.
+pub fn new_api_key() -> String {
+    format!("gk_{}", random_id(""))
 }
 
 /// A random string of `len` characters from `alphabet`.

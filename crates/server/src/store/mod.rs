@@ -6,6 +6,7 @@
 pub(crate) mod activations;
 pub(crate) mod attempts;
 pub(crate) mod audit;
+pub mod backup;
 pub(crate) mod decisions;
 pub(crate) mod devices;
 pub(crate) mod events;
@@ -40,6 +41,56 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),
+    #[error(
+        "the SQLite database cannot use write-ahead logging (journal mode `{0}`), which \
+         the server needs for crash safety; put the data dir on a local file system"
+    )]
+    NoWal(String),
+}
+
+/// When SQLite waits for the disk (`PRAGMA synchronous`), in WAL mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Synchronous {
+    /// Syncs at checkpoints: a crash of the server process loses nothing it
+    /// acknowledged; a power cut or OS crash may lose the last transactions (never
+    /// corrupts the database).
+    #[default]
+    Normal,
+    /// Syncs every commit: a power cut loses nothing acknowledged either, at the cost
+    /// of one disk flush per write.
+    Full,
+}
+
+impl Synchronous {
+    fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Normal => "PRAGMA synchronous = NORMAL",
+            Synchronous::Full => "PRAGMA synchronous = FULL",
+        }
+    }
+
+    /// The value `PRAGMA synchronous` reads back.
+    fn level(self) -> i64 {
+        match self {
+            Synchronous::Normal => 1,
+            Synchronous::Full => 2,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Synchronous::Normal => "normal",
+            Synchronous::Full => "full",
+        }
+    }
+}
+
+/// The durability settings a SQLite connection of the pool reads back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqliteDurability {
+    pub journal_mode: String,
+    /// `PRAGMA synchronous`: 0 off, 1 normal, 2 full, 3 extra.
+    pub synchronous: i64,
 }
 
 /// Which SQL flavour the pool speaks.
@@ -55,14 +106,20 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     url: String,
+    sqlite_durability: Option<SqliteDurability>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 impl Store {
-    /// Connects and brings the schema up to date.
+    /// Connects with the default durability and brings the schema up to date.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
+        Self::open_with(url, Synchronous::default()).await
+    }
+
+    /// Connects and brings the schema up to date; `synchronous` applies to SQLite.
+    pub async fn open_with(url: &str, synchronous: Synchronous) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -76,12 +133,14 @@ impl Store {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
                     .max_connections(8)
-                    .after_connect(|conn, _| {
+                    .after_connect(move |conn, _| {
                         Box::pin(async move {
                             // WAL lets readers run beside the writer; the busy timeout
-                            // makes concurrent writers wait instead of failing.
+                            // makes concurrent writers wait instead of failing. In WAL
+                            // mode NORMAL never corrupts the database; FULL also keeps
+                            // the last commits through a power cut.
                             conn.execute("PRAGMA journal_mode = WAL").await?;
-                            conn.execute("PRAGMA synchronous = NORMAL").await?;
+                            conn.execute(synchronous.pragma()).await?;
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
                             Ok(())
                         })
@@ -97,6 +156,10 @@ impl Store {
                     .await?
             }
         };
+        let sqlite_durability = match backend {
+            Backend::Sqlite => Some(sqlite_durability(&pool, synchronous).await?),
+            Backend::Postgres => None,
+        };
         match backend {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
@@ -105,7 +168,14 @@ impl Store {
             pool,
             backend,
             url: url.to_owned(),
+            sqlite_durability,
         })
+    }
+
+    /// On SQLite, the journal mode and sync level as a pooled connection reads them
+    /// back (for the start-up log line).
+    pub fn sqlite_durability(&self) -> Option<&SqliteDurability> {
+        self.sqlite_durability.as_ref()
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -160,6 +230,36 @@ impl Store {
     }
 }
 
+/// Reads back what `after_connect` set, on one pooled connection: a file system
+/// without shared memory silently keeps the rollback journal, where NORMAL could
+/// corrupt the database in a power cut, so that is refused.
+async fn sqlite_durability(
+    pool: &AnyPool,
+    synchronous: Synchronous,
+) -> Result<SqliteDurability, StoreError> {
+    let mut conn = pool.acquire().await?;
+    let (journal_mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(&mut *conn)
+        .await?;
+    let (level,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+        .fetch_one(&mut *conn)
+        .await?;
+    if !journal_mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::NoWal(journal_mode));
+    }
+    if level != synchronous.level() {
+        tracing::warn!(
+            asked = synchronous.as_str(),
+            got = level,
+            "SQLite kept another sync level"
+        );
+    }
+    Ok(SqliteDurability {
+        journal_mode: journal_mode.to_ascii_lowercase(),
+        synchronous: level,
+    })
+}
+
 /// The row-lock clause for a read that a transaction goes on to act on. PostgreSQL
 /// needs `FOR UPDATE`, or two transactions read the same row, both judge it and both
 /// act (READ COMMITTED). SQLite has no row locks and needs none: every write
@@ -197,4 +297,56 @@ where
 /// The SQLite URL for a database file, creating it if missing.
 pub fn sqlite_url(path: &std::path::Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every connection of the pool, not just the first, gets the asked level.
+    async fn levels_of_three_connections(store: &Store) -> Vec<(String, i64)> {
+        let mut held = Vec::new();
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            let mut conn = store.pool().acquire().await.unwrap();
+            let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            let (level,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            seen.push((mode, level));
+            held.push(conn);
+        }
+        seen
+    }
+
+    #[tokio::test]
+    async fn sqlite_is_wal_with_normal_sync_by_default_and_full_on_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = sqlite_url(&dir.path().join("godkend.db"));
+        let store = Store::open(&url).await.unwrap();
+        assert_eq!(
+            store.sqlite_durability(),
+            Some(&SqliteDurability {
+                journal_mode: "wal".into(),
+                synchronous: 1
+            })
+        );
+        assert_eq!(
+            levels_of_three_connections(&store).await,
+            vec![("wal".to_owned(), 1); 3]
+        );
+        store.close().await;
+
+        let store = Store::open_with(&url, Synchronous::Full).await.unwrap();
+        assert_eq!(store.sqlite_durability().unwrap().synchronous, 2);
+        assert_eq!(
+            levels_of_three_connections(&store).await,
+            vec![("wal".to_owned(), 2); 3]
+        );
+        store.close().await;
+    }
 }

@@ -11,6 +11,8 @@ pub struct RpRow {
     /// JSON array of origins, as `godkend_protocol::origin::normalise_origins` wrote
     /// them.
     pub origins: String,
+    /// Until when the API key a rotation replaced still works (Unix seconds).
+    pub previous_key_expires_at: Option<i64>,
 }
 
 impl RpRow {
@@ -20,7 +22,7 @@ impl RpRow {
     }
 }
 
-const COLUMNS: &str = "id, name, created_at, origins";
+const COLUMNS: &str = "id, name, created_at, origins, previous_key_expires_at";
 
 impl Store {
     /// Adds a relying party; `false` if the id is taken. `origins` is a JSON array.
@@ -57,13 +59,51 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    pub async fn rp_by_key_hash(&self, key_hash: &str) -> Result<Option<RpRow>, StoreError> {
+    /// The relying party whose current API key, or whose previous key still in its
+    /// overlap at `now`, has this hash.
+    pub async fn rp_by_key_hash(
+        &self,
+        key_hash: &str,
+        now: i64,
+    ) -> Result<Option<RpRow>, StoreError> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM rps WHERE api_key_hash = $1"
+            "SELECT {COLUMNS} FROM rps WHERE api_key_hash = $1 \
+             OR (previous_key_hash = $1 AND previous_key_expires_at > $2)"
         )))
         .bind(key_hash)
+        .bind(now)
         .fetch_optional(&self.pool)
         .await?)
+    }
+
+    /// Gives a relying party a new API key in one statement. With `previous_until`
+    /// the current key becomes the previous one, valid until then, and a key that
+    /// was previous before is dropped; without it the current key is dropped too.
+    /// `false` if there is no such relying party.
+    pub async fn rotate_rp_key(
+        &self,
+        id: &str,
+        new_hash: &str,
+        previous_until: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        // SET reads the row as it was, so previous_key_hash takes the old current key.
+        let query = match previous_until {
+            Some(until) => sqlx::query(
+                "UPDATE rps SET previous_key_hash = api_key_hash, \
+                 previous_key_expires_at = $1, api_key_hash = $2 WHERE id = $3",
+            )
+            .bind(until)
+            .bind(new_hash)
+            .bind(id),
+            None => sqlx::query(
+                "UPDATE rps SET previous_key_hash = NULL, previous_key_expires_at = NULL, \
+                 api_key_hash = $1 WHERE id = $2",
+            )
+            .bind(new_hash)
+            .bind(id),
+        };
+        let done = query.execute(&self.pool).await?;
+        Ok(done.rows_affected() == 1)
     }
 
     pub async fn rp(&self, id: &str) -> Result<Option<RpRow>, StoreError> {

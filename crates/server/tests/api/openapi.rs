@@ -34,6 +34,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/v1/admin/rps"),
     ("delete", "/v1/admin/rps/{rp}"),
     ("patch", "/v1/admin/rps/{rp}"),
+    ("post", "/v1/admin/rps/{rp}/rotate-key"),
     ("post", "/v1/admin/activations"),
     ("get", "/v1/admin/devices"),
     ("post", "/v1/admin/devices/{serial}/revoke"),

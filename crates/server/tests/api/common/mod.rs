@@ -88,7 +88,7 @@ fn rand_bytes() -> [u8; 12] {
     rand::random()
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -102,6 +102,8 @@ pub struct TestServer {
     pub database_url: String,
     pub port: u16,
     pub url: String,
+    /// `--public-url`: `url`, or a proxy's address in front of this node.
+    pub public_url: String,
     pub extra: Vec<String>,
     child: Option<Child>,
     pub http: reqwest::Client,
@@ -119,8 +121,27 @@ impl TestServer {
             dir,
             database_url,
             extra.iter().map(ToString::to_string).collect(),
+            None,
         )
         .await
+    }
+
+    /// A node behind a reverse proxy at `public_url`.
+    pub async fn start_behind(db: Db, public_url: &str, extra: &[&str]) -> Self {
+        let dir = Arc::new(private_tempdir());
+        let database_url = database_url(db, dir.path()).await;
+        Self::launch(
+            dir,
+            database_url,
+            extra.iter().map(ToString::to_string).collect(),
+            Some(public_url.to_owned()),
+        )
+        .await
+    }
+
+    /// A server on an existing data dir and database (a restored backup).
+    pub async fn start_on(dir: tempfile::TempDir, database_url: String) -> Self {
+        Self::launch(Arc::new(dir), database_url, Vec::new(), None).await
     }
 
     /// A second node on the same database and key file.
@@ -129,17 +150,24 @@ impl TestServer {
             self.dir.clone(),
             self.database_url.clone(),
             self.extra.clone(),
+            (self.public_url != self.url).then(|| self.public_url.clone()),
         )
         .await
     }
 
-    async fn launch(dir: Arc<tempfile::TempDir>, database_url: String, extra: Vec<String>) -> Self {
+    async fn launch(
+        dir: Arc<tempfile::TempDir>,
+        database_url: String,
+        extra: Vec<String>,
+        public_url: Option<String>,
+    ) -> Self {
         let port = free_port();
         let url = format!("http://127.0.0.1:{port}");
         let mut server = TestServer {
             dir,
             database_url,
             port,
+            public_url: public_url.unwrap_or_else(|| url.clone()),
             url,
             extra,
             child: None,
@@ -156,7 +184,7 @@ impl TestServer {
             .arg("--database-url")
             .arg(&self.database_url)
             .arg("--public-url")
-            .arg(&self.url)
+            .arg(&self.public_url)
             .env("RUST_LOG", "warn");
         cmd
     }
@@ -247,7 +275,7 @@ impl TestServer {
         }
         let out = self.admin(&args).expect("rp add");
         Rp {
-            url: self.url.clone(),
+            url: self.public_url.clone(),
             key: out["api_key"].as_str().unwrap().to_owned(),
             http: self.http.clone(),
         }
