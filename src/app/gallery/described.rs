@@ -101,3 +101,54 @@ fn focusable_ids(ui: &mut Simulator<'_, Message>) -> Vec<Id> {
     });
     seen
 }
+
+#[cfg(test)]
+mod tests {
+    use iced::widget::{column, text};
+
+    use super::*;
+    use crate::widget::button;
+
+    fn two_buttons<'a>() -> iced::Element<'a, Message> {
+        column![
+            button(text("Go")).id("go").on_press(Message::OpenHelp),
+            button(text("Later")).id("later"),
+        ]
+        .into()
+    }
+
+    fn run(items: &[Item]) -> Checked {
+        let mut ui = iced_test::simulator(two_buttons());
+        check("sample", &mut ui, items)
+    }
+
+    #[test]
+    fn a_view_and_its_description_that_agree_pass() {
+        let checked = run(&[
+            Item::button("go", "Go", true),
+            Item::button("later", "Later", false),
+        ]);
+        assert_eq!(checked.buttons, 2);
+    }
+
+    #[test]
+    #[should_panic(expected = "leaves out")]
+    fn a_control_missing_from_the_description_fails() {
+        run(&[Item::button("later", "Later", false)]);
+    }
+
+    #[test]
+    #[should_panic(expected = "described as usable")]
+    fn a_described_button_the_view_does_not_take_fails() {
+        run(&[
+            Item::button("go", "Go", true),
+            Item::button("later", "Later", true),
+        ]);
+    }
+
+    #[test]
+    #[should_panic(expected = "has no name")]
+    fn a_button_without_a_name_fails() {
+        run(&[Item::button("go", " ", true)]);
+    }
+}
