@@ -347,6 +347,11 @@ fn home_screens(camera: &Camera) {
         framed(home::view::home(&locked).map(Message::Home)),
         &with_header(home::describe_shown(&locked)),
     );
+    unlock_screens(camera);
+}
+
+/// The unlock screen: the PIN, its problems, and the fingerprint offer and scan.
+fn unlock_screens(camera: &Camera) {
     let mut unlock = Unlock::new();
     camera.shoot(
         "unlock",

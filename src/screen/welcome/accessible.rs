@@ -94,24 +94,19 @@ impl Welcome {
         ));
         let link_is_good = if self.link.is_empty() {
             false
+        } else if let Ok(input) = self.input() {
+            items.push(Item::text(
+                "welcome-link-note",
+                fl!(
+                    "link-used",
+                    user = input.user,
+                    host = server_host(&input.server_url)
+                ),
+            ));
+            true
         } else {
-            match self.input() {
-                Ok(input) => {
-                    items.push(Item::text(
-                        "welcome-link-note",
-                        fl!(
-                            "link-used",
-                            user = input.user,
-                            host = server_host(&input.server_url)
-                        ),
-                    ));
-                    true
-                }
-                Err(_) => {
-                    items.push(Item::alert("welcome-link-note", fl!("link-invalid")));
-                    false
-                }
-            }
+            items.push(Item::alert("welcome-link-note", fl!("link-invalid")));
+            false
         };
         if link_is_good {
             return;
