@@ -4,7 +4,8 @@
 //! skipped; then the request screen's heading, RP, amount
 //! and countdown are found by role and name, the code and PIN typed into their
 //! fields, Approve pressed, and the relying party's signed result says approved; then
-//! the unlock screen takes a wrong PIN (read out as an alert) and the right one.
+//! the unlock screen takes a wrong PIN (read out as an alert) and the right one;
+//! last, a setting is switched off and on again through its check box.
 //! Every tree read on the way is checked: every button has a name, the PIN field is
 //! a secret field, and the typed PIN is in no name, description or text.
 //!
@@ -449,6 +450,50 @@ async fn a_screen_reader_user_approves_a_payment_and_unlocks() {
     press("Unlock");
     app.wait_log(&["unlocked"], 30);
     wait_node("the activity screen", "heading", |n| n == "Activity", PIN);
+
+    step("settings through AT-SPI: switches are check boxes with their state");
+    press("Settings");
+    wait_node("the settings screen", "heading", |n| n == "Settings", PIN);
+    let switch = |checked: bool| {
+        wait_for(
+            &format!(
+                "notifications switched {}",
+                if checked { "on" } else { "off" }
+            ),
+            20,
+            || {
+                tree(PIN).into_iter().find(|n| {
+                    n.role == "check box"
+                        && n.name == "Turn on notifications"
+                        && n.has_state("checked") == checked
+                })
+            },
+        )
+    };
+    let notifications = switch(true);
+    assert!(notifications.has_state("sensitive"), "{notifications:?}");
+    let auto_lock = wait_node(
+        "the auto-lock, always on",
+        "check box",
+        |n| n == "Lock automatically after 5 minutes",
+        PIN,
+    );
+    assert!(
+        auto_lock.has_state("checked") && !auto_lock.has_state("sensitive"),
+        "shown, on, and not switchable: {auto_lock:?}"
+    );
+    assert!(
+        auto_lock.raw["description"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("Always on")),
+        "it says why: {auto_lock:?}"
+    );
+    press("Turn on notifications");
+    switch(false);
+    press("Turn on notifications");
+    switch(true);
+    press("Back");
+    wait_node("back home", "heading", |n| n == "Godkend", PIN);
     let log = app.log();
     assert!(!log.contains(PIN), "the PIN is not logged:\n{log}");
     assert!(
