@@ -3,8 +3,9 @@
 //! keyboard focus after every message; what a screen reader asks for (focus, press,
 //! type) comes back as the app's own messages, as if the user had done it.
 //!
-//! Described so far: the header, the request screen, the unlock screen and home.
-//! The other screens give their title only.
+//! Every screen and panel describes itself in its own module (`accessible.rs`
+//! beside its view); here they are put under the header, and a screen reader's
+//! press or typing is handed to the screen shown now.
 
 use godkend_a11y::{Accessibility, Item, Request as Asked, Requests, Screen as Described};
 use iced::advanced::widget::{Id, operate, operation::focusable::find_focused};
@@ -13,9 +14,17 @@ use iced::futures::StreamExt as _;
 use super::App;
 use super::{
     Arc, Hash, Hasher, Message, Mutex, Panel, PoisonError, Request, Screen, Stream, Subscription,
-    Task, Unlock, home, window,
+    Task, Unlock, Welcome, home, window,
 };
 use crate::fl;
+use crate::screen::activity::Activity;
+use crate::screen::change_pin::ChangePin;
+use crate::screen::devices::Devices;
+use crate::screen::help::Help;
+use crate::screen::problem::Problem;
+use crate::screen::removed::Removed;
+use crate::screen::revoke::Revoke;
+use crate::screen::settings::Settings;
 use crate::widget::header;
 
 /// The open window's accessibility.
@@ -118,23 +127,33 @@ impl App {
     }
 
     /// The window's contents in words: the header, then what `view` shows.
-    fn describe(&self) -> Vec<Item> {
-        let mut items = vec![
-            Item::button(header::SETTINGS, fl!("settings-button"), true),
-            Item::button(header::HELP, fl!("help-button"), true),
-        ];
+    pub(super) fn describe(&self) -> Vec<Item> {
+        let mut items = header_items();
         items.extend(match &self.panel {
             Some(Panel::Unlock(screen, _)) => screen.describe(),
-            Some(panel) => vec![title_only(panel_title(panel))],
+            Some(Panel::Activated(screen)) => screen.describe(),
+            Some(Panel::Guide(screen)) => screen.describe(),
+            Some(Panel::Settings(screen)) => {
+                screen.describe(self.user_settings.current(), self.user_settings.policy())
+            }
+            Some(Panel::Help(screen)) => screen.describe(),
+            Some(Panel::Removed(screen)) => screen.describe(),
+            Some(Panel::Activity(screen)) => screen.describe(),
+            Some(Panel::Devices(screen)) => screen.describe(),
+            Some(Panel::ChangePin(screen)) => screen.describe(),
+            Some(Panel::Revoke(screen)) => screen.describe(),
             None => match &self.screen {
                 Screen::Home => match (&self.request, &self.agent) {
                     (Some(request), _) => request.describe(),
                     (None, Some(agent)) => home::describe(agent, self.is_unlocked()),
                     (None, None) => Vec::new(),
                 },
-                Screen::Starting => vec![title_only(fl!("starting"))],
-                Screen::Problem(_) => vec![title_only(fl!("problem-title"))],
-                Screen::Welcome(_) => vec![title_only(fl!("welcome-title"))],
+                Screen::Starting => vec![
+                    title_only(fl!("app-name")),
+                    Item::live("starting", fl!("starting")),
+                ],
+                Screen::Problem(screen) => screen.describe(),
+                Screen::Welcome(screen) => screen.describe(),
             },
         });
         items
@@ -171,18 +190,39 @@ impl App {
             header::HELP => return Some(Message::OpenHelp),
             _ => {}
         }
-        match (&self.panel, &self.request) {
-            (Some(Panel::Unlock(..)), _) => Unlock::pressed(key).map(Message::Unlock),
-            (None, Some(_)) => Request::pressed(key).map(Message::Request),
-            (None, None) => home::pressed(key).map(Message::Home),
+        match (&self.panel, &self.screen, &self.request) {
+            (Some(Panel::Unlock(..)), ..) => Unlock::pressed(key).map(Message::Unlock),
+            (Some(Panel::Activated(_)), ..) | (None, Screen::Welcome(_), _) => {
+                Welcome::pressed(key).map(Message::Welcome)
+            }
+            (Some(Panel::Guide(screen)), ..) => screen.pressed(key).map(Message::Guide),
+            (Some(Panel::Settings(screen)), ..) => screen
+                .pressed(key, self.user_settings.current())
+                .map(Message::Settings),
+            (Some(Panel::Help(_)), ..) => Help::pressed(key).map(Message::Help),
+            (Some(Panel::Removed(_)), ..) => Removed::pressed(key).map(Message::Removed),
+            (Some(Panel::Activity(_)), ..) => Activity::pressed(key).map(Message::Activity),
+            (Some(Panel::Devices(_)), ..) => Devices::pressed(key).map(Message::Devices),
+            (Some(Panel::ChangePin(_)), ..) => ChangePin::pressed(key).map(Message::ChangePin),
+            (Some(Panel::Revoke(_)), ..) => Revoke::pressed(key).map(Message::Revoke),
+            (None, Screen::Problem(_), _) => Problem::pressed(key).map(Message::Problem),
+            (None, Screen::Home, Some(_)) => Request::pressed(key).map(Message::Request),
+            (None, Screen::Home, None) => home::pressed(key).map(Message::Home),
             _ => None,
         }
     }
 
     fn typed(&self, key: &str, value: &godkend_a11y::TypedValue) -> Option<Message> {
-        match (&self.panel, &self.request) {
-            (Some(Panel::Unlock(..)), _) => Unlock::entered(key, value).map(Message::Unlock),
-            (None, Some(_)) => Request::entered(key, value).map(Message::Request),
+        match (&self.panel, &self.screen, &self.request) {
+            (Some(Panel::Unlock(..)), ..) => Unlock::entered(key, value).map(Message::Unlock),
+            (Some(Panel::Settings(_)), ..) => Settings::entered(key, value).map(Message::Settings),
+            (Some(Panel::Devices(_)), ..) => Devices::entered(key, value).map(Message::Devices),
+            (Some(Panel::ChangePin(_)), ..) => {
+                ChangePin::entered(key, value).map(Message::ChangePin)
+            }
+            (Some(Panel::Revoke(_)), ..) => Revoke::entered(key, value).map(Message::Revoke),
+            (None, Screen::Welcome(_), _) => Welcome::entered(key, value).map(Message::Welcome),
+            (None, Screen::Home, Some(_)) => Request::entered(key, value).map(Message::Request),
             _ => None,
         }
     }
@@ -195,23 +235,17 @@ impl App {
     }
 }
 
-/// A panel not described yet: its title, so a screen reader at least says where it is.
-fn title_only(title: String) -> Item {
-    Item::heading("title", 1, title)
+/// The header over every screen: settings and help.
+pub(super) fn header_items() -> Vec<Item> {
+    vec![
+        Item::button(header::SETTINGS, fl!("settings-button"), true),
+        Item::button(header::HELP, fl!("help-button"), true),
+    ]
 }
 
-fn panel_title(panel: &Panel) -> String {
-    match panel {
-        Panel::Activated(_) => fl!("activated-title"),
-        Panel::Settings(_) | Panel::ChangePin(_) | Panel::Devices(_) | Panel::Revoke(_) => {
-            fl!("settings-title")
-        }
-        Panel::Help(_) => fl!("help-title"),
-        Panel::Unlock(..) => fl!("unlock-title"),
-        Panel::Activity(_) => fl!("activity-title"),
-        Panel::Guide(_) => fl!("guide-title"),
-        Panel::Removed(_) => fl!("app-name"),
-    }
+/// A screen's title, as its first heading.
+fn title_only(title: String) -> Item {
+    Item::heading("title", 1, title)
 }
 
 /// The requests of one window's accessibility, as a subscription.
@@ -247,11 +281,11 @@ mod tests {
         let mut app = App::for_tests(Screen::Welcome(crate::screen::welcome::Welcome::new(None)));
         let items = app.describe();
         assert_eq!(
-            keys(&items),
-            [header::SETTINGS, header::HELP, "title"],
+            keys(&items)[..3],
+            [header::SETTINGS, header::HELP, "welcome-title"],
             "{items:?}"
         );
-        assert_eq!(items[2], title_only(fl!("welcome-title")));
+        assert!(keys(&items).contains(&crate::screen::welcome::LINK_FIELD));
 
         app.screen = Screen::Home;
         app.request = Some(Request::new(payment_request(), IAT + 20));

@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use godkend_a11y::Item;
 use godkend_core::connection::ConnectionState;
 use godkend_protocol::Serial;
 use iced::widget::column;
@@ -33,6 +34,7 @@ use crate::screen::unlock::{self as unlock_screen, Unlock};
 use crate::screen::welcome::{self, Welcome};
 use crate::widget::header::header;
 
+mod described;
 mod requests;
 use requests::request_screens;
 
@@ -157,8 +159,12 @@ struct Camera<'a> {
 impl Camera<'_> {
     /// Saves `view` at the camera's window size, light and dark, as
     /// `<screen><label>-<language>-<theme>.png`.
-    fn shoot(&self, screen: &str, view: Element<'_, Message>) {
+    /// Before the pictures, the screen is checked against `described`, what a
+    /// screen reader is told of it (described.rs).
+    fn shoot(&self, screen: &str, view: Element<'_, Message>, described: &[Item]) {
         let mut ui = Simulator::with_size(iced::Settings::default(), self.size, view);
+        let checked = described::check(screen, &mut ui, described);
+        eprintln!("described: {screen} ({}): {checked:?}", self.language);
         for (theme_name, theme) in [("light", Theme::Light), ("dark", Theme::Dark)] {
             let stem = format!("{screen}{}-{}-{theme_name}", self.label, self.language);
             let snapshot = ui
@@ -179,6 +185,13 @@ impl Camera<'_> {
     }
 }
 
+/// The header's description over a screen's, as the app describes the window.
+fn with_header(items: Vec<Item>) -> Vec<Item> {
+    let mut all = super::accessibility::header_items();
+    all.extend(items);
+    all
+}
+
 /// The header over a screen's body, as the app's window shows it.
 fn framed(body: Element<'_, Message>) -> Element<'_, Message> {
     column![header(Message::OpenSettings, Message::OpenHelp), body].into()
@@ -192,16 +205,17 @@ fn app(screen: Screen) -> App {
 fn app_screens(camera: &Camera) {
     let window = iced::window::Id::unique();
     let starting = app(Screen::Starting);
-    camera.shoot("starting", starting.view(window));
+    camera.shoot("starting", starting.view(window), &starting.describe());
     let problem = app(Screen::Problem(crate::screen::problem::Problem::new(
         "the device key is not in the keyring".into(),
     )));
-    camera.shoot("problem", problem.view(window));
+    camera.shoot("problem", problem.view(window), &problem.describe());
 
     let mut welcome = Welcome::new(None);
     camera.shoot(
         "welcome-empty",
         framed(welcome.view().map(Message::Welcome)),
+        &with_header(welcome.describe()),
     );
     for message in [
         welcome::Message::ServerChanged("https://godkend.example.com".into()),
@@ -214,6 +228,7 @@ fn app_screens(camera: &Camera) {
     camera.shoot(
         "welcome-pin-too-short",
         framed(welcome.view().map(Message::Welcome)),
+        &with_header(welcome.describe()),
     );
     for message in [
         welcome::Message::PinChanged("470913".into()),
@@ -224,18 +239,24 @@ fn app_screens(camera: &Camera) {
     camera.shoot(
         "welcome-pin-mismatch",
         framed(welcome.view().map(Message::Welcome)),
+        &with_header(welcome.describe()),
     );
     let _ = welcome.update(welcome::Message::PinAgainChanged("470913".into()));
     camera.shoot(
         "welcome-filled",
         framed(welcome.view().map(Message::Welcome)),
+        &with_header(welcome.describe()),
     );
 
     // A link in the form (its host shown before the PIN), then another link arrives.
     let mut welcome = Welcome::new(Some(
         "godkend://activate?server=https%3A%2F%2Fgodkend.acme.example&user=alice&code=K7QM-3XPA-9TWD-M4RZ".into(),
     ));
-    camera.shoot("welcome-link", framed(welcome.view().map(Message::Welcome)));
+    camera.shoot(
+        "welcome-link",
+        framed(welcome.view().map(Message::Welcome)),
+        &with_header(welcome.describe()),
+    );
     let _ = welcome.update(welcome::Message::PinChanged("470913".into()));
     welcome.use_link(
         "godkend://activate?server=https%3A%2F%2Fgodkend.other.example&user=alice&code=ZZZZ-3XPA-9TWD-M4RZ".into(),
@@ -243,6 +264,7 @@ fn app_screens(camera: &Camera) {
     camera.shoot(
         "welcome-link-offered",
         framed(welcome.view().map(Message::Welcome)),
+        &with_header(welcome.describe()),
     );
     camera.shoot(
         "welcome-activated",
@@ -250,6 +272,11 @@ fn app_screens(camera: &Camera) {
             welcome::done_for_gallery("4821-0937-551", "Acme Corporation", "godkend.acme.example")
                 .map(Message::Welcome),
         ),
+        &with_header(welcome::done_described_for_gallery(
+            "4821-0937-551",
+            "Acme Corporation",
+            "godkend.acme.example",
+        )),
     );
 }
 
@@ -294,7 +321,11 @@ fn home_screens(camera: &Camera) {
         ),
     ];
     for (name, shown) in &screens {
-        camera.shoot(name, framed(home::view::home(shown).map(Message::Home)));
+        camera.shoot(
+            name,
+            framed(home::view::home(shown).map(Message::Home)),
+            &with_header(home::describe_shown(shown)),
+        );
     }
     let update = Shown {
         version: godkend_protocol::messages::VersionVerdict::UpdateRequired,
@@ -304,6 +335,7 @@ fn home_screens(camera: &Camera) {
     camera.shoot(
         "home-update-required",
         framed(home::view::home(&update).map(Message::Home)),
+        &with_header(home::describe_shown(&update)),
     );
     let locked = Shown {
         recent: &[],
@@ -313,26 +345,43 @@ fn home_screens(camera: &Camera) {
     camera.shoot(
         "home-locked",
         framed(home::view::home(&locked).map(Message::Home)),
+        &with_header(home::describe_shown(&locked)),
     );
+    unlock_screens(camera);
+}
+
+/// The unlock screen: the PIN, its problems, and the fingerprint offer and scan.
+fn unlock_screens(camera: &Camera) {
     let mut unlock = Unlock::new();
-    camera.shoot("unlock", framed(unlock.view().map(Message::Unlock)));
+    camera.shoot(
+        "unlock",
+        framed(unlock.view().map(Message::Unlock)),
+        &with_header(unlock.describe()),
+    );
     unlock.show_problem(crate::screen::unlock::Problem::WrongPin { attempts_left: 2 });
     camera.shoot(
         "unlock-wrong-pin",
         framed(unlock.view().map(Message::Unlock)),
+        &with_header(unlock.describe()),
     );
     unlock.show_problem(crate::screen::unlock::Problem::Offline);
-    camera.shoot("unlock-offline", framed(unlock.view().map(Message::Unlock)));
+    camera.shoot(
+        "unlock-offline",
+        framed(unlock.view().map(Message::Unlock)),
+        &with_header(unlock.describe()),
+    );
 
     let mut fingerprint = Unlock::new().offering_biometric(true);
     camera.shoot(
         "unlock-biometric",
         framed(fingerprint.view().map(Message::Unlock)),
+        &with_header(fingerprint.describe()),
     );
     let _ = fingerprint.update(unlock_screen::Message::UseBiometric);
     camera.shoot(
         "unlock-biometric-scanning",
         framed(fingerprint.view().map(Message::Unlock)),
+        &with_header(fingerprint.describe()),
     );
     let _ = fingerprint.update(unlock_screen::Message::Checked(Err(
         unlock_screen::Refusal::Biometric(Some(Outcome::NoMatch { scans_left: 3 })),
@@ -340,6 +389,7 @@ fn home_screens(camera: &Camera) {
     camera.shoot(
         "unlock-biometric-no-match",
         framed(fingerprint.view().map(Message::Unlock)),
+        &with_header(fingerprint.describe()),
     );
     let _ = fingerprint.update(unlock_screen::Message::Checked(Err(
         unlock_screen::Refusal::Biometric(Some(Outcome::NoMatch { scans_left: 0 })),
@@ -347,6 +397,7 @@ fn home_screens(camera: &Camera) {
     camera.shoot(
         "unlock-biometric-suspended",
         framed(fingerprint.view().map(Message::Unlock)),
+        &with_header(fingerprint.describe()),
     );
 }
 
@@ -356,7 +407,7 @@ fn panels(camera: &Camera) {
     let mut app = app(Screen::Starting);
     let mut show = |name: &str, panel: Panel| {
         app.panel = Some(panel);
-        camera.shoot(name, app.view(window));
+        camera.shoot(name, app.view(window), &app.describe());
     };
     show(
         "activity",
@@ -426,7 +477,7 @@ fn settings_panels(camera: &Camera) {
     let mut app = app(Screen::Starting);
     let mut show = |name: &str, panel: Panel| {
         app.panel = Some(panel);
-        camera.shoot(name, app.view(window));
+        camera.shoot(name, app.view(window), &app.describe());
     };
     show(
         "settings-before-activation",
@@ -473,7 +524,7 @@ fn settings_panels(camera: &Camera) {
         },
     );
     app.panel = Some(Panel::Settings(activated(on(true, false))));
-    camera.shoot("settings-managed", app.view(window));
+    camera.shoot("settings-managed", app.view(window), &app.describe());
 }
 
 /// Where the pictures go: `screenshots` in the target folder (CARGO_TARGET_DIR when

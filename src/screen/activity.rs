@@ -62,11 +62,7 @@ impl Activity {
 /// One request in a list: who asked, what kind and title, the amount if any, when,
 /// and what became of it. Also used by the home screen's recent activity.
 pub fn entry<'a, Message: 'a>(entry: &Entry, now: i64) -> Element<'a, Message> {
-    let kind = match entry.kind {
-        RequestKind::Login => fl!("activity-kind-login"),
-        RequestKind::Payment => fl!("activity-kind-payment"),
-        RequestKind::Action => fl!("activity-kind-action"),
-    };
+    let kind = kind_words(entry.kind);
     let top = row![
         text(entry.rp_name.clone()).size(16),
         space::horizontal(),
@@ -96,9 +92,11 @@ pub fn entry<'a, Message: 'a>(entry: &Entry, now: i64) -> Element<'a, Message> {
 
 /// What became of a request: a mark and a colour, and always the words, since
 /// neither colour nor mark alone is readable by everyone.
-fn outcome<'a, Message: 'a>(outcome: Standing) -> Element<'a, Message> {
-    type Style = fn(&Theme) -> text::Style;
-    let (mark, words, style): (&str, String, Style) = match outcome {
+type Style = fn(&Theme) -> text::Style;
+
+/// How an outcome shows: its mark, its words and its colour.
+fn outcome_look(outcome: Standing) -> (&'static str, String, Style) {
+    match outcome {
         Standing::Pending => ("●", fl!("activity-pending"), text::primary),
         Standing::Decided(DecisionKind::Approve) => {
             ("✓", fl!("activity-approved"), crate::widget::tone::success)
@@ -109,7 +107,11 @@ fn outcome<'a, Message: 'a>(outcome: Standing) -> Element<'a, Message> {
         Standing::Superseded => ("↻", fl!("activity-superseded"), crate::widget::tone::muted),
         Standing::Expired => ("–", fl!("activity-expired"), crate::widget::tone::muted),
         Standing::Failed => ("!", fl!("activity-failed"), text::danger),
-    };
+    }
+}
+
+fn outcome<'a, Message: 'a>(outcome: Standing) -> Element<'a, Message> {
+    let (mark, words, style) = outcome_look(outcome);
     row![
         text(mark).size(14).style(style),
         text(words).size(14).style(style)
@@ -117,6 +119,17 @@ fn outcome<'a, Message: 'a>(outcome: Standing) -> Element<'a, Message> {
     .spacing(6)
     .into()
 }
+
+/// What kind of request an entry was, in words.
+fn kind_words(kind: RequestKind) -> String {
+    match kind {
+        RequestKind::Login => fl!("activity-kind-login"),
+        RequestKind::Payment => fl!("activity-kind-payment"),
+        RequestKind::Action => fl!("activity-kind-action"),
+    }
+}
+
+mod accessible;
 
 #[cfg(test)]
 mod tests {

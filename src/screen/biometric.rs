@@ -81,11 +81,17 @@ impl Outcome {
     }
 }
 
-/// The scan under way: what to do (`prompt`) and Cancel.
-pub fn scanning<'a, Message: Clone + 'a>(prompt: String, cancel: Message) -> Element<'a, Message> {
+/// The scan under way: what to do (`prompt`) and Cancel, whose widget id is
+/// `cancel_id` (the screen's key for it in its description).
+pub fn scanning<'a, Message: Clone + 'a>(
+    prompt: String,
+    cancel: Message,
+    cancel_id: &'static str,
+) -> Element<'a, Message> {
     column![
         text(prompt).size(16),
         button(text(fl!("biometric-cancel")))
+            .id(cancel_id)
             .padding([8, 24])
             .style(button::secondary)
             .on_press(cancel),

@@ -15,11 +15,19 @@ use crate::device::PinVerdict;
 use crate::fl;
 use crate::widget::button;
 use crate::widget::field::labelled;
-use crate::widget::new_pin::{NewPinMessages, PinFeedback, new_pin_fields};
+use crate::widget::new_pin::{NewPinIds, NewPinMessages, PinFeedback, new_pin_fields};
 use crate::widget::pin_field::PinField;
 
 /// The current-PIN field's id: focused when the screen opens.
 pub const CURRENT_FIELD: &str = "change-pin-current";
+/// The save button (its widget id and a screen reader's key).
+const SUBMIT: &str = "change-pin-submit";
+/// The new PIN's two fields and the feedback under them.
+pub const NEW_PIN: NewPinIds = NewPinIds {
+    pin: "change-pin-new",
+    again: "change-pin-again",
+    feedback: "change-pin-feedback",
+};
 
 /// The change PIN screen's state. The PINs are cleared when it closes (dropped).
 pub struct ChangePin {
@@ -166,7 +174,7 @@ impl ChangePin {
         let mut form = column![
             text(fl!("change-pin-intro")).size(14),
             labelled(fl!("change-pin-current-label"), current, None),
-            new_pin_fields(&self.new, &self.again, messages),
+            new_pin_fields(&self.new, &self.again, NEW_PIN, messages),
         ]
         .spacing(16);
         if let Err(same) = self.feedback() {
@@ -174,6 +182,7 @@ impl ChangePin {
         }
         form = form.push(
             button(text(fl!("change-pin-button")))
+                .id(SUBMIT)
                 .padding([8, 24])
                 .style(button::primary)
                 .on_press_maybe(self.can_submit().then_some(Message::Submit)),
@@ -192,5 +201,6 @@ impl ChangePin {
     }
 }
 
+mod accessible;
 #[cfg(test)]
 mod tests;

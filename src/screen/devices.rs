@@ -19,6 +19,17 @@ use crate::format::time::date_time;
 use crate::widget::button;
 use crate::widget::pin_field::PinField;
 
+/// The controls' widget ids, which are also their keys for a screen reader.
+const RELOAD: &str = "devices-reload";
+const PIN_FIELD: &str = "devices-pin";
+const CONFIRM: &str = "devices-confirm";
+const CANCEL: &str = "devices-cancel";
+
+/// The key of the button that revokes the device with `device_id`.
+fn revoke_key(device_id: &str) -> String {
+    format!("devices-revoke:{device_id}")
+}
+
 /// The devices screen's state.
 pub struct Devices {
     /// This computer's device id, to mark it and leave it without a revoke button.
@@ -217,6 +228,7 @@ impl Devices {
                 column![
                     text(fl!("devices-failed", reason = reason.clone())).style(text::danger),
                     button(text(fl!("devices-reload")))
+                        .id(RELOAD)
                         .padding([6, 16])
                         .style(button::secondary)
                         .on_press(Message::Reload),
@@ -269,6 +281,7 @@ impl Devices {
         if self.can_revoke(device) && self.confirming.is_none() {
             line = line.push(
                 button(text(fl!("devices-revoke")))
+                    .id(revoke_key(&device.device_id))
                     .padding([6, 16])
                     .style(button::danger)
                     .on_press(Message::AskRevoke(device.device_id.clone())),
@@ -299,16 +312,19 @@ fn confirmation_view(confirmation: &Confirmation) -> Element<'_, Message> {
             &fl!("devices-pin-placeholder"),
             (!confirmation.working).then_some(Message::PinChanged as fn(SecretText) -> Message),
         )
+        .id(PIN_FIELD)
         .on_submit(Message::ConfirmRevoke);
     let mut confirm = column![
         text(fl!("devices-confirm", name = confirmation.name.clone())),
         pin,
         row![
             button(text(fl!("devices-confirm-button")))
+                .id(CONFIRM)
                 .padding([6, 16])
                 .style(button::danger)
                 .on_press_maybe(ready.then_some(Message::ConfirmRevoke)),
             button(text(fl!("devices-cancel")))
+                .id(CANCEL)
                 .padding([6, 16])
                 .style(button::secondary)
                 .on_press_maybe((!confirmation.working).then_some(Message::CancelRevoke)),
@@ -325,5 +341,6 @@ fn confirmation_view(confirmation: &Confirmation) -> Element<'_, Message> {
     confirm.into()
 }
 
+mod accessible;
 #[cfg(test)]
 mod tests;

@@ -53,6 +53,12 @@ impl Page {
     }
 }
 
+/// The buttons' ids, which are also their keys for a screen reader.
+const BACK: &str = "guide-back";
+/// Next, or Done on the last page.
+const FORWARD: &str = "guide-forward";
+const SKIP: &str = "guide-skip";
+
 /// The guide's state: which page is shown.
 #[derive(Debug, Default)]
 pub struct Guide {
@@ -112,6 +118,7 @@ impl Guide {
     pub fn view(&self) -> Element<'_, Message> {
         let page = PAGES[self.page];
         let back = button(text(fl!("guide-back")))
+            .id(BACK)
             .padding([8, 24])
             .style(button::secondary)
             // Nowhere to go back to on the first page.
@@ -122,6 +129,7 @@ impl Guide {
             (fl!("guide-next"), Message::Next)
         };
         let forward = button(text(forward))
+            .id(FORWARD)
             .padding([8, 24])
             .style(button::primary)
             .on_press(message);
@@ -136,6 +144,7 @@ impl Guide {
             content = content.push(
                 container(
                     button(text(fl!("guide-skip")).size(14))
+                        .id(SKIP)
                         .style(button::text)
                         .on_press(Message::Finish),
                 )
@@ -164,6 +173,8 @@ impl Guide {
         .into()
     }
 }
+
+mod accessible;
 
 #[cfg(test)]
 mod tests {

@@ -41,7 +41,16 @@ impl Help {
     }
 
     pub fn view(&self) -> Element<'_, Message> {
-        let guidance = match self.topic {
+        super::page(
+            fl!("help-title"),
+            text(self.guidance()).into(),
+            Message::Back,
+        )
+    }
+
+    /// What the help says about its topic.
+    fn guidance(&self) -> String {
+        match self.topic {
             Topic::Welcome => fl!("help-welcome"),
             Topic::Home => fl!("help-home"),
             Topic::Request => format!(
@@ -50,7 +59,8 @@ impl Help {
                 fl!("help-biometric", method = super::biometric::method())
             ),
             Topic::General => fl!("help-general"),
-        };
-        super::page(fl!("help-title"), text(guidance).into(), Message::Back)
+        }
     }
 }
+
+mod accessible;

@@ -41,6 +41,12 @@ pub fn describe(agent: &Agent, unlocked: bool) -> Vec<godkend_a11y::Item> {
     accessible::describe(&shown(agent, unlocked))
 }
 
+/// A home screen showing `shown`, in words (the screenshot gallery's).
+#[cfg(test)]
+pub fn describe_shown(shown: &view::Shown<'_>) -> Vec<godkend_a11y::Item> {
+    accessible::describe(shown)
+}
+
 /// The message a screen reader's press on the button `key` stands for.
 pub fn pressed(key: &str) -> Option<Message> {
     match key {

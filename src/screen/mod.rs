@@ -58,6 +58,9 @@ pub enum Leave {
     DeviceEnded(Option<Envelope>),
 }
 
+/// The Back button of a simple [`page`] (its widget id and a screen reader's key).
+pub const PAGE_BACK: &str = "page-back";
+
 /// A simple page: a title, some content and a Back button.
 fn page<'a, Message: Clone + 'a>(
     title: String,
@@ -69,6 +72,7 @@ fn page<'a, Message: Clone + 'a>(
             text(title).size(26),
             content,
             button(text(fl!("back-button")))
+                .id(PAGE_BACK)
                 .padding([8, 24])
                 .style(button::secondary)
                 .on_press(on_back),

@@ -9,6 +9,12 @@ use iced::{Element, Task};
 use crate::fl;
 use crate::widget::button;
 
+/// The buttons' widget ids, which are also their keys for a screen reader.
+const TRY_AGAIN: &str = "problem-try-again";
+const START_AGAIN: &str = "problem-start-again";
+const CONFIRM: &str = "problem-confirm";
+const CANCEL: &str = "problem-cancel";
+
 /// The problem screen's state.
 pub struct Problem {
     reason: String,
@@ -74,6 +80,7 @@ impl Problem {
             text(fl!("problem-title")).size(26),
             text(fl!("problem-detail", reason = self.reason.clone())),
             button(text(fl!("problem-try-again")))
+                .id(TRY_AGAIN)
                 .padding([8, 24])
                 .style(button::primary)
                 .on_press(Message::TryAgain),
@@ -87,10 +94,12 @@ impl Problem {
                         text(fl!("problem-start-again-explained")),
                         iced::widget::row![
                             button(text(fl!("problem-start-again-confirm")))
+                                .id(CONFIRM)
                                 .padding([8, 16])
                                 .style(button::danger)
                                 .on_press_maybe((!self.working).then_some(Message::Confirm)),
                             button(text(fl!("request-not-me-cancel")))
+                                .id(CANCEL)
                                 .padding([8, 16])
                                 .style(button::secondary)
                                 .on_press(Message::Cancel),
@@ -105,6 +114,7 @@ impl Problem {
         } else {
             content.push(
                 button(text(fl!("problem-start-again")))
+                    .id(START_AGAIN)
                     .padding([8, 24])
                     .style(button::secondary)
                     .on_press(Message::StartAgain),
@@ -116,6 +126,8 @@ impl Problem {
         crate::widget::body(content)
     }
 }
+
+mod accessible;
 
 #[cfg(test)]
 mod tests {

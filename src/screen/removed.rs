@@ -9,6 +9,9 @@ use crate::fl;
 use crate::uninstall::{self, Removal};
 use crate::widget::button;
 
+/// The uninstall button (its widget id and a screen reader's key).
+const UNINSTALL: &str = "removed-uninstall";
+
 /// The "this computer was removed" screen.
 pub struct Removed {
     removal: Removal,
@@ -54,6 +57,7 @@ impl Removed {
         content = match &self.removal {
             Removal::Action => content.push(
                 button(text(fl!("removed-uninstall-button")))
+                    .id(UNINSTALL)
                     .padding([8, 24])
                     .style(button::primary)
                     .on_press(Message::Uninstall),
@@ -66,3 +70,5 @@ impl Removed {
         super::page(fl!("removed-title"), content.into(), Message::Back)
     }
 }
+
+mod accessible;

@@ -19,6 +19,8 @@ use crate::widget::pin_field::PinField;
 
 /// The PIN field's id: focused when the screen opens.
 pub const PIN_FIELD: &str = "revoke-pin";
+/// The revoke button (its widget id and a screen reader's key).
+const CONFIRM: &str = "revoke-confirm";
 
 /// The revoke screen's state. The PIN goes with it.
 pub struct Revoke {
@@ -126,6 +128,7 @@ impl Revoke {
             text(fl!("revoke-confirm-hint")),
             labelled(fl!("revoke-pin-label"), pin, None),
             button(text(fl!("revoke-button")))
+                .id(CONFIRM)
                 .padding([8, 24])
                 .style(button::danger)
                 .on_press_maybe(self.can_confirm().then_some(Message::Confirm)),
@@ -140,6 +143,8 @@ impl Revoke {
         super::page(fl!("revoke-title"), content.into(), Message::Back)
     }
 }
+
+mod accessible;
 
 #[cfg(test)]
 mod tests {

@@ -149,6 +149,20 @@ impl Settings {
     }
 }
 
+/// The controls' widget ids, which are also their keys for a screen reader.
+const LOCK_ON_CLOSE: &str = "settings-lock-on-close";
+const NOTIFICATIONS: &str = "settings-notifications";
+const START_AT_LOGIN: &str = "settings-start-at-login";
+const LANGUAGE: &str = "settings-language";
+const THEME: &str = "settings-theme";
+const MY_DEVICES: &str = "settings-my-devices";
+const CHANGE_PIN: &str = "settings-change-pin";
+const SHOW_GUIDE: &str = "settings-show-guide";
+const COPY_SERIAL: &str = "settings-copy-serial";
+const BACK: &str = "settings-back";
+const REVOKE: &str = "settings-revoke";
+
+mod accessible;
 pub mod biometric;
 mod view;
 

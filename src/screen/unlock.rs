@@ -11,13 +11,11 @@ use godkend_core::CoreError;
 use godkend_core::device::Device;
 use godkend_core::secret::{Redacted, SecretText};
 use godkend_protocol::{Envelope, ErrorCode};
-use iced::widget::{column, row, text};
-use iced::{Alignment, Element, Length, Task};
+use iced::Task;
 
 use super::DeviceScreen;
 use super::biometric::{self, Outcome};
 use crate::fl;
-use crate::widget::button;
 use crate::widget::pin_field::PinField;
 
 /// The PIN field's id, focused when the screen opens.
@@ -314,60 +312,6 @@ impl Unlock {
         iced::widget::operation::focus(PIN_FIELD)
     }
 
-    pub fn view(&self) -> Element<'_, Message> {
-        let mut field = self
-            .pin
-            .input(
-                &fl!("unlock-pin-placeholder"),
-                (!self.checking).then_some(Message::PinChanged as fn(SecretText) -> Message),
-            )
-            .id(PIN_FIELD)
-            .padding(10)
-            .size(20)
-            .width(Length::Fixed(PAD_WIDTH));
-        if !self.checking {
-            field = field.on_submit(Message::Unlock);
-        }
-        let status = self.status_words().map(|words| {
-            text(words).style(if self.checking {
-                text::secondary
-            } else {
-                text::danger
-            })
-        });
-        let content = if self.scanning {
-            column![
-                text(fl!("unlock-title")).size(26),
-                biometric::scanning(fl!("biometric-scanning-unlock"), Message::CancelScan),
-            ]
-        } else {
-            column![
-                text(fl!("unlock-title")).size(26),
-                text(fl!("unlock-intro")).size(14),
-                field,
-                self.pad(),
-            ]
-            .push(self.biometric.then(|| {
-                button(text(fl!("biometric-use", method = biometric::method())))
-                    .padding([8, 24])
-                    .style(button::secondary)
-                    .id(USE_BIOMETRIC)
-                    .on_press_maybe((!self.checking).then_some(Message::UseBiometric))
-            }))
-        }
-        .push(status.map(|s| s.size(14)))
-        .push(
-            button(text(fl!("back-button")))
-                .padding([8, 24])
-                .style(button::secondary)
-                .id(BACK)
-                .on_press(Message::Cancel),
-        )
-        .spacing(16)
-        .align_x(Alignment::Center);
-        crate::widget::body(content)
-    }
-
     /// That the PIN is being checked, or why the last try did not unlock.
     fn status_words(&self) -> Option<String> {
         if self.checking {
@@ -382,70 +326,10 @@ impl Unlock {
             Problem::Biometric(outcome) => outcome.text(),
         })
     }
-
-    /// The PIN pad: 1–9, then erase, 0 and unlock.
-    fn pad(&self) -> Element<'_, Message> {
-        let enabled = !self.checking;
-        let key =
-            |id: &'static str, label: String, size: f32, style: Look, message: Option<Message>| {
-                button(
-                    text(label)
-                        .size(size)
-                        .width(Length::Fill)
-                        .height(Length::Fill)
-                        .align_x(Alignment::Center)
-                        .align_y(Alignment::Center),
-                )
-                .width(Length::Fixed(KEY_WIDTH))
-                .height(Length::Fixed(KEY_HEIGHT))
-                .padding(0)
-                .style(style)
-                .id(id)
-                .on_press_maybe(message.filter(|_| enabled))
-            };
-        let digit = |d: u8| {
-            key(
-                DIGITS[usize::from(d)],
-                d.to_string(),
-                20.0,
-                button::secondary,
-                Some(Message::Digit(Redacted::new(d))),
-            )
-        };
-        let mut rows = column![].spacing(KEY_GAP);
-        for first in [1, 4, 7] {
-            rows =
-                rows.push(row![digit(first), digit(first + 1), digit(first + 2)].spacing(KEY_GAP));
-        }
-        // Smaller, so "⌫ Erase" and its translations fit on one line.
-        let erase = key(
-            ERASE,
-            fl!("unlock-erase"),
-            15.0,
-            button::secondary,
-            Some(Message::Erase),
-        );
-        let unlock = key(
-            UNLOCK,
-            fl!("unlock-button"),
-            16.0,
-            button::primary,
-            self.can_unlock().then_some(Message::Unlock),
-        );
-        rows.push(row![erase, digit(0), unlock].spacing(KEY_GAP))
-            .into()
-    }
 }
 
 mod accessible;
-
-/// A button style, as iced's `button::primary` and friends.
-type Look = fn(&iced::Theme, iced::widget::button::Status) -> iced::widget::button::Style;
-
-const KEY_WIDTH: f32 = 88.0;
-const KEY_HEIGHT: f32 = 46.0;
-const KEY_GAP: f32 = 8.0;
-const PAD_WIDTH: f32 = KEY_WIDTH * 3.0 + KEY_GAP * 2.0;
+mod view;
 
 #[cfg(test)]
 mod tests {

@@ -17,7 +17,7 @@ use crate::fl;
 use crate::widget::button;
 use crate::widget::field::labelled;
 pub use crate::widget::new_pin::PinFeedback;
-use crate::widget::new_pin::{NewPinMessages, new_pin_fields};
+use crate::widget::new_pin::{NewPinIds, NewPinMessages, new_pin_fields};
 use crate::widget::pin_field::PinField;
 
 /// The welcome screen's state.
@@ -262,6 +262,7 @@ impl Welcome {
 
     fn form(&self) -> Element<'_, Message> {
         let activate = button(text(fl!("activate-button")).size(16))
+            .id(ACTIVATE_BUTTON)
             .padding([8, 24])
             .style(button::primary)
             .on_press_maybe(self.can_activate().then_some(Message::Activate));
@@ -347,7 +348,9 @@ impl Welcome {
             labelled(
                 fl!("server-label"),
                 editable(
-                    text_input(&fl!("server-placeholder"), &self.server).padding(8),
+                    text_input(&fl!("server-placeholder"), &self.server)
+                        .id(SERVER_FIELD)
+                        .padding(8),
                     Message::ServerChanged,
                 ),
                 server_note,
@@ -356,7 +359,9 @@ impl Welcome {
                 labelled(
                     fl!("user-label"),
                     editable(
-                        text_input(&fl!("user-placeholder"), &self.user).padding(8),
+                        text_input(&fl!("user-placeholder"), &self.user)
+                            .id(USER_FIELD)
+                            .padding(8),
                         Message::UserChanged,
                     ),
                     None,
@@ -364,7 +369,9 @@ impl Welcome {
                 labelled(
                     fl!("code-label"),
                     editable(
-                        text_input(&fl!("code-placeholder"), &self.code).padding(8),
+                        text_input(&fl!("code-placeholder"), &self.code)
+                            .id(CODE_FIELD)
+                            .padding(8),
                         |code| Message::CodeChanged(code.into()),
                     ),
                     None,
@@ -388,10 +395,12 @@ impl Welcome {
         let host = link_host(self.offered.as_deref()?)?;
         let choice = row![
             button(text(fl!("link-replace-button")).size(14))
+                .id(USE_OFFERED_BUTTON)
                 .padding([6, 16])
                 .style(button::secondary)
                 .on_press(Message::UseOffered),
             button(text(fl!("link-keep-button")).size(14))
+                .id(KEEP_FORM_BUTTON)
                 .padding([6, 16])
                 .style(button::primary)
                 .on_press(Message::KeepForm),
@@ -425,7 +434,7 @@ impl Welcome {
         column![
             text(fl!("pin-heading")).size(16),
             text(fl!("pin-intro")).size(14),
-            new_pin_fields(&self.pin, &self.pin_again, messages),
+            new_pin_fields(&self.pin, &self.pin_again, NEW_PIN, messages),
         ]
         .spacing(10)
         .into()
@@ -447,7 +456,21 @@ impl Welcome {
 /// The link field's id: focused when the window opens on this screen.
 pub const LINK_FIELD: &str = "welcome-link";
 /// The Continue button's id: focused once activated, so Enter goes on.
-const CONTINUE_BUTTON: &str = "welcome-continue";
+pub const CONTINUE_BUTTON: &str = "welcome-continue";
+/// The other controls' ids, which are also their keys for a screen reader.
+pub const SERVER_FIELD: &str = "welcome-server";
+pub const USER_FIELD: &str = "welcome-user";
+pub const CODE_FIELD: &str = "welcome-code";
+pub const ACTIVATE_BUTTON: &str = "welcome-activate";
+pub const USE_OFFERED_BUTTON: &str = "welcome-use-offered";
+pub const KEEP_FORM_BUTTON: &str = "welcome-keep-form";
+pub const COPY_BUTTON: &str = "welcome-copy-serial";
+/// The PIN chosen, its repetition and what is said of them.
+pub const NEW_PIN: NewPinIds = NewPinIds {
+    pin: "welcome-pin",
+    again: "welcome-pin-again",
+    feedback: "welcome-pin-feedback",
+};
 
 fn note<'a>(message: String, style: fn(&iced::Theme) -> text::Style) -> Element<'a, Message> {
     text(message).size(13).style(style).into()
@@ -513,6 +536,7 @@ fn done<'a>(enrolled: Enrolled) -> Element<'a, Message> {
             row![
                 text(enrolled.serial).size(28),
                 button(text(fl!("copy-button")).size(14))
+                    .id(COPY_BUTTON)
                     .padding([4, 12])
                     .style(button::secondary)
                     .on_press(Message::CopySerial),
@@ -551,5 +575,8 @@ fn done<'a>(enrolled: Enrolled) -> Element<'a, Message> {
     .into()
 }
 
+mod accessible;
+#[cfg(test)]
+pub use accessible::done_described_for_gallery;
 #[cfg(test)]
 mod tests;

@@ -2,6 +2,7 @@
 //! where a PIN is chosen (activation) and where it is changed, so both say the same.
 //! Both fields are [`PinField`]s, digits only like every other PIN field.
 
+use godkend_a11y::{FieldValue, Item};
 use godkend_core::pin::{PinProblem, check_new_pin, check_pin_rules};
 use godkend_core::secret::SecretText;
 use iced::widget::{column, row, text};
@@ -63,6 +64,15 @@ impl PinFeedback {
     }
 }
 
+/// The two fields' widget ids, which are also their keys for a screen reader, and
+/// the key of the feedback under them.
+#[derive(Debug, Clone, Copy)]
+pub struct NewPinIds {
+    pub pin: &'static str,
+    pub again: &'static str,
+    pub feedback: &'static str,
+}
+
 /// What the two fields send; with `None` a field does not take typing (work under way).
 pub struct NewPinMessages<Message> {
     pub pin: Option<fn(SecretText) -> Message>,
@@ -76,12 +86,14 @@ pub struct NewPinMessages<Message> {
 pub fn new_pin_fields<'a, Message: Clone + 'a>(
     pin: &PinField,
     again: &PinField,
+    ids: NewPinIds,
     messages: NewPinMessages<Message>,
 ) -> Element<'a, Message> {
     let feedback = PinFeedback::of(pin.as_str(), again.as_str());
-    let first = pin.input(&fl!("pin-placeholder"), messages.pin);
+    let first = pin.input(&fl!("pin-placeholder"), messages.pin).id(ids.pin);
     let second = again
         .input(&fl!("pin-again-placeholder"), messages.again)
+        .id(ids.again)
         .on_submit(messages.submit);
     column![
         row![
@@ -93,4 +105,31 @@ pub fn new_pin_fields<'a, Message: Clone + 'a>(
     ]
     .spacing(10)
     .into()
+}
+
+/// The two fields and their feedback for a screen reader: secret fields (how many
+/// digits only), and the feedback read out as it changes: politely while the PIN is
+/// on its way (too short, type it again, they match), at once when it is wrong.
+pub fn describe_new_pin(
+    pin: &PinField,
+    again: &PinField,
+    ids: NewPinIds,
+    editable: bool,
+) -> Vec<Item> {
+    let secret = |field: &PinField| FieldValue::Secret {
+        length: field.as_str().chars().count(),
+    };
+    let feedback = PinFeedback::of(pin.as_str(), again.as_str());
+    let words = feedback.message();
+    vec![
+        Item::field(ids.pin, fl!("pin-label"), secret(pin), editable),
+        Item::field(ids.again, fl!("pin-again-label"), secret(again), editable),
+        match feedback {
+            PinFeedback::Hint => Item::text(ids.feedback, words),
+            PinFeedback::Problem(PinProblem::TooShort)
+            | PinFeedback::TypeAgain
+            | PinFeedback::Ok => Item::live(ids.feedback, words),
+            PinFeedback::Problem(_) => Item::alert(ids.feedback, words),
+        },
+    ]
 }

@@ -1,9 +1,11 @@
-//! The desktop app through a screen reader's eyes: after activation (typed, as in the
-//! desktop end-to-end test), everything is read and done through AT-SPI only, with a
-//! small AT-SPI client (atspi_client.py): the request screen's heading, RP, amount
+//! The desktop app through a screen reader's eyes: everything is read and done
+//! through AT-SPI only, with a small AT-SPI client (atspi_client.py): the welcome
+//! screen's link and PIN fields are filled in and Activate pressed, the guide
+//! skipped; then the request screen's heading, RP, amount
 //! and countdown are found by role and name, the code and PIN typed into their
 //! fields, Approve pressed, and the relying party's signed result says approved; then
-//! the unlock screen takes a wrong PIN (read out as an alert) and the right one.
+//! the unlock screen takes a wrong PIN (read out as an alert) and the right one;
+//! last, a setting is switched off and on again through its check box.
 //! Every tree read on the way is checked: every button has a name, the PIN field is
 //! a secret field, and the typed PIN is in no name, description or text.
 //!
@@ -30,7 +32,7 @@ use std::process::{Command, Stdio};
 use godkend_protocol::messages::RequestState;
 use serde_json::{Value, json};
 
-use crate::desktop::{App, TrayMenu, keys, type_text, wait_for, window};
+use crate::desktop::{App, TrayMenu, wait_for};
 use crate::server::Server;
 
 const USER: &str = "alice";
@@ -119,7 +121,7 @@ fn tree(secret: &str) -> Vec<Node> {
         })
         .collect();
     for node in &nodes {
-        if node.role == "push button" {
+        if ["push button", "check box", "toggle button"].contains(&node.role.as_str()) {
             assert!(
                 !node.name.trim().is_empty(),
                 "a button without a name: {node:?}"
@@ -246,23 +248,60 @@ async fn a_screen_reader_user_approves_a_payment_and_unlocks() {
     let link = server.activation_link(USER);
     let home = tempfile::tempdir().expect("a home dir for the app");
 
-    step("activate (typed, as the desktop test does: the welcome screen is not described yet)");
+    step("activate through AT-SPI: the link, the PIN chosen twice, Activate");
     let mut app = App::start(home.path(), &[]);
     app.wait_log(&["window opened"], 30);
-    let win = window();
-    type_text(&win, &link);
-    keys(&win, &["Tab"]);
-    type_text(&win, PIN);
-    keys(&win, &["Tab"]);
-    type_text(&win, PIN);
-    keys(&win, &["Return"]);
-    app.wait_log(&["activated"], 60);
-    keys(&win, &["Return"]);
-    app.wait_log(&["connection", "Connected"], 30);
-    keys(&win, &["Escape"]);
-
-    step("the window is on the AT-SPI bus, with its name");
     wait_node("the window", "frame", |name| name == "Godkend", "");
+    wait_node(
+        "the welcome screen",
+        "heading",
+        |n| n == "Activate this computer",
+        "",
+    );
+    wait_focused("Activation link");
+    let activate = wait_node("Activate", "push button", |n| n == "Activate", "");
+    assert!(
+        !activate.has_state("sensitive"),
+        "nothing filled in yet: {activate:?}"
+    );
+    set_text("Activation link", &link);
+    wait_node(
+        "the link's server, read",
+        "label",
+        |n| n.starts_with("For user alice on the server "),
+        "",
+    );
+    set_text("New PIN", PIN);
+    set_text("Type the PIN again", PIN);
+    let nodes = wait_for("both PIN fields to hold six digits", 20, || {
+        let nodes = tree(PIN);
+        let masked = nodes
+            .iter()
+            .filter(|n| n.role == "password text" && n.text.as_deref() == Some("••••••"))
+            .count();
+        (masked == 2).then_some(nodes)
+    });
+    assert!(
+        nodes.iter().any(|n| n.name == "The PINs match."),
+        "the feedback is read: {nodes:?}"
+    );
+    let activate = wait_node("Activate, enabled", "push button", |n| n == "Activate", PIN);
+    assert!(activate.has_state("sensitive"), "{activate:?}");
+    press("Activate");
+    app.wait_log(&["activated"], 60);
+    wait_node(
+        "the serial number",
+        "label",
+        |n| n.starts_with("Serial number: "),
+        PIN,
+    );
+    press("Continue");
+    app.wait_log(&["connection", "Connected"], 30);
+    step("the first-run guide, skipped through AT-SPI");
+    wait_node("the guide", "heading", |n| n == "Welcome to Godkend", PIN);
+    press("Skip the guide");
+
+    step("home, read through AT-SPI");
     wait_node("the home screen", "heading", |name| name == "Godkend", "");
 
     step("a payment arrives: the request screen, read by role and name");
@@ -335,7 +374,8 @@ async fn a_screen_reader_user_approves_a_payment_and_unlocks() {
     assert!(approve.has_state("sensitive"), "{approve:?}");
     assert!(approve.actions.iter().any(|a| a == "click"), "{approve:?}");
 
-    step("press Approve: the relying party's signed result says approved");
+    step("press Approve: the relying party's signed result says approved, read out");
+    let announcements = Announcements::listen(8);
     press("Approve");
     app.wait_log(&["decision accepted", "Approve"], 30);
     wait_node(
@@ -343,6 +383,12 @@ async fn a_screen_reader_user_approves_a_payment_and_unlocks() {
         "notification",
         |n| n.starts_with("Approved."),
         PIN,
+    );
+    let heard = announcements.heard();
+    step(&format!("heard: {}", heard.trim().replace('\n', " | ")));
+    assert!(
+        heard.contains("Approved."),
+        "the approval is announced: {heard}"
     );
     let result = server.result(&shop, &payment.request_id).await;
     assert_eq!(result.status, RequestState::Approved);
@@ -376,6 +422,7 @@ async fn a_screen_reader_user_approves_a_payment_and_unlocks() {
             .into_iter()
             .find(|n| n.name == "Unlock" && n.role == "push button" && n.has_state("sensitive"))
     });
+    let announcements = Announcements::listen(8);
     press("Unlock");
     app.wait_log(&["unlock refused: wrong PIN"], 30);
     wait_node(
@@ -383,6 +430,12 @@ async fn a_screen_reader_user_approves_a_payment_and_unlocks() {
         "notification",
         |n| n.starts_with("Wrong PIN."),
         WRONG_PIN,
+    );
+    let heard = announcements.heard();
+    step(&format!("heard: {}", heard.trim().replace('\n', " | ")));
+    assert!(
+        heard.contains("Wrong PIN.") && heard.contains("tries left"),
+        "the wrong PIN is announced with the tries left: {heard}"
     );
 
     step("the right PIN, typed on the pad through AT-SPI, unlocks");
@@ -397,6 +450,50 @@ async fn a_screen_reader_user_approves_a_payment_and_unlocks() {
     press("Unlock");
     app.wait_log(&["unlocked"], 30);
     wait_node("the activity screen", "heading", |n| n == "Activity", PIN);
+
+    step("settings through AT-SPI: switches are check boxes with their state");
+    press("Settings");
+    wait_node("the settings screen", "heading", |n| n == "Settings", PIN);
+    let switch = |checked: bool| {
+        wait_for(
+            &format!(
+                "notifications switched {}",
+                if checked { "on" } else { "off" }
+            ),
+            20,
+            || {
+                tree(PIN).into_iter().find(|n| {
+                    n.role == "check box"
+                        && n.name == "Turn on notifications"
+                        && n.has_state("checked") == checked
+                })
+            },
+        )
+    };
+    let notifications = switch(true);
+    assert!(notifications.has_state("sensitive"), "{notifications:?}");
+    let auto_lock = wait_node(
+        "the auto-lock, always on",
+        "check box",
+        |n| n == "Lock automatically after 5 minutes",
+        PIN,
+    );
+    assert!(
+        auto_lock.has_state("checked") && !auto_lock.has_state("sensitive"),
+        "shown, on, and not switchable: {auto_lock:?}"
+    );
+    assert!(
+        auto_lock.raw["description"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("Always on")),
+        "it says why: {auto_lock:?}"
+    );
+    press("Turn on notifications");
+    switch(false);
+    press("Turn on notifications");
+    switch(true);
+    press("Back");
+    wait_node("back home", "heading", |n| n == "Godkend", PIN);
     let log = app.log();
     assert!(!log.contains(PIN), "the PIN is not logged:\n{log}");
     assert!(

@@ -25,7 +25,10 @@ impl Screen {
         };
         match (request, item) {
             (crate::Request::Focus(_), _) => true,
-            (crate::Request::Press(_), Item::Button { enabled, .. }) => *enabled,
+            (
+                crate::Request::Press(_),
+                Item::Button { enabled, .. } | Item::Toggle { enabled, .. },
+            ) => *enabled,
             (crate::Request::SetValue(..), Item::Field { editable, .. }) => *editable,
             _ => false,
         }
@@ -57,6 +60,16 @@ pub enum Item {
         key: String,
         name: String,
         enabled: bool,
+    },
+    /// A switch (a setting that is on or off); a press flips it when `enabled`.
+    /// `note` says more about it, read with it (why it cannot be changed: the
+    /// organisation fixed it).
+    Toggle {
+        key: String,
+        name: String,
+        on: bool,
+        enabled: bool,
+        note: Option<String>,
     },
     /// Text that changes by itself and is read out when it does, politely (the
     /// countdown).
@@ -123,6 +136,30 @@ impl Item {
         }
     }
 
+    pub fn toggle(
+        key: impl Into<String>,
+        name: impl Into<String>,
+        on: bool,
+        enabled: bool,
+    ) -> Self {
+        Item::Toggle {
+            key: key.into(),
+            name: name.into(),
+            on,
+            enabled,
+            note: None,
+        }
+    }
+
+    /// The same item with `note` read with it (only a switch has one).
+    #[must_use]
+    pub fn with_note(mut self, text: impl Into<String>) -> Self {
+        if let Item::Toggle { note, .. } = &mut self {
+            *note = Some(text.into());
+        }
+        self
+    }
+
     pub fn live(key: impl Into<String>, text: impl Into<String>) -> Self {
         Item::Live {
             key: key.into(),
@@ -144,6 +181,7 @@ impl Item {
             | Item::Text { key, .. }
             | Item::Field { key, .. }
             | Item::Button { key, .. }
+            | Item::Toggle { key, .. }
             | Item::Live { key, .. }
             | Item::Alert { key, .. } => key,
         }
@@ -165,9 +203,16 @@ mod tests {
                 Item::field("code", "Code", FieldValue::Plain(String::new()), false),
                 Item::button("unlock", "Unlock", false),
                 Item::button("back", "Back", true),
+                Item::toggle("on", "Notifications", true, true),
+                Item::toggle("fixed", "Start at login", true, false),
             ],
             focus: None,
         };
+        assert!(screen.accepts(&Request::Press("on".into())));
+        assert!(
+            !screen.accepts(&Request::Press("fixed".into())),
+            "fixed by the organisation"
+        );
         let value = || TypedValue::new("1");
         assert!(screen.accepts(&Request::Press("back".into())));
         assert!(

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use accesskit::{Action, Live, Node, NodeId, Role, TreeId, TreeInfo, TreeUpdate};
+use accesskit::{Action, Live, Node, NodeId, Role, Toggled, TreeId, TreeInfo, TreeUpdate};
 
 use crate::screen::{FieldValue, Item, Screen};
 
@@ -129,6 +129,28 @@ fn node(item: &Item) -> Node {
         Item::Button { name, enabled, .. } => {
             let mut node = Node::new(Role::Button);
             node.set_label(name.clone());
+            node.add_action(Action::Focus);
+            if *enabled {
+                node.add_action(Action::Click);
+            } else {
+                node.set_disabled();
+            }
+            node
+        }
+        // Drawn as a checkbox, so read as one: "checked" or not.
+        Item::Toggle {
+            name,
+            on,
+            enabled,
+            note,
+            ..
+        } => {
+            let mut node = Node::new(Role::CheckBox);
+            node.set_label(name.clone());
+            node.set_toggled(if *on { Toggled::True } else { Toggled::False });
+            if let Some(note) = note {
+                node.set_description(note.clone());
+            }
             node.add_action(Action::Focus);
             if *enabled {
                 node.add_action(Action::Click);
@@ -262,6 +284,30 @@ mod tests {
             ..Screen::default()
         });
         assert!(node_of(&enabled, "approve").supports_action(Action::Click));
+    }
+
+    #[test]
+    fn a_switch_is_a_checkbox_with_its_state_and_why_it_is_fixed() {
+        let built = build(&Screen {
+            items: vec![
+                Item::toggle("on", "Notifications", true, true),
+                Item::toggle("fixed", "Start at login", false, false)
+                    .with_note("Set by your organisation"),
+            ],
+            ..Screen::default()
+        });
+        let on = node_of(&built, "on");
+        assert_eq!(
+            (on.role(), on.label(), on.toggled()),
+            (Role::CheckBox, Some("Notifications"), Some(Toggled::True))
+        );
+        assert!(on.supports_action(Action::Click));
+        assert_eq!(on.description(), None);
+        let fixed = node_of(&built, "fixed");
+        assert_eq!(fixed.toggled(), Some(Toggled::False));
+        assert!(fixed.is_disabled());
+        assert!(!fixed.supports_action(Action::Click));
+        assert_eq!(fixed.description(), Some("Set by your organisation"));
     }
 
     #[test]

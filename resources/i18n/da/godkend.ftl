@@ -297,6 +297,7 @@ devices-last-seen = Sidst set { $time }
 devices-status-revoked = Tilbagekaldt
 devices-status-blocked = Spærret
 devices-revoke = Tilbagekald
+devices-revoke-named = Tilbagekald { $name }
 devices-confirm = Tilbagekald { $name }? Den kan så ikke længere godkende anmodninger. Skriv din pinkode for at bekræfte.
 devices-pin-placeholder = Din pinkode
 devices-confirm-button = Ja, tilbagekald den

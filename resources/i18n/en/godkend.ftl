@@ -297,6 +297,7 @@ devices-last-seen = Last seen { $time }
 devices-status-revoked = Revoked
 devices-status-blocked = Blocked
 devices-revoke = Revoke
+devices-revoke-named = Revoke { $name }
 devices-confirm = Revoke { $name }? It can then no longer approve requests. Type your PIN to confirm.
 devices-pin-placeholder = Your PIN
 devices-confirm-button = Yes, revoke it

@@ -6,14 +6,18 @@ use godkend_core::standing::Standing;
 use godkend_protocol::ErrorCode;
 use godkend_protocol::messages::DecisionKind;
 
-use super::{Camera, Message, framed};
+use super::{Camera, Message, framed, with_header};
 use crate::screen::biometric::Outcome;
 use crate::screen::fixtures::{IAT, login_request, payment_request};
 use crate::screen::request::{self, Request};
 
 pub(super) fn request_screens(camera: &Camera) {
     let shoot = |name: &str, screen: &Request| {
-        camera.shoot(name, framed(screen.view().map(Message::Request)));
+        camera.shoot(
+            name,
+            framed(screen.view().map(Message::Request)),
+            &with_header(screen.describe()),
+        );
     };
     shoot("request-login", &Request::new(login_request(), IAT + 20));
     let payment = || Request::new(payment_request(), IAT + 20);

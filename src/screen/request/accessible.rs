@@ -22,7 +22,7 @@ const NOTICE: &str = "request-notice";
 /// The amount (with its currency): what the user approves.
 pub const AMOUNT: &str = "request-amount";
 /// Stops the fingerprint check (a button the shared scanning view draws).
-const CANCEL_SCAN: &str = "request-cancel-scan";
+pub(super) const CANCEL_SCAN: &str = "request-cancel-scan";
 /// What kind of request, from whom: read out when the screen opens.
 pub const ARRIVED: &str = "request-arrived";
 /// Who asks.

@@ -168,6 +168,7 @@ impl Request {
             return crate::screen::biometric::scanning(
                 fl!("biometric-scanning-approve"),
                 Message::CancelScan,
+                super::accessible::CANCEL_SCAN,
             );
         }
         let editable = self.can_decide() && self.stage == Stage::Open;

@@ -17,6 +17,10 @@ use crate::widget::{button, focusable};
 
 /// The PIN field that turns biometrics on: focused when it appears.
 pub const PIN_FIELD: &str = "settings-biometric-pin";
+/// The switch and the buttons under it (widget ids and a screen reader's keys).
+const TOGGLE: &str = "settings-biometric";
+const CONFIRM: &str = "settings-biometric-confirm";
+const CANCEL: &str = "settings-biometric-cancel";
 
 /// How biometrics stand for this device, as the switch shows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,6 +222,7 @@ impl Switch {
                 },
                 enabled.then_some(Message::Toggled(!on)),
             )
+            .id(Some(TOGGLE.into()))
         };
         let explain = |line: String| text(line).size(13).style(text::secondary);
         let mut rows: Column<'_, Message> = match &self.state {
@@ -238,10 +243,12 @@ impl Switch {
                     field = field.on_submit(Message::Confirm);
                 }
                 let confirm = button(text(fl!("settings-biometric-turn-on")))
+                    .id(CONFIRM)
                     .padding([6, 16])
                     .style(button::primary)
                     .on_press_maybe((!working && pin.is_ready()).then_some(Message::Confirm));
                 let cancel = button(text(fl!("biometric-cancel")))
+                    .id(CANCEL)
                     .padding([6, 16])
                     .style(button::secondary)
                     .on_press_maybe((!working).then_some(Message::CancelPin));
@@ -289,6 +296,8 @@ impl Switch {
         Some(rows.spacing(4).into())
     }
 }
+
+mod accessible;
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,10 @@ use godkend_core::settings::{self as saved, Language};
 use iced::widget::{Column, checkbox, column, container, pick_list, row, space, text};
 use iced::{Alignment, Element, Length};
 
-use super::{Message, Settings, ThisDevice};
+use super::{
+    BACK, CHANGE_PIN, COPY_SERIAL, LANGUAGE, LOCK_ON_CLOSE, MY_DEVICES, Message, NOTIFICATIONS,
+    REVOKE, SHOW_GUIDE, START_AT_LOGIN, Settings, THEME, ThisDevice,
+};
 use crate::fl;
 use crate::user_settings::Change;
 use crate::widget::{button, focusable};
@@ -26,7 +29,11 @@ impl Settings {
         if self.device.is_some() {
             page = page.push(section(
                 fl!("settings-devices"),
-                column![nav_button(&fl!("settings-my-devices"), Message::MyDevices)],
+                column![nav_button(
+                    MY_DEVICES,
+                    &fl!("settings-my-devices"),
+                    Message::MyDevices
+                )],
             ));
         }
         page = page.push(appearance(current));
@@ -34,6 +41,7 @@ impl Settings {
         page = page.push(self.about());
         page = page.push(
             button(text(fl!("back-button")))
+                .id(BACK)
                 .padding([8, 24])
                 .style(button::secondary)
                 .on_press(Message::Back),
@@ -47,6 +55,7 @@ impl Settings {
     fn security<'a>(&'a self, current: &saved::Settings, policy: &Policy) -> Element<'a, Message> {
         let mut rows = column![
             switch(
+                LOCK_ON_CLOSE,
                 fl!("settings-lock-on-close"),
                 current.lock_on_close,
                 Change::LockOnClose
@@ -74,7 +83,11 @@ impl Settings {
             rows = rows.push(biometric.map(Message::Biometric));
         }
         if self.device.is_some() {
-            rows = rows.push(nav_button(&fl!("settings-change-pin"), Message::ChangePin));
+            rows = rows.push(nav_button(
+                CHANGE_PIN,
+                &fl!("settings-change-pin"),
+                Message::ChangePin,
+            ));
         }
         section(fl!("settings-security"), rows)
     }
@@ -84,7 +97,11 @@ impl Settings {
         if let Some(device) = &self.device {
             rows = rows.push(support(device));
         }
-        rows = rows.push(nav_button(&fl!("settings-show-guide"), Message::ShowGuide));
+        rows = rows.push(nav_button(
+            SHOW_GUIDE,
+            &fl!("settings-show-guide"),
+            Message::ShowGuide,
+        ));
         section(fl!("settings-help"), rows)
     }
 
@@ -96,6 +113,7 @@ impl Settings {
                     text(fl!("settings-serial", serial = device.serial.to_string())),
                     space::horizontal(),
                     button(text(fl!("copy-button")).size(14))
+                        .id(COPY_SERIAL)
                         .padding([4, 12])
                         .style(button::secondary)
                         .on_press(Message::CopySerial),
@@ -120,6 +138,7 @@ fn notifications<'a>(current: &saved::Settings, policy: &Policy) -> Element<'a, 
         ],
         None => column![
             switch(
+                START_AT_LOGIN,
                 fl!("settings-start-at-login"),
                 current.start_at_login,
                 Change::StartAtLogin,
@@ -131,6 +150,7 @@ fn notifications<'a>(current: &saved::Settings, policy: &Policy) -> Element<'a, 
         fl!("settings-notifications"),
         column![
             switch(
+                NOTIFICATIONS,
                 fl!("settings-notifications-on"),
                 current.notifications,
                 Change::Notifications,
@@ -151,7 +171,8 @@ fn appearance<'a>(current: &saved::Settings) -> Element<'a, Message> {
         Some(Message::Changed(Change::Language(
             next(&LANGUAGES, &LanguageChoice(current.language)).0,
         ))),
-    );
+    )
+    .id(Some(LANGUAGE.into()));
     let theme = focusable(
         pick_list(THEMES, Some(ThemeChoice(current.theme)), |choice| {
             Message::Changed(Change::Theme(choice.0))
@@ -159,7 +180,8 @@ fn appearance<'a>(current: &saved::Settings) -> Element<'a, Message> {
         Some(Message::Changed(Change::Theme(
             next(&THEMES, &ThemeChoice(current.theme)).0,
         ))),
-    );
+    )
+    .id(Some(THEME.into()));
     section(
         fl!("settings-appearance"),
         column![
@@ -205,6 +227,7 @@ fn danger_zone<'a>() -> Element<'a, Message> {
                 .style(text::danger),
             explanation(fl!("settings-revoke-explained")),
             button(text(fl!("settings-revoke")))
+                .id(REVOKE)
                 .padding([8, 24])
                 .style(button::danger)
                 .on_press(Message::Revoke),
@@ -231,8 +254,9 @@ fn section(title: String, rows: Column<'_, Message>) -> Element<'_, Message> {
 }
 
 /// A button that opens another screen.
-fn nav_button<'a>(label: &str, message: Message) -> Element<'a, Message> {
+fn nav_button<'a>(id: &'static str, label: &str, message: Message) -> Element<'a, Message> {
     button(text(format!("{label} ›")))
+        .id(id)
         .padding([6, 12])
         .width(Length::Fill)
         .style(button::secondary)
@@ -241,18 +265,24 @@ fn nav_button<'a>(label: &str, message: Message) -> Element<'a, Message> {
 }
 
 /// A switch: a checkbox that Tab reaches and Space or Enter flips, as a click does.
-fn switch<'a>(label: String, on: bool, change: fn(bool) -> Change) -> Element<'a, Message> {
+fn switch<'a>(
+    id: &'static str,
+    label: String,
+    on: bool,
+    change: fn(bool) -> Change,
+) -> Element<'a, Message> {
     focusable(
         checkbox(on)
             .label(label)
             .on_toggle(move |on| Message::Changed(change(on))),
         Some(Message::Changed(change(!on))),
     )
+    .id(Some(id.into()))
     .into()
 }
 
 /// The choice after `current` in `choices`, round to the first.
-fn next<T: Copy + PartialEq>(choices: &[T], current: &T) -> T {
+pub(super) fn next<T: Copy + PartialEq>(choices: &[T], current: &T) -> T {
     let at = choices.iter().position(|c| c == current).unwrap_or(0);
     choices[(at + 1) % choices.len()]
 }
@@ -273,9 +303,9 @@ fn explanation<'a>(line: String) -> Element<'a, Message> {
 /// A language as the list shows it: each in its own language, so someone who
 /// cannot read the current one still finds theirs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct LanguageChoice(Language);
+pub(super) struct LanguageChoice(pub(super) Language);
 
-const LANGUAGES: [LanguageChoice; 3] = [
+pub(super) const LANGUAGES: [LanguageChoice; 3] = [
     LanguageChoice(Language::System),
     LanguageChoice(Language::English),
     LanguageChoice(Language::Danish),
@@ -292,9 +322,9 @@ impl fmt::Display for LanguageChoice {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct ThemeChoice(saved::Theme);
+pub(super) struct ThemeChoice(pub(super) saved::Theme);
 
-const THEMES: [ThemeChoice; 3] = [
+pub(super) const THEMES: [ThemeChoice; 3] = [
     ThemeChoice(saved::Theme::System),
     ThemeChoice(saved::Theme::Light),
     ThemeChoice(saved::Theme::Dark),
@@ -320,7 +350,12 @@ mod tests {
     #[test]
     fn a_switch_flips_from_the_keyboard() {
         for on in [true, false] {
-            let switch = switch("Turn on notifications".into(), on, Change::Notifications);
+            let switch = switch(
+                NOTIFICATIONS,
+                "Turn on notifications".into(),
+                on,
+                Change::Notifications,
+            );
             let sent = tab_then_press(switch, 1, Named::Space);
             assert!(
                 matches!(sent.as_slice(), [Message::Changed(Change::Notifications(now))] if *now != on),

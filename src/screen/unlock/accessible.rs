@@ -10,7 +10,7 @@ use super::{BACK, DIGITS, ERASE, Message, PIN_FIELD, UNLOCK, USE_BIOMETRIC, Unlo
 /// Why the last try did not unlock, or that the PIN is being checked.
 const STATUS: &str = "unlock-status";
 /// Stops the fingerprint check (a button the shared scanning view draws).
-const CANCEL_SCAN: &str = "unlock-cancel-scan";
+pub(super) const CANCEL_SCAN: &str = "unlock-cancel-scan";
 
 impl Unlock {
     /// What the screen shows, in words.
