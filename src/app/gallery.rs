@@ -15,8 +15,9 @@ use std::process::Command;
 
 use godkend_core::connection::ConnectionState;
 use godkend_protocol::Serial;
+use iced::theme::Mode;
 use iced::widget::column;
-use iced::{Element, Size, Theme};
+use iced::{Element, Size};
 use iced_test::Simulator;
 
 use super::{App, Message, Panel, Screen, WINDOW_SIZE};
@@ -158,8 +159,19 @@ impl Camera<'_> {
     /// Saves `view` at the camera's window size, light and dark, as
     /// `<screen><label>-<language>-<theme>.png`.
     fn shoot(&self, screen: &str, view: Element<'_, Message>) {
+        self.shoot_focused(screen, view, None);
+    }
+
+    /// As `shoot`, with the keyboard focus in the field `focus` (clicked first), to
+    /// show how the focused field looks.
+    fn shoot_focused(&self, screen: &str, view: Element<'_, Message>, focus: Option<&'static str>) {
         let mut ui = Simulator::with_size(iced::Settings::default(), self.size, view);
-        for (theme_name, theme) in [("light", Theme::Light), ("dark", Theme::Dark)] {
+        if let Some(id) = focus {
+            ui.click(iced::advanced::widget::Id::new(id))
+                .unwrap_or_else(|e| panic!("{screen}: no field {id}: {e}"));
+        }
+        for (theme_name, mode) in [("light", Mode::Light), ("dark", Mode::Dark)] {
+            let theme = crate::theme::for_mode(mode);
             let stem = format!("{screen}{}-{}-{theme_name}", self.label, self.language);
             let snapshot = ui
                 .snapshot(&theme)

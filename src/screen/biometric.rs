@@ -9,6 +9,7 @@ use iced::widget::{column, text};
 use iced::{Alignment, Element};
 
 use crate::fl;
+use crate::theme::{pad, spacing, text_size};
 use crate::widget::button;
 
 /// The platform's check, by the name users know it by.
@@ -84,13 +85,13 @@ impl Outcome {
 /// The scan under way: what to do (`prompt`) and Cancel.
 pub fn scanning<'a, Message: Clone + 'a>(prompt: String, cancel: Message) -> Element<'a, Message> {
     column![
-        text(prompt).size(16),
+        text(prompt).size(text_size::BODY),
         button(text(fl!("biometric-cancel")))
-            .padding([8, 24])
+            .padding(pad::BUTTON)
             .style(button::secondary)
             .on_press(cancel),
     ]
-    .spacing(12)
+    .spacing(spacing::M)
     .align_x(Alignment::Center)
     .into()
 }

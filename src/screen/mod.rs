@@ -29,6 +29,8 @@ use iced::{Element, Task};
 use crate::widget::button;
 
 use crate::fl;
+use crate::theme::{pad, spacing, text_size};
+use crate::widget::icon::Icon;
 
 /// The one shape of a screen that works with the device (unlock, change PIN, my
 /// devices, revoke; the request screen has the same `update` and leaves its work,
@@ -66,14 +68,14 @@ fn page<'a, Message: Clone + 'a>(
 ) -> Element<'a, Message> {
     crate::widget::body(
         column![
-            text(title).size(26),
+            text(title).size(text_size::HEADING),
             content,
-            button(text(fl!("back-button")))
-                .padding([8, 24])
+            button(button::with_icon(Icon::Back, fl!("back-button")))
+                .padding(pad::BUTTON)
                 .style(button::secondary)
                 .on_press(on_back),
         ]
-        .spacing(20),
+        .spacing(spacing::XL),
     )
 }
 

@@ -17,8 +17,11 @@ use iced::{Alignment, Element, Length, Task};
 use super::DeviceScreen;
 use super::biometric::{self, Outcome};
 use crate::fl;
+use crate::theme::{pad, spacing, text_size};
 use crate::widget::button;
+use crate::widget::icon::Icon;
 use crate::widget::pin_field::PinField;
+use crate::widget::tone;
 
 /// The PIN field's id, focused when the screen opens.
 pub const PIN_FIELD: &str = "unlock-pin";
@@ -322,48 +325,48 @@ impl Unlock {
                 (!self.checking).then_some(Message::PinChanged as fn(SecretText) -> Message),
             )
             .id(PIN_FIELD)
-            .padding(10)
-            .size(20)
+            .padding(spacing::M)
+            .size(text_size::TITLE)
             .width(Length::Fixed(PAD_WIDTH));
         if !self.checking {
             field = field.on_submit(Message::Unlock);
         }
         let status = self.status_words().map(|words| {
             text(words).style(if self.checking {
-                text::secondary
+                tone::muted
             } else {
-                text::danger
+                tone::danger
             })
         });
         let content = if self.scanning {
             column![
-                text(fl!("unlock-title")).size(26),
+                text(fl!("unlock-title")).size(text_size::HEADING),
                 biometric::scanning(fl!("biometric-scanning-unlock"), Message::CancelScan),
             ]
         } else {
             column![
-                text(fl!("unlock-title")).size(26),
-                text(fl!("unlock-intro")).size(14),
+                text(fl!("unlock-title")).size(text_size::HEADING),
+                text(fl!("unlock-intro")).size(text_size::SMALL),
                 field,
                 self.pad(),
             ]
             .push(self.biometric.then(|| {
                 button(text(fl!("biometric-use", method = biometric::method())))
-                    .padding([8, 24])
+                    .padding(pad::BUTTON)
                     .style(button::secondary)
                     .id(USE_BIOMETRIC)
                     .on_press_maybe((!self.checking).then_some(Message::UseBiometric))
             }))
         }
-        .push(status.map(|s| s.size(14)))
+        .push(status.map(|s| s.size(text_size::SMALL)))
         .push(
-            button(text(fl!("back-button")))
-                .padding([8, 24])
+            button(button::with_icon(Icon::Back, fl!("back-button")))
+                .padding(pad::BUTTON)
                 .style(button::secondary)
                 .id(BACK)
                 .on_press(Message::Cancel),
         )
-        .spacing(16)
+        .spacing(spacing::L)
         .align_x(Alignment::Center);
         crate::widget::body(content)
     }

@@ -1,34 +1,93 @@
-//! How the request screen looks: the request as the server signed it, then the
-//! code and PIN fields and the decision buttons, or what became of the request.
+//! How the request screen looks. Read top to bottom as the decision is made: who
+//! asks, what for and how much (first and largest, in one card); where it comes from
+//! and how long it is valid; then the code, the PIN and the decision, or what became
+//! of the request. In a wide, short window (a laptop, or any screen at 200 %) the
+//! decision stands beside the request, so the code and PIN show without scrolling.
+
+use iced::widget::{responsive, scrollable};
 
 use super::{
     Alignment, DecisionKind, Element, Ending, Length, Message, Origin, Request, RequestKind,
-    SecretText, Stage, Standing, button, column, container, fl, labelled, row, text, text_input,
+    SecretText, Stage, Standing, button, column, container, fl, labelled, row, text,
 };
+use crate::theme::{colors, icon_size, pad, spacing, text_size};
+use crate::widget::code_field::code_field;
+use crate::widget::icon::{Icon, tinted};
+use crate::widget::{surface, tone};
+
+/// From this window width on, the decision stands beside the request.
+const TWO_COLUMNS_FROM: f32 = 760.0;
+/// The widest the two columns get together.
+const TWO_COLUMNS_WIDTH: f32 = 920.0;
+/// The labels of where the request comes from (IP address, location...).
+const DETAIL_LABEL_WIDTH: f32 = 110.0;
+/// The PIN field's width: about as wide as a six-box code.
+const PIN_WIDTH: f32 = 280.0;
 
 impl Request {
     pub fn view(&self) -> Element<'_, Message> {
-        let mut page = column![self.summary(), self.details()].spacing(20);
-        if let Some(origin) = self.origin_view() {
-            page = page.push(origin);
-        }
-        page = match &self.stage {
-            Stage::Final(ending) => page.push(ending_view(ending)),
-            // Nothing left to type or press: the request says it expired.
-            Stage::Open if self.is_expired() => page.push(self.countdown()),
-            Stage::Open | Stage::Working => page.push(self.countdown()).push(self.decide()),
-        };
-        page = page.push(
-            button(text(fl!("back-button")))
-                .padding([8, 24])
-                .style(button::secondary)
-                .id(super::BACK)
-                .on_press(Message::Close),
-        );
+        responsive(move |size| {
+            if size.width >= TWO_COLUMNS_FROM {
+                self.two_columns()
+            } else {
+                self.one_column()
+            }
+        })
+        .into()
+    }
+
+    /// The request above, the decision below.
+    fn one_column(&self) -> Element<'_, Message> {
+        let page = column![self.summary(), self.where_and_when()]
+            .push(self.outcome(false))
+            .push(self.back())
+            .spacing(spacing::XL);
         crate::widget::body(page)
     }
 
-    /// Who asks, what for, and the amount when there is one.
+    /// The request on the left, the decision on the right.
+    fn two_columns(&self) -> Element<'_, Message> {
+        let request = column![self.summary(), self.where_and_when()]
+            .spacing(spacing::XL)
+            .width(Length::FillPortion(1));
+        let decision = column![]
+            .push(self.outcome(true))
+            .push(self.back())
+            .spacing(spacing::XL)
+            .width(Length::FillPortion(1));
+        scrollable(
+            container(
+                container(row![request, decision].spacing(spacing::XXL))
+                    .width(Length::Fill)
+                    .max_width(TWO_COLUMNS_WIDTH),
+            )
+            .padding(pad::PAGE)
+            .center_x(Length::Fill),
+        )
+        .spacing(spacing::XXS)
+        .into()
+    }
+
+    fn back(&self) -> Element<'_, Message> {
+        button(button::with_icon(Icon::Back, fl!("back-button")))
+            .padding(pad::BUTTON_TIGHT)
+            .style(button::secondary)
+            .id(super::BACK)
+            .on_press(Message::Close)
+            .into()
+    }
+
+    /// The decision while one can be made, else what became of the request.
+    fn outcome(&self, narrow: bool) -> Option<Element<'_, Message>> {
+        match &self.stage {
+            Stage::Final(ending) => Some(ending_view(ending)),
+            // Nothing left to type or press: the countdown says it expired.
+            Stage::Open if self.is_expired() => None,
+            Stage::Open | Stage::Working => Some(self.decide(narrow)),
+        }
+    }
+
+    /// Who asks, what for, and the amount when there is one: one card, read first.
     fn summary(&self) -> Element<'_, Message> {
         let request = &self.verified.request;
         let kind = match request.kind {
@@ -36,34 +95,46 @@ impl Request {
             RequestKind::Payment => fl!("request-kind-payment"),
             RequestKind::Action => fl!("request-kind-action"),
         };
-        let mut summary = column![
-            text(kind).size(14).style(crate::widget::tone::muted),
-            text(request.rp_name.clone()).size(26),
-            text(request.title.clone()).size(20),
-            text(request.message.clone()),
+        let mut card = column![
+            text(kind).size(text_size::CAPTION).style(tone::muted),
+            text(request.rp_name.clone()).size(text_size::HEADING),
+            text(request.title.clone()).size(text_size::LEAD),
         ]
-        .spacing(6);
-        if request.amount.is_some() || request.payee.is_some() {
-            let mut money = column![].spacing(4);
-            if let Some(amount) = &request.amount {
-                money = money.push(
+        .spacing(spacing::XS);
+        if let Some(amount) = &request.amount {
+            card = card.push(
+                column![
                     text(fl!("request-amount"))
-                        .size(14)
-                        .style(crate::widget::tone::muted),
-                );
-                money = money.push(text(crate::format::amount::amount(amount)).size(30));
-            }
-            if let Some(payee) = &request.payee {
-                money = money.push(text(fl!("request-payee", payee = payee.clone())).size(18));
-            }
-            summary = summary.push(
-                container(money)
-                    .padding(12)
-                    .width(Length::Fill)
-                    .style(container::bordered_box),
+                        .size(text_size::CAPTION)
+                        .style(tone::muted),
+                    text(crate::format::amount::amount(amount)).size(text_size::DISPLAY),
+                ]
+                .spacing(spacing::XXS),
             );
         }
-        summary.into()
+        if let Some(payee) = &request.payee {
+            card = card.push(text(fl!("request-payee", payee = payee.clone())));
+        }
+        card = card.push(
+            text(request.message.clone())
+                .size(text_size::SMALL)
+                .style(tone::muted),
+        );
+        container(card)
+            .padding(pad::CARD)
+            .width(Length::Fill)
+            .style(surface::card)
+            .into()
+    }
+
+    /// Where the sign-in started and the request came from, and how long it is valid.
+    fn where_and_when(&self) -> Element<'_, Message> {
+        column![]
+            .push(self.origin_view())
+            .push(self.details())
+            .push(self.countdown())
+            .spacing(spacing::S)
+            .into()
     }
 
     /// Where the request comes from and when it was made.
@@ -79,17 +150,18 @@ impl Request {
                 Some(crate::format::time::date_time(request.iat)),
             ),
         ];
-        let mut details = column![].spacing(4);
+        let mut details = column![].spacing(spacing::XXS);
         for (label, value) in lines {
             if let Some(value) = value {
                 details = details.push(
                     row![
                         text(format!("{label}:"))
-                            .style(crate::widget::tone::muted)
-                            .width(Length::Fixed(110.0)),
-                        text(value).width(Length::Fill),
+                            .size(text_size::SMALL)
+                            .style(tone::muted)
+                            .width(Length::Fixed(DETAIL_LABEL_WIDTH)),
+                        text(value).size(text_size::SMALL).width(Length::Fill),
                     ]
-                    .spacing(8),
+                    .spacing(spacing::S),
                 );
             }
         }
@@ -99,34 +171,58 @@ impl Request {
     /// Where the sign-in started, as the browser on this computer said (or did not).
     fn origin_view(&self) -> Option<Element<'_, Message>> {
         let rp = self.verified.request.rp_name.clone();
+        let marked = |icon: Icon,
+                      color: fn(&iced::Theme) -> iced::Color,
+                      line: Element<'static, Message>|
+         -> Element<'static, Message> {
+            row![tinted(icon, icon_size::INLINE, color), line]
+                .spacing(spacing::S)
+                .align_y(Alignment::Center)
+                .into()
+        };
         Some(match self.origin() {
             Origin::NotBound => return None,
-            Origin::Verified(origin) => text(fl!("request-origin-verified", site = host(&origin)))
-                .style(crate::widget::tone::success)
-                .into(),
+            Origin::Verified(origin) => marked(
+                Icon::Check,
+                |theme| colors(theme).success,
+                text(fl!("request-origin-verified", site = host(&origin)))
+                    .style(tone::success)
+                    .into(),
+            ),
             Origin::Unconfirmed => text(fl!("request-origin-unconfirmed"))
-                .size(14)
-                .style(crate::widget::tone::muted)
+                .size(text_size::SMALL)
+                .style(tone::muted)
                 .into(),
-            Origin::Missing => text(fl!("request-origin-missing", rp = rp))
-                .style(text::danger)
-                .into(),
+            Origin::Missing => marked(
+                Icon::Warning,
+                |theme| colors(theme).danger,
+                text(fl!("request-origin-missing", rp = rp))
+                    .style(tone::danger)
+                    .into(),
+            ),
             // The page's real address, large and alone on its line: the lookalike
             // is seen for what it is, not read past.
             Origin::Mismatch(origin) => container(
                 column![
-                    text(fl!("request-origin-mismatch-title"))
-                        .size(20)
-                        .style(text::danger),
+                    marked(
+                        Icon::Warning,
+                        |theme| colors(theme).danger,
+                        text(fl!("request-origin-mismatch-title"))
+                            .size(text_size::LEAD)
+                            .style(tone::danger)
+                            .into(),
+                    ),
                     text(fl!("request-origin-mismatch-started")),
-                    text(host(&origin)).size(22).style(text::danger),
+                    text(host(&origin))
+                        .size(text_size::TITLE)
+                        .style(tone::danger),
                     text(fl!("request-origin-mismatch-advice", rp = rp)),
                 ]
-                .spacing(6),
+                .spacing(spacing::S),
             )
-            .padding(12)
+            .padding(pad::CARD)
             .width(Length::Fill)
-            .style(container::bordered_box)
+            .style(surface::danger_card)
             .into(),
         })
     }
@@ -134,12 +230,9 @@ impl Request {
     fn countdown(&self) -> Element<'_, Message> {
         let words = self.countdown_words();
         if self.is_expired() {
-            return text(words).size(16).style(text::danger).into();
+            return text(words).style(tone::danger).into();
         }
-        text(words)
-            .size(16)
-            .style(crate::widget::tone::muted)
-            .into()
+        text(words).style(tone::muted).into()
     }
 
     /// The time left, or that the request expired (the screen reader reads the same).
@@ -154,8 +247,9 @@ impl Request {
         )
     }
 
-    /// The code and PIN, Approve, Deny and "not me".
-    fn decide(&self) -> Element<'_, Message> {
+    /// The code and PIN, Approve, Deny and "not me"; `narrow` stacks the code over
+    /// the PIN (the decision's column beside the request).
+    fn decide(&self, narrow: bool) -> Element<'_, Message> {
         // The question takes the place of the fields, where it cannot be missed.
         if self.confirming_not_me {
             return self.not_me_confirmation();
@@ -167,20 +261,12 @@ impl Request {
             );
         }
         let editable = self.can_decide() && self.stage == Stage::Open;
-        let mut code = text_input(&fl!("request-code-placeholder"), &self.code)
-            .id(super::CODE_FIELD)
-            .padding(8);
-        if editable {
-            code = code
-                .on_input(|code| Message::CodeChanged(code.into()))
-                .on_submit(Message::Approve);
-        }
         let method = crate::screen::biometric::method();
         let pin: Element<'_, Message> = if self.uv.chosen() {
             labelled(
                 fl!("request-pin-label"),
                 button(text(fl!("biometric-use-pin")))
-                    .padding([6, 12])
+                    .padding(pad::BUTTON_SMALL)
                     .style(button::secondary)
                     .id(super::USE_PIN)
                     .on_press_maybe(editable.then_some(Message::UsePin)),
@@ -189,24 +275,37 @@ impl Request {
         } else if self.pin_key.is_some() {
             labelled(
                 fl!("request-pin-label"),
-                text(fl!("request-pin-kept")).style(crate::widget::tone::success),
+                text(fl!("request-pin-kept")).style(tone::success),
                 None,
             )
         } else {
-            let mut pin = self.pin.input(
-                &fl!("request-pin-placeholder"),
-                editable.then_some(Message::PinChanged as fn(SecretText) -> Message),
-            );
-            pin = pin.id(super::PIN_FIELD);
+            let mut pin = self
+                .pin
+                .input(
+                    &fl!("request-pin-placeholder"),
+                    editable.then_some(Message::PinChanged as fn(SecretText) -> Message),
+                )
+                .id(super::PIN_FIELD)
+                .width(Length::Fixed(PIN_WIDTH));
             if editable {
                 pin = pin.on_submit(Message::Approve);
             }
             labelled(fl!("request-pin-label"), pin, None)
         };
-        let mut fields = row![].spacing(12);
+        let mut fields: Vec<Element<'_, Message>> = Vec::new();
         // A site the browser vouched for needs no code: the PIN (or scan) is asked.
         if self.needs_code() {
-            fields = fields.push(labelled(
+            let mut code = code_field(
+                super::CODE_FIELD,
+                &fl!("request-code-placeholder"),
+                &self.code,
+                self.code_length(),
+                editable.then_some(|code: String| Message::CodeChanged(code.into())),
+            );
+            if editable {
+                code = code.on_submit(Message::Approve);
+            }
+            fields.push(labelled(
                 fl!(
                     "request-code-label",
                     length = self.verified.request.code_length
@@ -215,30 +314,44 @@ impl Request {
                 None,
             ));
         }
-        let fields = fields.push(pin);
+        fields.push(pin);
+        let fields: Element<'_, Message> = if narrow {
+            column(fields).spacing(spacing::M).into()
+        } else {
+            row(fields).spacing(spacing::L).into()
+        };
 
         let instructions = self.instructions(&method);
         let approvable = self.origin_allows_approval();
-        let mut decide = column![].spacing(12);
+        let mut decide = column![].spacing(spacing::M);
         if approvable {
-            decide = decide.push(text(instructions).size(14)).push(fields);
+            decide = decide
+                .push(text(instructions).size(text_size::SMALL))
+                .push(fields);
         }
         if approvable && self.uv.offered && !self.uv.chosen() {
             decide = decide.push(
-                button(text(fl!("biometric-use", method = method.clone())))
-                    .padding([6, 12])
-                    .style(button::secondary)
-                    .id(super::USE_BIOMETRIC)
-                    .on_press_maybe(editable.then_some(Message::UseBiometric)),
+                button(
+                    row![
+                        crate::widget::icon::icon(Icon::Fingerprint, icon_size::INLINE),
+                        text(fl!("biometric-use", method = method.clone())),
+                    ]
+                    .spacing(spacing::S)
+                    .align_y(Alignment::Center),
+                )
+                .padding(pad::BUTTON_SMALL)
+                .style(button::secondary)
+                .id(super::USE_BIOMETRIC)
+                .on_press_maybe(editable.then_some(Message::UseBiometric)),
             );
         }
         // A problem with what was typed shows next to the fields it is about.
         if let Some(notice) = &self.notice {
-            decide = decide.push(text(notice.clone()).style(text::danger));
+            decide = decide.push(text(notice.clone()).style(tone::danger));
         }
         decide = decide.push(self.decision_buttons(&method));
         if self.stage == Stage::Working {
-            decide = decide.push(text(fl!("request-working")).style(crate::widget::tone::muted));
+            decide = decide.push(text(fl!("request-working")).style(tone::muted));
         }
         decide.into()
     }
@@ -250,19 +363,19 @@ impl Request {
         } else {
             fl!("request-approve")
         };
-        let approve = button(text(approve_label).size(16))
-            .padding([8, 24])
+        let approve = button(text(approve_label))
+            .padding(pad::BUTTON)
             .style(button::primary)
             .id(super::APPROVE)
             .on_press_maybe(self.can_approve().then_some(Message::Approve));
         let refusable = self.can_decide();
         let deny = button(text(fl!("request-deny")))
-            .padding([8, 16])
+            .padding(pad::BUTTON_TIGHT)
             .style(button::secondary)
             .id(super::DENY)
             .on_press_maybe(refusable.then_some(Message::Deny));
         let not_me = button(text(fl!("request-not-me")))
-            .padding([8, 16])
+            .padding(pad::BUTTON_TIGHT)
             .style(button::danger)
             .id(super::NOT_ME)
             .on_press_maybe((refusable && !self.confirming_not_me).then_some(Message::NotMe));
@@ -273,7 +386,12 @@ impl Request {
         } else {
             row![deny, not_me]
         };
-        buttons.spacing(12).align_y(Alignment::Center).into()
+        buttons
+            .spacing(spacing::M)
+            .align_y(Alignment::Center)
+            .wrap()
+            .vertical_spacing(spacing::M)
+            .into()
     }
 
     fn not_me_confirmation(&self) -> Element<'_, Message> {
@@ -282,23 +400,25 @@ impl Request {
                 text(fl!("request-not-me-explained")),
                 row![
                     button(text(fl!("request-not-me-confirm")))
-                        .padding([8, 16])
+                        .padding(pad::BUTTON_TIGHT)
                         .id(super::NOT_ME_CONFIRM)
                         .style(button::danger)
                         .on_press_maybe(self.can_decide().then_some(Message::ConfirmNotMe)),
                     button(text(fl!("request-not-me-cancel")))
-                        .padding([8, 16])
+                        .padding(pad::BUTTON_TIGHT)
                         .style(button::secondary)
                         .id(super::NOT_ME_CANCEL)
                         .on_press(Message::CancelNotMe),
                 ]
-                .spacing(12),
+                .spacing(spacing::M)
+                .wrap()
+                .vertical_spacing(spacing::M),
             ]
-            .spacing(12),
+            .spacing(spacing::M),
         )
-        .padding(12)
+        .padding(pad::CARD)
         .width(Length::Fill)
-        .style(container::bordered_box)
+        .style(surface::card)
         .into()
     }
 }
@@ -312,17 +432,31 @@ pub(super) fn host(origin: &str) -> String {
         .unwrap_or_else(|| origin.to_owned())
 }
 
-/// What became of the request, in words.
+/// What became of the request, in words (with a check mark when approved).
 fn ending_view<'a>(ending: &Ending) -> Element<'a, Message> {
     let (message, style) = ending_words(ending);
-    text(message).size(18).style(style).into()
+    let words = text(message).size(text_size::LEAD).style(style);
+    if matches!(
+        ending,
+        Ending::Closed(Standing::Decided(DecisionKind::Approve))
+    ) {
+        return row![
+            tinted(Icon::Check, icon_size::HEADER, |theme| colors(theme)
+                .success),
+            words
+        ]
+        .spacing(spacing::S)
+        .align_y(Alignment::Center)
+        .into();
+    }
+    words.into()
 }
 
 /// What became of the request, and how it looks: good news, plain or a danger.
 pub(super) fn ending_words(ending: &Ending) -> (String, fn(&iced::Theme) -> text::Style) {
     match ending {
         Ending::Closed(Standing::Decided(DecisionKind::Approve)) => {
-            (fl!("request-approved"), crate::widget::tone::success)
+            (fl!("request-approved"), tone::success)
         }
         Ending::Closed(Standing::Decided(DecisionKind::Deny)) => {
             (fl!("request-denied"), text::default)
@@ -330,19 +464,17 @@ pub(super) fn ending_words(ending: &Ending) -> (String, fn(&iced::Theme) -> text
         Ending::Closed(Standing::Decided(DecisionKind::NotMe)) => {
             (fl!("request-reported"), text::default)
         }
-        Ending::Queued(_) => (fl!("request-queued"), crate::widget::tone::muted),
-        Ending::Closed(Standing::Expired) => (fl!("request-expired"), text::danger),
-        Ending::Closed(Standing::Superseded) => {
-            (fl!("request-superseded"), crate::widget::tone::muted)
-        }
+        Ending::Queued(_) => (fl!("request-queued"), tone::muted),
+        Ending::Closed(Standing::Expired) => (fl!("request-expired"), tone::danger),
+        Ending::Closed(Standing::Superseded) => (fl!("request-superseded"), tone::muted),
         Ending::Closed(Standing::Withdrawn | Standing::Pending) | Ending::NotPending => {
-            (fl!("request-not-pending"), crate::widget::tone::muted)
+            (fl!("request-not-pending"), tone::muted)
         }
-        Ending::Closed(Standing::Failed) => (fl!("request-code-failed"), text::danger),
-        Ending::Blocked => (fl!("request-blocked"), text::danger),
+        Ending::Closed(Standing::Failed) => (fl!("request-code-failed"), tone::danger),
+        Ending::Blocked => (fl!("request-blocked"), tone::danger),
         Ending::Refused(reason) => (
             fl!("request-refused", reason = reason.clone()),
-            text::danger,
+            tone::danger,
         ),
     }
 }

@@ -12,7 +12,9 @@ use iced::{Alignment, Element};
 
 use crate::fl;
 use crate::screen::biometric::method;
+use crate::theme::{pad, spacing, text_size};
 use crate::widget::pin_field::PinField;
+use crate::widget::tone;
 use crate::widget::{button, focusable};
 
 /// The PIN field that turns biometrics on: focused when it appears.
@@ -219,7 +221,7 @@ impl Switch {
                 enabled.then_some(Message::Toggled(!on)),
             )
         };
-        let explain = |line: String| text(line).size(13).style(text::secondary);
+        let explain = |line: String| text(line).size(text_size::CAPTION).style(tone::muted);
         let mut rows: Column<'_, Message> = match &self.state {
             // Off and not available: only a note that the server dropped the key.
             State::Hidden if self.notice == Some(Notice::Removed) => column![],
@@ -232,24 +234,24 @@ impl Switch {
                         (!working).then_some(Message::PinChanged as fn(SecretText) -> Message),
                     )
                     .id(PIN_FIELD)
-                    .padding(6)
+                    .padding(spacing::S)
                     .width(160);
                 if !working {
                     field = field.on_submit(Message::Confirm);
                 }
                 let confirm = button(text(fl!("settings-biometric-turn-on")))
-                    .padding([6, 16])
+                    .padding(pad::BUTTON_SMALL)
                     .style(button::primary)
                     .on_press_maybe((!working && pin.is_ready()).then_some(Message::Confirm));
                 let cancel = button(text(fl!("biometric-cancel")))
-                    .padding([6, 16])
+                    .padding(pad::BUTTON_SMALL)
                     .style(button::secondary)
                     .on_press_maybe((!working).then_some(Message::CancelPin));
                 let mut rows = column![
                     toggle(!working),
                     explain(fl!("settings-biometric-pin", method = method.clone())),
                     row![field, confirm, cancel]
-                        .spacing(8)
+                        .spacing(spacing::S)
                         .align_y(Alignment::Center),
                 ];
                 if *working {
@@ -272,8 +274,8 @@ impl Switch {
                 if enrolled.suspended {
                     rows = rows.push(
                         text(fl!("settings-biometric-suspended"))
-                            .size(13)
-                            .style(text::danger),
+                            .size(text_size::CAPTION)
+                            .style(tone::danger),
                     );
                 }
                 rows
@@ -284,9 +286,9 @@ impl Switch {
                 Notice::Problem(line) => line.clone(),
                 Notice::Removed => fl!("settings-biometric-removed", method = method),
             };
-            rows = rows.push(text(line).size(13).style(text::danger));
+            rows = rows.push(text(line).size(text_size::CAPTION).style(tone::danger));
         }
-        Some(rows.spacing(4).into())
+        Some(rows.spacing(spacing::XS).into())
     }
 }
 
