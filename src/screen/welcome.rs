@@ -333,7 +333,8 @@ impl Welcome {
             editable(
                 text_input(&fl!("link-placeholder"), &self.link)
                     .id(LINK_FIELD)
-                    .padding(pad::INPUT),
+                    .padding(pad::INPUT)
+                    .style(surface::input),
                 |link| Message::LinkChanged(link.into()),
             ),
             link_note,
@@ -347,7 +348,9 @@ impl Welcome {
             labelled(
                 fl!("server-label"),
                 editable(
-                    text_input(&fl!("server-placeholder"), &self.server).padding(pad::INPUT),
+                    text_input(&fl!("server-placeholder"), &self.server)
+                        .padding(pad::INPUT)
+                        .style(surface::input),
                     Message::ServerChanged,
                 ),
                 server_note,
@@ -356,7 +359,9 @@ impl Welcome {
                 labelled(
                     fl!("user-label"),
                     editable(
-                        text_input(&fl!("user-placeholder"), &self.user).padding(pad::INPUT),
+                        text_input(&fl!("user-placeholder"), &self.user)
+                            .padding(pad::INPUT)
+                            .style(surface::input),
                         Message::UserChanged,
                     ),
                     None,
@@ -364,7 +369,9 @@ impl Welcome {
                 labelled(
                     fl!("code-label"),
                     editable(
-                        text_input(&fl!("code-placeholder"), &self.code).padding(pad::INPUT),
+                        text_input(&fl!("code-placeholder"), &self.code)
+                            .padding(pad::INPUT)
+                            .style(surface::input),
                         |code| Message::CodeChanged(code.into()),
                     ),
                     None,

@@ -92,8 +92,8 @@ impl<'a, Message: Clone + 'a> From<Button<'a, Message>> for Element<'a, Message>
 /// Every button gets the tokens' corner radius. iced draws a disabled button as its
 /// enabled self at half strength, which leaves pale text on a pale button (about
 /// 1.4:1 on a light primary) and, on a dark theme, a button that looks merely dim. A
-/// disabled button is drawn in the quiet border colour with muted text instead:
-/// clearly off, still legible.
+/// disabled button is drawn as an outline with muted text instead: clearly off,
+/// still legible.
 #[expect(
     clippy::large_types_passed_by_value,
     reason = "iced's style functions hand styles over by value; this one passes it on"
@@ -106,10 +106,17 @@ fn readable_when_disabled(theme: &Theme, status: Status, style: Style) -> Style 
     if status != Status::Disabled {
         return style;
     }
+    // Outlined on the page, where an enabled button is filled: off at a glance,
+    // also beside a plain (secondary) button, whose fill is the border colour.
     let c = colors(theme);
     Style {
-        background: Some(Background::Color(c.border)),
+        background: Some(Background::Color(c.page)),
         text_color: c.muted,
+        border: iced::Border {
+            color: c.border,
+            width: 1.0,
+            radius: radius::S.into(),
+        },
         ..style
     }
 }

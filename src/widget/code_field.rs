@@ -196,12 +196,16 @@ impl<'a, Message: Clone + 'a> Widget<Message, Theme, iced::Renderer> for CodeFie
             .is_focused();
         let c = colors(theme);
         let bounds = layout.bounds();
+        // Narrower boxes where the field got less room than it asked for.
+        #[expect(clippy::cast_precision_loss, reason = "at most MOST_BOXES")]
+        let boxes = self.length as f32;
+        let box_width = ((bounds.width - (boxes - 1.0) * GAP) / boxes).clamp(1.0, BOX_WIDTH);
         // The box the next character goes into (the last one when all are typed).
         let current = self.value.len().min(self.length - 1);
         for index in 0..self.length {
             #[expect(clippy::cast_precision_loss, reason = "at most MOST_BOXES")]
-            let x = bounds.x + index as f32 * (BOX_WIDTH + GAP);
-            let cell = Rectangle::new(Point::new(x, bounds.y), Size::new(BOX_WIDTH, bounds.height));
+            let x = bounds.x + index as f32 * (box_width + GAP);
+            let cell = Rectangle::new(Point::new(x, bounds.y), Size::new(box_width, bounds.height));
             let ringed = focused && self.editable && index == current;
             let (edge, width) = if ringed {
                 (c.accent, 2.0)

@@ -73,6 +73,7 @@ impl PinField {
         text_input(placeholder, &self.0)
             .secure(true)
             .padding(pad::INPUT)
+            .style(super::surface::input)
             .on_input_maybe(on_input.map(|send| move |typed: String| send(typed.into())))
     }
 }

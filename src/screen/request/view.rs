@@ -305,14 +305,16 @@ impl Request {
             if editable {
                 code = code.on_submit(Message::Approve);
             }
-            fields.push(labelled(
-                fl!(
-                    "request-code-label",
-                    length = self.verified.request.code_length
-                ),
-                code,
-                None,
-            ));
+            // As wide as its boxes, so the PIN beside it gets the rest of the row.
+            let label = fl!(
+                "request-code-label",
+                length = self.verified.request.code_length
+            );
+            fields.push(
+                column![text(label).size(text_size::SMALL), code]
+                    .spacing(spacing::XS)
+                    .into(),
+            );
         }
         fields.push(pin);
         let fields: Element<'_, Message> = if narrow {
