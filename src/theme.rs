@@ -123,6 +123,7 @@ pub struct Colors {
 }
 
 /// The light theme.
+#[expect(clippy::unreadable_literal, reason = "colours read as #rrggbb")]
 pub const LIGHT: Colors = Colors {
     page: color!(0xf6f7f9),
     surface: color!(0xffffff),
@@ -141,6 +142,7 @@ pub const LIGHT: Colors = Colors {
 };
 
 /// The dark theme.
+#[expect(clippy::unreadable_literal, reason = "colours read as #rrggbb")]
 pub const DARK: Colors = Colors {
     page: color!(0x16181b),
     surface: color!(0x202328),
@@ -221,7 +223,8 @@ fn build(name: &'static str, colors: &'static Colors) -> Theme {
 }
 
 /// The WCAG 2 contrast ratio of `a` over `b`, with `a`'s alpha blended onto `b`.
-pub fn contrast(a: Color, b: Color) -> f32 {
+#[cfg(test)]
+pub(crate) fn contrast(a: Color, b: Color) -> f32 {
     fn luminance(c: Color) -> f32 {
         let channel = |v: f32| {
             if v <= 0.039_28 {

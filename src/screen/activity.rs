@@ -95,11 +95,16 @@ pub fn entry<'a, Message: 'a>(entry: &Entry, now: i64) -> Element<'a, Message> {
         .into()
 }
 
+/// An outcome's mark: an icon of the set where it has one, else a typographic mark.
+enum Mark {
+    Icon(Icon, fn(&Theme) -> iced::Color),
+    Glyph(&'static str),
+}
+
 /// What became of a request: a mark and a colour, and always the words, since
 /// neither colour nor mark alone is readable by everyone.
 fn outcome<'a, Message: 'a>(outcome: Standing) -> Element<'a, Message> {
     type Style = fn(&Theme) -> text::Style;
-    type Tint = fn(&Theme) -> iced::Color;
     let (mark, words, style): (Mark, String, Style) = match outcome {
         Standing::Pending => (Mark::Glyph("●"), fl!("activity-pending"), tone::warning),
         Standing::Decided(DecisionKind::Approve) => (
@@ -126,11 +131,6 @@ fn outcome<'a, Message: 'a>(outcome: Standing) -> Element<'a, Message> {
             tone::danger,
         ),
     };
-    /// An icon of the set where it has one, else a typographic mark.
-    enum Mark {
-        Icon(Icon, Tint),
-        Glyph(&'static str),
-    }
     let mark: Element<'a, Message> = match mark {
         Mark::Icon(which, tint) => tinted(which, icon_size::INLINE, tint).into(),
         Mark::Glyph(glyph) => text(glyph).size(text_size::SMALL).style(style).into(),

@@ -40,7 +40,7 @@ impl Request {
     fn one_column(&self) -> Element<'_, Message> {
         let page = column![self.summary(), self.where_and_when()]
             .push(self.outcome(false))
-            .push(self.back())
+            .push(back())
             .spacing(spacing::XL);
         crate::widget::body(page)
     }
@@ -52,7 +52,7 @@ impl Request {
             .width(Length::FillPortion(1));
         let decision = column![]
             .push(self.outcome(true))
-            .push(self.back())
+            .push(back())
             .spacing(spacing::XL)
             .width(Length::FillPortion(1));
         scrollable(
@@ -66,15 +66,6 @@ impl Request {
         )
         .spacing(spacing::XXS)
         .into()
-    }
-
-    fn back(&self) -> Element<'_, Message> {
-        button(button::with_icon(Icon::Back, fl!("back-button")))
-            .padding(pad::BUTTON_TIGHT)
-            .style(button::secondary)
-            .id(super::BACK)
-            .on_press(Message::Close)
-            .into()
     }
 
     /// The decision while one can be made, else what became of the request.
@@ -127,12 +118,14 @@ impl Request {
             .into()
     }
 
-    /// Where the sign-in started and the request came from, and how long it is valid.
+    /// Where the sign-in started and the request came from, and how long it is
+    /// valid (while it is open: a decided request has no countdown).
     fn where_and_when(&self) -> Element<'_, Message> {
+        let open = !matches!(self.stage, Stage::Final(_));
         column![]
             .push(self.origin_view())
             .push(self.details())
-            .push(self.countdown())
+            .push(open.then(|| self.countdown()))
             .spacing(spacing::S)
             .into()
     }
@@ -262,36 +255,7 @@ impl Request {
         }
         let editable = self.can_decide() && self.stage == Stage::Open;
         let method = crate::screen::biometric::method();
-        let pin: Element<'_, Message> = if self.uv.chosen() {
-            labelled(
-                fl!("request-pin-label"),
-                button(text(fl!("biometric-use-pin")))
-                    .padding(pad::BUTTON_SMALL)
-                    .style(button::secondary)
-                    .id(super::USE_PIN)
-                    .on_press_maybe(editable.then_some(Message::UsePin)),
-                None,
-            )
-        } else if self.pin_key.is_some() {
-            labelled(
-                fl!("request-pin-label"),
-                text(fl!("request-pin-kept")).style(tone::success),
-                None,
-            )
-        } else {
-            let mut pin = self
-                .pin
-                .input(
-                    &fl!("request-pin-placeholder"),
-                    editable.then_some(Message::PinChanged as fn(SecretText) -> Message),
-                )
-                .id(super::PIN_FIELD)
-                .width(Length::Fixed(PIN_WIDTH));
-            if editable {
-                pin = pin.on_submit(Message::Approve);
-            }
-            labelled(fl!("request-pin-label"), pin, None)
-        };
+        let pin = self.pin_or_its_stand_in(editable);
         let mut fields: Vec<Element<'_, Message>> = Vec::new();
         // A site the browser vouched for needs no code: the PIN (or scan) is asked.
         if self.needs_code() {
@@ -356,6 +320,41 @@ impl Request {
             decide = decide.push(text(fl!("request-working")).style(tone::muted));
         }
         decide.into()
+    }
+
+    /// The PIN field; or, with the biometric check chosen, "use PIN instead"; or,
+    /// with the PIN key kept after a wrong code, that the PIN is not needed again.
+    fn pin_or_its_stand_in(&self, editable: bool) -> Element<'_, Message> {
+        if self.uv.chosen() {
+            labelled(
+                fl!("request-pin-label"),
+                button(text(fl!("biometric-use-pin")))
+                    .padding(pad::BUTTON_SMALL)
+                    .style(button::secondary)
+                    .id(super::USE_PIN)
+                    .on_press_maybe(editable.then_some(Message::UsePin)),
+                None,
+            )
+        } else if self.pin_key.is_some() {
+            labelled(
+                fl!("request-pin-label"),
+                text(fl!("request-pin-kept")).style(tone::success),
+                None,
+            )
+        } else {
+            let mut pin = self
+                .pin
+                .input(
+                    &fl!("request-pin-placeholder"),
+                    editable.then_some(Message::PinChanged as fn(SecretText) -> Message),
+                )
+                .id(super::PIN_FIELD)
+                .width(Length::Fixed(PIN_WIDTH));
+            if editable {
+                pin = pin.on_submit(Message::Approve);
+            }
+            labelled(fl!("request-pin-label"), pin, None)
+        }
     }
 
     /// Approve (with the PIN or the biometric check), Deny and "not me".
@@ -423,6 +422,15 @@ impl Request {
         .style(surface::card)
         .into()
     }
+}
+
+fn back<'a>() -> Element<'a, Message> {
+    button(button::with_icon(Icon::Back, fl!("back-button")))
+        .padding(pad::BUTTON_TIGHT)
+        .style(button::secondary)
+        .id(super::BACK)
+        .on_press(Message::Close)
+        .into()
 }
 
 /// The host of a web origin, as the browser wrote it (punycode for a non-ASCII
