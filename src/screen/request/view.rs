@@ -488,3 +488,74 @@ pub(super) fn ending_words(ending: &Ending) -> (String, fn(&iced::Theme) -> text
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use iced::Size;
+    use iced::advanced::widget::Id;
+    use iced_test::Simulator;
+    use iced_test::selector::{Bounded, Selector};
+
+    use super::*;
+    use crate::screen::fixtures::{IAT, payment_request};
+
+    /// Whether what `wanted` selects is drawn whole in a window of `size` (logical
+    /// pixels) under the header, without scrolling.
+    fn whole_in_view<S>(size: Size, wanted: S) -> bool
+    where
+        S: Selector + Send,
+        S::Output: Bounded + Clone + Send,
+    {
+        let screen = Request::new(payment_request(), IAT + 20);
+        let window = iced::widget::column![
+            crate::widget::header::header(Message::Close, Message::Close),
+            screen.view()
+        ];
+        let mut ui = Simulator::with_size(iced::Settings::default(), size, window);
+        let description = wanted.description();
+        let target = ui
+            .find(wanted)
+            .unwrap_or_else(|e| panic!("no {description}: {e}"));
+        let bounds = target.bounds();
+        // The part inside the scrolled viewport, give or take float rounding.
+        target.visible_bounds().is_some_and(|visible| {
+            (visible.height - bounds.height).abs() < 0.5
+                && (visible.width - bounds.width).abs() < 0.5
+        }) && bounds.y + bounds.height <= size.height
+    }
+
+    #[test]
+    fn at_200_percent_on_1080p_the_code_pin_and_approve_show_without_scrolling() {
+        // 1920 x 1080 at 200 % is 960 x 540 logical: the window fits itself to
+        // 880 x 420 there (app::windowing::fitted), and the decision moves beside
+        // the request.
+        let at_200 = Size::new(880.0, 420.0);
+        for id in [super::super::CODE_FIELD, super::super::PIN_FIELD] {
+            assert!(
+                whole_in_view(at_200, Id::new(id)),
+                "{id} needs scrolling at 200 %"
+            );
+        }
+        // Approve is off until the code and PIN are typed; found by its words.
+        assert!(whole_in_view(at_200, fl!("request-approve")));
+    }
+
+    #[test]
+    fn in_the_window_s_own_size_the_code_pin_and_approve_show_without_scrolling() {
+        let window = Size::new(560.0, 760.0);
+        for id in [super::super::CODE_FIELD, super::super::PIN_FIELD] {
+            assert!(
+                whole_in_view(window, Id::new(id)),
+                "{id} needs scrolling at 100 %"
+            );
+        }
+        assert!(whole_in_view(window, fl!("request-approve")));
+    }
+
+    #[test]
+    fn in_a_narrow_short_window_the_code_is_below_the_fold() {
+        // The check above can fail: one column in a short window scrolls.
+        let narrow = Size::new(560.0, 420.0);
+        assert!(!whole_in_view(narrow, Id::new(super::super::PIN_FIELD)));
+    }
+}
