@@ -88,6 +88,8 @@ pub mod pad {
     pub const PAGE: Padding = sides(spacing::XL, spacing::XXXL);
     /// The header bar.
     pub const BAR: Padding = sides(spacing::XS, spacing::S);
+    /// A tooltip's words in their bubble.
+    pub const TOOLTIP: Padding = sides(spacing::XS, spacing::S);
 }
 
 /// The colours of one theme.

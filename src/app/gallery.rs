@@ -3,7 +3,8 @@
 //! at (cut-off text, contrast, long translations) and as a check that each screen
 //! draws and that the Danish pictures really are Danish. The request and home
 //! screens are drawn again as a 1080p monitor at 200 % shows them
-//! (`<screen>-at-200-<lang>-<theme>.png`), where the window is shorter.
+//! (`<screen>-at-200-<lang>-<theme>.png`), where the window is shorter and wider
+//! (the request screen puts the decision beside the request there).
 //!
 //! `fl!` reads one process-wide language, and other tests in this binary check
 //! English text in parallel, so each language is drawn in a child process of its

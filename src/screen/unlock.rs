@@ -447,7 +447,7 @@ type Look = fn(&iced::Theme, iced::widget::button::Status) -> iced::widget::butt
 
 const KEY_WIDTH: f32 = 88.0;
 const KEY_HEIGHT: f32 = 46.0;
-const KEY_GAP: f32 = 8.0;
+const KEY_GAP: f32 = crate::theme::spacing::S;
 const PAD_WIDTH: f32 = KEY_WIDTH * 3.0 + KEY_GAP * 2.0;
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ pub fn header<'a, Message: Clone + 'a>(
                 .id(id)
                 .style(button::text)
                 .padding(spacing::XS),
-            container(text(name).size(text_size::CAPTION)).padding([spacing::XS, spacing::S]),
+            container(text(name).size(text_size::CAPTION)).padding(pad::TOOLTIP),
             tooltip::Position::Bottom,
         )
         .style(surface::tooltip)

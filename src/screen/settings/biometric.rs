@@ -17,6 +17,9 @@ use crate::widget::pin_field::PinField;
 use crate::widget::tone;
 use crate::widget::{button, focusable};
 
+/// The PIN field's width beside its button: room for 12 masked digits.
+const PIN_WIDTH: f32 = 160.0;
+
 /// The PIN field that turns biometrics on: focused when it appears.
 pub const PIN_FIELD: &str = "settings-biometric-pin";
 
@@ -234,8 +237,8 @@ impl Switch {
                         (!working).then_some(Message::PinChanged as fn(SecretText) -> Message),
                     )
                     .id(PIN_FIELD)
-                    .padding(spacing::S)
-                    .width(160);
+                    .padding(pad::INPUT)
+                    .width(PIN_WIDTH);
                 if !working {
                     field = field.on_submit(Message::Confirm);
                 }
