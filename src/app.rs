@@ -62,7 +62,7 @@ pub fn run(
         App::view,
     )
     .title(|_: &App, _| fl!("app-name"))
-    .theme(|app: &App, _| app.user_settings.theme())
+    .theme(|app: &App, _| app.user_settings.theme(app.system_theme))
     .subscription(App::subscription)
     .run()
 }
@@ -137,6 +137,8 @@ pub struct App {
     biometrics: biometrics::Biometrics,
     /// The open window's screen-reader side (none while the window is closed).
     accessible: Option<accessibility::Accessible>,
+    /// The OS's light or dark mode, for the theme that follows it.
+    system_theme: iced::theme::Mode,
 }
 
 #[derive(Debug, Clone)]
@@ -198,6 +200,8 @@ pub enum Message {
     Focused(Option<iced::advanced::widget::Id>),
     /// The window gained (true) or lost the keyboard focus.
     WindowFocus(bool),
+    /// The OS's light or dark mode, at start and when it changes.
+    SystemTheme(iced::theme::Mode),
 }
 
 impl App {
@@ -223,10 +227,12 @@ impl App {
             wake: Arc::new(Notify::new()),
             biometrics: biometrics::Biometrics::default(),
             accessible: None,
+            system_theme: iced::theme::Mode::None,
         };
         // The window opens once it is known what it should show.
         let load = Task::perform(crate::device::load(), Message::Loaded);
-        (app, load)
+        let mode = iced::system::theme().map(Message::SystemTheme);
+        (app, Task::batch([load, mode]))
     }
 
     fn update(&mut self, message: Message) -> Task<Message> {
@@ -301,6 +307,10 @@ impl App {
             Message::Asked(asked) => self.asked(&asked),
             Message::Focused(id) => self.focused(id),
             Message::WindowFocus(focused) => self.window_focus(focused),
+            Message::SystemTheme(mode) => {
+                self.system_theme = mode;
+                Task::none()
+            }
         }
     }
 
@@ -571,7 +581,11 @@ impl Message {
     fn may_move_focus(&self) -> bool {
         !matches!(
             self,
-            Message::Focused(_) | Message::Tick | Message::SessionTick | Message::WindowFocus(_)
+            Message::Focused(_)
+                | Message::Tick
+                | Message::SessionTick
+                | Message::WindowFocus(_)
+                | Message::SystemTheme(_)
         )
     }
 }

@@ -15,6 +15,7 @@ mod instance;
 mod notification;
 mod screen;
 mod terminal;
+mod theme;
 mod tray;
 mod uninstall;
 mod user_settings;

@@ -16,6 +16,7 @@ use godkend_core::device::Paths;
 use godkend_core::policy::Policy;
 use godkend_core::profile::Profile;
 use godkend_core::settings::{Language, Settings, Theme};
+use iced::theme::Mode;
 
 /// One change the user made on the settings screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,13 +170,14 @@ impl UserSettings {
         })
     }
 
-    /// The iced theme: `None` follows the system's light or dark mode.
-    pub fn theme(&self) -> Option<iced::Theme> {
-        match self.current.theme {
-            Theme::System => None,
-            Theme::Light => Some(iced::Theme::Light),
-            Theme::Dark => Some(iced::Theme::Dark),
-        }
+    /// The app's theme (`crate::theme`): the chosen one, or the one for the OS's
+    /// light or dark mode `system`.
+    pub fn theme(&self, system: Mode) -> iced::Theme {
+        crate::theme::for_mode(match self.current.theme {
+            Theme::System => system,
+            Theme::Light => Mode::Light,
+            Theme::Dark => Mode::Dark,
+        })
     }
 }
 
@@ -204,7 +206,7 @@ mod tests {
         let again = UserSettings::load(Some(path), |_| Ok(()));
         assert!(!again.current().notifications);
         assert_eq!(again.current().theme, Theme::Dark);
-        assert_eq!(again.theme(), Some(iced::Theme::Dark));
+        assert_eq!(again.theme(Mode::Light), crate::theme::for_mode(Mode::Dark));
     }
 
     #[test]
@@ -276,6 +278,13 @@ mod tests {
     fn system_theme_follows_the_os() {
         let settings = UserSettings::load(None, |_| Ok(()));
         assert_eq!(settings.current().theme, Theme::System);
-        assert_eq!(settings.theme(), None);
+        assert_eq!(
+            settings.theme(Mode::Dark),
+            crate::theme::for_mode(Mode::Dark)
+        );
+        assert_eq!(
+            settings.theme(Mode::Light),
+            crate::theme::for_mode(Mode::Light)
+        );
     }
 }

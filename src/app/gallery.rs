@@ -3,7 +3,8 @@
 //! at (cut-off text, contrast, long translations) and as a check that each screen
 //! draws and that the Danish pictures really are Danish. The request and home
 //! screens are drawn again as a 1080p monitor at 200 % shows them
-//! (`<screen>-at-200-<lang>-<theme>.png`), where the window is shorter.
+//! (`<screen>-at-200-<lang>-<theme>.png`), where the window is shorter and wider
+//! (the request screen puts the decision beside the request there).
 //!
 //! `fl!` reads one process-wide language, and other tests in this binary check
 //! English text in parallel, so each language is drawn in a child process of its
@@ -16,8 +17,9 @@ use std::process::Command;
 use godkend_a11y::Item;
 use godkend_core::connection::ConnectionState;
 use godkend_protocol::Serial;
+use iced::theme::Mode;
 use iced::widget::column;
-use iced::{Element, Size, Theme};
+use iced::{Element, Size};
 use iced_test::Simulator;
 
 use super::{App, Message, Panel, Screen, WINDOW_SIZE};
@@ -162,10 +164,27 @@ impl Camera<'_> {
     /// Before the pictures, the screen is checked against `described`, what a
     /// screen reader is told of it (described.rs).
     fn shoot(&self, screen: &str, view: Element<'_, Message>, described: &[Item]) {
+        self.shoot_focused(screen, view, described, None);
+    }
+
+    /// As `shoot`, with the keyboard focus in the field `focus` (clicked first), to
+    /// show how the focused field looks.
+    fn shoot_focused(
+        &self,
+        screen: &str,
+        view: Element<'_, Message>,
+        described: &[Item],
+        focus: Option<&'static str>,
+    ) {
         let mut ui = Simulator::with_size(iced::Settings::default(), self.size, view);
         let checked = described::check(screen, &mut ui, described);
         eprintln!("described: {screen} ({}): {checked:?}", self.language);
-        for (theme_name, theme) in [("light", Theme::Light), ("dark", Theme::Dark)] {
+        if let Some(id) = focus {
+            ui.click(iced::advanced::widget::Id::new(id))
+                .unwrap_or_else(|e| panic!("{screen}: no field {id}: {e}"));
+        }
+        for (theme_name, mode) in [("light", Mode::Light), ("dark", Mode::Dark)] {
+            let theme = crate::theme::for_mode(mode);
             let stem = format!("{screen}{}-{}-{theme_name}", self.label, self.language);
             let snapshot = ui
                 .snapshot(&theme)

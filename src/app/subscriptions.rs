@@ -14,6 +14,7 @@ impl App {
             window::close_events().map(Message::WindowClosed),
             keyboard::listen().filter_map(focus_key),
             Subscription::run(os_session::watch).map(Message::OsSession),
+            iced::system::theme_changes().map(Message::SystemTheme),
         ];
         if let Some(requests) = self.accessibility_requests() {
             subscriptions.push(requests);

@@ -4,7 +4,7 @@ use iced_test::simulator;
 
 use super::subscriptions::focus_key;
 use super::*;
-use crate::widget::header::{HELP_GLYPH, SETTINGS_GLYPH};
+use crate::widget::header::{HELP, SETTINGS};
 
 fn showing(screen: Screen) -> App {
     App::for_tests(screen)
@@ -15,6 +15,15 @@ fn click(app: &App, label: &str) -> Vec<Message> {
     let mut ui = simulator(app.view(window::Id::unique()));
     ui.click(label)
         .unwrap_or_else(|e| panic!("no control {label:?}: {e}"));
+    ui.into_messages().collect()
+}
+
+/// The messages a click on the control with the id `id` sends (the header's icon
+/// buttons have no words to find them by).
+fn click_id(app: &App, id: &'static str) -> Vec<Message> {
+    let mut ui = simulator(app.view(window::Id::unique()));
+    ui.click(iced::advanced::widget::Id::new(id))
+        .unwrap_or_else(|e| panic!("no control {id:?}: {e}"));
     ui.into_messages().collect()
 }
 
@@ -32,11 +41,11 @@ fn every_screen_has_the_gear_and_help_buttons() {
     for screen in screens {
         let app = showing(screen);
         assert!(matches!(
-            click(&app, SETTINGS_GLYPH).as_slice(),
+            click_id(&app, SETTINGS).as_slice(),
             [Message::OpenSettings]
         ));
         assert!(matches!(
-            click(&app, HELP_GLYPH).as_slice(),
+            click_id(&app, HELP).as_slice(),
             [Message::OpenHelp]
         ));
     }
@@ -94,7 +103,10 @@ fn a_settings_change_applies_at_once_and_is_saved() {
         user_settings::Change::Theme(godkend_core::settings::Theme::Dark),
     )));
     assert!(!app.user_settings.current().notifications);
-    assert_eq!(app.user_settings.theme(), Some(iced::Theme::Dark));
+    assert_eq!(
+        app.user_settings.theme(iced::theme::Mode::Light),
+        crate::theme::for_mode(iced::theme::Mode::Dark)
+    );
     let saved = godkend_core::settings::Settings::load(&dir.path().join("settings.toml"));
     assert!(!saved.notifications);
     assert!(!saved.lock_on_close);
@@ -244,6 +256,7 @@ impl App {
             wake: Arc::new(Notify::new()),
             biometrics: super::biometrics::Biometrics::default(),
             accessible: None,
+            system_theme: iced::theme::Mode::Light,
         }
     }
 }

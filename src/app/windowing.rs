@@ -8,6 +8,7 @@ use iced::{Element, Size, Task, window};
 use super::{App, Message, Panel, Screen, WINDOW_SIZE};
 use crate::screen::{home, unlock, welcome};
 use crate::widget::header::header;
+use crate::widget::tone;
 use crate::{fl, tray};
 
 /// The smallest the window may be made when the monitor has room for more.
@@ -18,16 +19,25 @@ const MIN_SIZE: Size = Size::new(420.0, 480.0);
 /// macOS menu bar and Dock all fit in it.
 const PANEL_ROOM: Size = Size::new(48.0, 120.0);
 
+/// How wide the window gets when the monitor is too short for its preferred height
+/// (a laptop, or 1080p at 150 % or 200 %): wide enough for the request screen to put
+/// the decision beside the request, so the code and PIN show without scrolling.
+const SHORT_MONITOR_WIDTH: f32 = 880.0;
+
 /// The window's size on a monitor of `monitor` logical pixels (physical pixels over
-/// the scale factor): `preferred`, or less where the monitor leaves less room.
+/// the scale factor): `preferred`, or less where the monitor leaves less room; wider
+/// where it leaves less height but room beside.
 pub(super) fn fitted(preferred: Size, monitor: Size) -> Size {
     let room = |monitor: f32, panels: f32| (monitor - panels).max(1.0);
-    Size::new(
-        preferred.width.min(room(monitor.width, PANEL_ROOM.width)),
-        preferred
-            .height
-            .min(room(monitor.height, PANEL_ROOM.height)),
-    )
+    let height = preferred
+        .height
+        .min(room(monitor.height, PANEL_ROOM.height));
+    let width = if height < preferred.height {
+        preferred.width.max(SHORT_MONITOR_WIDTH)
+    } else {
+        preferred.width
+    };
+    Size::new(width.min(room(monitor.width, PANEL_ROOM.width)), height)
 }
 
 impl App {
@@ -143,7 +153,7 @@ impl App {
 
     pub(super) fn screen_view(&self) -> Element<'_, Message> {
         match &self.screen {
-            Screen::Starting => center(text(fl!("starting")).style(text::secondary)).into(),
+            Screen::Starting => center(text(fl!("starting")).style(tone::muted)).into(),
             Screen::Problem(problem) => problem.view().map(Message::Problem),
             Screen::Welcome(welcome) => welcome.view().map(Message::Welcome),
             Screen::Home if self.request.is_some() => self
@@ -187,16 +197,16 @@ mod tests {
     fn a_short_monitor_or_a_large_scale_shrinks_the_window_to_fit_beside_the_panels() {
         // 1080p at 200 %: 960 x 540 logical.
         let at_200 = fitted(WINDOW_SIZE, monitor(1920.0, 1080.0, 2.0));
-        assert_eq!(at_200, Size::new(560.0, 420.0));
+        assert_eq!(at_200, Size::new(880.0, 420.0), "wider, as it is shorter");
         // 1080p at 150 %: 1280 x 720 logical.
         assert_eq!(
             fitted(WINDOW_SIZE, monitor(1920.0, 1080.0, 1.5)),
-            Size::new(560.0, 600.0)
+            Size::new(880.0, 600.0)
         );
         // A 1366 x 768 laptop at 100 %.
         assert_eq!(
             fitted(WINDOW_SIZE, monitor(1366.0, 768.0, 1.0)),
-            Size::new(560.0, 648.0)
+            Size::new(880.0, 648.0)
         );
         // 1280 x 800 at 250 %: narrow as well as short.
         assert_eq!(

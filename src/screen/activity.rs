@@ -9,6 +9,9 @@ use iced::widget::{column, container, row, space, text};
 use iced::{Alignment, Element, Length, Theme};
 
 use crate::fl;
+use crate::theme::{colors, icon_size, pad, spacing, text_size};
+use crate::widget::icon::{Icon, tinted};
+use crate::widget::{surface, tone};
 
 /// The activity screen's state.
 pub struct Activity {
@@ -47,12 +50,10 @@ impl Activity {
 
     pub fn view(&self) -> Element<'_, Message> {
         let content: Element<'_, Message> = if self.entries.is_empty() {
-            text(fl!("activity-empty"))
-                .style(crate::widget::tone::muted)
-                .into()
+            text(fl!("activity-empty")).style(tone::muted).into()
         } else {
             column(self.entries.iter().map(|e| entry(e, self.now)))
-                .spacing(8)
+                .spacing(spacing::S)
                 .into()
         };
         super::page(fl!("activity-title"), content, Message::Back)
@@ -64,60 +65,82 @@ impl Activity {
 pub fn entry<'a, Message: 'a>(entry: &Entry, now: i64) -> Element<'a, Message> {
     let kind = kind_words(entry.kind);
     let top = row![
-        text(entry.rp_name.clone()).size(16),
+        text(entry.rp_name.clone()).size(text_size::BODY),
         space::horizontal(),
         text(crate::clock::ago(entry.requested_at, now))
-            .size(13)
-            .style(crate::widget::tone::muted),
+            .size(text_size::CAPTION)
+            .style(tone::muted),
     ]
     .align_y(Alignment::Center)
-    .spacing(8);
+    .spacing(spacing::S);
     let mut lines = column![
         top,
         text(format!("{kind} · {}", entry.title))
-            .size(14)
-            .style(crate::widget::tone::muted),
+            .size(text_size::SMALL)
+            .style(tone::muted),
     ]
-    .spacing(4);
+    .spacing(spacing::XS);
     if let Some(amount) = &entry.amount {
-        lines = lines.push(text(crate::format::amount::amount(amount)).size(14));
+        lines = lines.push(text(crate::format::amount::amount(amount)).size(text_size::SMALL));
     }
     lines = lines.push(outcome(entry.outcome));
     container(lines)
-        .padding([10, 14])
+        .padding(pad::CARD)
         .width(Length::Fill)
-        .style(container::bordered_box)
+        .style(surface::card)
         .into()
 }
 
-/// What became of a request: a mark and a colour, and always the words, since
-/// neither colour nor mark alone is readable by everyone.
+/// An outcome's mark: an icon of the set where it has one, else a typographic mark.
+enum Mark {
+    Icon(Icon, fn(&Theme) -> iced::Color),
+    Glyph(&'static str),
+}
+
 type Style = fn(&Theme) -> text::Style;
 
-/// How an outcome shows: its mark, its words and its colour.
-fn outcome_look(outcome: Standing) -> (&'static str, String, Style) {
+/// What became of a request: a mark and a colour, and always the words (what a
+/// screen reader says too), since neither colour nor mark alone is readable by
+/// everyone.
+fn outcome_look(outcome: Standing) -> (Mark, String, Style) {
     match outcome {
-        Standing::Pending => ("●", fl!("activity-pending"), text::primary),
-        Standing::Decided(DecisionKind::Approve) => {
-            ("✓", fl!("activity-approved"), crate::widget::tone::success)
-        }
-        Standing::Decided(DecisionKind::Deny) => ("✕", fl!("activity-denied"), text::default),
-        Standing::Decided(DecisionKind::NotMe) => ("!", fl!("activity-not-me"), text::danger),
-        Standing::Withdrawn => ("→", fl!("activity-withdrawn"), crate::widget::tone::muted),
-        Standing::Superseded => ("↻", fl!("activity-superseded"), crate::widget::tone::muted),
-        Standing::Expired => ("–", fl!("activity-expired"), crate::widget::tone::muted),
-        Standing::Failed => ("!", fl!("activity-failed"), text::danger),
+        Standing::Pending => (Mark::Glyph("●"), fl!("activity-pending"), tone::warning),
+        Standing::Decided(DecisionKind::Approve) => (
+            Mark::Icon(Icon::Check, |theme| colors(theme).success),
+            fl!("activity-approved"),
+            tone::success,
+        ),
+        Standing::Decided(DecisionKind::Deny) => (
+            Mark::Icon(Icon::Close, |theme| colors(theme).text),
+            fl!("activity-denied"),
+            text::default,
+        ),
+        Standing::Decided(DecisionKind::NotMe) => (
+            Mark::Icon(Icon::Warning, |theme| colors(theme).danger),
+            fl!("activity-not-me"),
+            tone::danger,
+        ),
+        Standing::Withdrawn => (Mark::Glyph("→"), fl!("activity-withdrawn"), tone::muted),
+        Standing::Superseded => (Mark::Glyph("↻"), fl!("activity-superseded"), tone::muted),
+        Standing::Expired => (Mark::Glyph("–"), fl!("activity-expired"), tone::muted),
+        Standing::Failed => (
+            Mark::Icon(Icon::Warning, |theme| colors(theme).danger),
+            fl!("activity-failed"),
+            tone::danger,
+        ),
     }
 }
 
 fn outcome<'a, Message: 'a>(outcome: Standing) -> Element<'a, Message> {
     let (mark, words, style) = outcome_look(outcome);
-    row![
-        text(mark).size(14).style(style),
-        text(words).size(14).style(style)
-    ]
-    .spacing(6)
-    .into()
+    let mark: Element<'a, Message> = match mark {
+        Mark::Icon(which, tint) => tinted(which, icon_size::INLINE, tint).into(),
+        Mark::Glyph(glyph) => text(glyph).size(text_size::SMALL).style(style).into(),
+    };
+    row![mark, text(words).size(text_size::SMALL).style(style)]
+        .spacing(spacing::S)
+        .align_y(Alignment::Center)
+        .into()
 }
 
 /// What kind of request an entry was, in words.

@@ -9,6 +9,7 @@ use iced::widget::{column, text};
 use iced::{Alignment, Element};
 
 use crate::fl;
+use crate::theme::{pad, spacing, text_size};
 use crate::widget::button;
 
 /// The platform's check, by the name users know it by.
@@ -89,14 +90,14 @@ pub fn scanning<'a, Message: Clone + 'a>(
     cancel_id: &'static str,
 ) -> Element<'a, Message> {
     column![
-        text(prompt).size(16),
+        text(prompt).size(text_size::BODY),
         button(text(fl!("biometric-cancel")))
             .id(cancel_id)
-            .padding([8, 24])
+            .padding(pad::BUTTON)
             .style(button::secondary)
             .on_press(cancel),
     ]
-    .spacing(12)
+    .spacing(spacing::M)
     .align_x(Alignment::Center)
     .into()
 }

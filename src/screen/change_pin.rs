@@ -13,10 +13,12 @@ use zeroize::Zeroizing;
 use super::{DeviceScreen, Leave};
 use crate::device::PinVerdict;
 use crate::fl;
+use crate::theme::{pad, spacing, text_size};
 use crate::widget::button;
 use crate::widget::field::labelled;
 use crate::widget::new_pin::{NewPinIds, NewPinMessages, PinFeedback, new_pin_fields};
 use crate::widget::pin_field::PinField;
+use crate::widget::tone;
 
 /// The current-PIN field's id: focused when the screen opens.
 pub const CURRENT_FIELD: &str = "change-pin-current";
@@ -172,30 +174,34 @@ impl ChangePin {
             submit: Message::Submit,
         };
         let mut form = column![
-            text(fl!("change-pin-intro")).size(14),
+            text(fl!("change-pin-intro")).size(text_size::SMALL),
             labelled(fl!("change-pin-current-label"), current, None),
             new_pin_fields(&self.new, &self.again, NEW_PIN, messages),
         ]
-        .spacing(16);
+        .spacing(spacing::L);
         if let Err(same) = self.feedback() {
-            form = form.push(text(same).size(13).style(text::danger));
+            form = form.push(text(same).size(text_size::CAPTION).style(tone::danger));
         }
         form = form.push(
             button(text(fl!("change-pin-button")))
                 .id(SUBMIT)
-                .padding([8, 24])
+                .padding(pad::BUTTON)
                 .style(button::primary)
                 .on_press_maybe(self.can_submit().then_some(Message::Submit)),
         );
         if self.stage == Stage::Working {
             form = form.push(
                 text(fl!("change-pin-working"))
-                    .size(13)
-                    .style(text::secondary),
+                    .size(text_size::CAPTION)
+                    .style(tone::muted),
             );
         }
         if let Some(notice) = &self.notice {
-            form = form.push(text(notice.clone()).size(13).style(text::danger));
+            form = form.push(
+                text(notice.clone())
+                    .size(text_size::CAPTION)
+                    .style(tone::danger),
+            );
         }
         super::page(fl!("change-pin-title"), form.into(), Message::Back)
     }

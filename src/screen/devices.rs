@@ -16,8 +16,10 @@ use super::{DeviceScreen, Leave};
 use crate::device::PinVerdict;
 use crate::fl;
 use crate::format::time::date_time;
+use crate::theme::{pad, spacing, text_size};
 use crate::widget::button;
 use crate::widget::pin_field::PinField;
+use crate::widget::{surface, tone};
 
 /// The controls' widget ids, which are also their keys for a screen reader.
 const RELOAD: &str = "devices-reload";
@@ -217,23 +219,24 @@ impl Devices {
     }
 
     pub fn view(&self) -> Element<'_, Message> {
-        let mut content = column![text(fl!("devices-intro")).size(14)].spacing(16);
+        let mut content =
+            column![text(fl!("devices-intro")).size(text_size::SMALL)].spacing(spacing::L);
         if let Some(name) = &self.revoked {
             content = content
                 .push(text(fl!("devices-revoked", name = name.clone())).style(text::success));
         }
         content = match &self.list {
-            List::Loading => content.push(text(fl!("devices-loading")).style(text::secondary)),
+            List::Loading => content.push(text(fl!("devices-loading")).style(tone::muted)),
             List::Failed(reason) => content.push(
                 column![
-                    text(fl!("devices-failed", reason = reason.clone())).style(text::danger),
+                    text(fl!("devices-failed", reason = reason.clone())).style(tone::danger),
                     button(text(fl!("devices-reload")))
                         .id(RELOAD)
-                        .padding([6, 16])
+                        .padding(pad::BUTTON_SMALL)
                         .style(button::secondary)
                         .on_press(Message::Reload),
                 ]
-                .spacing(8),
+                .spacing(spacing::S),
             ),
             List::Loaded(devices) => content.push(self.rows(devices)),
         };
@@ -241,7 +244,7 @@ impl Devices {
     }
 
     fn rows<'a>(&'a self, devices: &'a [DeviceSummary]) -> Column<'a, Message> {
-        let mut rows = column![].spacing(10);
+        let mut rows = column![].spacing(spacing::M);
         for device in devices {
             rows = rows.push(self.row(device));
         }
@@ -254,27 +257,29 @@ impl Devices {
             name = fl!("devices-this-computer", name = name);
         }
         let mut details = column![
-            text(name).size(16),
-            text(fl!("devices-serial", serial = device.serial.clone())).size(13),
+            text(name).size(text_size::BODY),
+            text(fl!("devices-serial", serial = device.serial.clone())).size(text_size::CAPTION),
             text(fl!("devices-created", time = date_time(device.created_at)))
-                .size(13)
-                .style(text::secondary),
+                .size(text_size::CAPTION)
+                .style(tone::muted),
         ]
-        .spacing(2);
+        .spacing(spacing::XXS);
         if let Some(seen) = device.last_seen_at {
             details = details.push(
                 text(fl!("devices-last-seen", time = date_time(seen)))
-                    .size(13)
-                    .style(text::secondary),
+                    .size(text_size::CAPTION)
+                    .style(tone::muted),
             );
         }
         match device.status {
             DeviceState::Active => {}
             DeviceState::Revoked => {
-                details = details.push(text(fl!("devices-status-revoked")).size(13));
+                details =
+                    details.push(text(fl!("devices-status-revoked")).size(text_size::CAPTION));
             }
             DeviceState::Blocked => {
-                details = details.push(text(fl!("devices-status-blocked")).size(13));
+                details =
+                    details.push(text(fl!("devices-status-blocked")).size(text_size::CAPTION));
             }
         }
         let mut line = row![details, space::horizontal()].align_y(Alignment::Center);
@@ -282,12 +287,12 @@ impl Devices {
             line = line.push(
                 button(text(fl!("devices-revoke")))
                     .id(revoke_key(&device.device_id))
-                    .padding([6, 16])
+                    .padding(pad::BUTTON_SMALL)
                     .style(button::danger)
                     .on_press(Message::AskRevoke(device.device_id.clone())),
             );
         }
-        let mut card = column![line].spacing(10);
+        let mut card = column![line].spacing(spacing::M);
         if let Some(confirmation) = self
             .confirming
             .as_ref()
@@ -296,9 +301,9 @@ impl Devices {
             card = card.push(confirmation_view(confirmation));
         }
         container(card)
-            .padding(12)
+            .padding(pad::CARD)
             .width(Length::Fill)
-            .style(container::bordered_box)
+            .style(surface::card)
             .into()
     }
 }
@@ -320,23 +325,31 @@ fn confirmation_view(confirmation: &Confirmation) -> Element<'_, Message> {
         row![
             button(text(fl!("devices-confirm-button")))
                 .id(CONFIRM)
-                .padding([6, 16])
+                .padding(pad::BUTTON_SMALL)
                 .style(button::danger)
                 .on_press_maybe(ready.then_some(Message::ConfirmRevoke)),
             button(text(fl!("devices-cancel")))
                 .id(CANCEL)
-                .padding([6, 16])
+                .padding(pad::BUTTON_SMALL)
                 .style(button::secondary)
                 .on_press_maybe((!confirmation.working).then_some(Message::CancelRevoke)),
         ]
-        .spacing(12),
+        .spacing(spacing::M),
     ]
-    .spacing(8);
+    .spacing(spacing::S);
     if confirmation.working {
-        confirm = confirm.push(text(fl!("devices-working")).size(13).style(text::secondary));
+        confirm = confirm.push(
+            text(fl!("devices-working"))
+                .size(text_size::CAPTION)
+                .style(tone::muted),
+        );
     }
     if let Some(notice) = &confirmation.notice {
-        confirm = confirm.push(text(notice.clone()).size(13).style(text::danger));
+        confirm = confirm.push(
+            text(notice.clone())
+                .size(text_size::CAPTION)
+                .style(tone::danger),
+        );
     }
     confirm.into()
 }

@@ -7,6 +7,8 @@ use crate::widget::button;
 use iced::{Alignment, Element, Length};
 
 use crate::fl;
+use crate::theme::{pad, spacing, text_size};
+use crate::widget::tone;
 
 /// The guide's pages, in order: what Godkend does, how a request arrives, how to
 /// approve, "This was not me", and where things are.
@@ -119,7 +121,7 @@ impl Guide {
         let page = PAGES[self.page];
         let back = button(text(fl!("guide-back")))
             .id(BACK)
-            .padding([8, 24])
+            .padding(pad::BUTTON)
             .style(button::secondary)
             // Nowhere to go back to on the first page.
             .on_press_maybe((self.page > 0).then_some(Message::Back));
@@ -130,20 +132,20 @@ impl Guide {
         };
         let forward = button(text(forward))
             .id(FORWARD)
-            .padding([8, 24])
+            .padding(pad::BUTTON)
             .style(button::primary)
             .on_press(message);
         let mut content = column![
-            text(page.title()).size(26),
-            text(page.body()).size(16),
+            text(page.title()).size(text_size::HEADING),
+            text(page.body()).size(text_size::BODY),
             self.dots(),
             row![back, space::horizontal(), forward].align_y(Alignment::Center),
         ]
-        .spacing(24);
+        .spacing(spacing::XXL);
         if !self.is_last() {
             content = content.push(
                 container(
-                    button(text(fl!("guide-skip")).size(14))
+                    button(text(fl!("guide-skip")).size(text_size::SMALL))
                         .id(SKIP)
                         .style(button::text)
                         .on_press(Message::Finish),
@@ -162,12 +164,12 @@ impl Guide {
             .collect::<Vec<_>>()
             .join(" ");
         column![
-            text(dots).size(14),
+            text(dots).size(text_size::SMALL),
             text(fl!("guide-page", page = page, pages = pages))
-                .size(13)
-                .style(crate::widget::tone::muted),
+                .size(text_size::CAPTION)
+                .style(tone::muted),
         ]
-        .spacing(4)
+        .spacing(spacing::XS)
         .align_x(Alignment::Center)
         .width(Length::Fill)
         .into()

@@ -29,6 +29,8 @@ use iced::{Element, Task};
 use crate::widget::button;
 
 use crate::fl;
+use crate::theme::{pad, spacing, text_size};
+use crate::widget::icon::Icon;
 
 /// The one shape of a screen that works with the device (unlock, change PIN, my
 /// devices, revoke; the request screen has the same `update` and leaves its work,
@@ -69,15 +71,15 @@ fn page<'a, Message: Clone + 'a>(
 ) -> Element<'a, Message> {
     crate::widget::body(
         column![
-            text(title).size(26),
+            text(title).size(text_size::HEADING),
             content,
-            button(text(fl!("back-button")))
+            button(button::with_icon(Icon::Back, fl!("back-button")))
                 .id(PAGE_BACK)
-                .padding([8, 24])
+                .padding(pad::BUTTON)
                 .style(button::secondary)
                 .on_press(on_back),
         ]
-        .spacing(20),
+        .spacing(spacing::XL),
     )
 }
 

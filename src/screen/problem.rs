@@ -7,7 +7,9 @@ use iced::widget::{column, container, text};
 use iced::{Element, Task};
 
 use crate::fl;
+use crate::theme::{pad, spacing, text_size};
 use crate::widget::button;
+use crate::widget::{surface, tone};
 
 /// The buttons' widget ids, which are also their keys for a screen reader.
 const TRY_AGAIN: &str = "problem-try-again";
@@ -77,16 +79,16 @@ impl Problem {
 
     pub fn view(&self) -> Element<'_, Message> {
         let mut content = column![
-            text(fl!("problem-title")).size(26),
+            text(fl!("problem-title")).size(text_size::HEADING),
             text(fl!("problem-detail", reason = self.reason.clone())),
             button(text(fl!("problem-try-again")))
                 .id(TRY_AGAIN)
-                .padding([8, 24])
+                .padding(pad::BUTTON)
                 .style(button::primary)
                 .on_press(Message::TryAgain),
-            text(fl!("problem-start-again-hint")).size(14),
+            text(fl!("problem-start-again-hint")).size(text_size::SMALL),
         ]
-        .spacing(16);
+        .spacing(spacing::L);
         content = if self.confirming {
             content.push(
                 container(
@@ -95,33 +97,33 @@ impl Problem {
                         iced::widget::row![
                             button(text(fl!("problem-start-again-confirm")))
                                 .id(CONFIRM)
-                                .padding([8, 16])
+                                .padding(pad::BUTTON_TIGHT)
                                 .style(button::danger)
                                 .on_press_maybe((!self.working).then_some(Message::Confirm)),
                             button(text(fl!("request-not-me-cancel")))
                                 .id(CANCEL)
-                                .padding([8, 16])
+                                .padding(pad::BUTTON_TIGHT)
                                 .style(button::secondary)
                                 .on_press(Message::Cancel),
                         ]
-                        .spacing(12),
+                        .spacing(spacing::M),
                     ]
-                    .spacing(12),
+                    .spacing(spacing::M),
                 )
-                .padding(12)
-                .style(container::bordered_box),
+                .padding(pad::CARD)
+                .style(surface::card),
             )
         } else {
             content.push(
                 button(text(fl!("problem-start-again")))
                     .id(START_AGAIN)
-                    .padding([8, 24])
+                    .padding(pad::BUTTON)
                     .style(button::secondary)
                     .on_press(Message::StartAgain),
             )
         };
         if let Some(failure) = &self.failure {
-            content = content.push(text(failure.clone()).style(text::danger));
+            content = content.push(text(failure.clone()).style(tone::danger));
         }
         crate::widget::body(content)
     }

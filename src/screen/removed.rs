@@ -6,8 +6,10 @@ use iced::widget::{column, text};
 use iced::{Element, Task};
 
 use crate::fl;
+use crate::theme::{pad, spacing, text_size};
 use crate::uninstall::{self, Removal};
 use crate::widget::button;
+use crate::widget::tone;
 
 /// The uninstall button (its widget id and a screen reader's key).
 const UNINSTALL: &str = "removed-uninstall";
@@ -53,19 +55,23 @@ impl Removed {
 
     pub fn view(&self) -> Element<'_, Message> {
         let mut content =
-            column![text(fl!("removed-done")), text(fl!("removed-uninstall"))].spacing(16);
+            column![text(fl!("removed-done")), text(fl!("removed-uninstall"))].spacing(spacing::L);
         content = match &self.removal {
             Removal::Action => content.push(
                 button(text(fl!("removed-uninstall-button")))
                     .id(UNINSTALL)
-                    .padding([8, 24])
+                    .padding(pad::BUTTON)
                     .style(button::primary)
                     .on_press(Message::Uninstall),
             ),
             Removal::Instructions(how) => content.push(text(how.clone())),
         };
         if let Some(notice) = &self.notice {
-            content = content.push(text(notice.clone()).size(13).style(text::danger));
+            content = content.push(
+                text(notice.clone())
+                    .size(text_size::CAPTION)
+                    .style(tone::danger),
+            );
         }
         super::page(fl!("removed-title"), content.into(), Message::Back)
     }

@@ -27,7 +27,7 @@ use godkend_core::standing::Standing;
 use godkend_protocol::messages::{DecisionKind, RequestKind};
 use godkend_protocol::origin::OriginBinding;
 use godkend_protocol::{ErrorCode, rules};
-use iced::widget::{column, container, row, text, text_input};
+use iced::widget::{column, container, row, text};
 use iced::{Alignment, Element, Length};
 
 use super::biometric::Outcome;

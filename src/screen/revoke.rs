@@ -13,9 +13,11 @@ use zeroize::Zeroizing;
 use super::{DeviceScreen, Leave};
 use crate::device::PinVerdict;
 use crate::fl;
+use crate::theme::{pad, spacing, text_size};
 use crate::widget::button;
 use crate::widget::field::labelled;
 use crate::widget::pin_field::PinField;
+use crate::widget::tone;
 
 /// The PIN field's id: focused when the screen opens.
 pub const PIN_FIELD: &str = "revoke-pin";
@@ -129,16 +131,24 @@ impl Revoke {
             labelled(fl!("revoke-pin-label"), pin, None),
             button(text(fl!("revoke-button")))
                 .id(CONFIRM)
-                .padding([8, 24])
+                .padding(pad::BUTTON)
                 .style(button::danger)
                 .on_press_maybe(self.can_confirm().then_some(Message::Confirm)),
         ]
-        .spacing(16);
+        .spacing(spacing::L);
         if self.working {
-            content = content.push(text(fl!("revoke-working")).size(13).style(text::secondary));
+            content = content.push(
+                text(fl!("revoke-working"))
+                    .size(text_size::CAPTION)
+                    .style(tone::muted),
+            );
         }
         if let Some(notice) = &self.notice {
-            content = content.push(text(notice.clone()).size(13).style(text::danger));
+            content = content.push(
+                text(notice.clone())
+                    .size(text_size::CAPTION)
+                    .style(tone::danger),
+            );
         }
         super::page(fl!("revoke-title"), content.into(), Message::Back)
     }

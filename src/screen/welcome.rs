@@ -14,11 +14,13 @@ use iced::{Alignment, Element, Task};
 use zeroize::Zeroizing;
 
 use crate::fl;
+use crate::theme::{pad, spacing, text_size};
 use crate::widget::button;
 use crate::widget::field::labelled;
 pub use crate::widget::new_pin::PinFeedback;
 use crate::widget::new_pin::{NewPinIds, NewPinMessages, new_pin_fields};
 use crate::widget::pin_field::PinField;
+use crate::widget::{surface, tone};
 
 /// The welcome screen's state.
 pub struct Welcome {
@@ -261,9 +263,9 @@ impl Welcome {
     }
 
     fn form(&self) -> Element<'_, Message> {
-        let activate = button(text(fl!("activate-button")).size(16))
+        let activate = button(text(fl!("activate-button")).size(text_size::BODY))
             .id(ACTIVATE_BUTTON)
-            .padding([8, 24])
+            .padding(pad::BUTTON)
             .style(button::primary)
             .on_press_maybe(self.can_activate().then_some(Message::Activate));
         let host = self
@@ -271,23 +273,21 @@ impl Welcome {
             .map(|input| server_host(&input.server_url))
             .unwrap_or_default();
         let status = match &self.stage {
-            Stage::Activating => Some(note(
-                fl!("activating", host = host),
-                crate::widget::tone::muted,
-            )),
+            Stage::Activating => Some(note(fl!("activating", host = host), tone::muted)),
             Stage::Failed(reason) => Some(note(
                 fl!("activation-failed", reason = reason.clone()),
-                text::danger,
+                tone::danger,
             )),
             Stage::Form | Stage::Done(_) => None,
         };
 
-        let mut page = column![text(fl!("welcome-title")).size(26)].spacing(20);
+        let mut page =
+            column![text(fl!("welcome-title")).size(text_size::HEADING)].spacing(spacing::XL);
         if self.device_ended {
-            page = page.push(note(fl!("device-ended"), text::danger));
+            page = page.push(note(fl!("device-ended"), tone::danger));
         }
         page.push(self.offer())
-            .push(text(fl!("welcome-intro")).size(14))
+            .push(text(fl!("welcome-intro")).size(text_size::SMALL))
             .push(self.activation_fields())
             .push(self.pin_fields())
             .push(activate)
@@ -325,16 +325,17 @@ impl Welcome {
                     user = input.user,
                     host = server_host(&input.server_url)
                 ),
-                crate::widget::tone::success,
+                tone::success,
             )),
-            Some(Err(_)) => Some(note(fl!("link-invalid"), text::danger)),
+            Some(Err(_)) => Some(note(fl!("link-invalid"), tone::danger)),
         };
         let link = labelled(
             fl!("link-label"),
             editable(
                 text_input(&fl!("link-placeholder"), &self.link)
                     .id(LINK_FIELD)
-                    .padding(8),
+                    .padding(pad::INPUT)
+                    .style(surface::input),
                 |link| Message::LinkChanged(link.into()),
             ),
             link_note,
@@ -342,15 +343,16 @@ impl Welcome {
 
         let server_note = self
             .server_problem()
-            .map(|reason| note(fl!("server-invalid", reason = reason), text::danger));
+            .map(|reason| note(fl!("server-invalid", reason = reason), tone::danger));
         let manual = column![
-            text(fl!("manual-heading")).size(16),
+            text(fl!("manual-heading")).size(text_size::BODY),
             labelled(
                 fl!("server-label"),
                 editable(
                     text_input(&fl!("server-placeholder"), &self.server)
                         .id(SERVER_FIELD)
-                        .padding(8),
+                        .padding(pad::INPUT)
+                        .style(surface::input),
                     Message::ServerChanged,
                 ),
                 server_note,
@@ -361,7 +363,8 @@ impl Welcome {
                     editable(
                         text_input(&fl!("user-placeholder"), &self.user)
                             .id(USER_FIELD)
-                            .padding(8),
+                            .padding(pad::INPUT)
+                            .style(surface::input),
                         Message::UserChanged,
                     ),
                     None,
@@ -371,19 +374,20 @@ impl Welcome {
                     editable(
                         text_input(&fl!("code-placeholder"), &self.code)
                             .id(CODE_FIELD)
-                            .padding(8),
+                            .padding(pad::INPUT)
+                            .style(surface::input),
                         |code| Message::CodeChanged(code.into()),
                     ),
                     None,
                 ),
             ]
-            .spacing(12),
+            .spacing(spacing::M),
         ]
-        .spacing(12);
+        .spacing(spacing::M);
         // A good link says everything: the manual fields would only raise questions.
         // The link stays the column's first child either way, so the field keeps its
         // focus when the manual fields go.
-        let mut fields = column![link].spacing(20);
+        let mut fields = column![link].spacing(spacing::XL);
         if !link_is_good {
             fields = fields.push(manual);
         }
@@ -394,31 +398,31 @@ impl Welcome {
     fn offer(&self) -> Option<Element<'_, Message>> {
         let host = link_host(self.offered.as_deref()?)?;
         let choice = row![
-            button(text(fl!("link-replace-button")).size(14))
+            button(text(fl!("link-replace-button")).size(text_size::SMALL))
+                .id(KEEP_FORM_BUTTON)
                 .id(USE_OFFERED_BUTTON)
-                .padding([6, 16])
+                .padding(pad::BUTTON_SMALL)
                 .style(button::secondary)
                 .on_press(Message::UseOffered),
-            button(text(fl!("link-keep-button")).size(14))
-                .id(KEEP_FORM_BUTTON)
-                .padding([6, 16])
+            button(text(fl!("link-keep-button")).size(text_size::SMALL))
+                .padding(pad::BUTTON_SMALL)
                 .style(button::primary)
                 .on_press(Message::KeepForm),
         ]
-        .spacing(12);
+        .spacing(spacing::M);
         let question = column![
-            text(fl!("link-offered", host = host)).size(16),
+            text(fl!("link-offered", host = host)).size(text_size::BODY),
             text(fl!("link-offered-note"))
-                .size(13)
-                .style(crate::widget::tone::muted),
+                .size(text_size::CAPTION)
+                .style(tone::muted),
             choice,
         ]
-        .spacing(10);
+        .spacing(spacing::M);
         Some(
             container(question)
-                .padding(16)
+                .padding(pad::CARD)
                 .width(iced::Length::Fill)
-                .style(container::bordered_box)
+                .style(surface::card)
                 .into(),
         )
     }
@@ -432,11 +436,11 @@ impl Welcome {
             submit: Message::Activate,
         };
         column![
-            text(fl!("pin-heading")).size(16),
-            text(fl!("pin-intro")).size(14),
+            text(fl!("pin-heading")).size(text_size::BODY),
+            text(fl!("pin-intro")).size(text_size::SMALL),
             new_pin_fields(&self.pin, &self.pin_again, NEW_PIN, messages),
         ]
-        .spacing(10)
+        .spacing(spacing::M)
         .into()
     }
 
@@ -473,7 +477,7 @@ pub const NEW_PIN: NewPinIds = NewPinIds {
 };
 
 fn note<'a>(message: String, style: fn(&iced::Theme) -> text::Style) -> Element<'a, Message> {
-    text(message).size(13).style(style).into()
+    text(message).size(text_size::CAPTION).style(style).into()
 }
 
 /// The server's host (and port, when not the default) as the user should know it:
@@ -528,50 +532,50 @@ pub fn done_for_gallery(serial: &str, org: &str, host: &str) -> Element<'static,
 /// The end of activation.
 fn done<'a>(enrolled: Enrolled) -> Element<'a, Message> {
     column![
-        text(fl!("activated-title")).size(26),
+        text(fl!("activated-title")).size(text_size::HEADING),
         column![
             text(fl!("activated-serial"))
-                .size(14)
-                .style(crate::widget::tone::muted),
+                .size(text_size::SMALL)
+                .style(tone::muted),
             row![
-                text(enrolled.serial).size(28),
-                button(text(fl!("copy-button")).size(14))
+                text(enrolled.serial).size(text_size::DISPLAY),
+                button(text(fl!("copy-button")).size(text_size::SMALL))
                     .id(COPY_BUTTON)
-                    .padding([4, 12])
+                    .padding(pad::BUTTON_SMALL)
                     .style(button::secondary)
                     .on_press(Message::CopySerial),
             ]
-            .spacing(16)
+            .spacing(spacing::L)
             .align_y(Alignment::Center),
         ]
-        .spacing(4),
+        .spacing(spacing::XS),
         // Who the user enrolled with: the organisation as the server signed it in its
         // answer, and the server it came from.
         row![
             column![
                 text(fl!("activated-org"))
-                    .size(14)
-                    .style(crate::widget::tone::muted),
-                text(enrolled.org).size(16),
+                    .size(text_size::SMALL)
+                    .style(tone::muted),
+                text(enrolled.org).size(text_size::BODY),
             ]
-            .spacing(4),
+            .spacing(spacing::XS),
             column![
                 text(fl!("activated-server"))
-                    .size(14)
-                    .style(crate::widget::tone::muted),
-                text(enrolled.host).size(16),
+                    .size(text_size::SMALL)
+                    .style(tone::muted),
+                text(enrolled.host).size(text_size::BODY),
             ]
-            .spacing(4),
+            .spacing(spacing::XS),
         ]
-        .spacing(40),
-        text(fl!("activated-note")).size(14),
-        button(text(fl!("continue-button")).size(16))
-            .padding([8, 24])
+        .spacing(spacing::XXXL),
+        text(fl!("activated-note")).size(text_size::SMALL),
+        button(text(fl!("continue-button")).size(text_size::BODY))
+            .padding(pad::BUTTON)
             .style(button::primary)
             .id(CONTINUE_BUTTON)
             .on_press(Message::Continue),
     ]
-    .spacing(20)
+    .spacing(spacing::XL)
     .into()
 }
 

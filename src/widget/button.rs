@@ -6,9 +6,19 @@ use iced::widget::button::{Status, Style};
 use iced::{Background, Element, Length, Padding, Theme};
 
 use super::focus::focusable;
+use super::icon::{Icon, icon};
+use crate::theme::{colors, icon_size, radius, spacing};
 
 // iced's button styles, so that `widget::button` stands in for `iced::widget::button`.
 pub use iced::widget::button::{danger, primary, secondary, text};
+
+/// A button's content: `which` icon before `words` (Back with its arrow).
+pub fn with_icon<'a, Message: 'a>(which: Icon, words: String) -> Element<'a, Message> {
+    iced::widget::row![icon(which, icon_size::INLINE), iced::widget::text(words)]
+        .spacing(spacing::S)
+        .align_y(iced::Alignment::Center)
+        .into()
+}
 
 /// A focusable button: `button(content).on_press(message)`, as with iced's.
 pub fn button<'a, Message: Clone + 'a>(
@@ -79,22 +89,34 @@ impl<'a, Message: Clone + 'a> From<Button<'a, Message>> for Element<'a, Message>
     }
 }
 
-/// iced draws a disabled button as its enabled self at half strength, which leaves
-/// pale text on a pale button (about 1.4:1 on the light theme's primary) and, on the
-/// dark theme, a button that looks merely dim. A disabled button is drawn in the
-/// theme's neutral grey with its readable text instead: clearly off, still legible.
+/// Every button gets the tokens' corner radius. iced draws a disabled button as its
+/// enabled self at half strength, which leaves pale text on a pale button (about
+/// 1.4:1 on a light primary) and, on a dark theme, a button that looks merely dim. A
+/// disabled button is drawn as an outline with muted text instead: clearly off,
+/// still legible.
 #[expect(
     clippy::large_types_passed_by_value,
     reason = "iced's style functions hand styles over by value; this one passes it on"
 )]
 fn readable_when_disabled(theme: &Theme, status: Status, style: Style) -> Style {
+    let style = Style {
+        border: style.border.rounded(radius::S),
+        ..style
+    };
     if status != Status::Disabled {
         return style;
     }
-    let neutral = theme.extended_palette().background.strong;
+    // Outlined on the page, where an enabled button is filled: off at a glance,
+    // also beside a plain (secondary) button, whose fill is the border colour.
+    let c = colors(theme);
     Style {
-        background: Some(Background::Color(neutral.color)),
-        text_color: neutral.text.scale_alpha(0.85),
+        background: Some(Background::Color(c.page)),
+        text_color: c.muted,
+        border: iced::Border {
+            color: c.border,
+            width: 1.0,
+            radius: radius::S.into(),
+        },
         ..style
     }
 }
@@ -151,7 +173,10 @@ mod tests {
     fn a_disabled_button_reads_and_looks_off_in_both_themes() {
         type Look = fn(&Theme, Status) -> Style;
         let looks: [Look; 3] = [primary, secondary, danger];
-        for theme in [Theme::Light, Theme::Dark] {
+        for theme in [
+            crate::theme::for_mode(iced::theme::Mode::Light),
+            crate::theme::for_mode(iced::theme::Mode::Dark),
+        ] {
             for look in looks {
                 let off = readable_when_disabled(
                     &theme,
@@ -163,7 +188,7 @@ mod tests {
                 let Some(Background::Color(background)) = off.background else {
                     panic!("a plain background");
                 };
-                let ratio = crate::widget::tone::contrast(off.text_color, background);
+                let ratio = crate::theme::contrast(off.text_color, background);
                 assert!(ratio >= 4.5, "{theme}: disabled text contrast {ratio:.1}");
                 assert_ne!(
                     off.background, on.background,

@@ -39,6 +39,10 @@ impl<Message> Focusable<'_, Message> {
     }
 }
 
+/// How far the focus ring stands off the control, and how thick it is.
+const FOCUS_RING_GAP: f32 = 3.0;
+const FOCUS_RING_WIDTH: f32 = 2.0;
+
 /// Whether the control has the keyboard focus.
 #[derive(Debug, Default)]
 struct State {
@@ -235,17 +239,17 @@ fn is_press_key(key: &keyboard::Key) -> bool {
     )
 }
 
-/// A 2-pixel ring just outside the control, in the theme's primary colour: visible on
-/// both themes and on every button style.
-fn focus_ring(renderer: &mut iced::Renderer, theme: &Theme, bounds: Rectangle) {
-    let color = theme.extended_palette().primary.strong.color;
+/// A 2-pixel ring just outside the control, in the accent colour (3:1 or more on
+/// the page in both themes, see `crate::theme`): visible on every button style.
+pub(crate) fn focus_ring(renderer: &mut iced::Renderer, theme: &Theme, bounds: Rectangle) {
+    let color = crate::theme::colors(theme).accent;
     renderer.fill_quad(
         renderer::Quad {
-            bounds: bounds.expand(3.0),
+            bounds: bounds.expand(FOCUS_RING_GAP),
             border: Border {
                 color,
-                width: 2.0,
-                radius: 6.0.into(),
+                width: FOCUS_RING_WIDTH,
+                radius: (crate::theme::radius::S + FOCUS_RING_GAP).into(),
             },
             ..renderer::Quad::default()
         },

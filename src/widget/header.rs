@@ -1,18 +1,17 @@
-//! The bar on top of every screen: settings (gear, top left, as in NemID), the app's
-//! name, and help ("?", top right).
+//! The bar on top of every screen: settings (a gear, top left, as in NemID), the
+//! app's name, and help (a question mark, top right).
 
 use iced::widget::{container, row, space, text, tooltip};
+use iced::{Alignment, Element, Length};
 
 use super::button;
-use iced::{Alignment, Element, Length, Theme};
-
+use super::icon::{Icon, icon};
+use super::surface;
 use crate::fl;
+use crate::theme::{icon_size, pad, spacing, text_size};
 
-/// The gear's label: what the simulator tests and a keyboard user select it by.
-pub const SETTINGS_GLYPH: &str = "⚙";
-/// The help button's label.
-pub const HELP_GLYPH: &str = "?";
-/// The buttons' ids: the keyboard focus and a screen reader find them by these.
+/// The buttons' ids: the keyboard focus, a screen reader and the tests find them by
+/// these (the buttons show icons, not words; their names are the tooltips').
 pub const SETTINGS: &str = "header-settings";
 pub const HELP: &str = "header-help";
 
@@ -21,43 +20,30 @@ pub fn header<'a, Message: Clone + 'a>(
     on_settings: Message,
     on_help: Message,
 ) -> Element<'a, Message> {
-    let gear = tooltip(
-        button(text(SETTINGS_GLYPH).size(20))
-            .on_press(on_settings)
-            .id(SETTINGS)
-            .style(button::text)
-            .padding([2, 10]),
-        text(fl!("settings-button")).size(13),
-        tooltip::Position::Bottom,
-    )
-    .style(container::rounded_box);
-    let help = tooltip(
-        button(text(HELP_GLYPH).size(20))
-            .on_press(on_help)
-            .id(HELP)
-            .style(button::text)
-            .padding([2, 12]),
-        text(fl!("help-button")).size(13),
-        tooltip::Position::Bottom,
-    )
-    .style(container::rounded_box);
+    let icon_button = |which: Icon, id: &'static str, name: String, message: Message| {
+        tooltip(
+            button(icon(which, icon_size::HEADER))
+                .on_press(message)
+                .id(id)
+                .style(button::text)
+                .padding(spacing::XS),
+            container(text(name).size(text_size::CAPTION)).padding(pad::TOOLTIP),
+            tooltip::Position::Bottom,
+        )
+        .style(surface::tooltip)
+    };
     container(
         row![
-            gear,
+            icon_button(Icon::Gear, SETTINGS, fl!("settings-button"), on_settings),
             space::horizontal(),
-            text(fl!("app-name")).size(18),
+            text(fl!("app-name")).size(text_size::LEAD),
             space::horizontal(),
-            help
+            icon_button(Icon::Help, HELP, fl!("help-button"), on_help),
         ]
         .align_y(Alignment::Center),
     )
-    .padding([6, 8])
+    .padding(pad::BAR)
     .width(Length::Fill)
-    .style(bar)
+    .style(surface::bar)
     .into()
-}
-
-/// A flat bar in the theme's weak background colour, edge to edge.
-fn bar(theme: &Theme) -> container::Style {
-    container::Style::default().background(theme.extended_palette().background.weak.color)
 }

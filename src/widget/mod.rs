@@ -1,11 +1,14 @@
 //! Building blocks shared by the screens.
 
 pub mod button;
+pub mod code_field;
 pub mod field;
 pub mod focus;
 pub mod header;
+pub mod icon;
 pub mod new_pin;
 pub mod pin_field;
+pub mod surface;
 pub mod tone;
 
 pub use button::button;
@@ -27,9 +30,9 @@ pub fn body<'a, Message: 'a>(content: impl Into<Element<'a, Message>>) -> Elemen
                 .width(Length::Fill)
                 .max_width(CONTENT_WIDTH),
         )
-        .padding([24, 32])
+        .padding(crate::theme::pad::PAGE)
         .center_x(Length::Fill),
     )
-    .spacing(2)
+    .spacing(crate::theme::spacing::XXS)
     .into()
 }

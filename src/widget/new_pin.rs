@@ -9,8 +9,10 @@ use iced::widget::{column, row, text};
 use iced::{Element, Theme};
 
 use crate::fl;
+use crate::theme::{spacing, text_size};
 use crate::widget::field::labelled;
 use crate::widget::pin_field::PinField;
+use crate::widget::tone;
 
 /// What the PIN fields say about what has been typed so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,9 +59,9 @@ impl PinFeedback {
 
     fn style(self) -> fn(&Theme) -> text::Style {
         match self {
-            PinFeedback::Problem(_) => text::danger,
-            PinFeedback::Ok => crate::widget::tone::success,
-            PinFeedback::Hint | PinFeedback::TypeAgain => crate::widget::tone::muted,
+            PinFeedback::Problem(_) => tone::danger,
+            PinFeedback::Ok => tone::success,
+            PinFeedback::Hint | PinFeedback::TypeAgain => tone::muted,
         }
     }
 }
@@ -100,10 +102,12 @@ pub fn new_pin_fields<'a, Message: Clone + 'a>(
             labelled(fl!("pin-label"), first, None),
             labelled(fl!("pin-again-label"), second, None),
         ]
-        .spacing(12),
-        text(feedback.message()).size(13).style(feedback.style()),
+        .spacing(spacing::M),
+        text(feedback.message())
+            .size(text_size::CAPTION)
+            .style(feedback.style()),
     ]
-    .spacing(10)
+    .spacing(spacing::M)
     .into()
 }
 

@@ -2,6 +2,7 @@
 //! them, and its masked input. Every screen that takes a PIN holds one, so all of
 //! them refuse the same keys and wait for the same length (core's PIN limits).
 
+use crate::theme::pad;
 use godkend_core::pin::{MAX_PIN_LENGTH, pin_ready};
 use godkend_core::secret::SecretText;
 use iced::widget::{TextInput, text_input};
@@ -71,7 +72,8 @@ impl PinField {
     ) -> TextInput<'a, Message> {
         text_input(placeholder, &self.0)
             .secure(true)
-            .padding(8)
+            .padding(pad::INPUT)
+            .style(super::surface::input)
             .on_input_maybe(on_input.map(|send| move |typed: String| send(typed.into())))
     }
 }

@@ -5,6 +5,12 @@
 //! Needs the Debian packages `chromium` and `chromium-driver` (scripts/test.sh
 //! installs them); `GODKEND_CHROMIUM` and `GODKEND_CHROMEDRIVER` override the paths.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test support: a failure panics with what was expected"
+)]
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

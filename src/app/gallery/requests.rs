@@ -22,6 +22,15 @@ pub(super) fn request_screens(camera: &Camera) {
     shoot("request-login", &Request::new(login_request(), IAT + 20));
     let payment = || Request::new(payment_request(), IAT + 20);
     shoot("request-payment", &payment());
+    // Two digits typed, the focus in the code's boxes: the ring marks the third.
+    let mut typing = payment();
+    let _ = typing.update(request::Message::CodeChanged("48".into()));
+    camera.shoot_focused(
+        "request-typing-code",
+        framed(typing.view().map(Message::Request)),
+        &with_header(typing.describe()),
+        Some(request::CODE_FIELD),
+    );
 
     let refused = |code, left| {
         request::Message::Sent(

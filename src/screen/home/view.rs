@@ -15,6 +15,8 @@ use iced::{Alignment, Element, Length};
 use super::Message;
 use crate::fl;
 use crate::screen::activity;
+use crate::theme::{pad, spacing, text_size};
+use crate::widget::{surface, tone};
 
 /// How many requests the home screen lists; the rest are under "See all".
 pub const RECENT: usize = 3;
@@ -44,11 +46,11 @@ pub(super) fn connection_words(
     connection: &ConnectionState,
 ) -> (String, fn(&iced::Theme) -> text::Style) {
     match connection {
-        ConnectionState::Connecting => (fl!("home-connecting"), crate::widget::tone::muted),
-        ConnectionState::Connected => (fl!("home-connected"), crate::widget::tone::success),
-        ConnectionState::Polling => (fl!("home-polling"), crate::widget::tone::success),
+        ConnectionState::Connecting => (fl!("home-connecting"), tone::muted),
+        ConnectionState::Connected => (fl!("home-connected"), tone::success),
+        ConnectionState::Polling => (fl!("home-polling"), tone::success),
         ConnectionState::Offline { reason, .. } => {
-            (fl!("home-offline", reason = reason.clone()), text::danger)
+            (fl!("home-offline", reason = reason.clone()), tone::danger)
         }
     }
 }
@@ -56,46 +58,48 @@ pub(super) fn connection_words(
 pub fn home<'a>(shown: &Shown<'a>) -> Element<'a, Message> {
     let (state, style) = connection_words(shown.connection);
     let fact = |label: String, value: String| {
-        row![
-            text(format!("{label}:")).style(crate::widget::tone::muted),
-            text(value)
-        ]
-        .spacing(8)
+        row![text(format!("{label}:")).style(tone::muted), text(value)].spacing(spacing::S)
     };
     let identity = column![
         fact(fl!("home-serial"), shown.serial.to_string()),
         fact(fl!("home-user"), shown.user.to_owned()),
         fact(fl!("activated-org"), shown.org.to_owned()),
     ]
-    .spacing(6);
+    .spacing(spacing::S);
 
     let mut content = column![
-        text(state).size(20).style(style),
+        text(state).size(text_size::TITLE).style(style),
         identity,
         container(pending(shown.pending, shown.now))
-            .padding(16)
+            .padding(pad::CARD)
             .width(Length::Fill)
-            .style(container::bordered_box),
+            .style(surface::card),
         recent(shown.recent, shown.locked, shown.now),
     ]
-    .spacing(20);
+    .spacing(spacing::XL);
     let update = match shown.version {
         VersionVerdict::UpToDate => None,
         VersionVerdict::UpdateAvailable => {
-            Some(text(fl!("home-update-available")).style(crate::widget::tone::muted))
+            Some(text(fl!("home-update-available")).style(tone::muted))
         }
         VersionVerdict::UpdateRequired => {
-            Some(text(fl!("home-update-required")).style(text::danger))
+            Some(text(fl!("home-update-required")).style(tone::danger))
         }
     };
     if let Some(update) = update {
-        content = content.push(column![update.size(14), update_where(shown.update_url)].spacing(4));
+        content = content.push(
+            column![
+                update.size(text_size::SMALL),
+                update_where(shown.update_url)
+            ]
+            .spacing(spacing::XS),
+        );
     }
     if let Some(detail) = shown.warning {
         content = content.push(
             text(fl!("home-security-warning", detail = detail.to_owned()))
-                .size(13)
-                .style(text::danger),
+                .size(text_size::CAPTION)
+                .style(tone::danger),
         );
     }
     crate::widget::body(content)
@@ -109,42 +113,43 @@ fn update_where<'a>(url: Option<&str>) -> Element<'a, Message> {
         Some(url) => fl!("home-update-where", url = url.to_owned()),
         None => fl!("home-update-how"),
     };
-    text(line).size(13).style(crate::widget::tone::muted).into()
+    text(line)
+        .size(text_size::CAPTION)
+        .style(tone::muted)
+        .into()
 }
 
 /// The pending request's summary, or "no pending request".
 fn pending<'a>(request: Option<&ApprovalRequest>, now: i64) -> Element<'a, Message> {
     let Some(request) = request else {
-        return text(fl!("home-no-request"))
-            .style(crate::widget::tone::muted)
-            .into();
+        return text(fl!("home-no-request")).style(tone::muted).into();
     };
     let left = u64::try_from(request.exp - now).unwrap_or(0);
     column![
         text(fl!("home-pending-heading"))
-            .size(14)
-            .style(crate::widget::tone::muted),
-        text(request.title.clone()).size(18),
+            .size(text_size::SMALL)
+            .style(tone::muted),
+        text(request.title.clone()).size(text_size::LEAD),
         text(fl!("home-pending-from", rp = request.rp_name.clone())),
         text(fl!(
             "home-pending-expires",
             time = format!("{}:{:02}", left / 60, left % 60)
         ))
-        .style(crate::widget::tone::muted),
+        .style(tone::muted),
         button(text(fl!("home-review-button")))
-            .padding([8, 24])
+            .padding(pad::BUTTON)
             .style(button::primary)
             .id(super::REVIEW)
             .on_press(Message::Review),
     ]
-    .spacing(6)
+    .spacing(spacing::S)
     .into()
 }
 
 /// The latest requests and "See all", which opens the activity screen.
 fn recent<'a>(entries: &[Entry], locked: bool, now: i64) -> Element<'a, Message> {
     let mut heading = row![
-        text(fl!("home-recent-heading")).size(18),
+        text(fl!("home-recent-heading")).size(text_size::LEAD),
         space::horizontal()
     ]
     .align_y(Alignment::Center);
@@ -157,20 +162,20 @@ fn recent<'a>(entries: &[Entry], locked: bool, now: i64) -> Element<'a, Message>
         };
         heading = heading.push(
             button(text(label))
-                .padding([4, 12])
+                .padding(pad::BUTTON_SMALL)
                 .style(button::secondary)
                 .id(super::SEE_ALL)
                 .on_press(Message::SeeAll),
         );
     }
-    let mut list = column![heading].spacing(8);
+    let mut list = column![heading].spacing(spacing::S);
     if locked {
         return list
-            .push(text(fl!("home-recent-locked")).style(crate::widget::tone::muted))
+            .push(text(fl!("home-recent-locked")).style(tone::muted))
             .into();
     }
     if entries.is_empty() {
-        list = list.push(text(fl!("home-recent-none")).style(crate::widget::tone::muted));
+        list = list.push(text(fl!("home-recent-none")).style(tone::muted));
     }
     for entry in entries.iter().take(RECENT) {
         list = list.push(activity::entry(entry, now));

@@ -12,8 +12,13 @@ use iced::{Alignment, Element};
 
 use crate::fl;
 use crate::screen::biometric::method;
+use crate::theme::{pad, spacing, text_size};
 use crate::widget::pin_field::PinField;
+use crate::widget::tone;
 use crate::widget::{button, focusable};
+
+/// The PIN field's width beside its button: room for 12 masked digits.
+const PIN_WIDTH: f32 = 160.0;
 
 /// The PIN field that turns biometrics on: focused when it appears.
 pub const PIN_FIELD: &str = "settings-biometric-pin";
@@ -224,7 +229,7 @@ impl Switch {
             )
             .id(Some(TOGGLE.into()))
         };
-        let explain = |line: String| text(line).size(13).style(text::secondary);
+        let explain = |line: String| text(line).size(text_size::CAPTION).style(tone::muted);
         let mut rows: Column<'_, Message> = match &self.state {
             // Off and not available: only a note that the server dropped the key.
             State::Hidden if self.notice == Some(Notice::Removed) => column![],
@@ -237,26 +242,26 @@ impl Switch {
                         (!working).then_some(Message::PinChanged as fn(SecretText) -> Message),
                     )
                     .id(PIN_FIELD)
-                    .padding(6)
-                    .width(160);
+                    .padding(pad::INPUT)
+                    .width(PIN_WIDTH);
                 if !working {
                     field = field.on_submit(Message::Confirm);
                 }
                 let confirm = button(text(fl!("settings-biometric-turn-on")))
                     .id(CONFIRM)
-                    .padding([6, 16])
+                    .padding(pad::BUTTON_SMALL)
                     .style(button::primary)
                     .on_press_maybe((!working && pin.is_ready()).then_some(Message::Confirm));
                 let cancel = button(text(fl!("biometric-cancel")))
                     .id(CANCEL)
-                    .padding([6, 16])
+                    .padding(pad::BUTTON_SMALL)
                     .style(button::secondary)
                     .on_press_maybe((!working).then_some(Message::CancelPin));
                 let mut rows = column![
                     toggle(!working),
                     explain(fl!("settings-biometric-pin", method = method.clone())),
                     row![field, confirm, cancel]
-                        .spacing(8)
+                        .spacing(spacing::S)
                         .align_y(Alignment::Center),
                 ];
                 if *working {
@@ -279,8 +284,8 @@ impl Switch {
                 if enrolled.suspended {
                     rows = rows.push(
                         text(fl!("settings-biometric-suspended"))
-                            .size(13)
-                            .style(text::danger),
+                            .size(text_size::CAPTION)
+                            .style(tone::danger),
                     );
                 }
                 rows
@@ -291,9 +296,9 @@ impl Switch {
                 Notice::Problem(line) => line.clone(),
                 Notice::Removed => fl!("settings-biometric-removed", method = method),
             };
-            rows = rows.push(text(line).size(13).style(text::danger));
+            rows = rows.push(text(line).size(text_size::CAPTION).style(tone::danger));
         }
-        Some(rows.spacing(4).into())
+        Some(rows.spacing(spacing::XS).into())
     }
 }
 

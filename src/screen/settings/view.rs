@@ -13,15 +13,23 @@ use super::{
     REVOKE, SHOW_GUIDE, START_AT_LOGIN, Settings, THEME, ThisDevice,
 };
 use crate::fl;
+use crate::theme::{pad, spacing, text_size};
 use crate::user_settings::Change;
+use crate::widget::icon::Icon;
 use crate::widget::{button, focusable};
+use crate::widget::{surface, tone};
 
 impl Settings {
     /// The screen for the user's settings under the organisation's `policy`.
     pub fn view<'a>(&'a self, current: &saved::Settings, policy: &Policy) -> Element<'a, Message> {
-        let mut page = column![text(fl!("settings-title")).size(26)].spacing(20);
+        let mut page =
+            column![text(fl!("settings-title")).size(text_size::HEADING)].spacing(spacing::XL);
         if let Some(notice) = &self.notice {
-            page = page.push(text(notice.clone()).size(13).style(text::danger));
+            page = page.push(
+                text(notice.clone())
+                    .size(text_size::CAPTION)
+                    .style(tone::danger),
+            );
         }
         page = page
             .push(self.security(current, policy))
@@ -40,9 +48,9 @@ impl Settings {
         page = page.push(self.help());
         page = page.push(self.about());
         page = page.push(
-            button(text(fl!("back-button")))
+            button(button::with_icon(Icon::Back, fl!("back-button")))
                 .id(BACK)
-                .padding([8, 24])
+                .padding(pad::BUTTON)
                 .style(button::secondary)
                 .on_press(Message::Back),
         );
@@ -66,13 +74,13 @@ impl Settings {
                 checkbox(true).label(fl!("settings-auto-lock")),
                 explanation(fl!("settings-auto-lock-always")),
             ]
-            .spacing(4),
+            .spacing(spacing::XS),
         ];
         if let Some(problem) = &policy.problem {
             rows = rows.push(
                 text(fl!("settings-policy-unreadable", problem = problem.clone()))
-                    .size(13)
-                    .style(text::danger),
+                    .size(text_size::CAPTION)
+                    .style(tone::danger),
             );
         }
         if self.device.is_some() && !policy.allows_biometrics() {
@@ -112,9 +120,9 @@ impl Settings {
                 row![
                     text(fl!("settings-serial", serial = device.serial.to_string())),
                     space::horizontal(),
-                    button(text(fl!("copy-button")).size(14))
+                    button(text(fl!("copy-button")).size(text_size::SMALL))
                         .id(COPY_SERIAL)
-                        .padding([4, 12])
+                        .padding(pad::BUTTON_SMALL)
                         .style(button::secondary)
                         .on_press(Message::CopySerial),
                 ]
@@ -122,8 +130,7 @@ impl Settings {
             );
         }
         rows = rows.push(
-            text(fl!("settings-version", version = env!("CARGO_PKG_VERSION")))
-                .style(text::secondary),
+            text(fl!("settings-version", version = env!("CARGO_PKG_VERSION"))).style(tone::muted),
         );
         section(fl!("settings-about"), rows)
     }
@@ -155,7 +162,7 @@ fn notifications<'a>(current: &saved::Settings, policy: &Policy) -> Element<'a, 
                 current.notifications,
                 Change::Notifications,
             ),
-            start_at_login.spacing(4),
+            start_at_login.spacing(spacing::XS),
         ],
     )
 }
@@ -203,13 +210,14 @@ fn support(device: &ThisDevice) -> Element<'_, Message> {
         "settings-support",
         org = organisation.name.clone()
     ))]
-    .spacing(4);
+    .spacing(spacing::XS);
     let mut any = false;
     for (label, value) in contacts {
         if let Some(value) = value {
             any = true;
-            lines = lines
-                .push(row![text(label).style(text::secondary), text(value.clone())].spacing(8));
+            lines = lines.push(
+                row![text(label).style(tone::muted), text(value.clone())].spacing(spacing::S),
+            );
         }
     }
     if !any {
@@ -223,33 +231,33 @@ fn danger_zone<'a>() -> Element<'a, Message> {
     container(
         column![
             text(fl!("settings-revoke-heading"))
-                .size(18)
-                .style(text::danger),
+                .size(text_size::LEAD)
+                .style(tone::danger),
             explanation(fl!("settings-revoke-explained")),
             button(text(fl!("settings-revoke")))
                 .id(REVOKE)
-                .padding([8, 24])
+                .padding(pad::BUTTON)
                 .style(button::danger)
                 .on_press(Message::Revoke),
         ]
-        .spacing(8),
+        .spacing(spacing::S),
     )
-    .padding(12)
+    .padding(pad::CARD)
     .width(Length::Fill)
-    .style(container::bordered_box)
+    .style(surface::card)
     .into()
 }
 
 /// A titled, bordered group of rows.
 fn section(title: String, rows: Column<'_, Message>) -> Element<'_, Message> {
     column![
-        text(title).size(18),
-        container(rows.spacing(12))
-            .padding(12)
+        text(title).size(text_size::LEAD),
+        container(rows.spacing(spacing::M))
+            .padding(pad::CARD)
             .width(Length::Fill)
-            .style(container::bordered_box),
+            .style(surface::card),
     ]
-    .spacing(8)
+    .spacing(spacing::S)
     .into()
 }
 
@@ -257,7 +265,7 @@ fn section(title: String, rows: Column<'_, Message>) -> Element<'_, Message> {
 fn nav_button<'a>(id: &'static str, label: &str, message: Message) -> Element<'a, Message> {
     button(text(format!("{label} ›")))
         .id(id)
-        .padding([6, 12])
+        .padding(pad::BUTTON_SMALL)
         .width(Length::Fill)
         .style(button::secondary)
         .on_press(message)
@@ -297,7 +305,10 @@ fn labelled_row<'a>(
 }
 
 fn explanation<'a>(line: String) -> Element<'a, Message> {
-    text(line).size(13).style(text::secondary).into()
+    text(line)
+        .size(text_size::CAPTION)
+        .style(tone::muted)
+        .into()
 }
 
 /// A language as the list shows it: each in its own language, so someone who

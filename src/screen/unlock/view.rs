@@ -9,7 +9,10 @@ use iced::{Alignment, Element, Length};
 use super::{BACK, DIGITS, ERASE, Message, PIN_FIELD, UNLOCK, USE_BIOMETRIC, Unlock, accessible};
 use crate::fl;
 use crate::screen::biometric;
+use crate::theme::{pad, spacing, text_size};
 use crate::widget::button;
+use crate::widget::icon::Icon;
+use crate::widget::tone;
 
 impl Unlock {
     pub fn view(&self) -> Element<'_, Message> {
@@ -20,22 +23,22 @@ impl Unlock {
                 (!self.checking).then_some(Message::PinChanged as fn(SecretText) -> Message),
             )
             .id(PIN_FIELD)
-            .padding(10)
-            .size(20)
+            .padding(spacing::M)
+            .size(text_size::TITLE)
             .width(Length::Fixed(PAD_WIDTH));
         if !self.checking {
             field = field.on_submit(Message::Unlock);
         }
         let status = self.status_words().map(|words| {
             text(words).style(if self.checking {
-                text::secondary
+                tone::muted
             } else {
-                text::danger
+                tone::danger
             })
         });
         let content = if self.scanning {
             column![
-                text(fl!("unlock-title")).size(26),
+                text(fl!("unlock-title")).size(text_size::HEADING),
                 biometric::scanning(
                     fl!("biometric-scanning-unlock"),
                     Message::CancelScan,
@@ -44,28 +47,28 @@ impl Unlock {
             ]
         } else {
             column![
-                text(fl!("unlock-title")).size(26),
-                text(fl!("unlock-intro")).size(14),
+                text(fl!("unlock-title")).size(text_size::HEADING),
+                text(fl!("unlock-intro")).size(text_size::SMALL),
                 field,
                 self.pad(),
             ]
             .push(self.biometric.then(|| {
                 button(text(fl!("biometric-use", method = biometric::method())))
-                    .padding([8, 24])
+                    .padding(pad::BUTTON)
                     .style(button::secondary)
                     .id(USE_BIOMETRIC)
                     .on_press_maybe((!self.checking).then_some(Message::UseBiometric))
             }))
         }
-        .push(status.map(|s| s.size(14)))
+        .push(status.map(|s| s.size(text_size::SMALL)))
         .push(
-            button(text(fl!("back-button")))
-                .padding([8, 24])
+            button(button::with_icon(Icon::Back, fl!("back-button")))
+                .padding(pad::BUTTON)
                 .style(button::secondary)
                 .id(BACK)
                 .on_press(Message::Cancel),
         )
-        .spacing(16)
+        .spacing(spacing::L)
         .align_x(Alignment::Center);
         crate::widget::body(content)
     }
@@ -129,5 +132,5 @@ type Look = fn(&iced::Theme, iced::widget::button::Status) -> iced::widget::butt
 
 const KEY_WIDTH: f32 = 88.0;
 const KEY_HEIGHT: f32 = 46.0;
-const KEY_GAP: f32 = 8.0;
+const KEY_GAP: f32 = crate::theme::spacing::S;
 const PAD_WIDTH: f32 = KEY_WIDTH * 3.0 + KEY_GAP * 2.0;

@@ -6,14 +6,11 @@
 //! Needs the Debian packages `chromium` and `chromium-driver` (scripts/test.sh
 //! installs them); `GODKEND_CHROMIUM` and `GODKEND_CHROMEDRIVER` override the paths.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use godkend_protocol::messages::RequestState;
-use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
 use crate::common::{Db, PIN, TestServer};
