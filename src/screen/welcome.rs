@@ -399,12 +399,12 @@ impl Welcome {
         let host = link_host(self.offered.as_deref()?)?;
         let choice = row![
             button(text(fl!("link-replace-button")).size(text_size::SMALL))
-                .id(KEEP_FORM_BUTTON)
                 .id(USE_OFFERED_BUTTON)
                 .padding(pad::BUTTON_SMALL)
                 .style(button::secondary)
                 .on_press(Message::UseOffered),
             button(text(fl!("link-keep-button")).size(text_size::SMALL))
+                .id(KEEP_FORM_BUTTON)
                 .padding(pad::BUTTON_SMALL)
                 .style(button::primary)
                 .on_press(Message::KeepForm),
