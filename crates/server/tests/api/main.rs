@@ -14,6 +14,7 @@ mod balancer;
 mod browser;
 mod concurrency;
 mod connection;
+mod crash;
 mod data_hardening;
 mod device_lifecycle;
 mod devices;

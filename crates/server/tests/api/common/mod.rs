@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod load;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -487,4 +489,15 @@ pub async fn next_event<T>(
 
 pub fn data_dir(server: &TestServer) -> PathBuf {
     server.dir.path().to_path_buf()
+}
+
+/// Current Unix time in seconds.
+pub fn now() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap()
 }
