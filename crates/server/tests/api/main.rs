@@ -16,6 +16,7 @@ mod concurrency;
 mod connection;
 mod crash;
 mod data_hardening;
+mod db_outage;
 mod device_lifecycle;
 mod devices;
 mod durability;

@@ -241,13 +241,13 @@ pub async fn check_invariants(
     let total: i64 = states.iter().map(|(_, n)| n).sum();
     // A pending request past its expiry and the 60 s grace for decisions signed in
     // time would be one a crash left behind.
-    let (stale,): (i64,) =
+    let (overdue,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM requests WHERE state = 'pending' AND exp + 60 < $1")
             .bind(crate::common::now() - 5)
             .fetch_one(&mut db)
             .await
             .unwrap();
-    assert_eq!(stale, 0, "pending past expiry: {states:?}");
+    assert_eq!(overdue, 0, "pending past expiry: {states:?}");
     let twice: Vec<(String, i64)> = sqlx::query_as(
         "SELECT request_id, COUNT(*) FROM decisions WHERE http_status = 200 \
          GROUP BY request_id HAVING COUNT(*) > 1",
@@ -270,6 +270,34 @@ pub async fn check_invariants(
         per_request.values().all(|&n| n == 1),
         "one audited decision per request: {per_request:?}"
     );
+
+    // Nothing half-written: a claimed decision without its answer, a final request
+    // without its signed result, an approval without its decision, or an accepted
+    // decision the request does not record.
+    for (what, sql) in [
+        (
+            "claimed decisions without an answer",
+            "SELECT COUNT(*) FROM decisions WHERE http_status = 0",
+        ),
+        (
+            "requests whose result does not match their state",
+            "SELECT COUNT(*) FROM requests WHERE (state = 'pending' AND result IS NOT NULL) \
+             OR (state <> 'pending' AND result IS NULL)",
+        ),
+        (
+            "approvals without their decision",
+            "SELECT COUNT(*) FROM requests WHERE state = 'approved' AND (decision_hash IS NULL \
+             OR decided_device_id IS NULL OR decided_at IS NULL)",
+        ),
+        (
+            "accepted decisions their request does not record",
+            "SELECT COUNT(*) FROM decisions d JOIN requests r ON r.id = d.request_id \
+             WHERE d.http_status = 200 AND (r.decision_hash IS NULL OR r.decision_hash <> d.decision_hash)",
+        ),
+    ] {
+        let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&mut db).await.unwrap();
+        assert_eq!(n, 0, "{what}");
+    }
 
     // No approval lost, none invented.
     let told: HashSet<String> = counters
