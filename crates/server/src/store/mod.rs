@@ -173,6 +173,7 @@ impl Store {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
                     .max_connections(8)
+                    .before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn)) }))
                     .after_connect(move |conn, _| {
                         Box::pin(async move {
                             // WAL lets readers run beside the writer; the busy timeout
@@ -191,6 +192,7 @@ impl Store {
             Backend::Postgres => {
                 AnyPoolOptions::new()
                     .max_connections(16)
+                    .before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn)) }))
                     // With the database gone a call waits this long for a connection,
                     // then is answered 503: short enough that callers and balancers
                     // hear it soon, long enough to ride out a busy moment.
@@ -271,6 +273,20 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Whether a pooled connection may serve the next call. One still inside a
+/// transaction is not: when SQLite runs out of space it rolls the transaction back
+/// itself, the ROLLBACK that sqlx then sends fails, and sqlx still counts the
+/// transaction as open, so every later `BEGIN` on that connection would fail. The
+/// pool drops such a connection and opens a fresh one.
+fn usable(conn: &sqlx::AnyConnection) -> bool {
+    use sqlx::Connection as _;
+    if conn.is_in_transaction() {
+        tracing::warn!("dropped a pooled database connection left inside a transaction");
+        return false;
+    }
+    true
 }
 
 /// Reads back what `after_connect` set, on one pooled connection: a file system

@@ -19,6 +19,7 @@ mod data_hardening;
 mod db_outage;
 mod device_lifecycle;
 mod devices;
+mod disk_full;
 mod durability;
 mod key_rotation;
 mod net_hardening;
