@@ -39,7 +39,9 @@ impl Tmpfs {
 
 impl Drop for Tmpfs {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
+        // Lazy: a closing SQLite connection may still hold a file for a moment, and
+        // a busy umount would leave the mount behind.
+        let _ = Command::new("umount").arg("--lazy").arg(&self.0).status();
     }
 }
 
