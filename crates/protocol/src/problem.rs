@@ -55,6 +55,9 @@ pub enum ErrorCode {
     /// The server is busy with this very call (a resend of a decision it is still
     /// judging): send the same bytes again after `retry_after`.
     RetryLater,
+    /// The server cannot reach its database, or it is out of space, for now: nothing
+    /// was done; send the same request again after `retry_after`.
+    Unavailable,
     /// A code newer than this build. Never sent; judged by the HTTP status.
     #[serde(other)]
     Unknown,
@@ -96,6 +99,7 @@ impl ErrorCode {
             ErrorCode::PushesBlocked => "pushes_blocked",
             ErrorCode::Internal => "internal",
             ErrorCode::RetryLater => "retry_later",
+            ErrorCode::Unavailable => "unavailable",
             ErrorCode::Unknown => "unknown",
         }
     }
@@ -131,7 +135,7 @@ impl ErrorCode {
             ErrorCode::RateLimited | ErrorCode::PushesBlocked => 429,
             // Unknown is never sent; a received one keeps the status it came with.
             ErrorCode::Internal | ErrorCode::Unknown => 500,
-            ErrorCode::RetryLater => 503,
+            ErrorCode::RetryLater | ErrorCode::Unavailable => 503,
         }
     }
 }
@@ -263,6 +267,7 @@ mod tests {
         }
         assert!(!Problem::new(ErrorCode::ClockSkew, "skew").is_final());
         assert!(!Problem::new(ErrorCode::RetryLater, "busy").is_final());
+        assert!(!Problem::new(ErrorCode::Unavailable, "database down").is_final());
         assert!(!Problem::new(ErrorCode::RateLimited, "slow").is_final());
         assert!(Problem::new(ErrorCode::CodeMismatch, "code").is_final());
         // Newer than some apps: they judge it by its 403, final.

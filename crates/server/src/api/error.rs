@@ -7,6 +7,11 @@ use godkend_protocol::{ErrorCode, Problem, problem};
 
 use crate::service::ServiceError;
 
+/// `Retry-After` when the database is unavailable: about how long PostgreSQL takes
+/// to restart or an operator to free disk space, not so long that service resumes
+/// unnoticed.
+pub const UNAVAILABLE_RETRY_SECONDS: u64 = 5;
+
 /// An error answer from a handler.
 #[derive(Debug)]
 pub struct ApiError(pub Box<Problem>);
@@ -21,6 +26,15 @@ impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Problem(p) => ApiError(p),
+            ServiceError::Store(e) if e.is_unavailable() => {
+                tracing::warn!(error = %e, "database unavailable");
+                let mut p = Problem::new(
+                    ErrorCode::Unavailable,
+                    "the database is unavailable; try again",
+                );
+                p.retry_after = Some(UNAVAILABLE_RETRY_SECONDS);
+                p.into()
+            }
             other => {
                 tracing::error!(error = %other, "internal error");
                 Problem::new(ErrorCode::Internal, "internal server error").into()

@@ -110,7 +110,7 @@ on `code`.";
         Heartbeat,
         DeviceRequestHeader,
     )),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &DatabaseUnavailable),
     tags(
         (name = "device", description = "The device (desktop app) API: activation, push, decisions, unlock, PIN, devices (PROTOCOL.md §3, §5–§8)."),
         (name = "rp", description = "The relying-party API (PROTOCOL.md §9)."),
@@ -164,6 +164,65 @@ impl Modify for SecuritySchemes {
                  needed for every call.",
             ))),
         );
+    }
+}
+
+/// Every call that reads or writes the database may be answered 503 `unavailable`
+/// (`ApiError` from a store error that `is_unavailable`): said once here rather
+/// than on each handler.
+struct DatabaseUnavailable;
+
+impl Modify for DatabaseUnavailable {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::header::HeaderBuilder;
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        const WITHOUT_DATABASE: &[&str] = &["server_info", "healthz", "readyz", "metrics"];
+        const UNAVAILABLE: &str = "`unavailable`: the database is out of reach or out of \
+             space for now; nothing was done; send the same request again after \
+             `Retry-After` seconds.";
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                if operation
+                    .operation_id
+                    .as_deref()
+                    .is_some_and(|id| WITHOUT_DATABASE.contains(&id))
+                {
+                    continue;
+                }
+                if let Some(RefOr::T(busy)) = operation.responses.responses.get_mut("503") {
+                    busy.description = format!("{} Or {UNAVAILABLE}", busy.description);
+                    continue;
+                }
+                let response = ResponseBuilder::new()
+                    .description(UNAVAILABLE)
+                    .content(
+                        godkend_protocol::problem::CONTENT_TYPE,
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .header(
+                        "Retry-After",
+                        HeaderBuilder::new()
+                            .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+                            .description(Some("Seconds to wait before trying again."))
+                            .build(),
+                    )
+                    .build();
+                operation
+                    .responses
+                    .responses
+                    .insert("503".to_owned(), RefOr::T(response));
+            }
+        }
     }
 }
 

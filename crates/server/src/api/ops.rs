@@ -43,6 +43,9 @@ pub async fn healthz() -> &'static str {
     "ok\n"
 }
 
+/// How long `/readyz` waits for the database.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Readiness: the database answers
 #[utoipa::path(
     get,
@@ -51,14 +54,20 @@ pub async fn healthz() -> &'static str {
     tag = "ops",
     responses(
         (status = 200, description = "The database answers.", body = String, content_type = "text/plain", example = "ready\n"),
-        (status = 503, description = "The database does not answer.", body = String, content_type = "text/plain", example = "database unavailable\n"),
+        (status = 503, description = "The database does not answer within 2 s.", body = String, content_type = "text/plain", example = "database unavailable\n"),
     ),
 )]
 pub async fn readyz(State(service): State<SharedService>) -> impl IntoResponse {
-    match service.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ready\n"),
-        Err(e) => {
+    // Bounded: a probe must hear "not ready" while the pool still waits for a
+    // database that is gone.
+    match tokio::time::timeout(READY_WITHIN, service.store.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready\n"),
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+        }
+        Err(_) => {
+            tracing::warn!("not ready: the database did not answer in time");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
         }
     }

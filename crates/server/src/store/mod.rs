@@ -48,6 +48,46 @@ pub enum StoreError {
     NoWal(String),
 }
 
+impl StoreError {
+    /// Whether the database is out of reach or out of space for now: a fault of the
+    /// surroundings that passes (PostgreSQL stopped or restarting, the connection
+    /// cut, the disk full), not of this call. Such calls are answered 503 with
+    /// `Retry-After`; their transaction was rolled back, so nothing is half-written.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Database(e) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(db) => {
+                if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                    // SQLSTATE class 08 (connection exception), 53 (insufficient
+                    // resources: disk full, out of memory, too many connections) and
+                    // 57P01-57P03 (shutting down, crashed, starting up).
+                    let code = pg.code();
+                    code.starts_with("08")
+                        || code.starts_with("53")
+                        || matches!(code, "57P01" | "57P02" | "57P03")
+                } else if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                    // Primary result codes (the low byte of an extended one):
+                    // SQLITE_BUSY once the busy timeout ran out, SQLITE_IOERR,
+                    // SQLITE_FULL, SQLITE_CANTOPEN.
+                    db.code()
+                        .and_then(|c| c.parse::<i32>().ok())
+                        .is_some_and(|c| matches!(c & 0xff, 5 | 10 | 13 | 14))
+                } else {
+                    false
+                }
+            }
+            _ => false,
+        }
+    }
+}
+
 /// When SQLite waits for the disk (`PRAGMA synchronous`), in WAL mode.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Synchronous {
@@ -133,6 +173,7 @@ impl Store {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
                     .max_connections(8)
+                    .before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn)) }))
                     .after_connect(move |conn, _| {
                         Box::pin(async move {
                             // WAL lets readers run beside the writer; the busy timeout
@@ -151,7 +192,11 @@ impl Store {
             Backend::Postgres => {
                 AnyPoolOptions::new()
                     .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(10))
+                    .before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn)) }))
+                    // With the database gone a call waits this long for a connection,
+                    // then is answered 503: short enough that callers and balancers
+                    // hear it soon, long enough to ride out a busy moment.
+                    .acquire_timeout(Duration::from_secs(5))
                     .connect_with(options)
                     .await?
             }
@@ -228,6 +273,20 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Whether a pooled connection may serve the next call. One still inside a
+/// transaction is not: when SQLite runs out of space it rolls the transaction back
+/// itself, the ROLLBACK that sqlx then sends fails, and sqlx still counts the
+/// transaction as open, so every later `BEGIN` on that connection would fail. The
+/// pool drops such a connection and opens a fresh one.
+fn usable(conn: &sqlx::AnyConnection) -> bool {
+    use sqlx::Connection as _;
+    if conn.is_in_transaction() {
+        tracing::warn!("dropped a pooled database connection left inside a transaction");
+        return false;
+    }
+    true
 }
 
 /// Reads back what `after_connect` set, on one pooled connection: a file system
@@ -321,6 +380,48 @@ mod tests {
             held.push(conn);
         }
         seen
+    }
+
+    /// A full database file and a closed pool are faults of the surroundings (503);
+    /// a bad statement is not.
+    #[tokio::test]
+    async fn only_faults_of_the_surroundings_count_as_unavailable() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&sqlite_url(&dir.path().join("godkend.db")))
+            .await
+            .unwrap();
+        let err = sqlx::query("SELECT * FROM no_such_table")
+            .execute(store.pool())
+            .await
+            .unwrap_err();
+        assert!(!StoreError::from(err).is_unavailable());
+        // SQLITE_FULL without filling a disk: cap the file at its current size.
+        let mut conn = store.pool().acquire().await.unwrap();
+        let (pages,): (i64,) = sqlx::query_as("PRAGMA page_count")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "PRAGMA max_page_count = {pages}"
+        )))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        let err =
+            sqlx::query("INSERT INTO users (id, display_name, created_at) VALUES ($1, $2, 0)")
+                .bind("u-full")
+                .bind("x".repeat(100_000))
+                .execute(&mut *conn)
+                .await
+                .unwrap_err();
+        assert!(StoreError::from(err).is_unavailable());
+        drop(conn);
+        store.close().await;
+        let err = sqlx::query("SELECT 1")
+            .execute(store.pool())
+            .await
+            .unwrap_err();
+        assert!(StoreError::from(err).is_unavailable());
     }
 
     #[tokio::test]

@@ -5,19 +5,17 @@
 //! none decided twice (checked in the database and the audit log), with results
 //! that verify.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use futures::StreamExt as _;
-use godkend_core::push::PushEvent;
-use godkend_protocol::messages::{CreatedRequest, RequestState};
-use serde_json::json;
+use godkend_protocol::messages::RequestState;
 
-use crate::common::{Db, Device, PIN, Rp, TestServer, free_port, verify_result};
+use crate::common::load::{Codes, Counters, refuse_pending, run_burst, run_device, run_rp};
+use crate::common::{Db, TestServer, free_port, verify_result};
 
 /// The committed deployment example this test runs.
 const NGINX_CONF: &str = include_str!("../../../../installers/server/nginx.conf");
@@ -158,146 +156,6 @@ async fn streams_on(node: &TestServer) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Figures of a run, printed at the end.
-#[derive(Default)]
-struct Counters {
-    created: AtomicUsize,
-    create_failures: AtomicUsize,
-    reconnects: AtomicUsize,
-    resends: AtomicUsize,
-    approved: AtomicUsize,
-    refused: AtomicUsize,
-}
-
-/// The codes the relying parties got, by request id (a person would type them).
-type Codes = Arc<Mutex<HashMap<String, String>>>;
-
-/// A device answering every request on its stream through nginx: approve with the
-/// code its relying party got, or refuse one whose code never came (its create
-/// answer was lost with the killed node). On a broken stream it reconnects with
-/// `Last-Event-ID`; a decision that got no final answer is resent, same bytes.
-async fn run_device(device: Device, codes: Codes, counters: Arc<Counters>) {
-    let mut last_id = None;
-    let mut answered = HashSet::new();
-    loop {
-        let Ok(stream) = device.client.events(last_id).await else {
-            counters.reconnects.fetch_add(1, Ordering::Relaxed);
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            continue;
-        };
-        let mut stream = Box::pin(stream);
-        while let Some(Ok(received)) = stream.next().await {
-            last_id = received.id.or(last_id);
-            let PushEvent::Request(request) = received.event else {
-                continue;
-            };
-            if !answered.insert(request.request.request_id.clone()) {
-                continue;
-            }
-            let mut code = None;
-            for _ in 0..20 {
-                code = codes
-                    .lock()
-                    .unwrap()
-                    .get(&request.request.request_id)
-                    .cloned();
-                if code.is_some() {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            let signed = match &code {
-                Some(code) => device
-                    .client
-                    .approve(&request, code, &device.pin(PIN))
-                    .unwrap(),
-                None => device.client.refuse(&request, false).unwrap(),
-            };
-            for attempt in 0..40 {
-                if attempt > 0 {
-                    counters.resends.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(Duration::from_millis(250)).await;
-                }
-                match device
-                    .client
-                    .send_decision(&signed.request_id, &signed.bytes)
-                    .await
-                {
-                    Ok(_) => {
-                        let counter = if code.is_some() {
-                            &counters.approved
-                        } else {
-                            &counters.refused
-                        };
-                        counter.fetch_add(1, Ordering::Relaxed);
-                        break;
-                    }
-                    // Superseded or expired meanwhile: a final answer.
-                    Err(e) if e.is_final() => break,
-                    Err(_) => {}
-                }
-            }
-        }
-        counters.reconnects.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// A relying party signing its user in again and again: create, long-poll until
-/// final, next. A create that fails (its node died) is counted, not retried.
-async fn run_rp(
-    rp: Rp,
-    user: &'static str,
-    codes: Codes,
-    counters: Arc<Counters>,
-    stop: Arc<AtomicBool>,
-) -> (String, Vec<CreatedRequest>) {
-    let mut made = Vec::new();
-    while !stop.load(Ordering::Relaxed) {
-        let response = rp
-            .http
-            .post(format!("{}/v1/rp/requests", rp.url))
-            .bearer_auth(&rp.key)
-            .json(&json!({"user": user, "kind": "login", "title": "Sign in", "message": "m"}))
-            .send()
-            .await;
-        let created: CreatedRequest = match response {
-            Ok(r) if r.status() == 201 => r.json().await.unwrap(),
-            _ => {
-                counters.create_failures.fetch_add(1, Ordering::Relaxed);
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        counters.created.fetch_add(1, Ordering::Relaxed);
-        codes
-            .lock()
-            .unwrap()
-            .insert(created.request_id.clone(), created.code.clone());
-        // Long-poll (through nginx, on whichever node) until the request is final.
-        for _ in 0..100 {
-            let waited = rp
-                .http
-                .get(format!(
-                    "{}/v1/rp/requests/{}/wait?timeout=5",
-                    rp.url, created.request_id
-                ))
-                .bearer_auth(&rp.key)
-                .send()
-                .await;
-            if let Ok(r) = waited
-                && r.status() == 200
-                && let Ok(status) = r.json::<godkend_protocol::messages::RequestStatus>().await
-                && status.status != RequestState::Pending
-            {
-                break;
-            }
-        }
-        made.push(created);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    (rp.key, made)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_killed_under_load_behind_nginx_loses_and_repeats_nothing() {
     let Some(nginx) = nginx_binary() else {
@@ -363,32 +221,12 @@ async fn a_node_killed_under_load_behind_nginx_loses_and_repeats_nothing() {
     // the kill lands on writes in flight.
     node_a.add_user("carol");
     let carol = node_a.device("carol").await;
-    let burst = {
-        let rp = node_a.add_rp("load", "Load");
-        let (counters, stop) = (counters.clone(), stop.clone());
-        tokio::spawn(async move {
-            let mut made = Vec::new();
-            while !stop.load(Ordering::Relaxed) {
-                let response = rp
-                    .http
-                    .post(format!("{}/v1/rp/requests", rp.url))
-                    .bearer_auth(&rp.key)
-                    .json(&json!({"user": "carol", "kind": "login", "title": "Sign in", "message": "m"}))
-                    .send()
-                    .await;
-                match response {
-                    Ok(r) if r.status() == 201 => {
-                        counters.created.fetch_add(1, Ordering::Relaxed);
-                        made.push(r.json::<CreatedRequest>().await.unwrap());
-                    }
-                    _ => {
-                        counters.create_failures.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            }
-            (rp.key, made)
-        })
-    };
+    let burst = tokio::spawn(run_burst(
+        node_a.add_rp("load", "Load"),
+        "carol",
+        counters.clone(),
+        stop.clone(),
+    ));
 
     // Load runs; then the node holding a device's stream dies.
     let mut streams = (0.0, 0.0);
@@ -444,15 +282,7 @@ async fn a_node_killed_under_load_behind_nginx_loses_and_repeats_nothing() {
     let (key, requests) = burst.await.unwrap();
     made.extend(requests.into_iter().map(|r| (key.clone(), r)));
     // Carol refuses what is still pending for her, through nginx.
-    for request in carol.client.pending().await.unwrap() {
-        let signed = carol.client.refuse(&request, false).unwrap();
-        carol
-            .client
-            .send_decision(&signed.request_id, &signed.bytes)
-            .await
-            .unwrap();
-        counters.refused.fetch_add(1, Ordering::Relaxed);
-    }
+    refuse_pending(&carol, &counters).await;
 
     // Invariants, from the database itself.
     sqlx::any::install_default_drivers();

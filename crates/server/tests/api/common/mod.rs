@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+pub mod load;
+pub mod pg_cluster;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -137,6 +140,24 @@ impl TestServer {
             Some(public_url.to_owned()),
         )
         .await
+    }
+
+    /// A server on a fresh data dir and this database.
+    pub async fn start_on_database(database_url: String, extra: &[&str]) -> Self {
+        Self::launch(
+            Arc::new(private_tempdir()),
+            database_url,
+            extra.iter().map(ToString::to_string).collect(),
+            None,
+        )
+        .await
+    }
+
+    /// Whether the server process still runs (it was not restarted or crashed).
+    pub fn running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| c.try_wait().is_ok_and(|exited| exited.is_none()))
     }
 
     /// A server on an existing data dir and database (a restored backup).
@@ -487,4 +508,15 @@ pub async fn next_event<T>(
 
 pub fn data_dir(server: &TestServer) -> PathBuf {
     server.dir.path().to_path_buf()
+}
+
+/// Current Unix time in seconds.
+pub fn now() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap()
 }
