@@ -177,7 +177,7 @@ async fn lna_inside_namespace() {
     let policies = PolicyDir::mount();
     println!("browser: {}", chromium_version());
 
-    let (pages, key_hash) = serve_https_page().await;
+    let (pages, key_hash) = serve_https_page();
     let origin = format!(
         "https://shop.example:{}",
         pages.local_addr().unwrap().port()
@@ -318,7 +318,7 @@ async fn policy_status(browser: &fantoccini::Client, policy: &str) -> String {
 
 /// An HTTPS listener on the public address with a fresh self-signed certificate for
 /// shop.example, and the base64 SHA-256 of its key, for Chromium to accept it.
-async fn serve_https_page() -> (std::net::TcpListener, String) {
+fn serve_https_page() -> (std::net::TcpListener, String) {
     let pages = std::net::TcpListener::bind((PUBLIC_IP, 0)).unwrap();
     pages.set_nonblocking(true).unwrap();
     let hash = sha2::Sha256::digest(CERT.signing_key.subject_public_key_info());
