@@ -26,6 +26,7 @@ mod net_hardening;
 mod openapi;
 mod origin_binding;
 mod origin_browser;
+mod origin_lna;
 mod outbox;
 mod outbox_retry;
 mod pin_race;

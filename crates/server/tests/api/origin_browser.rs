@@ -40,16 +40,16 @@ const HOST_RULES: &str =
 
 /// A server with alice's device and the RP `shop` at `origin`; her agent runs on the
 /// real push connection with a hand-off listener on a free loopback port.
-struct Setup {
-    server: TestServer,
-    rp: Rp,
-    live: Live,
+pub(crate) struct Setup {
+    pub(crate) server: TestServer,
+    pub(crate) rp: Rp,
+    pub(crate) live: Live,
     pin_key: Arc<PinKey>,
-    listener_port: u16,
+    pub(crate) listener_port: u16,
     _device: Device,
 }
 
-async fn setup(origin: &str) -> Setup {
+pub(crate) async fn setup(origin: &str) -> Setup {
     let server = TestServer::start_with(Db::Sqlite, &["--push-backoff-seconds", "0"]).await;
     server.add_user("alice");
     let rp = server.add_rp_with_origins("shop", "Shop", &[origin]);
@@ -76,7 +76,7 @@ async fn setup(origin: &str) -> Setup {
 
 impl Setup {
     /// The RP asks alice to sign in with `binding`; the agent has it once it returns.
-    async fn ask(&mut self, binding: &str) -> (CreatedRequest, VerifiedRequest) {
+    pub(crate) async fn ask(&mut self, binding: &str) -> (CreatedRequest, VerifiedRequest) {
         let created = self
             .rp
             .create(
@@ -101,7 +101,7 @@ impl Setup {
         answer
     }
 
-    async fn approve(&mut self, request: &VerifiedRequest, code: &str) -> Answer {
+    pub(crate) async fn approve(&mut self, request: &VerifiedRequest, code: &str) -> Answer {
         let choice = Choice::Approve {
             code: code.into(),
             pin_key: Arc::clone(&self.pin_key),
@@ -109,19 +109,19 @@ impl Setup {
         self.decide(request, choice).await
     }
 
-    fn binding(&self, request: &VerifiedRequest) -> BindingState {
+    pub(crate) fn binding(&self, request: &VerifiedRequest) -> BindingState {
         self.live.agent.binding(&request.request.request_id)
     }
 }
 
-fn accepted_as(answer: &Answer, kind: DecisionKind) {
+pub(crate) fn accepted_as(answer: &Answer, kind: DecisionKind) {
     assert!(
         matches!(answer, Answer::Accepted(Standing::Decided(k)) if *k == kind),
         "expected {kind:?} accepted: {answer:?}"
     );
 }
 
-fn refused_with(answer: &Answer, code: ErrorCode) {
+pub(crate) fn refused_with(answer: &Answer, code: ErrorCode) {
     match answer {
         Answer::Refused(refusal) => assert_eq!(refusal.code, Some(code), "{refusal:?}"),
         other => panic!("expected a refusal with {code:?}: {other:?}"),
