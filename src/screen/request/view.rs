@@ -435,7 +435,7 @@ fn back<'a>() -> Element<'a, Message> {
 }
 
 /// The lookalike's host in the danger colour, its registrable domain (where the page
-/// really is) in bold, and that domain named again below it.
+/// really is) in bold and underlined, and that domain named again below it.
 fn mismatched_site<'a>(origin: &str) -> Element<'a, Message> {
     let seen = site(origin);
     let bold = iced::Font {
@@ -444,7 +444,10 @@ fn mismatched_site<'a>(origin: &str) -> Element<'a, Message> {
     };
     let host: iced::widget::text::Rich<'a, (), Message> = iced::widget::rich_text![
         iced::widget::span(seen.subdomain.clone()),
-        iced::widget::span(seen.registrable.clone()).font(bold),
+        // Bold where the font has a bold face, and underlined in any case.
+        iced::widget::span(seen.registrable.clone())
+            .font(bold)
+            .underline(true),
     ]
     .size(text_size::TITLE)
     .style(tone::danger);
