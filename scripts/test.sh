@@ -554,7 +554,7 @@ fi
 # The GTK tray variant: its lints, and the desktop end-to-end test with it (after the
 # default build's tests: it replaces the app binary in the target dir).
 if [ ${#cargo_test_args[@]} -eq 0 ]; then
-    run_step "screen reader (AT-SPI): request and unlock" \
+    run_step "screen reader (AT-SPI): activate, approve, unlock, settings" \
         cargo test -p godkend --locked --test accessibility -- --exact "$SCREEN_READER_TEST"
     run_step "GTK tray variant: clippy, e2e" gtk_tray_variant
     run_step "packages: build, install, purge" packages_step
