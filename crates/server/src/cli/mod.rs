@@ -21,6 +21,18 @@ pub struct Cli {
     /// Database URL: sqlite://PATH or postgres://USER@HOST/DB (default: SQLite in the data dir).
     #[arg(long, env = "GODKEND_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+    /// SQLite durability: `normal` (WAL, the default) keeps every acknowledged change
+    /// through a crash of the server process, a power cut may lose the last moments;
+    /// `full` syncs the log at every commit, so a power cut loses nothing acknowledged,
+    /// at the cost of one disk flush per change. Ignored with PostgreSQL.
+    #[arg(
+        long,
+        env = "GODKEND_SQLITE_SYNCHRONOUS",
+        global = true,
+        value_enum,
+        default_value_t
+    )]
+    pub sqlite_synchronous: crate::store::SqliteSync,
     /// The URL devices and relying parties use to reach the server.
     #[arg(long, env = "GODKEND_PUBLIC_URL", global = true)]
     pub public_url: Option<url::Url>,

@@ -147,7 +147,7 @@ pub(super) async fn open_service(
         .clone()
         .unwrap_or_else(|| crate::store::sqlite_url(&crate::config::sqlite_file(data_dir)));
     crate::private_files::prepare_sqlite_file(&database_url)?;
-    let store = crate::store::Store::open(&database_url)
+    let store = crate::store::Store::open_with(&database_url, cli.sqlite_synchronous)
         .await
         .with_context(|| "cannot open the database")?;
     let key_file = crate::config::key_file(data_dir);

@@ -49,6 +49,25 @@ pub enum Backend {
     Postgres,
 }
 
+/// SQLite's `synchronous` setting (an operator choice; WAL either way).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqliteSync {
+    /// Syncs at checkpoints: survives a crash of the process, not always a power cut.
+    #[default]
+    Normal,
+    /// Syncs the log at every commit: survives a power cut too.
+    Full,
+}
+
+impl SqliteSync {
+    fn pragma(self) -> &'static str {
+        match self {
+            SqliteSync::Normal => "PRAGMA synchronous = NORMAL",
+            SqliteSync::Full => "PRAGMA synchronous = FULL",
+        }
+    }
+}
+
 /// The database handle shared by the API, the CLI and background tasks.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -61,8 +80,13 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 impl Store {
-    /// Connects and brings the schema up to date.
+    /// Connects and brings the schema up to date (SQLite: `synchronous = NORMAL`).
     pub async fn open(url: &str) -> Result<Self, StoreError> {
+        Self::open_with(url, SqliteSync::Normal).await
+    }
+
+    /// `open` with the operator's SQLite durability.
+    pub async fn open_with(url: &str, sync: SqliteSync) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -76,12 +100,12 @@ impl Store {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
                     .max_connections(8)
-                    .after_connect(|conn, _| {
+                    .after_connect(move |conn, _| {
                         Box::pin(async move {
                             // WAL lets readers run beside the writer; the busy timeout
                             // makes concurrent writers wait instead of failing.
                             conn.execute("PRAGMA journal_mode = WAL").await?;
-                            conn.execute("PRAGMA synchronous = NORMAL").await?;
+                            conn.execute(sync.pragma()).await?;
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
                             Ok(())
                         })
@@ -116,7 +140,8 @@ impl Store {
         self.backend
     }
 
-    /// On PostgreSQL, a listener for other nodes' event announcements.
+    /// On PostgreSQL, a listener for other nodes' announcements of new events and of
+    /// finished requests.
     pub async fn event_listener(&self) -> Option<sqlx::postgres::PgListener> {
         if self.backend != Backend::Postgres {
             return None;
@@ -128,7 +153,10 @@ impl Store {
                 return None;
             }
         };
-        match listener.listen(events::EVENTS_CHANNEL).await {
+        match listener
+            .listen_all([events::EVENTS_CHANNEL, events::FINISHED_CHANNEL])
+            .await
+        {
             Ok(()) => Some(listener),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot LISTEN for events; polling only");
