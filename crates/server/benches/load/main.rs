@@ -338,6 +338,8 @@ async fn postgres(plan: &Plan, url: String) {
 #[tokio::main]
 async fn main() {
     let plan = Plan::from_env();
+    // The clients' TLS provider (reqwest is built without one; only loopback HTTP is used).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let limit = godkend_server::net::fd_limit::raise_open_file_limit();
     println!(
         "load generator: open-file limit {}",
