@@ -298,24 +298,18 @@ async fn load_phases(plan: &Plan, server: &Server, rp: &Rp, users: &[Arc<User>],
     }
 }
 
-async fn sqlite(plan: &Plan) {
+/// SQLite in a fresh data dir at `synchronous` (`normal` or `full`).
+async fn sqlite(plan: &Plan, synchronous: &'static str, label: &str) {
     let dir = server::data_dir();
-    let mut config = ServerConfig {
+    let config = ServerConfig {
         database_url: server::sqlite_url(dir.path()),
-        sqlite_synchronous: "normal",
-        label: "sqlite".into(),
+        sqlite_synchronous: synchronous,
+        label: label.into(),
     };
     let server = Server::start(dir.path(), &config, 0).await;
     let tag = run_tag();
     let rp = Rp::new(&server, server.add_rp(&tag).await);
     let users = make_users(&server, plan.load_users(), &tag).await;
-    load_phases(plan, &server, &rp, &users, &config.label).await;
-    // The same database with every commit synced to disk.
-    let port = server.port;
-    server.stop();
-    config.sqlite_synchronous = "full";
-    config.label = "sqlite_full".into();
-    let server = Server::start(dir.path(), &config, port).await;
     load_phases(plan, &server, &rp, &users, &config.label).await;
     server.stop();
 }
@@ -346,7 +340,8 @@ async fn main() {
         limit.map_or_else(|| "unknown".into(), |l| l.to_string())
     );
     if plan.runs("throughput") || plan.runs("latency") {
-        sqlite(&plan).await;
+        sqlite(&plan, "normal", "sqlite").await;
+        sqlite(&plan, "full", "sqlite_full").await;
         match std::env::var("GODKEND_BENCH_DATABASE_URL") {
             Ok(url) if !url.is_empty() => postgres(&plan, url).await,
             _ => println!("[postgres] skipped: GODKEND_BENCH_DATABASE_URL is not set"),
