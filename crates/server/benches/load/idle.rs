@@ -54,7 +54,7 @@ pub async fn run(counts: &[usize], idle_time: Duration) {
         tokio::time::sleep(SETTLE).await;
         let rss_mb = server.usage().rss_bytes as f64 / 1e6;
         print!("  {count:>6} streams: server RSS {rss_mb:.1} MB (connected in {connect:.1} s)");
-        report(&format!("idle.streams{count}.rss_mb"), rss_mb);
+        let mut figures = vec![(format!("idle.streams{count}.rss_mb"), rss_mb)];
         if count == most {
             let before = server.usage().cpu_seconds;
             tokio::time::sleep(idle_time).await;
@@ -65,10 +65,14 @@ pub async fn run(counts: &[usize], idle_time: Duration) {
                  {beats:.2} %",
                 idle_time.as_secs_f64()
             );
-            report(&format!("idle.streams{count}.cpu_pct"), cpu);
-            report(&format!("idle.streams{count}.heartbeat_pct"), beats);
+            figures.push((format!("idle.streams{count}.cpu_pct"), cpu));
+            figures.push((format!("idle.streams{count}.heartbeat_pct"), beats));
         }
+        // The figures' lines after the human one, each on its own line.
         println!();
+        for (key, value) in figures {
+            report(&key, value);
+        }
         for user in &users[..count] {
             user.disconnect();
         }
