@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod net;
 pub mod private_files;
 pub mod push;
+pub mod request_waiters;
 pub mod server_key;
 pub mod service;
 pub mod store;

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 
+use crate::store::events::FINISHED_CHANNEL;
 use crate::store::{Backend, EventRow};
 
 /// How many recently published event ids the hub remembers to skip duplicates.
@@ -97,18 +98,26 @@ pub async fn run_event_pump(
     loop {
         let notified = async {
             match listener.as_mut() {
-                Some(l) => l.recv().await.is_ok(),
+                Some(l) => Some(l.recv().await),
                 None => std::future::pending().await,
             }
         };
         tokio::select! {
             _ = tick.tick() => {}
-            ok = notified => {
-                if !ok {
-                    tracing::warn!("lost the event listener; reconnecting");
-                    listener = store.event_listener().await;
+            received = notified => match received {
+                Some(Ok(n)) if n.channel() == FINISHED_CHANNEL => {
+                    // A finished request wakes its long polls; no events to read.
+                    service.waiters.finished(n.payload());
+                    continue;
                 }
-            }
+                Some(Ok(_)) | None => {}
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "lost the event listener; reconnecting");
+                    listener = store.event_listener().await;
+                    // Requests may have finished unannounced meanwhile.
+                    service.waiters.all_may_have_finished();
+                }
+            },
             _ = stop.changed() => return,
         }
         match store

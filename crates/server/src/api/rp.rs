@@ -77,6 +77,9 @@ pub async fn get(
     Ok(Json(service.request_status(&rp, &id).await?))
 }
 
+/// How often a long poll reads its request when nothing woke it.
+const FALLBACK_CHECK: Duration = Duration::from_secs(1);
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WaitQuery {
@@ -112,16 +115,19 @@ pub async fn wait(
     let timeout = Duration::from_secs(query.timeout.unwrap_or(30).clamp(1, 60));
     let deadline = tokio::time::Instant::now() + timeout;
     let mut shutdown = service.shutdown.subscribe();
+    let watch = service.waiters.watch(&id);
     loop {
-        let finished = service.request_finished.notified();
+        let finished = watch.notified();
         let status = service.request_status(&rp, &id).await?;
         if status.status.is_final() || tokio::time::Instant::now() >= deadline {
             return Ok(Json(status));
         }
-        // Woken by a decision on this node; the short sleep catches other nodes.
+        // Woken when the request finishes, on this node or (PostgreSQL NOTIFY) another;
+        // the slow check catches a writer that cannot wake us (the admin CLI on SQLite,
+        // a lost NOTIFY connection).
         tokio::select! {
             () = finished => {}
-            () = tokio::time::sleep(Duration::from_millis(250)) => {}
+            () = tokio::time::sleep(FALLBACK_CHECK) => {}
             () = tokio::time::sleep_until(deadline) => {}
             _ = shutdown.changed() => return Ok(Json(status)),
         }

@@ -173,12 +173,13 @@ impl Service {
             .into());
         }
         let mut events = Vec::new();
+        let superseded = store::requests::pending_for_user(&mut tx, &user.id).await?;
         // One pending request per user: the new one supersedes the old.
-        for old in store::requests::pending_for_user(&mut tx, &user.id).await? {
+        for old in &superseded {
             events.extend(
                 self.close_request(
                     &mut tx,
-                    &old,
+                    old,
                     RequestState::Superseded,
                     CloseReason::Superseded,
                     now,
@@ -209,6 +210,9 @@ impl Service {
         .await?;
         tx.commit().await?;
         self.publish(&events);
+        for old in &superseded {
+            self.finished(&old.id);
+        }
         crate::metrics::request_created();
         Ok(CreatedRequest {
             request_id: row.id,
@@ -394,6 +398,7 @@ impl Service {
                 count += 1;
             }
             self.publish(&events);
+            self.finished(&row.id);
         }
         Ok(count)
     }

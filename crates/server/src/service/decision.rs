@@ -131,6 +131,9 @@ impl Service {
         store::decisions::record_outcome(&mut tx, &hash, &outcome).await?;
         tx.commit().await?;
         self.publish(&events);
+        // Approved, denied or failed on its third wrong code: the waiting relying party
+        // reads it now (a refusal that left it pending costs that one read).
+        self.finished(&row.id);
         Ok(outcome.into())
     }
 

@@ -102,8 +102,8 @@ pub struct Service {
     pub settings: Settings,
     /// Flipped to `true` on shutdown: open streams and long polls end.
     pub shutdown: tokio::sync::watch::Sender<bool>,
-    /// Woken whenever a request on this node reaches a final state (RP long polls).
-    pub request_finished: tokio::sync::Notify,
+    /// The relying parties' long polls, woken when their request reaches a final state.
+    pub waiters: crate::request_waiters::RequestWaiters,
 }
 
 pub type SharedService = Arc<Service>;
@@ -177,7 +177,7 @@ impl Service {
             hub: Hub::default(),
             settings,
             shutdown: tokio::sync::watch::Sender::new(false),
-            request_finished: tokio::sync::Notify::new(),
+            waiters: crate::request_waiters::RequestWaiters::default(),
         }
     }
 
@@ -214,13 +214,25 @@ impl Service {
         })
     }
 
-    /// Hands committed events to this node's connected streams.
+    /// Hands committed events to this node's connected streams. A device that ended
+    /// (`device_status`) may have failed requests without naming them: every long
+    /// poll then reads its request again. Callers that finish a request they can name
+    /// call `finished` for it.
     pub(crate) fn publish(&self, events: &[EventRow]) {
         for event in events {
             self.hub.publish(event);
         }
-        if !events.is_empty() {
-            self.request_finished.notify_waiters();
+        if events
+            .iter()
+            .any(|e| e.kind == godkend_protocol::messages::EventKind::DeviceStatus.as_str())
+        {
+            self.waiters.all_may_have_finished();
         }
+    }
+
+    /// Wakes the relying party's long polls on `request` (called after the commit
+    /// that may have finished it).
+    pub(crate) fn finished(&self, request: &str) {
+        self.waiters.finished(request);
     }
 }

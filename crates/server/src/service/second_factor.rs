@@ -84,7 +84,11 @@ impl Service {
         match factor {
             SecondFactor::Pin(entry) => {
                 if pin_signature_ok(device, envelope, &entry) {
-                    store::devices::reset_pin_failures(tx, &device.id).await?;
+                    // `device` was read under the transaction's lock, so its count is
+                    // current: with none to clear, the update is skipped.
+                    if device.pin_failures != 0 {
+                        store::devices::reset_pin_failures(tx, &device.id).await?;
+                    }
                     Ok(Ok(UvKind::Pin))
                 } else {
                     Ok(Err(self.pin_failed(tx, device, ip, now).await?))

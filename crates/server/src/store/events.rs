@@ -19,6 +19,10 @@ const COLUMNS: &str = "id, device_id, kind, data, created_at";
 /// The PostgreSQL channel on which nodes announce new events.
 pub const EVENTS_CHANNEL: &str = "godkend_events";
 
+/// The PostgreSQL channel on which nodes announce a request that reached a final
+/// state (the payload is its id), for the relying parties' long polls.
+pub const FINISHED_CHANNEL: &str = "godkend_finished";
+
 pub(crate) async fn insert_event(
     conn: &mut AnyConnection,
     device: &str,

@@ -231,7 +231,8 @@ impl Store {
         self.backend
     }
 
-    /// On PostgreSQL, a listener for other nodes' event announcements.
+    /// On PostgreSQL, a listener for other nodes' announcements of new events and of
+    /// finished requests.
     pub async fn event_listener(&self) -> Option<sqlx::postgres::PgListener> {
         if self.backend != Backend::Postgres {
             return None;
@@ -243,7 +244,10 @@ impl Store {
                 return None;
             }
         };
-        match listener.listen(events::EVENTS_CHANNEL).await {
+        match listener
+            .listen_all([events::EVENTS_CHANNEL, events::FINISHED_CHANNEL])
+            .await
+        {
             Ok(()) => Some(listener),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot LISTEN for events; polling only");

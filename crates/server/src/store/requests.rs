@@ -146,9 +146,18 @@ pub(crate) async fn finish_request(
     .bind(finish.decision_hash)
     .bind(finish.result)
     .bind(id)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    let finished = done.rows_affected() == 1;
+    if finished && conn.backend_name() == "PostgreSQL" {
+        // Delivered at commit: every node's event pump wakes its long polls on `id`.
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(super::events::FINISHED_CHANNEL)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(finished)
 }
 
 /// Records that a device reported a hand-off of this request from `origin`, which is
