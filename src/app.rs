@@ -185,6 +185,8 @@ pub enum Message {
     /// The logical size of the monitor the window opened on, when the OS tells.
     MonitorMeasured(window::Id, Option<Size>),
     WindowClosed(window::Id),
+    /// The window changed size.
+    WindowResized(window::Id),
     /// The OS session locked, or the computer sleeps or woke up.
     OsSession(OsSessionEvent),
     /// The device's biometric key (when on) and the server's policy on it.
@@ -299,6 +301,7 @@ impl App {
             Message::SessionTick | Message::Notification(None) => Task::none(),
             Message::WindowOpened(id) => self.window_opened(id),
             Message::MonitorMeasured(id, monitor) => Self::fit_window(id, monitor),
+            Message::WindowResized(id) => self.window_resized(id),
             Message::WindowClosed(id) => self.window_closed(id),
             Message::OsSession(event) => self.os_session(event),
             Message::BiometricsLoaded(loaded) => self.biometrics_loaded(loaded),

@@ -12,6 +12,7 @@ impl App {
             Subscription::run_with(Instance(Arc::clone(&self.instance)), Instance::handovers)
                 .map(Message::Handover),
             window::close_events().map(Message::WindowClosed),
+            window::resize_events().map(|(id, _)| Message::WindowResized(id)),
             keyboard::listen().filter_map(focus_key),
             Subscription::run(os_session::watch).map(Message::OsSession),
             iced::system::theme_changes().map(Message::SystemTheme),

@@ -90,13 +90,40 @@ impl App {
 
     /// Focuses the field the shown screen starts with, so typing can begin at once.
     pub(super) fn initial_focus(&self) -> Task<Message> {
-        let field = match (&self.panel, &self.request, &self.screen) {
+        self.initial_field()
+            .map_or_else(Task::none, iced::widget::operation::focus)
+    }
+
+    /// The field the shown screen starts with, if it has one.
+    fn initial_field(&self) -> Option<&'static str> {
+        match (&self.panel, &self.request, &self.screen) {
             (Some(Panel::Unlock(..)), _, _) => Some(unlock::PIN_FIELD),
             (None, Some(request), _) => request.first_field(),
             (None, None, Screen::Welcome(_)) => Some(welcome::LINK_FIELD),
             _ => None,
+        }
+    }
+
+    /// The window changed size. Where the new layout lost the keyboard focus (from
+    /// 760 px the request screen turns to two columns, whose fields are new widgets,
+    /// as when the window is fitted to a short monitor right after it opens), the
+    /// shown screen's first field takes it again; a focus the user placed stays.
+    pub(super) fn window_resized(&self, id: window::Id) -> Task<Message> {
+        if self.window != Some(id) {
+            return Task::none();
+        }
+        let Some(field) = self.initial_field() else {
+            return Task::none();
         };
-        field.map_or_else(Task::none, iced::widget::operation::focus)
+        iced::advanced::widget::operate(iced::advanced::widget::operation::focusable::find_focused())
+            .collect()
+            .then(move |found| {
+                if found.is_empty() {
+                    iced::widget::operation::focus(field)
+                } else {
+                    Task::none()
+                }
+            })
     }
 
     /// The window is gone; the app stays in the tray. Panels close with it.
