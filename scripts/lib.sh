@@ -385,7 +385,7 @@ CONF
 start_xvfb() {
     local d=$1
     shift
-    "$@" Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$d/display" >"$d/xvfb.log" 2>&1 &
+    "$@" Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp -noreset 3>"$d/display" >"$d/xvfb.log" 2>&1 &
     XVFB_PID=$!
     if ! _desktop_poll 10 "$XVFB_PID" test -s "$d/display"; then
         warn "Xvfb did not start; its log:"
