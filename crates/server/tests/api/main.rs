@@ -17,6 +17,7 @@ mod connection;
 mod crash;
 mod data_hardening;
 mod db_outage;
+mod decision_crash;
 mod device_lifecycle;
 mod devices;
 mod disk_full;

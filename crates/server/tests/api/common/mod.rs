@@ -506,6 +506,23 @@ pub async fn next_event<T>(
     }
 }
 
+/// A connection to a test server's database, SQLite or PostgreSQL.
+pub async fn connect(database_url: &str) -> sqlx::AnyConnection {
+    sqlx::any::install_default_drivers();
+    <sqlx::AnyConnection as sqlx::Connection>::connect(database_url)
+        .await
+        .unwrap()
+}
+
+/// SQLite's own check that the database file is whole.
+pub async fn assert_sqlite_whole(db: &mut sqlx::AnyConnection) {
+    let (check,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    assert_eq!(check, "ok");
+}
+
 pub fn data_dir(server: &TestServer) -> PathBuf {
     server.dir.path().to_path_buf()
 }
