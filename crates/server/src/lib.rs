@@ -7,6 +7,7 @@ pub mod cli;
 pub mod code_seal;
 pub mod config;
 pub mod device_streams;
+pub mod event_listener;
 pub mod ids;
 pub mod metrics;
 pub mod net;

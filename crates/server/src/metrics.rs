@@ -1,6 +1,6 @@
 //! Prometheus metrics: counters for the events an operator watches (requests,
-//! decisions by outcome, activations, wrong PINs, blocks) and a gauge of connected
-//! devices, rendered at `/metrics`.
+//! decisions by outcome, activations, wrong PINs, blocks), a gauge of connected
+//! devices and, on PostgreSQL, the state of the event listener; rendered at `/metrics`.
 
 use std::sync::OnceLock;
 
@@ -57,4 +57,14 @@ pub fn device_ended(state: &'static str) {
 pub fn connected_devices(count: usize) {
     #[allow(clippy::cast_precision_loss)] // a device count fits an f64 exactly
     metrics::gauge!("godkend_connected_devices").set(count as f64);
+}
+
+/// PostgreSQL: whether this node's event pump LISTENs (1) or only polls (0).
+pub fn event_listener_up(up: bool) {
+    metrics::gauge!("godkend_event_listener_up").set(if up { 1.0 } else { 0.0 });
+}
+
+/// PostgreSQL: the event pump's LISTEN connection was made again after it was lost.
+pub fn event_listener_back() {
+    metrics::counter!("godkend_event_listener_reconnects_total").increment(1);
 }

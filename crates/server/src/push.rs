@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 
+use crate::event_listener::{EventListener, Heard};
 use crate::store::events::FINISHED_CHANNEL;
 use crate::store::{Backend, EventRow};
 
@@ -79,9 +80,11 @@ impl Hub {
 
 /// Reads events other writers committed and publishes them locally, until `stop`.
 /// On PostgreSQL a NOTIFY from the writing node wakes it at once; the timer is the
-/// fallback (and the only trigger on SQLite, where the admin CLI is the other
-/// writer). It looks back over a window of ids because concurrent PostgreSQL
-/// transactions can commit ids out of order; the hub drops ones already delivered.
+/// fallback (and polls alone while the LISTEN connection is lost, until
+/// event_listener.rs has made it again), and the only trigger on SQLite, where the
+/// admin CLI is the other writer. It looks back over a window of ids because
+/// concurrent PostgreSQL transactions can commit ids out of order; the hub drops
+/// ones already delivered.
 pub async fn run_event_pump(
     service: Arc<crate::service::Service>,
     mut stop: tokio::sync::watch::Receiver<bool>,
@@ -92,31 +95,27 @@ pub async fn run_event_pump(
         Backend::Sqlite => 0,
         Backend::Postgres => 256,
     };
-    let mut listener = store.event_listener().await;
+    let mut listener = EventListener::spawn(store.clone());
     let mut last = store.last_event_id().await.unwrap_or(0);
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     loop {
-        let notified = async {
+        let heard = async {
             match listener.as_mut() {
-                Some(l) => Some(l.recv().await),
+                Some(l) => l.next().await,
                 None => std::future::pending().await,
             }
         };
         tokio::select! {
             _ = tick.tick() => {}
-            received = notified => match received {
-                Some(Ok(n)) if n.channel() == FINISHED_CHANNEL => {
+            heard = heard => match heard {
+                Heard::Notification(n) if n.channel() == FINISHED_CHANNEL => {
                     // A finished request wakes its long polls; no events to read.
                     service.waiters.finished(n.payload());
                     continue;
                 }
-                Some(Ok(_)) | None => {}
-                Some(Err(e)) => {
-                    tracing::warn!(error = %e, "lost the event listener; reconnecting");
-                    listener = store.event_listener().await;
-                    // Requests may have finished unannounced meanwhile.
-                    service.waiters.all_may_have_finished();
-                }
+                Heard::Notification(_) | Heard::Lost => {}
+                // Requests may have finished unannounced meanwhile.
+                Heard::Back => service.waiters.all_may_have_finished(),
             },
             _ = stop.changed() => return,
         }

@@ -232,7 +232,9 @@ impl Store {
     }
 
     /// On PostgreSQL, a listener for other nodes' announcements of new events and of
-    /// finished requests.
+    /// finished requests. A lost connection is not made again inside `try_recv`
+    /// (sqlx would wait up to its pool's 30 s there, unseen): event_listener.rs
+    /// makes a new listener on its own schedule.
     pub async fn event_listener(&self) -> Option<sqlx::postgres::PgListener> {
         if self.backend != Backend::Postgres {
             return None;
@@ -240,17 +242,18 @@ impl Store {
         let mut listener = match sqlx::postgres::PgListener::connect(&self.url).await {
             Ok(l) => l,
             Err(e) => {
-                tracing::warn!(error = %e, "cannot LISTEN for events; polling only");
+                tracing::warn!(error = %e, "cannot LISTEN for events; polling until it can");
                 return None;
             }
         };
+        listener.eager_reconnect(false);
         match listener
             .listen_all([events::EVENTS_CHANNEL, events::FINISHED_CHANNEL])
             .await
         {
             Ok(()) => Some(listener),
             Err(e) => {
-                tracing::warn!(error = %e, "cannot LISTEN for events; polling only");
+                tracing::warn!(error = %e, "cannot LISTEN for events; polling until it can");
                 None
             }
         }

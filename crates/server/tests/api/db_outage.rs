@@ -1,6 +1,7 @@
 //! PostgreSQL stopped under load and started again, on a private cluster: while it
 //! is down `/readyz` says not ready and calls answer 503 `unavailable` with
-//! `Retry-After`; nothing is half-written; service resumes without a restart.
+//! `Retry-After`; nothing is half-written; service resumes without a restart, and
+//! the node LISTENs again (NOTIFY wakes reach it at once, not by its polling).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -135,6 +136,11 @@ async fn postgres_stopped_and_started_under_load() {
     assert_eq!(err.code(), Some(ErrorCode::Unavailable), "{err}");
     assert!(!err.is_final());
     let failures_while_down = counters.create_failures.load(Ordering::Relaxed);
+    // The event pump lost its LISTEN connection and says so.
+    assert!(
+        wait_for_metric(&server, LISTENER_UP, 0.0).await.is_some(),
+        "the event listener is down while PostgreSQL is"
+    );
     let down_for = stopped.elapsed();
 
     // It comes back; the same process serves again.
@@ -149,6 +155,17 @@ async fn postgres_stopped_and_started_under_load() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let resumed = resumed.expect("/readyz is ready again without a restart");
+    let listening = wait_for_metric(&server, LISTENER_UP, 1.0)
+        .await
+        .map(|_| back.elapsed())
+        .expect("the event listener LISTENs again after PostgreSQL is back");
+    assert!(
+        server
+            .metric("godkend_event_listener_reconnects_total")
+            .await
+            .is_some_and(|n| n >= 1.0),
+        "counted"
+    );
     let target = counters.approved.load(Ordering::Relaxed) + 10;
     for _ in 0..400 {
         if counters.approved.load(Ordering::Relaxed) >= target {
@@ -183,10 +200,12 @@ async fn postgres_stopped_and_started_under_load() {
         &counters,
     )
     .await;
+    let wake = wake_from_another_node(&server).await;
     eprintln!(
         "PostgreSQL outage run ({:.1} s): stopped after {before_stop} requests for {:.1} s; \
          /readyz not ready {:.1} s after the stop, a create answered 503 in {:.1} s, \
-         {failures_while_down} create calls failed by then; ready {:.1} s after the start; \
+         {failures_while_down} create calls failed by then; ready {:.1} s after the start, \
+         listening again after {:.1} s (a wait woken by another node's decision in {} ms); \
          {} confirmed to relying parties, {} in the database, states {:?}, {} approvals \
          and {} refusals sent, {} decision resends, {} stream reconnects, {} audited decisions",
         started.elapsed().as_secs_f64(),
@@ -194,6 +213,8 @@ async fn postgres_stopped_and_started_under_load() {
         not_ready.as_secs_f64(),
         create_took.as_secs_f64(),
         resumed.as_secs_f64(),
+        listening.as_secs_f64(),
+        wake.as_millis(),
         counters.created.load(Ordering::Relaxed),
         tally.total,
         tally.states,
@@ -203,4 +224,65 @@ async fn postgres_stopped_and_started_under_load() {
         counters.reconnects.load(Ordering::Relaxed),
         tally.audited_decisions,
     );
+}
+
+const LISTENER_UP: &str = "godkend_event_listener_up";
+
+/// Waits up to 20 s for `name` to read `value` on `server`; how long it took.
+async fn wait_for_metric(server: &TestServer, name: &str, value: f64) -> Option<Duration> {
+    let asked = Instant::now();
+    for _ in 0..200 {
+        if server.metric(name).await == Some(value) {
+            return Some(asked.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
+}
+
+/// A relying party long-polls a request on `server` while a second node takes its
+/// decision: only a NOTIFY (or the wait's 1 s fallback check) wakes the poll. How
+/// long after the decision's answer the poll answered (a figure, not a gate).
+async fn wake_from_another_node(server: &TestServer) -> Duration {
+    let other = server.second_node().await;
+    server.add_user("dave");
+    let dave = server.device("dave").await;
+    let rp = server.add_rp("wake", "Wake");
+    let created = rp.login("dave").await;
+    let waiting = {
+        let (http, url, key, id) = (
+            rp.http.clone(),
+            rp.url.clone(),
+            rp.key.clone(),
+            created.request_id.clone(),
+        );
+        tokio::spawn(async move {
+            let status: godkend_protocol::messages::RequestStatus = http
+                .get(format!("{url}/v1/rp/requests/{id}/wait?timeout=20"))
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            (status, Instant::now())
+        })
+    };
+    // Let the poll reach the node and register its wait.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let via_other = dave.client_at(&other.url);
+    let request = dave.pending_one().await;
+    let signed = via_other.refuse(&request, false).unwrap();
+    via_other
+        .send_decision(&signed.request_id, &signed.bytes)
+        .await
+        .unwrap();
+    let decided = Instant::now();
+    let (status, woke) = waiting.await.unwrap();
+    assert_eq!(
+        status.status,
+        godkend_protocol::messages::RequestState::Denied
+    );
+    woke.saturating_duration_since(decided)
 }

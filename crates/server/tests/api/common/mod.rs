@@ -309,6 +309,22 @@ impl TestServer {
         out["link"].as_str().unwrap().to_owned()
     }
 
+    /// One value from this node's `/metrics`, if it is there.
+    pub async fn metric(&self, name: &str) -> Option<f64> {
+        let text = self
+            .http
+            .get(format!("{}/metrics", self.url))
+            .send()
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|n| n.trim().parse().ok())
+    }
+
     pub async fn server_key(&self) -> PublicKey {
         let info: Value = self
             .http
