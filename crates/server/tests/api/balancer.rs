@@ -5,17 +5,12 @@
 //! none decided twice (checked in the database and the audit log), with results
 //! that verify.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use godkend_protocol::messages::RequestState;
-
-use crate::common::load::{Codes, Counters, refuse_pending, run_burst, run_device, run_rp};
-use crate::common::{Db, TestServer, free_port, verify_result};
+use crate::common::load::{LoadRun, check_invariants, figures};
+use crate::common::{Db, TestServer, free_port};
 
 /// The committed deployment example this test runs.
 const NGINX_CONF: &str = include_str!("../../../../installers/server/nginx.conf");
@@ -141,18 +136,8 @@ impl Drop for Nginx {
 
 /// The number of event streams a node holds (its metrics, read directly).
 async fn streams_on(node: &TestServer) -> f64 {
-    let text = node
-        .http
-        .get(format!("{}/metrics", node.url))
-        .send()
+    node.metric("godkend_connected_devices")
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("godkend_connected_devices "))
-        .and_then(|n| n.trim().parse::<f64>().ok())
         .unwrap_or(0.0)
 }
 
@@ -191,48 +176,14 @@ async fn a_node_killed_under_load_behind_nginx_loses_and_repeats_nothing() {
     }
     assert!(ready, "nginx did not come up: {}", nginx.error_log());
 
-    let counters = Arc::new(Counters::default());
-    let codes: Codes = Arc::default();
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut devices = Vec::new();
-    let mut rps = Vec::new();
-    for (user, rp_id) in [("alice", "shop"), ("bob", "bank")] {
-        node_a.add_user(user);
-        // Activated through nginx: the link names the proxy's address.
-        let device = node_a.device(user).await;
-        devices.push(tokio::spawn(run_device(
-            device,
-            codes.clone(),
-            counters.clone(),
-        )));
-        let rp = node_a.add_rp(rp_id, rp_id);
-        assert_eq!(rp.url, proxy);
-        rps.push(tokio::spawn(run_rp(
-            rp,
-            user,
-            codes.clone(),
-            counters.clone(),
-            stop.clone(),
-        )));
-    }
-
-    // A relying party writing as fast as it can beside them, for a user whose
-    // device answers only at the end: each request supersedes the one before, so
-    // the kill lands on writes in flight.
-    node_a.add_user("carol");
-    let carol = node_a.device("carol").await;
-    let burst = tokio::spawn(run_burst(
-        node_a.add_rp("load", "Load"),
-        "carol",
-        counters.clone(),
-        stop.clone(),
-    ));
+    // Activated through nginx: the links and the relying parties name its address.
+    let run = LoadRun::start(&node_a).await;
 
     // Load runs; then the node holding a device's stream dies.
     let mut streams = (0.0, 0.0);
     for _ in 0..100 {
         streams = (streams_on(&node_a).await, streams_on(&node_b).await);
-        if streams.0 + streams.1 >= 2.0 && counters.approved.load(Ordering::Relaxed) >= 6 {
+        if streams.0 + streams.1 >= 2.0 && run.approved() >= 6 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -246,8 +197,8 @@ async fn a_node_killed_under_load_behind_nginx_loses_and_repeats_nothing() {
     } else {
         (node_b, node_a)
     };
-    let before_kill = counters.created.load(Ordering::Relaxed);
-    let approved_before_kill = counters.approved.load(Ordering::Relaxed);
+    let before_kill = run.created();
+    let approved_before_kill = run.approved();
     victim.kill();
     eprintln!(
         "killed the node on port {} holding {} stream(s) after {before_kill} requests",
@@ -258,9 +209,7 @@ async fn a_node_killed_under_load_behind_nginx_loses_and_repeats_nothing() {
     // The devices come back through nginx, to the survivor, and the load goes on.
     let mut back = false;
     for _ in 0..200 {
-        if streams_on(&survivor).await >= 2.0
-            && counters.approved.load(Ordering::Relaxed) >= approved_before_kill + 10
-        {
+        if streams_on(&survivor).await >= 2.0 && run.approved() >= approved_before_kill + 10 {
             back = true;
             break;
         }
@@ -270,122 +219,25 @@ async fn a_node_killed_under_load_behind_nginx_loses_and_repeats_nothing() {
         back,
         "the devices reconnected and requests went on after the kill"
     );
-    stop.store(true, Ordering::Relaxed);
-    let mut made = Vec::new();
-    for rp in rps {
-        let (key, requests) = rp.await.unwrap();
-        made.extend(requests.into_iter().map(|r| (key.clone(), r)));
-    }
-    for device in &devices {
-        device.abort();
-    }
-    let (key, requests) = burst.await.unwrap();
-    made.extend(requests.into_iter().map(|r| (key.clone(), r)));
-    // Carol refuses what is still pending for her, through nginx.
-    refuse_pending(&carol, &counters).await;
+    let (counters, made) = run.finish().await;
 
-    // Invariants, from the database itself.
-    sqlx::any::install_default_drivers();
-    let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(&survivor.database_url)
-        .await
-        .unwrap();
-    let states: Vec<(String, i64)> =
-        sqlx::query_as("SELECT state, COUNT(*) FROM requests GROUP BY state ORDER BY state")
-            .fetch_all(&mut db)
-            .await
-            .unwrap();
-    let total: i64 = states.iter().map(|(_, n)| n).sum();
-    let pending: i64 = states
-        .iter()
-        .filter(|(s, _)| s == "pending")
-        .map(|(_, n)| n)
-        .sum();
-    let twice: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT request_id, COUNT(*) FROM decisions WHERE http_status = 200 \
-         GROUP BY request_id HAVING COUNT(*) > 1",
+    // Invariants, from the database itself and through nginx as the relying parties
+    // see it.
+    let tally = check_invariants(
+        &survivor.database_url,
+        &proxy,
+        &http,
+        &survivor.server_key().await,
+        &made,
+        &counters,
     )
-    .fetch_all(&mut db)
-    .await
-    .unwrap();
-    assert!(twice.is_empty(), "decided twice: {twice:?}");
-    let audited: Vec<(Option<String>,)> =
-        sqlx::query_as("SELECT detail FROM audit WHERE event = 'decision'")
-            .fetch_all(&mut db)
-            .await
-            .unwrap();
-    let mut per_request: HashMap<String, usize> = HashMap::new();
-    for (detail,) in &audited {
-        let id = detail.as_deref().unwrap_or("").split(' ').next().unwrap();
-        *per_request.entry(id.to_owned()).or_default() += 1;
-    }
+    .await;
+    eprintln!("balancer run: {}", figures(&counters, &tally));
+    // Carol refused what was left, so nothing is pending.
     assert!(
-        per_request.values().all(|&n| n == 1),
-        "one audited decision per request: {per_request:?}"
-    );
-    let (approved_rows,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM requests WHERE state = 'approved' \
-         AND decision_hash IS NOT NULL AND decided_device_id IS NOT NULL",
-    )
-    .fetch_one(&mut db)
-    .await
-    .unwrap();
-
-    // Every request a relying party got back is final through nginx, and its signed
-    // result verifies; the approved ones are those the devices had approved.
-    let server_key = survivor.server_key().await;
-    let mut approved_seen = 0;
-    for (key, created) in &made {
-        let answer: godkend_protocol::messages::RequestStatus = http
-            .get(format!("{proxy}/v1/rp/requests/{}", created.request_id))
-            .bearer_auth(key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap_or_else(|_| panic!("status of {}", created.request_id));
-        assert_ne!(
-            answer.status,
-            RequestState::Pending,
-            "{}",
-            created.request_id
-        );
-        verify_result(&answer, &server_key);
-        if answer.status == RequestState::Approved {
-            approved_seen += 1;
-        }
-    }
-    eprintln!(
-        "balancer run: {} requests confirmed to relying parties, {total} in the database \
-         ({} create calls failed), states {states:?}, \
-         {} approvals and {} refusals sent, {} decision resends, {} stream reconnects, \
-         {} audited decisions",
-        counters.created.load(Ordering::Relaxed),
-        counters.create_failures.load(Ordering::Relaxed),
-        counters.approved.load(Ordering::Relaxed),
-        counters.refused.load(Ordering::Relaxed),
-        counters.resends.load(Ordering::Relaxed),
-        counters.reconnects.load(Ordering::Relaxed),
-        audited.len(),
-    );
-    assert_eq!(pending, 0, "every request is final: {states:?}");
-    // The database may hold a few more than the relying parties saw: a create whose
-    // answer was lost with the killed node.
-    assert!(usize::try_from(total).unwrap() >= made.len());
-    assert!(approved_seen > 0);
-    // No approval lost: every approval a device got an answer for is in the
-    // database (a resend after a lost answer gets the first answer, not a second
-    // decision).
-    assert_eq!(
-        usize::try_from(approved_rows).unwrap(),
-        counters.approved.load(Ordering::Relaxed)
-    );
-    assert_eq!(
-        approved_rows,
-        states
-            .iter()
-            .find(|(s, _)| s == "approved")
-            .map_or(0, |(_, n)| *n)
+        tally.states.iter().all(|(s, _)| s != "pending"),
+        "every request is final: {:?}",
+        tally.states
     );
     drop(victim);
     drop(nginx);

@@ -3,16 +3,13 @@
 //! `Retry-After`; nothing is half-written; service resumes without a restart, and
 //! the node LISTENs again (NOTIFY wakes reach it at once, not by its polling).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use godkend_protocol::{ErrorCode, Problem};
 use serde_json::json;
 
-use crate::common::load::{
-    Codes, Counters, check_invariants, refuse_pending, run_burst, run_device, run_rp,
-};
+use crate::common::load::{LoadRun, check_invariants, figures};
 use crate::common::pg_cluster::PgCluster;
 use crate::common::{Rp, TestServer};
 
@@ -77,47 +74,12 @@ async fn postgres_stopped_and_started_under_load() {
     };
     let mut server =
         TestServer::start_on_database(cluster.url(), &["--push-backoff-seconds", "0"]).await;
-    let counters = Arc::new(Counters::default());
-    let codes: Codes = Arc::default();
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut devices = Vec::new();
-    let mut rps = Vec::new();
-    for (user, rp_id) in [("alice", "shop"), ("bob", "bank")] {
-        server.add_user(user);
-        let device = server.device(user).await;
-        devices.push(tokio::spawn(run_device(
-            device,
-            codes.clone(),
-            counters.clone(),
-        )));
-        let rp = server.add_rp(rp_id, rp_id);
-        rps.push(tokio::spawn(run_rp(
-            rp,
-            user,
-            codes.clone(),
-            counters.clone(),
-            stop.clone(),
-        )));
-    }
-    server.add_user("carol");
-    let carol = server.device("carol").await;
+    let run = LoadRun::start(&server).await;
     let probe = server.add_rp("probe", "Probe");
-    let burst = tokio::spawn(run_burst(
-        server.add_rp("load", "Load"),
-        "carol",
-        counters.clone(),
-        stop.clone(),
-    ));
-    for _ in 0..200 {
-        if counters.approved.load(Ordering::Relaxed) >= 6 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(counters.approved.load(Ordering::Relaxed) >= 6, "load runs");
+    assert!(run.approvals(6, 10).await, "load runs");
 
     // The database goes away mid-write.
-    let before_stop = counters.created.load(Ordering::Relaxed);
+    let before_stop = run.created();
     cluster.stop();
     let stopped = Instant::now();
     let mut not_ready = None;
@@ -131,11 +93,11 @@ async fn postgres_stopped_and_started_under_load() {
     let not_ready = not_ready.expect("/readyz says not ready while PostgreSQL is down");
     // A relying party and a device both hear 503 `unavailable`.
     let (create_took, device_answer) =
-        tokio::join!(create_while_down(&probe), carol.client.pending());
+        tokio::join!(create_while_down(&probe), run.carol.client.pending());
     let err = device_answer.expect_err("a device call while the database is down");
     assert_eq!(err.code(), Some(ErrorCode::Unavailable), "{err}");
     assert!(!err.is_final());
-    let failures_while_down = counters.create_failures.load(Ordering::Relaxed);
+    let failures_while_down = run.counters.create_failures.load(Ordering::Relaxed);
     // The event pump lost its LISTEN connection and says so.
     assert!(
         wait_for_metric(&server, LISTENER_UP, 0.0).await.is_some(),
@@ -166,31 +128,13 @@ async fn postgres_stopped_and_started_under_load() {
             .is_some_and(|n| n >= 1.0),
         "counted"
     );
-    let target = counters.approved.load(Ordering::Relaxed) + 10;
-    for _ in 0..400 {
-        if counters.approved.load(Ordering::Relaxed) >= target {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     assert!(
-        counters.approved.load(Ordering::Relaxed) >= target,
+        run.approvals(10, 20).await,
         "approvals go on after PostgreSQL is back"
     );
     assert!(server.running(), "the server was never restarted");
 
-    stop.store(true, Ordering::Relaxed);
-    let mut made = Vec::new();
-    for rp in rps {
-        let (key, requests) = rp.await.unwrap();
-        made.extend(requests.into_iter().map(|r| (key.clone(), r)));
-    }
-    for device in &devices {
-        device.abort();
-    }
-    let (key, requests) = burst.await.unwrap();
-    made.extend(requests.into_iter().map(|r| (key.clone(), r)));
-    refuse_pending(&carol, &counters).await;
+    let (counters, made) = run.finish().await;
     let tally = check_invariants(
         &server.database_url,
         &server.url,
@@ -205,9 +149,7 @@ async fn postgres_stopped_and_started_under_load() {
         "PostgreSQL outage run ({:.1} s): stopped after {before_stop} requests for {:.1} s; \
          /readyz not ready {:.1} s after the stop, a create answered 503 in {:.1} s, \
          {failures_while_down} create calls failed by then; ready {:.1} s after the start, \
-         listening again after {:.1} s (a wait woken by another node's decision in {} ms); \
-         {} confirmed to relying parties, {} in the database, states {:?}, {} approvals \
-         and {} refusals sent, {} decision resends, {} stream reconnects, {} audited decisions",
+         listening again after {:.1} s (a wait woken by another node's decision in {} ms); {}",
         started.elapsed().as_secs_f64(),
         down_for.as_secs_f64(),
         not_ready.as_secs_f64(),
@@ -215,14 +157,7 @@ async fn postgres_stopped_and_started_under_load() {
         resumed.as_secs_f64(),
         listening.as_secs_f64(),
         wake.as_millis(),
-        counters.created.load(Ordering::Relaxed),
-        tally.total,
-        tally.states,
-        counters.approved.load(Ordering::Relaxed),
-        counters.refused.load(Ordering::Relaxed),
-        counters.resends.load(Ordering::Relaxed),
-        counters.reconnects.load(Ordering::Relaxed),
-        tally.audited_decisions,
+        figures(&counters, &tally),
     );
 }
 

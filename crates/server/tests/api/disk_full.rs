@@ -11,7 +11,9 @@ use godkend_protocol::messages::RequestState;
 use godkend_protocol::{ErrorCode, Problem};
 use serde_json::json;
 
-use crate::common::{PIN, TestServer, private_tempdir, verify_result};
+use crate::common::{
+    PIN, TestServer, assert_sqlite_whole, connect, private_tempdir, verify_result,
+};
 
 /// A tmpfs mounted on a private dir; unmounted on drop.
 struct Tmpfs(PathBuf);
@@ -148,15 +150,8 @@ async fn sqlite_disk_full_answers_503_and_recovers() {
     assert!(server.running(), "never restarted");
 
     server.kill();
-    sqlx::any::install_default_drivers();
-    let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(&server.database_url)
-        .await
-        .unwrap();
-    let (check,): (String,) = sqlx::query_as("PRAGMA integrity_check")
-        .fetch_one(&mut db)
-        .await
-        .unwrap();
-    assert_eq!(check, "ok");
+    let mut db = connect(&server.database_url).await;
+    assert_sqlite_whole(&mut db).await;
     let (claims,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM decisions WHERE http_status = 0")
         .fetch_one(&mut db)
         .await

@@ -12,7 +12,120 @@ use godkend_core::push::PushEvent;
 use godkend_protocol::messages::{CreatedRequest, RequestState, RequestStatus};
 use serde_json::json;
 
-use super::{Device, PIN, Rp, verify_result};
+use super::{Device, PIN, Rp, TestServer, verify_result};
+
+/// The load every kill and fault run puts on a server: alice and bob's devices
+/// answering on their streams while their relying parties sign them in again and
+/// again, and a third relying party writing for carol as fast as it can (her device
+/// answers only at the end, so each request supersedes the one before and a kill
+/// or fault lands on writes in flight).
+pub struct LoadRun {
+    pub counters: Arc<Counters>,
+    /// Carol's device, which refuses what is left at the end.
+    pub carol: Device,
+    stop: Arc<AtomicBool>,
+    devices: Vec<tokio::task::JoinHandle<()>>,
+    rps: Vec<tokio::task::JoinHandle<(String, Vec<CreatedRequest>)>>,
+}
+
+impl LoadRun {
+    /// Adds the users, devices and relying parties on `server` and starts the load.
+    pub async fn start(server: &TestServer) -> LoadRun {
+        let counters = Arc::new(Counters::default());
+        let codes: Codes = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut devices = Vec::new();
+        let mut rps = Vec::new();
+        for (user, rp_id) in [("alice", "shop"), ("bob", "bank")] {
+            server.add_user(user);
+            let device = server.device(user).await;
+            devices.push(tokio::spawn(run_device(
+                device,
+                codes.clone(),
+                counters.clone(),
+            )));
+            let rp = server.add_rp(rp_id, rp_id);
+            rps.push(tokio::spawn(run_rp(
+                rp,
+                user,
+                codes.clone(),
+                counters.clone(),
+                stop.clone(),
+            )));
+        }
+        server.add_user("carol");
+        let carol = server.device("carol").await;
+        rps.push(tokio::spawn(run_burst(
+            server.add_rp("load", "Load"),
+            "carol",
+            counters.clone(),
+            stop.clone(),
+        )));
+        LoadRun {
+            counters,
+            carol,
+            stop,
+            devices,
+            rps,
+        }
+    }
+
+    pub fn approved(&self) -> usize {
+        self.counters.approved.load(Ordering::Relaxed)
+    }
+
+    pub fn created(&self) -> usize {
+        self.counters.created.load(Ordering::Relaxed)
+    }
+
+    /// Waits up to `secs` until `more` approvals were made after this call;
+    /// whether they were.
+    pub async fn approvals(&self, more: usize, secs: u64) -> bool {
+        let target = self.approved() + more;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        while tokio::time::Instant::now() < deadline {
+            if self.approved() >= target {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.approved() >= target
+    }
+
+    /// Stops the relying parties and the devices, has carol refuse what is left,
+    /// and returns every request a relying party was told was created, with its key.
+    pub async fn finish(self) -> (Arc<Counters>, Vec<(String, CreatedRequest)>) {
+        self.stop.store(true, Ordering::Relaxed);
+        let mut made = Vec::new();
+        for rp in self.rps {
+            let (key, requests) = rp.await.unwrap();
+            made.extend(requests.into_iter().map(|r| (key.clone(), r)));
+        }
+        for device in &self.devices {
+            device.abort();
+        }
+        refuse_pending(&self.carol, &self.counters).await;
+        (self.counters, made)
+    }
+}
+
+/// One line of a run's figures for its report.
+pub fn figures(counters: &Counters, tally: &Tally) -> String {
+    format!(
+        "{} confirmed to relying parties, {} in the database ({} create calls failed), \
+         states {:?}, {} approvals and {} refusals sent, {} decision resends, \
+         {} stream reconnects, {} audited decisions",
+        counters.created.load(Ordering::Relaxed),
+        tally.total,
+        counters.create_failures.load(Ordering::Relaxed),
+        tally.states,
+        counters.approved.load(Ordering::Relaxed),
+        counters.refused.load(Ordering::Relaxed),
+        counters.resends.load(Ordering::Relaxed),
+        counters.reconnects.load(Ordering::Relaxed),
+        tally.audited_decisions,
+    )
+}
 
 /// Figures of a run, printed at the end.
 #[derive(Default)]
@@ -229,10 +342,7 @@ pub async fn check_invariants(
     made: &[(String, CreatedRequest)],
     counters: &Counters,
 ) -> Tally {
-    sqlx::any::install_default_drivers();
-    let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(database_url)
-        .await
-        .unwrap();
+    let mut db = super::connect(database_url).await;
     let states: Vec<(String, i64)> =
         sqlx::query_as("SELECT state, COUNT(*) FROM requests GROUP BY state ORDER BY state")
             .fetch_all(&mut db)
