@@ -33,6 +33,7 @@ mod outbox_retry;
 mod pin_race;
 mod robustness;
 mod rp_key_rotation;
+mod rp_origins;
 mod snippet;
 mod uv_key;
 mod webhook;
