@@ -9,6 +9,7 @@ pub mod config;
 pub mod device_streams;
 pub mod event_listener;
 pub mod ids;
+pub mod log_writer;
 pub mod metrics;
 pub mod net;
 pub mod private_files;

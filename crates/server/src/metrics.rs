@@ -68,3 +68,8 @@ pub fn event_listener_up(up: bool) {
 pub fn event_listener_back() {
     metrics::counter!("godkend_event_listener_reconnects_total").increment(1);
 }
+
+/// A log line could not be written (its disk is full) and was dropped.
+pub fn log_line_dropped() {
+    metrics::counter!("godkend_log_lines_dropped_total").increment(1);
+}

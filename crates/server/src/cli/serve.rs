@@ -391,7 +391,10 @@ fn init_logging(format: &str) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(crate::log_writer::DroppingStderr)
+        // Its report of a failed write is an `eprintln!`, which panics when stderr
+        // fails; the writer counts what it drops instead.
+        .log_internal_errors(false);
     if format == "json" {
         builder.json().init();
     } else {

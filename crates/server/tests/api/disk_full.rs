@@ -1,6 +1,8 @@
 //! SQLite's data dir runs out of space (a small tmpfs mounted by the test, as
 //! root): writes answer 503 `unavailable`, the database stays whole, and writes
-//! work again once space returns, without a restart.
+//! work again once space returns, without a restart. Once with the server's log on
+//! another disk, once with the log on the full one: every call is still answered
+//! (log lines are dropped and counted, never a reason to fail a call).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -59,6 +61,17 @@ fn fill(dir: &Path) -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_disk_full_answers_503_and_recovers() {
+    disk_full(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_disk_full_with_the_log_on_it_still_answers_every_call() {
+    disk_full(true).await;
+}
+
+/// The run; `log_on_it`: the whole data dir (key file, database, the server's
+/// log) on the small disk, else only the database.
+async fn disk_full(log_on_it: bool) {
     let started = Instant::now();
     let dir = private_tempdir();
     let mount = match Tmpfs::mount(dir.path(), "16m") {
@@ -73,9 +86,18 @@ async fn sqlite_disk_full_answers_503_and_recovers() {
             return;
         }
     };
-    // The database on the tmpfs; the key file and the server's log beside it.
-    let url = crate::common::database_url(crate::common::Db::Sqlite, dir.path()).await;
-    let mut server = TestServer::start_on_database(url, &[]).await;
+    let mut server = if log_on_it {
+        let data = tempfile::Builder::new()
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .tempdir_in(dir.path())
+            .unwrap();
+        let url = crate::common::database_url(crate::common::Db::Sqlite, data.path()).await;
+        TestServer::start_on(data, url).await
+    } else {
+        // The database on the tmpfs; the key file and the server's log elsewhere.
+        let url = crate::common::database_url(crate::common::Db::Sqlite, dir.path()).await;
+        TestServer::start_on_database(url, &[]).await
+    };
     server.add_user("alice");
     let rp = server.add_rp("shop", "Shop");
     let device = server.device("alice").await;
@@ -148,6 +170,13 @@ async fn sqlite_disk_full_answers_503_and_recovers() {
     assert_eq!(status.status, RequestState::Approved);
     verify_result(&status, &server.server_key().await);
     assert!(server.running(), "never restarted");
+    let dropped = server.metric("godkend_log_lines_dropped_total").await;
+    if log_on_it {
+        assert!(
+            dropped.is_some_and(|n| n > 0.0),
+            "the lines that did not fit were counted"
+        );
+    }
 
     server.kill();
     let mut db = connect(&server.database_url).await;
@@ -165,11 +194,19 @@ async fn sqlite_disk_full_answers_503_and_recovers() {
     assert_eq!(pending, 0);
     drop(db);
     eprintln!(
-        "SQLite disk-full run ({:.1} s): {accepted} creates accepted after the disk filled, \
+        "SQLite disk-full run{} ({:.1} s): {accepted} creates accepted after the disk filled, \
          then 503 `unavailable` {:.1} s in; writes resumed after freeing space; \
-         integrity_check ok",
+         integrity_check ok{}",
+        if log_on_it {
+            " with the log on the full disk"
+        } else {
+            ""
+        },
         started.elapsed().as_secs_f64(),
         full_after.as_secs_f64(),
+        dropped
+            .map(|n| format!("; {n} log lines dropped"))
+            .unwrap_or_default(),
     );
     drop(server);
     drop(mount);
