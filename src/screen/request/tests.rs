@@ -319,6 +319,30 @@ fn answers_about_another_request_are_ignored() {
     assert!(screen.is_open(), "still waiting for the answer about r1");
 }
 
+/// What the server-crash tests (crates/server/tests/api/decision_crash.rs) see the
+/// agent report: a decision kept when the server died before answering, then
+/// accepted by the restarted server. The screen says approved or denied, no error.
+#[test]
+fn a_kept_decision_accepted_after_a_server_restart_says_approved_or_denied() {
+    for (kind, said) in [
+        (DecisionKind::Approve, fl!("request-approved")),
+        (DecisionKind::Deny, fl!("request-denied")),
+    ] {
+        let mut screen = open(0);
+        let _ = screen.update(Message::Deny);
+        let _ = screen.update(Message::Sent(
+            "r1".into(),
+            kind,
+            Answer::Kept("connection closed before message completed".into()),
+        ));
+        assert!(shows(&screen, &fl!("request-queued")));
+        screen.answered_later(Answer::Accepted(Standing::Decided(kind)));
+        assert!(shows(&screen, &said), "{kind:?}");
+        assert!(!shows(&screen, &fl!("request-queued")));
+        assert!(!screen.is_open());
+    }
+}
+
 #[test]
 fn a_queued_approval_refused_later_for_a_wrong_code_opens_again() {
     let mut screen = open(0);
