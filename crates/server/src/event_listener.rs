@@ -69,11 +69,11 @@ async fn listen(store: Store, tx: mpsc::Sender<Heard>) {
     let mut listener = connect(&store).await;
     crate::metrics::event_listener_up(listener.is_some());
     loop {
-        let heard = match &mut listener {
-            Some(l) => match l.try_recv().await {
+        let heard = if let Some(l) = &mut listener {
+            match l.try_recv().await {
                 Ok(Some(notification)) => Heard::Notification(notification),
-                // `Ok(None)`: the connection is gone (it is not made again
-                // behind our back: see `Store::event_listener`).
+                // `Ok(None)`: the connection is gone (it is not made again behind
+                // our back: see `Store::event_listener`).
                 lost => {
                     let reason = lost.err().map(|e| e.to_string()).unwrap_or_default();
                     tracing::warn!(%reason, "lost the event listener; polling until it is back");
@@ -81,20 +81,19 @@ async fn listen(store: Store, tx: mpsc::Sender<Heard>) {
                     crate::metrics::event_listener_up(false);
                     Heard::Lost
                 }
-            },
-            None => {
-                tokio::time::sleep(delay).await;
-                listener = connect(&store).await;
-                if listener.is_none() {
-                    delay = (delay * 2).min(MAX_RETRY);
-                    continue;
-                }
-                delay = FIRST_RETRY;
-                tracing::info!("listening for events again: NOTIFY delivery resumed");
-                crate::metrics::event_listener_up(true);
-                crate::metrics::event_listener_back();
-                Heard::Back
             }
+        } else {
+            tokio::time::sleep(delay).await;
+            listener = connect(&store).await;
+            if listener.is_none() {
+                delay = (delay * 2).min(MAX_RETRY);
+                continue;
+            }
+            delay = FIRST_RETRY;
+            tracing::info!("listening for events again: NOTIFY delivery resumed");
+            crate::metrics::event_listener_up(true);
+            crate::metrics::event_listener_back();
+            Heard::Back
         };
         if tx.send(heard).await.is_err() {
             return;

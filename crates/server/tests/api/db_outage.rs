@@ -149,14 +149,14 @@ async fn postgres_stopped_and_started_under_load() {
         "PostgreSQL outage run ({:.1} s): stopped after {before_stop} requests for {:.1} s; \
          /readyz not ready {:.1} s after the stop, a create answered 503 in {:.1} s, \
          {failures_while_down} create calls failed by then; ready {:.1} s after the start, \
-         listening again after {:.1} s (a wait woken by another node's decision in {} ms); {}",
+         listening again after {:.1} s (a wait woken by another node's decision in {:.1} ms); {}",
         started.elapsed().as_secs_f64(),
         down_for.as_secs_f64(),
         not_ready.as_secs_f64(),
         create_took.as_secs_f64(),
         resumed.as_secs_f64(),
         listening.as_secs_f64(),
-        wake.as_millis(),
+        wake.as_secs_f64() * 1000.0,
         figures(&counters, &tally),
     );
 }
@@ -185,22 +185,9 @@ async fn wake_from_another_node(server: &TestServer) -> Duration {
     let rp = server.add_rp("wake", "Wake");
     let created = rp.login("dave").await;
     let waiting = {
-        let (http, url, key, id) = (
-            rp.http.clone(),
-            rp.url.clone(),
-            rp.key.clone(),
-            created.request_id.clone(),
-        );
+        let (rp, id) = (rp.clone(), created.request_id.clone());
         tokio::spawn(async move {
-            let status: godkend_protocol::messages::RequestStatus = http
-                .get(format!("{url}/v1/rp/requests/{id}/wait?timeout=20"))
-                .bearer_auth(key)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let status = rp.wait(&id, 20).await;
             (status, Instant::now())
         })
     };

@@ -352,6 +352,7 @@ impl Drop for TestServer {
 }
 
 /// A relying party with its API key.
+#[derive(Clone)]
 pub struct Rp {
     pub url: String,
     pub key: String,
