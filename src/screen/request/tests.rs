@@ -319,9 +319,8 @@ fn answers_about_another_request_are_ignored() {
     assert!(screen.is_open(), "still waiting for the answer about r1");
 }
 
-/// What the server-crash tests (crates/server/tests/api/decision_crash.rs) see the
-/// agent report: a decision kept when the server died before answering, then
-/// accepted by the restarted server. The screen says approved or denied, no error.
+/// What decision_crash.rs (server tests) sees the agent report when the server died
+/// before answering: kept, then accepted after its restart. Approved/denied, no error.
 #[test]
 fn a_kept_decision_accepted_after_a_server_restart_says_approved_or_denied() {
     for (kind, said) in [
@@ -333,7 +332,7 @@ fn a_kept_decision_accepted_after_a_server_restart_says_approved_or_denied() {
         let _ = screen.update(Message::Sent(
             "r1".into(),
             kind,
-            Answer::Kept("connection closed before message completed".into()),
+            Answer::Kept("gone".into()),
         ));
         assert!(shows(&screen, &fl!("request-queued")));
         screen.answered_later(Answer::Accepted(Standing::Decided(kind)));
