@@ -75,7 +75,9 @@ async fn listen(store: Store, tx: mpsc::Sender<Heard>) {
                 // `Ok(None)`: the connection is gone (it is not made again behind
                 // our back: see `Store::event_listener`).
                 lost => {
-                    let reason = lost.err().map(|e| e.to_string()).unwrap_or_default();
+                    let reason = lost
+                        .err()
+                        .map_or_else(|| "connection closed".to_owned(), |e| e.to_string());
                     tracing::warn!(%reason, "lost the event listener; polling until it is back");
                     listener = None;
                     crate::metrics::event_listener_up(false);

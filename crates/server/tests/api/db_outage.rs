@@ -128,6 +128,9 @@ async fn postgres_stopped_and_started_under_load() {
             .is_some_and(|n| n >= 1.0),
         "counted"
     );
+    // Tried while the database was still down (each try bounded), and again after.
+    let failed_tries = server.log().matches("cannot LISTEN for events").count();
+    assert!(failed_tries >= 1, "{}", server.log());
     assert!(
         run.approvals(10, 20).await,
         "approvals go on after PostgreSQL is back"
@@ -149,7 +152,7 @@ async fn postgres_stopped_and_started_under_load() {
         "PostgreSQL outage run ({:.1} s): stopped after {before_stop} requests for {:.1} s; \
          /readyz not ready {:.1} s after the stop, a create answered 503 in {:.1} s, \
          {failures_while_down} create calls failed by then; ready {:.1} s after the start, \
-         listening again after {:.1} s (a wait woken by another node's decision in {:.1} ms); {}",
+         listening again after {:.1} s ({failed_tries} tries to LISTEN failed meanwhile; a wait woken by another node's decision in {:.1} ms); {}",
         started.elapsed().as_secs_f64(),
         down_for.as_secs_f64(),
         not_ready.as_secs_f64(),
