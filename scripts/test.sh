@@ -17,7 +17,7 @@ first failure:
   cargo fmt --check, cargo clippy -D warnings, cargo check and clippy of
   godkend-core for Windows and macOS (skipped when rustup lacks those targets), the
   Windows build's Windows Hello check under Wine (says "not available" there),
-  cargo test --workspace --locked
+  cargo test --workspace --locked, API fuzzing (scripts/schemathesis.sh)
 with a throw-away PostgreSQL cluster, headless Chromium and a Secret Service
 (gnome-keyring-daemon on a private D-Bus session bus) for the tests.
 
@@ -481,5 +481,6 @@ if [ ${#cargo_test_args[@]} -eq 0 ]; then
     run_step "screen reader (AT-SPI): activate, approve, unlock, settings" \
         cargo test -p godkend --locked --test accessibility -- --exact "$SCREEN_READER_TEST"
     run_step "GTK tray variant: clippy, e2e" gtk_tray_variant
+    run_step "API fuzzing (schemathesis)" "$GODKEND_ROOT/scripts/schemathesis.sh"
     run_step "packages: build, install, purge" packages_step
 fi

@@ -33,8 +33,13 @@ pub enum UserVerification {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Amount {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 32, pattern = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$")
+    )]
     pub value: String,
     /// ISO 4217 code, three upper-case letters.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Z]{3}$"))]
     pub currency: String,
 }
 
@@ -74,10 +79,13 @@ impl Amount {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequestContext {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub ip: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub location: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub user_agent: Option<String>,
 }
 

@@ -14,21 +14,32 @@ use crate::{Envelope, SignatureEntry, SignedObject};
 pub struct CreateRequest {
     pub user: String,
     pub kind: RequestKind,
+    /// 1–120 characters, not only white space.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 120, pattern = r"\S")
+    )]
     pub title: String,
+    /// At most 1000 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<Amount>,
+    /// At most 200 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub payee: Option<String>,
     #[serde(default)]
     pub context: RequestContext,
     /// 4–8 digits; default 6.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 4, maximum = 8))]
     pub code_length: Option<u8>,
     #[serde(default)]
     pub user_verification: UserVerification,
-    /// Seconds until expiry, at most 600; default 120.
+    /// Seconds until expiry, 10 to 600; default 120.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 10, maximum = 600))]
     pub ttl_seconds: Option<u32>,
     /// Where to POST the signed result once the request is final.
     #[serde(default, skip_serializing_if = "Option::is_none")]

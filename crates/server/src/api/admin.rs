@@ -2,14 +2,14 @@
 //! token (`Authorization: Bearer <admin token>`). Off unless a token is configured.
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use godkend_protocol::{ErrorCode, Problem};
 use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{JsonBody, QueryParams, bearer_token};
+use super::extract::{JsonBody, PathParam, QueryParams, bearer_token};
 use crate::service::{
     DEFAULT_OVERLAP_SECONDS, DeviceInfo, NewActivation, NewRp, Revoked, RotatedKey, RpInfo,
     SharedService, UserInfo, api_key_hash,
@@ -123,6 +123,7 @@ pub async fn users(State(s): State<SharedService>, _: Admin) -> ApiResult<Json<V
     params(("user" = String, Path, description = "The user id.")),
     responses(
         (status = 204, description = "The user was removed."),
+        (status = 400, description = "`bad_request`: `user` is outside the id rules.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = ADMIN_401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`user_not_found`, or `not_found` when the admin API is not enabled.", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
@@ -131,7 +132,7 @@ pub async fn users(State(s): State<SharedService>, _: Admin) -> ApiResult<Json<V
 pub async fn remove_user(
     State(s): State<SharedService>,
     _: Admin,
-    Path(user): Path<String>,
+    PathParam(user): PathParam<String>,
 ) -> ApiResult<StatusCode> {
     s.remove_user(&user, ADMIN).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -209,6 +210,7 @@ pub async fn rps(State(s): State<SharedService>, _: Admin) -> ApiResult<Json<Vec
     params(("rp" = String, Path, description = "The relying party's id.")),
     responses(
         (status = 204, description = "The relying party was removed; its API key no longer works."),
+        (status = 400, description = "`bad_request`: `rp` is outside the id rules.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = ADMIN_401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no such relying party, or the admin API is not enabled.", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
@@ -217,7 +219,7 @@ pub async fn rps(State(s): State<SharedService>, _: Admin) -> ApiResult<Json<Vec
 pub async fn remove_rp(
     State(s): State<SharedService>,
     _: Admin,
-    Path(rp): Path<String>,
+    PathParam(rp): PathParam<String>,
 ) -> ApiResult<StatusCode> {
     s.remove_rp(&rp, ADMIN).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -253,7 +255,7 @@ pub struct RpUpdateBody {
 pub async fn update_rp(
     State(s): State<SharedService>,
     _: Admin,
-    Path(rp): Path<String>,
+    PathParam(rp): PathParam<String>,
     JsonBody(b): JsonBody<RpUpdateBody>,
 ) -> ApiResult<Json<RpInfo>> {
     Ok(Json(s.set_rp_origins(&rp, &b.origins, ADMIN).await?))
@@ -299,7 +301,7 @@ fn default_overlap() -> i64 {
 pub async fn rotate_rp_key(
     State(s): State<SharedService>,
     _: Admin,
-    Path(rp): Path<String>,
+    PathParam(rp): PathParam<String>,
     JsonBody(b): JsonBody<RotateKeyBody>,
 ) -> ApiResult<Json<RotatedKey>> {
     Ok(Json(s.rotate_rp_key(&rp, b.overlap_seconds, ADMIN).await?))
@@ -360,6 +362,7 @@ pub struct DeviceQuery {
     params(DeviceQuery),
     responses(
         (status = 200, description = "The devices, in every state.", body = Vec<DeviceInfo>),
+        (status = 400, description = "`bad_request`: `user` is outside the id rules.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = ADMIN_401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = ADMIN_404, body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
@@ -394,7 +397,7 @@ pub async fn devices(
 pub async fn revoke_device(
     State(s): State<SharedService>,
     _: Admin,
-    Path(serial): Path<String>,
+    PathParam(serial): PathParam<String>,
 ) -> ApiResult<Json<Revoked>> {
     Ok(Json(s.revoke_serial(&serial, ADMIN).await?))
 }
@@ -416,6 +419,7 @@ pub struct AuditQuery {
     params(AuditQuery),
     responses(
         (status = 200, description = "The audit entries, oldest first.", body = Vec<AuditEntry>),
+        (status = 400, description = "`bad_request`: `since` is not a number of Unix seconds.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = ADMIN_401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = ADMIN_404, body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),

@@ -4,7 +4,7 @@
 //! page can send approval requests to any user.
 
 use axum::Json;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
@@ -16,7 +16,7 @@ use godkend_protocol::{ErrorCode, Problem};
 use serde::Deserialize;
 
 use super::error::ApiResult;
-use super::extract::{ClientIp, JsonBody};
+use super::extract::{ClientIp, JsonBody, PathParam};
 use crate::service::{ServiceError, SharedService};
 use crate::store::RpRow;
 
@@ -135,7 +135,7 @@ pub async fn login(
 
 pub async fn status(
     State(service): State<SharedService>,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> ApiResult<Json<RequestStatus>> {
     let rp = demo_rp(&service).await?;
     Ok(Json(service.request_status(&rp, &id).await?))

@@ -1,7 +1,7 @@
 //! The device API: activation, status, unlock, decisions, PIN, devices, polling.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use godkend_protocol::messages::{
@@ -11,7 +11,7 @@ use godkend_protocol::{Envelope, ErrorCode, Problem};
 
 use super::device_auth::DeviceCall;
 use super::error::ApiResult;
-use super::extract::{ClientIp, JsonBody};
+use super::extract::{ClientIp, JsonBody, PathParam};
 use crate::service::SharedService;
 
 /// 401 answers of every device call: the signed header (PROTOCOL.md §3.1).
@@ -165,7 +165,7 @@ pub async fn unlock(
 pub async fn decide(
     State(service): State<SharedService>,
     ClientIp(ip): ClientIp,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     call: DeviceCall,
 ) -> ApiResult<Response> {
     let device = call.active(&service)?;

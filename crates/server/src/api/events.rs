@@ -25,6 +25,22 @@ use super::error::ApiResult;
 use crate::service::{ServiceError, SharedService, now};
 use crate::store::{DeviceRow, EventRow};
 
+/// One event of the stream, as an SSE parser hands it over (PROTOCOL.md §6). The
+/// document describes the `text/event-stream` answer by this schema of one event, as
+/// OpenAPI 3.2's `itemSchema` does (before 3.2, `schema` is read that way).
+#[derive(Debug, utoipa::ToSchema)]
+pub struct StreamEvent {
+    /// The kind, which names the payload type of `data`.
+    pub event: EventKind,
+    /// The event id, a decimal integer: the resume point for `Last-Event-ID`. Absent
+    /// on the pending requests sent first and on heartbeats after the first.
+    #[schema(pattern = "^[0-9]+$")]
+    pub id: Option<String>,
+    /// A server-signed `Envelope` as compact JSON, on one line.
+    #[schema(content_media_type = "application/json")]
+    pub data: String,
+}
+
 /// The signed push stream
 ///
 /// Server-Sent Events (PROTOCOL.md §6). Every event has `event:` (the kind, see
@@ -52,8 +68,8 @@ use crate::store::{DeviceRow, EventRow};
     security(("device_signature" = [])),
     params(("Last-Event-ID" = Option<String>, Header, description = "The last event `id` the device saw; the stream resumes after it.")),
     responses(
-        (status = 200, description = "A `text/event-stream` of server-signed envelopes (see the operation description).", body = String, content_type = "text/event-stream",
-            example = json!("event: heartbeat\nid: 42\ndata: {\"payload\":{\"device_id\":\"dev-5c1f0e7a\",\"iat\":1767225615,\"type\":\"heartbeat\",\"v\":1},\"signatures\":[{\"alg\":\"ed25519\",\"kid\":\"NHUPmL1Z_PyUbaRa\",\"sig\":\"...\"}]}\n\n")),
+        (status = 200, description = "A `text/event-stream` of server-signed envelopes (see the operation description); the schema is that of one event.", body = StreamEvent, content_type = "text/event-stream",
+            example = json!({"event": "heartbeat", "id": "42", "data": "{\"payload\":{\"device_id\":\"dev-5c1f0e7a\",\"iat\":1767225615,\"type\":\"heartbeat\",\"v\":1},\"signatures\":[{\"alg\":\"ed25519\",\"kid\":\"NHUPmL1Z_PyUbaRa\",\"sig\":\"...\"}]}"})),
         (status = 401, description = super::device::DEVICE_401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = super::device::DEVICE_403, body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),

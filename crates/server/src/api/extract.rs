@@ -1,5 +1,5 @@
-//! Request extractors with problem+json rejections: JSON bodies, relying-party API
-//! keys, and the client address.
+//! Request extractors with problem+json rejections: JSON bodies, query and path
+//! parameters, relying-party API keys, and the client address.
 
 use std::net::SocketAddr;
 
@@ -65,6 +65,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T>
             .map(|axum::extract::Query(value)| QueryParams(value))
             .map_err(|e| {
                 Problem::new(ErrorCode::BadRequest, "invalid query parameters")
+                    .with_detail(e.body_text())
+                    .into()
+            })
+    }
+}
+
+/// `Path<T>` whose failures are problem+json too: axum's own rejection (e.g. a
+/// percent-encoded segment that is not UTF-8) is a `text/plain` 400, which no
+/// client of this API expects (PROTOCOL.md §3: errors are problem+json).
+pub struct PathParam<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PathParam<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| PathParam(value))
+            .map_err(|e| {
+                Problem::new(ErrorCode::BadRequest, "invalid path parameter")
                     .with_detail(e.body_text())
                     .into()
             })

@@ -3,14 +3,14 @@
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use godkend_protocol::Problem;
 use godkend_protocol::messages::{CreateRequest, CreatedRequest, RequestStatus};
 use serde::Deserialize;
 
 use super::error::ApiResult;
-use super::extract::{JsonBody, QueryParams, Rp};
+use super::extract::{JsonBody, PathParam, QueryParams, Rp};
 use crate::service::SharedService;
 
 /// 401 answers of every relying-party call.
@@ -64,6 +64,7 @@ pub async fn create(
     params(("id" = String, Path, description = "The `request_id` from the create answer.")),
     responses(
         (status = 200, description = "The request's state.", body = RequestStatus),
+        (status = 400, description = "`bad_request`: `id` is not UTF-8 once percent-decoded.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = RP_401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no such request of this relying party.", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
@@ -72,7 +73,7 @@ pub async fn create(
 pub async fn get(
     State(service): State<SharedService>,
     Rp(rp): Rp,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> ApiResult<Json<RequestStatus>> {
     Ok(Json(service.request_status(&rp, &id).await?))
 }
@@ -101,6 +102,7 @@ pub struct WaitQuery {
     params(("id" = String, Path, description = "The `request_id` from the create answer."), WaitQuery),
     responses(
         (status = 200, description = "The request's state: final, or still `pending` when the timeout passed.", body = RequestStatus),
+        (status = 400, description = "`bad_request`: `timeout` is not a whole number of seconds, or `id` is not UTF-8 once percent-decoded.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = RP_401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no such request of this relying party.", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "`internal`.", body = Problem, content_type = "application/problem+json"),
@@ -109,7 +111,7 @@ pub struct WaitQuery {
 pub async fn wait(
     State(service): State<SharedService>,
     Rp(rp): Rp,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     QueryParams(query): QueryParams<WaitQuery>,
 ) -> ApiResult<Json<RequestStatus>> {
     let timeout = Duration::from_secs(query.timeout.unwrap_or(30).clamp(1, 60));

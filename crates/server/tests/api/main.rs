@@ -30,6 +30,7 @@ mod origin_browser;
 mod origin_lna;
 mod outbox;
 mod outbox_retry;
+mod path_params;
 mod pin_race;
 mod robustness;
 mod rp_key_rotation;
