@@ -11,6 +11,10 @@ pub struct StoredOutcome {
     pub body: String,
 }
 
+/// The stored answer to a decision of this device with this hash, once judged.
+const OUTCOME: &str = "SELECT http_status, body FROM decisions WHERE decision_hash = $1 \
+                       AND device_id = $2 AND http_status <> 0";
+
 impl Store {
     /// The answer `device`'s decision with this hash got. Keyed by the device too, so
     /// a stored answer goes only to the device that sent the decision.
@@ -19,10 +23,7 @@ impl Store {
         device: &str,
         hash: &str,
     ) -> Result<Option<StoredOutcome>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT http_status, body FROM decisions WHERE decision_hash = $1 AND device_id = $2 \
-             AND http_status <> 0",
-        )
+        Ok(sqlx::query_as(OUTCOME)
         .bind(hash)
         .bind(device)
         .fetch_optional(&self.pool)
@@ -34,6 +35,19 @@ impl Store {
 /// another call judged (or is judging) the byte-identical decision: on PostgreSQL
 /// the insert waits for that transaction, on SQLite writers are serialised, so the
 /// caller can read the stored answer once its own transaction is gone.
+/// `Store::decision_outcome` inside `conn`'s transaction.
+pub(crate) async fn outcome_in(
+    conn: &mut AnyConnection,
+    device: &str,
+    hash: &str,
+) -> Result<Option<StoredOutcome>, StoreError> {
+    Ok(sqlx::query_as(OUTCOME)
+        .bind(hash)
+        .bind(device)
+        .fetch_optional(conn)
+        .await?)
+}
+
 pub(crate) async fn claim(
     conn: &mut AnyConnection,
     hash: &str,
