@@ -28,7 +28,6 @@ pub struct DeviceCallUnspent {
     pub nonce: Nonce,
 }
 
-
 /// Largest signed body a device may send.
 pub const MAX_DEVICE_BODY: usize = 64 * 1024;
 

@@ -24,10 +24,10 @@ impl Store {
         hash: &str,
     ) -> Result<Option<StoredOutcome>, StoreError> {
         Ok(sqlx::query_as(OUTCOME)
-        .bind(hash)
-        .bind(device)
-        .fetch_optional(&self.pool)
-        .await?)
+            .bind(hash)
+            .bind(device)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 }
 
