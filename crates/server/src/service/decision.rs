@@ -405,7 +405,7 @@ impl Service {
 
 /// Why a decision was refused before its transaction.
 enum Refused {
-    Problem(Problem),
+    Problem(Box<Problem>),
     /// The device signature does not verify (audited).
     Signature,
     /// Not the caller's fault (a stored key that does not read).
@@ -415,7 +415,7 @@ enum Refused {
 impl From<Refused> for ServiceError {
     fn from(refused: Refused) -> Self {
         match refused {
-            Refused::Problem(problem) => problem.into(),
+            Refused::Problem(problem) => ServiceError::Problem(problem),
             Refused::Signature => Problem::new(
                 ErrorCode::InvalidSignature,
                 "the device signature does not verify",
@@ -436,24 +436,26 @@ fn read_decision(
 ) -> Result<(Envelope, Decision, String), Refused> {
     let bad = |why: &str| Problem::new(ErrorCode::BadRequest, why.to_owned());
     let envelope: Envelope = serde_json::from_slice(body).map_err(|e| {
-        Refused::Problem(
+        Refused::Problem(Box::new(
             Problem::new(
                 ErrorCode::MalformedJson,
                 "the body is not a decision envelope",
             )
             .with_detail(e.to_string()),
-        )
+        ))
     })?;
     let hash = b64::sha256_b64(canonical::to_vec(&envelope).map_err(Refused::Fault)?);
     let decision: Decision = envelope.peek().map_err(|e| {
-        Refused::Problem(bad("the payload is not a decision").with_detail(e.to_string()))
+        Refused::Problem(Box::new(
+            bad("the payload is not a decision").with_detail(e.to_string()),
+        ))
     })?;
     // The caller and the path first: a stored answer goes only to the device that
     // signed the decision, for the request it names.
     if decision.device_id != device.id || decision.request_id != request_id {
-        return Err(Refused::Problem(bad(
+        return Err(Refused::Problem(Box::new(bad(
             "the decision names another device or request",
-        )));
+        ))));
     }
     let device_key = PublicKey::ed25519_b64(&device.device_key).map_err(Refused::Fault)?;
     if envelope.verify(&device_key).is_err() {
