@@ -9,7 +9,7 @@ use godkend_protocol::messages::{
 };
 use godkend_protocol::{Envelope, ErrorCode, Problem};
 
-use super::device_auth::DeviceCall;
+use super::device_auth::{DeviceCall, DeviceCallUnspent};
 use super::error::ApiResult;
 use super::extract::{ClientIp, JsonBody, PathParam};
 use crate::service::SharedService;
@@ -166,10 +166,12 @@ pub async fn decide(
     State(service): State<SharedService>,
     ClientIp(ip): ClientIp,
     PathParam(id): PathParam<String>,
-    call: DeviceCall,
+    call: DeviceCallUnspent,
 ) -> ApiResult<Response> {
-    let device = call.active(&service)?;
-    let outcome = service.decide(device, &id, &call.body, ip).await?;
+    let device = call.active(&service).await?;
+    let outcome = service
+        .decide(device, &id, &call.body, ip, &call.nonce)
+        .await?;
     let status =
         StatusCode::from_u16(outcome.http_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let content_type = if status.is_success() {

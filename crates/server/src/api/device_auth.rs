@@ -9,12 +9,23 @@ use godkend_protocol::{ErrorCode, Problem, PublicKey, b64, rules};
 
 use super::error::ApiError;
 use crate::service::{ServiceError, SharedService, now};
-use crate::store::DeviceRow;
+use crate::store::{DeviceRow, Nonce};
 
 /// An authenticated device call: the device (in any state) and the body it signed.
+/// Its header's nonce is spent (a replay was refused) before the handler runs.
 pub struct DeviceCall {
     pub device: DeviceRow,
     pub body: Bytes,
+}
+
+/// A device call authenticated like `DeviceCall` whose nonce is NOT spent yet: the
+/// handler spends it inside the transaction that acts on the call (one write
+/// transaction instead of two), or on its own on every path that acts on nothing.
+/// Only the decision uses it (its hot path).
+pub struct DeviceCallUnspent {
+    pub device: DeviceRow,
+    pub body: Bytes,
+    pub nonce: Nonce,
 }
 
 /// Largest signed body a device may send.
@@ -36,15 +47,47 @@ impl DeviceCall {
     /// The device, if it is still active; a revoked or blocked device gets its signed
     /// status in the problem so it can wipe itself.
     pub fn active(&self, service: &SharedService) -> Result<&DeviceRow, ApiError> {
+        active(&self.device, service)
+    }
+}
+
+impl DeviceCallUnspent {
+    /// `DeviceCall::active`; a call refused here acts on nothing, so its nonce is
+    /// spent on its own first (a replay still answers `replayed_nonce`).
+    pub async fn active(&self, service: &SharedService) -> Result<&DeviceRow, ApiError> {
         if self.device.state() == DeviceState::Active {
-            Ok(&self.device)
-        } else {
-            Err(service.ended_device_problem(&self.device)?.into())
+            return Ok(&self.device);
         }
+        service
+            .spend_nonce_alone(&self.device.id, &self.nonce)
+            .await?;
+        active(&self.device, service)
+    }
+}
+
+fn active<'a>(device: &'a DeviceRow, service: &SharedService) -> Result<&'a DeviceRow, ApiError> {
+    if device.state() == DeviceState::Active {
+        Ok(device)
+    } else {
+        Err(service.ended_device_problem(device)?.into())
     }
 }
 
 impl FromRequest<SharedService> for DeviceCall {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, service: &SharedService) -> Result<Self, Self::Rejection> {
+        let DeviceCallUnspent {
+            device,
+            body,
+            nonce,
+        } = DeviceCallUnspent::from_request(req, service).await?;
+        service.spend_nonce_alone(&device.id, &nonce).await?;
+        Ok(DeviceCall { device, body })
+    }
+}
+
+impl FromRequest<SharedService> for DeviceCallUnspent {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, service: &SharedService) -> Result<Self, Self::Rejection> {
@@ -111,22 +154,14 @@ impl FromRequest<SharedService> for DeviceCall {
         if header.body_sha256 != b64::sha256_b64(&body) {
             return Err(unauthorized("the signed body hash does not match the body").into());
         }
-        let fresh = service
-            .store
-            .remember_nonce(
-                &device.id,
-                &header.nonce,
-                header.iat + 2 * rules::HEADER_SKEW_SECONDS,
-            )
-            .await
-            .map_err(ServiceError::from)?;
-        if !fresh {
-            return Err(Problem::new(
-                ErrorCode::ReplayedNonce,
-                "this signed request was already used",
-            )
-            .into());
-        }
-        Ok(DeviceCall { device, body })
+        let nonce = Nonce {
+            value: header.nonce,
+            expires_at: header.iat + 2 * rules::HEADER_SKEW_SECONDS,
+        };
+        Ok(DeviceCallUnspent {
+            device,
+            body,
+            nonce,
+        })
     }
 }

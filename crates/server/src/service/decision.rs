@@ -14,9 +14,9 @@ use godkend_protocol::rules::{self, MAX_CODE_FAILURES, OriginVerdict};
 use godkend_protocol::{Envelope, ErrorCode, Problem, PublicKey, b64, canonical};
 
 use super::second_factor::Accept;
-use super::{Service, ServiceError, now};
+use super::{Service, ServiceError, now, replayed_nonce};
 use crate::store::requests::Finish;
-use crate::store::{self, AuditEntry, AuditEvent, DeviceRow, RequestRow, StoredOutcome};
+use crate::store::{self, AuditEntry, AuditEvent, DeviceRow, Nonce, RequestRow, StoredOutcome};
 
 /// The answer to a decision: an HTTP status and a JSON body, replayable byte for byte.
 #[derive(Debug, Clone)]
@@ -42,68 +42,77 @@ fn problem_outcome(problem: &Problem) -> StoredOutcome {
 }
 
 impl Service {
-    /// Handles `POST /v1/device/requests/{id}/decision` for an authenticated device.
+    /// Handles `POST /v1/device/requests/{id}/decision` for an authenticated device
+    /// whose header `nonce` is not spent yet: it is spent in the decision's own
+    /// transaction (a replay rolls it back and is refused), or on its own when the
+    /// call is refused before that transaction.
     pub async fn decide(
         &self,
         device: &DeviceRow,
         request_id: &str,
         body: &[u8],
         ip: Option<String>,
+        nonce: &Nonce,
     ) -> Result<DecisionOutcome, ServiceError> {
-        let bad = |why: &str| Problem::new(ErrorCode::BadRequest, why.to_owned());
-        let envelope: Envelope = serde_json::from_slice(body).map_err(|e| {
-            Problem::new(
-                ErrorCode::MalformedJson,
-                "the body is not a decision envelope",
-            )
-            .with_detail(e.to_string())
-        })?;
-        let hash = b64::sha256_b64(canonical::to_vec(&envelope)?);
-        let decision: Decision = envelope
-            .peek()
-            .map_err(|e| bad("the payload is not a decision").with_detail(e.to_string()))?;
-        // The caller and the path first: a stored answer goes only to the device that
-        // signed the decision, for the request it names.
-        if decision.device_id != device.id || decision.request_id != request_id {
-            return Err(bad("the decision names another device or request").into());
-        }
-        let device_key = PublicKey::ed25519_b64(&device.device_key)?;
-        if envelope.verify(&device_key).is_err() {
-            self.store
-                .audit(
-                    &AuditEntry::by_device(AuditEvent::InvalidSignature, device, now())
-                        .ip(ip)
-                        .detail("decision"),
-                )
-                .await?;
-            return Err(Problem::new(
-                ErrorCode::InvalidSignature,
-                "the device signature does not verify",
-            )
-            .into());
-        }
-        if let Some(stored) = self.store.decision_outcome(&device.id, &hash).await? {
-            return Ok(stored.into());
-        }
-
-        let mut tx = self.store.begin().await?;
-        // The device first (its status and PIN key as of now, held until commit), so
-        // one device's decisions are judged one after another; then the request.
-        let device = match self.lock_active_device(&mut tx, &device.id).await? {
-            Ok(device) => device,
-            Err(refusal) => return Err(self.refuse(tx, refusal).await),
+        let (envelope, decision, hash) = match read_decision(device, request_id, body) {
+            Ok(read) => read,
+            Err(refused) => {
+                self.spend_nonce_alone(&device.id, nonce).await?;
+                if matches!(refused, Refused::Signature) {
+                    self.store
+                        .audit(
+                            &AuditEntry::by_device(AuditEvent::InvalidSignature, device, now())
+                                .ip(ip)
+                                .detail("decision"),
+                        )
+                        .await?;
+                }
+                return Err(refused.into());
+            }
         };
-        let not_found = || Problem::new(ErrorCode::NotFound, format!("no request `{request_id}`"));
-        let row = store::requests::lock_request(&mut tx, request_id)
-            .await?
-            .filter(|row| row.user_id == device.user_id)
-            .ok_or_else(not_found)?;
-        let request: ApprovalRequest = Envelope::from_json(&row.envelope)?.peek()?;
-        if !store::decisions::claim(&mut tx, &hash, &row.id, &device.id, now()).await? {
-            // A byte-identical resend was judged while this call waited for the
-            // device: answer as it was answered.
-            drop(tx);
-            if let Some(stored) = self.store.decision_outcome(&device.id, &hash).await? {
+        let mut tx = self.store.begin().await?;
+        if !store::nonces::remember_nonce_in(&mut tx, &device.id, nonce).await? {
+            return Err(replayed_nonce().into());
+        }
+        let checked = Checked {
+            envelope: &envelope,
+            decision: &decision,
+            hash: &hash,
+        };
+        match self.decide_in(tx, device, request_id, &checked, ip).await {
+            Ok(outcome) => Ok(outcome),
+            Err(e) => {
+                // Refused without a stored answer, and rolled back with it the nonce
+                // (or committed with it, by `refuse`): spend it now, so that every
+                // authenticated call uses up its nonce as before.
+                if let Err(spend) = self.store.remember_nonce(&device.id, nonce).await {
+                    tracing::warn!(error = %spend, "could not remember a refused decision's nonce");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The decision's transaction, which already holds its nonce: claims the
+    /// decision's hash (a byte-identical copy judged before gets its stored answer),
+    /// then judges it against the device and the request, and stores the answer.
+    async fn decide_in(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Any>,
+        device: &DeviceRow,
+        request_id: &str,
+        checked: &Checked<'_>,
+        ip: Option<String>,
+    ) -> Result<DecisionOutcome, ServiceError> {
+        let hash = checked.hash;
+        // The claim first: on the usual path it is the only look at `decisions`
+        // before the answer is stored (no separate read for a stored answer).
+        if !store::decisions::claim(&mut tx, hash, request_id, &device.id, now()).await? {
+            // A byte-identical copy was judged before (PostgreSQL: the claim waited
+            // for the first copy's commit): answer as it was answered.
+            let stored = store::decisions::outcome_in(&mut tx, &device.id, hash).await?;
+            tx.commit().await?;
+            if let Some(stored) = stored {
                 return Ok(stored.into());
             }
             // Not a fault: the first copy is still being judged. A 503 with a code of
@@ -115,20 +124,37 @@ impl Service {
             busy.retry_after = Some(1);
             return Err(busy.into());
         }
+        // The device first (its status and PIN key as of now, held until commit), so
+        // one device's decisions are judged one after another; then the request.
+        // Refused here, the transaction rolls back with its claim (nothing was judged,
+        // so nothing is stored: a resend is judged afresh).
+        let device = match self.lock_active_device(&mut tx, &device.id).await? {
+            Ok(device) => device,
+            Err(refusal) => {
+                drop(tx);
+                return Err(refusal.problem.into());
+            }
+        };
+        let not_found = || Problem::new(ErrorCode::NotFound, format!("no request `{request_id}`"));
+        let row = store::requests::lock_request(&mut tx, request_id)
+            .await?
+            .filter(|row| row.user_id == device.user_id)
+            .ok_or_else(not_found)?;
+        let request: ApprovalRequest = Envelope::from_json(&row.envelope)?.peek()?;
         let case = Case {
             device: &device,
             row: &row,
             request: &request,
-            envelope: &envelope,
-            decision: &decision,
-            hash: &hash,
+            envelope: checked.envelope,
+            decision: checked.decision,
+            hash,
             ip,
         };
         let (outcome, events) = match self.judge(&mut tx, &case).await? {
             Judged::Final(outcome, events) => (outcome, events),
             Judged::Rejected(problem, events) => (problem_outcome(&problem), events),
         };
-        store::decisions::record_outcome(&mut tx, &hash, &outcome).await?;
+        store::decisions::record_outcome(&mut tx, hash, &outcome).await?;
         tx.commit().await?;
         self.publish(&events);
         // Approved, denied or failed on its third wrong code: the waiting relying party
@@ -375,6 +401,74 @@ impl Service {
         .with_attempts_left(0);
         Ok(Judged::Rejected(problem, events))
     }
+}
+
+/// Why a decision was refused before its transaction.
+enum Refused {
+    Problem(Box<Problem>),
+    /// The device signature does not verify (audited).
+    Signature,
+    /// Not the caller's fault (a stored key that does not read).
+    Fault(godkend_protocol::ProtocolError),
+}
+
+impl From<Refused> for ServiceError {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::Problem(problem) => ServiceError::Problem(problem),
+            Refused::Signature => Problem::new(
+                ErrorCode::InvalidSignature,
+                "the device signature does not verify",
+            )
+            .into(),
+            Refused::Fault(e) => e.into(),
+        }
+    }
+}
+
+/// The checks that need no database: the body is a decision envelope of this device
+/// for this request, signed by the device key. Returns it with its hash (the key of
+/// its stored answer).
+fn read_decision(
+    device: &DeviceRow,
+    request_id: &str,
+    body: &[u8],
+) -> Result<(Envelope, Decision, String), Refused> {
+    let bad = |why: &str| Problem::new(ErrorCode::BadRequest, why.to_owned());
+    let envelope: Envelope = serde_json::from_slice(body).map_err(|e| {
+        Refused::Problem(Box::new(
+            Problem::new(
+                ErrorCode::MalformedJson,
+                "the body is not a decision envelope",
+            )
+            .with_detail(e.to_string()),
+        ))
+    })?;
+    let hash = b64::sha256_b64(canonical::to_vec(&envelope).map_err(Refused::Fault)?);
+    let decision: Decision = envelope.peek().map_err(|e| {
+        Refused::Problem(Box::new(
+            bad("the payload is not a decision").with_detail(e.to_string()),
+        ))
+    })?;
+    // The caller and the path first: a stored answer goes only to the device that
+    // signed the decision, for the request it names.
+    if decision.device_id != device.id || decision.request_id != request_id {
+        return Err(Refused::Problem(Box::new(bad(
+            "the decision names another device or request",
+        ))));
+    }
+    let device_key = PublicKey::ed25519_b64(&device.device_key).map_err(Refused::Fault)?;
+    if envelope.verify(&device_key).is_err() {
+        return Err(Refused::Signature);
+    }
+    Ok((envelope, decision, hash))
+}
+
+/// A decision that passed `read_decision`.
+struct Checked<'a> {
+    envelope: &'a Envelope,
+    decision: &'a Decision,
+    hash: &'a str,
 }
 
 /// One decision and everything it is judged against.

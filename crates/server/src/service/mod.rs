@@ -131,6 +131,14 @@ impl From<Problem> for ServiceError {
     }
 }
 
+/// The answer to a device call whose header nonce this device used before.
+pub(crate) fn replayed_nonce() -> Problem {
+    Problem::new(
+        godkend_protocol::ErrorCode::ReplayedNonce,
+        "this signed request was already used",
+    )
+}
+
 impl From<serde_json::Error> for ServiceError {
     fn from(e: serde_json::Error) -> Self {
         ServiceError::Protocol(e.into())
@@ -178,6 +186,20 @@ impl Service {
             settings,
             shutdown: tokio::sync::watch::Sender::new(false),
             waiters: crate::request_waiters::RequestWaiters::default(),
+        }
+    }
+
+    /// Spends a device call's header nonce in a transaction of its own; a nonce this
+    /// device used before is refused (`replayed_nonce`).
+    pub async fn spend_nonce_alone(
+        &self,
+        device: &str,
+        nonce: &crate::store::Nonce,
+    ) -> Result<(), ServiceError> {
+        if self.store.remember_nonce(device, nonce).await? {
+            Ok(())
+        } else {
+            Err(replayed_nonce().into())
         }
     }
 

@@ -2,7 +2,7 @@
 
 use sqlx::AnyConnection;
 
-use super::{Store, StoreError};
+use super::StoreError;
 
 /// A stored answer: HTTP status and JSON body, replayed byte for byte.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -11,29 +11,30 @@ pub struct StoredOutcome {
     pub body: String,
 }
 
-impl Store {
-    /// The answer `device`'s decision with this hash got. Keyed by the device too, so
-    /// a stored answer goes only to the device that sent the decision.
-    pub async fn decision_outcome(
-        &self,
-        device: &str,
-        hash: &str,
-    ) -> Result<Option<StoredOutcome>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT http_status, body FROM decisions WHERE decision_hash = $1 AND device_id = $2 \
-             AND http_status <> 0",
-        )
+/// The stored answer to a decision of this device with this hash, once judged.
+const OUTCOME: &str = "SELECT http_status, body FROM decisions WHERE decision_hash = $1 \
+                       AND device_id = $2 AND http_status <> 0";
+
+/// The answer `device`'s decision with this hash got, read inside `conn`'s
+/// transaction. Keyed by the device too, so a stored answer goes only to the device
+/// that sent the decision.
+pub(crate) async fn outcome_in(
+    conn: &mut AnyConnection,
+    device: &str,
+    hash: &str,
+) -> Result<Option<StoredOutcome>, StoreError> {
+    Ok(sqlx::query_as(OUTCOME)
         .bind(hash)
         .bind(device)
-        .fetch_optional(&self.pool)
+        .fetch_optional(conn)
         .await?)
-    }
 }
 
 /// Claims a decision hash for judging inside `conn`'s transaction. `false` means
 /// another call judged (or is judging) the byte-identical decision: on PostgreSQL
 /// the insert waits for that transaction, on SQLite writers are serialised, so the
-/// caller can read the stored answer once its own transaction is gone.
+/// caller's next statement (`outcome_in`, same transaction) reads the stored answer:
+/// under READ COMMITTED each statement sees what was committed before it.
 pub(crate) async fn claim(
     conn: &mut AnyConnection,
     hash: &str,

@@ -28,6 +28,7 @@ pub use audit::{AuditEntry, AuditEvent};
 pub use decisions::StoredOutcome;
 pub use devices::DeviceRow;
 pub use events::EventRow;
+pub use nonces::Nonce;
 pub use requests::{DueWebhook, RequestRow};
 pub use rps::RpRow;
 pub use users::UserRow;

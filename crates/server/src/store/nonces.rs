@@ -4,23 +4,44 @@ use sqlx::AnyConnection;
 
 use super::{Store, StoreError};
 
-impl Store {
-    /// Remembers a nonce; `false` if this device used it before (a replay).
-    pub async fn remember_nonce(
-        &self,
-        device: &str,
-        nonce: &str,
-        expires_at: i64,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO nonces (device_id, nonce, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (device_id, nonce) DO NOTHING",
-        )
+/// A device call's header nonce, and until when it must be remembered (after that
+/// the header fails the time check anyway).
+#[derive(Debug, Clone)]
+pub struct Nonce {
+    pub value: String,
+    pub expires_at: i64,
+}
+
+const REMEMBER: &str = "INSERT INTO nonces (device_id, nonce, expires_at) VALUES ($1, $2, $3) \
+                        ON CONFLICT (device_id, nonce) DO NOTHING";
+
+/// Remembers a nonce inside `conn`'s transaction; `false` if this device used it
+/// before (a replay). The primary key makes two concurrent uses conflict: one
+/// transaction inserts, the other finds it (PostgreSQL waits for the first to end).
+pub(crate) async fn remember_nonce_in(
+    conn: &mut AnyConnection,
+    device: &str,
+    nonce: &Nonce,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(REMEMBER)
         .bind(device)
-        .bind(nonce)
-        .bind(expires_at)
-        .execute(&self.pool)
+        .bind(&nonce.value)
+        .bind(nonce.expires_at)
+        .execute(conn)
         .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+impl Store {
+    /// Remembers a nonce in a transaction of its own; `false` if this device used it
+    /// before (a replay).
+    pub async fn remember_nonce(&self, device: &str, nonce: &Nonce) -> Result<bool, StoreError> {
+        let done = sqlx::query(REMEMBER)
+            .bind(device)
+            .bind(&nonce.value)
+            .bind(nonce.expires_at)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 

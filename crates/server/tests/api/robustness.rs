@@ -10,6 +10,7 @@ use crate::common::{Db, PIN, TestServer};
 both_backends!(
     malformed_input_gets_a_clear_4xx,
     replayed_header_is_rejected_on_any_node,
+    replayed_decision_header_is_refused_and_changes_nothing,
     restart_loses_no_pending_request_or_decision,
     wrong_local_clock_still_works,
     stream_resumes_after_a_restart_from_the_last_event_id,
@@ -203,6 +204,63 @@ async fn replayed_header_is_rejected_on_any_node(db: Db) {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+}
+
+/// A decision spends its header nonce inside the transaction that judges it, and a
+/// decision refused before that transaction spends it on its own: a replay of
+/// either header is refused as a replay and changes nothing.
+async fn replayed_decision_header_is_refused_and_changes_nothing(db: Db) {
+    let server = TestServer::start(db).await;
+    server.add_user("alice");
+    let rp = server.add_rp("shop", "Shop");
+    let device = server.device("alice").await;
+    let pending = rp.login("alice").await;
+    let request = device.pending_one().await;
+    let signed = device.client.refuse(&request, false).unwrap();
+    let path = format!("/v1/device/requests/{}/decision", signed.request_id);
+    let send = |body: &[u8], header: &str| {
+        server
+            .http
+            .post(format!("{}{path}", server.url))
+            .header("authorization", header)
+            .header("content-type", "application/json")
+            .body(body.to_vec())
+            .send()
+    };
+    let code_of = |response: reqwest::Response| async move {
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap();
+        (status, body["code"].as_str().unwrap_or_default().to_owned())
+    };
+
+    let header = device
+        .client
+        .header(&Method::POST, &path, &signed.bytes)
+        .unwrap();
+    let first = send(&signed.bytes, &header).await.unwrap();
+    assert_eq!(first.status(), 200);
+    let replay = code_of(send(&signed.bytes, &header).await.unwrap()).await;
+    assert_eq!(replay, (401, "replayed_nonce".to_owned()));
+
+    // Refused before its transaction (the device signature does not verify).
+    let mut forged = signed.envelope.clone();
+    forged.payload["iat"] = json!(forged.payload["iat"].as_i64().unwrap() + 1);
+    let forged = forged.to_json().unwrap().into_bytes();
+    let header = device.client.header(&Method::POST, &path, &forged).unwrap();
+    let refused = code_of(send(&forged, &header).await.unwrap()).await;
+    assert_eq!(refused.1, "invalid_signature", "{refused:?}");
+    let replay = code_of(send(&forged, &header).await.unwrap()).await;
+    assert_eq!(replay, (401, "replayed_nonce".to_owned()));
+
+    // The first copy's answer stands; a fresh header for the same bytes gets it again.
+    let status = rp.status(&pending.request_id).await;
+    assert_eq!(status.status, RequestState::Denied);
+    let again = device
+        .client
+        .send_decision(&signed.request_id, &signed.bytes)
+        .await
+        .unwrap();
+    assert_eq!(again.status, RequestState::Denied);
 }
 
 async fn restart_loses_no_pending_request_or_decision(db: Db) {
