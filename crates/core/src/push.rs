@@ -108,7 +108,23 @@ impl DeviceClient {
         if !status.is_success() {
             return Err(problem_from(status, &response.bytes().await?));
         }
-        Ok(response.bytes_stream().eventsource().map(move |item| {
+        Ok(self.decode_events(response.bytes_stream()))
+    }
+
+    /// Decodes a `text/event-stream` body, chunk by chunk as it arrives, into verified
+    /// events: the SSE framing (eventsource-stream), the `id` for `Last-Event-ID`, then
+    /// `verify_event`. Apart from `events` so the framing and verification can be
+    /// driven without a connection (the fuzz target `sse_events`).
+    pub fn decode_events<S, B, E>(
+        &self,
+        body: S,
+    ) -> impl Stream<Item = Result<Received, CoreError>> + '_
+    where
+        S: Stream<Item = Result<B, E>> + 'static,
+        B: AsRef<[u8]>,
+        E: std::fmt::Display,
+    {
+        body.eventsource().map(move |item| {
             let event = item.map_err(|e| CoreError::Offline(e.to_string()))?;
             let id = event.id.trim().parse().ok();
             let verified = self.verify_event(&event.event, &event.data);
@@ -116,7 +132,7 @@ impl DeviceClient {
                 tracing::warn!(error = %e, kind = %event.event, "dropped a push event that failed verification");
             }
             Ok(Received { id, event: verified? })
-        }))
+        })
     }
 }
 
