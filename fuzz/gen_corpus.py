@@ -77,6 +77,8 @@ def main():
         ("active_status", b"\x00", event("device_status", vectors("device_status")[2], 4)),
         ("policy", b"\x00", event("policy", vectors("server_info")[0], 5)),
         ("request_crlf", b"\x02\x05\x50", event("request_created", vectors("approval_request")[0], 6).replace("\n", "\r\n")),
+        # Regression: a leading byte-order mark, cut inside its three bytes.
+        ("bom_split", b"\x01\x02", "\ufeff" + event("heartbeat", heartbeat[0], 8)),
         ("comment_retry_mixed", b"\x00", ": keep-alive\nretry: 3000\n\n" + event("heartbeat", heartbeat[1], 7) + event("request_closed", vectors("request_closed")[1], "x")),
     ]
     for name, head, body in sse:

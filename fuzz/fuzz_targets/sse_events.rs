@@ -4,6 +4,8 @@
 //! would deliver them.
 //!
 //! Input: one byte `n`, then `n % 8` cut positions, then the stream's bytes.
+//! Found: a stream starting with a byte-order mark panicked inside eventsource-stream
+//! (fixed in `push::without_bom`; seed `bom_split`).
 //! Properties: no panic; the same events come out however the bytes are cut; one
 //! result per SSE event, with its `id`; an accepted event carries an envelope the
 //! pinned server key really signed (a test vector's), of the type its event name
@@ -79,9 +81,15 @@ fuzz_target!(|data: &[u8]| {
         "the events depend on how the bytes were cut"
     );
 
-    // The raw SSE events, to judge each result against what was sent.
+    // The raw SSE events, to judge each result against what was sent (without the
+    // leading byte-order marks, which the client takes off because eventsource-stream
+    // panics on one).
+    let mut plain = body;
+    while let Some(rest) = plain.strip_prefix(b"\xEF\xBB\xBF") {
+        plain = rest;
+    }
     let raw: Vec<_> = block_on(
-        futures::stream::iter([Ok::<_, Infallible>(body.to_vec())])
+        futures::stream::iter([Ok::<_, Infallible>(plain.to_vec())])
             .eventsource()
             .collect::<Vec<_>>(),
     );
