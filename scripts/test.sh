@@ -17,7 +17,8 @@ first failure:
   cargo fmt --check, cargo clippy -D warnings, cargo check and clippy of
   godkend-core for Windows and macOS (skipped when rustup lacks those targets), the
   Windows build's Windows Hello check under Wine (says "not available" there),
-  cargo test --workspace --locked, API fuzzing (scripts/schemathesis.sh)
+  cargo test --workspace --locked, API fuzzing (scripts/schemathesis.sh),
+  the fuzz targets for GODKEND_FUZZ_SECONDS (default 20) each (scripts/fuzz.sh)
 with a throw-away PostgreSQL cluster, headless Chromium and a Secret Service
 (gnome-keyring-daemon on a private D-Bus session bus) for the tests.
 
@@ -32,6 +33,7 @@ Environment:
   GODKEND_CHROMIUM, GODKEND_CHROMEDRIVER
                              browser binaries (default /usr/bin/chromium, /usr/bin/chromedriver)
   GODKEND_PG_BIN             directory with initdb and pg_ctl (default: newest Debian one)
+  GODKEND_FUZZ_SECONDS       seconds per fuzz target (default 20)
   GODKEND_SKIP_APT=1         do not install packages, only check they are there
   GODKEND_TEST_PACKAGES      the packages step (scripts/test-packages.sh): default
                              .deb, server .deb, AppImage; `all` adds the .rpm pair and
@@ -482,5 +484,6 @@ if [ ${#cargo_test_args[@]} -eq 0 ]; then
         cargo test -p godkend --locked --test accessibility -- --exact "$SCREEN_READER_TEST"
     run_step "GTK tray variant: clippy, e2e" gtk_tray_variant
     run_step "API fuzzing (schemathesis)" "$GODKEND_ROOT/scripts/schemathesis.sh"
+    run_step "fuzz: every target, bounded (scripts/fuzz.sh)" "$GODKEND_ROOT/scripts/fuzz.sh"
     run_step "packages: build, install, purge" packages_step
 fi

@@ -108,7 +108,23 @@ impl DeviceClient {
         if !status.is_success() {
             return Err(problem_from(status, &response.bytes().await?));
         }
-        Ok(response.bytes_stream().eventsource().map(move |item| {
+        Ok(self.decode_events(response.bytes_stream()))
+    }
+
+    /// Decodes a `text/event-stream` body, chunk by chunk as it arrives, into verified
+    /// events: the SSE framing (eventsource-stream), the `id` for `Last-Event-ID`, then
+    /// `verify_event`. Apart from `events` so the framing and verification can be
+    /// driven without a connection (the fuzz target `sse_events`).
+    pub fn decode_events<S, B, E>(
+        &self,
+        body: S,
+    ) -> impl Stream<Item = Result<Received, CoreError>> + '_
+    where
+        S: Stream<Item = Result<B, E>> + 'static,
+        B: AsRef<[u8]>,
+        E: std::fmt::Display,
+    {
+        without_bom(body).eventsource().map(move |item| {
             let event = item.map_err(|e| CoreError::Offline(e.to_string()))?;
             let id = event.id.trim().parse().ok();
             let verified = self.verify_event(&event.event, &event.data);
@@ -116,8 +132,50 @@ impl DeviceClient {
                 tracing::warn!(error = %e, kind = %event.event, "dropped a push event that failed verification");
             }
             Ok(Received { id, event: verified? })
-        }))
+        })
     }
+}
+
+/// The UTF-8 byte-order mark, which the SSE format ignores once at the start.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The body with its leading byte-order marks taken off, even when they arrive split
+/// over chunks. eventsource-stream 0.2 skips a mark by slicing its first string at
+/// byte 1, in the middle of the mark's three bytes, and panics, so it must never see
+/// one: a second mark (the format skips only one; no server sends even that) goes
+/// too. Every later chunk passes through unchanged.
+fn without_bom<S, B, E>(body: S) -> impl Stream<Item = Result<Vec<u8>, E>> + 'static
+where
+    S: Stream<Item = Result<B, E>> + 'static,
+    B: AsRef<[u8]>,
+{
+    // The state: the body, and the first bytes while they may still be a mark.
+    let start = (Box::pin(body), Some(Vec::new()));
+    futures::stream::unfold(Some(start), |state| async move {
+        let (mut body, mut head) = state?;
+        loop {
+            let Some(item) = body.next().await else {
+                // The body ended inside what could have been a mark: those bytes are data.
+                return head.filter(|h| !h.is_empty()).map(|h| (Ok(h), None));
+            };
+            let chunk = match item {
+                Ok(chunk) => chunk,
+                Err(e) => return Some((Err(e), Some((body, head)))),
+            };
+            let Some(mut start) = head.take() else {
+                return Some((Ok(chunk.as_ref().to_vec()), Some((body, None))));
+            };
+            start.extend_from_slice(chunk.as_ref());
+            while start.starts_with(BOM) {
+                start.drain(..BOM.len());
+            }
+            if start.len() < BOM.len() && BOM.starts_with(&start) {
+                head = Some(start);
+                continue;
+            }
+            return Some((Ok(start), Some((body, None))));
+        }
+    })
 }
 
 #[cfg(test)]
@@ -204,6 +262,50 @@ mod tests {
                 .is_err()
         );
         assert!(client.verify_event("request_closed", "{not json").is_err());
+    }
+
+    /// Regression (fuzz target `sse_events`): a stream starting with a byte-order mark
+    /// made eventsource-stream slice inside the mark and panic, ending the push task.
+    #[test]
+    fn a_byte_order_mark_before_the_first_event_is_skipped_wherever_the_chunks_end() {
+        use futures::executor::block_on;
+
+        let client = client();
+        let good = Envelope::seal(&closed("dev_1"), &[&server_key()]).unwrap();
+        let body = format!(
+            "\u{feff}event: request_closed\nid: 4\ndata: {}\n\n",
+            good.to_json().unwrap()
+        );
+        for cut in [0, 1, 2, 3, 4, 40] {
+            let (a, b) = body.as_bytes().split_at(cut);
+            let chunks = vec![
+                Ok::<_, std::convert::Infallible>(a.to_vec()),
+                Ok(b.to_vec()),
+            ];
+            let events: Vec<_> = block_on(
+                client
+                    .decode_events(futures::stream::iter(chunks))
+                    .collect(),
+            );
+            assert_eq!(events.len(), 1, "cut at {cut}");
+            let received = events[0].as_ref().expect("the event verifies");
+            assert_eq!(received.id, Some(4));
+            assert!(matches!(received.event, PushEvent::Closed(_)));
+        }
+        // A second mark would reach eventsource-stream's slicing too: it goes as well.
+        let twice = format!("\u{feff}{body}");
+        let events: Vec<_> = block_on(
+            client
+                .decode_events(futures::stream::iter([Ok::<_, std::convert::Infallible>(
+                    twice.into_bytes(),
+                )]))
+                .collect(),
+        );
+        assert_eq!(events.len(), 1);
+        assert!(matches!(
+            events[0].as_ref().map(|r| &r.event),
+            Ok(PushEvent::Closed(_))
+        ));
     }
 
     #[test]
