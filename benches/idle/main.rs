@@ -43,7 +43,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use desktop::{App, TrayMenu, keys, type_text, window};
-use process::{Idle, Memory, idle, kb_to_mb};
+use process::{Idle, Memory, idle, kb_to_mb, keep_map};
 use server::Server;
 use session::DunstShown;
 
@@ -159,6 +159,7 @@ async fn window_open_and_closed(server: &Server, shop: &server::Rp, home: &Path,
     keys(&win, &["Return", "Escape"]);
     app.wait_log(&["connection", "Connected"], 30);
     let home_idle = idle(app.pid(), periods.idle).await;
+    keep_map(app.pid(), "window-home");
     figure(
         "idle, window open on home",
         &idle_value(&home_idle),
@@ -174,6 +175,7 @@ async fn window_open_and_closed(server: &Server, shop: &server::Rp, home: &Path,
     let request = server.create(shop, &body).await;
     app.wait_log(&["request shown", &request.request_id], 20);
     tokio::time::sleep(periods.request).await;
+    keep_map(app.pid(), "window-request");
     figure(
         "window open on a request",
         &format!("RSS {}", Memory::of(app.pid()).describe()),
@@ -183,6 +185,7 @@ async fn window_open_and_closed(server: &Server, shop: &server::Rp, home: &Path,
     session::close_window(&win);
     app.wait_log(&["window closed"], 10);
     let closed = idle(app.pid(), periods.idle).await;
+    keep_map(app.pid(), "window-closed");
     figure(
         &format!("{} s after the window closes", periods.idle.as_secs()),
         &idle_value(&closed),
@@ -204,12 +207,14 @@ async fn tray_only(server: &Server, shop: &server::Rp, home: &Path, periods: &Pe
     app.wait_log(&["connection", "Connected"], 30);
     app.wait_seen("browser hand-off listener started", 10);
     let tray = idle(app.pid(), periods.idle).await;
+    keep_map(app.pid(), "tray");
     figure(
         &format!("tray only, {} s idle, push stream connected", periods.idle.as_secs()),
         &idle_value(&tray),
         "RSS < 15 MB; CPU < 0.1 %",
     );
     push_latency(server, shop, &mut app, periods.rounds).await;
+    keep_map(app.pid(), "tray-after-requests");
     figure(
         &format!("tray only, after {} requests", periods.rounds),
         &format!("RSS {}", Memory::of(app.pid()).describe()),
@@ -275,6 +280,7 @@ async fn tray_without_listener(home: &Path, periods: &Periods) -> Memory {
     app.wait_log(&["connection", "Connected"], 30);
     app.wait_seen("the browser hand-off is not available", 10);
     let tray = idle(app.pid(), periods.idle).await;
+    keep_map(app.pid(), "tray-no-listener");
     figure(
         &format!(
             "tray only without the hand-off listener, {} s idle",

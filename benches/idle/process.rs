@@ -90,3 +90,22 @@ pub async fn idle(pid: u32, period: Duration) -> Idle {
         over,
     }
 }
+
+/// With `GODKEND_BENCH_SMAPS_DIR` set: keeps the process's memory map
+/// (`/proc/PID/smaps`) and its threads' names as `LABEL.smaps` and `LABEL.threads`
+/// there, to see where the memory of a figure is (which mappings, which arenas).
+pub fn keep_map(pid: u32, label: &str) {
+    let Some(dir) = std::env::var_os("GODKEND_BENCH_SMAPS_DIR") else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).expect("the smaps dir");
+    let smaps = std::fs::read(format!("/proc/{pid}/smaps")).expect("smaps");
+    std::fs::write(dir.join(format!("{label}.smaps")), smaps).expect("write smaps");
+    let mut threads = String::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).expect("the threads") {
+        let comm = task.expect("a thread").path().join("comm");
+        threads.push_str(&std::fs::read_to_string(comm).unwrap_or_default());
+    }
+    std::fs::write(dir.join(format!("{label}.threads")), threads).expect("write threads");
+}
