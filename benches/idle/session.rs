@@ -5,7 +5,6 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use x11rb::connection::Connection as _;
 use x11rb::protocol::xproto::{ClientMessageEvent, ConnectionExt as _, EventMask};
 
 /// Asks the window to close, as a window manager's close button does
@@ -24,9 +23,11 @@ pub fn close_window(window: &str) {
     let (protocols, delete) = (atom(b"WM_PROTOCOLS"), atom(b"WM_DELETE_WINDOW"));
     // The last-but-three field is the time stamp: 0 is CurrentTime.
     let event = ClientMessageEvent::new(32, id, protocols, [delete, 0, 0, 0, 0]);
+    // Checked: waits until the X server has taken it.
     x.send_event(false, id, EventMask::NO_EVENT, event)
-        .expect("send the close request");
-    x.flush().expect("flush the X connection");
+        .expect("send the close request")
+        .check()
+        .expect("the X server takes the close request");
 }
 
 /// The StatusNotifierItems the tray host's watcher has now.
