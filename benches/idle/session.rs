@@ -93,7 +93,11 @@ impl DunstShown {
             if self.lines() > seen {
                 return Instant::now();
             }
-            assert!(Instant::now() < deadline, "dunst showed nothing in 10 s");
+            assert!(
+                Instant::now() < deadline,
+                "dunst showed nothing new in 10 s; it has shown:\n{}",
+                std::fs::read_to_string(&self.path).unwrap_or_default()
+            );
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
     }
