@@ -254,11 +254,12 @@ async fn push_latency(server: &Server, shop: &server::Rp, app: &mut App, rounds:
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let summary = |mut all: Vec<Duration>| {
         all.sort();
-        let at = |q: f64| all[((all.len() - 1) as f64 * q).round() as usize];
+        // The nearest rank below: with 50 requests, p99 is the 49th of 50.
+        let at = |percent: usize| all[(all.len() - 1) * percent / 100];
         format!(
             "p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms over {} requests",
-            ms(at(0.5)),
-            ms(at(0.99)),
+            ms(at(50)),
+            ms(at(99)),
             ms(all[all.len() - 1]),
             all.len()
         )

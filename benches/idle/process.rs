@@ -45,10 +45,6 @@ impl Memory {
     }
 }
 
-#[allow(
-    clippy::cast_precision_loss,
-    reason = "kB of one process fit an f64"
-)]
 pub fn kb_to_mb(kb: u64) -> f64 {
     kb as f64 / 1024.0
 }
@@ -75,10 +71,6 @@ pub struct Idle {
 
 /// Lets the process sit for `period` and measures it: CPU over the period, memory at
 /// its end.
-#[allow(
-    clippy::cast_precision_loss,
-    reason = "clock ticks over a minute fit an f64"
-)]
 pub async fn idle(pid: u32, period: Duration) -> Idle {
     let (start_cpu, start) = (cpu_ticks(pid), Instant::now());
     tokio::time::sleep(period).await;
