@@ -56,7 +56,10 @@ mod platform {
         // SAFETY: malloc_trim takes the allocator's own locks and only releases pages
         // that hold no allocation (malloc_trim(3)); any thread may call it at any time.
         let released = unsafe { libc::malloc_trim(0) };
-        tracing::debug!(released = released != 0, "free memory handed back to the OS");
+        tracing::debug!(
+            released = released != 0,
+            "free memory handed back to the OS"
+        );
     }
 }
 

@@ -71,7 +71,7 @@ impl Periods {
             }
         } else {
             Periods {
-                idle: Duration::from_secs(60),
+                idle: Duration::from_mins(1),
                 request: Duration::from_secs(10),
                 rounds: 50,
             }
@@ -101,7 +101,10 @@ async fn main() {
     desktop::check_session();
     let (periods, smoke) = Periods::from_env();
     if smoke {
-        println!("SMOKE RUN: {} s per idle figure, not a measurement", periods.idle.as_secs());
+        println!(
+            "SMOKE RUN: {} s per idle figure, not a measurement",
+            periods.idle.as_secs()
+        );
     }
     let server = Server::start().await;
     server.admin(&["user", "add", USER]);
@@ -143,7 +146,12 @@ async fn main() {
 
 /// First start: activation in the window, then idle on home, a request shown in the
 /// window, and the window closed.
-async fn window_open_and_closed(server: &Server, shop: &server::Rp, home: &Path, periods: &Periods) {
+async fn window_open_and_closed(
+    server: &Server,
+    shop: &server::Rp,
+    home: &Path,
+    periods: &Periods,
+) {
     let link = server.activation_link(USER);
     let mut app = App::start(home, &[]);
     app.wait_log(&["window opened"], 30);
@@ -209,7 +217,10 @@ async fn tray_only(server: &Server, shop: &server::Rp, home: &Path, periods: &Pe
     let tray = idle(app.pid(), periods.idle).await;
     keep_map(app.pid(), "tray");
     figure(
-        &format!("tray only, {} s idle, push stream connected", periods.idle.as_secs()),
+        &format!(
+            "tray only, {} s idle, push stream connected",
+            periods.idle.as_secs()
+        ),
         &idle_value(&tray),
         "RSS < 15 MB; CPU < 0.1 %",
     );

@@ -38,7 +38,10 @@ async fn tray_items(bus: &zbus::Connection) -> Vec<String> {
             "/StatusNotifierWatcher",
             Some("org.freedesktop.DBus.Properties"),
             "Get",
-            &("org.kde.StatusNotifierWatcher", "RegisteredStatusNotifierItems"),
+            &(
+                "org.kde.StatusNotifierWatcher",
+                "RegisteredStatusNotifierItems",
+            ),
         )
         .await
         .expect("the StatusNotifierWatcher's items");
@@ -54,7 +57,11 @@ pub async fn time_to_tray<T>(start: impl FnOnce() -> T) -> (T, Duration) {
     let started = Instant::now();
     let app = start();
     loop {
-        if tray_items(&bus).await.iter().any(|item| !before.contains(item)) {
+        if tray_items(&bus)
+            .await
+            .iter()
+            .any(|item| !before.contains(item))
+        {
             return (app, started.elapsed());
         }
         assert!(
