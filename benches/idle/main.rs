@@ -9,6 +9,8 @@
 //! the release server and runs `cargo bench -p godkend --bench idle`.
 //! `GODKEND_BENCH_SMOKE=1` (scripts/bench.sh --smoke) waits seconds instead of
 //! minutes and sends 5 requests: the figures are then not measurements.
+//! `GODKEND_BENCH_IDLE_SECS` shortens the idle periods; `GODKEND_BENCH_KEEPASSXC=0`
+//! skips the reference (`1` measures it in a smoke run).
 //!
 //! The figures, in order:
 //! 1. window open on home, after the idle period (RSS, CPU);
@@ -70,8 +72,13 @@ impl Periods {
                 rounds: 5,
             }
         } else {
+            // GODKEND_BENCH_IDLE_SECS: a shorter idle period, for a quick look.
+            let idle = std::env::var("GODKEND_BENCH_IDLE_SECS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .map_or(Duration::from_mins(1), Duration::from_secs);
             Periods {
-                idle: Duration::from_mins(1),
+                idle,
                 request: Duration::from_secs(10),
                 rounds: 50,
             }
@@ -124,8 +131,10 @@ async fn main() {
         "small",
     );
 
-    let reference = if smoke && std::env::var_os("GODKEND_BENCH_KEEPASSXC").is_none() {
-        println!("(KeePassXC is measured in the full run only)");
+    // GODKEND_BENCH_KEEPASSXC: 1 measures it in a smoke run too, 0 skips it.
+    let keepassxc = std::env::var("GODKEND_BENCH_KEEPASSXC").ok();
+    let reference = if keepassxc.as_deref() == Some("0") || (smoke && keepassxc.is_none()) {
+        println!("(KeePassXC is not measured in this run)");
         None
     } else {
         keepassxc::measure(periods.idle).await
