@@ -6,7 +6,7 @@
 #      durability and with synchronous=FULL, and PostgreSQL with fsync and
 #      synchronous_commit on, in a throw-away cluster unless
 #      GODKEND_BENCH_DATABASE_URL names one;
-#   3. the desktop app (scripts/bench-app.sh, unchanged).
+#   3. the desktop app (scripts/bench-app.sh; KeePassXC beside it as the reference).
 # Options: --smoke (a few seconds of each, as in CI), --no-app, --no-postgres.
 # The load bench's own settings (GODKEND_BENCH_USERS, ...) pass through; see
 # crates/server/benches/load/main.rs.
@@ -144,17 +144,9 @@ row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
         fi
     done
     if [ "$app" = 1 ]; then
-        # The app benchmark's own lines, each with the targets it answers to.
-        while IFS= read -r line; do
-            case $line in
-                *"in the tray"* | *tray-only* | *"after the window closes"* | *"window closed"*) tgt="< 15 MB; CPU < 0.1 %" ;;
-                *"window open"*) tgt="< 25 MB; CPU < 0.1 %" ;;
-                *"launch"*) tgt="launch → tray < 300 ms" ;;
-                *"notification"* | *"push latency"*) tgt="p50 < 100 ms" ;;
-                *KeePassXC* | *keepassxc*) tgt="(reference)" ;;
-                *) continue ;;
-            esac
-            row "app: ${line//|//}" "(in the line)" "$tgt"
-        done <"$out/app.txt"
+        # The app benchmark's figures: its `APP what|figure|target` lines.
+        while IFS='|' read -r what figure target; do
+            row "app: $what" "$figure" "$target"
+        done < <(sed -n 's/^APP //p' "$out/app.txt")
     fi
 } | tee "$out/table.md"

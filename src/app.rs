@@ -64,6 +64,7 @@ pub fn run(
     .title(|_: &App, _| fl!("app-name"))
     .theme(|app: &App, _| app.user_settings.theme(app.system_theme))
     .subscription(App::subscription)
+    .executor::<executor::Runtime>()
     .run()
 }
 
@@ -493,6 +494,7 @@ impl App {
 mod accessibility;
 mod biometrics;
 mod desktop;
+mod executor;
 mod handoff;
 mod live;
 mod message;

@@ -12,6 +12,7 @@ mod device;
 mod format;
 mod i18n;
 mod instance;
+mod memory;
 mod notification;
 mod screen;
 mod terminal;
@@ -80,6 +81,8 @@ pub struct Cli {
 }
 
 fn main() -> ExitCode {
+    // Before any thread starts: the allocator's settings apply to arenas made later.
+    memory::tune_at_start();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

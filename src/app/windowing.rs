@@ -1,6 +1,6 @@
 //! The window: opening and closing it, the field it starts with, and what it shows.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use iced::widget::{center, column, text};
 use iced::{Element, Size, Task, window};
@@ -38,6 +38,23 @@ pub(super) fn fitted(preferred: Size, monitor: Size) -> Size {
         preferred.width
     };
     Size::new(width.min(room(monitor.width, PANEL_ROOM.width)), height)
+}
+
+/// How long after the window closes its memory is handed back: the window's
+/// renderer goes with it at once, the screen reader's adapter on its own thread a
+/// moment later.
+const RELEASE_AFTER_CLOSE: Duration = Duration::from_secs(2);
+
+/// Hands the memory the closed window used (pixel buffers, renderer caches, decoded
+/// icons, the accessibility tree) back to the OS, once it is all freed
+/// (src/memory.rs). The app may then wait in the tray for hours.
+fn release_window_memory() -> Task<Message> {
+    Task::future(async {
+        tokio::time::sleep(RELEASE_AFTER_CLOSE).await;
+        crate::memory::release_free_memory();
+        tracing::info!("memory of the closed window released");
+    })
+    .discard()
 }
 
 impl App {
@@ -143,6 +160,7 @@ impl App {
             if let Screen::Welcome(welcome) = &mut self.screen {
                 welcome.forget_pin();
             }
+            return release_window_memory();
         }
         Task::none()
     }
