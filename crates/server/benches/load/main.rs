@@ -18,7 +18,9 @@
 //! GODKEND_BENCH_RATES [50,200,500] requests/s, GODKEND_BENCH_RATE_SECONDS [6],
 //! GODKEND_BENCH_IDLE_STREAMS [0,1000,10000], GODKEND_BENCH_IDLE_SECONDS [60],
 //! GODKEND_BENCH_PHASES [throughput,latency,idle], GODKEND_BENCH_SMOKE=1 (a few
-//! seconds in all), GODKEND_BENCH_SERVER_LOG (a RUST_LOG filter for the server).
+//! seconds in all), GODKEND_BENCH_SERVER_LOG (a RUST_LOG filter for the server),
+//! GODKEND_BENCH_SQLITE [normal,full] (the SQLite sync levels to run; empty: none),
+//! GODKEND_BENCH_SERVER_BIN (another server binary, to measure two builds alike).
 
 #![allow(
     clippy::unwrap_used,
@@ -340,8 +342,14 @@ async fn main() {
         limit.map_or_else(|| "unknown".into(), |l| l.to_string())
     );
     if plan.runs("throughput") || plan.runs("latency") {
-        sqlite(&plan, "normal", "sqlite").await;
-        sqlite(&plan, "full", "sqlite_full").await;
+        let levels = std::env::var("GODKEND_BENCH_SQLITE").unwrap_or_else(|_| "normal,full".into());
+        for level in levels.split(',').map(str::trim) {
+            match level {
+                "normal" => sqlite(&plan, "normal", "sqlite").await,
+                "full" => sqlite(&plan, "full", "sqlite_full").await,
+                _ => {}
+            }
+        }
         match std::env::var("GODKEND_BENCH_DATABASE_URL") {
             Ok(url) if !url.is_empty() => postgres(&plan, url).await,
             _ => println!("[postgres] skipped: GODKEND_BENCH_DATABASE_URL is not set"),

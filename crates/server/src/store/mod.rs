@@ -1,7 +1,14 @@
-//! Storage: one sqlx `Any` pool over SQLite (default) or PostgreSQL, with one
+//! Storage: sqlx `Any` pools over SQLite (default) or PostgreSQL, with one
 //! migration set per backend kept equivalent. Every state change is one transaction
 //! with conditional updates, so concurrent nodes and a crash mid-way never apply a
 //! decision twice.
+//!
+//! On SQLite every write goes through one connection of its own (`Store::writes`),
+//! reads through a pool beside it: SQLite runs one writer at a time anyway, and
+//! writers that meet on several connections do not queue but poll, sleeping 1, 2,
+//! 5, 10 ... 100 ms in the busy handler between tries (BENCHMARKS.md: 3–4 such
+//! sleeps per round trip under load, and a server mostly idle while they slept).
+//! On the one writer connection they wait in the pool's queue instead, in turn.
 
 pub(crate) mod activations;
 pub(crate) mod attempts;
@@ -144,7 +151,11 @@ pub enum Backend {
 /// The database handle shared by the API, the CLI and background tasks.
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// Reads (and, on PostgreSQL, everything).
     pool: AnyPool,
+    /// Write transactions and single writes: on SQLite one connection of its own,
+    /// on PostgreSQL the same pool as reads.
+    writes: AnyPool,
     backend: Backend,
     url: String,
     sqlite_durability: Option<SqliteDurability>,
@@ -170,28 +181,15 @@ impl Store {
             return Err(StoreError::UnsupportedUrl(url.into()));
         };
         let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
-        let pool = match backend {
+        let (pool, writes) = match backend {
             Backend::Sqlite => {
-                AnyPoolOptions::new()
-                    .max_connections(8)
-                    .before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn)) }))
-                    .after_connect(move |conn, _| {
-                        Box::pin(async move {
-                            // WAL lets readers run beside the writer; the busy timeout
-                            // makes concurrent writers wait instead of failing. In WAL
-                            // mode NORMAL never corrupts the database; FULL also keeps
-                            // the last commits through a power cut.
-                            conn.execute("PRAGMA journal_mode = WAL").await?;
-                            conn.execute(synchronous.pragma()).await?;
-                            conn.execute("PRAGMA busy_timeout = 10000").await?;
-                            Ok(())
-                        })
-                    })
-                    .connect_with(options)
-                    .await?
+                // The writer first: it creates the file and switches it to WAL.
+                let writes = sqlite_pool(1, synchronous).connect_with(options.clone()).await?;
+                let reads = sqlite_pool(8, synchronous).connect_with(options).await?;
+                (reads, writes)
             }
             Backend::Postgres => {
-                AnyPoolOptions::new()
+                let pool = AnyPoolOptions::new()
                     .max_connections(16)
                     .before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn)) }))
                     // With the database gone a call waits this long for a connection,
@@ -199,19 +197,22 @@ impl Store {
                     // hear it soon, long enough to ride out a busy moment.
                     .acquire_timeout(Duration::from_secs(5))
                     .connect_with(options)
-                    .await?
+                    .await?;
+                (pool.clone(), pool)
             }
         };
         let sqlite_durability = match backend {
-            Backend::Sqlite => Some(sqlite_durability(&pool, synchronous).await?),
+            // The writer's settings are the ones that decide what a commit survives.
+            Backend::Sqlite => Some(sqlite_durability(&writes, synchronous).await?),
             Backend::Postgres => None,
         };
         match backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&writes).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&writes).await?,
         }
         Ok(Store {
             pool,
+            writes,
             backend,
             url: url.to_owned(),
             sqlite_durability,
@@ -224,6 +225,7 @@ impl Store {
         self.sqlite_durability.as_ref()
     }
 
+    /// The pool for reads.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
@@ -266,7 +268,7 @@ impl Store {
     /// immediate one waits its turn under the busy timeout.
     pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Sqlite => self.writes.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
     }
@@ -279,8 +281,28 @@ impl Store {
 
     /// Closes the pool, waiting for running queries (graceful shutdown).
     pub async fn close(&self) {
+        self.writes.close().await;
         self.pool.close().await;
     }
+}
+
+/// A SQLite pool of `size` connections, each in WAL at the `synchronous` level.
+fn sqlite_pool(size: u32, synchronous: Synchronous) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(size)
+        .before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn)) }))
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                // WAL lets readers run beside the writer; the busy timeout makes a
+                // writer wait for another process (the admin CLI, a backup) instead
+                // of failing. In WAL mode NORMAL never corrupts the database; FULL
+                // also keeps the last commits through a power cut.
+                conn.execute("PRAGMA journal_mode = WAL").await?;
+                conn.execute(synchronous.pragma()).await?;
+                conn.execute("PRAGMA busy_timeout = 10000").await?;
+                Ok(())
+            })
+        })
 }
 
 /// Whether a pooled connection may serve the next call. One still inside a

@@ -242,7 +242,7 @@ impl Store {
         .bind(claimed_until)
         .bind(&due.id)
         .bind(due.webhook_next_at)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -261,7 +261,7 @@ impl Store {
         .bind(retry_at)
         .bind(id)
         .bind(claimed_until)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }
@@ -273,7 +273,7 @@ impl Store {
         )
         .bind(now)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }
