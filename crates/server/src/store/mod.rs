@@ -184,7 +184,9 @@ impl Store {
         let (pool, writes) = match backend {
             Backend::Sqlite => {
                 // The writer first: it creates the file and switches it to WAL.
-                let writes = sqlite_pool(1, synchronous).connect_with(options.clone()).await?;
+                let writes = sqlite_pool(1, synchronous)
+                    .connect_with(options.clone())
+                    .await?;
                 let reads = sqlite_pool(8, synchronous).connect_with(options).await?;
                 (reads, writes)
             }
