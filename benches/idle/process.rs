@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 /// Resident memory of a process, in kB.
 #[derive(Debug, Clone, Copy)]
+#[allow(clippy::struct_field_names, reason = "each name says its unit")]
 pub struct Memory {
     pub rss_kb: u64,
     /// Heap, stacks and other private memory (`Anonymous` in smaps_rollup).

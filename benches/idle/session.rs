@@ -146,10 +146,10 @@ pub fn wait_first_frame(within: Duration) -> Instant {
 /// Whether a viewable top-level window named "Godkend" has drawn its top rows.
 fn drawn_godkend_window(x: &impl x11rb::connection::Connection, root: u32) -> bool {
     use x11rb::protocol::xproto::{AtomEnum, ImageFormat, MapState};
-    let Ok(tree) = x.query_tree(root).map(|c| c.reply()) else {
+    let Some(tree) = x.query_tree(root).ok().and_then(|c| c.reply().ok()) else {
         return false;
     };
-    for child in tree.map(|t| t.children).unwrap_or_default() {
+    for child in tree.children {
         let viewable = x
             .get_window_attributes(child)
             .ok()

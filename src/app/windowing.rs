@@ -68,9 +68,12 @@ impl App {
     /// tray for [`RELEASE_CODE_AFTER`].
     pub(super) fn release_code_when_quiet(&self) -> Task<Message> {
         let opened = self.windows_opened;
-        Task::perform(tokio::time::sleep(RELEASE_CODE_AFTER), move |()| {
-            Message::QuietInTray(opened)
-        })
+        // The timer is made when the task runs, on the runtime (not here: `update`
+        // may run outside it, as in the tests).
+        Task::perform(
+            async { tokio::time::sleep(RELEASE_CODE_AFTER).await },
+            move |()| Message::QuietInTray(opened),
+        )
     }
 
     /// Releases the code pages, unless a window opened since the release was

@@ -288,22 +288,25 @@ VmFlags: rd ex mr mw me
         assert!(clean_file_mappings("not smaps at all\n").is_empty());
     }
 
+    /// Read-only data of the test binary, read before and after a release.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[allow(clippy::cast_possible_truncation, reason = "i % 251 fits a byte")]
+    static TABLE: [u8; 4096] = {
+        let mut table = [0u8; 4096];
+        let mut i = 0;
+        while i < table.len() {
+            table[i] = (i % 251) as u8;
+            i += 1;
+        }
+        table
+    };
+
     /// On the test process itself: its code is unmapped while it runs, and it runs
     /// on (the pages come back on the next access), reading the same bytes.
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     #[test]
     fn releasing_the_running_process_code_keeps_it_running_with_the_same_code() {
         let sum = |bytes: &[u8]| bytes.iter().map(|b| u64::from(*b)).sum::<u64>();
-        // Read-only data of this binary, read before and after.
-        static TABLE: [u8; 4096] = {
-            let mut table = [0u8; 4096];
-            let mut i = 0;
-            while i < table.len() {
-                table[i] = (i % 251) as u8;
-                i += 1;
-            }
-            table
-        };
         let before = sum(std::hint::black_box(&TABLE));
         let released = release();
         assert!(released.mappings > 0, "nothing was released: {released:?}");
