@@ -140,6 +140,9 @@ pub struct App {
     accessible: Option<accessibility::Accessible>,
     /// The OS's light or dark mode, for the theme that follows it.
     system_theme: iced::theme::Mode,
+    /// Windows opened so far: a release of the code pages planned while the app
+    /// was in the tray is off if a window opened since.
+    windows_opened: u64,
 }
 
 impl App {
@@ -166,6 +169,7 @@ impl App {
             biometrics: biometrics::Biometrics::default(),
             accessible: None,
             system_theme: iced::theme::Mode::None,
+            windows_opened: 0,
         };
         // The window opens once it is known what it should show.
         let load = Task::perform(crate::device::load(), Message::Loaded);
@@ -239,6 +243,7 @@ impl App {
             Message::MonitorMeasured(id, monitor) => Self::fit_window(id, monitor),
             Message::WindowResized(id) => self.window_resized(id),
             Message::WindowClosed(id) => self.window_closed(id),
+            Message::QuietInTray(opened) => self.quiet_in_tray(opened),
             Message::OsSession(event) => self.os_session(event),
             Message::BiometricsLoaded(loaded) => self.biometrics_loaded(loaded),
             Message::HandoffStarted(device, result) => self.handoff_started(&device, result),
@@ -275,7 +280,7 @@ impl App {
         // login waits in the tray.
         let biometrics = Task::batch([self.load_biometrics(), self.start_handoff()]);
         if self.tray_only && matches!(self.screen, Screen::Home) {
-            return biometrics;
+            return Task::batch([biometrics, self.release_code_when_quiet()]);
         }
         Task::batch([biometrics, self.open_window()])
     }

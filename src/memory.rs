@@ -17,6 +17,14 @@
 //!
 //! Elsewhere (Windows, macOS, musl) the allocator returns memory by itself and these
 //! are no-ops.
+//!
+//! And, once the app has been quiet in the tray for a while, its code: the pages of
+//! the binary and libraries that start-up or the window ran stay mapped otherwise
+//! (code_pages.rs says why that is safe and what it costs).
+
+mod code_pages;
+
+pub use code_pages::Released;
 
 /// Tunes the allocator. Called first thing in `main`, before any thread starts (an
 /// arena limit set later does not apply to arenas already made).
@@ -28,6 +36,14 @@ pub fn tune_at_start() {
 /// keeps it otherwise. Cheap enough for once per closed window.
 pub fn release_free_memory() {
     platform::release_free_memory();
+}
+
+/// Unmaps the code and read-only data of the binary and libraries (and mapped
+/// fonts), which the page cache keeps; what runs next maps its pages again. For
+/// when the app has been quiet in the tray for a while: never while the window is
+/// open. Linux with glibc only; elsewhere it does nothing.
+pub fn release_code_pages() -> Released {
+    code_pages::release()
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

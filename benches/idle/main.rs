@@ -22,6 +22,14 @@
 //! 7. tray only without the browser hand-off's listener (its ports taken): the
 //!    listener's own cost is the difference from 5;
 //! 8. KeePassXC, window open and minimised to its tray icon.
+//!
+//! After 3 and 5 the app has been quiet in the tray for longer than the 30 s after
+//! which it unmaps its code pages (src/memory/code_pages.rs): the window opened
+//! from the tray after 3 and the first request after 5 are timed on their own,
+//! with the page faults they cost, beside a window opened again at once.
+//!
+//! `GODKEND_APP_BINARY` measures another build: scripts/bench-app.sh passes the
+//! `dist` build, as the packages ship it (`GODKEND_BENCH_APP_PROFILE` names it).
 
 #![allow(
     clippy::expect_used,
@@ -41,11 +49,11 @@ mod keepassxc;
 mod process;
 mod session;
 
-use std::path::Path;
-use std::time::{Duration, SystemTime};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
 
 use desktop::{App, TrayMenu, keys, type_text, window};
-use process::{Idle, Memory, idle, kb_to_mb, keep_map};
+use process::{Faults, Idle, Memory, idle, kb_to_mb, keep_map};
 use server::Server;
 use session::DunstShown;
 
@@ -113,6 +121,7 @@ async fn main() {
             periods.idle.as_secs()
         );
     }
+    describe_build();
     let server = Server::start().await;
     server.admin(&["user", "add", USER]);
     let shop = server.add_rp("bench-shop", "Bench Shop");
@@ -151,6 +160,73 @@ async fn main() {
             "(reference)",
         );
     }
+}
+
+/// Prints which build of the app this run measures, and its size.
+fn describe_build() {
+    let (path, profile) = match std::env::var_os("GODKEND_APP_BINARY") {
+        Some(path) => (
+            PathBuf::from(path),
+            std::env::var("GODKEND_BENCH_APP_PROFILE")
+                .unwrap_or_else(|_| "given by GODKEND_APP_BINARY".into()),
+        ),
+        None => (
+            PathBuf::from(env!("CARGO_BIN_EXE_godkend")),
+            "release (cargo bench's own build)".into(),
+        ),
+    };
+    let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+    figure(
+        "app build measured",
+        &format!(
+            "{profile}, {:.1} MB on disk ({})",
+            kb_to_mb(size / 1024),
+            path.display()
+        ),
+        "-",
+    );
+}
+
+/// How many times the app has unmapped its code pages so far.
+fn code_releases(app: &App) -> usize {
+    app.log().matches("code pages released").count()
+}
+
+/// " (code pages released before it)", or why not, for a figure's label.
+fn after_release(releases: usize) -> &'static str {
+    if releases > 0 {
+        "after the app released its code pages"
+    } else {
+        "NO code page release before it (idle period < 30 s)"
+    }
+}
+
+/// Opens the window from the tray menu and times it to the window's first frame,
+/// with the page faults the app took meanwhile; then closes it again. The time
+/// includes `gdbus` sending the click (the same in every such figure).
+async fn open_from_tray(app: &mut App) -> (Duration, Faults) {
+    let menu = TrayMenu::find();
+    let before = Faults::of(app.pid());
+    let started = Instant::now();
+    menu.click("Open Godkend");
+    let drawn = tokio::task::spawn_blocking(|| session::wait_first_frame(Duration::from_secs(20)))
+        .await
+        .expect("the first frame");
+    let faults = Faults::of(app.pid()).since(before);
+    app.wait_log(&["window opened"], 10);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    session::close_window(&window());
+    app.wait_log(&["window closed"], 10);
+    (drawn - started, faults)
+}
+
+fn timed(took: Duration, faults: Faults) -> String {
+    format!(
+        "{:.0} ms, {} page faults ({} from disk)",
+        took.as_secs_f64() * 1000.0,
+        faults.minor + faults.major,
+        faults.major
+    )
 }
 
 /// First start: activation in the window, then idle on home, a request shown in the
@@ -208,6 +284,21 @@ async fn window_open_and_closed(
         &idle_value(&closed),
         "RSS < 15 MB; CPU < 0.1 %",
     );
+    // The window again from the tray: after the idle period (its code unmapped if
+    // that was longer than 30 s), then at once (its code still mapped).
+    let releases = code_releases(&app);
+    let (took, faults) = open_from_tray(&mut app).await;
+    figure(
+        &format!("tray → window's first frame, {}", after_release(releases)),
+        &timed(took, faults),
+        "-",
+    );
+    let (took, faults) = open_from_tray(&mut app).await;
+    figure(
+        "tray → window's first frame, opened again at once",
+        &timed(took, faults),
+        "-",
+    );
     TrayMenu::find().click("Quit");
     app.wait_exit(20);
 }
@@ -233,7 +324,8 @@ async fn tray_only(server: &Server, shop: &server::Rp, home: &Path, periods: &Pe
         &idle_value(&tray),
         "RSS < 15 MB; CPU < 0.1 %",
     );
-    push_latency(server, shop, &mut app, periods.rounds).await;
+    let releases = code_releases(&app);
+    push_latency(server, shop, &mut app, periods.rounds, releases).await;
     keep_map(app.pid(), "tray-after-requests");
     figure(
         &format!("tray only, after {} requests", periods.rounds),
@@ -248,9 +340,15 @@ async fn tray_only(server: &Server, shop: &server::Rp, home: &Path, periods: &Pe
 /// RP create → notification on screen: when dunst ran its rule's script for it, and
 /// when the app logged that dunst had answered its Notify call. Same machine, same
 /// clock. Each request supersedes the one before, whose notification goes.
-async fn push_latency(server: &Server, shop: &server::Rp, app: &mut App, rounds: usize) {
+async fn push_latency(
+    server: &Server,
+    shop: &server::Rp,
+    app: &mut App,
+    rounds: usize,
+    releases: usize,
+) {
     let dunst = DunstShown::new();
-    let (mut on_screen, mut logged) = (Vec::new(), Vec::new());
+    let (mut on_screen, mut logged, mut faults) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
         // dunst stacks a notification identical to one on screen instead of showing
         // it (and runs no script): the one before goes first, as a user would close it.
@@ -260,11 +358,13 @@ async fn push_latency(server: &Server, shop: &server::Rp, app: &mut App, rounds:
         });
         tokio::time::sleep(Duration::from_millis(200)).await;
         let seen = dunst.lines();
+        let faults_before = Faults::of(app.pid());
         let (sent_wall, sent) = (SystemTime::now(), std::time::Instant::now());
         let message = format!("Bench round {round}");
         let create = server.sign_in(shop, USER, &message);
         let (request, shown) = tokio::join!(create, dunst.wait_beyond(seen));
         on_screen.push(shown - sent);
+        faults.push(Faults::of(app.pid()).since(faults_before));
         let line = app.wait_log(&["notification shown", &request.request_id], 10);
         let stamp = line.split_whitespace().next().expect("a time stamp");
         let at = humantime::parse_rfc3339(stamp).expect("an RFC 3339 time stamp");
@@ -272,6 +372,23 @@ async fn push_latency(server: &Server, shop: &server::Rp, app: &mut App, rounds:
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    figure(
+        &format!(
+            "RP create → notification shown, first request {}",
+            after_release(releases)
+        ),
+        &timed(on_screen[0], faults[0]),
+        "-",
+    );
+    let mut later: Vec<u64> = faults[1..].iter().map(|f| f.minor + f.major).collect();
+    later.sort_unstable();
+    if let Some(median) = later.get(later.len() / 2) {
+        figure(
+            "RP create → notification shown, page faults of the later requests (median)",
+            &median.to_string(),
+            "-",
+        );
+    }
     let summary = |mut all: Vec<Duration>| {
         all.sort();
         // The nearest rank below: with 50 requests, p99 is the 49th of 50.

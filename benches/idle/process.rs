@@ -6,10 +6,15 @@ use std::time::{Duration, Instant};
 
 /// Resident memory of a process, in kB.
 #[derive(Debug, Clone, Copy)]
+#[allow(clippy::struct_field_names, reason = "each name says its unit")]
 pub struct Memory {
     pub rss_kb: u64,
     /// Heap, stacks and other private memory (`Anonymous` in smaps_rollup).
     pub anon_kb: u64,
+    /// Proportional set size: each page divided by the processes that map it (the
+    /// binary's and libraries' code is shared with the page cache, not with other
+    /// processes, unless another launch runs).
+    pub pss_kb: u64,
 }
 
 impl Memory {
@@ -27,6 +32,7 @@ impl Memory {
         Memory {
             rss_kb: field("Rss:"),
             anon_kb: field("Anonymous:"),
+            pss_kb: field("Pss:"),
         }
     }
 
@@ -34,13 +40,14 @@ impl Memory {
         kb_to_mb(self.rss_kb)
     }
 
-    /// "14.2 MB (anonymous 8.0, files 6.2)".
+    /// "14.2 MB (anonymous 8.0, files 6.2; PSS 13.9)".
     pub fn describe(self) -> String {
         format!(
-            "{:.1} MB (anonymous {:.1}, files {:.1})",
+            "{:.1} MB (anonymous {:.1}, files {:.1}; PSS {:.1})",
             self.mb(),
             kb_to_mb(self.anon_kb),
-            kb_to_mb(self.rss_kb.saturating_sub(self.anon_kb))
+            kb_to_mb(self.rss_kb.saturating_sub(self.anon_kb)),
+            kb_to_mb(self.pss_kb)
         )
     }
 }
@@ -49,15 +56,49 @@ pub fn kb_to_mb(kb: u64) -> f64 {
     kb as f64 / 1024.0
 }
 
+/// The fields of /proc/PID/stat after the command name (which may hold spaces):
+/// `stat_fields(pid)[0]` is field 3 of proc(5), the state.
+fn stat_fields(pid: u32) -> Vec<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc stat");
+    let rest = stat.rsplit_once(") ").map(|(_, r)| r).expect("stat fields");
+    // The state is a letter: 0 in its place keeps the numbering.
+    rest.split_whitespace()
+        .map(|f| f.parse::<u64>().unwrap_or(0))
+        .collect()
+}
+
 /// User plus system CPU time in clock ticks (1/100 s on Linux).
 pub fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc stat");
-    // The fields after the command name (which may hold spaces).
-    let rest = stat.rsplit_once(") ").map(|(_, r)| r).expect("stat fields");
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let field = |i: usize| fields[i].parse::<u64>().expect("a number");
+    let fields = stat_fields(pid);
     // utime and stime: fields 14 and 15 of the line, 12 and 13 after the name.
-    field(11) + field(12)
+    fields[11] + fields[12]
+}
+
+/// Page faults so far: minor (the page was in memory, e.g. code in the page
+/// cache, and only had to be mapped) and major (it had to be read from disk).
+#[derive(Debug, Clone, Copy)]
+pub struct Faults {
+    pub minor: u64,
+    pub major: u64,
+}
+
+impl Faults {
+    pub fn of(pid: u32) -> Faults {
+        let fields = stat_fields(pid);
+        // minflt and majflt: fields 10 and 12 of the line.
+        Faults {
+            minor: fields[7],
+            major: fields[9],
+        }
+    }
+
+    /// The faults since `before`.
+    pub fn since(self, before: Faults) -> Faults {
+        Faults {
+            minor: self.minor - before.minor,
+            major: self.major - before.major,
+        }
+    }
 }
 
 /// What a process used while it waited.

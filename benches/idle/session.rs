@@ -5,6 +5,7 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use x11rb::connection::Connection as _;
 use x11rb::protocol::xproto::{ClientMessageEvent, ConnectionExt as _, EventMask};
 
 /// Asks the window to close, as a window manager's close button does
@@ -120,4 +121,65 @@ pub fn take_handoff_ports(ports: &[u16]) -> Vec<TcpListener> {
                 .unwrap_or_else(|e| panic!("take the hand-off port {port}: {e}"))
         })
         .collect()
+}
+
+/// Waits until a window named "Godkend" is on screen with its first frame drawn:
+/// its top rows hold more than one colour (before the app's first frame the X
+/// server shows the root's plain black there). Returns when that was seen (polled
+/// every 2 ms, each poll a few X round trips).
+pub fn wait_first_frame(within: Duration) -> Instant {
+    let (x, screen) = x11rb::connect(None).expect("the X display");
+    let root = x.setup().roots[screen].root;
+    let deadline = Instant::now() + within;
+    loop {
+        if drawn_godkend_window(&x, root) {
+            return Instant::now();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no Godkend window drew a frame in {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Whether a viewable top-level window named "Godkend" has drawn its top rows.
+fn drawn_godkend_window(x: &impl x11rb::connection::Connection, root: u32) -> bool {
+    use x11rb::protocol::xproto::{AtomEnum, ImageFormat, MapState};
+    let Some(tree) = x.query_tree(root).ok().and_then(|c| c.reply().ok()) else {
+        return false;
+    };
+    for child in tree.children {
+        let viewable = x
+            .get_window_attributes(child)
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .is_some_and(|a| a.map_state == MapState::VIEWABLE);
+        let named = x
+            .get_property(false, child, AtomEnum::WM_NAME, AtomEnum::ANY, 0, 16)
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .is_some_and(|p| p.value == b"Godkend");
+        if !(viewable && named) {
+            continue;
+        }
+        let Some(geometry) = x.get_geometry(child).ok().and_then(|c| c.reply().ok()) else {
+            continue;
+        };
+        let rows = geometry.height.min(64);
+        let Some(image) = x
+            .get_image(ImageFormat::Z_PIXMAP, child, 0, 0, geometry.width, rows, !0)
+            .ok()
+            .and_then(|c| c.reply().ok())
+        else {
+            continue;
+        };
+        let mut pixels = image.data.chunks_exact(4);
+        if let Some(first) = pixels.next()
+            && pixels.any(|pixel| pixel != first)
+        {
+            return true;
+        }
+    }
+    false
 }

@@ -51,6 +51,9 @@ pub enum Message {
     /// The logical size of the monitor the window opened on, when the OS tells.
     MonitorMeasured(window::Id, Option<Size>),
     WindowClosed(window::Id),
+    /// The app has waited in the tray for a while, with this many windows opened
+    /// so far (src/memory.rs: its code pages go).
+    QuietInTray(u64),
     /// The window changed size.
     WindowResized(window::Id),
     /// The OS session locked, or the computer sleeps or woke up.
@@ -104,6 +107,7 @@ impl Message {
             Message::Focused(_)
                 | Message::Tick
                 | Message::SessionTick
+                | Message::QuietInTray(_)
                 | Message::WindowFocus(_)
                 | Message::SystemTheme(_)
         )

@@ -257,6 +257,7 @@ impl App {
             biometrics: super::biometrics::Biometrics::default(),
             accessible: None,
             system_theme: iced::theme::Mode::Light,
+            windows_opened: 0,
         }
     }
 }

@@ -57,7 +57,45 @@ fn release_window_memory() -> Task<Message> {
     .discard()
 }
 
+/// How long the app waits in the tray, after start-up or after its window closed,
+/// before it unmaps the code that ran (src/memory/code_pages.rs): start-up's work
+/// (the device, the keyring, the push connection) is long done by then, and a
+/// window closed a moment ago may well open again.
+const RELEASE_CODE_AFTER: Duration = Duration::from_secs(30);
+
 impl App {
+    /// Plans the release of the code pages for when the app has been quiet in the
+    /// tray for [`RELEASE_CODE_AFTER`].
+    pub(super) fn release_code_when_quiet(&self) -> Task<Message> {
+        let opened = self.windows_opened;
+        // The timer is made when the task runs, on the runtime (not here: `update`
+        // may run outside it, as in the tests).
+        Task::perform(
+            async { tokio::time::sleep(RELEASE_CODE_AFTER).await },
+            move |()| Message::QuietInTray(opened),
+        )
+    }
+
+    /// Releases the code pages, unless a window opened since the release was
+    /// planned (it runs that code now; its close plans the next release).
+    pub(super) fn quiet_in_tray(&self, opened: u64) -> Task<Message> {
+        if self.window.is_some() || opened != self.windows_opened {
+            return Task::none();
+        }
+        Task::future(async {
+            let started = Instant::now();
+            let released = crate::memory::release_code_pages();
+            tracing::info!(
+                mappings = released.mappings,
+                resident_kb = released.resident_kb,
+                refused = released.refused,
+                took_us = started.elapsed().as_micros(),
+                "code pages released"
+            );
+        })
+        .discard()
+    }
+
     /// Opens the window, or brings it to the front when it is open.
     pub(super) fn open_window(&mut self) -> Task<Message> {
         if let Some(id) = self.window {
@@ -74,6 +112,7 @@ impl App {
             ..window::Settings::default()
         });
         self.window = Some(id);
+        self.windows_opened += 1;
         opened.map(Message::WindowOpened)
     }
 
@@ -160,7 +199,7 @@ impl App {
             if let Screen::Welcome(welcome) = &mut self.screen {
                 welcome.forget_pin();
             }
-            return release_window_memory();
+            return Task::batch([release_window_memory(), self.release_code_when_quiet()]);
         }
         Task::none()
     }
