@@ -45,16 +45,7 @@ fuzz_target!(|data: &[u8]| {
             let chars = |text: &str| text.chars().count();
             assert!(!create.title.trim().is_empty() && chars(&create.title) <= MAX_TITLE_CHARS);
             assert!(chars(&create.message) <= MAX_MESSAGE_CHARS);
-            let context = &create.context;
-            for field in [
-                &context.ip,
-                &context.location,
-                &context.user_agent,
-                &create.payee,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for field in create.short_texts() {
                 assert!(chars(field) <= MAX_CONTEXT_FIELD_CHARS, "{field:?}");
             }
             assert!(create.amount.as_ref().is_none_or(|a| a.validate().is_ok()));

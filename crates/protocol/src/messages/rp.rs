@@ -57,6 +57,21 @@ pub const MAX_MESSAGE_CHARS: usize = 1000;
 pub const MAX_CONTEXT_FIELD_CHARS: usize = 200;
 
 impl CreateRequest {
+    /// The short texts a device shows, each within [`MAX_CONTEXT_FIELD_CHARS`]: the
+    /// context's IP, location and user agent, and the payee, where given.
+    pub fn short_texts(&self) -> impl Iterator<Item = &str> {
+        let context = &self.context;
+        [
+            &context.ip,
+            &context.location,
+            &context.user_agent,
+            &self.payee,
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+    }
+
     /// The texts a device shows within their lengths (a title that is not blank) and
     /// the amount well formed. The reason, when not, is for the relying party. The
     /// server checks the webhook URL, the code length and the TTL after this.
@@ -69,21 +84,13 @@ impl CreateRequest {
                 "message must be at most {MAX_MESSAGE_CHARS} characters"
             ));
         }
-        let context = &self.context;
-        for field in [
-            &context.ip,
-            &context.location,
-            &context.user_agent,
-            &self.payee,
-        ]
-        .into_iter()
-        .flatten()
+        if self
+            .short_texts()
+            .any(|field| field.chars().count() > MAX_CONTEXT_FIELD_CHARS)
         {
-            if field.chars().count() > MAX_CONTEXT_FIELD_CHARS {
-                return Err(format!(
-                    "context fields and payee must be at most {MAX_CONTEXT_FIELD_CHARS} characters"
-                ));
-            }
+            return Err(format!(
+                "context fields and payee must be at most {MAX_CONTEXT_FIELD_CHARS} characters"
+            ));
         }
         if let Some(amount) = &self.amount {
             amount.validate().map_err(|e| e.to_string())?;
