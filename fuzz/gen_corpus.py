@@ -140,7 +140,18 @@ guide_shown = true
     write("server_bodies", "decision", compact(envelope(decision[0])))
     write("server_bodies", "unlock", compact(envelope(vectors("unlock")[0])))
     write("server_bodies", "pin_change", compact(envelope(vectors("pin_change")[0])))
-    write("server_bodies", "origins", compact(["https://Shop.Example", "https://shop.example:443/", "http://xn--bcher-kva.example:8080", "https://bücher.example"]))
+
+    # Admin API bodies: one of each as the admin CLI's docs show them, origins that
+    # normalise to duplicates, an id outside the rules, the rotation's default.
+    origins = ["https://Shop.Example", "https://shop.example:443/", "http://xn--bcher-kva.example:8080", "https://bücher.example"]
+    write("admin_bodies", "new_user", compact({"user": "alice@example.com", "name": "Alice Jensen"}))
+    write("admin_bodies", "new_user_bad_id", compact({"user": "alice smith\u001b[31m"}))
+    write("admin_bodies", "new_activation", compact({"user": "bob+work@example.com"}))
+    write("admin_bodies", "new_rp", compact({"rp_id": "shop", "name": "Example Shop", "origins": origins}))
+    write("admin_bodies", "new_rp_no_origins", compact({"rp_id": "bank.example", "name": "  "}))
+    write("admin_bodies", "rp_update", compact({"origins": origins}))
+    write("admin_bodies", "rotate_key", compact({"overlap_seconds": 2592000}))
+    write("admin_bodies", "rotate_key_default", "{}")
 
 
 if __name__ == "__main__":

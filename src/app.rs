@@ -10,10 +10,11 @@ use std::time::{Duration, Instant};
 
 use godkend_core::agent::{Agent, Choice, Effects, Notice, Work};
 use godkend_core::answer::Answer;
-use godkend_core::client::{DeviceClient, VerifiedRequest};
+use godkend_core::client::DeviceClient;
 use godkend_core::connection::{self, ConnectionPolicy, PushUpdate};
 use godkend_core::device::Device;
 use godkend_core::os_session::OsSessionEvent;
+use godkend_core::push::VerifiedRequest;
 use godkend_core::standing::Standing;
 use iced::futures::{SinkExt as _, Stream};
 use iced::{Size, Subscription, Task, keyboard, window};

@@ -11,7 +11,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use godkend_core::client::VerifiedRequest;
+use godkend_core::push::VerifiedRequest;
 use godkend_protocol::messages::RequestKind;
 use i18n_embed::fluent::FluentLanguageLoader;
 use iced::Task;

@@ -3,41 +3,27 @@
 //! godkend-protocol): `CreateRequest` (RP API), `ActivationRequest`, and the device
 //! API's signed bodies, envelopes whose payload it reads as `Decision`,
 //! `UnlockProof`, `PinChange`, `UserVerificationKey` or `DeviceRevocation`. The
-//! admin API's small bodies are server structs; their one rule with parsing in it,
-//! a relying party's list of origins, is the protocol's `normalise_origins`, fed here
-//! with any list of strings.
+//! admin API's bodies have their own target, `admin_bodies`.
 //!
 //! Properties: no panic; every body that reads writes back as JSON that reads as the
 //! same value; a payload read as its type writes back as a payload that reads as the
 //! same object; the request rules (amount, TTL, code length) answer within their
-//! documented ranges; normalised origins are normalised (normalising again changes
-//! nothing) and have no duplicates.
+//! documented ranges; a request whose texts the server accepts (`check_texts`) has a
+//! title that is not blank and every text within its length, counted in characters.
 
 #![no_main]
 
 use std::fmt::Debug;
 
+use godkend_fuzz::round_trip;
 use godkend_protocol::envelope::{object_from_payload, payload_of};
+use godkend_protocol::messages::rp::{MAX_CONTEXT_FIELD_CHARS, MAX_MESSAGE_CHARS, MAX_TITLE_CHARS};
 use godkend_protocol::messages::{
     ActivationRequest, CreateRequest, Decision, DeviceRevocation, PinChange, UnlockProof,
     UserVerificationKey,
 };
-use godkend_protocol::origin::{normalise_origin, normalise_origins};
 use godkend_protocol::{Envelope, SignedObject, canonical, rules};
 use libfuzzer_sys::fuzz_target;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-
-fn round_trip<T>(data: &[u8]) -> Option<T>
-where
-    T: Serialize + DeserializeOwned + PartialEq + Debug,
-{
-    let value: T = serde_json::from_slice(data).ok()?;
-    let json = serde_json::to_vec(&value).expect("a body that reads can be written");
-    let again: T = serde_json::from_slice(&json).expect("a written body reads");
-    assert_eq!(again, value, "the body changed through JSON");
-    Some(value)
-}
 
 fn payload_round_trip<T: SignedObject + PartialEq + Debug>(envelope: &Envelope) {
     let Ok(object) = envelope.peek::<T>() else {
@@ -54,6 +40,15 @@ fuzz_target!(|data: &[u8]| {
             && amount.validate().is_ok()
         {
             assert!(amount.value.len() <= 32 && amount.currency.len() == 3);
+        }
+        if create.check_texts().is_ok() {
+            let chars = |text: &str| text.chars().count();
+            assert!(!create.title.trim().is_empty() && chars(&create.title) <= MAX_TITLE_CHARS);
+            assert!(chars(&create.message) <= MAX_MESSAGE_CHARS);
+            for field in create.short_texts() {
+                assert!(chars(field) <= MAX_CONTEXT_FIELD_CHARS, "{field:?}");
+            }
+            assert!(create.amount.as_ref().is_none_or(|a| a.validate().is_ok()));
         }
         if let Ok(ttl) = rules::ttl_or_default(create.ttl_seconds) {
             assert!((rules::MIN_TTL_SECONDS..=rules::MAX_TTL_SECONDS).contains(&ttl));
@@ -74,17 +69,5 @@ fuzz_target!(|data: &[u8]| {
         payload_round_trip::<PinChange>(&envelope);
         payload_round_trip::<UserVerificationKey>(&envelope);
         payload_round_trip::<DeviceRevocation>(&envelope);
-    }
-    if let Ok(texts) = serde_json::from_slice::<Vec<String>>(data)
-        && let Ok(origins) = normalise_origins(&texts)
-    {
-        for (i, origin) in origins.iter().enumerate() {
-            assert_eq!(
-                normalise_origin(origin).as_deref(),
-                Ok(origin.as_str()),
-                "a normalised origin normalises to something else"
-            );
-            assert!(!origins[..i].contains(origin), "duplicate origin {origin}");
-        }
     }
 });

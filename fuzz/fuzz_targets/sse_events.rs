@@ -1,7 +1,7 @@
 //! The app's push stream: `GET /v1/device/events` as the device core decodes it
-//! (`DeviceClient::decode_events`: the SSE framing, the event id, then verification
-//! with the pinned server key), fed in chunks cut where the input says, as a network
-//! would deliver them.
+//! (`EventCheck::decode_events`, which `DeviceClient::events` feeds the response:
+//! the SSE framing, the event id, then verification with the pinned server key), fed
+//! in chunks cut where the input says, as a network would deliver them.
 //!
 //! Input: one byte `n`, then `n % 8` cut positions, then the stream's bytes.
 //! Found: a stream starting with a byte-order mark panicked inside eventsource-stream
@@ -20,22 +20,28 @@ use std::sync::LazyLock;
 use eventsource_stream::Eventsource as _;
 use futures::StreamExt as _;
 use futures::executor::block_on;
-use godkend_core::DeviceKey;
-use godkend_core::client::DeviceClient;
-use godkend_core::push::{PushEvent, Received};
-use godkend_core::{CoreError, ServerClient};
+use godkend_core::push::{EventCheck, PushEvent, Received};
+use godkend_core::{CoreError, PinnedServer};
 use godkend_fuzz::{DEVICE_ID, SERVER_KEY, Signer, USER, chunks, vector_signers};
 use godkend_protocol::messages::DeviceState;
 use godkend_protocol::{Envelope, PublicKey};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
-static CLIENT: LazyLock<DeviceClient> = LazyLock::new(|| {
+static PINNED: LazyLock<PinnedServer> = LazyLock::new(|| {
     let key = PublicKey::ed25519_b64(SERVER_KEY).expect("the vectors' server key");
     let url = url::Url::parse("https://godkend.example").expect("a URL");
-    let server = ServerClient::new(url, key).expect("a client");
-    DeviceClient::new(server, DEVICE_ID.into(), USER.into(), DeviceKey::generate())
+    PinnedServer::new(url, key).expect("a pinned server")
 });
+
+/// The device of the vectors' events, pinned to their server key.
+fn device() -> EventCheck<'static> {
+    EventCheck {
+        server: &PINNED,
+        device_id: DEVICE_ID,
+        user: USER,
+    }
+}
 
 static SERVER: LazyLock<Signer> = LazyLock::new(|| {
     let key = PublicKey::ed25519_b64(SERVER_KEY).expect("the vectors' server key");
@@ -52,7 +58,7 @@ fn decode(parts: &[&[u8]]) -> Vec<Result<Received, CoreError>> {
             .map(|p| Ok::<_, Infallible>(p.to_vec()))
             .collect::<Vec<_>>(),
     );
-    block_on(CLIENT.decode_events(body).collect())
+    block_on(device().decode_events(body).collect())
 }
 
 /// A comparable form of one result: the event, or the error's message.
@@ -139,7 +145,7 @@ fuzz_target!(|data: &[u8]| {
         added.payload["fuzz"] = Value::from(true);
         let json = added.to_json().expect("JSON");
         assert!(
-            CLIENT.verify_event(&sent.event, &json).is_err(),
+            device().verify_event(&sent.event, &json).is_err(),
             "an event with an added field was accepted"
         );
     }

@@ -1,11 +1,14 @@
-//! What the fuzz targets share: the protocol's test vectors as the set of messages
-//! each known key has really signed. A fuzzer cannot forge a signature, so any input
+//! What the fuzz targets share: the JSON round trip of a request body, and the
+//! protocol's test vectors as the set of messages each known key has really signed. A fuzzer cannot forge a signature, so any input
 //! that verifies must be one of these messages; anything else that verifies is a
 //! forgery or two payloads sharing one signed form.
 
 use std::collections::HashSet;
+use std::fmt::Debug;
 
 use godkend_protocol::{Algorithm, PublicKey, b64};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// The vector files that hold signed objects (all but `activation_proofs`).
@@ -78,6 +81,27 @@ pub fn vector_signers() -> Vec<Signer> {
         }
     }
     signers
+}
+
+/// `data` read as a `T` as the server's `Json` extractor reads a body
+/// (`serde_json::from_slice`), checked to write back as JSON that reads as the same
+/// value; `None` when it does not read.
+///
+/// # Panics
+/// When the body changes through its JSON: that is the finding.
+#[allow(
+    clippy::expect_used,
+    reason = "a fuzz property: the panic is the finding"
+)]
+pub fn round_trip<T>(data: &[u8]) -> Option<T>
+where
+    T: Serialize + DeserializeOwned + PartialEq + Debug,
+{
+    let value: T = serde_json::from_slice(data).ok()?;
+    let json = serde_json::to_vec(&value).expect("a body that reads can be written");
+    let again: T = serde_json::from_slice(&json).expect("a written body reads");
+    assert_eq!(again, value, "the body changed through JSON");
+    Some(value)
 }
 
 /// The bytes of `data` split into chunks at the positions `cuts` picks, to feed a

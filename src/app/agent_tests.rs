@@ -61,7 +61,7 @@ fn device(leftovers: &Leftovers) -> Arc<Device> {
         .expect("keys into the keyring");
     let activated = Activated {
         activation: Activation {
-            iat: godkend_core::client::local_now(),
+            iat: godkend_core::pinned_server::local_now(),
             device_id: "dev-app-test".into(),
             serial: Serial::from_number(4_242).as_str().into(),
             user: "alice".into(),

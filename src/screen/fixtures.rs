@@ -2,8 +2,8 @@
 //! no keyring, no network.
 
 use godkend_core::DeviceKey;
-use godkend_core::client::VerifiedRequest;
 use godkend_core::history::Entry;
+use godkend_core::push::VerifiedRequest;
 use godkend_core::standing::Standing;
 use godkend_protocol::Envelope;
 use godkend_protocol::messages::{

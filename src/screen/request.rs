@@ -18,10 +18,10 @@ use std::sync::Arc;
 
 use godkend_core::agent::Choice;
 use godkend_core::answer::Answer;
-use godkend_core::client::VerifiedRequest;
 use godkend_core::decision::SignedDecision;
 use godkend_core::handoff::BindingState;
 use godkend_core::keys::PinKey;
+use godkend_core::push::VerifiedRequest;
 use godkend_core::secret::{Redacted, SecretText};
 use godkend_core::standing::Standing;
 use godkend_protocol::messages::{DecisionKind, RequestKind};

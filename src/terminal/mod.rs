@@ -16,7 +16,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
-use godkend_core::activation::{ActivationInput, activate};
+use godkend_core::activation::ActivationInput;
+use godkend_core::activation_exchange::activate;
 use godkend_core::client::{DeviceClient, ServerClient};
 use godkend_core::pin::{KdfParams, check_new_pin, derive_pin_key};
 use godkend_core::{CoreError, PinKey};

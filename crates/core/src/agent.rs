@@ -16,13 +16,14 @@ use godkend_protocol::Envelope;
 use godkend_protocol::messages::DecisionKind;
 
 use crate::answer::Answer;
-use crate::client::{DeviceClient, VerifiedRequest};
+use crate::client::DeviceClient;
 use crate::connection::{ConnectionState, PushUpdate};
 use crate::decision::SignedDecision;
 use crate::history::Entry;
 use crate::inbox::{Change, Inbox};
 use crate::keys::PinKey;
 use crate::push::PushEvent;
+use crate::push::VerifiedRequest;
 use crate::retry::Backoff;
 use crate::secret::SecretText;
 use crate::session::Session;

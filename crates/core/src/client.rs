@@ -1,42 +1,47 @@
 //! The signed server client. Every device call carries the device-request header
 //! (design.md §4); every server answer that matters is verified against the pinned
-//! server key before anyone sees it. Keeps the offset to server time from signed
-//! server objects, so a wrong PC clock does not lock the user out.
+//! server key (`pinned_server`) before anyone sees it.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::ops::Deref;
+use std::sync::Arc;
 
+use futures::Stream;
 use godkend_protocol::messages::device_request::{self, DeviceRequestHeader};
 use godkend_protocol::messages::{
-    ApprovalRequest, DecisionAccepted, DeviceList, DeviceRevocation, DeviceState, DeviceStatus,
-    PendingRequests, PinChange, ServerInfo, ServerInfoResponse, UnlockChallenge, UnlockProof,
-    Unlocked,
+    DecisionAccepted, DeviceList, DeviceRevocation, DeviceState, DeviceStatus, PendingRequests,
+    PinChange, ServerInfo, ServerInfoResponse, UnlockChallenge, UnlockProof, Unlocked,
 };
-use godkend_protocol::rules::ClockOffset;
-use godkend_protocol::{Envelope, ErrorCode, Problem, PublicKey, SignedObject, b64};
+use godkend_protocol::{Envelope, ErrorCode, Problem, PublicKey, b64};
 use rand::RngExt as _;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
 use crate::CoreError;
 use crate::keys::{DeviceKey, PinKey};
-
-/// Local Unix time in seconds.
-pub fn local_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
+use crate::pinned_server::PinnedServer;
+use crate::push::{EventCheck, Received, VerifiedRequest};
 
 /// A connection to one server, pinned to its key.
 #[derive(Debug)]
 pub struct ServerClient {
     http: reqwest::Client,
-    base: url::Url,
-    server_key: RwLock<PublicKey>,
-    offset: AtomicI64,
-    /// Added to the local clock: lets tests run the device with a wrong clock.
-    local_skew: AtomicI64,
+    pinned: PinnedServer,
+}
+
+/// A client is its pinned server plus HTTP: the key, the clock offset and `open` are
+/// the pinned server's, called on the client as they always were.
+impl Deref for ServerClient {
+    type Target = PinnedServer;
+
+    fn deref(&self) -> &PinnedServer {
+        &self.pinned
+    }
+}
+
+impl From<reqwest::Error> for CoreError {
+    fn from(e: reqwest::Error) -> Self {
+        CoreError::Offline(e.to_string())
+    }
 }
 
 /// Installs the rustls crypto provider once per process.
@@ -58,79 +63,31 @@ pub fn http_client() -> Result<reqwest::Client, CoreError> {
 impl ServerClient {
     /// A client for `base`, trusting `server_key`.
     pub fn new(base: url::Url, server_key: PublicKey) -> Result<Arc<Self>, CoreError> {
-        godkend_protocol::rules::check_transport(&base).map_err(CoreError::InsecureUrl)?;
+        let pinned = PinnedServer::new(base, server_key)?;
         Ok(Arc::new(ServerClient {
             http: http_client()?,
-            base,
-            server_key: RwLock::new(server_key),
-            offset: AtomicI64::new(0),
-            local_skew: AtomicI64::new(0),
+            pinned,
         }))
     }
 
-    pub fn base(&self) -> &url::Url {
-        &self.base
-    }
-
-    /// The server key this client currently trusts.
-    pub fn server_key(&self) -> PublicKey {
-        self.server_key
-            .read()
-            .map_or_else(|p| p.into_inner().clone(), |k| k.clone())
-    }
-
-    /// Pretends the local clock is `seconds` off (tests and diagnostics).
-    pub fn set_local_clock_skew(&self, seconds: i64) {
-        self.local_skew.store(seconds, Ordering::Relaxed);
-    }
-
-    fn local_time(&self) -> i64 {
-        local_now() + self.local_skew.load(Ordering::Relaxed)
-    }
-
-    /// The current time on the server's clock, as far as this device knows.
-    pub fn server_now(&self) -> i64 {
-        ClockOffset(self.offset.load(Ordering::Relaxed)).server_time(self.local_time())
-    }
-
-    /// Learns the clock offset from a signed server object's `iat`.
-    pub fn observe_server_time(&self, server_iat: i64) {
-        let offset = ClockOffset::from_observation(server_iat, self.local_time());
-        self.offset.store(offset.0, Ordering::Relaxed);
-    }
-
     pub(crate) fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base.as_str().trim_end_matches('/'))
+        format!("{}{path}", self.base().as_str().trim_end_matches('/'))
     }
 
     /// The path as signed: the public URL's path prefix plus the call's path.
     pub(crate) fn signed_path(&self, path: &str) -> String {
-        format!("{}{path}", self.base.path().trim_end_matches('/'))
+        format!("{}{path}", self.base().path().trim_end_matches('/'))
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.http
     }
 
-    /// Opens a server-signed envelope with the pinned key.
-    pub fn open<T: SignedObject>(&self, envelope: &Envelope) -> Result<T, CoreError> {
-        envelope
-            .open(&[&self.server_key()])
-            .map_err(CoreError::BadServerSignature)
-    }
-
     /// Fetches the server info, following only rotations signed by the pinned key.
     pub async fn server_info(&self) -> Result<ServerInfo, CoreError> {
         let response = self.http.get(self.url("/v1/server-info")).send().await?;
         let info: ServerInfoResponse = read_json(response).await?;
-        let (info, current) = info
-            .verify_from(&self.server_key())
-            .map_err(CoreError::BadServerSignature)?;
-        if let Ok(mut key) = self.server_key.write() {
-            *key = current;
-        }
-        self.observe_server_time(info.iat);
-        Ok(info)
+        self.follow_server_info(&info)
     }
 }
 
@@ -169,20 +126,6 @@ pub struct DeviceClient {
     key: DeviceKey,
 }
 
-/// A request as verified: its envelope (kept for the request hash) and contents.
-#[derive(Debug, Clone)]
-pub struct VerifiedRequest {
-    pub envelope: Envelope,
-    pub request: ApprovalRequest,
-    /// base64url(SHA-256(canonical payload)): what the decision signs.
-    pub hash: String,
-    /// The web origin the user's browser handed off for this request, when one did
-    /// (issue 15): set by the agent from its loopback listener just before a
-    /// decision is signed, never from anything the server or a page sends. Signed
-    /// into the decision as `origin`.
-    pub handed_off: Option<String>,
-}
-
 impl DeviceClient {
     pub fn new(server: Arc<ServerClient>, device_id: String, user: String, key: DeviceKey) -> Self {
         DeviceClient {
@@ -195,6 +138,15 @@ impl DeviceClient {
 
     pub fn key(&self) -> &DeviceKey {
         &self.key
+    }
+
+    /// What a push event or a pending request must match to be believed here.
+    pub fn event_check(&self) -> EventCheck<'_> {
+        EventCheck {
+            server: &self.server,
+            device_id: &self.device_id,
+            user: &self.user,
+        }
     }
 
     /// The status in `envelope` if it ends this device: signed by the pinned server
@@ -305,21 +257,32 @@ impl DeviceClient {
         Ok((status, envelope))
     }
 
-    /// Verifies a server-signed approval request meant for this device's user.
-    pub fn verify_request(&self, envelope: Envelope) -> Result<VerifiedRequest, CoreError> {
-        let request: ApprovalRequest = self.server.open(&envelope)?;
-        if request.user != self.user {
-            return Err(CoreError::Malformed(
-                "the request is for another user".into(),
-            ));
+    /// Opens the event stream, resuming after `last_event_id` if given. The stream
+    /// yields verified events, or errors for events that failed verification (which
+    /// the caller drops); it ends when the connection does.
+    pub async fn events(
+        &self,
+        last_event_id: Option<i64>,
+    ) -> Result<impl Stream<Item = Result<Received, CoreError>> + '_, CoreError> {
+        let path = "/v1/device/events";
+        let mut request = self
+            .server
+            .http()
+            .request(Method::GET, self.server.url(path))
+            .header(
+                reqwest::header::AUTHORIZATION,
+                self.header(&Method::GET, path, b"")?,
+            )
+            .header(reqwest::header::ACCEPT, "text/event-stream");
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id.to_string());
         }
-        let hash = envelope.payload_hash()?;
-        Ok(VerifiedRequest {
-            envelope,
-            request,
-            hash,
-            handed_off: None,
-        })
+        let response = request.send().await?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(problem_from(status, &response.bytes().await?));
+        }
+        Ok(self.event_check().decode_events(response.bytes_stream()))
     }
 
     /// Pending requests (the polling fallback), each verified.
@@ -331,7 +294,7 @@ impl DeviceClient {
             pending
                 .requests
                 .iter()
-                .map(|e| self.verify_request(e.clone()))
+                .map(|e| self.event_check().verify_request(e.clone()))
                 .collect()
         };
         match verify_all() {

@@ -12,8 +12,9 @@ use rand::RngExt as _;
 use tokio::sync::{Notify, mpsc};
 
 use crate::CoreError;
-use crate::client::{DeviceClient, VerifiedRequest};
+use crate::client::DeviceClient;
 use crate::push::PushEvent;
+use crate::push::VerifiedRequest;
 
 /// What the tray icon and home screen show.
 #[derive(Debug, Clone, PartialEq, Eq)]

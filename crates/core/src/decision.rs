@@ -7,8 +7,9 @@ use godkend_protocol::Envelope;
 use godkend_protocol::messages::{Decision, DecisionKind};
 
 use crate::CoreError;
-use crate::client::{DeviceClient, VerifiedRequest};
+use crate::client::DeviceClient;
 use crate::keys::PinKey;
+use crate::push::VerifiedRequest;
 use crate::uv::{self, UvSigner};
 
 /// A signed decision and the exact bytes to send (and re-send) for it.
@@ -157,8 +158,9 @@ mod tests {
     use godkend_protocol::messages::RequestKind;
 
     use super::*;
-    use crate::client::{ServerClient, local_now};
+    use crate::client::ServerClient;
     use crate::keys::DeviceKey;
+    use crate::pinned_server::local_now;
 
     /// A device whose clock runs an hour behind the server's, with no offset learnt.
     fn slow_device() -> DeviceClient {

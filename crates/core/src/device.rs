@@ -14,7 +14,8 @@ use rand::RngExt as _;
 use zeroize::Zeroizing;
 
 use crate::CoreError;
-use crate::activation::{self, ActivationInput};
+use crate::activation::ActivationInput;
+use crate::activation_exchange;
 use crate::client::{DeviceClient, ServerClient};
 use crate::config::{Account, ConfigDir, ConfigError, DeviceConfig, PinSalt};
 use crate::history::History;
@@ -128,9 +129,10 @@ impl Device {
         vault.store_new_device(&device_key.seed(), &pepper, &outbox_key)?;
         let result = async {
             let pin_key = derive(pin, &salt, kdf, &pepper).await?;
-            let server_key = activation::discover_server_key(input).await?;
+            let server_key = activation_exchange::discover_server_key(input).await?;
             let activated =
-                activation::activate_with_key(input, &pin_key, server_key, device_key).await?;
+                activation_exchange::activate_with_key(input, &pin_key, server_key, device_key)
+                    .await?;
             let account =
                 Account::from_activation(input.server_url.clone(), &activated, salt, kdf)?;
             let config = DeviceConfig { account };
@@ -181,7 +183,7 @@ impl Device {
     ) -> Result<Device, DeviceError> {
         let account = &config.account;
         let server = ServerClient::new(account.server_url.clone(), account.server_key.clone())?;
-        server.observe_server_time(crate::client::local_now() + account.clock_offset.0);
+        server.observe_server_time(crate::pinned_server::local_now() + account.clock_offset.0);
         let client = Arc::new(DeviceClient::new(
             server,
             account.device_id.clone(),

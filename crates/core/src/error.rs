@@ -22,7 +22,7 @@ pub enum CoreError {
     /// The biometric check or its key produced no signature (cancelled, no match,
     /// unavailable, failed).
     #[error("{0}")]
-    UserVerification(#[from] crate::uv::UvError),
+    UserVerification(#[from] UvError),
 }
 
 impl CoreError {
@@ -57,8 +57,26 @@ impl From<ProtocolError> for CoreError {
     }
 }
 
-impl From<reqwest::Error> for CoreError {
-    fn from(e: reqwest::Error) -> Self {
-        CoreError::Offline(e.to_string())
-    }
+/// Why a user verification produced no signature. Only `NoMatch` is a failed
+/// attempt (it counts toward the suspension, `uv::suspension::ScanLimit`); the others
+/// say nothing about who is at the keyboard.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UvError {
+    /// The user (or the app) cancelled the check.
+    #[error("the check was cancelled")]
+    Cancelled,
+    /// The check ran out of time without a verdict.
+    #[error("the check timed out")]
+    TimedOut,
+    /// The scan did not match an enrolled finger (or face).
+    #[error("the fingerprint did not match")]
+    NoMatch,
+    /// The backend cannot run: no reader, no enrolled finger, daemon missing, key
+    /// gone. Offer the PIN.
+    #[error("biometric verification is not available: {0}")]
+    Unavailable(String),
+    /// Anything else that went wrong (the reader failed, the OS refused, the key did
+    /// not sign as registered).
+    #[error("biometric verification failed: {0}")]
+    Failed(String),
 }

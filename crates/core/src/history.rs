@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use godkend_protocol::messages::Amount;
 
-use crate::client::VerifiedRequest;
 use crate::inbox::{Change, Inbox};
+use crate::push::VerifiedRequest;
 use crate::standing::Standing;
 
 /// Entries kept; older ones are pruned.

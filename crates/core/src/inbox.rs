@@ -6,9 +6,9 @@
 use godkend_protocol::messages::DecisionKind;
 use godkend_protocol::rules;
 
-use crate::client::VerifiedRequest;
 use crate::connection::PushUpdate;
 use crate::push::PushEvent;
+use crate::push::VerifiedRequest;
 use crate::standing::Standing;
 
 /// A request and its standing.

@@ -1,17 +1,33 @@
 //! Push events from `GET /v1/device/events`, verified before anything is surfaced.
 //! An event whose signature does not verify with the pinned server key, or that
-//! names another device, is dropped and reported as a security event.
+//! names another device, is dropped and reported as a security event. Here is the
+//! stream's framing and each event's check, with no connection: the client
+//! (`DeviceClient::events`) feeds it the response body, the fuzz target
+//! `sse_events` any bytes.
 
 use eventsource_stream::Eventsource as _;
 use futures::{Stream, StreamExt as _};
 use godkend_protocol::Envelope;
 use godkend_protocol::messages::{
-    DeviceState, DeviceStatus, EventKind, Heartbeat, RequestClosed, ServerInfo,
+    ApprovalRequest, DeviceState, DeviceStatus, EventKind, Heartbeat, RequestClosed, ServerInfo,
 };
-use reqwest::Method;
 
 use crate::CoreError;
-use crate::client::{DeviceClient, VerifiedRequest, problem_from};
+use crate::pinned_server::PinnedServer;
+
+/// A request as verified: its envelope (kept for the request hash) and contents.
+#[derive(Debug, Clone)]
+pub struct VerifiedRequest {
+    pub envelope: Envelope,
+    pub request: ApprovalRequest,
+    /// base64url(SHA-256(canonical payload)): what the decision signs.
+    pub hash: String,
+    /// The web origin the user's browser handed off for this request, when one did
+    /// (issue 15): set by the agent from its loopback listener just before a
+    /// decision is signed, never from anything the server or a page sends. Signed
+    /// into the decision as `origin`.
+    pub handed_off: Option<String>,
+}
 
 /// A verified push event.
 #[derive(Debug, Clone)]
@@ -39,9 +55,18 @@ pub struct Received {
     pub event: PushEvent,
 }
 
-impl DeviceClient {
+/// What an event or a request must match to be believed: the pinned server's
+/// signature, and this device (or its user). `DeviceClient::event_check` makes one.
+#[derive(Debug, Clone, Copy)]
+pub struct EventCheck<'a> {
+    pub server: &'a PinnedServer,
+    pub device_id: &'a str,
+    pub user: &'a str,
+}
+
+impl<'a> EventCheck<'a> {
     /// Verifies one SSE event. Errors mean "drop it and log a security event".
-    pub fn verify_event(&self, kind: &str, data: &str) -> Result<PushEvent, CoreError> {
+    pub fn verify_event(self, kind: &str, data: &str) -> Result<PushEvent, CoreError> {
         let kind = EventKind::parse(kind)
             .ok_or_else(|| CoreError::Malformed(format!("unknown event `{kind}`")))?;
         let envelope = Envelope::from_json(data)?;
@@ -73,7 +98,24 @@ impl DeviceClient {
         Ok(event)
     }
 
-    fn check_own(&self, device_id: &str) -> Result<(), CoreError> {
+    /// Verifies a server-signed approval request meant for this device's user.
+    pub fn verify_request(self, envelope: Envelope) -> Result<VerifiedRequest, CoreError> {
+        let request: ApprovalRequest = self.server.open(&envelope)?;
+        if request.user != self.user {
+            return Err(CoreError::Malformed(
+                "the request is for another user".into(),
+            ));
+        }
+        let hash = envelope.payload_hash()?;
+        Ok(VerifiedRequest {
+            envelope,
+            request,
+            hash,
+            handed_off: None,
+        })
+    }
+
+    fn check_own(self, device_id: &str) -> Result<(), CoreError> {
         if device_id == self.device_id {
             Ok(())
         } else {
@@ -83,42 +125,13 @@ impl DeviceClient {
         }
     }
 
-    /// Opens the event stream, resuming after `last_event_id` if given. The stream
-    /// yields verified events, or errors for events that failed verification (which
-    /// the caller drops); it ends when the connection does.
-    pub async fn events(
-        &self,
-        last_event_id: Option<i64>,
-    ) -> Result<impl Stream<Item = Result<Received, CoreError>> + '_, CoreError> {
-        let path = "/v1/device/events";
-        let mut request = self
-            .server
-            .http()
-            .request(Method::GET, self.server.url(path))
-            .header(
-                reqwest::header::AUTHORIZATION,
-                self.header(&Method::GET, path, b"")?,
-            )
-            .header(reqwest::header::ACCEPT, "text/event-stream");
-        if let Some(id) = last_event_id {
-            request = request.header("Last-Event-ID", id.to_string());
-        }
-        let response = request.send().await?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(problem_from(status, &response.bytes().await?));
-        }
-        Ok(self.decode_events(response.bytes_stream()))
-    }
-
     /// Decodes a `text/event-stream` body, chunk by chunk as it arrives, into verified
     /// events: the SSE framing (eventsource-stream), the `id` for `Last-Event-ID`, then
-    /// `verify_event`. Apart from `events` so the framing and verification can be
-    /// driven without a connection (the fuzz target `sse_events`).
+    /// `verify_event`.
     pub fn decode_events<S, B, E>(
-        &self,
+        self,
         body: S,
-    ) -> impl Stream<Item = Result<Received, CoreError>> + '_
+    ) -> impl Stream<Item = Result<Received, CoreError>> + 'a
     where
         S: Stream<Item = Result<B, E>> + 'static,
         B: AsRef<[u8]>,
@@ -184,25 +197,24 @@ mod tests {
     use godkend_protocol::PublicKey;
     use godkend_protocol::messages::{CloseReason, DeviceState};
 
-    use crate::client::ServerClient;
-    use crate::keys::DeviceKey;
-
     fn server_key() -> ed25519_dalek::SigningKey {
         ed25519_dalek::SigningKey::from_bytes(&[3; 32])
     }
 
-    fn client() -> DeviceClient {
-        let server = ServerClient::new(
+    fn pinned() -> PinnedServer {
+        PinnedServer::new(
             url::Url::parse("http://127.0.0.1:9").unwrap(),
             PublicKey::from_signing_key(&server_key()),
         )
-        .unwrap();
-        DeviceClient::new(
+        .unwrap()
+    }
+
+    fn check(server: &PinnedServer) -> EventCheck<'_> {
+        EventCheck {
             server,
-            "dev_1".into(),
-            "alice".into(),
-            DeviceKey::generate(),
-        )
+            device_id: "dev_1",
+            user: "alice",
+        }
     }
 
     fn closed(device: &str) -> RequestClosed {
@@ -216,7 +228,8 @@ mod tests {
 
     #[test]
     fn only_events_signed_by_the_pinned_key_for_this_device_are_surfaced() {
-        let client = client();
+        let server = pinned();
+        let client = check(&server);
         let good = Envelope::seal(&closed("dev_1"), &[&server_key()]).unwrap();
         assert!(
             client
@@ -270,7 +283,8 @@ mod tests {
     fn a_byte_order_mark_before_the_first_event_is_skipped_wherever_the_chunks_end() {
         use futures::executor::block_on;
 
-        let client = client();
+        let server = pinned();
+        let client = check(&server);
         let good = Envelope::seal(&closed("dev_1"), &[&server_key()]).unwrap();
         let body = format!(
             "\u{feff}event: request_closed\nid: 4\ndata: {}\n\n",
@@ -310,7 +324,8 @@ mod tests {
 
     #[test]
     fn an_active_status_never_ends_the_device() {
-        let client = client();
+        let server = pinned();
+        let client = check(&server);
         let status = DeviceStatus {
             iat: 1,
             device_id: "dev_1".into(),

@@ -3,7 +3,7 @@
 use godkend_protocol::Envelope;
 use godkend_protocol::messages::{ApprovalRequest, RequestContext, RequestKind, UserVerification};
 
-use crate::client::VerifiedRequest;
+use crate::push::VerifiedRequest;
 
 /// A request for alice from "Shop", signed by a fixed test key.
 pub(crate) fn signed_request(

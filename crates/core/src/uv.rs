@@ -12,6 +12,10 @@ use futures::future::BoxFuture;
 use godkend_protocol::messages::UvKind;
 use godkend_protocol::{Algorithm, Envelope, PublicKey, SignatureEntry, b64};
 
+// With the core's other errors (a `CoreError` carries one), so it builds without the
+// platforms' code.
+pub use crate::error::UvError;
+
 pub mod apple_status;
 mod calls;
 pub mod es256;
@@ -38,30 +42,6 @@ pub enum Availability {
     /// Not usable; the reason is for the user ("no fingerprint reader", "no finger
     /// enrolled", "fprintd is not running", "this build is not signed").
     Unavailable(String),
-}
-
-/// Why a user verification produced no signature. Only `NoMatch` is a failed
-/// attempt (it counts toward the suspension, `suspension::ScanLimit`); the others
-/// say nothing about who is at the keyboard.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum UvError {
-    /// The user (or the app) cancelled the check.
-    #[error("the check was cancelled")]
-    Cancelled,
-    /// The check ran out of time without a verdict.
-    #[error("the check timed out")]
-    TimedOut,
-    /// The scan did not match an enrolled finger (or face).
-    #[error("the fingerprint did not match")]
-    NoMatch,
-    /// The backend cannot run: no reader, no enrolled finger, daemon missing, key
-    /// gone. Offer the PIN.
-    #[error("biometric verification is not available: {0}")]
-    Unavailable(String),
-    /// Anything else that went wrong (the reader failed, the OS refused, the key did
-    /// not sign as registered).
-    #[error("biometric verification failed: {0}")]
-    Failed(String),
 }
 
 /// A user-verification key whose use needs the user: the platform's check runs

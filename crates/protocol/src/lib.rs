@@ -9,6 +9,7 @@ pub mod b64;
 pub mod canonical;
 pub mod envelope;
 pub mod error;
+pub mod ids;
 pub mod keys;
 pub mod messages;
 pub mod origin;

@@ -8,7 +8,6 @@ pub mod code_seal;
 pub mod config;
 pub mod device_streams;
 pub mod event_listener;
-pub mod ids;
 pub mod log_writer;
 pub mod metrics;
 pub mod net;

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use godkend_protocol::origin::OriginBinding;
 
 use super::{Agent, DeviceParts};
-use crate::client::VerifiedRequest;
 use crate::handoff::{BindingState, HandoffListener};
 use crate::inbox::Change;
+use crate::push::VerifiedRequest;
 
 impl<D: DeviceParts> Agent<D> {
     /// The listener started: the request pending now (if any) is opened in it, so a

@@ -1,6 +1,7 @@
-//! Every message of design.md §4, one file per exchange.
+//! Every message of design.md §4, one file per exchange, and the admin API's bodies.
 
 pub mod activation;
+pub mod admin;
 pub mod decision;
 pub mod device;
 pub mod device_request;
@@ -11,6 +12,7 @@ pub mod server;
 
 pub use crate::origin::OriginBinding;
 pub use activation::{Activation, ActivationLink, ActivationRequest, ActivationResponse};
+pub use admin::{NewActivationBody, NewRpBody, NewUser, RotateKeyBody, RpUpdateBody};
 pub use decision::{Decision, DecisionAccepted, DecisionKind};
 pub use device::{
     DeviceList, DeviceRevocation, DeviceState, DeviceStatus, DeviceSummary, PendingRequests,

@@ -49,6 +49,56 @@ pub struct CreateRequest {
     pub origin_binding: OriginBinding,
 }
 
+/// Longest title a relying party may send, in characters.
+pub const MAX_TITLE_CHARS: usize = 120;
+/// Longest message, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 1000;
+/// Longest context field (IP, location, user agent) and payee, in characters.
+pub const MAX_CONTEXT_FIELD_CHARS: usize = 200;
+
+impl CreateRequest {
+    /// The short texts a device shows, each within [`MAX_CONTEXT_FIELD_CHARS`]: the
+    /// context's IP, location and user agent, and the payee, where given.
+    pub fn short_texts(&self) -> impl Iterator<Item = &str> {
+        let context = &self.context;
+        [
+            &context.ip,
+            &context.location,
+            &context.user_agent,
+            &self.payee,
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+    }
+
+    /// The texts a device shows within their lengths (a title that is not blank) and
+    /// the amount well formed. The reason, when not, is for the relying party. The
+    /// server checks the webhook URL, the code length and the TTL after this.
+    pub fn check_texts(&self) -> Result<(), String> {
+        if self.title.trim().is_empty() || self.title.chars().count() > MAX_TITLE_CHARS {
+            return Err(format!("title must be 1 to {MAX_TITLE_CHARS} characters"));
+        }
+        if self.message.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(format!(
+                "message must be at most {MAX_MESSAGE_CHARS} characters"
+            ));
+        }
+        if self
+            .short_texts()
+            .any(|field| field.chars().count() > MAX_CONTEXT_FIELD_CHARS)
+        {
+            return Err(format!(
+                "context fields and payee must be at most {MAX_CONTEXT_FIELD_CHARS} characters"
+            ));
+        }
+        if let Some(amount) = &self.amount {
+            amount.validate().map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}
+
 /// The answer to a create: the code to show the user on the login screen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -7,10 +7,12 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
 use godkend_core::PinKey;
-use godkend_core::activation::{ActivationInput, activate};
-use godkend_core::client::{DeviceClient, ServerClient, VerifiedRequest};
+use godkend_core::activation::ActivationInput;
+use godkend_core::activation_exchange::activate;
+use godkend_core::client::{DeviceClient, ServerClient};
 use godkend_core::pin::{KdfParams, derive_pin_key};
 use godkend_core::push::PushEvent;
+use godkend_core::push::VerifiedRequest;
 use godkend_protocol::PublicKey;
 use godkend_protocol::messages::{RequestState, RequestStatus, RpResult};
 use serde_json::{Value, json};

@@ -5,14 +5,17 @@ use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use godkend_protocol::messages::{
+    NewActivationBody, NewRpBody, NewUser, RotateKeyBody, RpUpdateBody,
+};
 use godkend_protocol::{ErrorCode, Problem};
 use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, PathParam, QueryParams, bearer_token};
 use crate::service::{
-    DEFAULT_OVERLAP_SECONDS, DeviceInfo, NewActivation, NewRp, Revoked, RotatedKey, RpInfo,
-    SharedService, UserInfo, api_key_hash,
+    DeviceInfo, NewActivation, NewRp, Revoked, RotatedKey, RpInfo, SharedService, UserInfo,
+    api_key_hash,
 };
 use crate::store::AuditEntry;
 
@@ -53,15 +56,6 @@ impl FromRequestParts<SharedService> for Admin {
             .into())
         }
     }
-}
-
-/// `POST /v1/admin/users` body.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct NewUser {
-    /// The user id relying parties send, e.g. an e-mail address.
-    user: String,
-    /// A display name; defaults to the id.
-    name: Option<String>,
 }
 
 /// Add a user
@@ -138,19 +132,6 @@ pub async fn remove_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /v1/admin/rps` body.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct NewRpBody {
-    /// The relying party's id.
-    rp_id: String,
-    /// The name devices show for it (`rp_name` in approval requests).
-    name: String,
-    /// Its web origins, e.g. `https://shop.example` (scheme, host and port only),
-    /// signed into each of its approval requests (PROTOCOL.md §7.3).
-    #[serde(default)]
-    origins: Vec<String>,
-}
-
 /// Add a relying party
 ///
 /// The answer holds its API key, shown only this once.
@@ -225,15 +206,6 @@ pub async fn remove_rp(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `PATCH /v1/admin/rps/{rp}` body.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RpUpdateBody {
-    /// The relying party's web origins, replacing the ones it had (`[]` removes
-    /// them all). Requests already made keep the origins they were signed with.
-    origins: Vec<String>,
-}
-
 /// Change a relying party's origins
 #[utoipa::path(
     patch,
@@ -259,21 +231,6 @@ pub async fn update_rp(
     JsonBody(b): JsonBody<RpUpdateBody>,
 ) -> ApiResult<Json<RpInfo>> {
     Ok(Json(s.set_rp_origins(&rp, &b.origins, ADMIN).await?))
-}
-
-/// `POST /v1/admin/rps/{rp}/rotate-key` body.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RotateKeyBody {
-    /// How long the current key keeps working, in seconds: 0 to 2592000 (30 days);
-    /// 0 stops it at once. Default 86400 (a day).
-    #[serde(default = "default_overlap")]
-    #[schema(default = 86400, minimum = 0, maximum = 2_592_000)]
-    overlap_seconds: i64,
-}
-
-fn default_overlap() -> i64 {
-    DEFAULT_OVERLAP_SECONDS
 }
 
 /// Rotate a relying party's API key
@@ -305,13 +262,6 @@ pub async fn rotate_rp_key(
     JsonBody(b): JsonBody<RotateKeyBody>,
 ) -> ApiResult<Json<RotatedKey>> {
     Ok(Json(s.rotate_rp_key(&rp, b.overlap_seconds, ADMIN).await?))
-}
-
-/// `POST /v1/admin/activations` body.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct NewActivationBody {
-    /// The user the device will belong to.
-    user: String,
 }
 
 /// Create an activation code

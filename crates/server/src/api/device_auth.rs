@@ -129,7 +129,8 @@ impl FromRequest<SharedService> for DeviceCallUnspent {
             );
         }
         // A malformed id cannot name a device; it never reaches the database.
-        crate::ids::check_device(&header.device_id).map_err(|_| unauthorized("unknown device"))?;
+        godkend_protocol::ids::check_device(&header.device_id)
+            .map_err(|_| unauthorized("unknown device"))?;
         let device = service
             .store
             .device(&header.device_id)

@@ -177,7 +177,7 @@ fn parse_overlap(text: &str) -> Result<i64, String> {
     }
     let overlap = humantime::parse_duration(text).map_err(|e| e.to_string())?;
     let seconds = i64::try_from(overlap.as_secs()).map_err(|e| e.to_string())?;
-    if seconds > crate::service::MAX_OVERLAP_SECONDS {
+    if seconds > godkend_protocol::messages::admin::MAX_OVERLAP_SECONDS {
         return Err("the overlap can be at most 30d".into());
     }
     Ok(seconds)

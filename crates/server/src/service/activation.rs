@@ -6,13 +6,12 @@ use godkend_protocol::messages::activation::{
 };
 use godkend_protocol::messages::{Activation, ActivationRequest, ActivationResponse};
 use godkend_protocol::rules::{MAX_ACTIVATION_FAILURES, MAX_DEVICES_PER_USER};
-use godkend_protocol::{ErrorCode, Problem, PublicKey, Serial};
+use godkend_protocol::{ErrorCode, Problem, PublicKey, Serial, ids};
 use rand::RngExt as _;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::{Service, ServiceError, now, random_id};
-use crate::ids;
 use crate::store::{self, ActivationRow, AuditEntry, AuditEvent, DeviceRow, Limit};
 
 /// A freshly created activation, to hand to the user once.

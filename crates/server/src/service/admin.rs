@@ -1,11 +1,11 @@
 //! Administration, shared by the admin CLI and the admin HTTP API: users, relying
 //! parties, devices and the audit log. Every change is audited with its actor.
 
-use godkend_protocol::{ErrorCode, Problem, Serial};
+use godkend_protocol::messages::admin::check_rp_name;
+use godkend_protocol::{ErrorCode, Problem, Serial, ids};
 use serde::{Deserialize, Serialize};
 
 use super::{Service, ServiceError, now};
-use crate::ids;
 use crate::store::{AuditEntry, AuditEvent};
 
 /// A user as listed.
@@ -153,11 +153,7 @@ impl Service {
         actor: &str,
     ) -> Result<NewRp, ServiceError> {
         ids::check_rp(rp_id)?;
-        if name.trim().is_empty() || name.chars().count() > 80 {
-            return Err(
-                Problem::new(ErrorCode::BadRequest, "the name must be 1 to 80 characters").into(),
-            );
-        }
+        check_rp_name(name)?;
         let origins = checked_origins(origins)?;
         let api_key = super::new_api_key();
         if !self

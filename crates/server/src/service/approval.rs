@@ -14,11 +14,6 @@ use super::{Service, ServiceError, now, random_id};
 use crate::store::requests::Finish;
 use crate::store::{self, AuditEntry, AuditEvent, EventRow, RequestRow, RpRow, UserRow};
 
-/// Longest title and message accepted from a relying party.
-const MAX_TITLE: usize = 120;
-const MAX_MESSAGE: usize = 1000;
-const MAX_CONTEXT_FIELD: usize = 200;
-
 fn check_create(
     body: &CreateRequest,
     webhooks: &crate::webhook::WebhookSettings,
@@ -26,33 +21,7 @@ fn check_create(
     let bad = |why: String| {
         Box::new(Problem::new(ErrorCode::BadRequest, "invalid request").with_detail(why))
     };
-    if body.title.trim().is_empty() || body.title.chars().count() > MAX_TITLE {
-        return Err(bad(format!("title must be 1 to {MAX_TITLE} characters")));
-    }
-    if body.message.chars().count() > MAX_MESSAGE {
-        return Err(bad(format!(
-            "message must be at most {MAX_MESSAGE} characters"
-        )));
-    }
-    let context = &body.context;
-    for field in [
-        &context.ip,
-        &context.location,
-        &context.user_agent,
-        &body.payee,
-    ]
-    .into_iter()
-    .flatten()
-    {
-        if field.chars().count() > MAX_CONTEXT_FIELD {
-            return Err(bad(format!(
-                "context fields and payee must be at most {MAX_CONTEXT_FIELD} characters"
-            )));
-        }
-    }
-    if let Some(amount) = &body.amount {
-        amount.validate().map_err(|e| bad(e.to_string()))?;
-    }
+    body.check_texts().map_err(bad)?;
     if let Some(url) = &body.webhook_url {
         crate::webhook::check_url(url, webhooks.allow_loopback)
             .map_err(|why| bad(format!("webhook_url: {why}")))?;
@@ -128,7 +97,7 @@ impl Service {
         body: &CreateRequest,
     ) -> Result<CreatedRequest, ServiceError> {
         let (code_length, ttl) = check_create(body, &self.settings.webhooks)?;
-        crate::ids::check_user(&body.user)?;
+        godkend_protocol::ids::check_user(&body.user)?;
         let rp_origins = signed_origins(rp, body.origin_binding)?;
         let now = now();
 

@@ -23,7 +23,7 @@ use crate::store::{EventRow, Store, StoreError};
 pub use activation::NewActivation;
 pub use admin::{DeviceInfo, NewRp, Revoked, RpInfo, UserInfo, api_key_hash};
 pub use decision::DecisionOutcome;
-pub use rp_keys::{DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS, RotatedKey};
+pub use rp_keys::RotatedKey;
 
 /// Operator settings that shape the service's behaviour.
 #[derive(Debug, Clone)]

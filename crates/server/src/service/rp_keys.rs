@@ -1,17 +1,12 @@
 //! Relying-party API key rotation: a new key, shown once, while the previous key
 //! keeps working for an overlap so the relying party can switch without an outage.
 
-use godkend_protocol::{ErrorCode, Problem};
+use godkend_protocol::messages::admin::check_overlap;
+use godkend_protocol::{ErrorCode, Problem, ids};
 use serde::{Deserialize, Serialize};
 
 use super::{Service, ServiceError, api_key_hash, new_api_key, now};
-use crate::ids;
 use crate::store::{AuditEntry, AuditEvent};
-
-/// The default overlap: a day, time for a deployment to pick up the new key.
-pub const DEFAULT_OVERLAP_SECONDS: i64 = 24 * 3600;
-/// The longest overlap: a leaked key should not be allowed to linger for months.
-pub const MAX_OVERLAP_SECONDS: i64 = 30 * 24 * 3600;
 
 /// A relying party's new API key, shown once.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -34,13 +29,7 @@ impl Service {
         actor: &str,
     ) -> Result<RotatedKey, ServiceError> {
         ids::check_rp(rp_id)?;
-        if !(0..=MAX_OVERLAP_SECONDS).contains(&overlap_seconds) {
-            return Err(Problem::new(
-                ErrorCode::BadRequest,
-                "the overlap must be between 0 seconds and 30 days",
-            )
-            .into());
-        }
+        check_overlap(overlap_seconds)?;
         let now = now();
         let until = (overlap_seconds > 0).then_some(now + overlap_seconds);
         let api_key = new_api_key();

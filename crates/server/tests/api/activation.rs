@@ -2,7 +2,8 @@
 //! swapped server key.
 
 use godkend_core::DeviceKey;
-use godkend_core::activation::{ActivationInput, activate_with_key};
+use godkend_core::activation::ActivationInput;
+use godkend_core::activation_exchange::activate_with_key;
 use godkend_core::pin::{KdfParams, derive_pin_key};
 use godkend_protocol::messages::activation::device_proof;
 use godkend_protocol::{ErrorCode, PublicKey};
@@ -35,7 +36,7 @@ async fn manual_entry_activates_with_a_sloppily_typed_code(db: Db) {
         device_name: "laptop".into(),
     };
     let pin = derive_pin_key(PIN, b"salt-salt-salt-1", KdfParams::MINIMUM, &[3; 32]).unwrap();
-    let activated = godkend_core::activation::activate(&input, &pin)
+    let activated = godkend_core::activation_exchange::activate(&input, &pin)
         .await
         .unwrap();
     assert_eq!(activated.server_key, server.server_key().await);

@@ -3,7 +3,8 @@
 //! wrong-proof burn under a concurrent burst, and codes of removed users.
 
 use godkend_core::DeviceKey;
-use godkend_core::activation::{ActivationInput, activate_with_key};
+use godkend_core::activation::ActivationInput;
+use godkend_core::activation_exchange::activate_with_key;
 use godkend_core::pin::{KdfParams, derive_pin_key};
 use serde_json::{Value, json};
 

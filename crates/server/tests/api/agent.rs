@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use godkend_core::agent::{Agent, Choice, MemoryDevice, Notice, Work};
 use godkend_core::answer::Answer;
-use godkend_core::client::{DeviceClient, VerifiedRequest};
+use godkend_core::client::DeviceClient;
 use godkend_core::connection::{self, ConnectionPolicy, PushUpdate};
+use godkend_core::push::VerifiedRequest;
 use godkend_core::standing::Standing;
 use godkend_protocol::messages::DecisionKind;
 use serde_json::json;

@@ -9,7 +9,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use godkend_core::DeviceKey;
-use godkend_core::activation::{ActivationInput, activate_with_key};
+use godkend_core::activation::ActivationInput;
+use godkend_core::activation_exchange::activate_with_key;
 use godkend_core::pin::{KdfParams, derive_pin_key};
 use godkend_protocol::messages::ActivationLink;
 use godkend_protocol::messages::activation::device_proof;

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use godkend_core::DeviceKey;
-use godkend_core::client::{DeviceClient, VerifiedRequest};
+use godkend_core::client::DeviceClient;
 use godkend_core::connection::{self, ConnectionPolicy, ConnectionState, PushUpdate};
 use godkend_core::push::PushEvent;
+use godkend_core::push::VerifiedRequest;
 use godkend_protocol::messages::{RequestState, RpResult};
 use serde_json::Value;
 use tokio::sync::{Notify, mpsc};

@@ -4,7 +4,7 @@
 //! recorded as suspected phishing, `required` without a hand-off refused, the typed
 //! code otherwise. How relying parties' origins are registered is in rp_origins.rs.
 
-use godkend_core::client::VerifiedRequest;
+use godkend_core::push::VerifiedRequest;
 use godkend_protocol::messages::{Decision, DecisionKind, OriginBinding, RequestState, UvKind};
 use godkend_protocol::{Envelope, ErrorCode, PublicKey};
 use serde_json::{Value, json};

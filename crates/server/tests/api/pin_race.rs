@@ -9,8 +9,9 @@
 use ed25519_dalek::SigningKey;
 use futures::future::join_all;
 use godkend_core::CoreError;
-use godkend_core::client::{DecisionAnswer, VerifiedRequest};
+use godkend_core::client::DecisionAnswer;
 use godkend_core::decision::SignedDecision;
+use godkend_core::push::VerifiedRequest;
 use godkend_protocol::messages::{
     Decision, DecisionKind, RequestState, UnlockChallenge, UnlockProof,
 };

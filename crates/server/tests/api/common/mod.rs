@@ -14,9 +14,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt as _;
-use godkend_core::activation::{ActivationInput, activate};
-use godkend_core::client::{DeviceClient, ServerClient, VerifiedRequest};
+use godkend_core::activation::ActivationInput;
+use godkend_core::activation_exchange::activate;
+use godkend_core::client::{DeviceClient, ServerClient};
 use godkend_core::pin::{KdfParams, derive_pin_key};
+use godkend_core::push::VerifiedRequest;
 use godkend_core::push::{PushEvent, Received};
 use godkend_core::{CoreError, PinKey};
 use godkend_protocol::messages::{CreatedRequest, RequestStatus, RpResult};

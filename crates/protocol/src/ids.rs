@@ -2,9 +2,11 @@
 //! and the ones the server mints (device ids). They appear in links, URLs, logs, the
 //! audit log and terminal output, so each is checked before any write or audit: 1 to
 //! 128 characters of ASCII letters, digits and `@ . _ - +`. Nothing else gets through,
-//! so no id can carry a control character, a terminal escape or a huge payload.
+//! so no id can carry a control character, a terminal escape or a huge payload. The
+//! server checks them; here, beside the bodies that carry them, so the fuzz targets
+//! judge the same rules.
 
-use godkend_protocol::{ErrorCode, Problem};
+use crate::{ErrorCode, Problem};
 
 /// Longest id accepted.
 pub const MAX_ID_LEN: usize = 128;
