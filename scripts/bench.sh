@@ -139,9 +139,12 @@ fi
 fig() {
     sed -n "s/^BENCH $1=//p" "$out/load.txt" | tail -n 1 | grep . || echo -
 }
-# num VALUE DIGITS: VALUE rounded, or "-".
+# num VALUE DIGITS: VALUE rounded, or "-" (none, or NaN or infinity from Rust).
 num() {
-    if [ "$1" = - ] || [ "$1" = nan ]; then echo -; else printf "%.${2}f" "$1"; fi
+    case $1 in
+        - | NaN | nan | inf | -inf) echo - ;;
+        *) printf "%.${2}f" "$1" ;;
+    esac
 }
 floor_us=$(sed -n 's/^CRYPTO_FLOOR_US=//p' "$out/crypto.txt" | tail -n 1)
 floor_us=${floor_us:--}
