@@ -7,11 +7,12 @@
 # It measures the app as the packages ship it: the `dist` profile (size-tuned, fat
 # LTO; scripts/package.sh). GODKEND_BENCH_APP_PROFILE=release measures the release
 # build instead, and GODKEND_APP_BINARY any other binary.
-# GODKEND_BENCH_SMOKE=1 (scripts/bench.sh --smoke): seconds instead of minutes,
-# KeePassXC is neither installed nor measured, and the release build that cargo
-# bench makes anyway is measured (a cold dist build takes longer than the smoke run
-# may; GODKEND_BENCH_APP_PROFILE=dist measures dist there too).
-# (Outside the smoke run the dist build is extra to cargo bench's own.)
+# GODKEND_BENCH_SMOKE=1 (scripts/bench.sh --smoke): seconds instead of minutes, in the
+# test profile (`cargo test --bench idle`): the UNOPTIMISED app and server that
+# `cargo test --workspace` built, no release build; KeePassXC is measured if it is
+# installed (not installed for it). GODKEND_BENCH_APP_PROFILE measures that profile's
+# app there instead. Desktop services already running (scripts/test.sh's, which
+# export GODKEND_TEST_DESKTOP=1) are used as they are.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -19,23 +20,32 @@ set -euo pipefail
 cd "$GODKEND_ROOT"
 # shellcheck disable=SC2119 # no components needed
 need_rust
-if [ "${GODKEND_BENCH_SMOKE:-0}" != 1 ] && ! have_tool keepassxc; then
+smoke=${GODKEND_BENCH_SMOKE:-0}
+if [ "$smoke" = 1 ]; then
+    if [ -z "${GODKEND_BENCH_KEEPASSXC:-}" ] && have_tool keepassxc; then
+        export GODKEND_BENCH_KEEPASSXC=1
+    fi
+elif ! have_tool keepassxc; then
     # apt_install retries once, then dies: in a subshell, so the app is still measured.
     if ! (apt_install keepassxc); then
         warn "!!!!! KeePassXC (Debian package keepassxc) could not be installed: the reference figures are missing from this run"
     fi
 fi
-cargo build --release --locked -p godkend-server
-# The smoke run measures the app `cargo bench` builds for it (a separate release
-# build would compile every dependency again: the bench's dev-dependencies change
-# their features).
+if [ "$smoke" != 1 ]; then cargo build --release --locked -p godkend-server; fi
 if [ -z "${GODKEND_APP_BINARY:-}" ] &&
-    { [ "${GODKEND_BENCH_SMOKE:-0}" != 1 ] || [ -n "${GODKEND_BENCH_APP_PROFILE:-}" ]; }; then
+    { [ "$smoke" != 1 ] || [ -n "${GODKEND_BENCH_APP_PROFILE:-}" ]; }; then
     profile=${GODKEND_BENCH_APP_PROFILE:-dist}
     cargo build --profile "$profile" --locked -p godkend
     GODKEND_APP_BINARY="$(cargo_target_dir)/$profile/godkend"
     export GODKEND_APP_BINARY GODKEND_BENCH_APP_PROFILE="$profile"
 fi
-trap stop_desktop_services EXIT
-start_desktop_services
-cargo bench --locked -p godkend --bench idle
+if [ "${GODKEND_TEST_DESKTOP:-}" != 1 ]; then
+    trap stop_desktop_services EXIT
+    start_desktop_services
+fi
+if [ "$smoke" = 1 ]; then
+    # --workspace: the feature set `cargo test --workspace` built the app with.
+    cargo test --locked --workspace --bench idle
+else
+    cargo bench --locked -p godkend --bench idle
+fi

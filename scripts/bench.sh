@@ -7,7 +7,14 @@
 #      synchronous_commit on, in a throw-away cluster unless
 #      GODKEND_BENCH_DATABASE_URL names one;
 #   3. the desktop app (scripts/bench-app.sh; KeePassXC beside it as the reference).
-# Options: --smoke (a few seconds of each, as in CI), --no-app, --no-postgres.
+# The run fails when a benchmark fails or a figure the table expects is missing.
+# Options: --no-app, --no-postgres, and
+#   --smoke  what scripts/test.sh runs: a few seconds of each with small counts, in
+#            the test profile (`cargo test --bench`: the UNOPTIMISED build `cargo test
+#            --workspace` made; no release build). Its figures prove the benchmarks
+#            work and are no measurements. PostgreSQL: GODKEND_BENCH_DATABASE_URL,
+#            else the tests' cluster (GODKEND_TEST_POSTGRES_URL, fsync off), else
+#            skipped; no cluster is started. KeePassXC is measured if installed.
 # The load bench's own settings (GODKEND_BENCH_USERS, ...) pass through; see
 # crates/server/benches/load/main.rs.
 # shellcheck source-path=SCRIPTDIR
@@ -16,6 +23,8 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=lib-postgres.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib-postgres.sh"
+# shellcheck source=lib-bench.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib-bench.sh"
 cd "$GODKEND_ROOT"
 
 smoke=0 app=1 postgres=1
@@ -25,7 +34,7 @@ for arg in "$@"; do
         --no-app) app=0 ;;
         --no-postgres) postgres=0 ;;
         -h | --help)
-            sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *) die "unknown option $arg (try --help)" ;;
@@ -40,41 +49,86 @@ cleanup() {
     rm -rf "$out"
 }
 trap cleanup EXIT
+started=$(now)
 
-log "building the benchmarks (optimised, once)"
-cargo bench --locked -p godkend-protocol --bench crypto_floor --no-run
-cargo bench --locked -p godkend-server --bench load --no-run
+# The plan, exported: the load bench runs it and lib-bench.sh checks its figures.
+if [ "$smoke" = 1 ]; then
+    export GODKEND_BENCH_SMOKE=1
+    plan=("1,8" 2 20 2 "0,100" 3)
+else
+    plan=("1,8,64,512" 6 "50,200,500" 6 "0,1000,10000" 60)
+fi
+export GODKEND_BENCH_USERS=${GODKEND_BENCH_USERS:-${plan[0]}}
+export GODKEND_BENCH_SECONDS=${GODKEND_BENCH_SECONDS:-${plan[1]}}
+export GODKEND_BENCH_RATES=${GODKEND_BENCH_RATES:-${plan[2]}}
+export GODKEND_BENCH_RATE_SECONDS=${GODKEND_BENCH_RATE_SECONDS:-${plan[3]}}
+export GODKEND_BENCH_IDLE_STREAMS=${GODKEND_BENCH_IDLE_STREAMS:-${plan[4]}}
+export GODKEND_BENCH_IDLE_SECONDS=${GODKEND_BENCH_IDLE_SECONDS:-${plan[5]}}
+export GODKEND_BENCH_PHASES=${GODKEND_BENCH_PHASES:-throughput,latency,idle}
+export GODKEND_BENCH_SQLITE=${GODKEND_BENCH_SQLITE-normal,full}
+
+# run_bench PACKAGE BENCH: optimised (`cargo bench`), or in the smoke run the test
+# profile, whose dependencies `cargo test --workspace` already built: --workspace
+# keeps its feature set, so nothing but the bench itself is compiled.
+run_bench() {
+    if [ "$smoke" = 1 ]; then
+        cargo test --locked --workspace --bench "$2"
+    else
+        cargo bench --locked -p "$1" --bench "$2"
+    fi
+}
+
+if [ "$smoke" = 1 ]; then
+    log "building the benchmarks (test profile, unoptimised)"
+    benches=(--bench crypto_floor --bench load)
+    if [ "$app" = 1 ]; then benches+=(--bench idle); fi
+    cargo test --locked --workspace --no-run "${benches[@]}"
+else
+    log "building the benchmarks (optimised, once)"
+    cargo bench --locked -p godkend-protocol --bench crypto_floor --no-run
+    cargo bench --locked -p godkend-server --bench load --no-run
+fi
+built=$(now)
+info "built in $(elapsed "$started")"
 
 log "crypto floor"
-if [ "$smoke" = 1 ]; then
-    # criterion's quick mode; the floor line is measured the same way.
-    cargo bench --locked -p godkend-protocol --bench crypto_floor -- --quick round_trip |
-        tee "$out/crypto.txt"
-else
-    cargo bench --locked -p godkend-protocol --bench crypto_floor | tee "$out/crypto.txt"
-fi
+# Under `cargo test` criterion runs each benchmark once (its test mode); the floor
+# line is a fixed loop of its own, printed either way.
+run_bench godkend-protocol crypto_floor | tee "$out/crypto.txt"
 
 log "server under load"
-if [ "$smoke" = 1 ]; then export GODKEND_BENCH_SMOKE=1; fi
-if [ "$postgres" = 1 ] && [ -z "${GODKEND_BENCH_DATABASE_URL:-}" ]; then
+pg_skip=''
+if [ "$postgres" = 0 ]; then
+    pg_skip="--no-postgres"
+elif [ "$smoke" = 1 ]; then
+    # Seconds of load prove the backend works; a durable cluster is not worth starting.
+    export GODKEND_BENCH_DATABASE_URL=${GODKEND_BENCH_DATABASE_URL:-${GODKEND_TEST_POSTGRES_URL:-}}
+    if [ -z "$GODKEND_BENCH_DATABASE_URL" ]; then
+        pg_skip="no database URL (GODKEND_BENCH_DATABASE_URL, GODKEND_TEST_POSTGRES_URL); the smoke run starts no cluster"
+    fi
+elif [ -z "${GODKEND_BENCH_DATABASE_URL:-}" ]; then
     # Our own cluster, durable as in production (the tests' one runs with fsync off).
     unset GODKEND_TEST_POSTGRES_URL
     GODKEND_PG_FSYNC=on start_postgres
     export GODKEND_BENCH_DATABASE_URL=$GODKEND_TEST_POSTGRES_URL
 fi
-if [ "$postgres" = 0 ]; then unset GODKEND_BENCH_DATABASE_URL; fi
+if [ -n "$pg_skip" ]; then
+    unset GODKEND_BENCH_DATABASE_URL
+    warn "PostgreSQL is not benchmarked: $pg_skip"
+    postgres=0
+fi
 pg_settings='-'
 if [ -n "${GODKEND_BENCH_DATABASE_URL:-}" ]; then
-    psql=psql
-    if [ -n "$pg_bin" ]; then psql=$pg_bin/psql; fi
+    pg_tools=${pg_bin:-$(pg_bin_dir || true)}
+    psql=${pg_tools:+$pg_tools/}psql
     pg_settings=$("$psql" -X -q -t -A -d "$GODKEND_BENCH_DATABASE_URL" \
         -c "select 'fsync=' || current_setting('fsync') || ', synchronous_commit=' || current_setting('synchronous_commit')")
     info "PostgreSQL: $pg_settings"
 fi
-cargo bench --locked -p godkend-server --bench load | tee "$out/load.txt"
+run_bench godkend-server load | tee "$out/load.txt"
 
 if [ "$app" = 1 ]; then
-    step "desktop app"
+    log "desktop app"
     bash scripts/bench-app.sh | tee "$out/app.txt"
 fi
 
@@ -85,9 +139,12 @@ fi
 fig() {
     sed -n "s/^BENCH $1=//p" "$out/load.txt" | tail -n 1 | grep . || echo -
 }
-# num VALUE DIGITS: VALUE rounded, or "-".
+# num VALUE DIGITS: VALUE rounded, or "-" (none, or NaN or infinity from Rust).
 num() {
-    if [ "$1" = - ] || [ "$1" = nan ]; then echo -; else printf "%.${2}f" "$1"; fi
+    case $1 in
+        - | NaN | nan | inf | -inf) echo - ;;
+        *) printf "%.${2}f" "$1" ;;
+    esac
 }
 floor_us=$(sed -n 's/^CRYPTO_FLOOR_US=//p' "$out/crypto.txt" | tail -n 1)
 floor_us=${floor_us:--}
@@ -96,7 +153,14 @@ row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
 {
     echo
     echo "Godkend benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1); load average before the run's end $(cut -d' ' -f1-3 /proc/loadavg)"
-    [ "$smoke" = 0 ] || echo "SMOKE RUN: seconds per figure, not a measurement"
+    if [ "$smoke" = 1 ]; then
+        echo
+        echo "**SMOKE RUN: UNOPTIMISED (debug) builds, a few seconds per figure. These figures are NOT measurements: they prove the benchmarks run. The README command, scripts/bench.sh, measures.**"
+    fi
+    if [ "$postgres" = 1 ] && [[ $pg_settings != *"fsync=on, synchronous_commit=on"* ]]; then
+        echo
+        echo "**PostgreSQL ran with $pg_settings: not production durability, so its figures do not compare with a durable cluster's.**"
+    fi
     echo
     row "what" "figure" "target"
     row "---" "---" "---"
@@ -107,8 +171,8 @@ row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
             sqlite_full) name="SQLite (synchronous=FULL)" target_rt="(operator setting; no target)" ;;
             postgres) name="PostgreSQL ($pg_settings)" target_rt="≥ 1,000/s at 512 users" ;;
         esac
-        [ "$(fig "$label.users1.trips_per_s")" != - ] || [ "$(fig "$label.users512.trips_per_s")" != - ] || continue
-        for users in 1 8 64 512; do
+        grep -q "^BENCH $label\\." "$out/load.txt" || continue
+        for users in ${GODKEND_BENCH_USERS//,/ }; do
             t=$(fig "$label.users$users.trips_per_s")
             [ "$t" != - ] || continue
             cpu=$(fig "$label.users$users.server_cpu_ms")
@@ -121,7 +185,7 @@ row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
             row "$name, $users users: round trips/s; server CPU per trip (× floor); load generator CPU" \
                 "$(num "$t" 0)/s; $(num "$cpu" 3) ms (${ratio}×); $(num "$gen" 3) ms" "$tgt"
         done
-        for rate in 50 200 500; do
+        for rate in ${GODKEND_BENCH_RATES//,/ }; do
             p=$(fig "$label.rate$rate.event_p99_ms")
             [ "$p" != - ] || continue
             tgt_e=$([ "$rate" = 200 ] && echo "p99 < 20 ms" || echo "-")
@@ -134,7 +198,7 @@ row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
                 "$(num "$(fig "$label.rate$rate.result_p50_ms")" 1) / $(num "$(fig "$label.rate$rate.result_p99_ms")" 1) ms" "-"
         done
     done
-    for streams in $(sed -n 's/^BENCH idle\.streams\([0-9]*\)\.rss_mb=.*/\1/p' "$out/load.txt"); do
+    while read -r streams; do
         tgt=$([ "$streams" = 10000 ] && echo "< 300 MB" || echo "-")
         row "server RSS with $streams idle device streams" "$(num "$(fig "idle.streams$streams.rss_mb")" 1) MB" "$tgt"
         cpu=$(fig "idle.streams$streams.cpu_pct")
@@ -142,7 +206,8 @@ row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
             row "server idle CPU with $streams streams (their heartbeat signatures alone)" \
                 "$(num "$cpu" 2) % ($(num "$(fig "idle.streams$streams.heartbeat_pct")" 2) %) of a core" "≤ 2× the heartbeats"
         fi
-    done
+    done < <(sed -n 's/^BENCH idle\.streams\([0-9]*\)\.rss_mb=.*/\1/p' "$out/load.txt")
+    if [ -n "$pg_skip" ]; then row "PostgreSQL" "NOT RUN: $pg_skip" "-"; fi
     if [ "$app" = 1 ]; then
         # The app benchmark's figures: its `APP what|figure|target` lines.
         while IFS='|' read -r what figure target; do
@@ -150,3 +215,16 @@ row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
         done < <(sed -n 's/^APP //p' "$out/app.txt")
     fi
 } | tee "$out/table.md"
+
+# Every figure there, or the run fails (a benchmark that printed nothing is broken).
+# KeePassXC is measured where it is installed (bench-app.sh), unless switched off.
+app_out='' keepassxc=0
+if [ "$app" = 1 ]; then
+    app_out=$out/app.txt
+    if [ "${GODKEND_BENCH_KEEPASSXC:-}" != 0 ] && have_tool keepassxc; then keepassxc=1; fi
+fi
+if ! gaps=$(bench_missing_figures "$out/crypto.txt" "$out/load.txt" "$app_out" "$postgres" "$keepassxc"); then
+    printf '%s\n' "$gaps" | sed 's/^/    missing: /' >&2
+    die "the benchmarks left figures out (above)"
+fi
+ok "every figure printed; built in $(elapsed "$started" "$built"), ran in $(elapsed "$built")"

@@ -17,7 +17,9 @@ first failure:
   cargo fmt --check, cargo clippy -D warnings, cargo check and clippy of
   godkend-core for Windows and macOS (skipped when rustup lacks those targets), the
   Windows build's Windows Hello check under Wine (says "not available" there),
-  cargo test --workspace --locked, API fuzzing (scripts/schemathesis.sh),
+  cargo test --workspace --locked, a smoke run of every benchmark
+  (scripts/bench.sh --smoke: seconds each, unoptimised; proves they work),
+  API fuzzing (scripts/schemathesis.sh),
   the fuzz targets for GODKEND_FUZZ_SECONDS (default 20) each (scripts/fuzz.sh)
 with a throw-away PostgreSQL cluster, headless Chromium and a Secret Service
 (gnome-keyring-daemon on a private D-Bus session bus) for the tests.
@@ -433,6 +435,19 @@ packages_step() {
 }
 
 # ---------------------------------------------------------------------------
+# Benchmarks (issue 13: at most 5 minutes of a cold CI run): each one for a few
+# seconds in the test profile, so the debug build `cargo test --workspace` just made
+# is reused (no optimised build, which alone would take longer than that), under the
+# desktop services and with the tests' PostgreSQL (fsync off; the table says so).
+# It fails when a benchmark fails or leaves a figure out; its figures are no
+# measurements (the README's command, scripts/bench.sh, measures).
+
+bench_smoke() {
+    bash "$GODKEND_ROOT/scripts/test-bench-check.sh"
+    bash "$GODKEND_ROOT/scripts/bench.sh" --smoke
+}
+
+# ---------------------------------------------------------------------------
 
 on_exit() {
     local rc=$?
@@ -477,9 +492,11 @@ if [ ${#cargo_test_args[@]} -eq 0 ]; then
 else
     run_step "cargo test" cargo test --workspace --locked "${cargo_test_args[@]}"
 fi
-# The GTK tray variant: its lints, and the desktop end-to-end test with it (after the
+# The benchmarks' smoke run, on the binaries of the default build's tests. The GTK
+# tray variant: its lints, and the desktop end-to-end test with it (after the
 # default build's tests: it replaces the app binary in the target dir).
 if [ ${#cargo_test_args[@]} -eq 0 ]; then
+    run_step "benchmarks (smoke, unoptimised)" bench_smoke
     run_step "screen reader (AT-SPI): activate, approve, unlock, settings" \
         cargo test -p godkend --locked --test accessibility -- --exact "$SCREEN_READER_TEST"
     run_step "GTK tray variant: clippy, e2e" gtk_tray_variant

@@ -170,6 +170,11 @@ fn describe_build() {
             std::env::var("GODKEND_BENCH_APP_PROFILE")
                 .unwrap_or_else(|_| "given by GODKEND_APP_BINARY".into()),
         ),
+        // `cargo test --bench idle` (scripts/bench.sh --smoke) builds it unoptimised.
+        None if cfg!(debug_assertions) => (
+            PathBuf::from(env!("CARGO_BIN_EXE_godkend")),
+            "debug, UNOPTIMISED (cargo test's build)".into(),
+        ),
         None => (
             PathBuf::from(env!("CARGO_BIN_EXE_godkend")),
             "release (cargo bench's own build)".into(),

@@ -18,7 +18,8 @@
 //! GODKEND_BENCH_RATES [50,200,500] requests/s, GODKEND_BENCH_RATE_SECONDS [6],
 //! GODKEND_BENCH_IDLE_STREAMS [0,1000,10000], GODKEND_BENCH_IDLE_SECONDS [60],
 //! GODKEND_BENCH_PHASES [throughput,latency,idle], GODKEND_BENCH_SMOKE=1 (a few
-//! seconds in all), GODKEND_BENCH_SERVER_LOG (a RUST_LOG filter for the server),
+//! seconds per phase with small counts; scripts/bench.sh --smoke runs it unoptimised
+//! under `cargo test --bench load`), GODKEND_BENCH_SERVER_LOG (a RUST_LOG filter for the server),
 //! GODKEND_BENCH_SQLITE [normal,full] (the SQLite sync levels to run; empty: none),
 //! GODKEND_BENCH_SERVER_BIN (another server binary, to measure two builds alike).
 
@@ -75,7 +76,8 @@ impl Plan {
     fn from_env() -> Self {
         let smoke = std::env::var("GODKEND_BENCH_SMOKE").is_ok_and(|v| v == "1");
         let (users, secs, rates, idle, idle_secs) = if smoke {
-            ("1,8", 1, "50", "0,20", 2)
+            // scripts/bench.sh --smoke's plan (it exports the same values).
+            ("1,8", 2, "20", "0,100", 3)
         } else {
             ("1,8,64,512", 6, "50,200,500", "0,1000,10000", 60)
         };
