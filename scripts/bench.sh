@@ -6,7 +6,9 @@
 #      durability and with synchronous=FULL, and PostgreSQL with fsync and
 #      synchronous_commit on, in a throw-away cluster unless
 #      GODKEND_BENCH_DATABASE_URL names one;
-#   3. the desktop app (scripts/bench-app.sh; KeePassXC beside it as the reference).
+#   3. what one SQL statement costs the server on SQLite: its own work against the
+#      hand-off to sqlx's connection thread (crates/server/benches/statement_cost.rs);
+#   4. the desktop app (scripts/bench-app.sh; KeePassXC beside it as the reference).
 # The run fails when a benchmark fails or a figure the table expects is missing.
 # Options: --no-app, --no-postgres, and
 #   --smoke  what scripts/test.sh runs: a few seconds of each with small counts, in
@@ -53,7 +55,7 @@ started=$(now)
 
 # The plan, exported: the load bench runs it and lib-bench.sh checks its figures.
 if [ "$smoke" = 1 ]; then
-    export GODKEND_BENCH_SMOKE=1
+    export GODKEND_BENCH_SMOKE=1 GODKEND_BENCH_STATEMENTS=${GODKEND_BENCH_STATEMENTS:-200}
     plan=("1,8" 2 20 2 "0,100" 3)
 else
     plan=("1,8,64,512" 6 "50,200,500" 6 "0,1000,10000" 60)
@@ -64,7 +66,7 @@ export GODKEND_BENCH_RATES=${GODKEND_BENCH_RATES:-${plan[2]}}
 export GODKEND_BENCH_RATE_SECONDS=${GODKEND_BENCH_RATE_SECONDS:-${plan[3]}}
 export GODKEND_BENCH_IDLE_STREAMS=${GODKEND_BENCH_IDLE_STREAMS:-${plan[4]}}
 export GODKEND_BENCH_IDLE_SECONDS=${GODKEND_BENCH_IDLE_SECONDS:-${plan[5]}}
-export GODKEND_BENCH_PHASES=${GODKEND_BENCH_PHASES:-throughput,latency,idle}
+export GODKEND_BENCH_PHASES=${GODKEND_BENCH_PHASES:-throughput,latency,idle,statements}
 export GODKEND_BENCH_SQLITE=${GODKEND_BENCH_SQLITE-normal,full}
 
 # run_bench PACKAGE BENCH: optimised (`cargo bench`), or in the smoke run the test
@@ -80,13 +82,14 @@ run_bench() {
 
 if [ "$smoke" = 1 ]; then
     log "building the benchmarks (test profile, unoptimised)"
-    benches=(--bench crypto_floor --bench load)
+    benches=(--bench crypto_floor --bench load --bench statement_cost)
     if [ "$app" = 1 ]; then benches+=(--bench idle); fi
     cargo test --locked --workspace --no-run "${benches[@]}"
 else
     log "building the benchmarks (optimised, once)"
     cargo bench --locked -p godkend-protocol --bench crypto_floor --no-run
     cargo bench --locked -p godkend-server --bench load --no-run
+    cargo bench --locked -p godkend-server --bench statement_cost --no-run
 fi
 built=$(now)
 info "built in $(elapsed "$started")"
@@ -126,6 +129,11 @@ if [ -n "${GODKEND_BENCH_DATABASE_URL:-}" ]; then
     info "PostgreSQL: $pg_settings"
 fi
 run_bench godkend-server load | tee "$out/load.txt"
+if bench_has_phase statements; then
+    log "SQL statement costs (SQLite)"
+    # Into the same file: its BENCH lines are read and checked like the load bench's.
+    run_bench godkend-server statement_cost | tee -a "$out/load.txt"
+fi
 
 if [ "$app" = 1 ]; then
     log "desktop app"
@@ -207,6 +215,11 @@ row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
                 "$(num "$cpu" 2) % ($(num "$(fig "idle.streams$streams.heartbeat_pct")" 2) %) of a core" "≤ 2× the heartbeats"
         fi
     done < <(sed -n 's/^BENCH idle\.streams\([0-9]*\)\.rss_mb=.*/\1/p' "$out/load.txt")
+    for tasks in 1 16; do
+        [ "$(fig "statement.tasks$tasks.read.cpu_us")" != - ] || continue
+        row "SQLite through the server's Store, $tasks concurrent task(s): CPU per read; per statement of a write transaction (1 / 4 inserts); SQLite's own work per statement, at most" \
+            "$(num "$(fig "statement.tasks$tasks.read.cpu_us")" 1) µs; $(num "$(fig "statement.tasks$tasks.tx1_per_statement_us")" 1) / $(num "$(fig "statement.tasks$tasks.tx4_per_statement_us")" 1) µs; $(num "$(fig "statement.tasks$tasks.sqlite_own_us")" 1) µs" "(explains the server's CPU)"
+    done
     if [ -n "$pg_skip" ]; then row "PostgreSQL" "NOT RUN: $pg_skip" "-"; fi
     if [ "$app" = 1 ]; then
         # The app benchmark's figures: its `APP what|figure|target` lines.

@@ -54,6 +54,15 @@ bench_expected_load_keys() {
             printf '%s\n' "idle.streams$most.cpu_pct" "idle.streams$most.heartbeat_pct"
         fi
     fi
+    # The statement costs (crates/server/benches/statement_cost.rs), alone and under load.
+    if bench_has_phase statements; then
+        for n in 1 16; do
+            for key in read.cpu_us read.switches sqlite_own_us tx1_per_statement_us \
+                tx4_per_statement_us; do
+                printf '%s\n' "statement.tasks$n.$key"
+            done
+        done
+    fi
 }
 
 # The app benchmark's figures that carry the targets (benches/idle/main.rs

@@ -15,7 +15,7 @@ trap 'rm -rf "$dir"' EXIT
 
 # The smoke plan, as bench.sh exports it.
 export GODKEND_BENCH_USERS=1,8 GODKEND_BENCH_RATES=20 GODKEND_BENCH_IDLE_STREAMS=0,100
-export GODKEND_BENCH_PHASES=throughput,latency,idle GODKEND_BENCH_SQLITE=normal,full
+export GODKEND_BENCH_PHASES=throughput,latency,idle,statements GODKEND_BENCH_SQLITE=normal,full
 
 # Outputs shaped like the benchmarks' own (lines taken from a real smoke run).
 write_outputs() {
@@ -60,8 +60,8 @@ expect_missing() {
 
 write_outputs
 expect_pass "a complete run" 1 1
-[ "$(bench_expected_load_keys 1 | wc -l)" = 43 ] || {
-    warn "FAIL: the smoke plan should expect 43 load figures (3 backends × (2 levels × 3 + 7) + 2 RSS + 2 idle CPU), got $(bench_expected_load_keys 1 | wc -l)"
+[ "$(bench_expected_load_keys 1 | wc -l)" = 53 ] || {
+    warn "FAIL: the smoke plan should expect 53 load figures (3 backends × (2 levels × 3 + 7) + 2 RSS + 2 idle CPU + 2 × 5 statement costs), got $(bench_expected_load_keys 1 | wc -l)"
     failures=$((failures + 1))
 }
 # Without PostgreSQL its figures are not expected; with it they are.
@@ -84,6 +84,10 @@ expect_missing "no round trip in a level (inf)" sqlite.users8.server_cpu_ms 1 1
 write_outputs
 sed -i '/^BENCH idle\.streams100\.cpu_pct=/d' "$dir/load.txt"
 expect_missing "idle CPU absent" idle.streams100.cpu_pct 1 1
+
+write_outputs
+sed -i '/^BENCH statement\.tasks16\.tx4_per_statement_us=/d' "$dir/load.txt"
+expect_missing "a statement cost absent" statement.tasks16.tx4_per_statement_us 1 1
 
 write_outputs
 sed -i 's/^CRYPTO_FLOOR_US=.*/CRYPTO_FLOOR_US=/' "$dir/crypto.txt"
