@@ -58,7 +58,7 @@ bench_expected_load_keys() {
     if bench_has_phase statements; then
         for n in 1 16; do
             for key in read.cpu_us read.switches sqlite_own_us tx1_per_statement_us \
-                tx4_per_statement_us; do
+                tx4_per_statement_us tx4_batch_per_statement_us; do
                 printf '%s\n' "statement.tasks$n.$key"
             done
         done

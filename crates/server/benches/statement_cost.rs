@@ -13,7 +13,9 @@
 //!   come back one by one);
 //! - a write transaction as the server runs one (`BEGIN IMMEDIATE`, one insert into
 //!   the audit log, `COMMIT`), and the same with four inserts, also per statement
-//!   (BEGIN and COMMIT are hand-offs like any other).
+//!   (BEGIN and COMMIT are hand-offs like any other), and the four-insert one sent
+//!   as one batch: what a store that hands a whole transaction over at once would
+//!   pay.
 //!
 //! Each figure is taken at 1 and at 16 concurrent tasks, three times, and the round
 //! with the least CPU is kept: what other processes on a shared machine add
@@ -160,6 +162,20 @@ async fn write_transaction(store: &Store, inserts: usize) {
     tx.commit().await.expect("COMMIT");
 }
 
+/// The same four-insert transaction handed to the connection's thread in one piece:
+/// what a store that runs a whole transaction there would pay (the next step for the
+/// server, BENCHMARKS.md). A bench only: values are literals, nothing is bound.
+async fn write_transaction_at_once(store: &Store) {
+    let insert = "INSERT INTO audit (at, event, actor, user_id, device_id, ip, detail) \
+                  VALUES (1, 'bench', 'bench', NULL, NULL, NULL, 'statement cost');";
+    let batch = format!("BEGIN IMMEDIATE; {} COMMIT;", insert.repeat(4));
+    let mut conn = store.write_pool().acquire().await.expect("the writer");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(batch))
+        .execute(&mut *conn)
+        .await
+        .expect("one batch");
+}
+
 fn main() {
     let n: u32 = std::env::var("GODKEND_BENCH_STATEMENTS")
         .ok()
@@ -248,8 +264,23 @@ async fn measure_all(store: &Store, n: u32, tasks: u32) {
         "  BEGIN IMMEDIATE, 4 inserts, COMMIT",
         &tx4,
     );
+    let writer = store.clone();
+    let tx4_batch = measure(n, tasks, move || {
+        let store = writer.clone();
+        async move { write_transaction_at_once(&store).await }
+    })
+    .await;
+    report(
+        &format!("{level}.tx4_batch"),
+        "  the same sent as one batch (1 hand-off)",
+        &tx4_batch,
+    );
     // Per statement, BEGIN and COMMIT counted as statements (each is a hand-off).
-    for (key, cost, statements) in [("tx1", &tx1, 3.0), ("tx4", &tx4, 6.0)] {
+    for (key, cost, statements) in [
+        ("tx1", &tx1, 3.0),
+        ("tx4", &tx4, 6.0),
+        ("tx4_batch", &tx4_batch, 6.0),
+    ] {
         let per = cost.cpu_us() / statements;
         println!(
             "{:<44} {per:>7.1} µs CPU",

@@ -232,6 +232,13 @@ impl Store {
         &self.pool
     }
 
+    /// The pool writes go through: on SQLite its one writer connection. The server
+    /// writes with `begin`; this is for the statement-cost bench, which measures a
+    /// transaction handed over in one piece.
+    pub fn write_pool(&self) -> &AnyPool {
+        &self.writes
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
