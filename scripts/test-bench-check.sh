@@ -69,37 +69,22 @@ grep -v '^BENCH postgres\.' "$dir/load.txt" >"$dir/x" && mv "$dir/x" "$dir/load.
 expect_pass "PostgreSQL skipped" 0 1
 expect_missing "PostgreSQL run but silent" postgres.users1.trips_per_s 1 1
 
-write_outputs
-sed -i '/^BENCH sqlite_full\.rate20\.event_p99_ms=/d' "$dir/load.txt"
-expect_missing "a latency figure absent" sqlite_full.rate20.event_p99_ms 1 1
-
-write_outputs
-sed -i 's/^BENCH sqlite\.rate20\.answer_p50_ms=.*/BENCH sqlite.rate20.answer_p50_ms=NaN/' "$dir/load.txt"
-expect_missing "an empty percentile (NaN)" sqlite.rate20.answer_p50_ms 1 1
-
-write_outputs
-sed -i 's/^BENCH sqlite\.users8\.server_cpu_ms=.*/BENCH sqlite.users8.server_cpu_ms=inf/' "$dir/load.txt"
-expect_missing "no round trip in a level (inf)" sqlite.users8.server_cpu_ms 1 1
-
-write_outputs
-sed -i '/^BENCH idle\.streams100\.cpu_pct=/d' "$dir/load.txt"
-expect_missing "idle CPU absent" idle.streams100.cpu_pct 1 1
-
-write_outputs
-sed -i '/^BENCH statement\.tasks16\.tx4_per_statement_us=/d' "$dir/load.txt"
-expect_missing "a statement cost absent" statement.tasks16.tx4_per_statement_us 1 1
-
-write_outputs
-sed -i 's/^CRYPTO_FLOOR_US=.*/CRYPTO_FLOOR_US=/' "$dir/crypto.txt"
-expect_missing "no crypto floor" CRYPTO_FLOOR_US 1 1
-
-write_outputs
-sed -i '/^APP RP create → notification shown by dunst|/d' "$dir/app.txt"
-expect_missing "the push latency absent" "notification shown by dunst" 1 1
-
-write_outputs
-sed -i 's/^APP launch (--tray) → tray icon registered|.*/APP launch (--tray) → tray icon registered|NaN ms|< 300 ms/' "$dir/app.txt"
-expect_missing "an app figure NaN" "launch (--tray)" 1 1
+# Each way a figure goes missing: FILE, the sed edit that breaks it, what the check
+# must name, and what the case is.
+while IFS='%' read -r file edit needle what; do
+    write_outputs
+    sed -i "$edit" "$dir/$file"
+    expect_missing "$what" "$needle" 1 1
+done <<'CASES'
+load.txt%/^BENCH sqlite_full\.rate20\.event_p99_ms=/d%sqlite_full.rate20.event_p99_ms%a latency figure absent
+load.txt%s/^BENCH sqlite\.rate20\.answer_p50_ms=.*/BENCH sqlite.rate20.answer_p50_ms=NaN/%sqlite.rate20.answer_p50_ms%an empty percentile (NaN)
+load.txt%s/^BENCH sqlite\.users8\.server_cpu_ms=.*/BENCH sqlite.users8.server_cpu_ms=inf/%sqlite.users8.server_cpu_ms%no round trip in a level (inf)
+load.txt%/^BENCH idle\.streams100\.cpu_pct=/d%idle.streams100.cpu_pct%idle CPU absent
+load.txt%/^BENCH statement\.tasks16\.tx4_per_statement_us=/d%statement.tasks16.tx4_per_statement_us%a statement cost absent
+crypto.txt%s/^CRYPTO_FLOOR_US=.*/CRYPTO_FLOOR_US=/%CRYPTO_FLOOR_US%no crypto floor
+app.txt%/^APP RP create → notification shown by dunst/d%notification shown by dunst%the push latency absent
+app.txt%s/^APP launch (--tray) → tray icon registered.*/APP launch (--tray) → tray icon registered|NaN ms|< 300 ms/%launch (--tray)%an app figure NaN
+CASES
 
 write_outputs
 sed -i '/^APP KeePassXC/d' "$dir/app.txt"

@@ -242,45 +242,31 @@ async fn measure_all(store: &Store, n: u32, tasks: u32) {
         "    so: SQLite's own work per statement, at most"
     );
     println!("BENCH statement.{level}.sqlite_own_us={sqlite_own:.2}");
-    let writer = store.clone();
-    let tx1 = measure(n, tasks, move || {
-        let store = writer.clone();
-        async move { write_transaction(&store, 1).await }
-    })
-    .await;
-    report(
-        &format!("{level}.tx1"),
-        "  BEGIN IMMEDIATE, 1 insert, COMMIT",
-        &tx1,
-    );
-    let writer = store.clone();
-    let tx4 = measure(n, tasks, move || {
-        let store = writer.clone();
-        async move { write_transaction(&store, 4).await }
-    })
-    .await;
-    report(
-        &format!("{level}.tx4"),
-        "  BEGIN IMMEDIATE, 4 inserts, COMMIT",
-        &tx4,
-    );
-    let writer = store.clone();
-    let tx4_batch = measure(n, tasks, move || {
-        let store = writer.clone();
-        async move { write_transaction_at_once(&store).await }
-    })
-    .await;
-    report(
-        &format!("{level}.tx4_batch"),
-        "  the same sent as one batch (1 hand-off)",
-        &tx4_batch,
-    );
-    // Per statement, BEGIN and COMMIT counted as statements (each is a hand-off).
-    for (key, cost, statements) in [
-        ("tx1", &tx1, 3.0),
-        ("tx4", &tx4, 6.0),
-        ("tx4_batch", &tx4_batch, 6.0),
-    ] {
+    // The write transactions: (key, what, inserts statement by statement or None
+    // for the four-insert batch, statements counting BEGIN and COMMIT).
+    let shapes = [
+        ("tx1", "  BEGIN IMMEDIATE, 1 insert, COMMIT", Some(1), 3.0),
+        ("tx4", "  BEGIN IMMEDIATE, 4 inserts, COMMIT", Some(4), 6.0),
+        (
+            "tx4_batch",
+            "  the same sent as one batch (1 hand-off)",
+            None,
+            6.0,
+        ),
+    ];
+    for (key, what, inserts, statements) in shapes {
+        let writer = store.clone();
+        let cost = measure(n, tasks, move || {
+            let store = writer.clone();
+            async move {
+                match inserts {
+                    Some(inserts) => write_transaction(&store, inserts).await,
+                    None => write_transaction_at_once(&store).await,
+                }
+            }
+        })
+        .await;
+        report(&format!("{level}.{key}"), what, &cost);
         let per = cost.cpu_us() / statements;
         println!(
             "{:<44} {per:>7.1} µs CPU",
