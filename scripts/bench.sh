@@ -190,8 +190,8 @@ row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
                 ratio=$(awk -v c="$cpu" -v f="$floor_us" 'BEGIN { printf "%.1f", c * 1000 / f }')
             fi
             tgt=$([ "$users" = 512 ] && echo "$target_rt; CPU ≤ 3× floor" || echo "CPU ≤ 3× floor")
-            row "$name, $users users: round trips/s; server CPU per trip (× floor); load generator CPU" \
-                "$(num "$t" 0)/s; $(num "$cpu" 3) ms (${ratio}×); $(num "$gen" 3) ms" "$tgt"
+            row "$name, $users users: round trips/s; server CPU per trip (× floor; its threads' context switches); load generator CPU" \
+                "$(num "$t" 0)/s; $(num "$cpu" 3) ms (${ratio}×; $(num "$(fig "$label.users$users.server_switches")" 0)); $(num "$gen" 3) ms" "$tgt"
         done
         for rate in ${GODKEND_BENCH_RATES//,/ }; do
             p=$(fig "$label.rate$rate.event_p99_ms")

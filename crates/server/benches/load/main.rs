@@ -173,19 +173,29 @@ async fn throughput(server: &Server, rp: &Rp, users: &[Arc<User>], time: Duratio
         timings.extend(task.await.unwrap());
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let server_cpu = server.usage().cpu_seconds - server_before.cpu_seconds;
+    let server_after = server.usage();
+    let server_cpu = server_after.cpu_seconds - server_before.cpu_seconds;
+    let server_system = server_after.system_seconds - server_before.system_seconds;
+    let server_switches = (server_after.switches - server_before.switches) as f64;
     let own_cpu = server::own_usage().cpu_seconds - own_before.cpu_seconds;
     let trips = timings.len() as f64;
     let n = users.len();
     let full = Percentiles::of(timings.iter().map(|t| t.create_to_result));
     println!(
         "  {n:>4} users: {:>6.0} round trips/s ({trips} in {elapsed:.1} s); server CPU \
-         {:.3} ms/trip, load generator {:.3} ms/trip; round trip p50 {:.1} ms p99 {:.1} ms",
+         {:.3} ms/trip ({:.0} % system, {:.0} context switches), load generator {:.3} \
+         ms/trip; round trip p50 {:.1} ms p99 {:.1} ms",
         trips / elapsed,
         server_cpu * 1e3 / trips,
+        100.0 * server_system / server_cpu,
+        server_switches / trips,
         own_cpu * 1e3 / trips,
         full.p50,
         full.p99
+    );
+    report(
+        &format!("{label}.users{n}.server_switches"),
+        server_switches / trips,
     );
     report(&format!("{label}.users{n}.trips_per_s"), trips / elapsed);
     report(
