@@ -299,10 +299,11 @@ impl Store {
 fn sqlite_pool(size: u32, synchronous: Synchronous) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(size)
-        // No `SELECT 1`-like ping before each use: a connection to a local file does
+        // No test (sqlx's ping) before each use: a connection to a local file does
         // not go stale the way a network one does, and on SQLite every ping is one
         // more hand-off to the connection's thread and back (2 of the 22 on the one
-        // writer per round trip, BENCHMARKS.md). `usable` still runs.
+        // writer per round trip, BENCHMARKS.md). `usable` still runs, and sqlx still
+        // tests a connection when it comes back, dropping one that broke.
         .test_before_acquire(false)
         .before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn)) }))
         .after_connect(move |conn, _| {
