@@ -142,7 +142,7 @@ async fn main() {
     // The desktop as it was found: the last request is still pending, so the app's
     // later starts showed it again; scripts/test.sh runs the GUI tests after this
     // bench on the same dunst, and they count the notifications on screen.
-    desktop::run("dunstctl", &["close-all"]);
+    desktop::close_notifications();
 
     // GODKEND_BENCH_KEEPASSXC: 1 measures it in a smoke run too, 0 skips it.
     let keepassxc = std::env::var("GODKEND_BENCH_KEEPASSXC").ok();
@@ -174,14 +174,14 @@ fn describe_build() {
             std::env::var("GODKEND_BENCH_APP_PROFILE")
                 .unwrap_or_else(|_| "given by GODKEND_APP_BINARY".into()),
         ),
-        // `cargo test --bench idle` (scripts/bench.sh --smoke) builds it unoptimised.
-        None if cfg!(debug_assertions) => (
-            PathBuf::from(env!("CARGO_BIN_EXE_godkend")),
-            "debug, UNOPTIMISED (cargo test's build)".into(),
-        ),
         None => (
             PathBuf::from(env!("CARGO_BIN_EXE_godkend")),
-            "release (cargo bench's own build)".into(),
+            // `cargo test --bench idle` (scripts/bench.sh --smoke) builds it unoptimised.
+            if cfg!(debug_assertions) {
+                "debug, UNOPTIMISED (cargo test's build)".into()
+            } else {
+                "release (cargo bench's own build)".into()
+            },
         ),
     };
     let size = std::fs::metadata(&path).map_or(0, |m| m.len());
@@ -361,10 +361,7 @@ async fn push_latency(
     for round in 0..rounds {
         // dunst stacks a notification identical to one on screen instead of showing
         // it (and runs no script): the one before goes first, as a user would close it.
-        desktop::run("dunstctl", &["close-all"]);
-        desktop::wait_for("dunst to close its notifications", 10, || {
-            (desktop::notifications_displayed() == 0).then_some(())
-        });
+        desktop::close_notifications();
         tokio::time::sleep(Duration::from_millis(200)).await;
         let seen = dunst.lines();
         let faults_before = Faults::of(app.pid());

@@ -284,6 +284,15 @@ pub fn notifications_displayed() -> u32 {
         .unwrap_or(0)
 }
 
+/// Closes every notification on screen, as a user would, and waits until dunst
+/// shows none.
+pub fn close_notifications() {
+    run("dunstctl", &["close-all"]);
+    wait_for("dunst to close its notifications", 10, || {
+        (notifications_displayed() == 0).then_some(())
+    });
+}
+
 /// Every notification dunst has shown: app name, summary and body, a line each
 /// (recorded by a dunst rule's script).
 pub fn notifications_shown() -> String {

@@ -50,10 +50,7 @@ fn step(what: &str) {
 async fn a_person_activates_approves_denies_reports_locks_and_quits() {
     desktop::check_session();
     // The story counts the notifications on screen: none of an earlier run's first.
-    desktop::run("dunstctl", &["close-all"]);
-    wait_for("dunst to close earlier notifications", 10, || {
-        (notifications_displayed() == 0).then_some(())
-    });
+    desktop::close_notifications();
     // Fingerprint approvals use a key kept in the keyring: allowed here, so the
     // story can approve with a finger.
     // The demo login page hands its sign-ins to the app (the browser step).

@@ -30,31 +30,13 @@ use std::time::Instant;
 
 use godkend_server::store::{Store, sqlite_url};
 
-/// CPU seconds (user + system, every thread) and context switches of this process.
-#[derive(Clone, Copy)]
-struct Usage {
-    user: f64,
-    system: f64,
-    switches: u64,
-}
-
-fn usage() -> Usage {
-    let me = procfs::process::Process::myself().expect("/proc/self");
-    let stat = me.stat().expect("/proc/self/stat");
-    let ticks = procfs::ticks_per_second() as f64;
-    let mut switches = 0;
-    for task in me.tasks().expect("/proc/self/task").flatten() {
-        if let Ok(status) = task.status() {
-            switches += status.voluntary_ctxt_switches.unwrap_or(0)
-                + status.nonvoluntary_ctxt_switches.unwrap_or(0);
-        }
-    }
-    Usage {
-        user: stat.utime as f64 / ticks,
-        system: stat.stime as f64 / ticks,
-        switches,
-    }
-}
+// The load bench's /proc reading, for this process.
+#[path = "load/usage.rs"]
+#[expect(
+    dead_code,
+    reason = "the memory figure is the load bench's; this one reads CPU"
+)]
+mod usage;
 
 /// One measured figure: per call, microseconds of CPU (user, system) and switches.
 struct Cost {
@@ -113,15 +95,18 @@ where
     };
     // A warm-up pass: prepared statements cached, pages in memory.
     run(n / 10).await;
-    let before = usage();
+    let before = usage::own_usage();
     let started = Instant::now();
     run(n).await;
     let wall = started.elapsed().as_secs_f64();
-    let after = usage();
+    let after = usage::own_usage();
     let per = f64::from(n / tasks * tasks);
     Cost {
-        user_us: (after.user - before.user) * 1e6 / per,
-        system_us: (after.system - before.system) * 1e6 / per,
+        user_us: ((after.cpu_seconds - after.system_seconds)
+            - (before.cpu_seconds - before.system_seconds))
+            * 1e6
+            / per,
+        system_us: (after.system_seconds - before.system_seconds) * 1e6 / per,
         switches: (after.switches - before.switches) as f64 / per,
         wall_us: wall * 1e6 / per,
     }

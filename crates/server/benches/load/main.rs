@@ -34,6 +34,7 @@
 mod idle;
 mod server;
 mod stats;
+mod usage;
 mod users;
 
 use std::sync::Arc;
@@ -151,7 +152,7 @@ async fn throughput(server: &Server, rp: &Rp, users: &[Arc<User>], time: Duratio
         futures::future::join_all(chunk.iter().map(|u| u.round_trip(rp, Instant::now()))).await;
     }
     let server_before = server.usage();
-    let own_before = server::own_usage();
+    let own_before = usage::own_usage();
     let started = Instant::now();
     let deadline = started + time;
     let per_user = MAX_ROUNDS_PER_LEVEL / users.len();
@@ -177,7 +178,7 @@ async fn throughput(server: &Server, rp: &Rp, users: &[Arc<User>], time: Duratio
     let server_cpu = server_after.cpu_seconds - server_before.cpu_seconds;
     let server_system = server_after.system_seconds - server_before.system_seconds;
     let server_switches = (server_after.switches - server_before.switches) as f64;
-    let own_cpu = server::own_usage().cpu_seconds - own_before.cpu_seconds;
+    let own_cpu = usage::own_usage().cpu_seconds - own_before.cpu_seconds;
     let trips = timings.len() as f64;
     let n = users.len();
     let full = Percentiles::of(timings.iter().map(|t| t.create_to_result));

@@ -1,4 +1,4 @@
-//! The real server binary on loopback, its admin API, and what /proc says about it.
+//! The real server binary on loopback and its admin API.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use godkend_protocol::PublicKey;
 use serde_json::{Value, json};
+
+use crate::usage::Usage;
 
 /// The server under test: this build's, or GODKEND_BENCH_SERVER_BIN (to measure an
 /// older build with the same load).
@@ -32,42 +34,6 @@ pub struct Server {
     pub public_key: PublicKey,
     http: reqwest::Client,
     admin_token: String,
-}
-
-/// CPU seconds (user + system, and the system part), context switches of every
-/// thread, and resident memory of a process, from /proc. The switches count the
-/// hand-offs between threads exactly, where CPU time moves with the machine's noise.
-#[derive(Debug, Clone, Copy)]
-pub struct Usage {
-    pub cpu_seconds: f64,
-    pub system_seconds: f64,
-    pub switches: u64,
-    pub rss_bytes: u64,
-}
-
-pub fn usage_of(pid: i32) -> Usage {
-    let process = procfs::process::Process::new(pid).expect("the process exists");
-    let stat = process.stat().expect("/proc/PID/stat");
-    let ticks = procfs::ticks_per_second() as f64;
-    let switches = process.tasks().map_or(0, |tasks| {
-        tasks
-            .flatten()
-            .filter_map(|task| task.status().ok())
-            .map(|s| {
-                s.voluntary_ctxt_switches.unwrap_or(0) + s.nonvoluntary_ctxt_switches.unwrap_or(0)
-            })
-            .sum()
-    });
-    Usage {
-        cpu_seconds: (stat.utime + stat.stime) as f64 / ticks,
-        system_seconds: stat.stime as f64 / ticks,
-        switches,
-        rss_bytes: stat.rss * procfs::page_size(),
-    }
-}
-
-pub fn own_usage() -> Usage {
-    usage_of(i32::try_from(std::process::id()).expect("a pid fits"))
 }
 
 impl Server {
@@ -151,7 +117,7 @@ impl Server {
     }
 
     pub fn usage(&self) -> Usage {
-        usage_of(self.pid())
+        crate::usage::usage_of(self.pid())
     }
 
     pub fn http(&self) -> &reqwest::Client {
