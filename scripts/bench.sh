@@ -88,8 +88,7 @@ if [ "$smoke" = 1 ]; then
 else
     log "building the benchmarks (optimised, once)"
     cargo bench --locked -p godkend-protocol --bench crypto_floor --no-run
-    cargo bench --locked -p godkend-server --bench load --no-run
-    cargo bench --locked -p godkend-server --bench statement_cost --no-run
+    cargo bench --locked -p godkend-server --bench load --bench statement_cost --no-run
 fi
 built=$(now)
 info "built in $(elapsed "$started")"
