@@ -154,7 +154,7 @@ async fn write_transaction_at_once(store: &Store) {
     let insert = "INSERT INTO audit (at, event, actor, user_id, device_id, ip, detail) \
                   VALUES (1, 'bench', 'bench', NULL, NULL, NULL, 'statement cost');";
     let batch = format!("BEGIN IMMEDIATE; {} COMMIT;", insert.repeat(4));
-    let mut conn = store.write_pool().acquire().await.expect("the writer");
+    let mut conn = store.writer().await.expect("the writer");
     sqlx::raw_sql(sqlx::AssertSqlSafe(batch))
         .execute(&mut *conn)
         .await

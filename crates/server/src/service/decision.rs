@@ -98,7 +98,7 @@ impl Service {
     /// then judges it against the device and the request, and stores the answer.
     async fn decide_in(
         &self,
-        mut tx: sqlx::Transaction<'static, sqlx::Any>,
+        mut tx: store::WriteTx,
         device: &DeviceRow,
         request_id: &str,
         checked: &Checked<'_>,

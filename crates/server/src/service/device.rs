@@ -188,7 +188,7 @@ impl Service {
         device: &DeviceRow,
         envelope: &Envelope,
         ip: Option<String>,
-    ) -> Result<(sqlx::Transaction<'static, sqlx::Any>, DeviceRow), ServiceError> {
+    ) -> Result<(store::WriteTx, DeviceRow), ServiceError> {
         let mut tx = self.store.begin().await?;
         let device = match self.lock_active_device(&mut tx, &device.id).await? {
             Ok(device) => device,

@@ -112,11 +112,7 @@ impl Service {
 
     /// Commits the transaction that judged a refused call (a wrong PIN stays
     /// counted, a block stays), publishes its events and turns it into the answer.
-    pub(crate) async fn refuse(
-        &self,
-        tx: sqlx::Transaction<'static, sqlx::Any>,
-        refusal: Refusal,
-    ) -> ServiceError {
+    pub(crate) async fn refuse(&self, tx: store::WriteTx, refusal: Refusal) -> ServiceError {
         if let Err(e) = tx.commit().await {
             return e.into();
         }

@@ -29,7 +29,7 @@ impl Store {
         .bind(&row.code)
         .bind(row.created_at)
         .bind(row.expires_at)
-        .execute(&self.writes)
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(())
     }
@@ -58,7 +58,7 @@ impl Store {
     pub async fn remove_activations(&self, user: &str) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM activations WHERE user_id = $1")
             .bind(user)
-            .execute(&self.writes)
+            .execute(&mut *self.writer().await?)
             .await?;
         Ok(done.rows_affected())
     }
@@ -71,7 +71,7 @@ impl Store {
         )
         .bind(now)
         .bind(max_failures)
-        .execute(&self.writes)
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(done.rows_affected())
     }
@@ -91,7 +91,7 @@ impl Store {
         .bind(user)
         .bind(max_failures)
         .bind(now)
-        .execute(&self.writes)
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(())
     }

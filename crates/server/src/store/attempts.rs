@@ -90,7 +90,7 @@ impl Store {
             .bind(limit.subject)
             .bind(taken_at - window)
             .bind(taken_at)
-            .execute(&self.writes)
+            .execute(&mut *self.writer().await?)
             .await?;
         }
         Ok(())
@@ -100,7 +100,7 @@ impl Store {
     pub async fn prune_attempt_limits(&self, now: i64, window: i64) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM attempt_limits WHERE window_start <= $1")
             .bind(now - window)
-            .execute(&self.writes)
+            .execute(&mut *self.writer().await?)
             .await?;
         Ok(done.rows_affected())
     }

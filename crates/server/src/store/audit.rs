@@ -153,7 +153,7 @@ pub(crate) async fn append(conn: &mut AnyConnection, entry: &AuditEntry) -> Resu
 
 impl Store {
     pub async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        let mut conn = self.writes.acquire().await?;
+        let mut conn = self.writer().await?;
         append(&mut conn, entry).await
     }
 

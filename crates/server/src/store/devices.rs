@@ -84,7 +84,7 @@ impl Store {
         sqlx::query("UPDATE devices SET last_seen_at = $1 WHERE id = $2")
             .bind(now)
             .bind(id)
-            .execute(&self.writes)
+            .execute(&mut *self.writer().await?)
             .await?;
         Ok(())
     }

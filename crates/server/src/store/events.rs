@@ -103,7 +103,7 @@ impl Store {
     pub async fn prune_events(&self, before: i64) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM events WHERE created_at < $1")
             .bind(before)
-            .execute(&self.writes)
+            .execute(&mut *self.writer().await?)
             .await?;
         Ok(done.rows_affected())
     }

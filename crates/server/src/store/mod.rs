@@ -3,12 +3,12 @@
 //! with conditional updates, so concurrent nodes and a crash mid-way never apply a
 //! decision twice.
 //!
-//! On SQLite every write goes through one connection of its own (`Store::writes`),
+//! On SQLite every write goes through one connection of its own (`writer.rs`),
 //! reads through a pool beside it: SQLite runs one writer at a time anyway, and
 //! writers that meet on several connections do not queue but poll, sleeping 1, 2,
 //! 5, 10 ... 100 ms in the busy handler between tries (BENCHMARKS.md: 3–4 such
 //! sleeps per round trip under load, and a server mostly idle while they slept).
-//! On the one writer connection they wait in the pool's queue instead, in turn.
+//! On the one writer connection they wait in a queue instead, in turn.
 
 pub(crate) mod activations;
 pub(crate) mod attempts;
@@ -22,6 +22,7 @@ pub(crate) mod requests;
 pub(crate) mod retention;
 pub(crate) mod rps;
 pub(crate) mod users;
+mod writer;
 
 use std::str::FromStr as _;
 use std::time::Duration;
@@ -39,6 +40,7 @@ pub use nonces::Nonce;
 pub use requests::{DueWebhook, RequestRow};
 pub use rps::RpRow;
 pub use users::UserRow;
+pub use writer::{WriteConn, WriteTx};
 
 /// A storage failure. Messages name what to check, never secrets.
 #[derive(Debug, thiserror::Error)]
@@ -155,7 +157,7 @@ pub struct Store {
     pool: AnyPool,
     /// Write transactions and single writes: on SQLite one connection of its own,
     /// on PostgreSQL the same pool as reads.
-    writes: AnyPool,
+    writer: writer::Writer,
     backend: Backend,
     url: String,
     sqlite_durability: Option<SqliteDurability>,
@@ -181,14 +183,12 @@ impl Store {
             return Err(StoreError::UnsupportedUrl(url.into()));
         };
         let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
-        let (pool, writes) = match backend {
+        let (pool, writer) = match backend {
             Backend::Sqlite => {
                 // The writer first: it creates the file and switches it to WAL.
-                let writes = sqlite_pool(1, synchronous)
-                    .connect_with(options.clone())
-                    .await?;
+                let writer = writer::Writer::sqlite(options.clone(), synchronous).await?;
                 let reads = sqlite_pool(8, synchronous).connect_with(options).await?;
-                (reads, writes)
+                (reads, writer)
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -200,21 +200,23 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(5))
                     .connect_with(options)
                     .await?;
-                (pool.clone(), pool)
+                (pool.clone(), writer::Writer::Postgres(pool))
             }
         };
+        let mut conn = writer.connection().await?;
         let sqlite_durability = match backend {
             // The writer's settings are the ones that decide what a commit survives.
-            Backend::Sqlite => Some(sqlite_durability(&writes, synchronous).await?),
+            Backend::Sqlite => Some(sqlite_durability(&mut conn, synchronous).await?),
             Backend::Postgres => None,
         };
         match backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&writes).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&writes).await?,
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&mut *conn).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&mut *conn).await?,
         }
+        drop(conn);
         Ok(Store {
             pool,
-            writes,
+            writer,
             backend,
             url: url.to_owned(),
             sqlite_durability,
@@ -232,11 +234,10 @@ impl Store {
         &self.pool
     }
 
-    /// The pool writes go through: on SQLite its one writer connection. The server
-    /// writes with `begin`; this is for the statement-cost bench, which measures a
-    /// transaction handed over in one piece.
-    pub fn write_pool(&self) -> &AnyPool {
-        &self.writes
+    /// The connection for one write outside a transaction, after the writes queued
+    /// before it: on SQLite the one writer connection.
+    pub async fn writer(&self) -> Result<WriteConn, StoreError> {
+        self.writer.connection().await
     }
 
     pub fn backend(&self) -> Backend {
@@ -271,15 +272,9 @@ impl Store {
         }
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock at once
-    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes cannot
-    /// wait for another writer and fails with "database is locked", while an
-    /// immediate one waits its turn under the busy timeout.
-    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.writes.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        })
+    /// Starts a write transaction (on SQLite with `BEGIN IMMEDIATE`, `writer.rs`).
+    pub async fn begin(&self) -> Result<WriteTx, StoreError> {
+        self.writer.begin().await
     }
 
     /// A cheap query proving the database answers (for `/readyz`).
@@ -290,7 +285,7 @@ impl Store {
 
     /// Closes the pool, waiting for running queries (graceful shutdown).
     pub async fn close(&self) {
-        self.writes.close().await;
+        self.writer.close().await;
         self.pool.close().await;
     }
 }
@@ -306,18 +301,21 @@ fn sqlite_pool(size: u32, synchronous: Synchronous) -> AnyPoolOptions {
         // tests a connection when it comes back, dropping one that broke.
         .test_before_acquire(false)
         .before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn)) }))
-        .after_connect(move |conn, _| {
-            Box::pin(async move {
-                // WAL lets readers run beside the writer; the busy timeout makes a
-                // writer wait for another process (the admin CLI, a backup) instead
-                // of failing. In WAL mode NORMAL never corrupts the database; FULL
-                // also keeps the last commits through a power cut.
-                conn.execute("PRAGMA journal_mode = WAL").await?;
-                conn.execute(synchronous.pragma()).await?;
-                conn.execute("PRAGMA busy_timeout = 10000").await?;
-                Ok(())
-            })
-        })
+        .after_connect(move |conn, _| Box::pin(sqlite_settings(conn, synchronous)))
+}
+
+/// What every SQLite connection is set to. WAL lets readers run beside the writer;
+/// the busy timeout makes a writer wait for another process (the admin CLI, a
+/// backup) instead of failing. In WAL mode NORMAL never corrupts the database; FULL
+/// also keeps the last commits through a power cut.
+async fn sqlite_settings(
+    conn: &mut sqlx::AnyConnection,
+    synchronous: Synchronous,
+) -> Result<(), sqlx::Error> {
+    conn.execute("PRAGMA journal_mode = WAL").await?;
+    conn.execute(synchronous.pragma()).await?;
+    conn.execute("PRAGMA busy_timeout = 10000").await?;
+    Ok(())
 }
 
 /// Whether a pooled connection may serve the next call. One still inside a
@@ -334,14 +332,13 @@ fn usable(conn: &sqlx::AnyConnection) -> bool {
     true
 }
 
-/// Reads back what `after_connect` set, on one pooled connection: a file system
-/// without shared memory silently keeps the rollback journal, where NORMAL could
-/// corrupt the database in a power cut, so that is refused.
+/// Reads back what `sqlite_settings` set, on the writer: a file system without
+/// shared memory silently keeps the rollback journal, where NORMAL could corrupt the
+/// database in a power cut, so that is refused.
 async fn sqlite_durability(
-    pool: &AnyPool,
+    conn: &mut sqlx::AnyConnection,
     synchronous: Synchronous,
 ) -> Result<SqliteDurability, StoreError> {
-    let mut conn = pool.acquire().await?;
     let (journal_mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
         .fetch_one(&mut *conn)
         .await?;

@@ -40,7 +40,7 @@ impl Store {
             .bind(device)
             .bind(&nonce.value)
             .bind(nonce.expires_at)
-            .execute(&self.writes)
+            .execute(&mut *self.writer().await?)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -50,11 +50,11 @@ impl Store {
     pub async fn prune_nonces(&self, now: i64) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM nonces WHERE expires_at < $1")
             .bind(now)
-            .execute(&self.writes)
+            .execute(&mut *self.writer().await?)
             .await?;
         sqlx::query("DELETE FROM unlock_challenges WHERE expires_at < $1")
             .bind(now)
-            .execute(&self.writes)
+            .execute(&mut *self.writer().await?)
             .await?;
         Ok(done.rows_affected())
     }
@@ -71,7 +71,7 @@ impl Store {
         .bind(challenge)
         .bind(device)
         .bind(expires_at)
-        .execute(&self.writes)
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(())
     }

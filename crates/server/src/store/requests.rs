@@ -242,7 +242,7 @@ impl Store {
         .bind(claimed_until)
         .bind(&due.id)
         .bind(due.webhook_next_at)
-        .execute(&self.writes)
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -261,7 +261,7 @@ impl Store {
         .bind(retry_at)
         .bind(id)
         .bind(claimed_until)
-        .execute(&self.writes)
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(())
     }
@@ -273,7 +273,7 @@ impl Store {
         )
         .bind(now)
         .bind(id)
-        .execute(&self.writes)
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(())
     }

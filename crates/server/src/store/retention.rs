@@ -19,7 +19,7 @@ impl Store {
     pub async fn delete_old_requests(&self, before: i64) -> Result<(u64, u64), StoreError> {
         let decisions = sqlx::query("DELETE FROM decisions WHERE created_at < $1")
             .bind(before)
-            .execute(&self.writes)
+            .execute(&mut *self.writer().await?)
             .await?
             .rows_affected();
         let requests = sqlx::query(
@@ -27,7 +27,7 @@ impl Store {
              AND webhook_next_at IS NULL",
         )
         .bind(before)
-        .execute(&self.writes)
+        .execute(&mut *self.writer().await?)
         .await?
         .rows_affected();
         Ok((decisions, requests))
@@ -38,7 +38,7 @@ impl Store {
         Ok(
             sqlx::query("UPDATE audit SET ip = NULL WHERE at < $1 AND ip IS NOT NULL")
                 .bind(before)
-                .execute(&self.writes)
+                .execute(&mut *self.writer().await?)
                 .await?
                 .rows_affected(),
         )

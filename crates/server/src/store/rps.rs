@@ -43,7 +43,7 @@ impl Store {
         .bind(key_hash)
         .bind(now)
         .bind(origins)
-        .execute(&self.writes)
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -54,7 +54,7 @@ impl Store {
         let done = sqlx::query("UPDATE rps SET origins = $1 WHERE id = $2")
             .bind(origins)
             .bind(id)
-            .execute(&self.writes)
+            .execute(&mut *self.writer().await?)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -102,7 +102,7 @@ impl Store {
             .bind(new_hash)
             .bind(id),
         };
-        let done = query.execute(&self.writes).await?;
+        let done = query.execute(&mut *self.writer().await?).await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -126,7 +126,7 @@ impl Store {
     pub async fn remove_rp(&self, id: &str) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM rps WHERE id = $1")
             .bind(id)
-            .execute(&self.writes)
+            .execute(&mut *self.writer().await?)
             .await?;
         Ok(done.rows_affected() == 1)
     }

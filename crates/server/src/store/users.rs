@@ -32,7 +32,7 @@ impl Store {
         .bind(id)
         .bind(display_name)
         .bind(now)
-        .execute(&self.writes)
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -58,7 +58,7 @@ impl Store {
     pub async fn remove_user(&self, id: &str) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM users WHERE id = $1")
             .bind(id)
-            .execute(&self.writes)
+            .execute(&mut *self.writer().await?)
             .await?;
         Ok(done.rows_affected() == 1)
     }

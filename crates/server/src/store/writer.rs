@@ -1,0 +1,353 @@
+//! Where writes run. On SQLite: one connection that the store holds for as long as it
+//! is open, behind a queue (an async mutex), rather than a pool of one. A pool tests
+//! every connection that comes back with a round trip to its thread (sqlx's ping on
+//! release, which no option turns off), and every such round trip is two thread
+//! wake-ups: on this VM the scheduler was 48 % of the server's CPU (BENCHMARKS.md,
+//! 2026-12-03), and a held connection answers a statement in 8 µs of CPU where the
+//! pool took 42 (statement-cost bench). A connection held this way needs what the
+//! pool gave: a write waits in turn for at most `WAIT`, a connection left inside a
+//! transaction is replaced, and one whose transaction was abandoned is tested before
+//! its next use.
+//!
+//! On PostgreSQL writes take a connection from the one pool, as reads do: there the
+//! test on release also notices a restarted server.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use sqlx::any::AnyConnectOptions;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions as _, Connection as _, SqlSafeStr as _};
+use sqlx_core::transaction::TransactionManager as _;
+use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
+
+use super::{StoreError, Synchronous, sqlite_settings};
+
+/// sqlx's transaction steps for the `Any` driver: what `sqlx::Transaction` calls.
+type Steps = sqlx::any::AnyTransactionManager;
+
+/// How long a write waits for the writer before it is answered 503, as the pool's
+/// acquire timeout did: long enough to queue behind a burst, short enough that a
+/// caller hears of a writer stuck behind another process.
+const WAIT: Duration = Duration::from_secs(30);
+
+/// SQLite's writer connection; `None` once the store is closed.
+type Slot = Option<AnyConnection>;
+
+/// The writer: SQLite's one held connection, or PostgreSQL's pool.
+#[derive(Debug, Clone)]
+pub(crate) enum Writer {
+    Sqlite {
+        slot: Arc<Mutex<Slot>>,
+        /// A transaction on the connection was abandoned (an error, a cancelled
+        /// call): test it before the next use.
+        suspect: Arc<AtomicBool>,
+        options: AnyConnectOptions,
+        synchronous: Synchronous,
+    },
+    Postgres(AnyPool),
+}
+
+impl Writer {
+    /// Opens SQLite's writer connection: it creates the file and switches it to WAL.
+    pub(crate) async fn sqlite(
+        options: AnyConnectOptions,
+        synchronous: Synchronous,
+    ) -> Result<Self, StoreError> {
+        let conn = connect(&options, synchronous).await?;
+        Ok(Writer::Sqlite {
+            slot: Arc::new(Mutex::new(Some(conn))),
+            suspect: Arc::default(),
+            options,
+            synchronous,
+        })
+    }
+
+    /// The writer's connection, after the writes queued before this one.
+    pub(crate) async fn connection(&self) -> Result<WriteConn, StoreError> {
+        match self {
+            Writer::Postgres(pool) => Ok(WriteConn::Pooled(pool.acquire().await?)),
+            Writer::Sqlite {
+                slot,
+                suspect,
+                options,
+                synchronous,
+            } => {
+                let mut slot = tokio::time::timeout(WAIT, Arc::clone(slot).lock_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?;
+                let test = suspect.swap(false, Ordering::AcqRel);
+                renew_if_broken(&mut slot, test, options, *synchronous).await?;
+                let held = OwnedMutexGuard::try_map(slot, Option::as_mut)
+                    .map_err(|_| sqlx::Error::PoolClosed)?;
+                Ok(WriteConn::Held(held))
+            }
+        }
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes cannot
+    /// wait for another writer (the admin CLI, a backup) and fails with "database is
+    /// locked", while an immediate one waits its turn under the busy timeout.
+    pub(crate) async fn begin(&self) -> Result<WriteTx, StoreError> {
+        let mut conn = self.connection().await?;
+        let statement = match self {
+            Writer::Sqlite { .. } => Some(sqlx::AssertSqlSafe("BEGIN IMMEDIATE").into_sql_str()),
+            Writer::Postgres(_) => None,
+        };
+        Steps::begin(&mut conn, statement).await?;
+        Ok(WriteTx {
+            conn,
+            suspect: self.suspect(),
+            open: true,
+        })
+    }
+
+    /// Waits for the running write, then closes the connection (graceful shutdown);
+    /// later writes are refused as by a closed pool.
+    pub(crate) async fn close(&self) {
+        match self {
+            Writer::Postgres(pool) => pool.close().await,
+            Writer::Sqlite { slot, .. } => {
+                if let Some(conn) = slot.lock().await.take()
+                    && let Err(e) = conn.close().await
+                {
+                    tracing::warn!(error = %e, "closing the database writer failed");
+                }
+            }
+        }
+    }
+
+    fn suspect(&self) -> Option<Arc<AtomicBool>> {
+        match self {
+            Writer::Sqlite { suspect, .. } => Some(Arc::clone(suspect)),
+            Writer::Postgres(_) => None,
+        }
+    }
+}
+
+/// A new SQLite connection with the store's settings.
+async fn connect(
+    options: &AnyConnectOptions,
+    synchronous: Synchronous,
+) -> Result<AnyConnection, StoreError> {
+    let mut conn = options.connect().await?;
+    sqlite_settings(&mut conn, synchronous).await?;
+    Ok(conn)
+}
+
+/// Replaces the writer connection when it cannot serve the next write: one still
+/// inside a transaction (when SQLite runs out of space it rolls the transaction back
+/// itself, the ROLLBACK sqlx then sends fails, and sqlx still counts the transaction
+/// as open, so every later `BEGIN` would fail), or one that no longer answers when
+/// `test`ed.
+async fn renew_if_broken(
+    slot: &mut Slot,
+    test: bool,
+    options: &AnyConnectOptions,
+    synchronous: Synchronous,
+) -> Result<(), StoreError> {
+    let Some(conn) = slot.as_mut() else {
+        return Ok(());
+    };
+    let broken = if conn.is_in_transaction() {
+        tracing::warn!("replaced the database writer, left inside a transaction");
+        true
+    } else if test {
+        let answered = conn.ping().await;
+        if let Err(e) = &answered {
+            tracing::warn!(error = %e, "replaced the database writer, which stopped answering");
+        }
+        answered.is_err()
+    } else {
+        false
+    };
+    if broken {
+        // Taken out first: if the new one cannot be made, the next write tries again.
+        if let Some(old) = slot.take() {
+            drop(old.close_hard().await);
+        }
+        *slot = Some(connect(options, synchronous).await?);
+    }
+    Ok(())
+}
+
+/// The writer's connection for one write or one transaction.
+pub enum WriteConn {
+    Held(OwnedMappedMutexGuard<Slot, AnyConnection>),
+    Pooled(PoolConnection<Any>),
+}
+
+impl Deref for WriteConn {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        match self {
+            WriteConn::Held(conn) => conn,
+            WriteConn::Pooled(conn) => conn,
+        }
+    }
+}
+
+impl DerefMut for WriteConn {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match self {
+            WriteConn::Held(conn) => conn,
+            WriteConn::Pooled(conn) => conn,
+        }
+    }
+}
+
+/// A write transaction: commit it, or it rolls back when dropped (an error, a call
+/// cancelled by a client that went away), like `sqlx::Transaction`.
+pub struct WriteTx {
+    conn: WriteConn,
+    suspect: Option<Arc<AtomicBool>>,
+    open: bool,
+}
+
+impl WriteTx {
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        Steps::commit(&mut self.conn).await?;
+        self.open = false;
+        Ok(())
+    }
+
+    pub async fn rollback(mut self) -> Result<(), StoreError> {
+        Steps::rollback(&mut self.conn).await?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        if !self.open {
+            return;
+        }
+        // Queued on the connection now, so it runs before whatever the next holder
+        // sends; the connection is tested before its next use.
+        Steps::start_rollback(&mut self.conn);
+        if let Some(suspect) = &self.suspect {
+            suspect.store(true, Ordering::Release);
+        }
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::store::{Store, sqlite_url};
+
+    async fn audit_rows(store: &Store) -> i64 {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit WHERE actor = 'writer-test'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        n
+    }
+
+    async fn insert(conn: &mut sqlx::AnyConnection) {
+        sqlx::query(
+            "INSERT INTO audit (at, event, actor, detail) VALUES (1, 'test', 'writer-test', 'x')",
+        )
+        .execute(conn)
+        .await
+        .unwrap();
+    }
+
+    /// A transaction given up by an error or by a caller that went away (its future
+    /// dropped mid-way, as when a client disconnects) leaves nothing behind, and the
+    /// held writer serves the next transaction.
+    #[tokio::test]
+    async fn an_abandoned_transaction_rolls_back_and_the_writer_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&sqlite_url(&dir.path().join("godkend.db")))
+            .await
+            .unwrap();
+
+        let mut tx = store.begin().await.unwrap();
+        insert(&mut tx).await;
+        drop(tx);
+
+        let cancelled = tokio::time::timeout(Duration::from_millis(50), async {
+            let mut tx = store.begin().await.unwrap();
+            insert(&mut tx).await;
+            std::future::pending::<()>().await;
+        })
+        .await;
+        assert!(
+            cancelled.is_err(),
+            "the call was cut off while it held the writer"
+        );
+
+        let mut tx = store.begin().await.unwrap();
+        insert(&mut tx).await;
+        tx.commit().await.unwrap();
+        assert_eq!(audit_rows(&store).await, 1);
+
+        let mut tx = store.begin().await.unwrap();
+        insert(&mut tx).await;
+        tx.rollback().await.unwrap();
+        insert(&mut store.writer().await.unwrap()).await;
+        assert_eq!(audit_rows(&store).await, 2);
+        store.close().await;
+    }
+
+    /// After shutdown a write is refused as by a closed pool (503), not hung.
+    #[tokio::test]
+    async fn a_closed_store_refuses_writes_as_unavailable() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&sqlite_url(&dir.path().join("godkend.db")))
+            .await
+            .unwrap();
+        store.close().await;
+        let err = store.begin().await.err().unwrap();
+        assert!(err.is_unavailable(), "{err}");
+        let err = store.writer().await.err().unwrap();
+        assert!(err.is_unavailable(), "{err}");
+    }
+
+    /// Writes queue for the one connection and each commits whole.
+    #[tokio::test]
+    async fn concurrent_transactions_take_turns() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&sqlite_url(&dir.path().join("godkend.db")))
+            .await
+            .unwrap();
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let mut tx = store.begin().await.unwrap();
+                    insert(&mut tx).await;
+                    tokio::task::yield_now().await;
+                    insert(&mut tx).await;
+                    tx.commit().await.unwrap();
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(audit_rows(&store).await, 40);
+        store.close().await;
+    }
+}
