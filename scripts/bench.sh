@@ -216,8 +216,8 @@ row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
     done < <(sed -n 's/^BENCH idle\.streams\([0-9]*\)\.rss_mb=.*/\1/p' "$out/load.txt")
     for tasks in 1 16; do
         [ "$(fig "statement.tasks$tasks.read.cpu_us")" != - ] || continue
-        row "SQLite through the server's Store, $tasks concurrent task(s): CPU per read; per statement of a write transaction (1 / 4 inserts; 4 inserts handed over at once); SQLite's own work per statement, at most" \
-            "$(num "$(fig "statement.tasks$tasks.read.cpu_us")" 1) µs; $(num "$(fig "statement.tasks$tasks.tx1_per_statement_us")" 1) / $(num "$(fig "statement.tasks$tasks.tx4_per_statement_us")" 1) µs; $(num "$(fig "statement.tasks$tasks.tx4_batch_per_statement_us")" 1) µs; $(num "$(fig "statement.tasks$tasks.sqlite_own_us")" 1) µs" "(explains the server's CPU)"
+        row "SQLite through the server's Store, $tasks concurrent task(s): CPU per read (pooled / on a held connection); per statement of a write transaction (1 / 4 inserts; 4 inserts handed over at once); SQLite's own work per statement, at most" \
+            "$(num "$(fig "statement.tasks$tasks.read.cpu_us")" 1) / $(num "$(fig "statement.tasks$tasks.read_held.cpu_us")" 1) µs; $(num "$(fig "statement.tasks$tasks.tx1_per_statement_us")" 1) / $(num "$(fig "statement.tasks$tasks.tx4_per_statement_us")" 1) µs; $(num "$(fig "statement.tasks$tasks.tx4_batch_per_statement_us")" 1) µs; $(num "$(fig "statement.tasks$tasks.sqlite_own_us")" 1) µs" "(explains the server's CPU)"
     done
     if [ -n "$pg_skip" ]; then row "PostgreSQL" "NOT RUN: $pg_skip" "-"; fi
     if [ "$app" = 1 ]; then

@@ -57,7 +57,7 @@ bench_expected_load_keys() {
     # The statement costs (crates/server/benches/statement_cost.rs), alone and under load.
     if bench_has_phase statements; then
         for n in 1 16; do
-            for key in read.cpu_us read.switches sqlite_own_us tx1_per_statement_us \
+            for key in read.cpu_us read.switches read_held.cpu_us sqlite_own_us tx1_per_statement_us \
                 tx4_per_statement_us tx4_batch_per_statement_us; do
                 printf '%s\n' "statement.tasks$n.$key"
             done

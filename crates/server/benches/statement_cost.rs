@@ -7,7 +7,9 @@
 //! work. This bench measures, through the server's own `Store` (the same pools,
 //! pragmas and WAL file as `godkend-server serve`), the process CPU and context
 //! switches of:
-//! - one `SELECT 1` per call on the read pool (one hand-off, one trivial statement);
+//! - one `SELECT 1` per call on the read pool (one hand-off, one trivial statement),
+//!   and on a connection held by the caller, as the store holds its writer (no pool,
+//!   so no test of the connection when it comes back);
 //! - 100 `SELECT 1` sent as one batch (one command, 100 statements): a hundredth of
 //!   it bounds SQLite's own cost per statement from above (the batch's results still
 //!   come back one by one);
@@ -203,6 +205,32 @@ async fn measure_all(store: &Store, n: u32, tasks: u32) {
         &format!("{level}.read"),
         "  SELECT 1 on the read pool",
         &one,
+    );
+    // The same on a connection the caller holds, as the store holds its SQLite
+    // writer (store/writer.rs): no pool, so no test of the connection when it
+    // comes back, which is one more hand-off to its thread.
+    let held = std::sync::Arc::new(tokio::sync::Mutex::new(
+        store
+            .pool()
+            .acquire()
+            .await
+            .expect("a read connection")
+            .detach(),
+    ));
+    let on_held = measure(n, tasks, move || {
+        let held = held.clone();
+        async move {
+            sqlx::query("SELECT 1")
+                .execute(&mut *held.lock().await)
+                .await
+                .expect("SELECT 1");
+        }
+    })
+    .await;
+    report(
+        &format!("{level}.read_held"),
+        "  SELECT 1 on a connection held by the caller",
+        &on_held,
     );
     let pool = store.pool().clone();
     let hundred = measure(n / 10, tasks, move || {
