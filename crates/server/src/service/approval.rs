@@ -11,6 +11,7 @@ use rand::RngExt as _;
 use sqlx::AnyConnection;
 
 use super::{Service, ServiceError, now, random_id};
+use crate::store::batch::Batch;
 use crate::store::requests::Finish;
 use crate::store::{self, AuditEntry, AuditEvent, EventRow, RequestRow, RpRow, UserRow};
 
@@ -156,27 +157,26 @@ impl Service {
                 .await?,
             );
         }
-        store::requests::insert_request(&mut tx, &row).await?;
-        for device in &devices {
-            events.push(
-                store::events::insert_event(
-                    &mut tx,
-                    device,
-                    EventKind::RequestCreated.as_str(),
-                    &row.envelope,
-                    now,
-                )
-                .await?,
-            );
-        }
-        store::users::note_push(&mut tx, &user.id, now).await?;
-        store::audit::append(
-            &mut tx,
+        // The writes that decide nothing more, in one trip to the database.
+        let mut batch = Batch::new(&tx);
+        store::requests::queue_request(&mut batch, &row)?;
+        let device_ids: Vec<&str> = devices.iter().map(String::as_str).collect();
+        let created = store::events::queue_events(
+            &mut batch,
+            &device_ids,
+            EventKind::RequestCreated.as_str(),
+            &row.envelope,
+            now,
+        )?;
+        store::users::queue_push(&mut batch, &user.id, now)?;
+        store::audit::queue(
+            &mut batch,
             &AuditEntry::new(AuditEvent::RequestCreated, format!("rp:{}", rp.id), now)
                 .user(&user.id)
                 .detail(format!("{} {:?}", row.id, body.kind).to_lowercase()),
-        )
-        .await?;
+        )?;
+        let rows = batch.run(&mut tx).await?;
+        events.extend(created.stored(&mut tx, &rows).await?);
         tx.commit().await?;
         self.publish(&events);
         for old in &superseded {

@@ -15,6 +15,7 @@ use godkend_protocol::{Envelope, ErrorCode, Problem, PublicKey, b64, canonical};
 
 use super::second_factor::Accept;
 use super::{Service, ServiceError, now, replayed_nonce};
+use crate::store::batch::Batch;
 use crate::store::requests::Finish;
 use crate::store::{self, AuditEntry, AuditEvent, DeviceRow, Nonce, RequestRow, StoredOutcome};
 
@@ -150,11 +151,14 @@ impl Service {
             hash,
             ip,
         };
-        let (outcome, events) = match self.judge(&mut tx, &case).await? {
-            Judged::Final(outcome, events) => (outcome, events),
-            Judged::Rejected(problem, events) => (problem_outcome(&problem), events),
+        let (outcome, events, mut closing) = match self.judge(&mut tx, &case).await? {
+            Judged::Final(outcome, events, closing) => (outcome, events, closing),
+            Judged::Rejected(problem, events) => {
+                (problem_outcome(&problem), events, Batch::new(&tx))
+            }
         };
-        store::decisions::record_outcome(&mut tx, hash, &outcome).await?;
+        store::decisions::queue_outcome(&mut closing, hash, &outcome)?;
+        closing.run(&mut tx).await?;
         tx.commit().await?;
         self.publish(&events);
         // Approved, denied or failed on its third wrong code: the waiting relying party
@@ -334,16 +338,17 @@ impl Service {
             .await?;
         let not_me = decision.decision == DecisionKind::NotMe;
         let block_until = not_me.then_some(now + self.settings.not_me_block_seconds);
-        store::users::note_decision(
-            tx,
+        // The rest decides nothing more: queued, sent with the stored answer.
+        let mut closing = Batch::new(tx);
+        store::users::queue_decision(
+            &mut closing,
             &row.user_id,
             decision.decision != DecisionKind::Approve,
             block_until,
-        )
-        .await?;
+        )?;
         let entry = |event| AuditEntry::by_device(event, device, now).ip(case.ip.clone());
-        store::audit::append(
-            tx,
+        store::audit::queue(
+            &mut closing,
             &entry(AuditEvent::Decision).detail(format!(
                 "{} {}{}",
                 row.id,
@@ -354,11 +359,13 @@ impl Service {
                     OriginVerdict::Absent | OriginVerdict::NotJudged => "",
                 }
             )),
-        )
-        .await?;
+        )?;
         if not_me {
             let detail = format!("{} from rp {}; pushes paused", row.id, row.rp_id);
-            store::audit::append(tx, &entry(AuditEvent::NotMeReported).detail(detail)).await?;
+            store::audit::queue(
+                &mut closing,
+                &entry(AuditEvent::NotMeReported).detail(detail),
+            )?;
         }
         // Stored, and replayed byte for byte to a resent decision.
         let body = serde_json::to_string(&DecisionAccepted {
@@ -371,6 +378,7 @@ impl Service {
                 body,
             },
             events,
+            closing,
         ))
     }
 
@@ -570,6 +578,8 @@ fn origin_refusal(case: &Case<'_>, verdict: OriginVerdict, row: &RequestRow) -> 
 }
 
 enum Judged {
-    Final(StoredOutcome, Vec<store::EventRow>),
+    /// Accepted: the answer, the events to publish, and the decision's closing
+    /// writes, queued for the caller to send with the stored answer.
+    Final(StoredOutcome, Vec<store::EventRow>, Batch),
     Rejected(Problem, Vec<store::EventRow>),
 }

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use sqlx::AnyConnection;
 
+use super::batch::Batch;
 use super::{Store, StoreError};
 
 /// Security events worth an audit row.
@@ -134,21 +135,28 @@ fn capped(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 pub(crate) async fn append(conn: &mut AnyConnection, entry: &AuditEntry) -> Result<(), StoreError> {
+    let mut batch = Batch::new(conn);
+    queue(&mut batch, entry)?;
+    batch.run(conn).await?;
+    Ok(())
+}
+
+/// Queues `entry` in a transaction's closing batch.
+pub(crate) fn queue(batch: &mut Batch, entry: &AuditEntry) -> Result<(), StoreError> {
     let cap = |field: &Option<String>| field.as_deref().map(|t| capped(t).into_owned());
-    sqlx::query(
+    batch.push(
         "INSERT INTO audit (at, event, actor, user_id, device_id, ip, detail) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        |b| {
+            b.bind(entry.at)
+                .bind(capped(&entry.event).into_owned())
+                .bind(capped(&entry.actor).into_owned())
+                .bind(cap(&entry.user_id))
+                .bind(cap(&entry.device_id))
+                .bind(cap(&entry.ip))
+                .bind(cap(&entry.detail))
+        },
     )
-    .bind(entry.at)
-    .bind(capped(&entry.event).into_owned())
-    .bind(capped(&entry.actor).into_owned())
-    .bind(cap(&entry.user_id))
-    .bind(cap(&entry.device_id))
-    .bind(cap(&entry.ip))
-    .bind(cap(&entry.detail))
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 impl Store {

@@ -3,6 +3,7 @@
 use sqlx::AnyConnection;
 
 use super::StoreError;
+use super::batch::Batch;
 
 /// A stored answer: HTTP status and JSON body, replayed byte for byte.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -56,16 +57,13 @@ pub(crate) async fn claim(
 }
 
 /// Stores the answer a claimed decision got.
-pub(crate) async fn record_outcome(
-    conn: &mut AnyConnection,
+pub(crate) fn queue_outcome(
+    batch: &mut Batch,
     hash: &str,
     outcome: &StoredOutcome,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE decisions SET http_status = $1, body = $2 WHERE decision_hash = $3")
-        .bind(outcome.http_status)
-        .bind(&outcome.body)
-        .bind(hash)
-        .execute(conn)
-        .await?;
-    Ok(())
+    batch.push(
+        "UPDATE decisions SET http_status = $1, body = $2 WHERE decision_hash = $3",
+        |b| b.bind(outcome.http_status).bind(&outcome.body).bind(hash),
+    )
 }

@@ -3,6 +3,10 @@
 
 use sqlx::AnyConnection;
 
+use sqlx::Row as _;
+use sqlx::any::AnyRow;
+
+use super::batch::Batch;
 use super::{Store, StoreError};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -30,30 +34,80 @@ pub(crate) async fn insert_event(
     data: &str,
     now: i64,
 ) -> Result<EventRow, StoreError> {
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO events (device_id, kind, data, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(device)
-    .bind(kind)
-    .bind(data)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
-    if conn.backend_name() == "PostgreSQL" {
-        // Delivered at commit, so other nodes' pumps read the row as soon as it exists.
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(EVENTS_CHANNEL)
-            .bind(id.to_string())
-            .execute(&mut *conn)
-            .await?;
+    let mut batch = Batch::new(conn);
+    let queued = queue_events(&mut batch, &[device], kind, data, now)?;
+    let rows = batch.run(conn).await?;
+    let mut events = queued.stored(conn, &rows).await?;
+    events
+        .pop()
+        .ok_or(StoreError::Database(sqlx::Error::RowNotFound))
+}
+
+/// Queues one event of `kind` with `data` for each of `devices` in a transaction's
+/// batch; once the batch ran, `QueuedEvents::stored` makes them rows.
+pub(crate) fn queue_events<'a>(
+    batch: &mut Batch,
+    devices: &[&'a str],
+    kind: &'a str,
+    data: &'a str,
+    now: i64,
+) -> Result<QueuedEvents<'a>, StoreError> {
+    for device in devices {
+        batch.push_returning(
+            "INSERT INTO events (device_id, kind, data, created_at) VALUES ($1, $2, $3, $4) \
+             RETURNING id",
+            |b| b.bind(*device).bind(kind).bind(data).bind(now),
+        )?;
     }
-    Ok(EventRow {
-        id,
-        device_id: device.into(),
-        kind: kind.into(),
-        data: data.into(),
-        created_at: now,
+    Ok(QueuedEvents {
+        devices: devices.to_vec(),
+        kind,
+        data,
+        now,
     })
+}
+
+/// Events queued in a batch, waiting for their ids.
+pub(crate) struct QueuedEvents<'a> {
+    devices: Vec<&'a str>,
+    kind: &'a str,
+    data: &'a str,
+    now: i64,
+}
+
+impl QueuedEvents<'_> {
+    /// The stored rows, from the ids the batch returned (`rows`: those of the events
+    /// queued, in order, and nothing else). On PostgreSQL it also announces them to
+    /// the other nodes, delivered at commit, so that their pumps read each row as
+    /// soon as it exists.
+    pub(crate) async fn stored(
+        self,
+        conn: &mut AnyConnection,
+        rows: &[AnyRow],
+    ) -> Result<Vec<EventRow>, StoreError> {
+        if rows.len() != self.devices.len() {
+            return Err(StoreError::Database(sqlx::Error::RowNotFound));
+        }
+        let mut events = Vec::with_capacity(rows.len());
+        for (device, row) in self.devices.into_iter().zip(rows) {
+            let id: i64 = row.try_get(0)?;
+            if conn.backend_name() == "PostgreSQL" {
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(EVENTS_CHANNEL)
+                    .bind(id.to_string())
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            events.push(EventRow {
+                id,
+                device_id: device.into(),
+                kind: self.kind.into(),
+                data: self.data.into(),
+                created_at: self.now,
+            });
+        }
+        Ok(events)
+    }
 }
 
 impl Store {

@@ -14,6 +14,7 @@ pub(crate) mod activations;
 pub(crate) mod attempts;
 pub(crate) mod audit;
 pub mod backup;
+pub(crate) mod batch;
 pub(crate) mod decisions;
 pub(crate) mod devices;
 pub(crate) mod events;

@@ -4,6 +4,7 @@
 use godkend_protocol::messages::RequestState;
 use sqlx::AnyConnection;
 
+use super::batch::Batch;
 use super::{Store, StoreError};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -91,26 +92,23 @@ pub(crate) async fn lock_request(
     super::lock_by_id(conn, "requests", COLUMNS, id).await
 }
 
-pub(crate) async fn insert_request(
-    conn: &mut AnyConnection,
-    row: &RequestRow,
-) -> Result<(), StoreError> {
-    sqlx::query(
+/// (Queued in the creating transaction's batch.)
+pub(crate) fn queue_request(batch: &mut Batch, row: &RequestRow) -> Result<(), StoreError> {
+    batch.push(
         "INSERT INTO requests (id, user_id, rp_id, envelope, request_hash, code, state, code_failures, \
          created_at, exp, webhook_url) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $8, $9)",
+        |b| {
+            b.bind(&row.id)
+                .bind(&row.user_id)
+                .bind(&row.rp_id)
+                .bind(&row.envelope)
+                .bind(&row.request_hash)
+                .bind(&row.code)
+                .bind(row.created_at)
+                .bind(row.exp)
+                .bind(&row.webhook_url)
+        },
     )
-    .bind(&row.id)
-    .bind(&row.user_id)
-    .bind(&row.rp_id)
-    .bind(&row.envelope)
-    .bind(&row.request_hash)
-    .bind(&row.code)
-    .bind(row.created_at)
-    .bind(row.exp)
-    .bind(&row.webhook_url)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// What a request's final state change records.

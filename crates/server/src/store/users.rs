@@ -2,6 +2,7 @@
 
 use sqlx::AnyConnection;
 
+use super::batch::Batch;
 use super::{Store, StoreError};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -90,43 +91,32 @@ pub(crate) async fn is_same_user(
     Ok(found.is_some())
 }
 
-/// Records a push for the rate limit.
-pub(crate) async fn note_push(
-    conn: &mut AnyConnection,
-    user: &str,
-    now: i64,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE users SET last_push_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(user)
-        .execute(conn)
-        .await?;
-    Ok(())
+/// Records a push for the rate limit (queued in the creating transaction's batch).
+pub(crate) fn queue_push(batch: &mut Batch, user: &str, now: i64) -> Result<(), StoreError> {
+    batch.push("UPDATE users SET last_push_at = $1 WHERE id = $2", |b| {
+        b.bind(now).bind(user)
+    })
 }
 
 /// After a decision: a denial adds a strike, `not_me` adds one and blocks pushes until
 /// `block_until`, an approval clears the strikes.
-pub(crate) async fn note_decision(
-    conn: &mut AnyConnection,
+/// (Queued in the deciding transaction's batch.)
+pub(crate) fn queue_decision(
+    batch: &mut Batch,
     user: &str,
     strike: bool,
     block_until: Option<i64>,
 ) -> Result<(), StoreError> {
     if strike {
-        sqlx::query(
+        batch.push(
             "UPDATE users SET strikes = strikes + 1, \
              push_blocked_until = CASE WHEN $1 > push_blocked_until THEN $1 ELSE push_blocked_until END \
              WHERE id = $2",
+            |b| b.bind(block_until.unwrap_or(0)).bind(user),
         )
-        .bind(block_until.unwrap_or(0))
-        .bind(user)
-        .execute(conn)
-        .await?;
     } else {
-        sqlx::query("UPDATE users SET strikes = 0 WHERE id = $1")
-            .bind(user)
-            .execute(conn)
-            .await?;
+        batch.push("UPDATE users SET strikes = 0 WHERE id = $1", |b| {
+            b.bind(user)
+        })
     }
-    Ok(())
 }

@@ -176,7 +176,8 @@ mod tests {
 
     /// Makes `count` final requests of `rp` whose webhooks fell due at `due_at`.
     async fn due_results(store: &crate::store::Store, rp: &str, count: usize, due_at: i64) {
-        use crate::store::requests::{Finish, finish_request, insert_request};
+        use crate::store::batch::Batch;
+        use crate::store::requests::{Finish, finish_request, queue_request};
         let mut tx = store.begin().await.unwrap();
         for i in 0..count {
             let row = crate::store::RequestRow {
@@ -197,7 +198,9 @@ mod tests {
                 webhook_url: Some(format!("https://{rp}.example/hook")),
                 phishing_origin: None,
             };
-            insert_request(&mut tx, &row).await.unwrap();
+            let mut batch = Batch::new(&tx);
+            queue_request(&mut batch, &row).unwrap();
+            batch.run(&mut tx).await.unwrap();
             let finish = Finish {
                 state: godkend_protocol::messages::RequestState::Superseded,
                 now: due_at + i64::try_from(i).unwrap(),
