@@ -149,7 +149,7 @@ mod tests {
     use sqlx::Row as _;
 
     use super::*;
-    use crate::store::{Store, sqlite_url};
+    use crate::store::temp_store;
 
     #[test]
     fn parameters_are_renumbered_after_the_earlier_statements() {
@@ -166,10 +166,7 @@ mod tests {
     /// rest and fails the batch.
     #[tokio::test]
     async fn a_batch_runs_in_order_with_each_statements_values() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&sqlite_url(&dir.path().join("godkend.db")))
-            .await
-            .unwrap();
+        let (_dir, store) = temp_store().await;
         let mut conn = store.writer().await.unwrap();
         let insert = "INSERT INTO audit (at, event, actor, detail) VALUES ($1, $2, 'batch', $3) \
                       RETURNING at";

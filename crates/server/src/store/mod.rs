@@ -401,6 +401,17 @@ pub fn sqlite_url(path: &std::path::Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
 }
 
+/// A store on a fresh SQLite file in a temporary directory (kept while the
+/// returned guard lives), for the store's own tests.
+#[cfg(test)]
+pub(crate) async fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&sqlite_url(&dir.path().join("godkend.db")))
+        .await
+        .unwrap();
+    (dir, store)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -429,10 +440,7 @@ mod tests {
     /// a bad statement is not.
     #[tokio::test]
     async fn only_faults_of_the_surroundings_count_as_unavailable() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&sqlite_url(&dir.path().join("godkend.db")))
-            .await
-            .unwrap();
+        let (_dir, store) = temp_store().await;
         let err = sqlx::query("SELECT * FROM no_such_table")
             .execute(store.pool())
             .await

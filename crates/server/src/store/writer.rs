@@ -254,7 +254,7 @@ impl DerefMut for WriteTx {
 mod tests {
     use std::time::Duration;
 
-    use crate::store::{Store, sqlite_url};
+    use crate::store::{Store, temp_store};
 
     async fn audit_rows(store: &Store) -> i64 {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit WHERE actor = 'writer-test'")
@@ -278,10 +278,7 @@ mod tests {
     /// held writer serves the next transaction.
     #[tokio::test]
     async fn an_abandoned_transaction_rolls_back_and_the_writer_goes_on() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&sqlite_url(&dir.path().join("godkend.db")))
-            .await
-            .unwrap();
+        let (_dir, store) = temp_store().await;
 
         let mut tx = store.begin().await.unwrap();
         insert(&mut tx).await;
@@ -314,10 +311,7 @@ mod tests {
     /// After shutdown a write is refused as by a closed pool (503), not hung.
     #[tokio::test]
     async fn a_closed_store_refuses_writes_as_unavailable() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&sqlite_url(&dir.path().join("godkend.db")))
-            .await
-            .unwrap();
+        let (_dir, store) = temp_store().await;
         store.close().await;
         let err = store.begin().await.err().unwrap();
         assert!(err.is_unavailable(), "{err}");
@@ -328,10 +322,7 @@ mod tests {
     /// Writes queue for the one connection and each commits whole.
     #[tokio::test]
     async fn concurrent_transactions_take_turns() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&sqlite_url(&dir.path().join("godkend.db")))
-            .await
-            .unwrap();
+        let (_dir, store) = temp_store().await;
         let tasks: Vec<_> = (0..20)
             .map(|_| {
                 let store = store.clone();
