@@ -78,8 +78,13 @@ impl Writer {
                 let mut slot = tokio::time::timeout(WAIT, Arc::clone(slot).lock_owned())
                     .await
                     .map_err(|_| sqlx::Error::PoolTimedOut)?;
-                let test = suspect.swap(false, Ordering::AcqRel);
-                renew_if_broken(&mut slot, test, options, *synchronous).await?;
+                // Cleared only once the connection passed: a call cut off during the
+                // test, or a replacement that could not be made, leaves it for the next.
+                if let Some(conn) = slot.as_mut() {
+                    let test = suspect.load(Ordering::Acquire);
+                    renew_if_broken(conn, test, options, *synchronous).await?;
+                    suspect.store(false, Ordering::Release);
+                }
                 let held = OwnedMutexGuard::try_map(slot, Option::as_mut)
                     .map_err(|_| sqlx::Error::PoolClosed)?;
                 Ok(WriteConn::Held(held))
@@ -97,7 +102,14 @@ impl Writer {
             Writer::Sqlite { .. } => Some(sqlx::AssertSqlSafe("BEGIN IMMEDIATE").into_sql_str()),
             Writer::Postgres(_) => None,
         };
-        Steps::begin(&mut conn, statement).await?;
+        if let Err(e) = Steps::begin(&mut conn, statement).await {
+            // A connection whose thread died answers every command so: test it (and
+            // replace it) before the next write.
+            if let Some(suspect) = self.suspect() {
+                suspect.store(true, Ordering::Release);
+            }
+            return Err(e.into());
+        }
         Ok(WriteTx {
             conn,
             suspect: self.suspect(),
@@ -138,39 +150,31 @@ async fn connect(
     Ok(conn)
 }
 
-/// Replaces the writer connection when it cannot serve the next write: one still
-/// inside a transaction (when SQLite runs out of space it rolls the transaction back
-/// itself, the ROLLBACK sqlx then sends fails, and sqlx still counts the transaction
-/// as open, so every later `BEGIN` would fail), or one that no longer answers when
-/// `test`ed.
+/// Replaces the writer connection when it cannot serve the next write: one that no
+/// longer answers when `test`ed (after an abandoned transaction or a failed `BEGIN`),
+/// or one still inside a transaction (when SQLite runs out of space it rolls the
+/// transaction back itself, the ROLLBACK sqlx then sends fails, and sqlx still counts
+/// the transaction as open, so every later `BEGIN` would fail).
 async fn renew_if_broken(
-    slot: &mut Slot,
+    conn: &mut AnyConnection,
     test: bool,
     options: &AnyConnectOptions,
     synchronous: Synchronous,
 ) -> Result<(), StoreError> {
-    let Some(conn) = slot.as_mut() else {
-        return Ok(());
-    };
-    let broken = if conn.is_in_transaction() {
-        tracing::warn!("replaced the database writer, left inside a transaction");
-        true
-    } else if test {
-        let answered = conn.ping().await;
-        if let Err(e) = &answered {
-            tracing::warn!(error = %e, "replaced the database writer, which stopped answering");
-        }
-        answered.is_err()
+    // The test first: an abandoned transaction's ROLLBACK is only queued on the
+    // connection's thread, and the transaction counts as open until it ran; the
+    // ping is answered after it.
+    if test && let Err(e) = conn.ping().await {
+        tracing::warn!(error = %e, "replacing the database writer, which stopped answering");
+    } else if conn.is_in_transaction() {
+        tracing::warn!("replacing the database writer, left inside a transaction");
     } else {
-        false
-    };
-    if broken {
-        // Taken out first: if the new one cannot be made, the next write tries again.
-        if let Some(old) = slot.take() {
-            drop(old.close_hard().await);
-        }
-        *slot = Some(connect(options, synchronous).await?);
+        return Ok(());
     }
+    // The new one first: if it cannot be made, the broken one stays in place (and
+    // the caller's test flag stays set), so the next write tries again.
+    let old = std::mem::replace(conn, connect(options, synchronous).await?);
+    drop(old.close_hard().await);
     Ok(())
 }
 
@@ -305,6 +309,36 @@ mod tests {
         tx.rollback().await.unwrap();
         insert(&mut store.writer().await.unwrap()).await;
         assert_eq!(audit_rows(&store).await, 2);
+        store.close().await;
+    }
+
+    /// The connection's own setting, which a replaced connection would not have.
+    async fn cache_size(store: &Store) -> i64 {
+        let (size,): (i64,) = sqlx::query_as("PRAGMA cache_size")
+            .fetch_one(&mut *store.writer().await.unwrap())
+            .await
+            .unwrap();
+        size
+    }
+
+    /// An abandoned transaction is rolled back on the same connection: the next
+    /// write, even one right after it in the same task (as a refused decision then
+    /// spends its nonce), finds it out of the transaction, not a writer to replace.
+    #[tokio::test]
+    async fn the_writer_is_kept_after_an_abandoned_transaction() {
+        let (_dir, store) = temp_store().await;
+        sqlx::query("PRAGMA cache_size = 1234")
+            .execute(&mut *store.writer().await.unwrap())
+            .await
+            .unwrap();
+        for _ in 0..3 {
+            let mut tx = store.begin().await.unwrap();
+            insert(&mut tx).await;
+            drop(tx);
+            insert(&mut store.writer().await.unwrap()).await;
+        }
+        assert_eq!(cache_size(&store).await, 1234, "the same connection");
+        assert_eq!(audit_rows(&store).await, 3);
         store.close().await;
     }
 
