@@ -33,13 +33,15 @@ fn path(id: &str) -> String {
 /// The stand-in for logind, listing `sessions`.
 async fn stand_in_logind(bus: &Bus, sessions: &'static [Listed]) -> Connection {
     let logind = bus.connect().await;
+    // Made before the name is taken: a stream sees only the messages that arrive
+    // after it exists, and a call it missed would never be answered.
+    let mut calls = MessageStream::from(&logind);
     logind
         .request_name("org.freedesktop.login1")
         .await
         .expect("the stand-in owns logind's name");
     let answering = logind.clone();
     tokio::spawn(async move {
-        let mut calls = MessageStream::from(&answering);
         while let Some(Ok(call)) = calls.next().await {
             let header = call.header();
             if header.message_type() != Type::MethodCall {

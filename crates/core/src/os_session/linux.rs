@@ -4,6 +4,7 @@
 //! property (set by desktops that lock by themselves, as GNOME does on Super+L).
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use futures::stream::{self, BoxStream};
 use futures::{Stream, StreamExt as _};
@@ -33,14 +34,26 @@ pub(super) fn events() -> impl Stream<Item = OsSessionEvent> + Send + 'static {
     .flatten()
 }
 
+/// How long logind may take to answer the watcher's questions. D-Bus calls have no
+/// timeout of their own: a logind that never answers would otherwise leave the
+/// watcher waiting for good, unseen.
+const ANSWER_WITHIN: Duration = Duration::from_secs(10);
+
 /// logind's events on `connection` (the system bus; tests pass a private bus). Once
-/// this returns, the signals are subscribed. Without logind on the bus the stream is
-/// empty.
+/// this returns, the signals are subscribed. Without logind on the bus, or with one
+/// that does not answer within `ANSWER_WITHIN`, the stream is empty.
 pub async fn watch_on(connection: &Connection) -> BoxStream<'static, OsSessionEvent> {
-    match subscribe(connection).await {
-        Ok(events) => events,
-        Err(e) => {
+    match tokio::time::timeout(ANSWER_WITHIN, subscribe(connection)).await {
+        Ok(Ok(events)) => events,
+        Ok(Err(e)) => {
             tracing::info!(error = %e, "logind cannot be reached: the app does not follow the OS session's lock and sleep");
+            stream::empty().boxed()
+        }
+        Err(_) => {
+            tracing::info!(
+                "logind did not answer within {} s: the app does not follow the OS session's lock and sleep",
+                ANSWER_WITHIN.as_secs()
+            );
             stream::empty().boxed()
         }
     }
