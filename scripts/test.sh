@@ -36,6 +36,9 @@ Environment:
                              browser binaries (default /usr/bin/chromium, /usr/bin/chromedriver)
   GODKEND_PG_BIN             directory with initdb and pg_ctl (default: newest Debian one)
   GODKEND_FUZZ_SECONDS       seconds per fuzz target (default 20)
+  GODKEND_TEST_DEADLINE_MINUTES
+                             stop `cargo test` after this long (default 40): a hung
+                             test fails the run instead of holding it
   GODKEND_SKIP_APT=1         do not install packages, only check they are there
   GODKEND_TEST_PACKAGES      the packages step (scripts/test-packages.sh): default
                              .deb, server .deb, AppImage; `all` adds the .rpm pair and
@@ -78,6 +81,20 @@ run_step() {
     log "$current_step"
     "$@"
     record_step PASS
+}
+
+# within_deadline COMMAND...: runs a test command, stopped after
+# GODKEND_TEST_DEADLINE_MINUTES [40]. A test that hangs would otherwise hold the
+# run until CI's 90-minute limit and say nothing; libtest names every test that runs
+# over 60 s, so the log above the stop shows which one. `timeout` signals the whole
+# process group: the test binaries and the daemons they started go too.
+within_deadline() {
+    local minutes=${GODKEND_TEST_DEADLINE_MINUTES:-40} rc=0
+    timeout --kill-after=30s "${minutes}m" "$@" || rc=$?
+    if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+        warn "stopped after ${minutes} minutes: a test hung (the one \"running for over 60 seconds\" above)"
+    fi
+    return "$rc"
 }
 
 record_step() {
@@ -488,9 +505,9 @@ run_step "Windows Hello and the hand-off peer check under Wine" wine_hello_check
 run_step "start test services" start_services
 if [ ${#cargo_test_args[@]} -eq 0 ]; then
     # The screen-reader test runs as its own step below, so its time shows apart.
-    run_step "cargo test" cargo test --workspace --locked -- --skip "$SCREEN_READER_TEST"
+    run_step "cargo test" within_deadline cargo test --workspace --locked -- --skip "$SCREEN_READER_TEST"
 else
-    run_step "cargo test" cargo test --workspace --locked "${cargo_test_args[@]}"
+    run_step "cargo test" within_deadline cargo test --workspace --locked "${cargo_test_args[@]}"
 fi
 # The benchmarks' smoke run, on the binaries of the default build's tests. The GTK
 # tray variant: its lints, and the desktop end-to-end test with it (after the
