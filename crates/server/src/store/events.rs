@@ -1,10 +1,8 @@
 //! Signed push events per device: the durable log behind the SSE stream. Each node
 //! reads new rows in one query for all its devices (never a query per device).
 
-use sqlx::AnyConnection;
-
-use sqlx::Row as _;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row as _};
 
 use super::batch::Batch;
 use super::{Store, StoreError};

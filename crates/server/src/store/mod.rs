@@ -291,15 +291,16 @@ impl Store {
     }
 }
 
-/// A SQLite pool of `size` connections, each in WAL at the `synchronous` level.
+/// SQLite's read pool of `size` connections, each in WAL at the `synchronous` level
+/// (the writer is `writer.rs`'s own connection).
 fn sqlite_pool(size: u32, synchronous: Synchronous) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(size)
         // No test (sqlx's ping) before each use: a connection to a local file does
         // not go stale the way a network one does, and on SQLite every ping is one
-        // more hand-off to the connection's thread and back (2 of the 22 on the one
-        // writer per round trip, BENCHMARKS.md). `usable` still runs, and sqlx still
-        // tests a connection when it comes back, dropping one that broke.
+        // more hand-off to the connection's thread and back (BENCHMARKS.md). `usable`
+        // still runs, and sqlx still tests a connection when it comes back, dropping
+        // one that broke.
         .test_before_acquire(false)
         .before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn)) }))
         .after_connect(move |conn, _| Box::pin(sqlite_settings(conn, synchronous)))

@@ -2,12 +2,12 @@
 //! is open, behind a queue (an async mutex), rather than a pool of one. A pool tests
 //! every connection that comes back with a round trip to its thread (sqlx's ping on
 //! release, which no option turns off), and every such round trip is two thread
-//! wake-ups: on this VM the scheduler was 48 % of the server's CPU (BENCHMARKS.md,
-//! 2026-12-03), and a held connection answers a statement in 8 µs of CPU where the
-//! pool took 42 (statement-cost bench). A connection held this way needs what the
-//! pool gave: a write waits in turn for at most `WAIT`, a connection left inside a
-//! transaction is replaced, and one whose transaction was abandoned is tested before
-//! its next use.
+//! wake-ups: on this VM the scheduler was half of the server's CPU (BENCHMARKS.md,
+//! 2026-12-03), and a held connection answers a statement in 6–12 µs of CPU where
+//! the pool took 30–32 (statement-cost bench). A connection held this way needs what
+//! the pool gave: a write waits in turn for at most `WAIT`, a connection left inside
+//! a transaction is replaced, and one whose transaction was abandoned (or whose
+//! `BEGIN` failed) is tested before its next use.
 //!
 //! On PostgreSQL writes take a connection from the one pool, as reads do: there the
 //! test on release also notices a restarted server.
@@ -42,7 +42,7 @@ pub(crate) enum Writer {
     Sqlite {
         slot: Arc<Mutex<Slot>>,
         /// A transaction on the connection was abandoned (an error, a cancelled
-        /// call): test it before the next use.
+        /// call) or could not begin: test it before the next use.
         suspect: Arc<AtomicBool>,
         options: AnyConnectOptions,
         synchronous: Synchronous,
