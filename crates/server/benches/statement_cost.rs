@@ -8,8 +8,8 @@
 //! pragmas and WAL file as `godkend-server serve`), the process CPU and context
 //! switches of:
 //! - one `SELECT 1` per call on the read pool (one hand-off, one trivial statement),
-//!   and on a connection held by the caller, as the store holds its writer (no pool,
-//!   so no test of the connection when it comes back);
+//!   and on the writer connection the store holds (no pool, so no test of the
+//!   connection when it comes back);
 //! - 100 `SELECT 1` sent as one batch (one command, 100 statements): a hundredth of
 //!   it bounds SQLite's own cost per statement from above (the batch's results still
 //!   come back one by one);
@@ -206,22 +206,15 @@ async fn measure_all(store: &Store, n: u32, tasks: u32) {
         "  SELECT 1 on the read pool",
         &one,
     );
-    // The same on a connection the caller holds, as the store holds its SQLite
-    // writer (store/writer.rs): no pool, so no test of the connection when it
-    // comes back, which is one more hand-off to its thread.
-    let held = std::sync::Arc::new(tokio::sync::Mutex::new(
-        store
-            .pool()
-            .acquire()
-            .await
-            .expect("a read connection")
-            .detach(),
-    ));
+    // The same on the store's writer connection, which it holds rather than pools
+    // (store/writer.rs): no test of the connection when it comes back, which is one
+    // more hand-off to its thread.
+    let writer = store.clone();
     let on_held = measure(n, tasks, move || {
-        let held = held.clone();
+        let store = writer.clone();
         async move {
             sqlx::query("SELECT 1")
-                .execute(&mut *held.lock().await)
+                .execute(&mut *store.writer().await.expect("the writer"))
                 .await
                 .expect("SELECT 1");
         }
@@ -229,7 +222,7 @@ async fn measure_all(store: &Store, n: u32, tasks: u32) {
     .await;
     report(
         &format!("{level}.read_held"),
-        "  SELECT 1 on a connection held by the caller",
+        "  SELECT 1 on the store's held writer",
         &on_held,
     );
     let pool = store.pool().clone();

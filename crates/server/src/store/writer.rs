@@ -3,8 +3,8 @@
 //! every connection that comes back with a round trip to its thread (sqlx's ping on
 //! release, which no option turns off), and every such round trip is two thread
 //! wake-ups: on this VM the scheduler was half of the server's CPU (BENCHMARKS.md,
-//! 2026-12-03), and a held connection answers a statement in 6–12 µs of CPU where
-//! the pool took 30–32 (statement-cost bench). A connection held this way needs what
+//! 2026-12-03), and the held writer answers a statement in 4–8 µs of CPU where the
+//! read pool took 20–32 (statement-cost bench). A connection held this way needs what
 //! the pool gave: a write waits in turn for at most `WAIT`, a connection left inside
 //! a transaction is replaced, and one whose transaction was abandoned (or whose
 //! `BEGIN` failed) is tested before its next use.
