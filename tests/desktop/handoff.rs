@@ -43,10 +43,16 @@ pub async fn browser_vouches_for_the_site(server: &Server, app: &mut App, user: 
     // the request verified) or after (the open screen follows): either way the
     // app logs the origin the browser named.
     app.wait_seen(&format!("Verified(WebOrigin(\"{}\"))", server.url), 20);
+    let handed_off = attribute(&page, "handoff", "data-handed-off", "true").await;
     assert_eq!(
-        attribute(&page, "handoff", "data-handed-off", "true").await,
+        handed_off,
         "true",
-        "the page saw the app take the hand-off"
+        "the page saw the app take the hand-off; the app's hand-off lines:\n{}",
+        app.log()
+            .lines()
+            .filter(|line| line.contains("hand-off") || line.contains("request shown"))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     // The screen follows the hand-off; the PIN field has the focus (no code asked).
     std::thread::sleep(Duration::from_millis(500));

@@ -85,8 +85,17 @@ async fn a_lookalike_page_marks_a_sticky_mismatch() {
 
 #[tokio::test]
 async fn a_hand_off_before_its_request_is_held_and_applied() {
-    let listener = start(Limits::default()).await;
+    let listener = start(Limits {
+        held_answer_within: Duration::from_millis(300),
+        ..Limits::default()
+    })
+    .await;
+    let asked = Instant::now();
     let answer = hand_off(&listener, "req_early", GENUINE).await;
+    assert!(
+        asked.elapsed() >= Duration::from_millis(300),
+        "the answer waited for the request to open"
+    );
     assert_eq!(answer.status, 202, "{answer:?}");
     assert_eq!(answer.body, r#"{"status":"held"}"#);
     // The origin cannot be judged yet, so the page is not told anything.
@@ -96,6 +105,49 @@ async fn a_hand_off_before_its_request_is_held_and_applied() {
         listener.open_request("req_early", &allowed()),
         BindingState::Verified(origin(GENUINE))
     );
+}
+
+/// The page hands off a moment before the push reaches the app (the e2e run in CI
+/// met this): the answer waits for the request and gives the page its outcome.
+#[tokio::test]
+async fn a_page_a_moment_ahead_of_its_request_reads_the_outcome() {
+    let listener = std::sync::Arc::new(start(Limits::default()).await);
+    let port = listener.port();
+    let early = |id: &'static str, from: &'static str| {
+        tokio::spawn(
+            async move { exchange(port, &HandoffRequest::new(port, id, from).raw()).await },
+        )
+    };
+    let genuine = early("req_a", GENUINE);
+    let lookalike = early("req_b", LOOKALIKE);
+    let closed = early("req_c", GENUINE);
+    // The answers are waiting: none has come back before the requests open.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!genuine.is_finished() && !lookalike.is_finished() && !closed.is_finished());
+
+    let opened = Instant::now();
+    assert_eq!(
+        listener.open_request("req_a", &allowed()),
+        BindingState::Verified(origin(GENUINE))
+    );
+    listener.open_request("req_b", &allowed());
+    listener.close_request("req_c");
+
+    let answer = genuine.await.unwrap();
+    assert!(
+        opened.elapsed() < Duration::from_secs(1),
+        "answered on opening"
+    );
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.header("access-control-allow-origin"), Some(GENUINE));
+    assert_eq!(answer.body, r#"{"status":"verified"}"#);
+    let answer = lookalike.await.unwrap();
+    assert_eq!(answer.status, 403, "{answer:?}");
+    assert_eq!(answer.header("access-control-allow-origin"), None);
+    assert_eq!(answer.body, r#"{"status":"mismatch"}"#);
+    let answer = closed.await.unwrap();
+    assert_eq!(answer.status, 410, "{answer:?}");
+    assert_eq!(answer.body, r#"{"status":"not_pending"}"#);
 }
 
 #[tokio::test]

@@ -23,7 +23,9 @@
   var PORTS = [47470, 47471, 47472];
   // Request ids are base64url text; anything else is not sent anywhere.
   var REQUEST_ID = /^[A-Za-z0-9_-]{1,128}$/;
-  var TIMEOUT_MS = 2000;
+  // The app answers a hand-off that reached it before the sign-in's request did once
+  // the request arrives, within 4 s: wait a little longer than that.
+  var TIMEOUT_MS = 5000;
 
   function notHandedOff() {
     return { handedOff: false, port: null };

@@ -186,6 +186,31 @@ impl BindingBook {
         self.pending.get(request_id).map(|r| r.state.clone())
     }
 
+    /// What became of a held hand-off of `request_id` from `origin`: `None` while it
+    /// is still held (the request has not opened), else the outcome it had when the
+    /// request opened (applied in arrival order with any other early hand-off) or
+    /// `NotPending` once the request was closed. The listener answers from this, so
+    /// the page can read an answer that came a moment after its hand-off.
+    pub fn settled(&self, request_id: &str, origin: &WebOrigin) -> Option<HandoffOutcome> {
+        let Some(request) = self.pending.get(request_id) else {
+            return self
+                .closed_set
+                .contains(request_id)
+                .then_some(HandoffOutcome::NotPending);
+        };
+        if request.allowed.is_empty() {
+            return Some(HandoffOutcome::Unbound);
+        }
+        let genuine = request.allowed.contains(origin);
+        match &request.state {
+            BindingState::Verified(_) if genuine => Some(HandoffOutcome::Verified),
+            BindingState::Mismatch(_) if genuine => Some(HandoffOutcome::AlreadyMismatched),
+            BindingState::Mismatch(_) => Some(HandoffOutcome::Mismatch),
+            // The hold ran out before the request opened: nothing was applied.
+            BindingState::Verified(_) | BindingState::Unconfirmed => None,
+        }
+    }
+
     /// Whether `origin` is one of the allowed origins of pending request `request_id`
     /// (the listener's `Access-Control-Allow-Origin` rule).
     pub fn allows(&self, request_id: &str, origin: &WebOrigin) -> bool {

@@ -129,6 +129,56 @@ fn an_early_hand_off_is_held_and_applied_when_the_request_comes() {
 }
 
 #[test]
+fn a_held_hand_off_settles_when_its_request_opens_or_closes() {
+    let mut book = book();
+    let now = Instant::now();
+    for o in [GENUINE, LOOKALIKE] {
+        book.hand_off("r1", origin(o), now);
+        book.hand_off("r2", origin(GENUINE), now);
+        book.hand_off("r3", origin(GENUINE), now);
+        book.hand_off("r4", origin(o), now);
+    }
+    for id in ["r1", "r2", "r3", "r4"] {
+        assert_eq!(book.settled(id, &origin(GENUINE)), None, "{id} is held");
+    }
+    // The genuine page alone: verified. Both pages: the lookalike's answer says
+    // mismatch, the genuine page's that the request was already mismatched.
+    book.open("r2", &allowed(), now);
+    assert_eq!(
+        book.settled("r2", &origin(GENUINE)),
+        Some(HandoffOutcome::Verified)
+    );
+    book.open("r1", &allowed(), now);
+    assert_eq!(
+        book.settled("r1", &origin(LOOKALIKE)),
+        Some(HandoffOutcome::Mismatch)
+    );
+    assert_eq!(
+        book.settled("r1", &origin(GENUINE)),
+        Some(HandoffOutcome::AlreadyMismatched)
+    );
+    book.close("r3");
+    assert_eq!(
+        book.settled("r3", &origin(GENUINE)),
+        Some(HandoffOutcome::NotPending)
+    );
+    book.open("r4", &[], now);
+    assert_eq!(
+        book.settled("r4", &origin(GENUINE)),
+        Some(HandoffOutcome::Unbound)
+    );
+}
+
+#[test]
+fn a_hand_off_whose_hold_ran_out_never_settles() {
+    let mut book = book();
+    let start = Instant::now();
+    book.hand_off("r1", origin(GENUINE), start);
+    book.open("r1", &allowed(), start + Duration::from_secs(30));
+    assert_eq!(book.settled("r1", &origin(GENUINE)), None);
+}
+
+#[test]
 fn early_hand_offs_from_both_pages_make_a_mismatch_in_either_order() {
     for order in [[GENUINE, LOOKALIKE], [LOOKALIKE, GENUINE]] {
         let mut book = book();

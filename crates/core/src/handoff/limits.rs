@@ -20,6 +20,10 @@ pub struct Limits {
     pub burst: u32,
     /// How long a hand-off that came before its request is held.
     pub hold_for: Duration,
+    /// How long the answer to such a hand-off waits for its request to open, so the
+    /// page can still read the outcome when the push reaches the app a moment after
+    /// the page handed off (within godkend.js's 5 s and [`Self::connection_time`]).
+    pub held_answer_within: Duration,
     /// Early hand-offs held per origin.
     pub held_per_origin: usize,
     /// Early hand-offs held in all.
@@ -39,6 +43,7 @@ impl Default for Limits {
             per_second: 10,
             burst: 20,
             hold_for: Duration::from_secs(30),
+            held_answer_within: Duration::from_secs(4),
             held_per_origin: 8,
             held_total: 64,
             closed_remembered: 256,

@@ -18,10 +18,10 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::broadcast;
+use tokio::sync::{Notify, broadcast};
 use tokio::task::{JoinHandle, JoinSet};
 
-use super::binding::{BindingBook, BindingState};
+use super::binding::{BindingBook, BindingState, HandoffOutcome};
 use super::limits::{HandoffRate, Limits};
 use super::origin::WebOrigin;
 use super::outcome::{Refusal, taken};
@@ -82,6 +82,8 @@ struct Shared {
     book: Mutex<BindingBook>,
     rate: Mutex<HandoffRate>,
     events: broadcast::Sender<HandoffEvent>,
+    /// Woken whenever a request opens or closes: answers to held hand-offs wait on it.
+    settled: Notify,
     limits: Limits,
     port: u16,
     check_peer: bool,
@@ -115,6 +117,7 @@ impl HandoffListener {
             book: Mutex::new(BindingBook::new(config.limits.clone())),
             rate: Mutex::new(HandoffRate::new(&config.limits, now)),
             events,
+            settled: Notify::new(),
             limits: config.limits,
             port,
             check_peer: peer::SUPPORTED,
@@ -141,13 +144,16 @@ impl HandoffListener {
     /// A verified request arrived, with the origins the server signed into it; its
     /// state now, early hand-offs applied.
     pub fn open_request(&self, request_id: &str, allowed_origins: &[String]) -> BindingState {
-        lock(&self.shared.book).open(request_id, allowed_origins, Instant::now())
+        let state = lock(&self.shared.book).open(request_id, allowed_origins, Instant::now());
+        self.shared.settled.notify_waiters();
+        state
     }
 
     /// The request was decided, expired or superseded. Only then: its mark goes
     /// with it, and the same id opened again would start unconfirmed.
     pub fn close_request(&self, request_id: &str) {
         lock(&self.shared.book).close(request_id);
+        self.shared.settled.notify_waiters();
     }
 
     /// The binding of a pending request.
@@ -295,6 +301,10 @@ async fn answer(
             book.state(&request_id),
         )
     };
+    let (outcome, allowed) = match outcome {
+        HandoffOutcome::Held => held_until_settled(shared, &request_id, &origin).await,
+        outcome => (outcome, allowed),
+    };
     tracing::debug!(%origin, ?outcome, "hand-off taken");
     if let (true, Some(state)) = (outcome.reached_request(), state) {
         // No subscriber (the app is between screens) is fine: the book has the state.
@@ -312,6 +322,35 @@ async fn answer(
             .insert(ACCESS_CONTROL_ALLOW_ORIGIN, value);
     }
     response
+}
+
+/// A hand-off that came before its request: the answer waits (a little) for the
+/// request to open, and then says what the hand-off did, with the CORS grant when
+/// its origin is one of the request's. The page's sign-in usually reaches the app
+/// within milliseconds of the page handing off, before or after it; without the
+/// wait, a page that was a moment early would read "not taken" although the app
+/// applies its hand-off. Still held at the end: `held`, which the page cannot read.
+async fn held_until_settled(
+    shared: &Shared,
+    request_id: &str,
+    origin: &WebOrigin,
+) -> (HandoffOutcome, bool) {
+    let deadline = tokio::time::Instant::now() + shared.limits.held_answer_within;
+    loop {
+        // Registered before the book is read, so an opening in between still wakes it.
+        let settled = shared.settled.notified();
+        tokio::pin!(settled);
+        settled.as_mut().enable();
+        {
+            let book = lock(&shared.book);
+            if let Some(outcome) = book.settled(request_id, origin) {
+                return (outcome, book.allows(request_id, origin));
+            }
+        }
+        if tokio::time::timeout_at(deadline, settled).await.is_err() {
+            return (HandoffOutcome::Held, false);
+        }
+    }
 }
 
 fn refused(refusal: Refusal) -> Response<Full<Bytes>> {
