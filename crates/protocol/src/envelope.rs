@@ -124,11 +124,18 @@ impl Envelope {
     }
 
     /// Checks that `key` signed this payload. The algorithm comes from `key`; a
-    /// signature claiming another algorithm is refused.
+    /// signature claiming another algorithm is refused, and so is an envelope with
+    /// two entries under the key's id (which one counts would be up to each
+    /// verifier, and an entry nobody checked would travel as if it were signed).
     pub fn verify(&self, key: &PublicKey) -> Result<(), ProtocolError> {
-        let entry = self
-            .signature_by(key)
-            .ok_or_else(|| ProtocolError::MissingSignature { kid: key.kid() })?;
+        let kid = key.kid();
+        let mut by_key = self.signatures.iter().filter(|s| s.kid == kid);
+        let entry = by_key
+            .next()
+            .ok_or_else(|| ProtocolError::MissingSignature { kid: kid.clone() })?;
+        if by_key.next().is_some() {
+            return Err(ProtocolError::DuplicateSignature { kid });
+        }
         if entry.alg != key.alg() {
             return Err(ProtocolError::AlgorithmMismatch {
                 kid: entry.kid.clone(),
@@ -285,6 +292,43 @@ mod tests {
             Envelope::seal(&big, &[&a]),
             Err(ProtocolError::UnsafeNumber(_))
         ));
+    }
+
+    /// Found by the envelope fuzz target: a good signature and a second entry under
+    /// the same key id, which no check looked at, verified.
+    #[test]
+    fn two_signatures_by_one_key_are_refused() {
+        let a = key(1);
+        let public = PublicKey::from_signing_key(&a);
+        let sealed = Envelope::seal(
+            &Note {
+                iat: 1,
+                text: "x".into(),
+            },
+            &[&a],
+        )
+        .unwrap();
+        let good = sealed.signatures[0].clone();
+        let garbage = SignatureEntry {
+            sig: "not a signature".into(),
+            ..good.clone()
+        };
+        for second in [good, garbage] {
+            for first_is_good in [true, false] {
+                let mut doubled = sealed.clone();
+                if first_is_good {
+                    doubled.add_signature(second.clone());
+                } else {
+                    doubled.signatures.insert(0, second.clone());
+                }
+                assert_eq!(
+                    doubled.verify(&public),
+                    Err(ProtocolError::DuplicateSignature { kid: public.kid() })
+                );
+                assert!(doubled.open::<Note>(&[&public]).is_err());
+            }
+        }
+        assert_eq!(sealed.verify(&public), Ok(()));
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub enum ProtocolError {
     MissingSignature { kid: String },
     #[error("signature by key {kid} does not verify")]
     BadSignature { kid: String },
+    #[error("the object carries more than one signature by key {kid}")]
+    DuplicateSignature { kid: String },
     #[error("signature by key {kid} claims algorithm {claimed}, but that key is {actual}")]
     AlgorithmMismatch {
         kid: String,
