@@ -188,13 +188,40 @@ impl Notifier {
         #[cfg(all(unix, not(target_os = "macos")))]
         self.shown.withdraw_all();
     }
+
+    /// Withdraws every notification and waits (at most [`QUIT_WITHDRAW_WITHIN`]) until
+    /// the daemon has closed them: the app is quitting, and a notification left
+    /// behind would offer Review and Deny that nothing answers any more (the next
+    /// start shows the request's notification anew).
+    #[cfg_attr(
+        not(all(unix, not(target_os = "macos"))),
+        expect(clippy::unused_self, reason = "nothing to close on this platform")
+    )]
+    pub fn withdraw_all_before_quitting(&self) {
+        #[cfg(all(unix, not(target_os = "macos")))]
+        {
+            let closing = self.shown.withdraw_all();
+            let deadline = std::time::Instant::now() + QUIT_WITHDRAW_WITHIN;
+            for close in closing {
+                while !close.is_finished() && std::time::Instant::now() < deadline {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+            }
+        }
+    }
 }
+
+/// How long quitting waits for the notification daemon to close the app's
+/// notifications: a daemon that hangs must not keep the app from quitting.
+#[cfg(all(unix, not(target_os = "macos")))]
+const QUIT_WITHDRAW_WITHIN: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The freedesktop (D-Bus) side: the daemon's ids by request id, closed on withdraw.
 #[cfg(all(unix, not(target_os = "macos")))]
 mod xdg {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex, PoisonError};
+    use std::thread::JoinHandle;
 
     use notify_rust::Notification;
 
@@ -218,7 +245,9 @@ mod xdg {
             self.0.lock().unwrap_or_else(PoisonError::into_inner)
         }
 
-        pub fn withdraw(&self, request_id: &str) {
+        /// Withdraws the notification of `request_id`; the thread closing it, if it
+        /// was on screen.
+        pub fn withdraw(&self, request_id: &str) -> Option<JoinHandle<()>> {
             let slot = {
                 let mut slots = self.slots();
                 match slots.get(request_id) {
@@ -230,8 +259,9 @@ mod xdg {
                     Some(Slot::Withdrawn) | None => None,
                 }
             };
-            if let Some(Slot::Shown(id)) = slot {
-                close(id);
+            match slot {
+                Some(Slot::Shown(id)) => close(id),
+                _ => None,
             }
         }
 
@@ -241,11 +271,10 @@ mod xdg {
             matches!(self.slots().get(request_id), Some(Slot::Shown(_)))
         }
 
-        pub fn withdraw_all(&self) {
+        /// Withdraws every notification; the threads closing those on screen.
+        pub fn withdraw_all(&self) -> Vec<JoinHandle<()>> {
             let ids: Vec<String> = self.slots().keys().cloned().collect();
-            for id in ids {
-                self.withdraw(&id);
-            }
+            ids.iter().filter_map(|id| self.withdraw(id)).collect()
         }
     }
 
@@ -253,7 +282,7 @@ mod xdg {
     /// handle belongs to the thread waiting on it. The daemon then tells that thread
     /// (dunst sends NotificationClosed and ActionInvoked only to the connection that
     /// showed the notification, so the waiting must be on the handle itself).
-    fn close(id: u32) {
+    fn close(id: u32) -> Option<JoinHandle<()>> {
         let spawned = std::thread::Builder::new()
             .name("notification-close".into())
             .spawn(move || {
@@ -273,9 +302,9 @@ mod xdg {
                     tracing::warn!(error = %e, "could not withdraw a notification");
                 }
             });
-        if let Err(e) = spawned {
-            tracing::warn!(error = %e, "could not withdraw a notification");
-        }
+        spawned
+            .inspect_err(|e| tracing::warn!(error = %e, "could not withdraw a notification"))
+            .ok()
     }
 
     /// Shows `notification` for `request_id`, keeps its id for [`Shown::withdraw`],

@@ -7,7 +7,10 @@ impl App {
     pub(super) fn tray_action(&mut self, action: tray::Action) -> Task<Message> {
         match action {
             tray::Action::Open => self.open_window(),
-            tray::Action::Quit => iced::exit(),
+            tray::Action::Quit => {
+                self.notifier.withdraw_all_before_quitting();
+                iced::exit()
+            }
             tray::Action::Lock => self.lock(),
             tray::Action::Settings => {
                 let open = self.open_window();

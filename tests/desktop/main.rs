@@ -109,9 +109,22 @@ async fn a_person_activates_approves_denies_reports_locks_and_quits() {
     keys(&win, &["Escape"]);
     screenshot("home");
 
-    step("quit from the tray: exit status 0");
+    step("a website asks to sign in: a notification with generic text");
+    let first = server
+        .sign_in(&shop, USER, "Sign in from Firefox on Linux")
+        .await;
+    app.wait_log(&["notification shown", &first.request_id], 20);
+    wait_for("dunst to show the notification", 10, || {
+        (notifications_displayed() >= 1).then_some(())
+    });
+    screenshot("notification");
+
+    step("quit from the tray: exit status 0, and no notification is left behind");
     tray.click("Quit");
     assert!(app.wait_exit(20).success(), "Quit exits 0:\n{}", app.log());
+    // Its Review and Deny would answer nothing now: the app withdrew it before
+    // exiting, so no waiting here.
+    assert_eq!(notifications_displayed(), 0, "{}", app.log());
 
     step("start at login (--tray): no window, the icon shows the app is locked");
     let mut app = App::start(home.path(), &["--tray"]);
@@ -126,17 +139,13 @@ async fn a_person_activates_approves_denies_reports_locks_and_quits() {
     // Already locked.
     tray.expect("Lock now", false);
 
-    step("a website asks to sign in: a notification with generic text");
-    let first = server
-        .sign_in(&shop, USER, "Sign in from Firefox on Linux")
-        .await;
+    step("the request still pending is notified again after the start");
     app.wait_log(&["notification shown", &first.request_id], 20);
     wait_for("dunst to show the notification", 10, || {
         (notifications_displayed() >= 1).then_some(())
     });
     app.wait_seen("pending: true", 10);
     tray.expect("Review the request from Demo Shop", true);
-    screenshot("notification");
 
     step("Review in the notification opens the request; code and PIN approve it");
     notification_button("Review");
