@@ -5,7 +5,10 @@
 //!
 //! Input: one byte `n`, then `n % 8` cut positions, then the stream's bytes.
 //! Found: a stream starting with a byte-order mark panicked inside eventsource-stream
-//! (fixed in `push::without_bom`; seed `bom_split`).
+//! (fixed in `push::without_bom`; seed `bom_split`). Bytes that are not UTF-8 end the
+//! stream with an error after the events before them (`push::stream_guard`, which
+//! keeps eventsource-stream from holding everything after them; seed
+//! `not_utf8_after_event`).
 //! Properties: no panic; the same events come out however the bytes are cut; one
 //! result per SSE event, with its `id`; an accepted event carries an envelope the
 //! pinned server key really signed (a test vector's), of the type its event name

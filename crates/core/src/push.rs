@@ -15,6 +15,10 @@ use godkend_protocol::messages::{
 use crate::CoreError;
 use crate::pinned_server::PinnedServer;
 
+mod stream_guard;
+
+pub use stream_guard::{MAX_EVENT_BYTES, StreamFault};
+
 /// A request as verified: its envelope (kept for the request hash) and contents.
 #[derive(Debug, Clone)]
 pub struct VerifiedRequest {
@@ -126,8 +130,9 @@ impl<'a> EventCheck<'a> {
     }
 
     /// Decodes a `text/event-stream` body, chunk by chunk as it arrives, into verified
-    /// events: the SSE framing (eventsource-stream), the `id` for `Last-Event-ID`, then
-    /// `verify_event`.
+    /// events: the bytes checked (UTF-8, bounded events: [`stream_guard`]), the SSE
+    /// framing (eventsource-stream), the `id` for `Last-Event-ID`, then `verify_event`.
+    /// A fault in the bytes ends the stream with an error, as a lost connection does.
     pub fn decode_events<S, B, E>(
         self,
         body: S,
@@ -135,9 +140,9 @@ impl<'a> EventCheck<'a> {
     where
         S: Stream<Item = Result<B, E>> + 'static,
         B: AsRef<[u8]>,
-        E: std::fmt::Display,
+        E: std::fmt::Display + 'a,
     {
-        without_bom(body).eventsource().map(move |item| {
+        stream_guard::guarded(without_bom(body)).eventsource().map(move |item| {
             let event = item.map_err(|e| CoreError::Offline(e.to_string()))?;
             let id = event.id.trim().parse().ok();
             let verified = self.verify_event(&event.event, &event.data);
@@ -320,6 +325,40 @@ mod tests {
             events[0].as_ref().map(|r| &r.event),
             Ok(PushEvent::Closed(_))
         ));
+    }
+
+    /// eventsource-stream would keep every byte after an invalid one until the stream
+    /// ended: the event before it still comes, then the stream ends with an error
+    /// (the app reconnects), whatever follows.
+    #[test]
+    fn bytes_that_are_not_utf8_end_the_stream_after_the_events_before_them() {
+        use futures::executor::block_on;
+
+        let server = pinned();
+        let client = check(&server);
+        let good = Envelope::seal(&closed("dev_1"), &[&server_key()]).unwrap();
+        let event = format!(
+            "event: request_closed\nid: 4\ndata: {}\n\n",
+            good.to_json().unwrap()
+        );
+        let mut body = event.clone().into_bytes();
+        body.extend_from_slice(b"data: \xC0\xAF\n\n");
+        let chunks = [body, event.into_bytes()].map(Ok::<_, std::convert::Infallible>);
+        let events: Vec<_> = block_on(
+            client
+                .decode_events(futures::stream::iter(chunks))
+                .collect(),
+        );
+        assert_eq!(events.len(), 2, "{events:?}");
+        assert!(matches!(
+            events[0].as_ref().map(|r| &r.event),
+            Ok(PushEvent::Closed(_))
+        ));
+        assert!(
+            matches!(&events[1], Err(CoreError::Offline(e)) if e.contains("not UTF-8")),
+            "{:?}",
+            events[1]
+        );
     }
 
     #[test]
