@@ -199,6 +199,15 @@ mod tests {
         ed25519_dalek::SigningKey::from_bytes(&[seed; 32])
     }
 
+    /// A note signed by `key` alone.
+    fn sealed_note(key: &ed25519_dalek::SigningKey) -> Envelope {
+        let note = Note {
+            iat: 1,
+            text: "x".into(),
+        };
+        Envelope::seal(&note, &[key]).unwrap()
+    }
+
     #[test]
     fn sealed_object_opens_with_every_signer() {
         let (a, b) = (key(1), key(2));
@@ -221,14 +230,7 @@ mod tests {
     #[test]
     fn missing_signer_and_changed_payload_fail() {
         let a = key(1);
-        let mut env = Envelope::seal(
-            &Note {
-                iat: 1,
-                text: "x".into(),
-            },
-            &[&a],
-        )
-        .unwrap();
+        let mut env = sealed_note(&a);
         let b = PublicKey::from_signing_key(&key(2));
         assert!(matches!(
             env.open::<Note>(&[&b]),
@@ -244,14 +246,7 @@ mod tests {
     #[test]
     fn wrong_type_is_refused_even_with_a_good_signature() {
         let a = key(1);
-        let env = Envelope::seal(
-            &Note {
-                iat: 1,
-                text: "x".into(),
-            },
-            &[&a],
-        )
-        .unwrap();
+        let env = sealed_note(&a);
         assert!(matches!(
             env.open::<Other>(&[&PublicKey::from_signing_key(&a)]),
             Err(ProtocolError::WrongType { .. })
@@ -261,14 +256,7 @@ mod tests {
     #[test]
     fn a_payload_with_an_unsafe_number_is_refused_before_verifying() {
         let a = key(1);
-        let sealed = Envelope::seal(
-            &Note {
-                iat: 1,
-                text: "x".into(),
-            },
-            &[&a],
-        )
-        .unwrap();
+        let sealed = sealed_note(&a);
         let public = PublicKey::from_signing_key(&a);
         // `1.0` canonicalises like `1`, so the signature would verify over it.
         for iat in ["1.0", "1e0"] {
@@ -300,14 +288,7 @@ mod tests {
     fn two_signatures_by_one_key_are_refused() {
         let a = key(1);
         let public = PublicKey::from_signing_key(&a);
-        let sealed = Envelope::seal(
-            &Note {
-                iat: 1,
-                text: "x".into(),
-            },
-            &[&a],
-        )
-        .unwrap();
+        let sealed = sealed_note(&a);
         let good = sealed.signatures[0].clone();
         let garbage = SignatureEntry {
             sig: "not a signature".into(),
@@ -334,14 +315,7 @@ mod tests {
     #[test]
     fn claimed_algorithm_must_match_the_registered_key() {
         let a = key(1);
-        let mut env = Envelope::seal(
-            &Note {
-                iat: 1,
-                text: "x".into(),
-            },
-            &[&a],
-        )
-        .unwrap();
+        let mut env = sealed_note(&a);
         env.signatures[0].alg = Algorithm::Es256;
         assert!(matches!(
             env.verify(&PublicKey::from_signing_key(&a)),
