@@ -265,12 +265,6 @@ mod xdg {
             }
         }
 
-        /// Whether the notification of `request_id` is on screen.
-        #[cfg(test)]
-        pub fn is_shown(&self, request_id: &str) -> bool {
-            matches!(self.slots().get(request_id), Some(Slot::Shown(_)))
-        }
-
         /// Withdraws every notification; the threads closing those on screen.
         pub fn withdraw_all(&self) -> Vec<JoinHandle<()>> {
             let ids: Vec<String> = self.slots().keys().cloned().collect();
@@ -478,41 +472,6 @@ mod tests {
         assert_eq!(payment.body, "beder dig godkende en betaling");
         let action = content_for(RequestKind::Action, &da);
         assert_eq!(action.body, "beder dig godkende en handling");
-    }
-
-    /// Against a real notification daemon: `GODKEND_NOTIFY_MARKER=<file> cargo test
-    /// -p godkend -- --ignored on_a_real_daemon` with dunst on a private session bus.
-    /// Shows one request and withdraws it, then shows another and waits for its Deny
-    /// (the marker file says when it is on screen).
-    #[cfg(all(unix, not(target_os = "macos")))]
-    #[test]
-    #[ignore = "needs a notification daemon on the session bus"]
-    fn on_a_real_daemon() {
-        let wait_shown = |notifier: &Notifier, id: &str| {
-            for _ in 0..100 {
-                if notifier.shown.is_shown(id) {
-                    return;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            panic!("{id} was not shown");
-        };
-        let notifier = Notifier::default();
-        let first = request(RequestKind::Login);
-        let answer = notifier.spawn(&first).expect("a thread");
-        wait_shown(&notifier, "r1");
-        notifier.withdraw("r1");
-        assert_eq!(iced::futures::executor::block_on(answer), Ok(None));
-        let mut second = request(RequestKind::Payment);
-        second.request.request_id = "r2".into();
-        let answer = notifier.spawn(&second).expect("a thread");
-        wait_shown(&notifier, "r2");
-        let marker = std::env::var("GODKEND_NOTIFY_MARKER").expect("GODKEND_NOTIFY_MARKER");
-        std::fs::write(marker, "shown").expect("marker written");
-        assert_eq!(
-            iced::futures::executor::block_on(answer),
-            Ok(Some(Action::Deny("r2".into())))
-        );
     }
 
     fn content_for(kind: RequestKind, loader: &FluentLanguageLoader) -> Content {
