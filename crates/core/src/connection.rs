@@ -199,6 +199,10 @@ async fn stream_session(
     };
     let mut stream = Box::pin(stream);
     let mut seen_any = false;
+    // Something on this stream failed verification (or was not UTF-8 at all): when
+    // the stream then ends, it is a failure with back-off, not a drop to resume at
+    // once, so a server that keeps sending it is not asked again in a tight loop.
+    let mut refused_any = false;
     loop {
         let next = tokio::time::timeout(policy.heartbeat_timeout, stream.next()).await;
         let item = match next {
@@ -210,7 +214,7 @@ async fn stream_session(
                 };
             }
             Ok(None) => {
-                return if seen_any {
+                return if seen_any && !refused_any {
                     Ended::Dropped
                 } else {
                     Ended::Failed(CoreError::Offline("the event stream closed".into()))
@@ -253,6 +257,7 @@ async fn stream_session(
                 };
             }
             Err(other) => {
+                refused_any = true;
                 if send(updates, PushUpdate::SecurityWarning(other.to_string()))
                     .await
                     .is_err()

@@ -5,7 +5,7 @@
 //! (`DeviceClient::events`) feeds it the response body, the fuzz target
 //! `sse_events` any bytes.
 
-use eventsource_stream::Eventsource as _;
+use eventsource_stream::{EventStreamError, Eventsource as _};
 use futures::{Stream, StreamExt as _};
 use godkend_protocol::Envelope;
 use godkend_protocol::messages::{
@@ -17,6 +17,7 @@ use crate::pinned_server::PinnedServer;
 
 mod stream_guard;
 
+use stream_guard::GuardedError;
 pub use stream_guard::{MAX_EVENT_BYTES, StreamFault};
 
 /// A request as verified: its envelope (kept for the request hash) and contents.
@@ -132,7 +133,7 @@ impl<'a> EventCheck<'a> {
     /// Decodes a `text/event-stream` body, chunk by chunk as it arrives, into verified
     /// events: the bytes checked (UTF-8, bounded events: [`stream_guard`]), the SSE
     /// framing (eventsource-stream), the `id` for `Last-Event-ID`, then `verify_event`.
-    /// A fault in the bytes ends the stream with an error, as a lost connection does.
+    /// A fault in the bytes ends the stream after a `Malformed` error.
     pub fn decode_events<S, B, E>(
         self,
         body: S,
@@ -143,7 +144,15 @@ impl<'a> EventCheck<'a> {
         E: std::fmt::Display + 'a,
     {
         stream_guard::guarded(without_bom(body)).eventsource().map(move |item| {
-            let event = item.map_err(|e| CoreError::Offline(e.to_string()))?;
+            let event = item.map_err(|e| match e {
+                // What the server sent is bad, not the connection: the app warns, and
+                // the stream's end that follows counts as a failure (with back-off),
+                // so a server that keeps sending it is not reconnected to at once.
+                EventStreamError::Transport(GuardedError::Fault(fault)) => {
+                    CoreError::Malformed(fault.to_string())
+                }
+                other => CoreError::Offline(other.to_string()),
+            })?;
             let id = event.id.trim().parse().ok();
             let verified = self.verify_event(&event.event, &event.data);
             if let Err(e) = &verified {
@@ -329,7 +338,7 @@ mod tests {
 
     /// eventsource-stream would keep every byte after an invalid one until the stream
     /// ended: the event before it still comes, then the stream ends with an error
-    /// (the app reconnects), whatever follows.
+    /// (the app warns, and reconnects after its back-off), whatever follows.
     #[test]
     fn bytes_that_are_not_utf8_end_the_stream_after_the_events_before_them() {
         use futures::executor::block_on;
@@ -355,7 +364,7 @@ mod tests {
             Ok(PushEvent::Closed(_))
         ));
         assert!(
-            matches!(&events[1], Err(CoreError::Offline(e)) if e.contains("not UTF-8")),
+            matches!(&events[1], Err(CoreError::Malformed(e)) if e.contains("not UTF-8")),
             "{:?}",
             events[1]
         );

@@ -4,8 +4,8 @@
 //! eventsource-stream 0.2 keeps every byte after an invalid UTF-8 sequence, and every
 //! byte of a line or an event that does not end, until the stream ends: a server, or
 //! anything between it and the app, could grow the app's memory without bound. Either
-//! fault ends the stream as a dropped connection does, so the app reconnects (with its
-//! back-off) and fetches what is pending. Whatever came before the fault still counts.
+//! fault ends the stream after an error: the app shows a warning, and reconnects after
+//! its back-off. Whatever came before the fault still counts.
 
 use futures::{Stream, StreamExt as _};
 

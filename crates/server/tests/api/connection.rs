@@ -133,26 +133,26 @@ async fn connection_survives_restarts_and_outages(db: Db) {
     task.abort();
 }
 
-/// A proxy in front of the server that refuses event streams (as some corporate
-/// proxies do) and passes everything else through.
-async fn stream_blocking_proxy(upstream: String) -> String {
+/// A proxy in front of the server that passes everything through, except that it
+/// answers each event stream with `events` (given the server's own answer).
+async fn proxy_events<F, Fut>(upstream: String, events: F) -> String
+where
+    F: Fn(reqwest::Response) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = axum::response::Response> + Send,
+{
     use axum::body::Body;
     use axum::extract::Request;
-    use axum::http::StatusCode;
-    use axum::response::{IntoResponse, Response};
+    use axum::response::Response;
 
     let http = godkend_core::client::http_client().unwrap();
     let app = axum::Router::new().fallback(move |request: Request| {
-        let (http, upstream) = (http.clone(), upstream.clone());
+        let (http, upstream, events) = (http.clone(), upstream.clone(), events.clone());
         async move {
             let path = request
                 .uri()
                 .path_and_query()
                 .map(ToString::to_string)
                 .unwrap_or_default();
-            if path.starts_with("/v1/device/events") {
-                return StatusCode::BAD_GATEWAY.into_response();
-            }
             let (parts, body) = request.into_parts();
             let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
             let mut forward = http.request(parts.method, format!("{upstream}{path}"));
@@ -162,6 +162,9 @@ async fn stream_blocking_proxy(upstream: String) -> String {
                 }
             }
             let answer = forward.body(body).send().await.unwrap();
+            if path.starts_with("/v1/device/events") {
+                return events(answer).await;
+            }
             let mut response = Response::builder().status(answer.status().as_u16());
             for (name, value) in answer.headers() {
                 response = response.header(name, value);
@@ -175,6 +178,84 @@ async fn stream_blocking_proxy(upstream: String) -> String {
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
     url
+}
+
+/// A proxy that refuses event streams, as some corporate proxies do.
+async fn stream_blocking_proxy(upstream: String) -> String {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse as _;
+
+    proxy_events(upstream, |_| async {
+        StatusCode::BAD_GATEWAY.into_response()
+    })
+    .await
+}
+
+/// A proxy that passes each event stream's first event, then a byte that is not
+/// UTF-8 and one more event, and ends it.
+async fn stream_garbling_proxy(upstream: String) -> String {
+    use futures::StreamExt as _;
+
+    proxy_events(upstream, |answer: reqwest::Response| async move {
+        let mut stream = answer.bytes_stream();
+        let mut first = Vec::new();
+        while !first.windows(2).any(|w| w == b"\n\n") {
+            match stream.next().await {
+                Some(Ok(chunk)) => first.extend_from_slice(&chunk),
+                _ => break,
+            }
+        }
+        let end = first
+            .windows(2)
+            .position(|w| w == b"\n\n")
+            .map_or(0, |at| at + 2);
+        first.truncate(end);
+        first.extend_from_slice(b"data: \xFF\n\n: more\n\n");
+        axum::response::Response::builder()
+            .header("content-type", "text/event-stream")
+            .body(axum::body::Body::from(first))
+            .unwrap()
+    })
+    .await
+}
+
+/// A stream that carried something unverifiable (here: not UTF-8) and then ended is
+/// a failure: the app warns, and waits its back-off before it connects again instead
+/// of resuming at once, as it does after a plain drop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_that_is_not_utf8_warns_and_backs_off() {
+    let server = TestServer::start(Db::Sqlite).await;
+    server.add_user("alice");
+    let device = server.device("alice").await;
+    let proxy = stream_garbling_proxy(server.url.clone()).await;
+    let client = same_device_via(&device, &proxy);
+    let (tx, mut updates) = mpsc::channel(64);
+    let task = tokio::spawn(connection::run(
+        client,
+        fast_policy(),
+        tx,
+        Arc::new(Notify::new()),
+    ));
+    expect(&mut updates, "the first event", |u| {
+        matches!(u, PushUpdate::Event(_)).then_some(())
+    })
+    .await;
+    let warning = expect(&mut updates, "a warning", |u| match u {
+        PushUpdate::SecurityWarning(why) => Some(why.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(warning.contains("not UTF-8"), "{warning}");
+    let next = expect(&mut updates, "the connection's next state", |u| match u {
+        PushUpdate::State(state) => Some(state.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(
+        matches!(next, ConnectionState::Offline { .. }),
+        "a back-off, not an immediate reconnect: {next:?}"
+    );
+    task.abort();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
