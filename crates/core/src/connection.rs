@@ -199,10 +199,12 @@ async fn stream_session(
     };
     let mut stream = Box::pin(stream);
     let mut seen_any = false;
-    // Something on this stream failed verification (or was not UTF-8 at all): when
-    // the stream then ends, it is a failure with back-off, not a drop to resume at
-    // once, so a server that keeps sending it is not asked again in a tight loop.
-    let mut refused_any = false;
+    // The last thing on this stream failed verification (or was not UTF-8 at all):
+    // when the stream then ends, it is a failure with back-off, not a drop to resume
+    // at once, so a server that keeps sending it is not asked again in a tight loop.
+    // A verified event after it clears it: a server restart hours after one event
+    // this version could not read is an ordinary drop.
+    let mut refused_last = false;
     loop {
         let next = tokio::time::timeout(policy.heartbeat_timeout, stream.next()).await;
         let item = match next {
@@ -214,7 +216,7 @@ async fn stream_session(
                 };
             }
             Ok(None) => {
-                return if seen_any && !refused_any {
+                return if seen_any && !refused_last {
                     Ended::Dropped
                 } else {
                     Ended::Failed(CoreError::Offline("the event stream closed".into()))
@@ -224,6 +226,7 @@ async fn stream_session(
         };
         match item {
             Ok(received) => {
+                refused_last = false;
                 if !seen_any {
                     seen_any = true;
                     if send(updates, PushUpdate::State(ConnectionState::Connected))
@@ -257,7 +260,7 @@ async fn stream_session(
                 };
             }
             Err(other) => {
-                refused_any = true;
+                refused_last = true;
                 if send(updates, PushUpdate::SecurityWarning(other.to_string()))
                     .await
                     .is_err()

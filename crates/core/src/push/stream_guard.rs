@@ -6,6 +6,10 @@
 //! anything between it and the app, could grow the app's memory without bound. Either
 //! fault ends the stream after an error: the app shows a warning, and reconnects after
 //! its back-off. Whatever came before the fault still counts.
+//!
+//! The parser is handed whole lines only (the unfinished one waits here): it scans
+//! its whole unfinished line again for every chunk, so a line sent a byte at a time
+//! would cost time growing with the square of its length.
 
 use futures::{Stream, StreamExt as _};
 
@@ -37,6 +41,8 @@ pub enum GuardedError<E> {
 struct Guard {
     /// The start of a UTF-8 sequence that the next chunk completes.
     tail: Vec<u8>,
+    /// The line not ended yet (valid UTF-8, within the bound).
+    line: Vec<u8>,
     /// Bytes of the current event, line breaks not counted.
     event_bytes: usize,
     /// The last byte ended a line (or nothing came yet).
@@ -49,14 +55,16 @@ impl Guard {
     fn new() -> Guard {
         Guard {
             tail: Vec::new(),
+            line: Vec::new(),
             event_bytes: 0,
             line_start: true,
             after_cr: false,
         }
     }
 
-    /// The bytes of `chunk` that may go on, and the fault that stops the rest.
-    fn pass(&mut self, chunk: &[u8]) -> (Vec<u8>, Option<StreamFault>) {
+    /// The whole lines that `chunk` completes, or the fault that stops the stream
+    /// with everything valid before it (the parser drops an unfinished line).
+    fn pass(&mut self, chunk: &[u8]) -> Result<Vec<u8>, (Vec<u8>, StreamFault)> {
         let mut bytes = std::mem::take(&mut self.tail);
         bytes.extend_from_slice(chunk);
         let mut fault = None;
@@ -74,7 +82,25 @@ impl Guard {
             bytes.truncate(over);
             fault = Some(StreamFault::EventTooLarge);
         }
-        (bytes, fault)
+        // At a fault, all of it goes: the parser needs the byte after a final CR to
+        // end that line (it may be a CRLF), and it drops an unfinished line itself.
+        let ended = bytes
+            .iter()
+            .rposition(|&b| b == b'\n' || b == b'\r')
+            .map_or(0, |at| at + 1);
+        let Some(fault) = fault else {
+            if ended == 0 {
+                self.line.extend_from_slice(&bytes);
+                return Ok(Vec::new());
+            }
+            let mut lines = std::mem::take(&mut self.line);
+            lines.extend_from_slice(&bytes[..ended]);
+            self.line.extend_from_slice(&bytes[ended..]);
+            return Ok(lines);
+        };
+        let mut valid = std::mem::take(&mut self.line);
+        valid.extend_from_slice(&bytes);
+        Err((valid, fault))
     }
 
     /// Counts one byte; false once the current event is too long.
@@ -97,46 +123,77 @@ impl Guard {
         self.event_bytes <= MAX_EVENT_BYTES
     }
 
-    /// The stream ended: a UTF-8 sequence it left unfinished is a fault.
-    fn finish(&self) -> Option<StreamFault> {
-        (!self.tail.is_empty()).then_some(StreamFault::NotUtf8)
+    /// The stream ended: the unfinished line goes on as it is (the parser decides
+    /// what it means), and a UTF-8 sequence left unfinished is a fault after it.
+    fn finish(&mut self) -> Result<Vec<u8>, (Vec<u8>, StreamFault)> {
+        let rest = std::mem::take(&mut self.line);
+        if self.tail.is_empty() {
+            Ok(rest)
+        } else {
+            Err((rest, StreamFault::NotUtf8))
+        }
     }
 }
 
-/// `body` with its bytes checked: what is valid goes on unchanged (cut where the chunks
-/// were, a UTF-8 sequence split over two chunks joined), then the fault, if any, as the
+/// Where the guarded stream is.
+enum Step<S> {
+    /// Reading the body.
+    Reading(std::pin::Pin<Box<S>>, Guard),
+    /// The lines before the fault went on: the fault is left to say.
+    Failed(StreamFault),
+}
+
+/// `body` with its bytes checked: what is valid goes on unchanged, in whole lines
+/// (a UTF-8 sequence split over two chunks joined), then the fault, if any, as the
 /// last item.
 pub fn guarded<S, E>(body: S) -> impl Stream<Item = Result<Vec<u8>, GuardedError<E>>>
 where
     S: Stream<Item = Result<Vec<u8>, E>>,
 {
-    let start = (Box::pin(body), Guard::new(), None::<StreamFault>);
-    futures::stream::unfold(Some(start), |state| async move {
-        let (mut body, mut guard, fault) = state?;
-        if let Some(fault) = fault {
-            return Some((Err(GuardedError::Fault(fault)), None));
-        }
+    let start = Step::Reading(Box::pin(body), Guard::new());
+    futures::stream::unfold(Some(start), |step| async move {
+        let (mut body, mut guard) = match step? {
+            Step::Reading(body, guard) => (body, guard),
+            Step::Failed(fault) => return Some((Err(GuardedError::Fault(fault)), None)),
+        };
         loop {
             let chunk = match body.next().await {
                 None => {
-                    return guard
-                        .finish()
-                        .map(|fault| (Err(GuardedError::Fault(fault)), None));
+                    return match guard.finish() {
+                        Ok(rest) if rest.is_empty() => None,
+                        Ok(rest) => Some((Ok(rest), None)),
+                        Err((rest, fault)) => Some(failed(rest, fault)),
+                    };
                 }
                 Some(Err(e)) => {
-                    return Some((Err(GuardedError::Transport(e)), Some((body, guard, None))));
+                    let next = Step::Reading(body, guard);
+                    return Some((Err(GuardedError::Transport(e)), Some(next)));
                 }
                 Some(Ok(chunk)) => chunk,
             };
-            let (bytes, fault) = guard.pass(&chunk);
-            if !bytes.is_empty() {
-                return Some((Ok(bytes), Some((body, guard, fault))));
-            }
-            if let Some(fault) = fault {
-                return Some((Err(GuardedError::Fault(fault)), None));
+            match guard.pass(&chunk) {
+                Ok(lines) if lines.is_empty() => {}
+                Ok(lines) => return Some((Ok(lines), Some(Step::Reading(body, guard)))),
+                Err((valid, fault)) => return Some(failed(valid, fault)),
             }
         }
     })
+}
+
+/// The guarded stream's last items: what was valid before `fault`, then the fault.
+#[expect(
+    clippy::type_complexity,
+    reason = "the item and state of the unfold above"
+)]
+fn failed<S, E>(
+    valid: Vec<u8>,
+    fault: StreamFault,
+) -> (Result<Vec<u8>, GuardedError<E>>, Option<Step<S>>) {
+    if valid.is_empty() {
+        (Err(GuardedError::Fault(fault)), None)
+    } else {
+        (Ok(valid), Some(Step::Failed(fault)))
+    }
 }
 
 #[cfg(test)]
@@ -202,8 +259,8 @@ mod tests {
     fn a_sequence_left_unfinished_at_the_end_is_a_fault() {
         let euro = "€".as_bytes();
         assert_eq!(
-            run(&[b"data: x", &euro[..2]]),
-            (b"data: x".to_vec(), Some(StreamFault::NotUtf8))
+            run(&[b"data: x\n", b"data: y", &euro[..2]]),
+            (b"data: x\ndata: y".to_vec(), Some(StreamFault::NotUtf8))
         );
     }
 
@@ -214,6 +271,24 @@ mod tests {
         let (passed, fault) = run(&chunks);
         assert_eq!(fault, Some(StreamFault::EventTooLarge));
         assert_eq!(passed.len(), MAX_EVENT_BYTES);
+    }
+
+    /// The parser rescans its unfinished line for every chunk: it gets whole lines.
+    #[test]
+    fn the_parser_is_handed_whole_lines_and_the_last_one_at_the_end() {
+        let text = b"data: one\r\n\r\nevent: x\rdata: two";
+        let body = futures::stream::iter(
+            text.chunks(1)
+                .map(|c| Ok::<_, Infallible>(c.to_vec()))
+                .collect::<Vec<_>>(),
+        );
+        let items: Vec<Vec<u8>> = block_on(guarded(body).map(Result::unwrap).collect());
+        let (last, lines) = items.split_last().unwrap();
+        for line in lines {
+            assert!(matches!(line.last(), Some(b'\n' | b'\r')), "{line:?}");
+        }
+        assert_eq!(last, b"data: two");
+        assert_eq!(items.concat(), text);
     }
 
     #[test]
