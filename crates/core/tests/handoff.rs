@@ -107,6 +107,19 @@ async fn a_hand_off_before_its_request_is_held_and_applied() {
     );
 }
 
+/// Until `n` answers wait at the listener (10 s at most).
+async fn answers_waiting(listener: &HandoffListener, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while listener.answers_waiting() != n {
+        assert!(
+            Instant::now() < deadline,
+            "{} answers wait, not {n}",
+            listener.answers_waiting()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// The page hands off a moment before the push reaches the app (the e2e run in CI
 /// met this): the answer waits for the request and gives the page its outcome.
 #[tokio::test]
@@ -122,7 +135,7 @@ async fn a_page_a_moment_ahead_of_its_request_reads_the_outcome() {
     let lookalike = early("req_b", LOOKALIKE);
     let closed = early("req_c", GENUINE);
     // The answers are waiting: none has come back before the requests open.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    answers_waiting(&listener, 3).await;
     assert!(!genuine.is_finished() && !lookalike.is_finished() && !closed.is_finished());
 
     let opened = Instant::now();
@@ -148,6 +161,52 @@ async fn a_page_a_moment_ahead_of_its_request_reads_the_outcome() {
     let answer = closed.await.unwrap();
     assert_eq!(answer.status, 410, "{answer:?}");
     assert_eq!(answer.body, r#"{"status":"not_pending"}"#);
+}
+
+/// Waiting answers hold connections: only a few may wait at once, so a page that
+/// hands off unknown ids cannot take the slots the genuine page needs.
+#[tokio::test]
+async fn only_a_few_answers_wait_at_once() {
+    let listener = std::sync::Arc::new(
+        start(Limits {
+            held_waiting: 2,
+            ..Limits::default()
+        })
+        .await,
+    );
+    let port = listener.port();
+    let early = |id: &'static str| {
+        tokio::spawn(
+            async move { exchange(port, &HandoffRequest::new(port, id, GENUINE).raw()).await },
+        )
+    };
+    let (first, second) = (early("req_1"), early("req_2"));
+    answers_waiting(&listener, 2).await;
+    let asked = Instant::now();
+    let third = hand_off(&listener, "req_3", GENUINE).await;
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "the third did not wait"
+    );
+    assert_eq!(third.status, 202, "{third:?}");
+    assert_eq!(third.body, r#"{"status":"held"}"#);
+    // The third is held all the same: its request opens verified.
+    for id in ["req_1", "req_2", "req_3"] {
+        assert_eq!(
+            listener.open_request(id, &allowed()),
+            BindingState::Verified(origin(GENUINE))
+        );
+    }
+    for waited in [first, second] {
+        let answer = waited.await.unwrap();
+        assert_eq!(answer.status, 200, "{answer:?}");
+        assert_eq!(answer.header("access-control-allow-origin"), Some(GENUINE));
+    }
+    // The slots were given back: a fourth early hand-off waits again.
+    let fourth = early("req_4");
+    answers_waiting(&listener, 1).await;
+    listener.open_request("req_4", &allowed());
+    assert_eq!(fourth.await.unwrap().status, 200);
 }
 
 #[tokio::test]

@@ -147,11 +147,14 @@ impl BindingBook {
         if self.closed_set.contains(request_id) {
             return HandoffOutcome::NotPending;
         }
-        if self
+        if let Some(again) = self
             .held
-            .iter()
-            .any(|h| h.request_id == request_id && h.origin == origin)
+            .iter_mut()
+            .find(|h| h.request_id == request_id && h.origin == origin)
         {
+            // The page tried again: it is held from now, so the retry is not lost
+            // with the first try's hold.
+            again.at = now;
             return HandoffOutcome::Held;
         }
         let of_origin = self.held.iter().filter(|h| h.origin == origin).count();

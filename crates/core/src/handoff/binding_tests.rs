@@ -170,6 +170,23 @@ fn a_held_hand_off_settles_when_its_request_opens_or_closes() {
 }
 
 #[test]
+fn a_repeated_hand_off_is_held_from_its_last_try() {
+    let mut book = book();
+    let start = Instant::now();
+    book.hand_off("r1", origin(GENUINE), start);
+    let retry = start + Duration::from_secs(28);
+    assert_eq!(
+        book.hand_off("r1", origin(GENUINE), retry),
+        HandoffOutcome::Held
+    );
+    assert_eq!(book.held(retry), 1, "one hold, not two");
+    assert_eq!(
+        book.open("r1", &allowed(), start + Duration::from_secs(31)),
+        BindingState::Verified(origin(GENUINE))
+    );
+}
+
+#[test]
 fn a_hand_off_whose_hold_ran_out_never_settles() {
     let mut book = book();
     let start = Instant::now();

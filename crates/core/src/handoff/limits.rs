@@ -24,6 +24,9 @@ pub struct Limits {
     /// page can still read the outcome when the push reaches the app a moment after
     /// the page handed off (within godkend.js's 5 s and [`Self::connection_time`]).
     pub held_answer_within: Duration,
+    /// Answers that may wait so at once; more are answered `held` at once, so that
+    /// waiting answers never take most of [`Self::max_connections`].
+    pub held_waiting: usize,
     /// Early hand-offs held per origin.
     pub held_per_origin: usize,
     /// Early hand-offs held in all.
@@ -44,6 +47,7 @@ impl Default for Limits {
             burst: 20,
             hold_for: Duration::from_secs(30),
             held_answer_within: Duration::from_secs(4),
+            held_waiting: 4,
             held_per_origin: 8,
             held_total: 64,
             closed_remembered: 256,

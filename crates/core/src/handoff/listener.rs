@@ -5,6 +5,7 @@
 
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -84,6 +85,8 @@ struct Shared {
     events: broadcast::Sender<HandoffEvent>,
     /// Woken whenever a request opens or closes: answers to held hand-offs wait on it.
     settled: Notify,
+    /// Answers waiting so now.
+    waiting: AtomicUsize,
     limits: Limits,
     port: u16,
     check_peer: bool,
@@ -118,6 +121,7 @@ impl HandoffListener {
             rate: Mutex::new(HandoffRate::new(&config.limits, now)),
             events,
             settled: Notify::new(),
+            waiting: AtomicUsize::new(0),
             limits: config.limits,
             port,
             check_peer: peer::SUPPORTED,
@@ -154,6 +158,11 @@ impl HandoffListener {
     pub fn close_request(&self, request_id: &str) {
         lock(&self.shared.book).close(request_id);
         self.shared.settled.notify_waiters();
+    }
+
+    /// How many answers to early hand-offs wait for their request now.
+    pub fn answers_waiting(&self) -> usize {
+        self.shared.waiting.load(Ordering::Acquire)
     }
 
     /// The binding of a pending request.
@@ -240,9 +249,18 @@ async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
     };
     let time = shared.limits.connection_time;
     let header_time = shared.limits.header_time;
+    // A waiting answer is given a moment before the connection's time runs out.
+    let answer_by = tokio::time::Instant::now() + time.saturating_sub(ANSWER_MARGIN);
     let service = service_fn(move |request| {
         let shared = Arc::clone(&shared);
-        async move { Ok::<_, Infallible>(answer(request, peer, local, &shared).await) }
+        async move {
+            let ends = Ends {
+                peer,
+                local,
+                answer_by,
+            };
+            Ok::<_, Infallible>(answer(request, ends, &shared).await)
+        }
     });
     let mut builder = http1::Builder::new();
     builder
@@ -256,12 +274,19 @@ async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
     }
 }
 
-async fn answer(
-    request: Request<Incoming>,
+/// How long before its connection's end a waiting answer is given.
+const ANSWER_MARGIN: Duration = Duration::from_millis(250);
+
+/// One connection's two ends, and when its answer is due at the latest.
+#[derive(Clone, Copy)]
+struct Ends {
     peer: SocketAddr,
     local: SocketAddr,
-    shared: &Shared,
-) -> Response<Full<Bytes>> {
+    answer_by: tokio::time::Instant,
+}
+
+async fn answer(request: Request<Incoming>, ends: Ends, shared: &Shared) -> Response<Full<Bytes>> {
+    let Ends { peer, local, .. } = ends;
     let (parts, body) = request.into_parts();
     let origin = match request::check_head(&parts, shared.port, shared.limits.max_body) {
         Ok(origin) => origin,
@@ -302,7 +327,14 @@ async fn answer(
         )
     };
     let (outcome, allowed) = match outcome {
-        HandoffOutcome::Held => held_until_settled(shared, &request_id, &origin).await,
+        HandoffOutcome::Held => {
+            match WaitingAnswer::take(&shared.waiting, shared.limits.held_waiting) {
+                Some(_waiting) => {
+                    held_until_settled(shared, &request_id, &origin, ends.answer_by).await
+                }
+                None => (HandoffOutcome::Held, false),
+            }
+        }
         outcome => (outcome, allowed),
     };
     tracing::debug!(%origin, ?outcome, "hand-off taken");
@@ -334,8 +366,9 @@ async fn held_until_settled(
     shared: &Shared,
     request_id: &str,
     origin: &WebOrigin,
+    answer_by: tokio::time::Instant,
 ) -> (HandoffOutcome, bool) {
-    let deadline = tokio::time::Instant::now() + shared.limits.held_answer_within;
+    let deadline = answer_by.min(tokio::time::Instant::now() + shared.limits.held_answer_within);
     loop {
         // Registered before the book is read, so an opening in between still wakes it.
         let settled = shared.settled.notified();
@@ -350,6 +383,27 @@ async fn held_until_settled(
         if tokio::time::timeout_at(deadline, settled).await.is_err() {
             return (HandoffOutcome::Held, false);
         }
+    }
+}
+
+/// One of the [`Limits::held_waiting`] answers that may wait at once; given back when
+/// dropped, also when the connection is cut while it waits.
+struct WaitingAnswer<'a>(&'a AtomicUsize);
+
+impl<'a> WaitingAnswer<'a> {
+    fn take(waiting: &'a AtomicUsize, limit: usize) -> Option<WaitingAnswer<'a>> {
+        waiting
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < limit).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| WaitingAnswer(waiting))
+    }
+}
+
+impl Drop for WaitingAnswer<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
