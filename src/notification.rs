@@ -189,8 +189,8 @@ impl Notifier {
         self.shown.withdraw_all();
     }
 
-    /// Withdraws every notification and waits (at most [`QUIT_WITHDRAW_WITHIN`]) until
-    /// the daemon has closed them: the app is quitting, and a notification left
+    /// Withdraws every notification and waits (at most 1 s) until the daemon has
+    /// closed those on screen: the app is quitting, and a notification left
     /// behind would offer Review and Deny that nothing answers any more (the next
     /// start shows the request's notification anew).
     #[cfg_attr(

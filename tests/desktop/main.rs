@@ -123,8 +123,11 @@ async fn a_person_activates_approves_denies_reports_locks_and_quits() {
     tray.click("Quit");
     assert!(app.wait_exit(20).success(), "Quit exits 0:\n{}", app.log());
     // Its Review and Deny would answer nothing now: the app withdrew it before
-    // exiting, so no waiting here.
-    assert_eq!(notifications_displayed(), 0, "{}", app.log());
+    // exiting. The short wait is for the daemon on a busy machine: without the app's
+    // withdrawal dunst keeps a request's notification for good.
+    wait_for("dunst to show no notification after Quit", 2, || {
+        (notifications_displayed() == 0).then_some(())
+    });
 
     step("start at login (--tray): no window, the icon shows the app is locked");
     let mut app = App::start(home.path(), &["--tray"]);
