@@ -201,10 +201,20 @@ fn second_factor(device: &DeviceRow, envelope: &Envelope) -> Result<SecondFactor
             serde_json::from_value(json!(alg)).map_err(|_| unreadable("user-verification key"))?;
         let kind: UvKind = serde_json::from_value(json!(kind)).unwrap_or(UvKind::Software);
         let key = PublicKey::from_b64(alg, key).map_err(|_| unreadable("user-verification key"))?;
+        let uv_kid = key.kid();
         if envelope.signature_by(&key).is_some() {
+            // Nothing besides the two: an entry nobody checks does not travel as if
+            // it were signed (the PIN path below holds to the same rule).
+            if envelope
+                .signatures
+                .iter()
+                .any(|s| s.kid != device_kid && s.kid != uv_kid)
+            {
+                return Err(not_one_second_factor());
+            }
             return Ok(SecondFactor::UserVerification(key, kind));
         }
-        uv = Some(key.kid());
+        uv = Some(uv_kid);
     }
     if envelope
         .payload
@@ -224,11 +234,15 @@ fn second_factor(device: &DeviceRow, envelope: &Envelope) -> Result<SecondFactor
         .collect();
     match others.as_slice() {
         [entry] if entry.alg == Algorithm::Ed25519 => Ok(SecondFactor::Pin((*entry).clone())),
-        _ => Err(Box::new(Problem::new(
-            ErrorCode::BadRequest,
-            "approval needs exactly one PIN or biometric signature besides the device signature",
-        ))),
+        _ => Err(not_one_second_factor()),
     }
+}
+
+fn not_one_second_factor() -> Box<Problem> {
+    Box::new(Problem::new(
+        ErrorCode::BadRequest,
+        "approval needs exactly one PIN or biometric signature besides the device signature",
+    ))
 }
 
 /// Checks a PIN signature entry against the registered PIN key, ignoring its kid.

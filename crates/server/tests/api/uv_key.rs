@@ -14,10 +14,69 @@ use serde_json::json;
 use crate::common::{Db, PIN, TestServer, WRONG_PIN, verify_result};
 
 both_backends!(
+    an_approval_carries_exactly_one_second_factor,
     uv_key_approves_what_the_rp_allows_and_can_be_removed,
     software_uv_key_unlocks_but_approves_only_when_the_server_allows_it,
     platform_keys_sign_through_the_signer_and_a_wrong_key_is_refused,
 );
+
+/// Besides the device's signature an approval carries one second factor: the
+/// biometric key's signature or the PIN's. An extra entry (under a key id nobody
+/// registered) is refused with the biometric key as with the PIN, counts as no wrong
+/// PIN, and the same approval without it goes through.
+async fn an_approval_carries_exactly_one_second_factor(db: Db) {
+    let server = TestServer::start_with(db, &["--allow-software-uv"]).await;
+    server.add_user("alice");
+    let rp = server.add_rp("shop", "Shop");
+    let device = server.device("alice").await;
+    let uv = ed25519_dalek::SigningKey::from_bytes(&[77; 32]);
+    device
+        .client
+        .register_uv_key(
+            Algorithm::Ed25519,
+            &PublicKey::from_signing_key(&uv).to_b64(),
+            UvKind::Software,
+            &device.pin(PIN),
+        )
+        .await
+        .unwrap();
+    let stranger = ed25519_dalek::SigningKey::from_bytes(&[78; 32]);
+    let created = rp.login("alice").await;
+    let request = device.pending_one().await;
+    let with_uv = device
+        .client
+        .approve_with_uv(&request, &created.code, &uv)
+        .unwrap();
+    let with_pin = device
+        .client
+        .approve(&request, &created.code, &device.pin(PIN))
+        .unwrap();
+    for (what, signed) in [("biometric", &with_uv), ("PIN", &with_pin)] {
+        let mut padded = signed.envelope.clone();
+        padded.sign_with(&stranger).unwrap();
+        let err = device
+            .client
+            .send_decision(&signed.request_id, padded.to_json().unwrap().as_bytes())
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Some(ErrorCode::BadRequest), "{what}: {err}");
+    }
+    assert_eq!(
+        rp.status(&created.request_id).await.status,
+        RequestState::Pending
+    );
+    device
+        .client
+        .send_decision(&with_uv.request_id, &with_uv.bytes)
+        .await
+        .unwrap();
+    let result = verify_result(
+        &rp.status(&created.request_id).await,
+        &server.server_key().await,
+    );
+    assert_eq!(result.status, RequestState::Approved);
+    assert_eq!(result.user_verification, Some(UvKind::Software));
+}
 
 async fn uv_key_approves_what_the_rp_allows_and_can_be_removed(db: Db) {
     let server = TestServer::start_with(db, &["--allow-software-uv"]).await;
