@@ -120,17 +120,9 @@ pub(crate) fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Starts `serve` on a data dir; `Ok(child)` once ready, `Err(stderr)` if it exits.
 pub(crate) async fn serve(data_dir: &Path, extra: &[&str]) -> Result<std::process::Child, String> {
-    let port = free_port();
+    let port = crate::common::free_port();
     let log = data_dir.with_extension(format!("{port}.log"));
     let mut child = Command::new(BIN)
         .arg("--data-dir")

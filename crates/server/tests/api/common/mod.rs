@@ -93,12 +93,25 @@ fn rand_bytes() -> [u8; 12] {
     rand::random()
 }
 
+/// A port nothing listens on now, for a server (or proxy) this test process starts.
+/// Ports go in turn from below the kernel's ephemeral range (32768 and up), so neither
+/// another test's `bind(:0)` nor an outgoing connection takes it before the server
+/// binds it. With ports from `bind(:0)`, two parallel tests' servers once got the
+/// same port, and one test activated its device on the other's server.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    const FIRST: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    // Test processes that run at the same time start far apart.
+    let start = std::process::id() % 60 * 200;
+    loop {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        assert!(n < SPAN, "no free port left below the ephemeral range");
+        let port = u16::try_from(FIRST + (start + n) % SPAN).expect("below 32000");
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// One running server process (killed on drop).
