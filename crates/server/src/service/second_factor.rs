@@ -201,20 +201,23 @@ fn second_factor(device: &DeviceRow, envelope: &Envelope) -> Result<SecondFactor
             serde_json::from_value(json!(alg)).map_err(|_| unreadable("user-verification key"))?;
         let kind: UvKind = serde_json::from_value(json!(kind)).unwrap_or(UvKind::Software);
         let key = PublicKey::from_b64(alg, key).map_err(|_| unreadable("user-verification key"))?;
-        let uv_kid = key.kid();
-        if envelope.signature_by(&key).is_some() {
-            // Nothing besides the two: an entry nobody checks does not travel as if
-            // it were signed (the PIN path below holds to the same rule).
-            if envelope
-                .signatures
-                .iter()
-                .any(|s| s.kid != device_kid && s.kid != uv_kid)
-            {
-                return Err(not_one_second_factor());
-            }
-            return Ok(SecondFactor::UserVerification(key, kind));
-        }
-        uv = Some(uv_kid);
+        uv = Some((key, kind));
+    }
+    let uv_kid = uv.as_ref().map(|(key, _)| key.kid());
+    // The entries that are neither the device key's nor the biometric key's.
+    let others: Vec<&SignatureEntry> = envelope
+        .signatures
+        .iter()
+        .filter(|s| s.kid != device_kid && Some(&s.kid) != uv_kid.as_ref())
+        .collect();
+    if let Some((key, kind)) = uv.filter(|(key, _)| envelope.signature_by(key).is_some()) {
+        // Nothing besides the two: an entry nobody checks does not travel as if it
+        // were signed (the PIN below holds to the same rule).
+        return if others.is_empty() {
+            Ok(SecondFactor::UserVerification(key, kind))
+        } else {
+            Err(not_one_second_factor())
+        };
     }
     if envelope
         .payload
@@ -227,11 +230,6 @@ fn second_factor(device: &DeviceRow, envelope: &Envelope) -> Result<SecondFactor
              with the PIN and turn biometrics on again",
         )));
     }
-    let others: Vec<&SignatureEntry> = envelope
-        .signatures
-        .iter()
-        .filter(|s| s.kid != device_kid && Some(&s.kid) != uv.as_ref())
-        .collect();
     match others.as_slice() {
         [entry] if entry.alg == Algorithm::Ed25519 => Ok(SecondFactor::Pin((*entry).clone())),
         _ => Err(not_one_second_factor()),
