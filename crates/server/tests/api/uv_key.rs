@@ -3,6 +3,7 @@
 //! their kind, and removable.
 
 use godkend_core::CoreError;
+use godkend_core::decision::SignedDecision;
 use godkend_core::uv::offer::SoftwareUvPolicy;
 use godkend_core::uv::software::SoftwareSigner;
 use godkend_core::uv::test_signers::TestSigner;
@@ -11,7 +12,7 @@ use godkend_protocol::messages::{RequestState, UvKind};
 use godkend_protocol::{Algorithm, ErrorCode, PublicKey};
 use serde_json::json;
 
-use crate::common::{Db, PIN, TestServer, WRONG_PIN, verify_result};
+use crate::common::{Db, Device, PIN, Rp, TestServer, WRONG_PIN, verify_result};
 
 both_backends!(
     an_approval_carries_exactly_one_second_factor,
@@ -29,15 +30,10 @@ async fn an_approval_carries_exactly_one_second_factor(db: Db) {
     server.add_user("alice");
     let rp = server.add_rp("shop", "Shop");
     let device = server.device("alice").await;
-    let uv = ed25519_dalek::SigningKey::from_bytes(&[77; 32]);
+    let fingerprint = SoftwareSigner::from_seed(&[77; 32]);
     device
         .client
-        .register_uv_key(
-            Algorithm::Ed25519,
-            &PublicKey::from_signing_key(&uv).to_b64(),
-            UvKind::Software,
-            &device.pin(PIN),
-        )
+        .register_uv(&fingerprint, &device.pin(PIN))
         .await
         .unwrap();
     let stranger = ed25519_dalek::SigningKey::from_bytes(&[78; 32]);
@@ -45,7 +41,8 @@ async fn an_approval_carries_exactly_one_second_factor(db: Db) {
     let request = device.pending_one().await;
     let with_uv = device
         .client
-        .approve_with_uv(&request, &created.code, &uv)
+        .approve_with(&request, &created.code, &fingerprint, "Approve")
+        .await
         .unwrap();
     let with_pin = device
         .client
@@ -65,13 +62,24 @@ async fn an_approval_carries_exactly_one_second_factor(db: Db) {
         rp.status(&created.request_id).await.status,
         RequestState::Pending
     );
+    approved_by_software_key(&server, &rp, &device, &with_uv).await;
+}
+
+/// Sends `signed` and checks the relying party's signed result: approved, and by a
+/// software-protected key.
+async fn approved_by_software_key(
+    server: &TestServer,
+    rp: &Rp,
+    device: &Device,
+    signed: &SignedDecision,
+) {
     device
         .client
-        .send_decision(&with_uv.request_id, &with_uv.bytes)
+        .send_decision(&signed.request_id, &signed.bytes)
         .await
         .unwrap();
     let result = verify_result(
-        &rp.status(&created.request_id).await,
+        &rp.status(&signed.request_id).await,
         &server.server_key().await,
     );
     assert_eq!(result.status, RequestState::Approved);
@@ -119,17 +127,7 @@ async fn uv_key_approves_what_the_rp_allows_and_can_be_removed(db: Db) {
         .client
         .approve_with_uv(&request, &created.code, &uv)
         .unwrap();
-    device
-        .client
-        .send_decision(&signed.request_id, &signed.bytes)
-        .await
-        .unwrap();
-    let result = verify_result(
-        &rp.status(&created.request_id).await,
-        &server.server_key().await,
-    );
-    assert_eq!(result.status, RequestState::Approved);
-    assert_eq!(result.user_verification, Some(UvKind::Software));
+    approved_by_software_key(&server, &rp, &device, &signed).await;
 
     // A request that requires the PIN, or hardware: the software key does not qualify.
     for required in ["pin", "hardware"] {
