@@ -207,9 +207,12 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::convert::Infallible;
+
     use godkend_protocol::PublicKey;
     use godkend_protocol::messages::{CloseReason, DeviceState};
+
+    use super::*;
 
     fn server_key() -> ed25519_dalek::SigningKey {
         ed25519_dalek::SigningKey::from_bytes(&[3; 32])
@@ -291,30 +294,31 @@ mod tests {
         assert!(client.verify_event("request_closed", "{not json").is_err());
     }
 
+    /// `chunks` as the push stream's body, decoded.
+    fn decode(client: EventCheck<'_>, chunks: Vec<Vec<u8>>) -> Vec<Result<Received, CoreError>> {
+        let body = futures::stream::iter(chunks.into_iter().map(Ok::<_, Infallible>));
+        futures::executor::block_on(client.decode_events(body).collect())
+    }
+
+    /// A signed `request_closed` event with id 4, as the server frames it.
+    fn closed_event() -> String {
+        let good = Envelope::seal(&closed("dev_1"), &[&server_key()]).unwrap();
+        format!(
+            "event: request_closed\nid: 4\ndata: {}\n\n",
+            good.to_json().unwrap()
+        )
+    }
+
     /// Regression (fuzz target `sse_events`): a stream starting with a byte-order mark
     /// made eventsource-stream slice inside the mark and panic, ending the push task.
     #[test]
     fn a_byte_order_mark_before_the_first_event_is_skipped_wherever_the_chunks_end() {
-        use futures::executor::block_on;
-
         let server = pinned();
         let client = check(&server);
-        let good = Envelope::seal(&closed("dev_1"), &[&server_key()]).unwrap();
-        let body = format!(
-            "\u{feff}event: request_closed\nid: 4\ndata: {}\n\n",
-            good.to_json().unwrap()
-        );
+        let body = format!("\u{feff}{}", closed_event());
         for cut in [0, 1, 2, 3, 4, 40] {
             let (a, b) = body.as_bytes().split_at(cut);
-            let chunks = vec![
-                Ok::<_, std::convert::Infallible>(a.to_vec()),
-                Ok(b.to_vec()),
-            ];
-            let events: Vec<_> = block_on(
-                client
-                    .decode_events(futures::stream::iter(chunks))
-                    .collect(),
-            );
+            let events = decode(client, vec![a.to_vec(), b.to_vec()]);
             assert_eq!(events.len(), 1, "cut at {cut}");
             let received = events[0].as_ref().expect("the event verifies");
             assert_eq!(received.id, Some(4));
@@ -322,13 +326,7 @@ mod tests {
         }
         // A second mark would reach eventsource-stream's slicing too: it goes as well.
         let twice = format!("\u{feff}{body}");
-        let events: Vec<_> = block_on(
-            client
-                .decode_events(futures::stream::iter([Ok::<_, std::convert::Infallible>(
-                    twice.into_bytes(),
-                )]))
-                .collect(),
-        );
+        let events = decode(client, vec![twice.into_bytes()]);
         assert_eq!(events.len(), 1);
         assert!(matches!(
             events[0].as_ref().map(|r| &r.event),
@@ -341,23 +339,12 @@ mod tests {
     /// (the app warns, and reconnects after its back-off), whatever follows.
     #[test]
     fn bytes_that_are_not_utf8_end_the_stream_after_the_events_before_them() {
-        use futures::executor::block_on;
-
         let server = pinned();
         let client = check(&server);
-        let good = Envelope::seal(&closed("dev_1"), &[&server_key()]).unwrap();
-        let event = format!(
-            "event: request_closed\nid: 4\ndata: {}\n\n",
-            good.to_json().unwrap()
-        );
+        let event = closed_event();
         let mut body = event.clone().into_bytes();
         body.extend_from_slice(b"data: \xC0\xAF\n\n");
-        let chunks = [body, event.into_bytes()].map(Ok::<_, std::convert::Infallible>);
-        let events: Vec<_> = block_on(
-            client
-                .decode_events(futures::stream::iter(chunks))
-                .collect(),
-        );
+        let events = decode(client, vec![body, event.into_bytes()]);
         assert_eq!(events.len(), 2, "{events:?}");
         assert!(matches!(
             events[0].as_ref().map(|r| &r.event),

@@ -107,6 +107,17 @@ async fn a_hand_off_before_its_request_is_held_and_applied() {
     );
 }
 
+/// A hand-off of `request_id` from `from`, whose answer may wait: on a task.
+fn in_background(
+    port: u16,
+    request_id: &'static str,
+    from: &'static str,
+) -> tokio::task::JoinHandle<Exchange> {
+    tokio::spawn(
+        async move { exchange(port, &HandoffRequest::new(port, request_id, from).raw()).await },
+    )
+}
+
 /// Until `n` answers wait at the listener (10 s at most).
 async fn answers_waiting(listener: &HandoffListener, n: usize) {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -126,11 +137,7 @@ async fn answers_waiting(listener: &HandoffListener, n: usize) {
 async fn a_page_a_moment_ahead_of_its_request_reads_the_outcome() {
     let listener = std::sync::Arc::new(start(Limits::default()).await);
     let port = listener.port();
-    let early = |id: &'static str, from: &'static str| {
-        tokio::spawn(
-            async move { exchange(port, &HandoffRequest::new(port, id, from).raw()).await },
-        )
-    };
+    let early = |id, from| in_background(port, id, from);
     let genuine = early("req_a", GENUINE);
     let lookalike = early("req_b", LOOKALIKE);
     let closed = early("req_c", GENUINE);
@@ -175,11 +182,7 @@ async fn only_a_few_answers_wait_at_once() {
         .await,
     );
     let port = listener.port();
-    let early = |id: &'static str| {
-        tokio::spawn(
-            async move { exchange(port, &HandoffRequest::new(port, id, GENUINE).raw()).await },
-        )
-    };
+    let early = |id| in_background(port, id, GENUINE);
     let (first, second) = (early("req_1"), early("req_2"));
     answers_waiting(&listener, 2).await;
     let asked = Instant::now();

@@ -82,14 +82,13 @@ impl Guard {
             bytes.truncate(over);
             fault = Some(StreamFault::EventTooLarge);
         }
-        // At a fault, all of it goes: the parser needs the byte after a final CR to
-        // end that line (it may be a CRLF), and it drops an unfinished line itself.
         let ended = bytes
             .iter()
             .rposition(|&b| b == b'\n' || b == b'\r')
             .map_or(0, |at| at + 1);
         let Some(fault) = fault else {
             if ended == 0 {
+                // No line ended: only appended to, not copied again (see the module doc).
                 self.line.extend_from_slice(&bytes);
                 return Ok(Vec::new());
             }
@@ -98,6 +97,8 @@ impl Guard {
             self.line.extend_from_slice(&bytes[ended..]);
             return Ok(lines);
         };
+        // At a fault, all of it goes: the parser needs the byte after a final CR to
+        // end that line (it may be a CRLF), and it drops an unfinished line itself.
         let mut valid = std::mem::take(&mut self.line);
         valid.extend_from_slice(&bytes);
         Err((valid, fault))
