@@ -37,7 +37,7 @@ trap cleanup EXIT
 need_debian desktop-file-validate:desktop-file-utils appstreamcli:appstream \
     rsvg-convert:librsvg2-bin icotool:icoutils png2icns:icnsutils lintian:lintian \
     systemd-analyze:systemd xdg-mime:xdg-utils setpriv:util-linux makensis:nsis wixl:wixl \
-    curl:curl python3:python3 readelf:binutils
+    curl:curl python3:python3 readelf:binutils pgrep:procps
 
 check_sources() {
     desktop-file-validate installers/linux/dev.godkend.Godkend.desktop
@@ -183,7 +183,12 @@ run_server_as_its_user() {
     local exec_start umask
     exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
     umask=$(sed -n 's/^UMask=//p' "$unit")
-    as_root setpriv --reuid=godkend-server --regid=godkend-server --init-groups --no-new-privs \
+    # Not through as_root: a function run with & is a subshell, and stopping it left
+    # the server it started running. Here setpriv, env and sh each exec the next, so
+    # $! is the server (sudo, when not root, passes the signal on).
+    local sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" setpriv --reuid=godkend-server --regid=godkend-server --init-groups --no-new-privs \
         --inh-caps=-all --bounding-set=-all \
         env -i PATH=/usr/bin:/bin "${env[@]}" sh -c "umask $umask && cd / && exec $exec_start" \
         >"$scratch/server.log" 2>&1 &
@@ -199,6 +204,9 @@ run_server_as_its_user() {
         env GODKEND_DATA_DIR=/var/lib/godkend-server godkend-server key show >&2
     stop_pid "$server_pid" 10
     server_pid=''
+    if pgrep -u godkend-server -x godkend-server >/dev/null; then
+        die "the installed server was still running after it was stopped"
+    fi
     info "the installed server ran as godkend-server on 127.0.0.1:$port and answered /healthz"
 }
 
