@@ -189,16 +189,16 @@ row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
                 ratio=$(awk -v c="$cpu" -v f="$floor_us" 'BEGIN { printf "%.1f", c * 1000 / f }')
             fi
             tgt=$([ "$users" = 512 ] && echo "$target_rt; CPU ≤ 3× floor" || echo "CPU ≤ 3× floor")
-            row "$name, $users users: round trips/s; server CPU per trip (× floor; its threads' context switches); load generator CPU" \
-                "$(num "$t" 0)/s; $(num "$cpu" 3) ms (${ratio}×; $(num "$(fig "$label.users$users.server_switches")" 0)); $(num "$gen" 3) ms" "$tgt"
+            row "$name, $users users: round trips/s; server CPU per trip (× floor; its threads' context switches); load generator CPU; steal" \
+                "$(num "$t" 0)/s; $(num "$cpu" 3) ms (${ratio}×; $(num "$(fig "$label.users$users.server_switches")" 0)); $(num "$gen" 3) ms; $(num "$(fig "$label.users$users.steal_pct")" 1) %" "$tgt"
         done
         for rate in ${GODKEND_BENCH_RATES//,/ }; do
             p=$(fig "$label.rate$rate.event_p99_ms")
             [ "$p" != - ] || continue
             tgt_e=$([ "$rate" = 200 ] && echo "p99 < 20 ms" || echo "-")
             tgt_a=$([ "$rate" = 200 ] && echo "p99 < 10 ms" || echo "-")
-            row "$name, $rate req/s offered: create → device event p50 / p99 / max" \
-                "$(num "$(fig "$label.rate$rate.event_p50_ms")" 1) / $(num "$p" 1) / $(num "$(fig "$label.rate$rate.event_max_ms")" 1) ms" "$tgt_e"
+            row "$name, $rate req/s offered: create → device event p50 / p99 / max (of which create answered, p99; steal)" \
+                "$(num "$(fig "$label.rate$rate.event_p50_ms")" 1) / $(num "$p" 1) / $(num "$(fig "$label.rate$rate.event_max_ms")" 1) ms ($(num "$(fig "$label.rate$rate.created_p99_ms")" 1) ms; $(num "$(fig "$label.rate$rate.steal_pct")" 1) %)" "$tgt_e"
             row "$name, $rate req/s offered: decision accepted → RP's wait answered p50 / p99" \
                 "$(num "$(fig "$label.rate$rate.answer_p50_ms")" 2) / $(num "$(fig "$label.rate$rate.answer_p99_ms")" 2) ms" "$tgt_a"
             row "$name, $rate req/s offered: create → RP result p50 / p99" \
@@ -210,8 +210,8 @@ row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
         row "server RSS with $streams idle device streams" "$(num "$(fig "idle.streams$streams.rss_mb")" 1) MB" "$tgt"
         cpu=$(fig "idle.streams$streams.cpu_pct")
         if [ "$cpu" != - ]; then
-            row "server idle CPU with $streams streams (their heartbeat signatures alone)" \
-                "$(num "$cpu" 2) % ($(num "$(fig "idle.streams$streams.heartbeat_pct")" 2) %) of a core" "≤ 2× the heartbeats"
+            row "server idle CPU with $streams streams (their heartbeat signatures alone); steal" \
+                "$(num "$cpu" 2) % ($(num "$(fig "idle.streams$streams.heartbeat_pct")" 2) %) of a core; steal $(num "$(fig "idle.streams$streams.steal_pct")" 1) % of the machine" "≤ 2× the heartbeats"
         fi
     done < <(sed -n 's/^BENCH idle\.streams\([0-9]*\)\.rss_mb=.*/\1/p' "$out/load.txt")
     for tasks in 1 16; do

@@ -32,6 +32,7 @@
 )]
 
 mod idle;
+mod machine;
 mod server;
 mod stats;
 mod usage;
@@ -153,6 +154,7 @@ async fn throughput(server: &Server, rp: &Rp, users: &[Arc<User>], time: Duratio
     }
     let server_before = server.usage();
     let own_before = usage::own_usage();
+    let machine_before = machine::machine_ticks();
     let started = Instant::now();
     let deadline = started + time;
     let per_user = MAX_ROUNDS_PER_LEVEL / users.len();
@@ -179,13 +181,14 @@ async fn throughput(server: &Server, rp: &Rp, users: &[Arc<User>], time: Duratio
     let server_system = server_after.system_seconds - server_before.system_seconds;
     let server_switches = (server_after.switches - server_before.switches) as f64;
     let own_cpu = usage::own_usage().cpu_seconds - own_before.cpu_seconds;
+    let steal = machine::machine_ticks().steal_pct_since(machine_before);
     let trips = timings.len() as f64;
     let n = users.len();
     let full = Percentiles::of(timings.iter().map(|t| t.create_to_result));
     println!(
         "  {n:>4} users: {:>6.0} round trips/s ({trips} in {elapsed:.1} s); server CPU \
          {:.3} ms/trip ({:.0} % system, {:.0} context switches), load generator {:.3} \
-         ms/trip; round trip p50 {:.1} ms p99 {:.1} ms",
+         ms/trip; round trip p50 {:.1} ms p99 {:.1} ms; steal {steal:.1} %",
         trips / elapsed,
         server_cpu * 1e3 / trips,
         100.0 * server_system / server_cpu,
@@ -199,6 +202,7 @@ async fn throughput(server: &Server, rp: &Rp, users: &[Arc<User>], time: Duratio
         server_switches / trips,
     );
     report(&format!("{label}.users{n}.trips_per_s"), trips / elapsed);
+    report(&format!("{label}.users{n}.steal_pct"), steal);
     report(
         &format!("{label}.users{n}.server_cpu_ms"),
         server_cpu * 1e3 / trips,
@@ -228,6 +232,7 @@ async fn latency(
             .collect::<std::collections::VecDeque<_>>(),
     ));
     let server_before = server.usage();
+    let machine_before = machine::machine_ticks();
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(total);
     for i in 0..total {
@@ -254,9 +259,12 @@ async fn latency(
     }
     let elapsed = started.elapsed().as_secs_f64();
     let server_cpu = server.usage().cpu_seconds - server_before.cpu_seconds;
+    let steal = machine::machine_ticks().steal_pct_since(machine_before);
     let event = Percentiles::of(timings.iter().map(|t| t.create_to_event));
     let answer = Percentiles::of(timings.iter().map(|t| t.accepted_to_answer));
     let result = Percentiles::of(timings.iter().map(|t| t.create_to_result));
+    let lag = Percentiles::of(timings.iter().map(|t| t.due_to_sent));
+    let created = Percentiles::of(timings.iter().map(|t| t.due_to_created));
     println!(
         "  {rate:>4}/s offered ({total} requests in {elapsed:.1} s, server CPU {:.0} % of a core): \
          create -> event p50 {:.1} p99 {:.1} max {:.1} ms; decision accepted -> wait answered \
@@ -270,6 +278,14 @@ async fn latency(
         result.p50,
         result.p99
     );
+    // Where create -> event's time goes: the load generator sending late, or the
+    // server answering the create late (both timed from when the request was due);
+    // and how much of the machine other guests took meanwhile.
+    println!(
+        "         due -> create sent p50 {:.1} p99 {:.1} ms; due -> create answered p50 {:.1} \
+         p99 {:.1} ms; steal {steal:.1} % of the machine",
+        lag.p50, lag.p99, created.p50, created.p99
+    );
     let key = format!("{label}.rate{rate}");
     report(&format!("{key}.event_p50_ms"), event.p50);
     report(&format!("{key}.event_p99_ms"), event.p99);
@@ -278,6 +294,8 @@ async fn latency(
     report(&format!("{key}.answer_p99_ms"), answer.p99);
     report(&format!("{key}.result_p50_ms"), result.p50);
     report(&format!("{key}.result_p99_ms"), result.p99);
+    report(&format!("{key}.created_p99_ms"), created.p99);
+    report(&format!("{key}.steal_pct"), steal);
 }
 
 /// Throughput and latency on one backend; `users` are already activated there.

@@ -46,6 +46,10 @@ pub struct User {
 /// The timings of one approval round trip.
 #[derive(Debug, Clone, Copy)]
 pub struct Timing {
+    /// When the request was due → the RP's create sent (the load generator's lag).
+    pub due_to_sent: Duration,
+    /// When the request was due → the RP's create answered (the server's create).
+    pub due_to_created: Duration,
     /// RP create sent → the signed event verified on the device's stream.
     pub create_to_event: Duration,
     /// The device got the server's acceptance of its decision → the RP's long poll
@@ -135,7 +139,9 @@ impl User {
     pub async fn round_trip(&self, rp: &Rp, start: Instant) -> Timing {
         let mut events = self.events.lock().await;
         let events = events.as_mut().expect("connected");
+        let sent_at = Instant::now();
         let created = rp.create(&self.name).await;
+        let created_at = Instant::now();
         let request_id = created["request_id"].as_str().unwrap().to_owned();
         let code = created["code"].as_str().unwrap().to_owned();
         // The relying party long-polls at once, as a login page does.
@@ -168,6 +174,8 @@ impl User {
             .unwrap();
         assert_eq!(status, RequestState::Approved);
         Timing {
+            due_to_sent: sent_at.saturating_duration_since(start),
+            due_to_created: created_at.saturating_duration_since(start),
             create_to_event: event_at - start,
             accepted_to_answer: answered_at.saturating_duration_since(accepted_at),
             create_to_result: answered_at - start,
