@@ -168,8 +168,7 @@ async fn stream_device(
     send_heartbeat(service, device, Some(last), tx).await?;
 
     let mut shutdown = service.shutdown.subscribe();
-    let mut heartbeat = tokio::time::interval(Duration::from_secs(HEARTBEAT_SECONDS));
-    heartbeat.tick().await;
+    let mut heartbeat = heartbeat_timer();
     loop {
         let row = tokio::select! {
             received = live.recv() => match received {
@@ -205,6 +204,34 @@ async fn stream_device(
     }
 }
 
+/// Heartbeats are due on shared slots, every 100 ms since the process began.
+/// With a timer of its own per stream, 10,000 idle streams woke the runtime 667
+/// times a second, and those wake-ups, not the signatures, were most of the idle
+/// server's CPU (BENCHMARKS.md); on slots the streams due together are handled in
+/// one wake-up. A beat moves by less than 100 ms, far inside the 35 s the app
+/// waits for one before it treats the stream as lost.
+fn heartbeat_timer() -> tokio::time::Interval {
+    static ORIGIN: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
+    let origin = *ORIGIN.get_or_init(tokio::time::Instant::now);
+    let period = Duration::from_secs(HEARTBEAT_SECONDS);
+    let first = on_slot(origin, tokio::time::Instant::now() + period);
+    tokio::time::interval_at(first, period)
+}
+
+/// Width of the slots heartbeats share.
+const HEARTBEAT_SLOT: Duration = Duration::from_millis(100);
+
+/// The first slot boundary (`origin` + a whole number of slots) at or after `due`;
+/// `due` itself when it lies before `origin` (a clock paused in a test) or past
+/// the slots' range.
+fn on_slot(origin: tokio::time::Instant, due: tokio::time::Instant) -> tokio::time::Instant {
+    let Some(since) = due.checked_duration_since(origin) else {
+        return due;
+    };
+    let slots = since.as_nanos().div_ceil(HEARTBEAT_SLOT.as_nanos());
+    u32::try_from(slots).map_or(due, |n| origin + HEARTBEAT_SLOT * n)
+}
+
 async fn send_heartbeat(
     service: &SharedService,
     device: &DeviceRow,
@@ -223,4 +250,36 @@ async fn send_heartbeat(
     }
     let _ = tx.send(event).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::time::Instant;
+
+    use super::{HEARTBEAT_SLOT, on_slot};
+
+    #[test]
+    fn heartbeats_due_within_one_slot_share_its_end_and_are_never_early() {
+        let origin = Instant::now();
+        let due = |ms| origin + Duration::from_millis(ms);
+        // Streams that opened at different moments inside one slot beat together.
+        assert_eq!(on_slot(origin, due(15_001)), due(15_100));
+        assert_eq!(on_slot(origin, due(15_099)), due(15_100));
+        assert_eq!(on_slot(origin, due(15_100)), due(15_100));
+        assert_eq!(on_slot(origin, due(15_101)), due(15_200));
+        for ms in [1, 99, 12_345, 86_400_017] {
+            let slot = on_slot(origin, due(ms));
+            assert!(slot >= due(ms), "never before it is due");
+            assert!(slot - due(ms) < HEARTBEAT_SLOT, "late by less than a slot");
+        }
+    }
+
+    #[test]
+    fn a_due_time_before_the_origin_is_kept() {
+        let origin = Instant::now() + Duration::from_mins(1);
+        let due = origin - Duration::from_secs(1);
+        assert_eq!(on_slot(origin, due), due);
+    }
 }
