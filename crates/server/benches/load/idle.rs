@@ -8,17 +8,17 @@ use godkend_protocol::messages::Heartbeat;
 use godkend_protocol::messages::event::HEARTBEAT_SECONDS;
 
 use crate::server::{self, Server, ServerConfig};
-use crate::stats::report;
+use crate::stats::{Percentiles, report};
 
 /// How long streams settle after connecting before memory is read.
 const SETTLE: Duration = Duration::from_secs(5);
 
-/// Seconds one heartbeat seal (what the server does per heartbeat) took in each of
+/// What one heartbeat seal (what the server does per heartbeat) took in each of
 /// nine batches. The idle figure is compared with the median of the batches timed
 /// just before and just after its minute: one short batch moved by a quarter with
 /// the machine's noise, and batches timed once before the minute moved by half
 /// between runs while the idle CPU barely moved.
-fn heartbeat_seal_batches() -> Vec<f64> {
+fn heartbeat_seal_batches() -> Vec<Duration> {
     let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
     let beat = Heartbeat {
         iat: 1_767_225_600,
@@ -35,14 +35,9 @@ fn heartbeat_seal_batches() -> Vec<f64> {
             for _ in 0..rounds {
                 seal();
             }
-            started.elapsed().as_secs_f64() / f64::from(rounds)
+            started.elapsed() / rounds
         })
         .collect()
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 pub async fn run(counts: &[usize], idle_time: Duration) {
@@ -76,7 +71,7 @@ pub async fn run(counts: &[usize], idle_time: Duration) {
             let cpu = (server.usage().cpu_seconds - before) / idle_time.as_secs_f64() * 100.0;
             let stolen = crate::machine::machine_ticks().steal_pct_since(machine_before);
             seal_batches.extend(heartbeat_seal_batches());
-            let seal = median(seal_batches);
+            let seal = Percentiles::of(seal_batches.into_iter()).p50 / 1e3;
             let beats = count as f64 / HEARTBEAT_SECONDS as f64 * seal * 100.0;
             print!(
                 "; idle CPU over {:.0} s {cpu:.2} % of a core, heartbeat signatures alone \

@@ -204,7 +204,7 @@ async fn stream_device(
     }
 }
 
-/// Heartbeats are due on shared slots, every 100 ms since the process began.
+/// Heartbeats are due on shared slots, every 100 ms since the first stream's timer.
 /// With a timer of its own per stream, 10,000 idle streams woke the runtime 667
 /// times a second, and those wake-ups, not the signatures, were most of the idle
 /// server's CPU (BENCHMARKS.md); on slots the streams due together are handled in
