@@ -210,19 +210,17 @@ impl Vault {
     }
 
     /// Deletes one secret. `Ok(false)` if it was not there. If several entries match
-    /// (see [`VaultError::Ambiguous`]) all of them are deleted.
+    /// (see [`VaultError::Ambiguous`]) all of them are deleted. An entry someone else
+    /// deletes meanwhile counts as deleted (see [`delete_entry`]).
     pub fn delete(&self, secret: Secret) -> Result<bool, VaultError> {
         off_runtime(|| {
             let mapped = |e| VaultError::from_keyring(secret, e);
-            match self.entry(secret)?.delete_credential() {
-                Ok(()) => Ok(true),
-                Err(KeyringError::NoEntry) => Ok(false),
+            let entry = self.entry(secret)?;
+            match delete_entry(&entry) {
+                Ok(deleted) => Ok(deleted),
                 Err(KeyringError::Ambiguous(entries)) => {
                     for entry in entries {
-                        match entry.delete_credential() {
-                            Ok(()) | Err(KeyringError::NoEntry) => {}
-                            Err(e) => return Err(mapped(e)),
-                        }
+                        delete_entry(&entry).map_err(mapped)?;
                     }
                     Ok(true)
                 }
@@ -322,6 +320,25 @@ impl Vault {
         let user = self.entry_user(secret);
         Entry::new_in_store_with_modifiers(store, SERVICE, &user, &entry_modifiers(secret))
             .map_err(|e| VaultError::from_keyring(secret, e))
+    }
+}
+
+/// Deletes one keyring entry: `Ok(false)` if it was not there. A revocation wipes
+/// twice at once (the revoke call's answer and the server's signed "revoked" on the
+/// push stream), so the Secret Service can find an item that the other wipe deletes
+/// before this one's delete arrives, and then fails with a platform error ("Object
+/// does not exist at path …"). An entry that is gone when we look again (at its
+/// attributes: the secret is not read) was deleted, whoever did it; any other
+/// failure stands.
+fn delete_entry(entry: &Entry) -> Result<bool, KeyringError> {
+    match entry.delete_credential() {
+        Ok(()) => Ok(true),
+        Err(KeyringError::NoEntry) => Ok(false),
+        Err(e @ KeyringError::Ambiguous(_)) => Err(e),
+        Err(e) => match entry.get_attributes() {
+            Err(KeyringError::NoEntry) => Ok(true),
+            _ => Err(e),
+        },
     }
 }
 

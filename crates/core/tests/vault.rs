@@ -159,6 +159,37 @@ fn wipe_removes_everything_and_is_idempotent() {
     other.wipe().unwrap();
 }
 
+/// A user's revocation wipes the device twice at once: the revoke call's answer and
+/// the server's signed "revoked" on the push stream each start a wipe. Whichever
+/// finds an entry the other has just deleted must count it as gone, not fail (CI
+/// saw "Object does not exist at path …/collection/login/26" from the loser).
+#[test]
+fn two_wipes_at_once_both_succeed() {
+    let vault = open_test_vault("wipe-race");
+    for round in 0..15 {
+        for secret in Secret::ALL {
+            vault.store(secret, &random32()).unwrap();
+        }
+        let start = std::sync::Barrier::new(2);
+        let (first, second) = std::thread::scope(|scope| {
+            let wipe = || {
+                start.wait();
+                vault.wipe()
+            };
+            let first = scope.spawn(wipe);
+            let second = scope.spawn(wipe);
+            (first.join().unwrap(), second.join().unwrap())
+        });
+        assert!(
+            first.is_ok() && second.is_ok(),
+            "round {round}: {first:?} / {second:?}"
+        );
+        for secret in Secret::ALL {
+            assert_eq!(lookup(&vault, secret), None, "round {round}: {secret} left");
+        }
+    }
+}
+
 #[test]
 fn a_second_open_sees_what_the_first_stored() {
     let account;
