@@ -113,12 +113,19 @@ impl DunstShown {
 
 /// Takes every port the browser hand-off tries, so the app runs without its
 /// listener (the listener's own cost is the difference); released when dropped.
+/// A port already in use is left as it is: the ports lie in Linux's ephemeral
+/// range, so another connection's source port can hold one, and it is closed to the
+/// app either way. The caller checks the app's log that it has no listener.
 pub fn take_handoff_ports(ports: &[u16]) -> Vec<TcpListener> {
     ports
         .iter()
-        .map(|port| {
-            TcpListener::bind(("127.0.0.1", *port))
-                .unwrap_or_else(|e| panic!("take the hand-off port {port}: {e}"))
+        .filter_map(|port| match TcpListener::bind(("127.0.0.1", *port)) {
+            Ok(listener) => Some(listener),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                eprintln!("note: the hand-off port {port} is already in use: {e}");
+                None
+            }
+            Err(e) => panic!("take the hand-off port {port}: {e}"),
         })
         .collect()
 }
