@@ -5,23 +5,23 @@
 //! gets the stored events after that id. Then live events and a signed heartbeat
 //! every 15 s. A `device_status` event (revoked/blocked) ends the stream.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use futures::Stream;
 use godkend_protocol::Problem;
 use godkend_protocol::messages::event::HEARTBEAT_SECONDS;
 use godkend_protocol::messages::{EventKind, Heartbeat};
-use tokio::sync::{broadcast, mpsc};
-use tokio_stream::StreamExt as _;
-use tokio_stream::wrappers::ReceiverStream;
+use tokio::sync::broadcast;
 
 use super::device_auth::DeviceCall;
 use super::error::ApiResult;
+use crate::device_streams::StreamTicket;
 use crate::service::{ServiceError, SharedService, now};
 use crate::store::{DeviceRow, EventRow};
 
@@ -57,8 +57,8 @@ pub struct StreamEvent {
 ///
 /// Without `Last-Event-ID` the stream starts with the pending requests as
 /// `request_created` events (without `id`), then a heartbeat whose `id` is the
-/// device's resume point; with it, the stored events after that id come first. SSE
-/// comment lines keep idle connections open. A device may hold a few streams per node
+/// device's resume point; with it, the stored events after that id come first. The
+/// heartbeats keep idle connections open. A device may hold a few streams per node
 /// (`--max-streams-per-device`, default 4); one more ends the oldest.
 #[utoipa::path(
     get,
@@ -85,31 +85,166 @@ pub async fn events(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
+    // Subscribed before the backlog is read, so no event falls between the two.
     let live = service.hub.subscribe(&device.id);
     service
         .store
         .touch_device(&device.id, now())
         .await
         .map_err(ServiceError::from)?;
-    let (tx, rx) = mpsc::channel::<Event>(32);
     let ticket = service
         .hub
         .streams
         .open(&device.id, service.settings.net.max_streams_per_device);
-    tokio::spawn(async move {
-        tokio::select! {
-            result = stream_device(&service, &device, resume_from, live, &tx) => {
-                if let Err(e) = result {
-                    tracing::warn!(error = %e, device = %device.id, "event stream ended with an error");
-                }
+    let feed = Feed::start(service, device, resume_from, live, ticket).await?;
+    // hyper's connection task polls the feed itself: no task and channel of its own
+    // per stream, which were a tenth of 10,000 idle streams' CPU (BENCHMARKS.md).
+    // No comment keep-alives either: the heartbeats every 15 s keep the connection
+    // busy, and the keep-alive's timer was reset on every event for nothing.
+    Ok(Sse::new(futures::stream::unfold(feed, Feed::next)))
+}
+
+/// One device's stream: what is ready to send, and what it waits on for more. It
+/// ends when the client goes (hyper drops it), after a `device_status` event, when
+/// the server shuts down, or when newer streams of the device push it over the cap.
+struct Feed {
+    service: SharedService,
+    device: DeviceRow,
+    resume_from: Option<i64>,
+    live: broadcast::Receiver<Arc<EventRow>>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+    heartbeat: tokio::time::Interval,
+    /// Holds this stream's place under the per-device cap while it lives.
+    ticket: StreamTicket,
+    /// Ids already sent, so a row that comes both from the log and live goes once.
+    sent: HashSet<i64>,
+    /// The newest event id sent: where a lagging stream reads the log from.
+    last: i64,
+    ready: VecDeque<Event>,
+    ended: bool,
+}
+
+impl Feed {
+    /// The backlog first: the stored events after `resume_from`, or without it the
+    /// pending requests; then a heartbeat carrying the resume point.
+    async fn start(
+        service: SharedService,
+        device: DeviceRow,
+        resume_from: Option<i64>,
+        live: broadcast::Receiver<Arc<EventRow>>,
+        ticket: StreamTicket,
+    ) -> Result<Self, ServiceError> {
+        let mut sent = HashSet::new();
+        let mut ready = VecDeque::new();
+        let last = if let Some(after) = resume_from {
+            let mut last = after;
+            for row in service.store.events_after(&device.id, after).await? {
+                last = last.max(row.id);
+                sent.insert(row.id);
+                ready.extend(sse_event(&service, &row));
             }
-            // Over the per-device cap: this, the oldest, ends; dropping `tx` closes it.
-            () = ticket.superseded() => {}
+            last
+        } else {
+            let last = service.store.last_event_id_for(&device.id).await?;
+            for envelope in service.pending_for_device(&device).await? {
+                ready.push_back(
+                    Event::default()
+                        .event(EventKind::RequestCreated.as_str())
+                        .data(envelope.to_json()?),
+                );
+            }
+            last
+        };
+        ready.push_back(heartbeat(&service, &device, Some(last))?);
+        Ok(Feed {
+            shutdown: service.shutdown.subscribe(),
+            heartbeat: heartbeat_timer(),
+            service,
+            device,
+            resume_from,
+            live,
+            ticket,
+            sent,
+            last,
+            ready,
+            ended: false,
+        })
+    }
+
+    /// The next event to send, once there is one; `None` ends the stream.
+    async fn next(mut self) -> Option<(Result<Event, Infallible>, Self)> {
+        loop {
+            if let Some(event) = self.ready.pop_front() {
+                return Some((Ok(event), self));
+            }
+            if self.ended {
+                return None;
+            }
+            if let Err(e) = self.wait().await {
+                tracing::warn!(error = %e, device = %self.device.id, "event stream ended with an error");
+                return None;
+            }
         }
-    });
-    let stream = ReceiverStream::new(rx).map(Ok);
-    // Comment keep-alives keep proxies from closing an idle connection between heartbeats.
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(30))))
+    }
+
+    /// Waits for live events, a heartbeat or the end, and queues what to send.
+    async fn wait(&mut self) -> Result<(), ServiceError> {
+        let woke = tokio::select! {
+            received = self.live.recv() => match received {
+                Ok(row) => Woke::Rows(vec![(*row).clone()]),
+                Err(broadcast::error::RecvError::Lagged(_)) => Woke::Lagged,
+                Err(broadcast::error::RecvError::Closed) => Woke::End,
+            },
+            _ = self.heartbeat.tick() => Woke::Heartbeat,
+            _ = self.shutdown.changed() => Woke::End,
+            // Over the per-device cap: this, the oldest, ends.
+            () = self.ticket.superseded() => Woke::End,
+        };
+        let rows = match woke {
+            Woke::Rows(rows) => rows,
+            // Fell behind: read what was missed from the log.
+            Woke::Lagged => {
+                self.service
+                    .store
+                    .events_after(&self.device.id, self.last)
+                    .await?
+            }
+            Woke::Heartbeat => {
+                let beat = heartbeat(&self.service, &self.device, None)?;
+                self.ready.push_back(beat);
+                return Ok(());
+            }
+            Woke::End => {
+                self.ended = true;
+                return Ok(());
+            }
+        };
+        for row in rows {
+            if row.id <= self.resume_from.unwrap_or(i64::MIN) || !self.sent.insert(row.id) {
+                continue;
+            }
+            self.last = self.last.max(row.id);
+            self.ready.extend(sse_event(&self.service, &row));
+            if row.kind == EventKind::DeviceStatus.as_str() {
+                self.ended = true;
+                break;
+            }
+        }
+        if self.sent.len() > 4096 {
+            let last = self.last;
+            self.sent.retain(|id| *id > last - 1024);
+        }
+        Ok(())
+    }
+}
+
+/// What a waiting stream woke up for.
+enum Woke {
+    Rows(Vec<EventRow>),
+    /// The live channel dropped events this stream was too slow to take.
+    Lagged,
+    Heartbeat,
+    End,
 }
 
 /// The SSE event for a stored row, signed by the current key (stored events may
@@ -125,81 +260,6 @@ fn sse_event(service: &SharedService, row: &EventRow) -> Option<Event> {
         Err(e) => {
             tracing::warn!(error = %e, event = row.id, "skipped a stored event that no key of this server signed");
             None
-        }
-    }
-}
-
-async fn stream_device(
-    service: &SharedService,
-    device: &DeviceRow,
-    resume_from: Option<i64>,
-    mut live: broadcast::Receiver<std::sync::Arc<EventRow>>,
-    tx: &mpsc::Sender<Event>,
-) -> Result<(), ServiceError> {
-    let mut sent: HashSet<i64> = HashSet::new();
-    let mut last = if let Some(after) = resume_from {
-        {
-            let mut last = after;
-            for row in service.store.events_after(&device.id, after).await? {
-                last = last.max(row.id);
-                sent.insert(row.id);
-                if let Some(event) = sse_event(service, &row)
-                    && tx.send(event).await.is_err()
-                {
-                    return Ok(());
-                }
-            }
-            last
-        }
-    } else {
-        {
-            let last = service.store.last_event_id_for(&device.id).await?;
-            for envelope in service.pending_for_device(device).await? {
-                let event = Event::default()
-                    .event(EventKind::RequestCreated.as_str())
-                    .data(envelope.to_json()?);
-                if tx.send(event).await.is_err() {
-                    return Ok(());
-                }
-            }
-            last
-        }
-    };
-    send_heartbeat(service, device, Some(last), tx).await?;
-
-    let mut shutdown = service.shutdown.subscribe();
-    let mut heartbeat = heartbeat_timer();
-    loop {
-        let row = tokio::select! {
-            received = live.recv() => match received {
-                Ok(row) => vec![(*row).clone()],
-                // Fell behind: read what was missed from the log.
-                Err(broadcast::error::RecvError::Lagged(_)) => service.store.events_after(&device.id, last).await?,
-                Err(broadcast::error::RecvError::Closed) => return Ok(()),
-            },
-            _ = heartbeat.tick() => {
-                send_heartbeat(service, device, None, tx).await?;
-                continue;
-            }
-            _ = shutdown.changed() => return Ok(()),
-            () = tx.closed() => return Ok(()),
-        };
-        for row in row {
-            if row.id <= resume_from.unwrap_or(i64::MIN) || !sent.insert(row.id) {
-                continue;
-            }
-            last = last.max(row.id);
-            if let Some(event) = sse_event(service, &row)
-                && tx.send(event).await.is_err()
-            {
-                return Ok(());
-            }
-            if row.kind == EventKind::DeviceStatus.as_str() {
-                return Ok(());
-            }
-        }
-        if sent.len() > 4096 {
-            sent.retain(|id| *id > last - 1024);
         }
     }
 }
@@ -232,24 +292,23 @@ fn on_slot(origin: tokio::time::Instant, due: tokio::time::Instant) -> tokio::ti
     u32::try_from(slots).map_or(due, |n| origin + HEARTBEAT_SLOT * n)
 }
 
-async fn send_heartbeat(
+/// A signed heartbeat; the first of a stream carries its resume point as `id`.
+fn heartbeat(
     service: &SharedService,
     device: &DeviceRow,
     id: Option<i64>,
-    tx: &mpsc::Sender<Event>,
-) -> Result<(), ServiceError> {
+) -> Result<Event, ServiceError> {
     let beat = Heartbeat {
         iat: now(),
         device_id: device.id.clone(),
     };
-    let mut event = Event::default()
+    let event = Event::default()
         .event(EventKind::Heartbeat.as_str())
         .data(service.seal(&beat)?.to_json()?);
-    if let Some(id) = id {
-        event = event.id(id.to_string());
-    }
-    let _ = tx.send(event).await;
-    Ok(())
+    Ok(match id {
+        Some(id) => event.id(id.to_string()),
+        None => event,
+    })
 }
 
 #[cfg(test)]
