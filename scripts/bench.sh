@@ -210,8 +210,8 @@ row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
         row "server RSS with $streams idle device streams" "$(num "$(fig "idle.streams$streams.rss_mb")" 1) MB" "$tgt"
         cpu=$(fig "idle.streams$streams.cpu_pct")
         if [ "$cpu" != - ]; then
-            row "server idle CPU with $streams streams (their heartbeat signatures alone); steal" \
-                "$(num "$cpu" 2) % ($(num "$(fig "idle.streams$streams.heartbeat_pct")" 2) %) of a core; steal $(num "$(fig "idle.streams$streams.steal_pct")" 1) % of the machine" "≤ 2× the heartbeats"
+            row "server idle CPU with $streams streams (their heartbeat signatures alone at their pace; in a hot loop); steal" \
+                "$(num "$cpu" 2) % ($(num "$(fig "idle.streams$streams.heartbeat_pct")" 2) %; $(num "$(fig "idle.streams$streams.heartbeat_hot_pct")" 2) %) of a core; steal $(num "$(fig "idle.streams$streams.steal_pct")" 1) % of the machine" "≤ 2× the heartbeats"
         fi
     done < <(sed -n 's/^BENCH idle\.streams\([0-9]*\)\.rss_mb=.*/\1/p' "$out/load.txt")
     for tasks in 1 16; do
