@@ -98,9 +98,9 @@ pub async fn events(
         .open(&device.id, service.settings.net.max_streams_per_device);
     let feed = Feed::start(service, device, resume_from, live, ticket).await?;
     // hyper's connection task polls the feed itself: no task and channel of its own
-    // per stream, which were a tenth of 10,000 idle streams' CPU (BENCHMARKS.md).
-    // No comment keep-alives either: the heartbeats every 15 s keep the connection
-    // busy, and the keep-alive's timer was reset on every event for nothing.
+    // per stream (2 KB each with the keep-alive's timer: BENCHMARKS.md). No comment
+    // keep-alives: the heartbeats every 15 s keep the connection busy, and the
+    // keep-alive's timer was reset on every event for nothing.
     Ok(Sse::new(futures::stream::unfold(feed, Feed::next)))
 }
 
