@@ -9,9 +9,11 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 const HOW_TO: &str = "The desktop end-to-end test needs Xvfb, dunst, an SNI tray host and \
-    gnome-keyring on a private D-Bus bus: scripts/test.sh starts them. To run only this \
-    test: `. scripts/lib.sh && start_desktop_services && cargo build -p godkend-server && \
-    cargo test -p godkend --test desktop; stop_desktop_services`";
+    gnome-keyring on a private D-Bus bus, and fprintd with a virtual reader for its \
+    fingerprint steps (or GODKEND_TEST_FPRINTD_SKIP set to why not): scripts/test.sh starts \
+    them. To run only this test, as root: `. scripts/lib.sh && start_desktop_services && \
+    start_fprintd_services && cargo build -p godkend-server && cargo test -p godkend \
+    --test desktop; stop_fprintd_services; stop_desktop_services`";
 
 /// Checks that the test session is there, and that the bus is the private test bus
 /// (the app writes to the keyring of whatever bus it is given).
