@@ -67,7 +67,8 @@ fn paced_seal_pct(count: usize, period: Duration) -> f64 {
         }
         std::thread::sleep((started + SLOT * slot).saturating_duration_since(Instant::now()));
     }
-    (thread_cpu() - cpu_before).as_secs_f64() / started.elapsed().as_secs_f64() * 100.0
+    let cpu = thread_cpu().saturating_sub(cpu_before);
+    cpu.as_secs_f64() / started.elapsed().as_secs_f64() * 100.0
 }
 
 /// This thread's CPU time, to the nanosecond (the first field of its schedstat).
@@ -118,7 +119,8 @@ pub async fn run(counts: &[usize], idle_time: Duration) {
             tokio::time::sleep(idle_time).await;
             let cpu = (server.usage().cpu_seconds - before) / idle_time.as_secs_f64() * 100.0;
             let stolen = crate::machine::machine_ticks().steal_pct_since(machine_before);
-            let paced = (paced_before + paced_seal_pct_off_runtime(count, pace_period).await) / 2.0;
+            let paced_after = paced_seal_pct_off_runtime(count, pace_period).await;
+            let paced = f64::midpoint(paced_before, paced_after);
             seal_batches.extend(heartbeat_seal_batches());
             let seal = Percentiles::of(seal_batches.into_iter()).p50 / 1e3;
             let hot = count as f64 / HEARTBEAT_SECONDS as f64 * seal * 100.0;
