@@ -128,13 +128,13 @@ impl Service {
         // The user's row first, held until commit: concurrent requests for one user
         // queue here, so the "one pending request" rule and the push backoff see each
         // other (under PostgreSQL's READ COMMITTED both would otherwise pass).
-        let user = store::users::lock_user(&mut tx, &body.user)
+        let target = store::users::lock_request_target(&mut tx, &body.user)
             .await?
             .ok_or_else(|| {
                 Problem::new(ErrorCode::UserNotFound, format!("no user `{}`", body.user))
             })?;
+        let (user, devices) = (target.user, target.devices);
         self.check_push_allowed(&user, now)?;
-        let devices = store::devices::active_device_ids(&mut tx, &user.id).await?;
         if devices.is_empty() {
             return Err(Problem::new(
                 ErrorCode::NotFound,
@@ -143,7 +143,11 @@ impl Service {
             .into());
         }
         let mut events = Vec::new();
-        let superseded = store::requests::pending_for_user(&mut tx, &user.id).await?;
+        let superseded = if target.pending {
+            store::requests::pending_for_user(&mut tx, &user.id).await?
+        } else {
+            Vec::new()
+        };
         // One pending request per user: the new one supersedes the old.
         for old in &superseded {
             events.extend(

@@ -1,6 +1,6 @@
 //! Users: the people devices belong to, with their push-abuse counters.
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, FromRow as _, Row as _};
 
 use super::batch::Batch;
 use super::{Store, StoreError};
@@ -65,14 +65,68 @@ impl Store {
     }
 }
 
-/// Reads a user inside `conn`'s write transaction and holds the row until it ends
-/// (see `super::for_update`): request creation takes it first, so the "one pending
-/// request" rule and the push backoff are judged one request at a time per user.
-pub(crate) async fn lock_user(
+/// What creating a request for a user judges: their row, their active devices and
+/// whether a request of theirs is pending.
+#[derive(Debug)]
+pub(crate) struct RequestTarget {
+    pub user: UserRow,
+    /// The active devices' ids, sorted.
+    pub devices: Vec<String>,
+    pub pending: bool,
+}
+
+/// Reads what creating a request for `id` judges inside `conn`'s write transaction,
+/// and holds the user's row until it ends: request creation takes it first, so the
+/// "one pending request" rule and the push backoff are judged one request at a time
+/// per user.
+///
+/// On SQLite that is one statement where it was three: the transaction holds the
+/// database's one writer from `BEGIN IMMEDIATE`, and each statement is a hand-off to
+/// the writer's thread and back while every other write waits; those hand-offs
+/// stretch when the host takes the CPU (BENCHMARKS.md). On PostgreSQL the row is
+/// locked by a statement of its own first: under READ COMMITTED a statement reads
+/// from the snapshot it started with, so one that waited for the lock would count
+/// the pending requests as they were before the transaction it waited for committed
+/// its new one.
+pub(crate) async fn lock_request_target(
     conn: &mut AnyConnection,
     id: &str,
-) -> Result<Option<UserRow>, StoreError> {
-    super::lock_by_id(conn, "users", COLUMNS, id).await
+) -> Result<Option<RequestTarget>, StoreError> {
+    let list = if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        "string_agg(id, ',')"
+    } else {
+        "group_concat(id, ',')"
+    };
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS}, \
+         (SELECT {list} FROM devices WHERE user_id = $1 AND status = 'active') AS devices, \
+         (SELECT count(*) FROM requests WHERE user_id = $1 AND state = 'pending') AS pending \
+         FROM users WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let devices: Option<String> = row.try_get("devices")?;
+    // Ids have no comma (`godkend_protocol::ids`).
+    let mut devices: Vec<String> = devices
+        .iter()
+        .flat_map(|list| list.split(','))
+        .map(str::to_owned)
+        .collect();
+    devices.sort_unstable();
+    let pending: i64 = row.try_get("pending")?;
+    Ok(Some(RequestTarget {
+        user: UserRow::from_row(&row)?,
+        devices,
+        pending: pending > 0,
+    }))
 }
 
 /// Whether `user` exists and was created no later than `created_by` (a user removed
