@@ -13,18 +13,25 @@ use crate::stats::{Percentiles, report};
 /// How long streams settle after connecting before memory is read.
 const SETTLE: Duration = Duration::from_secs(5);
 
-/// What one heartbeat seal (what the server does per heartbeat) took in each of
-/// nine batches. The idle figure is compared with the median of the batches timed
-/// just before and just after its minute: one short batch moved by a quarter with
-/// the machine's noise, and batches timed once before the minute moved by half
-/// between runs while the idle CPU barely moved.
-fn heartbeat_seal_batches() -> Vec<Duration> {
+/// One heartbeat seal, what the server does per heartbeat: sign, then serialise.
+fn heartbeat_sealer() -> impl Fn() {
     let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
     let beat = Heartbeat {
         iat: 1_767_225_600,
         device_id: "dev-5c1f0e7a5c1f0e7a5c1f0e7a".into(),
     };
-    let seal = || std::hint::black_box(Envelope::seal(&beat, &[&key]).unwrap().to_json().unwrap());
+    move || {
+        std::hint::black_box(Envelope::seal(&beat, &[&key]).unwrap().to_json().unwrap());
+    }
+}
+
+/// What one heartbeat seal took in each of
+/// nine batches. The idle figure is compared with the median of the batches timed
+/// just before and just after its minute: one short batch moved by a quarter with
+/// the machine's noise, and batches timed once before the minute moved by half
+/// between runs while the idle CPU barely moved.
+fn heartbeat_seal_batches() -> Vec<Duration> {
+    let seal = heartbeat_sealer();
     let rounds = 500;
     for _ in 0..200 {
         seal();
@@ -49,11 +56,7 @@ const SLOT: Duration = Duration::from_millis(100);
 /// This is the server's pattern without the rest of its work, so the seals meet the
 /// same cooled caches and clock it does; the hot loop above is their best case.
 fn paced_seal_pct(count: usize, period: Duration) -> f64 {
-    let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
-    let beat = Heartbeat {
-        iat: 1_767_225_600,
-        device_id: "dev-5c1f0e7a5c1f0e7a5c1f0e7a".into(),
-    };
+    let seal = heartbeat_sealer();
     let per_slot = count as f64 * SLOT.as_secs_f64() / HEARTBEAT_SECONDS as f64;
     let slots = (period.as_secs_f64() / SLOT.as_secs_f64()).round().max(1.0) as u32;
     let cpu_before = thread_cpu();
@@ -62,7 +65,7 @@ fn paced_seal_pct(count: usize, period: Duration) -> f64 {
     for slot in 1..=slots {
         owed += per_slot;
         while owed >= 1.0 {
-            std::hint::black_box(Envelope::seal(&beat, &[&key]).unwrap().to_json().unwrap());
+            seal();
             owed -= 1.0;
         }
         std::thread::sleep((started + SLOT * slot).saturating_duration_since(Instant::now()));
