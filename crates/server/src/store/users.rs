@@ -3,7 +3,7 @@
 use sqlx::{AnyConnection, FromRow as _, Row as _};
 
 use super::batch::Batch;
-use super::{Store, StoreError};
+use super::{Store, StoreError, lock_by_id};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -93,10 +93,10 @@ pub(crate) async fn lock_request_target(
     id: &str,
 ) -> Result<Option<RequestTarget>, StoreError> {
     let list = if conn.backend_name() == "PostgreSQL" {
-        sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
+        let locked: Option<(String,)> = lock_by_id(conn, "users", "id", id).await?;
+        if locked.is_none() {
+            return Ok(None);
+        }
         "string_agg(id, ',')"
     } else {
         "group_concat(id, ',')"

@@ -1,16 +1,20 @@
 //! Limits that concurrent calls must not break, besides the PIN's (pin_race.rs): one
 //! pending request per user, and stored decision answers only for their own device.
 
+use std::time::Duration;
+
 use futures::future::join_all;
 use godkend_core::CoreError;
 use godkend_protocol::ErrorCode;
 use godkend_protocol::messages::{CreatedRequest, RequestState};
 use serde_json::json;
+use sqlx::Connection as _;
 
-use crate::common::{Db, PIN, TestServer};
+use crate::common::{Db, Device, PIN, Rp, TestServer};
 
 both_backends!(
     concurrent_requests_leave_one_pending,
+    requests_that_waited_for_the_user_see_each_other,
     another_users_device_gets_no_stored_decision_answer,
 );
 
@@ -25,18 +29,19 @@ async fn concurrent_requests_leave_one_pending(db: Db) {
     let body = json!({"user": "alice", "kind": "login", "title": "Sign in", "message": "m"});
 
     let responses = join_all((0..CREATES).map(|_| rp.create_raw(&body))).await;
-    let mut created: Vec<CreatedRequest> = Vec::new();
+    assert_one_pending(&rp, &device, responses).await;
+}
+
+/// Every create was accepted, one of the requests is pending and the rest were
+/// superseded, and the device is shown that one.
+async fn assert_one_pending(rp: &Rp, device: &Device, responses: Vec<reqwest::Response>) {
+    let mut pending = 0;
     for response in responses {
         let status = response.status();
         let text = response.text().await.unwrap();
         assert_eq!(status, 201, "every create is accepted: {text}");
-        created.push(serde_json::from_str(&text).unwrap());
-    }
-
-    let mut pending = 0;
-    for c in &created {
-        let status = rp.status(&c.request_id).await;
-        match status.status {
+        let created: CreatedRequest = serde_json::from_str(&text).unwrap();
+        match rp.status(&created.request_id).await.status {
             RequestState::Pending => pending += 1,
             RequestState::Superseded => {}
             other => panic!("unexpected state {other:?}"),
@@ -44,6 +49,65 @@ async fn concurrent_requests_leave_one_pending(db: Db) {
     }
     assert_eq!(pending, 1, "exactly one request stays pending");
     assert_eq!(device.client.pending().await.unwrap().len(), 1);
+}
+
+async fn requests_that_waited_for_the_user_see_each_other(db: Db) {
+    let server = TestServer::start(db).await;
+    server.add_user("alice");
+    let rp = server.add_rp("shop", "Shop");
+    let device = server.device("alice").await;
+    let body = json!({"user": "alice", "kind": "login", "title": "Sign in", "message": "m"});
+
+    sqlx::any::install_default_drivers();
+    let mut holder = sqlx::AnyConnection::connect(&server.database_url)
+        .await
+        .unwrap();
+    let hold = match db {
+        Db::Sqlite => "BEGIN IMMEDIATE",
+        Db::Postgres => "BEGIN",
+    };
+    sqlx::raw_sql(hold).execute(&mut holder).await.unwrap();
+    if db == Db::Postgres {
+        sqlx::query("SELECT id FROM users WHERE id = 'alice' FOR UPDATE")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+    }
+
+    let queued = tokio::spawn({
+        let rp = rp.clone();
+        async move { join_all((0..3).map(|_| rp.create_raw(&body))).await }
+    });
+    wait_until_blocked(db, &server.database_url, 3).await;
+    sqlx::raw_sql("COMMIT").execute(&mut holder).await.unwrap();
+    assert_one_pending(&rp, &device, queued.await.unwrap()).await;
+}
+
+/// Until `creates` calls wait behind the lock held on `database_url`. PostgreSQL
+/// names the sessions waiting for a lock (read from a connection of its own: inside a
+/// transaction `pg_stat_activity` stays as first read); SQLite does not, so there the
+/// creates get a moment to queue (one that came late would only make the check
+/// weaker, not fail it).
+async fn wait_until_blocked(db: Db, database_url: &str, creates: i64) {
+    if db == Db::Sqlite {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        return;
+    }
+    let mut watcher = sqlx::AnyConnection::connect(database_url).await.unwrap();
+    for _ in 0..200 {
+        let (waiting,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&mut watcher)
+        .await
+        .unwrap();
+        if waiting >= creates {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the creates never waited for the user's row");
 }
 
 async fn another_users_device_gets_no_stored_decision_answer(db: Db) {
