@@ -179,9 +179,8 @@ impl Service {
                 .user(&user.id)
                 .detail(format!("{} {:?}", row.id, body.kind).to_lowercase()),
         )?;
-        let rows = batch.run(&mut tx).await?;
-        events.extend(created.stored(&mut tx, &rows).await?);
-        tx.commit().await?;
+        let rows = tx.commit_batch(batch).await?;
+        events.extend(created.stored(&rows)?);
         self.publish(&events);
         for old in &superseded {
             self.finished(&old.id);

@@ -158,8 +158,7 @@ impl Service {
             }
         };
         store::decisions::queue_outcome(&mut closing, hash, &outcome)?;
-        closing.run(&mut tx).await?;
-        tx.commit().await?;
+        tx.commit_batch(closing).await?;
         self.publish(&events);
         // Approved, denied or failed on its third wrong code: the waiting relying party
         // reads it now (a refusal that left it pending costs that one read).

@@ -58,6 +58,11 @@ impl Batch {
         }
     }
 
+    /// Whether the batch is for PostgreSQL (where the statements run one by one).
+    pub(crate) fn postgres(&self) -> bool {
+        !self.joined
+    }
+
     /// Queues a statement that returns nothing.
     pub(crate) fn push(
         &mut self,

@@ -35,14 +35,17 @@ pub(crate) async fn insert_event(
     let mut batch = Batch::new(conn);
     let queued = queue_events(&mut batch, &[device], kind, data, now)?;
     let rows = batch.run(conn).await?;
-    let mut events = queued.stored(conn, &rows).await?;
+    let mut events = queued.stored(&rows)?;
     events
         .pop()
         .ok_or(StoreError::Database(sqlx::Error::RowNotFound))
 }
 
 /// Queues one event of `kind` with `data` for each of `devices` in a transaction's
-/// batch; once the batch ran, `QueuedEvents::stored` makes them rows.
+/// batch; once the batch ran, `QueuedEvents::stored` makes them rows. On PostgreSQL
+/// the batch also announces them to the other nodes, delivered at commit, so that
+/// their pumps read the new rows as soon as they exist (the pumps read every event
+/// after their last, so the announcement carries only the kind).
 pub(crate) fn queue_events<'a>(
     batch: &mut Batch,
     devices: &[&'a str],
@@ -56,6 +59,11 @@ pub(crate) fn queue_events<'a>(
              RETURNING id",
             |b| b.bind(*device).bind(kind).bind(data).bind(now),
         )?;
+    }
+    if batch.postgres() && !devices.is_empty() {
+        batch.push("SELECT pg_notify($1, $2)", |b| {
+            b.bind(EVENTS_CHANNEL).bind(kind)
+        })?;
     }
     Ok(QueuedEvents {
         devices: devices.to_vec(),
@@ -75,36 +83,24 @@ pub(crate) struct QueuedEvents<'a> {
 
 impl QueuedEvents<'_> {
     /// The stored rows, from the ids the batch returned (`rows`: those of the events
-    /// queued, in order, and nothing else). On PostgreSQL it also announces them to
-    /// the other nodes, delivered at commit, so that their pumps read each row as
-    /// soon as it exists.
-    pub(crate) async fn stored(
-        self,
-        conn: &mut AnyConnection,
-        rows: &[AnyRow],
-    ) -> Result<Vec<EventRow>, StoreError> {
+    /// queued, in order, and nothing else).
+    pub(crate) fn stored(self, rows: &[AnyRow]) -> Result<Vec<EventRow>, StoreError> {
         if rows.len() != self.devices.len() {
             return Err(StoreError::Database(sqlx::Error::RowNotFound));
         }
-        let mut events = Vec::with_capacity(rows.len());
-        for (device, row) in self.devices.into_iter().zip(rows) {
-            let id: i64 = row.try_get(0)?;
-            if conn.backend_name() == "PostgreSQL" {
-                sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(EVENTS_CHANNEL)
-                    .bind(id.to_string())
-                    .execute(&mut *conn)
-                    .await?;
-            }
-            events.push(EventRow {
-                id,
-                device_id: device.into(),
-                kind: self.kind.into(),
-                data: self.data.into(),
-                created_at: self.now,
-            });
-        }
-        Ok(events)
+        self.devices
+            .into_iter()
+            .zip(rows)
+            .map(|(device, row)| {
+                Ok(EventRow {
+                    id: row.try_get(0)?,
+                    device_id: device.into(),
+                    kind: self.kind.into(),
+                    data: self.data.into(),
+                    created_at: self.now,
+                })
+            })
+            .collect()
     }
 }
 

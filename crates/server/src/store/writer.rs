@@ -5,9 +5,16 @@
 //! wake-ups: on this VM the scheduler was half of the server's CPU (BENCHMARKS.md,
 //! 2026-12-03), and the held writer answers a statement in 4–8 µs of CPU where the
 //! read pool took 20–32 (statement-cost bench). A connection held this way needs what
-//! the pool gave: a write waits in turn for at most `WAIT`, a connection left inside
-//! a transaction is replaced, and one whose transaction was abandoned (or whose
-//! `BEGIN` failed) is tested before its next use.
+//! the pool gave: a write waits in turn for at most `WAIT`, and a connection whose
+//! transaction was abandoned (or whose `BEGIN` failed) is rolled back and so tested
+//! before its next use, and replaced if that fails.
+//!
+//! On SQLite a transaction is begun, committed and rolled back by plain statements,
+//! not sqlx's transaction steps, so that a transaction's last writes and its `COMMIT`
+//! go to the connection's thread as one command (`WriteTx::commit_batch`): sqlx
+//! counts the transactions it began and would take a `COMMIT` it did not send for an
+//! open transaction. SQLite itself knows whether one is open, and a transaction left
+//! open is rolled back by its own `ROLLBACK` (`end_transaction`).
 //!
 //! On PostgreSQL writes take a connection from the one pool, as reads do: there the
 //! test on release also notices a restarted server.
@@ -17,12 +24,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use sqlx::any::AnyConnectOptions;
+use sqlx::any::{AnyConnectOptions, AnyRow};
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions as _, Connection as _, SqlSafeStr as _};
+use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions as _, Connection as _};
 use sqlx_core::transaction::TransactionManager as _;
 use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
 
+use super::batch::Batch;
 use super::{StoreError, Synchronous, sqlite_settings};
 
 /// sqlx's transaction steps for the `Any` driver: what `sqlx::Transaction` calls.
@@ -97,24 +105,29 @@ impl Writer {
     /// wait for another writer (the admin CLI, a backup) and fails with "database is
     /// locked", while an immediate one waits its turn under the busy timeout.
     pub(crate) async fn begin(&self) -> Result<WriteTx, StoreError> {
-        let mut conn = self.connection().await?;
-        let statement = match self {
-            Writer::Sqlite { .. } => Some(sqlx::AssertSqlSafe("BEGIN IMMEDIATE").into_sql_str()),
-            Writer::Postgres(_) => None,
-        };
-        if let Err(e) = Steps::begin(&mut conn, statement).await {
-            // A connection whose thread died answers every command so: test it (and
-            // replace it) before the next write.
-            if let Some(suspect) = self.suspect() {
-                suspect.store(true, Ordering::Release);
+        let conn = self.connection().await?;
+        match self {
+            Writer::Sqlite { suspect, .. } => {
+                // Open before the `BEGIN` is sent: if it fails, or the call is cut off
+                // while it runs, dropping the transaction rolls back whatever began.
+                let mut tx = WriteTx {
+                    conn: Some(conn),
+                    ends: Ends::Sqlite(Arc::clone(suspect)),
+                    open: true,
+                };
+                sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *tx).await?;
+                Ok(tx)
             }
-            return Err(e.into());
+            Writer::Postgres(_) => {
+                let mut conn = conn;
+                Steps::begin(&mut conn, None).await?;
+                Ok(WriteTx {
+                    conn: Some(conn),
+                    ends: Ends::Postgres,
+                    open: true,
+                })
+            }
         }
-        Ok(WriteTx {
-            conn,
-            suspect: self.suspect(),
-            open: true,
-        })
     }
 
     /// Waits for the running write, then closes the connection (graceful shutdown);
@@ -131,13 +144,6 @@ impl Writer {
             }
         }
     }
-
-    fn suspect(&self) -> Option<Arc<AtomicBool>> {
-        match self {
-            Writer::Sqlite { suspect, .. } => Some(Arc::clone(suspect)),
-            Writer::Postgres(_) => None,
-        }
-    }
 }
 
 /// A new SQLite connection with the store's settings.
@@ -150,32 +156,40 @@ async fn connect(
     Ok(conn)
 }
 
-/// Replaces the writer connection when it cannot serve the next write: one that no
-/// longer answers when `test`ed (after an abandoned transaction or a failed `BEGIN`),
-/// or one still inside a transaction (when SQLite runs out of space it rolls the
-/// transaction back itself, the ROLLBACK sqlx then sends fails, and sqlx still counts
-/// the transaction as open, so every later `BEGIN` would fail).
+/// Replaces the writer connection when it cannot serve the next write: after an
+/// abandoned transaction or a failed `BEGIN` (`test`), one whose transaction cannot
+/// be ended, which is also how one whose thread died answers. The `ROLLBACK` is the
+/// test: a transaction abandoned and never rolled back (the runtime was shutting
+/// down) ends here.
 async fn renew_if_broken(
     conn: &mut AnyConnection,
     test: bool,
     options: &AnyConnectOptions,
     synchronous: Synchronous,
 ) -> Result<(), StoreError> {
-    // The test first: an abandoned transaction's ROLLBACK is only queued on the
-    // connection's thread, and the transaction counts as open until it ran; the
-    // ping is answered after it.
-    if test && let Err(e) = conn.ping().await {
-        tracing::warn!(error = %e, "replacing the database writer, which stopped answering");
-    } else if conn.is_in_transaction() {
-        tracing::warn!("replacing the database writer, left inside a transaction");
-    } else {
+    if !test {
         return Ok(());
     }
+    let Err(e) = end_transaction(conn).await else {
+        return Ok(());
+    };
+    tracing::warn!(error = %e, "replacing the database writer, which stopped answering");
     // The new one first: if it cannot be made, the broken one stays in place (and
     // the caller's test flag stays set), so the next write tries again.
     let old = std::mem::replace(conn, connect(options, synchronous).await?);
     drop(old.close_hard().await);
     Ok(())
+}
+
+/// Rolls back the SQLite transaction open on `conn`, if one is: SQLite may have
+/// ended it itself (it rolls back on a full disk), or it may never have begun (a
+/// failed `BEGIN`), or it committed just before its caller went away.
+async fn end_transaction(conn: &mut AnyConnection) -> Result<(), StoreError> {
+    match sqlx::raw_sql("ROLLBACK").execute(conn).await {
+        Ok(_) => Ok(()),
+        Err(sqlx::Error::Database(e)) if e.message().contains("no transaction is active") => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The writer's connection for one write or one transaction.
@@ -204,23 +218,57 @@ impl DerefMut for WriteConn {
     }
 }
 
+/// How a transaction ends: on SQLite by its own statements (with the flag that has
+/// the writer tested before its next use), on PostgreSQL by sqlx's steps.
+enum Ends {
+    Sqlite(Arc<AtomicBool>),
+    Postgres,
+}
+
 /// A write transaction: commit it, or it rolls back when dropped (an error, a call
 /// cancelled by a client that went away), like `sqlx::Transaction`.
 pub struct WriteTx {
-    conn: WriteConn,
-    suspect: Option<Arc<AtomicBool>>,
+    /// `None` only once `Drop` took it.
+    conn: Option<WriteConn>,
+    ends: Ends,
     open: bool,
 }
 
 impl WriteTx {
     pub async fn commit(mut self) -> Result<(), StoreError> {
-        Steps::commit(&mut self.conn).await?;
+        match self.ends {
+            Ends::Sqlite(_) => {
+                sqlx::raw_sql("COMMIT").execute(&mut *self).await?;
+            }
+            Ends::Postgres => Steps::commit(&mut self).await?,
+        }
         self.open = false;
         Ok(())
     }
 
+    /// Runs `batch`, the transaction's last writes, and commits: on SQLite in one
+    /// trip to the connection's thread, the `COMMIT` joined to the batch (which stops
+    /// at a failing statement, before it). The rows of its `RETURNING` statements.
+    pub(crate) async fn commit_batch(
+        mut self,
+        mut batch: Batch,
+    ) -> Result<Vec<AnyRow>, StoreError> {
+        if let Ends::Postgres = self.ends {
+            let rows = batch.run(&mut self).await?;
+            self.commit().await?;
+            return Ok(rows);
+        }
+        batch.push("COMMIT", |b| b)?;
+        let rows = batch.run(&mut self).await?;
+        self.open = false;
+        Ok(rows)
+    }
+
     pub async fn rollback(mut self) -> Result<(), StoreError> {
-        Steps::rollback(&mut self.conn).await?;
+        match self.ends {
+            Ends::Sqlite(_) => end_transaction(&mut self).await?,
+            Ends::Postgres => Steps::rollback(&mut self).await?,
+        }
         self.open = false;
         Ok(())
     }
@@ -231,11 +279,28 @@ impl Drop for WriteTx {
         if !self.open {
             return;
         }
-        // Queued on the connection now, so it runs before whatever the next holder
-        // sends; the connection is tested before its next use.
-        Steps::start_rollback(&mut self.conn);
-        if let Some(suspect) = &self.suspect {
-            suspect.store(true, Ordering::Release);
+        let Some(mut conn) = self.conn.take() else {
+            return;
+        };
+        match &self.ends {
+            // Queued on the connection now, so it runs before whatever the next holder
+            // sends.
+            Ends::Postgres => Steps::start_rollback(&mut conn),
+            // Rolled back by a task that holds the writer until it has: the next
+            // write waits for it, and another process (the admin CLI, a backup) is not
+            // kept waiting on the write lock until then. Tested before the next use
+            // unless the rollback went through.
+            Ends::Sqlite(suspect) => {
+                suspect.store(true, Ordering::Release);
+                if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                    let suspect = Arc::clone(suspect);
+                    runtime.spawn(async move {
+                        if end_transaction(&mut conn).await.is_ok() {
+                            suspect.store(false, Ordering::Release);
+                        }
+                    });
+                }
+            }
         }
     }
 }
@@ -244,13 +309,19 @@ impl Deref for WriteTx {
     type Target = AnyConnection;
 
     fn deref(&self) -> &AnyConnection {
-        &self.conn
+        match &self.conn {
+            Some(conn) => conn,
+            None => unreachable!("the connection is taken only when dropped"),
+        }
     }
 }
 
 impl DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.conn
+        match &mut self.conn {
+            Some(conn) => conn,
+            None => unreachable!("the connection is taken only when dropped"),
+        }
     }
 }
 
@@ -258,6 +329,7 @@ impl DerefMut for WriteTx {
 mod tests {
     use std::time::Duration;
 
+    use crate::store::batch::Batch;
     use crate::store::{Store, temp_store};
 
     async fn audit_rows(store: &Store) -> i64 {
@@ -339,6 +411,68 @@ mod tests {
         }
         assert_eq!(cache_size(&store).await, 1234, "the same connection");
         assert_eq!(audit_rows(&store).await, 3);
+        store.close().await;
+    }
+
+    /// A transaction's last writes and its `COMMIT`, sent as one command, commit
+    /// together; a failing statement stops them before the `COMMIT`, and the
+    /// transaction rolls back with the writes before it.
+    #[tokio::test]
+    async fn a_batch_commits_with_its_transaction_or_not_at_all() {
+        let (_dir, store) = temp_store().await;
+        let audit = "INSERT INTO audit (at, event, actor, detail) \
+                     VALUES ($1, 'test', 'writer-test', 'x') RETURNING at";
+
+        let mut tx = store.begin().await.unwrap();
+        insert(&mut tx).await;
+        let mut batch = Batch::new(&tx);
+        batch.push_returning(audit, |b| b.bind(7_i64)).unwrap();
+        let rows = tx.commit_batch(batch).await.unwrap();
+        assert_eq!(rows.len(), 1, "the RETURNING row, and none from the COMMIT");
+        assert_eq!(audit_rows(&store).await, 2);
+
+        let mut tx = store.begin().await.unwrap();
+        insert(&mut tx).await;
+        let mut batch = Batch::new(&tx);
+        batch.push_returning(audit, |b| b.bind(8_i64)).unwrap();
+        batch.push("INSERT INTO no_such_table VALUES (1)", |b| b).unwrap();
+        assert!(tx.commit_batch(batch).await.is_err());
+        assert_eq!(audit_rows(&store).await, 2, "nothing of it committed");
+
+        let mut tx = store.begin().await.unwrap();
+        insert(&mut tx).await;
+        tx.commit().await.unwrap();
+        assert_eq!(audit_rows(&store).await, 3);
+        store.close().await;
+    }
+
+    /// A call cut off while its `BEGIN IMMEDIATE` waits for another process's write
+    /// lock leaves no transaction behind once that `BEGIN` got through: it is rolled
+    /// back at once, not at the next write, so the other process can write again
+    /// (within its busy timeout, sqlx's default 5 s), and so can the server.
+    #[tokio::test]
+    async fn a_begin_cut_off_while_it_waited_leaves_no_transaction() {
+        use sqlx::Connection as _;
+
+        let (dir, store) = temp_store().await;
+        let url = crate::store::sqlite_url(&dir.path().join("godkend.db"));
+        let mut other = sqlx::AnyConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut other).await.unwrap();
+
+        let cut = tokio::time::timeout(Duration::from_millis(200), store.begin()).await;
+        assert!(cut.is_err(), "the BEGIN waited for the other writer");
+        sqlx::raw_sql("COMMIT").execute(&mut other).await.unwrap();
+        // The cut-off BEGIN retries every few ms (the busy handler): let it through.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        sqlx::raw_sql("BEGIN IMMEDIATE; COMMIT")
+            .execute(&mut other)
+            .await
+            .unwrap();
+
+        let mut tx = store.begin().await.unwrap();
+        insert(&mut tx).await;
+        tx.commit().await.unwrap();
+        assert_eq!(audit_rows(&store).await, 1);
         store.close().await;
     }
 
