@@ -124,15 +124,16 @@ impl Service {
             phishing_origin: None,
         };
 
-        let mut tx = self.store.begin().await?;
         // The user's row first, held until commit: concurrent requests for one user
         // queue here, so the "one pending request" rule and the push backoff see each
         // other (under PostgreSQL's READ COMMITTED both would otherwise pass).
-        let target = store::users::lock_request_target(&mut tx, &body.user)
-            .await?
-            .ok_or_else(|| {
-                Problem::new(ErrorCode::UserNotFound, format!("no user `{}`", body.user))
-            })?;
+        let (mut tx, rows) = self
+            .store
+            .begin_with(|batch| store::users::queue_request_target(batch, &body.user))
+            .await?;
+        let target = store::users::request_target(&rows)?.ok_or_else(|| {
+            Problem::new(ErrorCode::UserNotFound, format!("no user `{}`", body.user))
+        })?;
         let (user, devices) = (target.user, target.devices);
         self.check_push_allowed(&user, now)?;
         if devices.is_empty() {

@@ -71,8 +71,16 @@ impl Service {
                 return Err(refused.into());
             }
         };
-        let mut tx = self.store.begin().await?;
-        if !store::nonces::remember_nonce_in(&mut tx, &device.id, nonce).await? {
+        // The nonce and the claim on the decision's hash are the transaction's first
+        // statements (on SQLite sent with its BEGIN, in one trip).
+        let (tx, first) = self
+            .store
+            .begin_with(|batch| {
+                store::nonces::queue_remember(batch, &device.id, nonce)?;
+                store::decisions::queue_claim(batch, &hash, request_id, &device.id, now())
+            })
+            .await?;
+        if !store::nonces::remembered(&first) {
             return Err(replayed_nonce().into());
         }
         let checked = Checked {
@@ -80,7 +88,11 @@ impl Service {
             decision: &decision,
             hash: &hash,
         };
-        match self.decide_in(tx, device, request_id, &checked, ip).await {
+        let claimed = store::decisions::claimed(&first);
+        match self
+            .decide_in(tx, device, request_id, &checked, claimed, ip)
+            .await
+        {
             Ok(outcome) => Ok(outcome),
             Err(e) => {
                 // Refused without a stored answer, and rolled back with it the nonce
@@ -94,21 +106,23 @@ impl Service {
         }
     }
 
-    /// The decision's transaction, which already holds its nonce: claims the
-    /// decision's hash (a byte-identical copy judged before gets its stored answer),
-    /// then judges it against the device and the request, and stores the answer.
+    /// The decision's transaction, which already holds its nonce and tried to claim
+    /// the decision's hash (`claimed`; a byte-identical copy judged before gets its
+    /// stored answer): judges it against the device and the request, and stores the
+    /// answer.
     async fn decide_in(
         &self,
         mut tx: store::WriteTx,
         device: &DeviceRow,
         request_id: &str,
         checked: &Checked<'_>,
+        claimed: bool,
         ip: Option<String>,
     ) -> Result<DecisionOutcome, ServiceError> {
         let hash = checked.hash;
         // The claim first: on the usual path it is the only look at `decisions`
         // before the answer is stored (no separate read for a stored answer).
-        if !store::decisions::claim(&mut tx, hash, request_id, &device.id, now()).await? {
+        if !claimed {
             // A byte-identical copy was judged before (PostgreSQL: the claim waited
             // for the first copy's commit): answer as it was answered.
             let stored = store::decisions::outcome_in(&mut tx, &device.id, hash).await?;

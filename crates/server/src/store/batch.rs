@@ -11,7 +11,7 @@
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::encode::Encode;
 use sqlx::error::BoxDynError;
-use sqlx::{Any, AnyConnection, Arguments as _, Type};
+use sqlx::{Any, AnyConnection, Arguments as _, Row as _, Type};
 
 use super::StoreError;
 
@@ -129,6 +129,14 @@ impl Batch {
         }
         Ok(rows)
     }
+}
+
+/// Whether one of a batch's `rows` is the `marker` a statement returns (`RETURNING
+/// 'marker'`) when it wrote: how statements that may write nothing (`ON CONFLICT DO
+/// NOTHING`) say in a batch what they did, where no count of rows comes back.
+pub(crate) fn returned(rows: &[AnyRow], marker: &str) -> bool {
+    rows.iter()
+        .any(|row| row.try_get::<String, _>(0).is_ok_and(|got| got == marker))
 }
 
 /// Appends `sql` to `out` with each parameter `$N` numbered `$(N + offset)`, so that

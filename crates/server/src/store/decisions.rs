@@ -1,9 +1,10 @@
 //! Idempotency: the answer each decision envelope got, keyed by its hash.
 
 use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
 
 use super::StoreError;
-use super::batch::Batch;
+use super::batch::{self, Batch};
 
 /// A stored answer: HTTP status and JSON body, replayed byte for byte.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -31,29 +32,36 @@ pub(crate) async fn outcome_in(
         .await?)
 }
 
-/// Claims a decision hash for judging inside `conn`'s transaction. `false` means
-/// another call judged (or is judging) the byte-identical decision: on PostgreSQL
-/// the insert waits for that transaction, on SQLite writers are serialised, so the
-/// caller's next statement (`outcome_in`, same transaction) reads the stored answer:
-/// under READ COMMITTED each statement sees what was committed before it.
-pub(crate) async fn claim(
-    conn: &mut AnyConnection,
+/// What `queue_claim`'s statement returns when it claimed the hash.
+const CLAIMED: &str = "decision claimed";
+
+/// Queues claiming a decision hash for judging in a transaction's batch; `claimed`
+/// then says whether it did. Not claimed means another call judged (or is judging)
+/// the byte-identical decision: on PostgreSQL the insert waits for that transaction,
+/// on SQLite writers are serialised, so the caller's next statement (`outcome_in`,
+/// same transaction) reads the stored answer: under READ COMMITTED each statement
+/// sees what was committed before it.
+pub(crate) fn queue_claim(
+    batch: &mut Batch,
     hash: &str,
     request: &str,
     device: &str,
     now: i64,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "INSERT INTO decisions (decision_hash, request_id, device_id, http_status, body, created_at) \
-         VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT (decision_hash) DO NOTHING",
+) -> Result<(), StoreError> {
+    batch.push_returning(
+        &format!(
+            "INSERT INTO decisions \
+             (decision_hash, request_id, device_id, http_status, body, created_at) \
+             VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT (decision_hash) DO NOTHING \
+             RETURNING '{CLAIMED}'"
+        ),
+        |b| b.bind(hash).bind(request).bind(device).bind(now),
     )
-    .bind(hash)
-    .bind(request)
-    .bind(device)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+}
+
+/// Whether the batch's `queue_claim` claimed its hash (`rows`: the batch's).
+pub(crate) fn claimed(rows: &[AnyRow]) -> bool {
+    batch::returned(rows, CLAIMED)
 }
 
 /// Stores the answer a claimed decision got.

@@ -278,6 +278,15 @@ impl Store {
         self.writer.begin().await
     }
 
+    /// Starts a write transaction with the statements `first` queues (on SQLite sent
+    /// with the `BEGIN IMMEDIATE`, `writer.rs`), and their rows.
+    pub(crate) async fn begin_with(
+        &self,
+        first: impl FnOnce(&mut batch::Batch) -> Result<(), StoreError>,
+    ) -> Result<(WriteTx, Vec<sqlx::any::AnyRow>), StoreError> {
+        self.writer.begin_with(first).await
+    }
+
     /// A cheap query proving the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

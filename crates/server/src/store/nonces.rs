@@ -1,7 +1,9 @@
 //! The replay cache for device-request nonces, in the database so every node sees it.
 
 use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
 
+use super::batch::{self, Batch};
 use super::{Store, StoreError};
 
 /// A device call's header nonce, and until when it must be remembered (after that
@@ -15,21 +17,28 @@ pub struct Nonce {
 const REMEMBER: &str = "INSERT INTO nonces (device_id, nonce, expires_at) VALUES ($1, $2, $3) \
                         ON CONFLICT (device_id, nonce) DO NOTHING";
 
-/// Remembers a nonce inside `conn`'s transaction; `false` if this device used it
-/// before (a replay). The primary key makes two concurrent uses conflict: one
-/// transaction inserts, the other finds it (PostgreSQL waits for the first to end).
-pub(crate) async fn remember_nonce_in(
-    conn: &mut AnyConnection,
+/// What `queue_remember`'s statement returns when it remembered the nonce.
+const REMEMBERED: &str = "nonce remembered";
+
+/// Queues remembering a nonce in a transaction's batch; `remembered` then says
+/// whether it was new, or this device used it before (a replay). The primary key
+/// makes two concurrent uses conflict: one transaction inserts, the other finds it
+/// (PostgreSQL waits for the first to end).
+pub(crate) fn queue_remember(
+    batch: &mut Batch,
     device: &str,
     nonce: &Nonce,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query(REMEMBER)
-        .bind(device)
-        .bind(&nonce.value)
-        .bind(nonce.expires_at)
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() == 1)
+) -> Result<(), StoreError> {
+    batch.push_returning(&format!("{REMEMBER} RETURNING '{REMEMBERED}'"), |b| {
+        b.bind(device)
+            .bind(nonce.value.as_str())
+            .bind(nonce.expires_at)
+    })
+}
+
+/// Whether the batch's `queue_remember` remembered its nonce (`rows`: the batch's).
+pub(crate) fn remembered(rows: &[AnyRow]) -> bool {
+    batch::returned(rows, REMEMBERED)
 }
 
 impl Store {

@@ -1,9 +1,10 @@
 //! Users: the people devices belong to, with their push-abuse counters.
 
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, FromRow as _, Row as _};
 
 use super::batch::Batch;
-use super::{Store, StoreError, lock_by_id};
+use super::{Store, StoreError};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -75,42 +76,44 @@ pub(crate) struct RequestTarget {
     pub pending: bool,
 }
 
-/// Reads what creating a request for `id` judges inside `conn`'s write transaction,
-/// and holds the user's row until it ends: request creation takes it first, so the
-/// "one pending request" rule and the push backoff are judged one request at a time
-/// per user.
+/// Queues, as the first statements of a request's creating transaction
+/// (`Store::begin_with`), the read of what it judges for user `id`; `request_target`
+/// makes it of their rows. The user's row is held until the transaction ends, so
+/// the "one pending request" rule and the push backoff are judged one request at a
+/// time per user.
 ///
-/// On SQLite that is one statement where it was three: the transaction holds the
-/// database's one writer from `BEGIN IMMEDIATE`, and each statement is a hand-off to
+/// On SQLite that is one statement, sent with the `BEGIN IMMEDIATE`: the transaction
+/// holds the database's one writer from then on, and each command is a hand-off to
 /// the writer's thread and back while every other write waits; those hand-offs
 /// stretch when the host takes the CPU (BENCHMARKS.md). On PostgreSQL the row is
-/// locked by a statement of its own first: under READ COMMITTED a statement reads
-/// from the snapshot it started with, so one that waited for the lock would count
-/// the pending requests as they were before the transaction it waited for committed
-/// its new one.
-pub(crate) async fn lock_request_target(
-    conn: &mut AnyConnection,
-    id: &str,
-) -> Result<Option<RequestTarget>, StoreError> {
-    let list = if conn.backend_name() == "PostgreSQL" {
-        let locked: Option<(String,)> = lock_by_id(conn, "users", "id", id).await?;
-        if locked.is_none() {
-            return Ok(None);
-        }
+/// locked by a statement of its own first (`lock_by_id`'s, inside a batch):
+/// under READ COMMITTED a statement reads from the snapshot it started with, so one
+/// that waited for the lock would count the pending requests as they were before the
+/// transaction it waited for committed its new one
+/// (`requests_that_waited_for_the_user_see_each_other`).
+pub(crate) fn queue_request_target(batch: &mut Batch, id: &str) -> Result<(), StoreError> {
+    let list = if batch.postgres() {
+        batch.push("SELECT id FROM users WHERE id = $1 FOR UPDATE", |b| {
+            b.bind(id)
+        })?;
         "string_agg(id, ',')"
     } else {
         "group_concat(id, ',')"
     };
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS}, \
-         (SELECT {list} FROM devices WHERE user_id = $1 AND status = 'active') AS devices, \
-         (SELECT count(*) FROM requests WHERE user_id = $1 AND state = 'pending') AS pending \
-         FROM users WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(conn)
-    .await?;
-    let Some(row) = row else {
+    batch.push_returning(
+        &format!(
+            "SELECT {COLUMNS}, \
+             (SELECT {list} FROM devices WHERE user_id = $1 AND status = 'active') AS devices, \
+             (SELECT count(*) FROM requests WHERE user_id = $1 AND state = 'pending') AS pending \
+             FROM users WHERE id = $1"
+        ),
+        |b| b.bind(id),
+    )
+}
+
+/// What `queue_request_target` read: `None` when there is no such user.
+pub(crate) fn request_target(rows: &[AnyRow]) -> Result<Option<RequestTarget>, StoreError> {
+    let Some(row) = rows.first() else {
         return Ok(None);
     };
     let devices: Option<String> = row.try_get("devices")?;
@@ -123,7 +126,7 @@ pub(crate) async fn lock_request_target(
     devices.sort_unstable();
     let pending: i64 = row.try_get("pending")?;
     Ok(Some(RequestTarget {
-        user: UserRow::from_row(&row)?,
+        user: UserRow::from_row(row)?,
         devices,
         pending: pending > 0,
     }))

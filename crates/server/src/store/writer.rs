@@ -105,29 +105,44 @@ impl Writer {
     /// wait for another writer (the admin CLI, a backup) and fails with "database is
     /// locked", while an immediate one waits its turn under the busy timeout.
     pub(crate) async fn begin(&self) -> Result<WriteTx, StoreError> {
+        let (tx, _) = self.begin_with(|_| Ok(())).await?;
+        Ok(tx)
+    }
+
+    /// Starts a write transaction with the statements `first` queues as its first:
+    /// on SQLite they go to the connection's thread with the `BEGIN IMMEDIATE` as one
+    /// command, one trip where each was one more while the transaction held the
+    /// database. The rows of those queued with `Batch::push_returning`.
+    pub(crate) async fn begin_with(
+        &self,
+        first: impl FnOnce(&mut Batch) -> Result<(), StoreError>,
+    ) -> Result<(WriteTx, Vec<AnyRow>), StoreError> {
         let conn = self.connection().await?;
-        match self {
-            Writer::Sqlite { suspect, .. } => {
-                // Open before the `BEGIN` is sent: if it fails, or the call is cut off
-                // while it runs, dropping the transaction rolls back whatever began.
-                let mut tx = WriteTx {
-                    conn: Some(conn),
-                    ends: Ends::Sqlite(Arc::clone(suspect)),
-                    open: true,
-                };
-                sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *tx).await?;
-                Ok(tx)
-            }
+        let mut tx = match self {
+            // Open before the `BEGIN` is sent: if it fails, or the call is cut off
+            // while it runs, dropping the transaction rolls back whatever began.
+            Writer::Sqlite { suspect, .. } => WriteTx {
+                conn: Some(conn),
+                ends: Ends::Sqlite(Arc::clone(suspect)),
+                open: true,
+            },
             Writer::Postgres(_) => {
                 let mut conn = conn;
                 Steps::begin(&mut conn, None).await?;
-                Ok(WriteTx {
+                WriteTx {
                     conn: Some(conn),
                     ends: Ends::Postgres,
                     open: true,
-                })
+                }
             }
+        };
+        let mut batch = Batch::new(&tx);
+        if let Ends::Sqlite(_) = tx.ends {
+            batch.push("BEGIN IMMEDIATE", |b| b)?;
         }
+        first(&mut batch)?;
+        let rows = batch.run(&mut tx).await?;
+        Ok((tx, rows))
     }
 
     /// Waits for the running write, then closes the connection (graceful shutdown);
@@ -435,7 +450,9 @@ mod tests {
         insert(&mut tx).await;
         let mut batch = Batch::new(&tx);
         batch.push_returning(audit, |b| b.bind(8_i64)).unwrap();
-        batch.push("INSERT INTO no_such_table VALUES (1)", |b| b).unwrap();
+        batch
+            .push("INSERT INTO no_such_table VALUES (1)", |b| b)
+            .unwrap();
         assert!(tx.commit_batch(batch).await.is_err());
         assert_eq!(audit_rows(&store).await, 2, "nothing of it committed");
 
@@ -443,6 +460,45 @@ mod tests {
         insert(&mut tx).await;
         tx.commit().await.unwrap();
         assert_eq!(audit_rows(&store).await, 3);
+        store.close().await;
+    }
+
+    /// A transaction's first statements, sent with its `BEGIN`, run inside it and
+    /// give their rows; one that fails ends the transaction, and the writer serves
+    /// the next.
+    #[tokio::test]
+    async fn first_statements_run_inside_the_transaction_they_begin() {
+        let (_dir, store) = temp_store().await;
+        let audit = "INSERT INTO audit (at, event, actor, detail) \
+                     VALUES ($1, 'test', 'writer-test', 'x') RETURNING at";
+
+        let (tx, rows) = store
+            .begin_with(|batch| batch.push_returning(audit, |b| b.bind(5_i64)))
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        tx.rollback().await.unwrap();
+        assert_eq!(
+            audit_rows(&store).await,
+            0,
+            "rolled back with its transaction"
+        );
+
+        let failed = store
+            .begin_with(|batch| {
+                batch.push_returning(audit, |b| b.bind(6_i64))?;
+                batch.push("INSERT INTO no_such_table VALUES (1)", |b| b)
+            })
+            .await;
+        assert!(failed.is_err());
+        let (mut tx, _) = store.begin_with(|_| Ok(())).await.unwrap();
+        insert(&mut tx).await;
+        tx.commit().await.unwrap();
+        assert_eq!(
+            audit_rows(&store).await,
+            1,
+            "only the later transaction's row"
+        );
         store.close().await;
     }
 
@@ -457,7 +513,10 @@ mod tests {
         let (dir, store) = temp_store().await;
         let url = crate::store::sqlite_url(&dir.path().join("godkend.db"));
         let mut other = sqlx::AnyConnection::connect(&url).await.unwrap();
-        sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut other).await.unwrap();
+        sqlx::raw_sql("BEGIN IMMEDIATE")
+            .execute(&mut other)
+            .await
+            .unwrap();
 
         let cut = tokio::time::timeout(Duration::from_millis(200), store.begin()).await;
         assert!(cut.is_err(), "the BEGIN waited for the other writer");
