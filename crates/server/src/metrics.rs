@@ -1,6 +1,7 @@
 //! Prometheus metrics: counters for the events an operator watches (requests,
-//! decisions by outcome, activations, wrong PINs, blocks), a gauge of connected
-//! devices and, on PostgreSQL, the state of the event listener; rendered at `/metrics`.
+//! decisions by outcome, activations, wrong PINs, blocks), gauges of connected
+//! devices and of requests with a relying party's long poll open and, on
+//! PostgreSQL, the state of the event listener; rendered at `/metrics`.
 
 use std::sync::OnceLock;
 
@@ -51,6 +52,12 @@ pub fn wrong_pin() {
 /// A device was revoked or blocked.
 pub fn device_ended(state: &'static str) {
     metrics::counter!("godkend_devices_ended_total", "state" => state).increment(1);
+}
+
+/// Requests with at least one relying party's long poll (`/wait`) open on this node.
+pub fn waited_on(requests: usize) {
+    #[allow(clippy::cast_precision_loss)] // a request count fits an f64 exactly
+    metrics::gauge!("godkend_rp_waits").set(requests as f64);
 }
 
 /// Devices with an open event stream on this node.

@@ -1,18 +1,38 @@
 //! Relying parties waiting on one request each (`/wait`): a request that reaches a
 //! final state wakes only the calls waiting on it, at once. On one node the service
-//! calls `finished` after the committing transaction; with several nodes on
-//! PostgreSQL the finishing transaction's NOTIFY reaches every node's event pump,
-//! which calls it too. A wake-up only makes the waiter read the request again, so a
-//! spurious one costs one read and a missed one is caught by the waiter's slow
-//! fallback check.
+//! calls `finished_as` after the committing transaction, handing the waits the state
+//! it committed, so they answer without reading the request again (on PostgreSQL that
+//! read queued behind the database's other work: the tail of decision → answer); with
+//! several nodes on PostgreSQL the finishing transaction's NOTIFY reaches every node's
+//! event pump, which calls `finished`. A bare wake-up only makes the waiter read the
+//! request again, so a spurious one costs one read and a missed one is caught by the
+//! waiter's slow fallback check.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
+use godkend_protocol::messages::RequestState;
 use tokio::sync::Notify;
 
-/// Per request id: how many waits are open on this node, and what wakes them.
-type Waits = Arc<Mutex<HashMap<String, (usize, Arc<Notify>)>>>;
+/// A request's final state as the transaction that finished it committed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FinalState {
+    pub state: RequestState,
+    pub exp: i64,
+    /// The stored result envelope (JSON), as `requests.result` holds it.
+    pub result: String,
+}
+
+/// What the waits on one request share: the wake-up, and the final state once the
+/// finishing transaction on this node has committed it.
+#[derive(Debug, Default)]
+struct Slot {
+    wake: Notify,
+    committed: OnceLock<FinalState>,
+}
+
+/// Per request id: how many waits are open on this node, and their slot.
+type Waits = Arc<Mutex<HashMap<String, (usize, Arc<Slot>)>>>;
 
 /// The open waits per request id on this node.
 #[derive(Debug, Default)]
@@ -24,30 +44,44 @@ impl RequestWaiters {
     /// Registers a wait on `request`; keep the guard while waiting.
     pub fn watch(&self, request: &str) -> RequestWatch {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let entry = inner
-            .entry(request.to_owned())
-            .or_insert_with(|| (0, Arc::new(Notify::new())));
+        let entry = inner.entry(request.to_owned()).or_default();
         entry.0 += 1;
+        let slot = entry.1.clone();
+        crate::metrics::waited_on(inner.len());
         RequestWatch {
             waiters: self.inner.clone(),
             request: request.to_owned(),
-            notify: entry.1.clone(),
+            slot,
         }
     }
 
-    /// Wakes the waits on `request` (it reached a final state, or may have).
+    /// Wakes the waits on `request` (it reached a final state, or may have); they
+    /// read it again.
     pub fn finished(&self, request: &str) {
-        let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, notify)) = inner.get(request) {
-            notify.notify_waiters();
+        if let Some(slot) = self.slot(request) {
+            slot.wake.notify_waiters();
         }
+    }
+
+    /// Wakes the waits on `request` with the final state just committed.
+    pub fn finished_as(&self, request: &str, committed: FinalState) {
+        if let Some(slot) = self.slot(request) {
+            // A request is finished once; a second call can only repeat the first.
+            let _ = slot.committed.set(committed);
+            slot.wake.notify_waiters();
+        }
+    }
+
+    fn slot(&self, request: &str) -> Option<Arc<Slot>> {
+        let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        inner.get(request).map(|(_, slot)| slot.clone())
     }
 
     /// Wakes every wait (something may have ended requests this node cannot name).
     pub fn all_may_have_finished(&self) {
         let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        for (_, notify) in inner.values() {
-            notify.notify_waiters();
+        for (_, slot) in inner.values() {
+            slot.wake.notify_waiters();
         }
     }
 
@@ -65,14 +99,20 @@ impl RequestWaiters {
 pub struct RequestWatch {
     waiters: Waits,
     request: String,
-    notify: Arc<Notify>,
+    slot: Arc<Slot>,
 }
 
 impl RequestWatch {
     /// The next wake-up. Create it before reading the request: a wake-up that comes
     /// between the read and the await is then not lost.
     pub fn notified(&self) -> tokio::sync::futures::Notified<'_> {
-        self.notify.notified()
+        self.slot.wake.notified()
+    }
+
+    /// The final state committed on this node since the wait began, if any. It says
+    /// nothing of who may see it: the caller checks that with a read first.
+    pub fn committed(&self) -> Option<&FinalState> {
+        self.slot.committed.get()
     }
 }
 
@@ -83,6 +123,7 @@ impl Drop for RequestWatch {
             entry.0 -= 1;
             if entry.0 == 0 {
                 inner.remove(&self.request);
+                crate::metrics::waited_on(inner.len());
             }
         }
     }
@@ -129,5 +170,40 @@ mod tests {
         assert_eq!(waiters.waited_on(), 0);
         // Finishing a request nobody waits on is a no-op.
         waiters.finished("req_a");
+        waiters.finished_as("req_a", approved());
+        assert_eq!(waiters.waited_on(), 0);
+    }
+
+    fn approved() -> FinalState {
+        FinalState {
+            state: RequestState::Approved,
+            exp: 1_700_000_000,
+            result: "{\"payload\":{}}".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_committed_state_reaches_the_waits_on_that_request_only() {
+        let waiters = RequestWaiters::default();
+        let mine = waiters.watch("req_a");
+        let other = waiters.watch("req_b");
+        assert_eq!(mine.committed(), None);
+        let woken = mine.notified();
+        waiters.finished_as("req_a", approved());
+        tokio::time::timeout(Duration::from_secs(1), woken)
+            .await
+            .expect("the wait on the finished request wakes");
+        assert_eq!(mine.committed(), Some(&approved()));
+        assert_eq!(
+            other.committed(),
+            None,
+            "another request's wait has nothing"
+        );
+        // A second wait that joins while the first is open shares what it was told.
+        let joined = waiters.watch("req_a");
+        assert_eq!(joined.committed(), Some(&approved()));
+        // Once every wait has ended, a new one starts afresh and reads.
+        drop((mine, joined));
+        assert_eq!(waiters.watch("req_a").committed(), None);
     }
 }

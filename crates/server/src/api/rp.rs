@@ -118,9 +118,16 @@ pub async fn wait(
     let deadline = tokio::time::Instant::now() + timeout;
     let mut shutdown = service.shutdown.subscribe();
     let watch = service.waiters.watch(&id);
+    // The first look is always a read: it checks that the request is this relying
+    // party's, before anything handed to the wait is answered.
+    let mut read = false;
     loop {
         let finished = watch.notified();
-        let status = service.request_status(&rp, &id).await?;
+        let status = match watch.committed().filter(|_| read) {
+            Some(committed) => service.committed_status(&id, committed)?,
+            None => service.request_status(&rp, &id).await?,
+        };
+        read = true;
         if status.status.is_final() || tokio::time::Instant::now() >= deadline {
             return Ok(Json(status));
         }

@@ -11,6 +11,7 @@ use rand::RngExt as _;
 use sqlx::AnyConnection;
 
 use super::{Service, ServiceError, now, random_id};
+use crate::request_waiters::FinalState;
 use crate::store::batch::Batch;
 use crate::store::requests::Finish;
 use crate::store::{self, AuditEntry, AuditEvent, EventRow, RequestRow, RpRow, UserRow};
@@ -393,16 +394,34 @@ impl Service {
             self.expire_overdue().await?;
             row = self.store.request(id).await?.ok_or_else(not_found)?;
         }
-        let result = row
-            .result
-            .as_deref()
-            .map(|stored| self.deliverable(stored))
-            .transpose()?;
+        self.status_of(id, row.state(), row.exp, row.result.as_deref())
+    }
+
+    /// The relying party's view of a request whose final state was committed on this
+    /// node while it waited (`RequestWatch::committed`); the caller has read the
+    /// request once, which checked that it is this relying party's.
+    pub fn committed_status(
+        &self,
+        id: &str,
+        committed: &FinalState,
+    ) -> Result<RequestStatus, ServiceError> {
+        self.status_of(id, committed.state, committed.exp, Some(&committed.result))
+    }
+
+    fn status_of(
+        &self,
+        id: &str,
+        status: RequestState,
+        exp: i64,
+        stored_result: Option<&str>,
+    ) -> Result<RequestStatus, ServiceError> {
         Ok(RequestStatus {
-            request_id: row.id.clone(),
-            status: row.state(),
-            exp: row.exp,
-            result,
+            request_id: id.to_owned(),
+            status,
+            exp,
+            result: stored_result
+                .map(|stored| self.deliverable(stored))
+                .transpose()?,
         })
     }
 }

@@ -15,6 +15,7 @@ use godkend_protocol::{Envelope, ErrorCode, Problem, PublicKey, b64, canonical};
 
 use super::second_factor::Accept;
 use super::{Service, ServiceError, now, replayed_nonce};
+use crate::request_waiters::FinalState;
 use crate::store::batch::Batch;
 use crate::store::requests::Finish;
 use crate::store::{self, AuditEntry, AuditEvent, DeviceRow, Nonce, RequestRow, StoredOutcome};
@@ -165,18 +166,27 @@ impl Service {
             hash,
             ip,
         };
-        let (outcome, events, mut closing) = match self.judge(&mut tx, &case).await? {
-            Judged::Final(outcome, events, closing) => (outcome, events, closing),
+        let (outcome, events, mut closing, committed) = match self.judge(&mut tx, &case).await? {
+            Judged::Final(accepted) => (
+                accepted.outcome,
+                accepted.events,
+                accepted.closing,
+                Some(accepted.committed),
+            ),
             Judged::Rejected(problem, events) => {
-                (problem_outcome(&problem), events, Batch::new(&tx))
+                (problem_outcome(&problem), events, Batch::new(&tx), None)
             }
         };
         store::decisions::queue_outcome(&mut closing, hash, &outcome)?;
         tx.commit_batch(closing).await?;
         self.publish(&events);
-        // Approved, denied or failed on its third wrong code: the waiting relying party
-        // reads it now (a refusal that left it pending costs that one read).
-        self.finished(&row.id);
+        match committed {
+            // Approved, denied or "not me": the waiting relying party has its answer.
+            Some(committed) => self.waiters.finished_as(&row.id, committed),
+            // Failed on its third wrong code, or refused and still pending: the
+            // waiting relying party reads it (a refusal costs it that one read).
+            None => self.finished(&row.id),
+        }
         Ok(outcome.into())
     }
 
@@ -385,14 +395,19 @@ impl Service {
             request_id: row.id.clone(),
             status: state,
         })?;
-        Ok(Judged::Final(
-            StoredOutcome {
+        Ok(Judged::Final(Accepted {
+            outcome: StoredOutcome {
                 http_status: 200,
                 body,
             },
             events,
             closing,
-        ))
+            committed: FinalState {
+                state,
+                exp: row.exp,
+                result,
+            },
+        }))
     }
 
     /// A wrong code: count it, and fail the request after the third.
@@ -422,6 +437,18 @@ impl Service {
         .with_attempts_left(0);
         Ok(Judged::Rejected(problem, events))
     }
+}
+
+/// An accepted decision, for the caller to commit and announce.
+struct Accepted {
+    /// The answer, stored with the closing writes.
+    outcome: StoredOutcome,
+    /// The events to publish once committed.
+    events: Vec<store::EventRow>,
+    /// The decision's closing writes, queued to go with the stored answer.
+    closing: Batch,
+    /// The request's final state, handed to the relying party's waits once committed.
+    committed: FinalState,
 }
 
 /// Why a decision was refused before its transaction.
@@ -591,8 +618,6 @@ fn origin_refusal(case: &Case<'_>, verdict: OriginVerdict, row: &RequestRow) -> 
 }
 
 enum Judged {
-    /// Accepted: the answer, the events to publish, and the decision's closing
-    /// writes, queued for the caller to send with the stored answer.
-    Final(StoredOutcome, Vec<store::EventRow>, Batch),
+    Final(Accepted),
     Rejected(Problem, Vec<store::EventRow>),
 }

@@ -10,6 +10,7 @@ use crate::common::{Db, PIN, TestServer, WRONG_PIN, next_event, verify_result};
 
 both_backends!(
     approve_round_trip_gives_a_verifiable_result,
+    a_wait_open_when_the_decision_lands_answers_its_result,
     deny_and_not_me_are_signed_by_the_device_key_alone,
     wrong_code_three_times_fails_the_request,
     wrong_pin_five_times_blocks_the_device,
@@ -91,6 +92,38 @@ async fn approve_round_trip_gives_a_verifiable_result(db: Db) {
         assert!(metrics.contains(line), "{line} missing in\n{metrics}");
     }
 }
+
+/// The relying party's long poll is open when the device decides: the node hands it
+/// the state it committed, and the answer is the one a read gives.
+async fn a_wait_open_when_the_decision_lands_answers_its_result(db: Db) {
+    let (server, rp, device) = setup(db, &[]).await;
+    let created = rp.login("alice").await;
+    let request = device.pending_one().await;
+    let waiting = {
+        let (rp, id) = (rp.clone(), created.request_id.clone());
+        tokio::spawn(async move { rp.wait(&id, 20).await })
+    };
+    assert!(
+        server.metric_reaches(WAITS, 1.0).await.is_some(),
+        "the wait is open on the server"
+    );
+    device.approve(&request, &created.code, PIN).await.unwrap();
+    let waited = tokio::time::timeout(std::time::Duration::from_secs(10), waiting)
+        .await
+        .expect("the wait answers once the request is decided")
+        .unwrap();
+    assert_eq!(waited.status, RequestState::Approved);
+    let result = verify_result(&waited, &server.server_key().await);
+    assert_eq!(result.user_verification, Some(UvKind::Pin));
+    assert_eq!(result.request_id, created.request_id);
+    assert_eq!(waited, rp.status(&created.request_id).await);
+    assert!(
+        server.metric_reaches(WAITS, 0.0).await.is_some(),
+        "an answered wait is no longer counted"
+    );
+}
+
+const WAITS: &str = "godkend_rp_waits";
 
 async fn deny_and_not_me_are_signed_by_the_device_key_alone(db: Db) {
     let (server, rp, device) = setup(db, &["--push-backoff-seconds", "0"]).await;

@@ -100,7 +100,7 @@ async fn postgres_stopped_and_started_under_load() {
     let failures_while_down = run.counters.create_failures.load(Ordering::Relaxed);
     // The event pump lost its LISTEN connection and says so.
     assert!(
-        wait_for_metric(&server, LISTENER_UP, 0.0).await.is_some(),
+        server.metric_reaches(LISTENER_UP, 0.0).await.is_some(),
         "the event listener is down while PostgreSQL is"
     );
     let down_for = stopped.elapsed();
@@ -117,7 +117,8 @@ async fn postgres_stopped_and_started_under_load() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let resumed = resumed.expect("/readyz is ready again without a restart");
-    let listening = wait_for_metric(&server, LISTENER_UP, 1.0)
+    let listening = server
+        .metric_reaches(LISTENER_UP, 1.0)
         .await
         .map(|_| back.elapsed())
         .expect("the event listener LISTENs again after PostgreSQL is back");
@@ -165,18 +166,6 @@ async fn postgres_stopped_and_started_under_load() {
 }
 
 const LISTENER_UP: &str = "godkend_event_listener_up";
-
-/// Waits up to 20 s for `name` to read `value` on `server`; how long it took.
-async fn wait_for_metric(server: &TestServer, name: &str, value: f64) -> Option<Duration> {
-    let asked = Instant::now();
-    for _ in 0..200 {
-        if server.metric(name).await == Some(value) {
-            return Some(asked.elapsed());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    None
-}
 
 /// A relying party long-polls a request on `server` while a second node takes its
 /// decision: only a NOTIFY (or the wait's 1 s fallback check) wakes the poll. How

@@ -324,6 +324,18 @@ impl TestServer {
         out["link"].as_str().unwrap().to_owned()
     }
 
+    /// Waits up to 20 s for `name` to read `value` on this node; how long it took.
+    pub async fn metric_reaches(&self, name: &str, value: f64) -> Option<std::time::Duration> {
+        let asked = std::time::Instant::now();
+        for _ in 0..200 {
+            if self.metric(name).await == Some(value) {
+                return Some(asked.elapsed());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        None
+    }
+
     /// One value from this node's `/metrics`, if it is there.
     pub async fn metric(&self, name: &str) -> Option<f64> {
         let text = self
