@@ -79,10 +79,10 @@ impl Hub {
 }
 
 /// Reads events other writers committed and publishes them locally, until `stop`.
-/// On PostgreSQL a NOTIFY from the writing node wakes it at once; the timer is the
-/// fallback (and polls alone while the LISTEN connection is lost, until
-/// event_listener.rs has made it again), and the only trigger on SQLite, where the
-/// admin CLI is the other writer. It looks back over a window of ids because
+/// On PostgreSQL a NOTIFY, sent by the database's triggers at commit, wakes it at
+/// once; the timer is the fallback (and polls alone while the LISTEN connection is
+/// lost, until event_listener.rs has made it again), and the only trigger on SQLite,
+/// where the admin CLI is the other writer. It looks back over a window of ids because
 /// concurrent PostgreSQL transactions can commit ids out of order; the hub drops
 /// ones already delivered.
 pub async fn run_event_pump(

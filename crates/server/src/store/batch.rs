@@ -1,12 +1,22 @@
 //! Statements of one transaction sent to the database together: the writes at its
 //! end whose results decide nothing more (the request row, its events, the audit
-//! entry, the stored answer). On SQLite they go to the connection's thread as one
-//! command, where statement by statement each was a hand-off there and back: two
-//! thread wake-ups, 17–25 µs of CPU on this VM (statement-cost bench, BENCHMARKS.md
-//! 2026-12-03). PostgreSQL takes one statement with parameters per message, so there
-//! they still run one by one. Either way they run in the order queued, inside the
-//! caller's transaction, and the first that fails stops the batch and fails the call
-//! (its transaction then rolls back).
+//! entry, the stored answer), and on SQLite the first statements with the `BEGIN`.
+//! On SQLite they go to the connection's thread as one command, where statement by
+//! statement each was a hand-off there and back: two thread wake-ups, 17–25 µs of
+//! CPU on this VM (statement-cost bench, BENCHMARKS.md 2026-12-03). PostgreSQL takes
+//! one statement with parameters per message, and each is a round trip to the
+//! database's process: a closing batch (`Batch::new`) goes there as one statement,
+//! each write a data-modifying `WITH` query of it, run to completion whether or not
+//! its rows are read. Such queries share one snapshot, so a closing batch holds only
+//! `INSERT`, `UPDATE` and `DELETE` statements that do not read each other's writes or
+//! change the same row twice, and its `RETURNING` statements return the same columns
+//! (their rows come back as one `UNION ALL`, in no promised order). The first
+//! statements of a transaction (`Batch::in_order`) run one by one on PostgreSQL, as a
+//! statement that waited for a lock must not read from the snapshot it started with.
+//! Either way they run inside the caller's transaction, and a failing statement
+//! fails the call (its transaction then rolls back).
+
+use std::fmt::Write as _;
 
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::encode::Encode;
@@ -17,9 +27,22 @@ use super::StoreError;
 
 /// Statements queued for one trip to the database.
 pub(crate) struct Batch {
-    /// SQLite: every statement joined into the first, their parameters renumbered.
-    joined: bool,
+    shape: Shape,
     statements: Vec<Queued>,
+    /// `Shape::OneStatement`: the `WITH` queries so far, and those whose rows it returns.
+    queries: usize,
+    returning: Vec<usize>,
+}
+
+/// How a batch's statements reach the database.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// SQLite: every statement joined into the first, their parameters renumbered.
+    Joined,
+    /// PostgreSQL: every statement a `WITH` query of one, parameters renumbered.
+    OneStatement,
+    /// PostgreSQL: one statement after the other.
+    InOrder,
 }
 
 struct Queued {
@@ -50,17 +73,35 @@ impl Binds<'_> {
 }
 
 impl Batch {
-    /// An empty batch for `conn`'s database.
+    /// An empty batch of a transaction's closing writes for `conn`'s database: one
+    /// command on SQLite, one statement on PostgreSQL.
     pub(crate) fn new(conn: &AnyConnection) -> Self {
+        Self::shaped(conn, Shape::OneStatement)
+    }
+
+    /// An empty batch of statements that run in order, each seeing the ones before:
+    /// one command on SQLite (one writer, nothing to wait for), one by one on
+    /// PostgreSQL.
+    pub(crate) fn in_order(conn: &AnyConnection) -> Self {
+        Self::shaped(conn, Shape::InOrder)
+    }
+
+    fn shaped(conn: &AnyConnection, postgres: Shape) -> Self {
         Batch {
-            joined: conn.backend_name() == "SQLite",
+            shape: if conn.backend_name() == "SQLite" {
+                Shape::Joined
+            } else {
+                postgres
+            },
             statements: Vec::new(),
+            queries: 0,
+            returning: Vec::new(),
         }
     }
 
-    /// Whether the batch is for PostgreSQL (where the statements run one by one).
+    /// Whether the batch is for PostgreSQL.
     pub(crate) fn postgres(&self) -> bool {
-        !self.joined
+        self.shape != Shape::Joined
     }
 
     /// Queues a statement that returns nothing.
@@ -88,7 +129,7 @@ impl Batch {
         returns_rows: bool,
         bind: impl FnOnce(Binds<'_>) -> Binds<'_>,
     ) -> Result<(), StoreError> {
-        if !self.joined || self.statements.is_empty() {
+        if self.shape == Shape::InOrder || self.statements.is_empty() {
             self.statements.push(Queued {
                 sql: String::new(),
                 args: AnyArguments::default(),
@@ -99,10 +140,26 @@ impl Batch {
             unreachable!("a statement was just pushed")
         };
         let offset = last.args.len();
-        if !last.sql.is_empty() {
-            last.sql.push_str(";\n");
+        match self.shape {
+            Shape::Joined | Shape::InOrder => {
+                if !last.sql.is_empty() {
+                    last.sql.push_str(";\n");
+                }
+                renumber_into(&mut last.sql, sql, offset);
+            }
+            Shape::OneStatement => {
+                let n = self.queries;
+                let sep = if n == 0 { "WITH " } else { ",\n" };
+                // Writing to a String cannot fail.
+                let _ = write!(last.sql, "{sep}q{n} AS (");
+                renumber_into(&mut last.sql, sql, offset);
+                last.sql.push(')');
+                self.queries += 1;
+                if returns_rows {
+                    self.returning.push(n);
+                }
+            }
         }
-        renumber_into(&mut last.sql, sql, offset);
         last.returns_rows |= returns_rows;
         let mut error = None;
         bind(Binds {
@@ -119,7 +176,10 @@ impl Batch {
     /// `push_returning`.
     pub(crate) async fn run(self, conn: &mut AnyConnection) -> Result<Vec<AnyRow>, StoreError> {
         let mut rows = Vec::new();
-        for queued in self.statements {
+        for mut queued in self.statements {
+            if self.shape == Shape::OneStatement {
+                queued.sql.push_str(&primary_query(&self.returning));
+            }
             let query = sqlx::query_with(sqlx::AssertSqlSafe(queued.sql), queued.args);
             if queued.returns_rows {
                 rows.extend(query.fetch_all(&mut *conn).await?);
@@ -129,6 +189,19 @@ impl Batch {
         }
         Ok(rows)
     }
+}
+
+/// The query after a statement's `WITH` queries: the rows of those that return some
+/// (`q1`, `q3`, ...), or nothing.
+fn primary_query(returning: &[usize]) -> String {
+    if returning.is_empty() {
+        return "\nSELECT 1".into();
+    }
+    let reads: Vec<String> = returning
+        .iter()
+        .map(|n| format!("SELECT * FROM q{n}"))
+        .collect();
+    format!("\n{}", reads.join(" UNION ALL "))
 }
 
 /// Whether one of a batch's `rows` is the `marker` a statement returns (`RETURNING
@@ -172,6 +245,47 @@ mod tests {
         let mut out = String::new();
         renumber_into(&mut out, "SELECT 1", 3);
         assert_eq!(out, "SELECT 1");
+    }
+
+    /// On PostgreSQL a closing batch is one statement: each write a `WITH` query with
+    /// its parameters renumbered, the rows of those with `RETURNING` read together.
+    #[test]
+    fn a_closing_batch_for_postgres_is_one_statement() {
+        let mut batch = Batch {
+            shape: Shape::OneStatement,
+            statements: Vec::new(),
+            queries: 0,
+            returning: Vec::new(),
+        };
+        batch
+            .push("UPDATE users SET strikes = $1 WHERE id = $2", |b| {
+                b.bind(0_i64).bind("u")
+            })
+            .unwrap();
+        for device in ["d1", "d2"] {
+            batch
+                .push_returning(
+                    "INSERT INTO events (device_id) VALUES ($1) RETURNING id",
+                    |b| b.bind(device),
+                )
+                .unwrap();
+        }
+        assert_eq!(batch.statements.len(), 1);
+        let mut sql = batch.statements[0].sql.clone();
+        sql.push_str(&primary_query(&batch.returning));
+        assert_eq!(
+            sql,
+            "WITH q0 AS (UPDATE users SET strikes = $1 WHERE id = $2),\n\
+             q1 AS (INSERT INTO events (device_id) VALUES ($3) RETURNING id),\n\
+             q2 AS (INSERT INTO events (device_id) VALUES ($4) RETURNING id)\n\
+             SELECT * FROM q1 UNION ALL SELECT * FROM q2"
+        );
+        assert_eq!(batch.statements[0].args.len(), 4);
+        assert_eq!(
+            primary_query(&[]),
+            "\nSELECT 1",
+            "writes only: nothing to read"
+        );
     }
 
     /// On SQLite the statements run as one command, each with its own values, the

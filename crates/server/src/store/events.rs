@@ -18,11 +18,13 @@ pub struct EventRow {
 
 const COLUMNS: &str = "id, device_id, kind, data, created_at";
 
-/// The PostgreSQL channel on which nodes announce new events.
+/// The PostgreSQL channel on which new events are announced to every node, by a
+/// trigger on `events` (migration 0007), delivered at commit.
 pub const EVENTS_CHANNEL: &str = "godkend_events";
 
-/// The PostgreSQL channel on which nodes announce a request that reached a final
-/// state (the payload is its id), for the relying parties' long polls.
+/// The PostgreSQL channel on which a request that reached a final state is announced
+/// (the payload is its id), for the relying parties' long polls: by a trigger on
+/// `requests` (migration 0007), delivered at commit.
 pub const FINISHED_CHANNEL: &str = "godkend_finished";
 
 pub(crate) async fn insert_event(
@@ -42,10 +44,8 @@ pub(crate) async fn insert_event(
 }
 
 /// Queues one event of `kind` with `data` for each of `devices` in a transaction's
-/// batch; once the batch ran, `QueuedEvents::stored` makes them rows. On PostgreSQL
-/// the batch also announces them to the other nodes, delivered at commit, so that
-/// their pumps read the new rows as soon as they exist (the pumps read every event
-/// after their last, so the announcement carries only the kind).
+/// batch; once the batch ran, `QueuedEvents::stored` makes them rows. (On PostgreSQL
+/// the other nodes hear of them from the table's trigger.)
 pub(crate) fn queue_events<'a>(
     batch: &mut Batch,
     devices: &[&'a str],
@@ -56,14 +56,9 @@ pub(crate) fn queue_events<'a>(
     for device in devices {
         batch.push_returning(
             "INSERT INTO events (device_id, kind, data, created_at) VALUES ($1, $2, $3, $4) \
-             RETURNING id",
+             RETURNING id, device_id",
             |b| b.bind(*device).bind(kind).bind(data).bind(now),
         )?;
-    }
-    if batch.postgres() && !devices.is_empty() {
-        batch.push("SELECT pg_notify($1, $2)", |b| {
-            b.bind(EVENTS_CHANNEL).bind(kind)
-        })?;
     }
     Ok(QueuedEvents {
         devices: devices.to_vec(),
@@ -82,25 +77,31 @@ pub(crate) struct QueuedEvents<'a> {
 }
 
 impl QueuedEvents<'_> {
-    /// The stored rows, from the ids the batch returned (`rows`: those of the events
-    /// queued, in order, and nothing else).
+    /// The stored rows in the order of their ids, from what the batch returned
+    /// (`rows`: the id and device of each event queued, in any order, and nothing
+    /// else).
     pub(crate) fn stored(self, rows: &[AnyRow]) -> Result<Vec<EventRow>, StoreError> {
         if rows.len() != self.devices.len() {
             return Err(StoreError::Database(sqlx::Error::RowNotFound));
         }
-        self.devices
-            .into_iter()
-            .zip(rows)
-            .map(|(device, row)| {
+        let mut events = rows
+            .iter()
+            .map(|row| {
+                let device_id: String = row.try_get(1)?;
+                if !self.devices.contains(&device_id.as_str()) {
+                    return Err(StoreError::Database(sqlx::Error::RowNotFound));
+                }
                 Ok(EventRow {
                     id: row.try_get(0)?,
-                    device_id: device.into(),
+                    device_id,
                     kind: self.kind.into(),
                     data: self.data.into(),
                     created_at: self.now,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        events.sort_by_key(|event| event.id);
+        Ok(events)
     }
 }
 

@@ -146,16 +146,9 @@ pub(crate) async fn finish_request(
     .bind(id)
     .execute(&mut *conn)
     .await?;
-    let finished = done.rows_affected() == 1;
-    if finished && conn.backend_name() == "PostgreSQL" {
-        // Delivered at commit: every node's event pump wakes its long polls on `id`.
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(super::events::FINISHED_CHANNEL)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(finished)
+    // On PostgreSQL the table's trigger announces it at commit (FINISHED_CHANNEL):
+    // every node's event pump wakes its long polls on `id`.
+    Ok(done.rows_affected() == 1)
 }
 
 /// Records that a device reported a hand-off of this request from `origin`, which is

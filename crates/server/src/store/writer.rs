@@ -136,7 +136,7 @@ impl Writer {
                 }
             }
         };
-        let mut batch = Batch::new(&tx);
+        let mut batch = Batch::in_order(&tx);
         if let Ends::Sqlite(_) = tx.ends {
             batch.push("BEGIN IMMEDIATE", |b| b)?;
         }
@@ -364,6 +364,13 @@ mod tests {
         .unwrap();
     }
 
+    /// The writer serves a new transaction: one row, committed.
+    async fn commit_a_row(store: &Store) {
+        let mut tx = store.begin().await.unwrap();
+        insert(&mut tx).await;
+        tx.commit().await.unwrap();
+    }
+
     /// A transaction given up by an error or by a caller that went away (its future
     /// dropped mid-way, as when a client disconnects) leaves nothing behind, and the
     /// held writer serves the next transaction.
@@ -386,9 +393,7 @@ mod tests {
             "the call was cut off while it held the writer"
         );
 
-        let mut tx = store.begin().await.unwrap();
-        insert(&mut tx).await;
-        tx.commit().await.unwrap();
+        commit_a_row(&store).await;
         assert_eq!(audit_rows(&store).await, 1);
 
         let mut tx = store.begin().await.unwrap();
@@ -456,9 +461,7 @@ mod tests {
         assert!(tx.commit_batch(batch).await.is_err());
         assert_eq!(audit_rows(&store).await, 2, "nothing of it committed");
 
-        let mut tx = store.begin().await.unwrap();
-        insert(&mut tx).await;
-        tx.commit().await.unwrap();
+        commit_a_row(&store).await;
         assert_eq!(audit_rows(&store).await, 3);
         store.close().await;
     }
@@ -528,9 +531,7 @@ mod tests {
             .await
             .unwrap();
 
-        let mut tx = store.begin().await.unwrap();
-        insert(&mut tx).await;
-        tx.commit().await.unwrap();
+        commit_a_row(&store).await;
         assert_eq!(audit_rows(&store).await, 1);
         store.close().await;
     }

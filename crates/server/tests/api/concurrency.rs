@@ -22,14 +22,19 @@ both_backends!(
 const CREATES: usize = 20;
 
 async fn concurrent_requests_leave_one_pending(db: Db) {
+    let (_server, rp, device, body) = alice_with_a_device(db).await;
+    let responses = join_all((0..CREATES).map(|_| rp.create_raw(&body))).await;
+    assert_one_pending(&rp, &device, responses).await;
+}
+
+/// A server with alice, her device and a relying party; the body of a login for her.
+async fn alice_with_a_device(db: Db) -> (TestServer, Rp, Device, serde_json::Value) {
     let server = TestServer::start(db).await;
     server.add_user("alice");
     let rp = server.add_rp("shop", "Shop");
     let device = server.device("alice").await;
     let body = json!({"user": "alice", "kind": "login", "title": "Sign in", "message": "m"});
-
-    let responses = join_all((0..CREATES).map(|_| rp.create_raw(&body))).await;
-    assert_one_pending(&rp, &device, responses).await;
+    (server, rp, device, body)
 }
 
 /// Every create was accepted, one of the requests is pending and the rest were
@@ -52,11 +57,7 @@ async fn assert_one_pending(rp: &Rp, device: &Device, responses: Vec<reqwest::Re
 }
 
 async fn requests_that_waited_for_the_user_see_each_other(db: Db) {
-    let server = TestServer::start(db).await;
-    server.add_user("alice");
-    let rp = server.add_rp("shop", "Shop");
-    let device = server.device("alice").await;
-    let body = json!({"user": "alice", "kind": "login", "title": "Sign in", "message": "m"});
+    let (server, rp, device, body) = alice_with_a_device(db).await;
 
     sqlx::any::install_default_drivers();
     let mut holder = sqlx::AnyConnection::connect(&server.database_url)

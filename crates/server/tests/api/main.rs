@@ -8,6 +8,7 @@ mod activation;
 mod activation_abuse;
 mod admin;
 mod agent;
+mod announce;
 mod approval;
 mod backup;
 mod balancer;
