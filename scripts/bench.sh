@@ -58,7 +58,7 @@ if [ "$smoke" = 1 ]; then
     export GODKEND_BENCH_SMOKE=1 GODKEND_BENCH_STATEMENTS=${GODKEND_BENCH_STATEMENTS:-200}
     plan=("1,8" 2 20 2 "0,100" 3)
 else
-    plan=("1,8,64,512" 6 "50,200,500" 6 "0,1000,10000" 60)
+    plan=("1,8,64,512" 6 "50,200,500" 15 "0,1000,10000" 60)
 fi
 export GODKEND_BENCH_USERS=${GODKEND_BENCH_USERS:-${plan[0]}}
 export GODKEND_BENCH_SECONDS=${GODKEND_BENCH_SECONDS:-${plan[1]}}
