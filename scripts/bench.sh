@@ -156,10 +156,14 @@ num() {
 floor_us=$(sed -n 's/^CRYPTO_FLOOR_US=//p' "$out/crypto.txt" | tail -n 1)
 floor_us=${floor_us:--}
 row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
+# A VM's model name is often just "AMD EPYC": the family and model tell its
+# generations apart, whose cores differ by 2x in the crypto floor.
+cpu_field() { sed -n "s/^$1[[:space:]]*: //p" /proc/cpuinfo | head -n 1; }
+cpu="$(cpu_field 'model name') (family $(cpu_field 'cpu family'), model $(cpu_field model), $(cpu_field 'cpu MHz' | cut -d. -f1) MHz)"
 
 {
     echo
-    echo "Godkend benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1); load average before the run's end $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "Godkend benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores, $cpu; load average before the run's end $(cut -d' ' -f1-3 /proc/loadavg)"
     if [ "$smoke" = 1 ]; then
         echo
         echo "**SMOKE RUN: UNOPTIMISED (debug) builds, a few seconds per figure. These figures are NOT measurements: they prove the benchmarks run. The README command, scripts/bench.sh, measures.**"
