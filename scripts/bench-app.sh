@@ -21,6 +21,11 @@ cd "$GODKEND_ROOT"
 # shellcheck disable=SC2119 # no components needed
 need_rust
 smoke=${GODKEND_BENCH_SMOKE:-0}
+if [ "${GODKEND_TEST_DESKTOP:-}" != 1 ]; then
+    # The headless desktop the app runs in, before the builds (installed on
+    # Debian/Ubuntu; elsewhere need_debian names what is missing).
+    need_debian "${DESKTOP_TOOLS[@]}" "${GUI_TOOLS[@]}"
+fi
 if [ "$smoke" = 1 ]; then
     if [ -z "${GODKEND_BENCH_KEEPASSXC:-}" ] && have_tool keepassxc; then
         export GODKEND_BENCH_KEEPASSXC=1

@@ -44,6 +44,16 @@ for arg in "$@"; do
 done
 # shellcheck disable=SC2119 # no components needed
 need_rust
+# What a full run needs from the system, installed before anything is built (on
+# Debian/Ubuntu; elsewhere need_debian names what is missing): PostgreSQL to start a
+# cluster of, and the headless desktop the app runs in. The smoke run uses what
+# scripts/test.sh installed and started.
+if [ "$smoke" != 1 ]; then
+    if [ "$postgres" = 1 ] && [ -z "${GODKEND_BENCH_DATABASE_URL:-}" ] && ! pg_bin_dir >/dev/null; then
+        need_debian initdb:postgresql
+    fi
+    if [ "$app" = 1 ]; then need_debian "${DESKTOP_TOOLS[@]}" "${GUI_TOOLS[@]}"; fi
+fi
 
 out=$(mktemp -d "${TMPDIR:-/tmp}/godkend-bench.XXXXXX")
 cleanup() {

@@ -295,6 +295,13 @@ _desktop_gui_pids=()
 _desktop_saved_bus=''
 _desktop_saved_bus_set=0
 
+# What start_desktop_services and start_gui_services run, as TOOL:PACKAGE for
+# need_debian (the test and benchmark commands install them from these lists).
+DESKTOP_TOOLS=(dbus-daemon:dbus gnome-keyring-daemon:gnome-keyring gdbus:libglib2.0-bin)
+GUI_TOOLS=(Xvfb:xvfb xdotool:xdotool dunst:dunst dunstctl:dunst import:imagemagick
+    status-notifier-watcher:haskell-status-notifier-item-utils
+    gtk-sni-tray-standalone:haskell-gtk-sni-tray-utils)
+
 # start_desktop_services: starts, in a fresh temp dir and as children of this shell,
 #   - a private D-Bus session bus whose config has no <servicedir>, so nothing is
 #     D-Bus-activated behind the test's back (notes/gui-stack.md, gotcha 1);
@@ -309,7 +316,7 @@ _desktop_saved_bus_set=0
 # StatusNotifierItem tray host, on the same bus.
 start_desktop_services() {
     local tool missing=()
-    for tool in dbus-daemon:dbus gnome-keyring-daemon:gnome-keyring gdbus:libglib2.0-bin; do
+    for tool in "${DESKTOP_TOOLS[@]}"; do
         have_tool "${tool%%:*}" || missing+=("${tool%%:*} (Debian/Ubuntu package: ${tool#*:})")
     done
     if [ ${#missing[@]} -gt 0 ]; then
@@ -405,9 +412,7 @@ start_xvfb() {
 # install and returns 1.
 start_gui_services() {
     local tool missing=()
-    for tool in Xvfb:xvfb xdotool:xdotool dunst:dunst dunstctl:dunst import:imagemagick \
-        status-notifier-watcher:haskell-status-notifier-item-utils \
-        gtk-sni-tray-standalone:haskell-gtk-sni-tray-utils; do
+    for tool in "${GUI_TOOLS[@]}"; do
         have_tool "${tool%%:*}" || missing+=("${tool%%:*} (Debian/Ubuntu package: ${tool#*:})")
     done
     if [ ${#missing[@]} -gt 0 ]; then

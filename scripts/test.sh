@@ -139,16 +139,9 @@ install_packages() {
         node:nodejs \
         "$GODKEND_CHROMIUM:chromium" \
         "$GODKEND_CHROMEDRIVER:chromium-driver" \
-        dbus-daemon:dbus \
-        gnome-keyring-daemon:gnome-keyring \
-        gdbus:libglib2.0-bin \
         secret-tool:libsecret-tools \
-        Xvfb:xvfb \
-        xdotool:xdotool \
-        dunst:dunst \
-        import:imagemagick \
-        status-notifier-watcher:haskell-status-notifier-item-utils \
-        gtk-sni-tray-standalone:haskell-gtk-sni-tray-utils
+        "${DESKTOP_TOOLS[@]}" \
+        "${GUI_TOOLS[@]}"
     # The GTK tray variant (the `gtk-tray` feature) builds against GTK 3 and
     # libayatana-appindicator.
     need_pkg_config gtk+-3.0:libgtk-3-dev ayatana-appindicator3-0.1:libayatana-appindicator3-dev
