@@ -72,11 +72,13 @@ impl Service {
                 return Err(refused.into());
             }
         };
-        // The nonce and the claim on the decision's hash are the transaction's first
-        // statements (on SQLite sent with its BEGIN, in one trip).
+        // The user's row (PostgreSQL), the nonce and the claim on the decision's hash
+        // are the transaction's first statements (on SQLite sent with its BEGIN, in
+        // one trip). The user's row before the request's, as a create takes them.
         let (tx, first) = self
             .store
             .begin_with(|batch| {
+                store::users::queue_lock(batch, &device.user_id)?;
                 store::nonces::queue_remember(batch, &device.id, nonce)?;
                 store::decisions::queue_claim(batch, &hash, request_id, &device.id, now())
             })
@@ -370,26 +372,19 @@ impl Service {
             block_until,
         )?;
         let entry = |event| AuditEntry::by_device(event, device, now).ip(case.ip.clone());
-        store::audit::queue(
-            &mut closing,
-            &entry(AuditEvent::Decision).detail(format!(
-                "{} {}{}",
-                row.id,
-                decision.decision.as_str(),
-                match rules::judge_origin(case.request, decision.origin.as_deref()) {
-                    OriginVerdict::Verified => " origin-verified",
-                    OriginVerdict::Mismatch => " origin-mismatch",
-                    OriginVerdict::Absent | OriginVerdict::NotJudged => "",
-                }
-            )),
-        )?;
+        let origin = match rules::judge_origin(case.request, decision.origin.as_deref()) {
+            OriginVerdict::Verified => " origin-verified",
+            OriginVerdict::Mismatch => " origin-mismatch",
+            OriginVerdict::Absent | OriginVerdict::NotJudged => "",
+        };
+        let detail = format!("{} {}{origin}", row.id, decision.decision.as_str());
+        let mut entries = vec![entry(AuditEvent::Decision).detail(detail)];
         if not_me {
             let detail = format!("{} from rp {}; pushes paused", row.id, row.rp_id);
-            store::audit::queue(
-                &mut closing,
-                &entry(AuditEvent::NotMeReported).detail(detail),
-            )?;
+            entries.push(entry(AuditEvent::NotMeReported).detail(detail));
         }
+        // One statement: the decision's entry before the report it caused.
+        store::audit::queue_all(&mut closing, &entries)?;
         // Stored, and replayed byte for byte to a resent decision.
         let body = serde_json::to_string(&DecisionAccepted {
             request_id: row.id.clone(),

@@ -143,18 +143,40 @@ pub(crate) async fn append(conn: &mut AnyConnection, entry: &AuditEntry) -> Resu
 
 /// Queues `entry` in a transaction's closing batch.
 pub(crate) fn queue(batch: &mut Batch, entry: &AuditEntry) -> Result<(), StoreError> {
+    queue_all(batch, std::slice::from_ref(entry))
+}
+
+/// Queues `entries` in a transaction's closing batch as one statement, so their ids
+/// rise in this order (the log is read by id): two statements of a closing batch
+/// run in no promised order on PostgreSQL.
+pub(crate) fn queue_all(batch: &mut Batch, entries: &[AuditEntry]) -> Result<(), StoreError> {
+    const FIELDS: usize = 7;
+    let rows: Vec<String> = (0..entries.len())
+        .map(|row| {
+            let params: Vec<String> = (1..=FIELDS)
+                .map(|field| format!("${}", row * FIELDS + field))
+                .collect();
+            format!("({})", params.join(", "))
+        })
+        .collect();
     let cap = |field: &Option<String>| field.as_deref().map(|t| capped(t).into_owned());
     batch.push(
-        "INSERT INTO audit (at, event, actor, user_id, device_id, ip, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        |b| {
-            b.bind(entry.at)
-                .bind(capped(&entry.event).into_owned())
-                .bind(capped(&entry.actor).into_owned())
-                .bind(cap(&entry.user_id))
-                .bind(cap(&entry.device_id))
-                .bind(cap(&entry.ip))
-                .bind(cap(&entry.detail))
+        &format!(
+            "INSERT INTO audit (at, event, actor, user_id, device_id, ip, detail) VALUES {}",
+            rows.join(", ")
+        ),
+        |mut b| {
+            for entry in entries {
+                b = b
+                    .bind(entry.at)
+                    .bind(capped(&entry.event).into_owned())
+                    .bind(capped(&entry.actor).into_owned())
+                    .bind(cap(&entry.user_id))
+                    .bind(cap(&entry.device_id))
+                    .bind(cap(&entry.ip))
+                    .bind(cap(&entry.detail));
+            }
+            b
         },
     )
 }

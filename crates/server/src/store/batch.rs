@@ -113,8 +113,9 @@ impl Batch {
         self.queue(sql, false, bind)
     }
 
-    /// Queues a statement whose rows (`RETURNING`) `run` returns, after those of the
-    /// statements queued before it.
+    /// Queues a statement whose rows (`RETURNING`) `run` returns: after those of the
+    /// statements queued before it, except in a closing batch on PostgreSQL, whose
+    /// rows come in no promised order.
     pub(crate) fn push_returning(
         &mut self,
         sql: &str,
@@ -172,8 +173,11 @@ impl Batch {
         }
     }
 
-    /// Runs the queued statements on `conn`, in order; the rows of those queued with
-    /// `push_returning`.
+    /// Runs the queued statements on `conn`, in order on SQLite and in an in-order
+    /// batch; a closing batch on PostgreSQL is one statement, whose writes run in no
+    /// promised order (PostgreSQL runs the `WITH` queries no one reads after the
+    /// main query), so what must be written in order is one statement
+    /// (`audit::queue_all`). The rows of those queued with `push_returning`.
     pub(crate) async fn run(self, conn: &mut AnyConnection) -> Result<Vec<AnyRow>, StoreError> {
         let mut rows = Vec::new();
         for mut queued in self.statements {

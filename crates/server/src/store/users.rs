@@ -92,10 +92,8 @@ pub(crate) struct RequestTarget {
 /// transaction it waited for committed its new one
 /// (`requests_that_waited_for_the_user_see_each_other`).
 pub(crate) fn queue_request_target(batch: &mut Batch, id: &str) -> Result<(), StoreError> {
+    queue_lock(batch, id)?;
     let list = if batch.postgres() {
-        batch.push("SELECT id FROM users WHERE id = $1 FOR UPDATE", |b| {
-            b.bind(id)
-        })?;
         "string_agg(id, ',')"
     } else {
         "group_concat(id, ',')"
@@ -109,6 +107,21 @@ pub(crate) fn queue_request_target(batch: &mut Batch, id: &str) -> Result<(), St
         ),
         |b| b.bind(id),
     )
+}
+
+/// Queues the lock on user `id`'s row, held until the transaction ends: on
+/// PostgreSQL a statement of its own; on SQLite nothing, as the transaction holds
+/// the one writer. Whatever changes a user's requests takes it before any request's
+/// row (a create locks the user and then supersedes the pending request; a decision
+/// that held the request and then wrote the user's row waited for such a create
+/// while it waited for the decision, until PostgreSQL's deadlock detector failed one).
+pub(crate) fn queue_lock(batch: &mut Batch, id: &str) -> Result<(), StoreError> {
+    if batch.postgres() {
+        batch.push("SELECT id FROM users WHERE id = $1 FOR UPDATE", |b| {
+            b.bind(id)
+        })?;
+    }
+    Ok(())
 }
 
 /// What `queue_request_target` read: `None` when there is no such user.

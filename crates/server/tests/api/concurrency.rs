@@ -15,6 +15,7 @@ use crate::common::{Db, Device, PIN, Rp, TestServer};
 both_backends!(
     concurrent_requests_leave_one_pending,
     requests_that_waited_for_the_user_see_each_other,
+    a_decision_waits_for_a_create_that_holds_the_user,
     another_users_device_gets_no_stored_decision_answer,
 );
 
@@ -58,11 +59,21 @@ async fn assert_one_pending(rp: &Rp, device: &Device, responses: Vec<reqwest::Re
 
 async fn requests_that_waited_for_the_user_see_each_other(db: Db) {
     let (server, rp, device, body) = alice_with_a_device(db).await;
+    let mut holder = hold_alice(db, &server.database_url).await;
+    let queued = tokio::spawn({
+        let rp = rp.clone();
+        async move { join_all((0..3).map(|_| rp.create_raw(&body))).await }
+    });
+    wait_until_blocked(db, &server.database_url, 3).await;
+    sqlx::raw_sql("COMMIT").execute(&mut holder).await.unwrap();
+    assert_one_pending(&rp, &device, queued.await.unwrap()).await;
+}
 
+/// A create's first step, taken by a connection of the test's and held: alice's row
+/// (on SQLite the one writer), in a transaction the caller ends.
+async fn hold_alice(db: Db, database_url: &str) -> sqlx::AnyConnection {
     sqlx::any::install_default_drivers();
-    let mut holder = sqlx::AnyConnection::connect(&server.database_url)
-        .await
-        .unwrap();
+    let mut holder = sqlx::AnyConnection::connect(database_url).await.unwrap();
     let hold = match db {
         Db::Sqlite => "BEGIN IMMEDIATE",
         Db::Postgres => "BEGIN",
@@ -74,14 +85,42 @@ async fn requests_that_waited_for_the_user_see_each_other(db: Db) {
             .await
             .unwrap();
     }
+    holder
+}
 
-    let queued = tokio::spawn({
-        let rp = rp.clone();
-        async move { join_all((0..3).map(|_| rp.create_raw(&body))).await }
-    });
-    wait_until_blocked(db, &server.database_url, 3).await;
-    sqlx::raw_sql("COMMIT").execute(&mut holder).await.unwrap();
-    assert_one_pending(&rp, &device, queued.await.unwrap()).await;
+/// A decision sent while a create holds the user's row, whose next step supersedes
+/// the pending request: the decision waits for the user's row before it takes the
+/// request's. It took them the other way round, so on PostgreSQL each waited for the
+/// other until the deadlock detector failed one (the create's supersede, or the
+/// decision with a 500). Now the create goes on, and the decision is refused as its
+/// request was replaced.
+async fn a_decision_waits_for_a_create_that_holds_the_user(db: Db) {
+    let (server, rp, device, _) = alice_with_a_device(db).await;
+    let created = rp.login("alice").await;
+    let request = device.pending_one().await;
+    let signed = device
+        .client
+        .approve(&request, &created.code, &device.pin(PIN))
+        .unwrap();
+
+    let mut holder = hold_alice(db, &server.database_url).await;
+    let decision = device
+        .client
+        .send_decision(&signed.request_id, &signed.bytes);
+    let create = async {
+        wait_until_blocked(db, &server.database_url, 1).await;
+        sqlx::query("UPDATE requests SET state = 'superseded' WHERE id = $1")
+            .bind(&created.request_id)
+            .execute(&mut holder)
+            .await
+            .expect("the create's supersede does not wait for the decision");
+        sqlx::raw_sql("COMMIT").execute(&mut holder).await.unwrap();
+    };
+    let (decided, ()) = tokio::join!(decision, create);
+    let Err(CoreError::Server(problem)) = decided else {
+        panic!("expected the decision refused, got {decided:?}");
+    };
+    assert_eq!(problem.code, ErrorCode::RequestNotPending, "{problem:?}");
 }
 
 /// Until `creates` calls wait behind the lock held on `database_url`. PostgreSQL
