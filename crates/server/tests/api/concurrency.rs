@@ -96,12 +96,7 @@ async fn hold_alice(db: Db, database_url: &str) -> sqlx::AnyConnection {
 /// request was replaced.
 async fn a_decision_waits_for_a_create_that_holds_the_user(db: Db) {
     let (server, rp, device, _) = alice_with_a_device(db).await;
-    let created = rp.login("alice").await;
-    let request = device.pending_one().await;
-    let signed = device
-        .client
-        .approve(&request, &created.code, &device.pin(PIN))
-        .unwrap();
+    let (created, signed) = device.signed_login(&rp, "alice").await;
 
     let mut holder = hold_alice(db, &server.database_url).await;
     let decision = device

@@ -17,7 +17,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpSocket, TcpStream};
 
-use crate::common::{BIN, Db, PIN, TestServer};
+use crate::common::{BIN, Db, TestServer};
 
 both_backends!(
     forwarded_for_counts_only_from_a_trusted_proxy,
@@ -303,12 +303,7 @@ async fn forwarded_for_counts_only_from_a_trusted_proxy(db: Db) {
         ),
     ];
     for (peer, forwarded, expected) in cases {
-        let created = rp.login("alice").await;
-        let request = device.pending_one().await;
-        let signed = device
-            .client
-            .approve(&request, &created.code, &device.pin(PIN))
-            .unwrap();
+        let (created, signed) = device.signed_login(&rp, "alice").await;
         let path = format!("/v1/device/requests/{}/decision", created.request_id);
         let response = client_from(peer)
             .post(format!("{}{path}", server.url))

@@ -4,7 +4,7 @@
 use godkend_core::outbox::{Delivery, Outbox};
 use godkend_protocol::messages::RequestState;
 
-use crate::common::{Db, PIN, TestServer};
+use crate::common::{Db, TestServer};
 
 both_backends!(crash_between_signing_and_answer_delivers_exactly_once);
 
@@ -19,12 +19,7 @@ async fn crash_between_signing_and_answer_delivers_exactly_once(db: Db) {
     let key = [5u8; 32];
 
     // 1. Crash after storing, before sending: the next start sends it.
-    let created = rp.login("alice").await;
-    let request = device.pending_one().await;
-    let signed = device
-        .client
-        .approve(&request, &created.code, &device.pin(PIN))
-        .unwrap();
+    let (_, signed) = device.signed_login(&rp, "alice").await;
     Outbox::open(&path, &key).put(&signed).unwrap();
     let outbox = Outbox::open(&path, &key); // "restart"
     let results = outbox.flush(&device.client).await.unwrap();
@@ -68,12 +63,7 @@ async fn crash_between_signing_and_answer_delivers_exactly_once(db: Db) {
     assert_eq!(decisions, 1, "the decision was applied once");
 
     // 3. Offline: the decision stays in the outbox for later.
-    let created = rp.login("alice").await;
-    let request = device.pending_one().await;
-    let signed = device
-        .client
-        .approve(&request, &created.code, &device.pin(PIN))
-        .unwrap();
+    let (_, signed) = device.signed_login(&rp, "alice").await;
     drop(server);
     let delivery = outbox.send(&device.client, &signed).await.unwrap();
     assert!(matches!(delivery, Delivery::Kept(_)), "{delivery:?}");

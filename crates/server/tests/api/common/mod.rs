@@ -17,6 +17,7 @@ use futures::StreamExt as _;
 use godkend_core::activation::ActivationInput;
 use godkend_core::activation_exchange::activate;
 use godkend_core::client::{DeviceClient, ServerClient};
+use godkend_core::decision::SignedDecision;
 use godkend_core::pin::{KdfParams, derive_pin_key};
 use godkend_core::push::VerifiedRequest;
 use godkend_core::push::{PushEvent, Received};
@@ -504,6 +505,18 @@ impl Device {
         let mut pending = self.client.pending().await.expect("poll pending requests");
         assert_eq!(pending.len(), 1, "exactly one pending request");
         pending.remove(0)
+    }
+
+    /// A login `rp` asks of `user`, shown here and approved with the right code and
+    /// PIN, signed but not yet sent.
+    pub async fn signed_login(&self, rp: &Rp, user: &str) -> (CreatedRequest, SignedDecision) {
+        let created = rp.login(user).await;
+        let request = self.pending_one().await;
+        let signed = self
+            .client
+            .approve(&request, &created.code, &self.pin(PIN))
+            .unwrap();
+        (created, signed)
     }
 
     pub async fn approve(
