@@ -151,6 +151,9 @@ pub(crate) fn queue(batch: &mut Batch, entry: &AuditEntry) -> Result<(), StoreEr
 /// run in no promised order on PostgreSQL.
 pub(crate) fn queue_all(batch: &mut Batch, entries: &[AuditEntry]) -> Result<(), StoreError> {
     const FIELDS: usize = 7;
+    if entries.is_empty() {
+        return Ok(()); // `VALUES` with no row is no statement
+    }
     let rows: Vec<String> = (0..entries.len())
         .map(|row| {
             let params: Vec<String> = (1..=FIELDS)
