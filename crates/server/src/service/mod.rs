@@ -5,6 +5,7 @@ mod activation;
 mod admin;
 mod approval;
 mod decision;
+mod decision_checks;
 mod device;
 mod retention;
 mod rp_keys;
